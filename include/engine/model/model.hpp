@@ -1,0 +1,56 @@
+// A loaded model: configuration plus weights, immutable once loaded and shareable across
+// threads (each conversation gets its own Session).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/model/config.hpp"
+#include "engine/model/weights.hpp"
+
+namespace engine {
+
+class MappedFile;
+
+class Model {
+ public:
+  /// Loads a llama2.c checkpoint (legacy header, or the versioned "ak42" v1 fp32 export),
+  /// memory-mapped and used in place. Every size is checked against the file length: a
+  /// truncated, oversized or absurd file throws engine::Error naming the file and the problem.
+  static std::shared_ptr<const Model> load(const std::string& path);
+
+  ~Model();
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  const ModelConfig& config() const { return config_; }
+  const TransformerWeights& weights() const { return weights_; }
+  const std::string& path() const { return path_; }
+  std::uint64_t file_bytes() const { return file_bytes_; }
+  std::uint64_t parameter_count() const;
+
+  /// RoPE rotation for `pos`: cos and sin of pos * theta^(-2i/head_size), i < head_size/2.
+  const float* rope_cos(int pos) const { return rope_cos_.data() + rope_row(pos); }
+  const float* rope_sin(int pos) const { return rope_sin_.data() + rope_row(pos); }
+
+ private:
+  Model() = default;
+  std::size_t rope_row(int pos) const {
+    return static_cast<std::size_t>(pos) * (config_.head_size() / 2);
+  }
+  void init_rope();
+
+  std::string path_;
+  std::unique_ptr<MappedFile> file_;
+  std::uint64_t file_bytes_ = 0;
+  ModelConfig config_;
+  TransformerWeights weights_;
+  std::vector<float> rope_cos_;  // (seq_len, head_size / 2)
+  std::vector<float> rope_sin_;  // (seq_len, head_size / 2)
+
+  friend class Llama2cCheckpointReader;
+};
+
+}  // namespace engine

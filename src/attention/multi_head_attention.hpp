@@ -1,0 +1,19 @@
+// Grouped-query multi-head attention of a block of queries against one layer's KV cache.
+#pragma once
+
+#include "engine/attention/mask.hpp"
+#include "engine/model/config.hpp"
+
+namespace engine {
+
+/// For each query row t and head h: scores over the mask's columns (keys 0..mask.cols()-1 of
+/// the cache), the mask stage (mask row t), the masked softmax, then the probability-weighted
+/// sum of values. Rows whose mask is one range only touch the keys in that range.
+///   q       (T, n_heads * head_size), T = mask.rows()
+///   keys    (mask.cols(), kv_dim) cached keys, values likewise
+///   scores  (T, n_heads, mask.cols()) scratch; holds the probabilities afterwards
+///   out     (T, n_heads * head_size)
+void multi_head_attention(const ModelConfig& config, const float* q, const float* keys,
+                          const float* values, const Mask& mask, float* scores, float* out);
+
+}  // namespace engine

@@ -1,0 +1,13 @@
+// The `engine` subcommands: each file adds one to the app and runs it.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace engine::cli {
+
+void add_generate_command(CLI::App& app);
+void add_tokenize_command(CLI::App& app);
+void add_info_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+
+}  // namespace engine::cli

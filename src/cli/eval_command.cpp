@@ -1,0 +1,68 @@
+// engine eval: the logits at every position of a prompt, as JSON.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "cli/commands.hpp"
+#include "cli/model_files.hpp"
+#include "engine/error.hpp"
+#include "engine/model/session.hpp"
+#include "engine/runtime.hpp"
+
+namespace engine::cli {
+namespace {
+
+struct EvalArgs {
+  ModelFiles files;
+  std::string prompt;
+  std::string logits_out;
+  int threads = 0;
+};
+
+void run_eval(const EvalArgs& args) {
+  set_num_threads(args.threads);
+  const LoadedModel loaded = load_model_and_tokenizer(resolve_model_files(args.files));
+  Session session(loaded.model);
+  const std::vector<int> tokens = loaded.tokenizer->encode(args.prompt, true, false);
+  if (tokens.size() > static_cast<std::size_t>(session.context_length()))
+    throw Error(ErrorCode::context_full,
+                fmt::format("the prompt is {} tokens but the context holds {}", tokens.size(),
+                            session.context_length()));
+  const std::span<const float> logits = session.forward(tokens, /*all_logits=*/true);
+  const std::size_t vocab = loaded.model->config().vocab_size;
+
+  // Row i holds the logits after feeding tokens[0..i]; %.9g round-trips every float.
+  std::string json = "{\"tokens\":[";
+  for (std::size_t i = 0; i < tokens.size(); ++i)
+    json += (i ? "," : "") + std::to_string(tokens[i]);
+  json += "],\"logits\":[";
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    json += i ? ",[" : "[";
+    for (std::size_t j = 0; j < vocab; ++j) {
+      if (j) json += ',';
+      json += fmt::format("{:.9g}", logits[i * vocab + j]);
+    }
+    json += "]";
+  }
+  json += "]}\n";
+  std::ofstream out(args.logits_out, std::ios::binary);
+  if (!out || !out.write(json.data(), static_cast<std::streamsize>(json.size())))
+    throw Error(ErrorCode::io, fmt::format("{}: cannot write", args.logits_out));
+}
+
+}  // namespace
+
+void add_eval_command(CLI::App& app) {
+  auto args = std::make_shared<EvalArgs>();
+  CLI::App* cmd = app.add_subcommand("eval", "Write the logits of every prompt position as JSON");
+  cmd->add_option("-m,--model", args->files.model, "llama2.c checkpoint (default: stories260K)");
+  cmd->add_option("-z,--tokenizer", args->files.tokenizer, "tokenizer file");
+  cmd->add_option("-p,--prompt", args->prompt, "prompt text")->required();
+  cmd->add_option("--logits-out", args->logits_out, "output JSON file")->required();
+  cmd->add_option("-t,--threads", args->threads, "threads (0 = one per core)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->callback([args] { run_eval(*args); });
+}
+
+}  // namespace engine::cli

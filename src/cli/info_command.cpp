@@ -1,0 +1,61 @@
+// engine info: a model's hyper-parameters, size and the kernels that will run it.
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "cli/commands.hpp"
+#include "cli/model_files.hpp"
+#include "engine/ops/isa.hpp"
+
+namespace engine::cli {
+namespace {
+
+struct InfoArgs {
+  std::string model;
+  bool json = false;
+};
+
+void run_info(const InfoArgs& args) {
+  const std::string path = resolve_model_files({args.model, "-"}).model;
+  const auto model = Model::load(path);
+  const ModelConfig& c = model->config();
+  const std::pair<const char*, std::string> fields[] = {
+      {"dim", std::to_string(c.dim)},
+      {"hidden_dim", std::to_string(c.hidden_dim)},
+      {"n_layers", std::to_string(c.n_layers)},
+      {"n_heads", std::to_string(c.n_heads)},
+      {"n_kv_heads", std::to_string(c.n_kv_heads)},
+      {"head_size", std::to_string(c.head_size())},
+      {"vocab_size", std::to_string(c.vocab_size)},
+      {"context_length", std::to_string(c.seq_len)},
+      {"shared_classifier", c.shared_classifier ? "true" : "false"},
+      {"parameters", std::to_string(model->parameter_count())},
+      {"file_bytes", std::to_string(model->file_bytes())},
+      {"isa", std::string(isa_name(active_isa()))},
+  };
+  std::string out;
+  if (args.json) {
+    out = fmt::format("{{\"model\": \"{}\"", path);
+    for (const auto& [key, value] : fields) {
+      const bool quoted = std::string_view(key) == "isa";
+      out += fmt::format(", \"{}\": {}", key, quoted ? "\"" + value + "\"" : value);
+    }
+    out += "}\n";
+  } else {
+    out = fmt::format("{:<18} {}\n", "model", path);
+    for (const auto& [key, value] : fields) out += fmt::format("{:<18} {}\n", key, value);
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+}
+
+}  // namespace
+
+void add_info_command(CLI::App& app) {
+  auto args = std::make_shared<InfoArgs>();
+  CLI::App* cmd = app.add_subcommand("info", "Show a model's dimensions, size and kernels");
+  cmd->add_option("-m,--model", args->model, "model file (default: stories260K)");
+  cmd->add_flag("--json", args->json, "print one JSON object");
+  cmd->callback([args] { run_info(*args); });
+}
+
+}  // namespace engine::cli

@@ -1,0 +1,95 @@
+#include "engine/ops/isa.hpp"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <optional>
+
+#include "engine/error.hpp"
+#include "util/log.hpp"
+
+namespace engine {
+namespace {
+
+std::atomic<int> g_override{-1};  // -1: not forced by set_active_isa
+
+Isa isa_from_environment() {
+  const char* forced = std::getenv("ENGINE_ISA");
+  if (!forced || !*forced) return best_supported_isa();
+  const Isa isa = parse_isa(forced);
+  if (!cpu_supports(isa))
+    throw Error(ErrorCode::unsupported,
+                fmt::format("ENGINE_ISA={} but this CPU does not support it (best: {})", forced,
+                            isa_name(best_supported_isa())));
+  return isa;
+}
+
+}  // namespace
+
+std::string_view isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::scalar:
+      return "scalar";
+    case Isa::avx2:
+      return "avx2";
+    case Isa::avx512:
+      return "avx512";
+  }
+  return "?";
+}
+
+Isa parse_isa(std::string_view name) {
+  for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512})
+    if (isa_name(isa) == name) return isa;
+  throw Error(ErrorCode::invalid_argument,
+              fmt::format("unknown ISA '{}' (expected scalar|avx2|avx512)", name));
+}
+
+bool cpu_supports(Isa isa) {
+  switch (isa) {
+    case Isa::scalar:
+      return true;
+    case Isa::avx2:
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case Isa::avx512:
+      return cpu_supports(Isa::avx2) && __builtin_cpu_supports("avx512f") &&
+             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+             __builtin_cpu_supports("avx512dq");
+  }
+  return false;
+}
+
+Isa best_supported_isa() {
+  for (Isa isa : {Isa::avx512, Isa::avx2})
+    if (cpu_supports(isa)) return isa;
+  return Isa::scalar;
+}
+
+std::vector<Isa> supported_isas() {
+  std::vector<Isa> isas;
+  for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512})
+    if (cpu_supports(isa)) isas.push_back(isa);
+  return isas;
+}
+
+Isa active_isa() {
+  const int forced = g_override.load(std::memory_order_relaxed);
+  if (forced >= 0) return static_cast<Isa>(forced);
+  // Decided once: the environment is read at first use, and a bad ENGINE_ISA keeps throwing.
+  static const std::optional<Isa> chosen = [] {
+    const Isa isa = isa_from_environment();
+    log::debug("kernels: {}", isa_name(isa));
+    return std::optional<Isa>(isa);
+  }();
+  return *chosen;
+}
+
+void set_active_isa(Isa isa) {
+  if (!cpu_supports(isa))
+    throw Error(ErrorCode::unsupported,
+                fmt::format("this CPU does not support the {} kernels", isa_name(isa)));
+  g_override.store(static_cast<int>(isa), std::memory_order_relaxed);
+}
+
+}  // namespace engine

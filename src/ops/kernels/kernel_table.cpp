@@ -1,0 +1,49 @@
+// Compiled once per ISA (see src/CMakeLists.txt): ENGINE_KERNEL_ISA_{SCALAR,AVX2,AVX512} picks
+// the Vec the kernels are instantiated with. Everything here lives in a namespace of its own per
+// ISA, so no inline function compiled for AVX-512 can be picked by the linker for another ISA.
+#include "ops/kernels/kernel_table.hpp"
+
+// Standard and intrinsic headers first, outside the per-ISA namespace.
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "ops/kernels/intrinsics.hpp"
+
+#if defined(ENGINE_KERNEL_ISA_AVX512)
+#define ENGINE_ISA_NS avx512
+#elif defined(ENGINE_KERNEL_ISA_AVX2)
+#define ENGINE_ISA_NS avx2
+#else
+#define ENGINE_ISA_NS scalar
+#endif
+
+namespace engine::kernels::ENGINE_ISA_NS {
+#if defined(ENGINE_KERNEL_ISA_AVX512)
+#include "ops/kernels/vec_avx512.hpp"
+#elif defined(ENGINE_KERNEL_ISA_AVX2)
+#include "ops/kernels/vec_avx2.hpp"
+#else
+#include "ops/kernels/vec_scalar.hpp"
+#endif
+#include "ops/kernels/elementwise_kernels.hpp"
+#include "ops/kernels/linear_kernels.hpp"
+#include "ops/kernels/masked_softmax_kernel.hpp"
+#include "ops/kernels/vec_tail.hpp"
+}  // namespace engine::kernels::ENGINE_ISA_NS
+
+namespace engine::kernels {
+
+#define ENGINE_CONCAT_(a, b) a##b
+#define ENGINE_CONCAT(a, b) ENGINE_CONCAT_(a, b)
+
+const KernelTable& ENGINE_CONCAT(kernel_table_, ENGINE_ISA_NS)() {
+  static const KernelTable table{
+      ENGINE_ISA_NS::masked_softmax, ENGINE_ISA_NS::dot,     ENGINE_ISA_NS::gemv,
+      ENGINE_ISA_NS::axpy,           ENGINE_ISA_NS::rmsnorm, ENGINE_ISA_NS::swiglu,
+  };
+  return table;
+}
+
+}  // namespace engine::kernels

@@ -1,0 +1,38 @@
+// The per-ISA kernel table: one entry per hot loop, filled once per compiled ISA
+// (kernel_table.cpp is compiled three times) and chosen by ops/dispatch.cpp.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "engine/ops/isa.hpp"
+
+namespace engine::kernels {
+
+struct KernelTable {
+  /// out[j] = exp(scale*x[j] - m) / sum over unmasked j; m = max over unmasked.
+  /// mask == nullptr: every position may attend. Masked positions get exactly 0, and a row with
+  /// nothing to attend (all masked, or all -inf) gets all zeros, never NaN.
+  void (*masked_softmax)(const float* x, const std::uint8_t* mask, float* out, std::size_t n,
+                         float scale);
+  float (*dot)(const float* a, const float* b, std::size_t n);
+  /// y[r] = dot(w[r*cols ...], x) for r in [0, rows): a row-major (rows, cols) matrix times x.
+  void (*gemv)(const float* w, const float* x, float* y, std::size_t rows, std::size_t cols);
+  /// y += a * x
+  void (*axpy)(float a, const float* x, float* y, std::size_t n);
+  /// out = weight * x / sqrt(mean(x^2) + eps)
+  void (*rmsnorm)(const float* x, const float* weight, float* out, std::size_t n, float eps);
+  /// gate = silu(gate) * up, with silu(g) = g / (1 + exp(-g))
+  void (*swiglu)(float* gate, const float* up, std::size_t n);
+};
+
+const KernelTable& kernel_table_scalar();
+const KernelTable& kernel_table_avx2();
+const KernelTable& kernel_table_avx512();
+
+/// The table of `isa` (which the CPU must support).
+const KernelTable& kernels_for(Isa isa);
+/// The table of active_isa().
+const KernelTable& kernels();
+
+}  // namespace engine::kernels

@@ -1,0 +1,59 @@
+// Vec for AVX-512 (F/BW/VL/DQ): 16 floats per register.
+#pragma once
+
+#include <cstdint>
+
+#include "ops/kernels/intrinsics.hpp"
+
+struct Vec {
+  using Reg = __m512;
+  static constexpr int kWidth = 16;
+
+  static Reg zero() { return _mm512_setzero_ps(); }
+  static Reg set1(float v) { return _mm512_set1_ps(v); }
+  static Reg load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, Reg v) { _mm512_storeu_ps(p, v); }
+  static Reg add(Reg a, Reg b) { return _mm512_add_ps(a, b); }
+  static Reg sub(Reg a, Reg b) { return _mm512_sub_ps(a, b); }
+  static Reg mul(Reg a, Reg b) { return _mm512_mul_ps(a, b); }
+  static Reg div(Reg a, Reg b) { return _mm512_div_ps(a, b); }
+  static Reg fmadd(Reg a, Reg b, Reg c) { return _mm512_fmadd_ps(a, b, c); }
+  static Reg max(Reg a, Reg b) { return _mm512_max_ps(a, b); }
+  static float reduce_add(Reg v) { return _mm512_reduce_add_ps(v); }
+  static float reduce_max(Reg v) { return _mm512_reduce_max_ps(v); }
+
+  /// exp with a Cephes polynomial (about 1 ulp) and vscalefps for 2^n; inputs below
+  /// ln(FLT_MIN) give exactly 0 (so -inf gives 0, never NaN), inputs above 88.37 saturate.
+  static Reg exp(Reg x) {
+    const __mmask16 tiny = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.33654f), _CMP_LT_OQ);
+    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.33654f)), _mm512_set1_ps(88.3762626f));
+    const Reg n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                       _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    Reg r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    Reg p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+    return _mm512_maskz_scalef_ps(static_cast<__mmask16>(~tiny), p, n);
+  }
+
+  /// x where mask[i] != 0, else fill (reads kWidth mask bytes).
+  static Reg select(const std::uint8_t* mask, Reg x, Reg fill) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(mask));
+    return _mm512_mask_blend_ps(_mm_test_epi8_mask(bytes, bytes), fill, x);
+  }
+
+  struct Acc {
+    __m512d lo, hi;
+  };
+  static Acc acc_zero() { return {_mm512_setzero_pd(), _mm512_setzero_pd()}; }
+  static Acc acc_add(Acc acc, Reg v) {
+    return {_mm512_add_pd(acc.lo, _mm512_cvtps_pd(_mm512_castps512_ps256(v))),
+            _mm512_add_pd(acc.hi, _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1)))};
+  }
+  static double acc_sum(Acc acc) { return _mm512_reduce_add_pd(_mm512_add_pd(acc.lo, acc.hi)); }
+};

@@ -1,0 +1,25 @@
+#include "engine/runtime.hpp"
+
+#include <fmt/format.h>
+#include <omp.h>
+
+#include <thread>
+
+#include "engine/error.hpp"
+
+namespace engine {
+
+void set_num_threads(int n) {
+  const int hardware = static_cast<int>(std::thread::hardware_concurrency());
+  if (n <= 0) n = omp_get_num_procs();
+  if (hardware > 0 && n > 4 * hardware)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("{} threads requested but this machine has {}", n, hardware));
+  omp_set_num_threads(n);
+}
+
+int num_threads() {
+  return omp_get_max_threads();
+}
+
+}  // namespace engine

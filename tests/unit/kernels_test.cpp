@@ -1,0 +1,126 @@
+// Every kernel of every ISA this CPU has against the scalar kernels, for every length up to 300
+// and misaligned starts.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "ops/kernels/kernel_table.hpp"
+
+namespace engine::kernels {
+namespace {
+
+std::vector<float> random_vector(std::size_t n, std::mt19937& rng, float lo = -2.0f,
+                                 float hi = 2.0f) {
+  std::uniform_real_distribution<float> d(lo, hi);
+  std::vector<float> v(n);
+  for (float& x : v) x = d(rng);
+  return v;
+}
+
+// Sums in different orders: bound the error by the magnitude of what was summed.
+void expect_sum_close(float got, float want, double magnitude, const std::string& where) {
+  ASSERT_LE(std::abs(got - want), 1e-6 * magnitude + 1e-30) << where;
+}
+
+class KernelsPerIsa : public ::testing::TestWithParam<Isa> {
+ protected:
+  const KernelTable& simd() const { return kernels_for(GetParam()); }
+  const KernelTable& scalar() const { return kernels_for(Isa::scalar); }
+  std::mt19937 rng{99};
+};
+
+TEST_P(KernelsPerIsa, Dot) {
+  for (std::size_t n = 0; n <= 300; ++n)
+    for (std::size_t off : {0, 1, 5}) {
+      const auto a = random_vector(n + off, rng), b = random_vector(n + off, rng);
+      double magnitude = 0;
+      for (std::size_t i = off; i < n + off; ++i) magnitude += std::abs(a[i] * b[i]);
+      expect_sum_close(simd().dot(a.data() + off, b.data() + off, n),
+                       scalar().dot(a.data() + off, b.data() + off, n), magnitude,
+                       "n=" + std::to_string(n) + " off=" + std::to_string(off));
+    }
+}
+
+TEST_P(KernelsPerIsa, Gemv) {
+  for (std::size_t rows : {1, 3, 4, 5, 9, 64}) {
+    for (std::size_t cols : {1, 7, 16, 31, 64, 172, 300}) {
+      const auto w = random_vector(rows * cols + 1, rng), x = random_vector(cols + 1, rng);
+      std::vector<float> got(rows), want(rows);
+      simd().gemv(w.data() + 1, x.data() + 1, got.data(), rows, cols);
+      scalar().gemv(w.data() + 1, x.data() + 1, want.data(), rows, cols);
+      for (std::size_t r = 0; r < rows; ++r) {
+        double magnitude = 0;
+        for (std::size_t c = 0; c < cols; ++c)
+          magnitude += std::abs(w[1 + r * cols + c] * x[1 + c]);
+        expect_sum_close(got[r], want[r], magnitude,
+                         "rows=" + std::to_string(rows) + " cols=" + std::to_string(cols));
+      }
+    }
+  }
+}
+
+TEST_P(KernelsPerIsa, AxpyIsExactElementwise) {
+  for (std::size_t n = 0; n <= 300; ++n) {
+    const auto x = random_vector(n + 3, rng), y0 = random_vector(n + 3, rng);
+    auto got = y0, want = y0;
+    simd().axpy(0.37f, x.data() + 3, got.data() + 3, n);
+    scalar().axpy(0.37f, x.data() + 3, want.data() + 3, n);
+    for (std::size_t i = 0; i < n + 3; ++i)
+      ASSERT_NEAR(got[i], want[i], 1e-6f * std::abs(want[i]) + 1e-7f) << "n=" << n << " i=" << i;
+    for (std::size_t i = 0; i < 3; ++i) ASSERT_EQ(got[i], y0[i]) << "wrote before the start";
+  }
+}
+
+TEST_P(KernelsPerIsa, RmsNorm) {
+  for (std::size_t n = 1; n <= 300; ++n) {
+    const auto x = random_vector(n + 1, rng), w = random_vector(n + 1, rng, 0.5f, 1.5f);
+    std::vector<float> got(n + 2, 7.0f), want(n + 2, 7.0f);
+    simd().rmsnorm(x.data() + 1, w.data() + 1, got.data() + 1, n, 1e-5f);
+    scalar().rmsnorm(x.data() + 1, w.data() + 1, want.data() + 1, n, 1e-5f);
+    for (std::size_t i = 0; i < n + 2; ++i)
+      ASSERT_NEAR(got[i], want[i], 2e-6f * std::abs(want[i]) + 1e-7f) << "n=" << n << " i=" << i;
+  }
+}
+
+TEST_P(KernelsPerIsa, SwiGlu) {
+  for (std::size_t n = 0; n <= 300; ++n) {
+    auto gate = random_vector(n + 1, rng, -20.0f, 20.0f);
+    const auto up = random_vector(n + 1, rng);
+    auto got = gate, want = gate;
+    simd().swiglu(got.data() + 1, up.data() + 1, n);
+    scalar().swiglu(want.data() + 1, up.data() + 1, n);
+    for (std::size_t i = 0; i < n + 1; ++i)
+      ASSERT_NEAR(got[i], want[i], 1e-6f * std::abs(want[i]) + 1e-7f) << "n=" << n << " i=" << i;
+  }
+}
+
+TEST(KernelsScalar, SwiGluAndRmsNormFollowTheirDefinitions) {
+  const KernelTable& k = kernels_for(Isa::scalar);
+  float gate[3] = {-2.0f, 0.0f, 3.0f};
+  const float up[3] = {1.5f, 2.0f, -1.0f};
+  k.swiglu(gate, up, 3);
+  EXPECT_FLOAT_EQ(gate[0], -2.0f / (1.0f + std::exp(2.0f)) * 1.5f);
+  EXPECT_FLOAT_EQ(gate[1], 0.0f);
+  EXPECT_FLOAT_EQ(gate[2], 3.0f / (1.0f + std::exp(-3.0f)) * -1.0f);
+  const float x[2] = {3.0f, 4.0f}, w[2] = {1.0f, 2.0f};
+  float out[2];
+  k.rmsnorm(x, w, out, 2, 0.0f);  // rms = sqrt(12.5)
+  EXPECT_FLOAT_EQ(out[0], 3.0f / std::sqrt(12.5f));
+  EXPECT_FLOAT_EQ(out[1], 8.0f / std::sqrt(12.5f));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllIsas, KernelsPerIsa, ::testing::ValuesIn(supported_isas()),
+                         [](const auto& info) { return std::string(isa_name(info.param)); });
+
+TEST(Isa, ParsesNamesAndRejectsOthers) {
+  EXPECT_EQ(parse_isa("avx2"), Isa::avx2);
+  EXPECT_EQ(parse_isa("scalar"), Isa::scalar);
+  EXPECT_ANY_THROW(parse_isa("sse9"));
+  EXPECT_TRUE(cpu_supports(Isa::scalar));
+  EXPECT_EQ(supported_isas().front(), Isa::scalar);
+  EXPECT_EQ(supported_isas().back(), best_supported_isa());
+}
+
+}  // namespace
+}  // namespace engine::kernels

@@ -1,0 +1,62 @@
+// The forward pass: a prompt run as one block equals feeding it one token at a time.
+#include "engine/model/session.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "engine/error.hpp"
+#include "test_paths.hpp"
+
+namespace engine {
+namespace {
+
+const std::vector<int> kPrompt20 = {1,   403, 407, 261, 378, 429, 287, 411, 374, 290,
+                                    325, 311, 267, 282, 407, 261, 300, 330, 286, 395};
+
+TEST(Session, BlockPrefillEqualsTokenByToken) {
+  const auto model = Model::load(test::require_model("stories260K.bin"));
+  const int vocab = model->config().vocab_size;
+  Session block(model), stepwise(model);
+  const auto all = block.forward(kPrompt20, /*all_logits=*/true);
+  const std::vector<float> block_logits(all.begin(), all.end());
+  ASSERT_EQ(block_logits.size(), kPrompt20.size() * vocab);
+  float max_diff = 0;
+  for (std::size_t t = 0; t < kPrompt20.size(); ++t) {
+    const auto step = stepwise.forward(std::span<const int>(&kPrompt20[t], 1));
+    for (int j = 0; j < vocab; ++j)
+      max_diff = std::max(max_diff, std::abs(step[j] - block_logits[t * vocab + j]));
+  }
+  EXPECT_LE(max_diff, 1e-5f);
+  EXPECT_EQ(block.position(), 20);
+  EXPECT_EQ(stepwise.position(), 20);
+}
+
+TEST(Session, BlocksAfterCachedTokensEqualOneBlock) {
+  const auto model = Model::load(test::require_model("stories260K.bin"));
+  Session one(model), split(model);
+  const auto whole = one.forward(kPrompt20);
+  const std::vector<float> want(whole.begin(), whole.end());
+  split.forward(std::span(kPrompt20).first(7));
+  const auto got = split.forward(std::span(kPrompt20).subspan(7));
+  for (std::size_t j = 0; j < want.size(); ++j) EXPECT_NEAR(got[j], want[j], 1e-5f);
+}
+
+TEST(Session, RejectsWhatDoesNotFit) {
+  const auto model = Model::load(test::require_model("stories260K.bin"));
+  Session s(model);
+  EXPECT_THROW(s.forward({}), Error);
+  const std::vector<int> bad = {1, 512};
+  EXPECT_THROW(s.forward(bad), Error);
+  const std::vector<int> too_long(513, 5);
+  try {
+    s.forward(too_long);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::context_full);
+  }
+  EXPECT_EQ(s.position(), 0);
+}
+
+}  // namespace
+}  // namespace engine

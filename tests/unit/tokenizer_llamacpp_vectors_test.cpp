@@ -1,0 +1,110 @@
+// llama.cpp's tokenizer test vectors for the Llama 2 SentencePiece vocabulary (ids from Hugging
+// Face's tokenizer, add_special_tokens=False), reproduced with llama2.c's tokenizer.bin.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engine/tokenizer.hpp"
+#include "test_paths.hpp"
+
+namespace engine {
+namespace {
+
+struct VectorCase {
+  std::string text;
+  std::vector<int> ids;
+};
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+// Format: /work/shared/models/llamacpp-vocab/FORMAT.md. Each .inp test is followed by the
+// separator; each .out line holds " id" per token.
+std::vector<VectorCase> read_vectors() {
+  const std::string inp =
+      read_text_file(test::require_model("llamacpp-vocab/ggml-vocab-llama-spm.gguf.inp"));
+  const std::string out =
+      read_text_file(test::require_model("llamacpp-vocab/ggml-vocab-llama-spm.gguf.out"));
+  const std::string separator = "\n__ggml_vocab_test__\n";
+  std::vector<VectorCase> cases;
+  for (std::size_t pos = 0; pos < inp.size();) {
+    const std::size_t end = inp.find(separator, pos);
+    if (end == std::string::npos) break;
+    cases.push_back({inp.substr(pos, end - pos), {}});
+    pos = end + separator.size();
+  }
+  std::istringstream lines(out);
+  std::string line;
+  for (VectorCase& c : cases) {
+    if (!std::getline(lines, line)) break;
+    std::istringstream ids(line);
+    for (int id; ids >> id;) c.ids.push_back(id);
+  }
+  return cases;
+}
+
+class TokenizerLlamaCppVectors : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    cases_ = read_vectors();
+    tokenizer_ = load_tokenizer(test::require_model("tokenizer.bin"));
+  }
+  static void TearDownTestSuite() { tokenizer_.reset(); }
+  static inline std::vector<VectorCase> cases_;
+  static inline std::unique_ptr<Tokenizer> tokenizer_;
+};
+
+TEST_F(TokenizerLlamaCppVectors, FileHas46CasesWithIds) {
+  ASSERT_EQ(cases_.size(), 46u);
+  int empty = 0;
+  for (const VectorCase& c : cases_) empty += c.ids.empty();
+  EXPECT_EQ(empty, 1) << "only the empty text has no ids";
+}
+
+TEST_F(TokenizerLlamaCppVectors, EncodeMatchesEveryCase) {
+  for (std::size_t i = 0; i < cases_.size(); ++i) {
+    const VectorCase& c = cases_[i];
+    SCOPED_TRACE(testing::Message() << "case " << i << ": \"" << c.text << "\"");
+    EXPECT_EQ(tokenizer_->encode(c.text, false, false), c.ids);
+  }
+}
+
+TEST_F(TokenizerLlamaCppVectors, BosAndEosWrapTheIds) {
+  const VectorCase& c = cases_[0];
+  std::vector<int> expected = {1};
+  expected.insert(expected.end(), c.ids.begin(), c.ids.end());
+  expected.push_back(2);
+  EXPECT_EQ(tokenizer_->encode(c.text, true, true), expected);
+}
+
+// Llama 2 keeps extra whitespace and all of these are valid UTF-8, so every case round-trips:
+// decoding drops exactly the dummy-prefix space that encoding added.
+TEST_F(TokenizerLlamaCppVectors, DecodeOfEncodeIsTheText) {
+  for (std::size_t i = 0; i < cases_.size(); ++i) {
+    const VectorCase& c = cases_[i];
+    SCOPED_TRACE(testing::Message() << "case " << i << ": \"" << c.text << "\"");
+    EXPECT_EQ(tokenizer_->decode(c.ids), c.text);
+    EXPECT_EQ(tokenizer_->decode(tokenizer_->encode(c.text, true, true)), c.text);
+  }
+}
+
+// Prompts of many thousand characters must encode quickly (no quadratic merge loop).
+TEST_F(TokenizerLlamaCppVectors, LongTextRoundTrips) {
+  const VectorCase& longest = cases_.back();
+  std::string text;
+  for (int i = 0; i < 250; ++i) text += longest.text + "\n";
+  const std::vector<int> ids = tokenizer_->encode(text, false, false);
+  EXPECT_GT(text.size(), 100000u);
+  EXPECT_EQ(tokenizer_->decode(ids), text);
+}
+
+}  // namespace
+}  // namespace engine
