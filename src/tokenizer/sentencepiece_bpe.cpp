@@ -126,7 +126,7 @@ struct SentencePieceBpe::MergeResult {
 SentencePieceBpe::MergeResult SentencePieceBpe::merge(std::string_view normalized) const {
   MergeResult result;
   auto& symbols = result.symbols;
-  // The text is valid UTF-8 after normalization, so character sizes come from the lead byte.
+  // normalize() replaced malformed UTF-8, so every character has a size here.
   for (std::size_t pos = 0; pos < normalized.size();) {
     const std::string_view rest = normalized.substr(pos);
     const std::size_t user_size = max_user_defined_size_ > 0 ? user_defined_prefix(rest) : 0;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sentencepiece_processor.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <random>
@@ -222,7 +223,7 @@ TEST(TokenizerSentencePieceReference, LlamaTokenizerBinEncodesLikeLibSentencePie
 // User-defined pieces are never split or merged; an unused piece may form during merging but is
 // split back into the two pieces it was made of.
 TEST(TokenizerSentencePieceReference, UserDefinedAndUnusedPiecesLikeLibSentencePiece) {
-  const std::string s = "\xE2\x96\x81";  // "▁"
+  const std::string space = "\xE2\x96\x81";  // "▁"
   std::vector<VocabEntry> entries = {{"<unk>", 0, PieceType::unknown},
                                      {"<s>", 0, PieceType::control},
                                      {"</s>", 0, PieceType::control}};
@@ -231,35 +232,42 @@ TEST(TokenizerSentencePieceReference, UserDefinedAndUnusedPiecesLikeLibSentenceP
     std::snprintf(name, sizeof name, "<0x%02X>", b);
     entries.push_back({name, 0, PieceType::byte});
   }
-  const std::vector<VocabEntry> pieces = {{"<sep>", 0, PieceType::user_defined},
-                                          {"bc", 0, PieceType::user_defined},
-                                          {"ab", -1, PieceType::normal},
-                                          {s + "a", -2, PieceType::normal},
-                                          {"abc", -3, PieceType::unused},
-                                          {"cd", -4, PieceType::normal},
-                                          {"abcd", -5, PieceType::normal},
-                                          {s + "ab", -1.5f, PieceType::normal},
-                                          {"dd", -6, PieceType::unused},
-                                          {"ddd", -7, PieceType::normal},
-                                          {s, -8, PieceType::normal},
-                                          {"a", -9, PieceType::normal},
-                                          {"b", -10, PieceType::normal},
-                                          {"c", -11, PieceType::normal},
-                                          {"d", -12, PieceType::normal},
-                                          {"<", -13, PieceType::normal}};
+  const std::vector<VocabEntry> pieces = {
+      {"<sep>", 0, PieceType::user_defined}, {"dc", 0, PieceType::user_defined},
+      {"ab", -1, PieceType::normal},         {space + "a", -2, PieceType::normal},
+      {"abc", -3, PieceType::unused},        {"cd", -4, PieceType::normal},
+      {"abcd", -5, PieceType::normal},       {space + "ab", -1.5f, PieceType::normal},
+      {"dd", -6, PieceType::unused},         {"ddd", -7, PieceType::normal},
+      {space, -8, PieceType::normal},        {"a", -9, PieceType::normal},
+      {"b", -10, PieceType::normal},         {"c", -11, PieceType::normal},
+      {"d", -12, PieceType::normal},         {"<", -13, PieceType::normal}};
   entries.insert(entries.end(), pieces.begin(), pieces.end());
   const std::string model = build_model(entries, {});
   sentencepiece::SentencePieceProcessor sp;
   load_reference(sp, model);
   const auto ours = load_model_bytes(model);
 
+  // "abc" is formed from "ab" + "c" and then split back.
+  const auto id = [&](std::string_view piece) {
+    return static_cast<int>(
+        std::find_if(entries.begin(), entries.end(), [&](auto& e) { return e.piece == piece; }) -
+        entries.begin());
+  };
+  EXPECT_EQ(ours->encode("babc", false, false),
+            (std::vector<int>{id(space), id("b"), id("ab"), id("c")}));
+
   constexpr std::array<std::string_view, 10> kParts = {"a", "b",  "c",   "d", "<sep>",
                                                        " ", "  ", "<s>", "é", "<0x41>"};
+  // Fixed texts that form the unused pieces ("babc" -> "abc", "dd") and hit "dc" and "<sep>".
+  std::vector<std::string> texts = {"babc", "dd", "ddd", "dcd", "a<sep>b", "<sep><sep>", "d dd"};
   std::mt19937 rng(5);
   for (int i = 0; i < kRandomTexts; ++i) {
     std::string text;
     for (int n = rng() % 12; n > 0; --n) text += kParts[rng() % kParts.size()];
-    SCOPED_TRACE(testing::Message() << "text " << i << ": \"" << text << "\"");
+    texts.push_back(text);
+  }
+  for (const std::string& text : texts) {
+    SCOPED_TRACE(testing::Message() << "text \"" << text << "\"");
     ASSERT_EQ(ours->encode(text, false, false), reference_ids(sp, text));
   }
 }

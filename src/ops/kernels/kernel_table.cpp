@@ -27,11 +27,12 @@ namespace engine::kernels::ENGINE_ISA_NS {
 #else
 #include "ops/kernels/vec_scalar.hpp"
 #endif
-// clang-format off: order matters, each kernel needs Vec and the tail helpers before it.
-#include "ops/kernels/elementwise_kernels.hpp"
-#include "ops/kernels/linear_kernels.hpp"
-#include "ops/kernels/masked_softmax_kernel.hpp"
+// Order matters: each kernel needs Vec and the tail helpers before it.
+// clang-format off
 #include "ops/kernels/vec_tail.hpp"
+#include "ops/kernels/masked_softmax_kernel.hpp"
+#include "ops/kernels/linear_kernels.hpp"
+#include "ops/kernels/elementwise_kernels.hpp"
 // clang-format on
 }  // namespace engine::kernels::ENGINE_ISA_NS
 
