@@ -31,7 +31,9 @@ class Tokenizer {
   virtual int vocab_size() const = 0;
   virtual int bos_id() const = 0;
   virtual int eos_id() const = 0;
-  /// The vocabulary entry of `id` as stored (for `engine tokenize --pieces`).
+  /// The vocabulary entry of `id` (for `engine tokenize --pieces`), in SentencePiece form for
+  /// every file kind: "▁" for a space, "<s>", "<0x0A>" (llama2.c's tokenizer.bin stores " " and
+  /// "\n<s>\n"; the reader undoes that).
   virtual std::string_view piece(int id) const = 0;
 };
 

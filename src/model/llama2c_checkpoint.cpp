@@ -152,37 +152,57 @@ class Llama2cCheckpointReader {
     return n;
   }
 
+  // The file stores each kind of tensor for all layers together: (layer, rows, cols).
+  static void take_layers(std::vector<LayerWeights>& layers, TensorCursor& t, std::uint64_t rows,
+                          std::uint64_t cols, Matrix LayerWeights::*field) {
+    for (LayerWeights& layer : layers)
+      layer.*
+          field = {t.take(rows * cols), DType::f32, static_cast<int>(rows), static_cast<int>(cols)};
+  }
+  static void take_layers(std::vector<LayerWeights>& layers, TensorCursor& t, std::uint64_t n,
+                          const float* LayerWeights::*field) {
+    for (LayerWeights& layer : layers) layer.*field = t.take(n);
+  }
+  static void take_matrices(std::vector<LayerWeights>& layers, const ModelConfig& c,
+                            TensorCursor& t) {
+    const std::uint64_t dim = c.dim, q = c.head_size() * c.n_heads, kv = c.kv_dim();
+    take_layers(layers, t, q, dim, &LayerWeights::wq);
+    take_layers(layers, t, kv, dim, &LayerWeights::wk);
+    take_layers(layers, t, kv, dim, &LayerWeights::wv);
+    take_layers(layers, t, dim, q, &LayerWeights::wo);
+  }
+  static void take_ffn(std::vector<LayerWeights>& layers, const ModelConfig& c, TensorCursor& t) {
+    const std::uint64_t dim = c.dim, hidden = c.hidden_dim;
+    take_layers(layers, t, hidden, dim, &LayerWeights::w1);
+    take_layers(layers, t, dim, hidden, &LayerWeights::w2);
+    take_layers(layers, t, hidden, dim, &LayerWeights::w3);
+  }
+  static Matrix take_vocab_matrix(const ModelConfig& c, TensorCursor& t) {
+    return {t.take(static_cast<std::uint64_t>(c.vocab_size) * c.dim), DType::f32, c.vocab_size,
+            c.dim};
+  }
+
   static void assign_legacy(TransformerWeights& w, const ModelConfig& c, TensorCursor& t) {
-    const Sizes s = sizes(c);
-    w.token_embedding = t.take(s.vocab);
-    w.rms_att = t.take(s.layers * s.dim);
-    w.wq = t.take(s.layers * s.q);
-    w.wk = t.take(s.layers * s.kv);
-    w.wv = t.take(s.layers * s.kv);
-    w.wo = t.take(s.layers * s.q);
-    w.rms_ffn = t.take(s.layers * s.dim);
-    w.w1 = t.take(s.layers * s.hidden);
-    w.w2 = t.take(s.layers * s.hidden);
-    w.w3 = t.take(s.layers * s.hidden);
-    w.rms_final = t.take(s.dim);
-    t.skip(2 * s.rope);  // freq_cis_real, freq_cis_imag
-    w.wcls = c.shared_classifier ? w.token_embedding : t.take(s.vocab);
+    w.layers.resize(c.n_layers);
+    w.token_embedding = take_vocab_matrix(c, t);
+    take_layers(w.layers, t, c.dim, &LayerWeights::rms_att);
+    take_matrices(w.layers, c, t);
+    take_layers(w.layers, t, c.dim, &LayerWeights::rms_ffn);
+    take_ffn(w.layers, c, t);
+    w.rms_final = t.take(c.dim);
+    t.skip(2 * sizes(c).rope);  // freq_cis_real, freq_cis_imag
+    w.wcls = c.shared_classifier ? w.token_embedding : take_vocab_matrix(c, t);
   }
 
   static void assign_v1(TransformerWeights& w, const ModelConfig& c, TensorCursor& t) {
-    const Sizes s = sizes(c);
-    w.rms_att = t.take(s.layers * s.dim);
-    w.rms_ffn = t.take(s.layers * s.dim);
-    w.rms_final = t.take(s.dim);
-    w.token_embedding = t.take(s.vocab);
-    w.wq = t.take(s.layers * s.q);
-    w.wk = t.take(s.layers * s.kv);
-    w.wv = t.take(s.layers * s.kv);
-    w.wo = t.take(s.layers * s.q);
-    w.w1 = t.take(s.layers * s.hidden);
-    w.w2 = t.take(s.layers * s.hidden);
-    w.w3 = t.take(s.layers * s.hidden);
-    w.wcls = c.shared_classifier ? w.token_embedding : t.take(s.vocab);
+    w.layers.resize(c.n_layers);
+    take_layers(w.layers, t, c.dim, &LayerWeights::rms_att);
+    take_layers(w.layers, t, c.dim, &LayerWeights::rms_ffn);
+    w.rms_final = t.take(c.dim);
+    w.token_embedding = take_vocab_matrix(c, t);
+    take_matrices(w.layers, c, t);
+    take_ffn(w.layers, c, t);
+    w.wcls = c.shared_classifier ? w.token_embedding : take_vocab_matrix(c, t);
   }
 };
 

@@ -56,13 +56,13 @@ std::span<const float> Session::forward(std::span<const int> tokens, bool all_lo
   const std::size_t layer_cache = static_cast<std::size_t>(c.seq_len) * kv_dim;
 
   for (int t = 0; t < T; ++t)
-    std::copy_n(w.token_embedding + static_cast<std::size_t>(tokens[t]) * dim, dim,
-                x_.data() + static_cast<std::size_t>(t) * dim);
+    matrix_row(w.token_embedding, tokens[t], x_.data() + static_cast<std::size_t>(t) * dim);
 
   // The mask stage: block row t (position P+t) may attend to keys 0..P+t.
   const Mask mask = causal_block_mask(T, P);
 
   for (int l = 0; l < c.n_layers; ++l) {
+    const LayerWeights& lw = w.layers[l];
     const std::size_t L = l;
     float* keys = key_cache_.data() + L * layer_cache;
     float* values = value_cache_.data() + L * layer_cache;
@@ -71,10 +71,10 @@ std::span<const float> Session::forward(std::span<const int> tokens, bool all_lo
 
     // Attention sub-layer.
     for (int t = 0; t < T; ++t)
-      k.rmsnorm(x_.data() + t * dim, w.rms_att + L * dim, xb_.data() + t * dim, dim, c.norm_eps);
-    matmul(xb_.data(), w.wq + L * dim * dim, q_.data(), T, dim, dim);
-    matmul(xb_.data(), w.wk + L * kv_dim * dim, k_block, T, dim, kv_dim);
-    matmul(xb_.data(), w.wv + L * kv_dim * dim, v_block, T, dim, kv_dim);
+      k.rmsnorm(x_.data() + t * dim, lw.rms_att, xb_.data() + t * dim, dim, c.norm_eps);
+    matmul(xb_.data(), lw.wq, q_.data(), T);
+    matmul(xb_.data(), lw.wk, k_block, T);
+    matmul(xb_.data(), lw.wv, v_block, T);
     for (int t = 0; t < T; ++t) {
       const float* cos = model_->rope_cos(P + t);
       const float* sin = model_->rope_sin(P + t);
@@ -82,16 +82,16 @@ std::span<const float> Session::forward(std::span<const int> tokens, bool all_lo
       apply_rope(k_block + t * kv_dim, kv_dim, hs, cos, sin);
     }
     multi_head_attention(c, q_.data(), keys, values, mask, scores_.data(), xb2_.data());
-    matmul(xb2_.data(), w.wo + L * dim * dim, xb_.data(), T, dim, dim);
+    matmul(xb2_.data(), lw.wo, xb_.data(), T);
     k.axpy(1.0f, xb_.data(), x_.data(), static_cast<std::size_t>(T) * dim);
 
     // Feed-forward sub-layer: w2 · (silu(w1 · x) * (w3 · x)).
     for (int t = 0; t < T; ++t)
-      k.rmsnorm(x_.data() + t * dim, w.rms_ffn + L * dim, xb_.data() + t * dim, dim, c.norm_eps);
-    matmul(xb_.data(), w.w1 + L * hidden * dim, hb_.data(), T, dim, hidden);
-    matmul(xb_.data(), w.w3 + L * hidden * dim, hb2_.data(), T, dim, hidden);
+      k.rmsnorm(x_.data() + t * dim, lw.rms_ffn, xb_.data() + t * dim, dim, c.norm_eps);
+    matmul(xb_.data(), lw.w1, hb_.data(), T);
+    matmul(xb_.data(), lw.w3, hb2_.data(), T);
     k.swiglu(hb_.data(), hb2_.data(), static_cast<std::size_t>(T) * hidden);
-    matmul(hb_.data(), w.w2 + L * dim * hidden, xb_.data(), T, hidden, dim);
+    matmul(hb_.data(), lw.w2, xb_.data(), T);
     k.axpy(1.0f, xb_.data(), x_.data(), static_cast<std::size_t>(T) * dim);
   }
   position_ += T;
@@ -102,7 +102,7 @@ std::span<const float> Session::forward(std::span<const int> tokens, bool all_lo
   for (int t = first; t < T; ++t)
     k.rmsnorm(x_.data() + t * dim, w.rms_final, xb_.data() + (t - first) * dim, dim, c.norm_eps);
   logits_.resize(static_cast<std::size_t>(rows) * c.vocab_size);
-  matmul(xb_.data(), w.wcls, logits_.data(), rows, dim, c.vocab_size);
+  matmul(xb_.data(), w.wcls, logits_.data(), rows);
   return logits_;
 }
 

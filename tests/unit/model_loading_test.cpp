@@ -123,28 +123,34 @@ TEST(ModelLoading, Version1ExportEqualsLegacy) {
   const auto append = [&](const float* p, std::size_t n) {
     v1.append(reinterpret_cast<const char*>(p), n * sizeof(float));
   };
-  const std::size_t L = c.n_layers, d = c.dim, kv = c.kv_dim(), h = c.hidden_dim;
-  append(w.rms_att, L * d);
-  append(w.rms_ffn, L * d);
-  append(w.rms_final, d);
-  append(w.token_embedding, c.vocab_size * d);
-  append(w.wq, L * d * d);
-  append(w.wk, L * kv * d);
-  append(w.wv, L * kv * d);
-  append(w.wo, L * d * d);
-  append(w.w1, L * h * d);
-  append(w.w2, L * h * d);
-  append(w.w3, L * h * d);
+  const auto append_matrix = [&](const Matrix& m) {
+    append(static_cast<const float*>(m.data), static_cast<std::size_t>(m.rows) * m.cols);
+  };
+  for (const auto& layer : w.layers) append(layer.rms_att, c.dim);
+  for (const auto& layer : w.layers) append(layer.rms_ffn, c.dim);
+  append(w.rms_final, c.dim);
+  append_matrix(w.token_embedding);
+  for (auto field : {&LayerWeights::wq, &LayerWeights::wk, &LayerWeights::wv, &LayerWeights::wo,
+                     &LayerWeights::w1, &LayerWeights::w2, &LayerWeights::w3})
+    for (const auto& layer : w.layers) append_matrix(layer.*field);
   const auto path = fs::temp_directory_path() / "stories260K_v1.bin";
   std::ofstream(path, std::ios::binary) << v1;
   const auto loaded = Model::load(path.string());
   fs::remove(path);
   const TransformerWeights& v = loaded->weights();
   EXPECT_EQ(loaded->parameter_count(), model->parameter_count());
-  EXPECT_EQ(0, std::memcmp(v.w3, w.w3, L * h * d * sizeof(float)));
-  EXPECT_EQ(0, std::memcmp(v.token_embedding, w.token_embedding, c.vocab_size * d * sizeof(float)));
-  EXPECT_EQ(0, std::memcmp(v.rms_final, w.rms_final, d * sizeof(float)));
-  EXPECT_EQ(v.wcls, v.token_embedding);
+  const auto same = [](const Matrix& a, const Matrix& b) {
+    return a.rows == b.rows && a.cols == b.cols &&
+           std::memcmp(a.data, b.data, static_cast<std::size_t>(a.rows) * a.cols * 4) == 0;
+  };
+  for (int l = 0; l < c.n_layers; ++l) {
+    EXPECT_TRUE(same(v.layers[l].wq, w.layers[l].wq));
+    EXPECT_TRUE(same(v.layers[l].w3, w.layers[l].w3));
+    EXPECT_EQ(0, std::memcmp(v.layers[l].rms_ffn, w.layers[l].rms_ffn, c.dim * 4));
+  }
+  EXPECT_TRUE(same(v.token_embedding, w.token_embedding));
+  EXPECT_EQ(0, std::memcmp(v.rms_final, w.rms_final, c.dim * sizeof(float)));
+  EXPECT_EQ(v.wcls.data, v.token_embedding.data);
 }
 
 }  // namespace

@@ -1,22 +1,48 @@
-// Views of a Llama-style decoder's weights. The floats live in the memory-mapped checkpoint;
-// nothing here owns memory. Matrices are row-major (out, in), as nn.Linear stores them.
+// Views of a decoder's weights. The data lives in the memory-mapped model file or, for weights
+// converted at load (e.g. to bf16), in buffers the Model owns; nothing here owns memory.
+// Matrices are row-major (out, in), as nn.Linear stores them.
 #pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
 
 namespace engine {
 
+/// Element types weights can be stored in.
+enum class DType : std::uint8_t {
+  f32,
+  f16,
+  bf16,
+  q8_0,  ///< blocks of 32 int8 with one f16 scale (GGUF Q8_0)
+};
+std::string_view dtype_name(DType dtype);
+
+/// A (rows, cols) row-major weight matrix in its stored type.
+struct Matrix {
+  const void* data = nullptr;
+  DType dtype = DType::f32;
+  int rows = 0;  // output features
+  int cols = 0;  // input features
+};
+
+struct LayerWeights {
+  const float* rms_att = nullptr;  // (dim,) RMSNorm weights before attention
+  Matrix wq;                       // (n_heads * head_size, dim)
+  Matrix wk;                       // (n_kv_heads * head_size, dim)
+  Matrix wv;                       // (n_kv_heads * head_size, dim)
+  Matrix wo;                       // (dim, n_heads * head_size)
+  const float* rms_ffn = nullptr;  // (dim,) RMSNorm weights before the feed-forward
+  Matrix w1;                       // (hidden_dim, dim) gate projection
+  Matrix w2;                       // (dim, hidden_dim) down projection
+  Matrix w3;                       // (hidden_dim, dim) up projection
+};
+
 struct TransformerWeights {
-  const float* token_embedding = nullptr;  // (vocab_size, dim)
-  const float* rms_att = nullptr;          // (layer, dim) RMSNorm weights before attention
-  const float* wq = nullptr;               // (layer, n_heads * head_size, dim)
-  const float* wk = nullptr;               // (layer, n_kv_heads * head_size, dim)
-  const float* wv = nullptr;               // (layer, n_kv_heads * head_size, dim)
-  const float* wo = nullptr;               // (layer, dim, n_heads * head_size)
-  const float* rms_ffn = nullptr;          // (layer, dim) RMSNorm weights before the FFN
-  const float* w1 = nullptr;               // (layer, hidden_dim, dim) gate projection
-  const float* w2 = nullptr;               // (layer, dim, hidden_dim) down projection
-  const float* w3 = nullptr;               // (layer, hidden_dim, dim) up projection
-  const float* rms_final = nullptr;        // (dim,)
-  const float* wcls = nullptr;  // (vocab_size, dim) classifier; == token_embedding if shared
+  Matrix token_embedding;            // (vocab_size, dim)
+  std::vector<LayerWeights> layers;  // (n_layers)
+  const float* rms_final = nullptr;  // (dim,)
+  Matrix wcls;                       // (vocab_size, dim) classifier; the embedding if shared
 };
 
 }  // namespace engine

@@ -14,6 +14,7 @@
 inline void masked_softmax(const float* x, const std::uint8_t* mask, float* out, std::size_t n,
                            float scale) {
   constexpr std::size_t W = Vec::kWidth;
+  if (n == 0) return;
   const Vec::Reg vscale = Vec::set1(scale);
   const Vec::Reg ninf = Vec::set1(-INFINITY);
   // scale * x[i..i+len), with masked lanes and lanes past the row at -inf.

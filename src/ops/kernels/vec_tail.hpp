@@ -4,7 +4,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 
 /// Loads n < kWidth floats; the remaining lanes hold `fill`.
 inline Vec::Reg load_tail(const float* p, std::size_t n, float fill) {
@@ -17,7 +16,7 @@ inline Vec::Reg load_tail(const float* p, std::size_t n, float fill) {
 inline void store_tail(float* p, Vec::Reg v, std::size_t n) {
   alignas(64) float buf[Vec::kWidth];
   Vec::store(buf, v);
-  std::memcpy(p, buf, n * sizeof(float));
+  for (std::size_t i = 0; i < n; ++i) p[i] = buf[i];
 }
 
 /// Loads n <= kWidth floats (full or partial).
@@ -37,6 +36,6 @@ inline void store_n(float* p, Vec::Reg v, std::size_t n) {
 inline Vec::Reg select_n(const std::uint8_t* mask, std::size_t n, Vec::Reg v, Vec::Reg fill) {
   if (n == Vec::kWidth) return Vec::select(mask, v, fill);
   std::uint8_t buf[Vec::kWidth] = {};
-  std::memcpy(buf, mask, n);
+  for (std::size_t i = 0; i < n; ++i) buf[i] = mask[i];
   return Vec::select(buf, v, fill);
 }
