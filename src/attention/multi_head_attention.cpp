@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 
 #include "engine/ops/masked_softmax.hpp"
 #include "ops/kernels/kernel_table.hpp"
@@ -27,22 +26,22 @@ void multi_head_attention(const ModelConfig& c, const float* q, const float* key
       float* o = out + static_cast<std::size_t>(t) * c.dim + h * hs;
       const std::span<float> row(s, n_keys);
 
-      // Mask stage: a contiguous row reads only its range; any other mask goes element-wise.
+      // Mask stage: a contiguous row reads only its range of keys; any other mask computes
+      // the allowed scores and lets the masked softmax zero the rest.
       const auto range = mask.row_range(t);
-      const int begin = range ? range->begin : 0, end = range ? range->end : n_keys;
-      for (int j = begin; j < end; ++j)
-        s[j] = (range || mask.at(t, j))
-                   ? k.dot(qh, keys + static_cast<std::size_t>(j) * kv_dim + kv_offset, hs)
-                   : 0.0f;
-      if (range)
+      if (range) {
+        const int n = range->end - range->begin;
+        k.attention_scores(qh, keys + static_cast<std::size_t>(range->begin) * kv_dim + kv_offset,
+                           kv_dim, n, hs, s + range->begin);
         masked_softmax(row, *range, row, scale, isa);
-      else
+      } else {
+        k.attention_scores(qh, keys + kv_offset, kv_dim, n_keys, hs, s);
         masked_softmax(row, mask.row(t), row, scale, isa);
-
-      std::memset(o, 0, hs * sizeof(float));
-      for (int j = begin; j < end; ++j)
-        if (s[j] != 0.0f)
-          k.axpy(s[j], values + static_cast<std::size_t>(j) * kv_dim + kv_offset, o, hs);
+      }
+      const int begin = range ? range->begin : 0, end = range ? range->end : n_keys;
+      k.attention_weighted_sum(s + begin,
+                               values + static_cast<std::size_t>(begin) * kv_dim + kv_offset,
+                               kv_dim, end - begin, hs, o);
     }
 }
 

@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
   engine::cli::add_tokenize_command(app);
   engine::cli::add_info_command(app);
   engine::cli::add_eval_command(app);
+  engine::cli::add_synth_command(app);
+  engine::cli::add_bench_command(app);
 
   try {
     app.parse(argc, argv);

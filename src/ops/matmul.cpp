@@ -7,37 +7,41 @@
 #include <cstring>
 
 #include "engine/error.hpp"
+#include "ops/half.hpp"
 #include "ops/kernels/kernel_table.hpp"
+#include "ops/quantize.hpp"
 
 namespace engine {
 namespace {
 
 [[noreturn]] void unsupported(DType dtype) {
-  throw Error(ErrorCode::unsupported,
-              fmt::format("no kernels for {} weights yet", dtype_name(dtype)));
+  throw Error(ErrorCode::unsupported, fmt::format("no kernels for {} weights", dtype_name(dtype)));
+}
+
+// gemv over `rows` rows of w starting at `row`, whatever w's stored type.
+void gemv_block(const kernels::KernelTable& k, const Matrix& w, int row, int rows, const float* x,
+                float* y) {
+  const std::size_t K = w.cols;
+  switch (w.dtype) {
+    case DType::f32:
+      return k.gemv(static_cast<const float*>(w.data) + row * K, x, y, rows, K);
+    case DType::bf16:
+      return k.gemv_bf16(static_cast<const std::uint16_t*>(w.data) + row * K, x, y, rows, K);
+    case DType::q8_0:
+      return k.gemv_q8_0(static_cast<const std::uint8_t*>(w.data) + row * (K / 32 * 34), x, y, rows,
+                         K);
+    case DType::f16:
+      break;
+  }
+  unsupported(w.dtype);
 }
 
 }  // namespace
 
-std::string_view dtype_name(DType dtype) {
-  switch (dtype) {
-    case DType::f32:
-      return "f32";
-    case DType::f16:
-      return "f16";
-    case DType::bf16:
-      return "bf16";
-    case DType::q8_0:
-      return "q8_0";
-  }
-  return "?";
-}
-
 void matmul(const float* x, const Matrix& w, float* y, int M) {
-  if (w.dtype != DType::f32) unsupported(w.dtype);
+  if (w.dtype == DType::f16) unsupported(w.dtype);
   const kernels::KernelTable& k = kernels::kernels();
   const int N = w.rows, K = w.cols;
-  const float* weights = static_cast<const float*>(w.data);
   // Blocks of weight rows: each block stays in cache while every row of x passes over it.
   constexpr int kRowsPerBlock = 64;
   const int blocks = (N + kRowsPerBlock - 1) / kRowsPerBlock;
@@ -48,15 +52,31 @@ void matmul(const float* x, const Matrix& w, float* y, int M) {
     const int row = b * kRowsPerBlock;
     const int rows = std::min(kRowsPerBlock, N - row);
     for (int m = 0; m < M; ++m)
-      k.gemv(weights + static_cast<std::size_t>(row) * K, x + static_cast<std::size_t>(m) * K,
-             y + static_cast<std::size_t>(m) * N + row, rows, K);
+      gemv_block(k, w, row, rows, x + static_cast<std::size_t>(m) * K,
+                 y + static_cast<std::size_t>(m) * N + row);
   }
 }
 
 void matrix_row(const Matrix& w, int row, float* out) {
-  if (w.dtype != DType::f32) unsupported(w.dtype);
-  std::memcpy(out, static_cast<const float*>(w.data) + static_cast<std::size_t>(row) * w.cols,
-              w.cols * sizeof(float));
+  const std::size_t K = w.cols, r = row;
+  switch (w.dtype) {
+    case DType::f32:
+      std::memcpy(out, static_cast<const float*>(w.data) + r * K, K * sizeof(float));
+      return;
+    case DType::bf16: {
+      const std::uint16_t* p = static_cast<const std::uint16_t*>(w.data) + r * K;
+      for (std::size_t i = 0; i < K; ++i) out[i] = bf16_to_f32(p[i]);
+      return;
+    }
+    case DType::f16: {
+      const std::uint16_t* p = static_cast<const std::uint16_t*>(w.data) + r * K;
+      for (std::size_t i = 0; i < K; ++i) out[i] = f16_to_f32(p[i]);
+      return;
+    }
+    case DType::q8_0:
+      dequantize_row_q8_0(static_cast<const std::uint8_t*>(w.data) + r * (K / 32 * 34), out, K);
+      return;
+  }
 }
 
 }  // namespace engine

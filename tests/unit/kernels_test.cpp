@@ -5,7 +5,9 @@
 #include <cmath>
 #include <random>
 
+#include "ops/half.hpp"
 #include "ops/kernels/kernel_table.hpp"
+#include "ops/quantize.hpp"
 
 namespace engine::kernels {
 namespace {
@@ -93,6 +95,102 @@ TEST_P(KernelsPerIsa, SwiGlu) {
     for (std::size_t i = 0; i < n + 1; ++i)
       ASSERT_NEAR(got[i], want[i], 1e-6f * std::abs(want[i]) + 1e-7f) << "n=" << n << " i=" << i;
   }
+}
+
+TEST_P(KernelsPerIsa, AttentionScoresAndWeightedSum) {
+  for (std::size_t head_size : {1, 2, 8, 15, 16, 17, 64, 100}) {
+    for (std::size_t n : {0, 1, 2, 7, 33}) {
+      const std::size_t stride = head_size * 3 + 1;  // heads interleaved in the cache
+      const auto keys = random_vector(n * stride + head_size, rng);
+      const auto q = random_vector(head_size, rng);
+      std::vector<float> got(n), want(n);
+      simd().attention_scores(q.data(), keys.data() + 1, stride, n, head_size, got.data());
+      scalar().attention_scores(q.data(), keys.data() + 1, stride, n, head_size, want.data());
+      for (std::size_t j = 0; j < n; ++j) {
+        double magnitude = 0;
+        for (std::size_t i = 0; i < head_size; ++i)
+          magnitude += std::abs(q[i] * keys[1 + j * stride + i]);
+        expect_sum_close(got[j], want[j], magnitude, "scores hs=" + std::to_string(head_size));
+      }
+      auto p = random_vector(n, rng, 0.0f, 1.0f);
+      if (n > 1) p[1] = 0.0f;  // a masked position
+      std::vector<float> out(head_size + 1, 9.0f), ref(head_size + 1, 9.0f);
+      simd().attention_weighted_sum(p.data(), keys.data() + 1, stride, n, head_size, out.data());
+      scalar().attention_weighted_sum(p.data(), keys.data() + 1, stride, n, head_size, ref.data());
+      for (std::size_t i = 0; i < head_size; ++i) {
+        double magnitude = 0;
+        for (std::size_t j = 0; j < n; ++j) magnitude += std::abs(p[j] * keys[1 + j * stride + i]);
+        expect_sum_close(out[i], ref[i], magnitude, "sum hs=" + std::to_string(head_size));
+      }
+      EXPECT_EQ(out[head_size], 9.0f) << "wrote past the head";
+    }
+  }
+}
+
+TEST_P(KernelsPerIsa, GemvBf16AndQ8_0) {
+  for (std::size_t rows : {1, 4, 7}) {
+    for (std::size_t cols : {32, 64, 96, 160, 2048}) {
+      const auto w = random_vector(rows * cols, rng), x = random_vector(cols, rng);
+      std::vector<std::uint16_t> bf16(rows * cols);
+      quantize_bf16(w.data(), bf16.data(), bf16.size());
+      std::vector<std::uint8_t> q8(rows * cols / 32 * 34);
+      for (std::size_t r = 0; r < rows; ++r)
+        quantize_row_q8_0(w.data() + r * cols, q8.data() + r * cols / 32 * 34, cols);
+      std::vector<float> got(rows), want(rows);
+      simd().gemv_bf16(bf16.data(), x.data(), got.data(), rows, cols);
+      scalar().gemv_bf16(bf16.data(), x.data(), want.data(), rows, cols);
+      for (std::size_t r = 0; r < rows; ++r) {
+        double magnitude = 0;
+        for (std::size_t c = 0; c < cols; ++c) magnitude += std::abs(w[r * cols + c] * x[c]);
+        expect_sum_close(got[r], want[r], magnitude, "bf16 cols=" + std::to_string(cols));
+      }
+      simd().gemv_q8_0(q8.data(), x.data(), got.data(), rows, cols);
+      scalar().gemv_q8_0(q8.data(), x.data(), want.data(), rows, cols);
+      for (std::size_t r = 0; r < rows; ++r) {
+        double magnitude = 0;
+        for (std::size_t c = 0; c < cols; ++c) magnitude += std::abs(w[r * cols + c] * x[c]);
+        expect_sum_close(got[r], want[r], magnitude, "q8_0 cols=" + std::to_string(cols));
+      }
+    }
+  }
+}
+
+TEST_P(KernelsPerIsa, GemvBf16OddWidths) {
+  for (std::size_t cols : {1, 7, 17, 172}) {
+    const auto w = random_vector(5 * cols, rng), x = random_vector(cols, rng);
+    std::vector<std::uint16_t> bf16(w.size());
+    quantize_bf16(w.data(), bf16.data(), bf16.size());
+    std::vector<float> got(5), want(5);
+    simd().gemv_bf16(bf16.data(), x.data(), got.data(), 5, cols);
+    scalar().gemv_bf16(bf16.data(), x.data(), want.data(), 5, cols);
+    for (std::size_t r = 0; r < 5; ++r) EXPECT_NEAR(got[r], want[r], 1e-5f * cols);
+  }
+}
+
+TEST(Quantize, Q8_0RoundTripIsWithinHalfAStep) {
+  std::mt19937 rng(5);
+  const auto x = random_vector(256, rng, -3.0f, 3.0f);
+  std::vector<std::uint8_t> q(256 / 32 * 34);
+  quantize_row_q8_0(x.data(), q.data(), x.size());
+  std::vector<float> back(x.size());
+  dequantize_row_q8_0(q.data(), back.data(), x.size());
+  for (std::size_t b = 0; b < 8; ++b) {
+    float amax = 0;
+    for (int i = 0; i < 32; ++i) amax = std::max(amax, std::abs(x[b * 32 + i]));
+    for (int i = 0; i < 32; ++i)
+      EXPECT_LE(std::abs(back[b * 32 + i] - x[b * 32 + i]), amax / 127 * 0.5f * 1.01f);
+  }
+}
+
+TEST(Quantize, HalfPrecisionConversions) {
+  for (float f : {0.0f, 1.0f, -2.5f, 65504.0f, 6.1035156e-05f, 5.9604645e-08f, 0.333333f})
+    EXPECT_NEAR(f16_to_f32(f32_to_f16(f)), f, std::abs(f) * 1e-3f) << f;
+  EXPECT_EQ(f32_to_f16(1.0f), 0x3c00);
+  EXPECT_EQ(f32_to_f16(-2.0f), 0xc000);
+  EXPECT_EQ(f32_to_f16(1e6f), 0x7c00);
+  EXPECT_EQ(f32_to_bf16(1.0f), 0x3f80);
+  EXPECT_EQ(bf16_to_f32(f32_to_bf16(3.0f)), 3.0f);
+  EXPECT_EQ(f32_to_bf16(1.00390625f), 0x3f80);  // halfway: rounds to even
 }
 
 TEST(KernelsScalar, SwiGluAndRmsNormFollowTheirDefinitions) {

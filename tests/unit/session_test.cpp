@@ -42,6 +42,26 @@ TEST(Session, BlocksAfterCachedTokensEqualOneBlock) {
   for (std::size_t j = 0; j < want.size(); ++j) EXPECT_NEAR(got[j], want[j], 1e-5f);
 }
 
+// Converted weights stay close to f32: the bounds documented in the README.
+TEST(Session, Bf16AndQ8WeightsStayCloseToF32) {
+  const auto f32 = Model::load(test::require_model("stories260K.bin"));
+  Session reference(f32);
+  const auto ref = reference.forward(kPrompt20, true);
+  const std::vector<float> want(ref.begin(), ref.end());
+  for (const auto& [dtype, bound] :
+       {std::pair{DType::bf16, 0.4f}, std::pair{DType::q8_0, 0.75f}}) {
+    const auto model = Model::load(test::require_model("stories260K.bin"), dtype);
+    Session s(model);
+    const auto got = s.forward(kPrompt20, true);
+    float max_diff = 0;
+    for (std::size_t j = 0; j < want.size(); ++j)
+      max_diff = std::max(max_diff, std::abs(got[j] - want[j]));
+    EXPECT_LE(max_diff, bound) << dtype_name(dtype);
+    EXPECT_GT(max_diff, 0.0f) << dtype_name(dtype) << ": weights were not converted";
+    EXPECT_LT(model->weight_bytes_per_token(), f32->weight_bytes_per_token());
+  }
+}
+
 TEST(Session, RejectsWhatDoesNotFit) {
   const auto model = Model::load(test::require_model("stories260K.bin"));
   Session s(model);

@@ -19,7 +19,9 @@ class Model {
   /// Loads a llama2.c checkpoint (legacy header, or the versioned "ak42" v1 fp32 export),
   /// memory-mapped and used in place. Every size is checked against the file length: a
   /// truncated, oversized or absurd file throws engine::Error naming the file and the problem.
-  static std::shared_ptr<const Model> load(const std::string& path);
+  /// `weight_type` other than f32 converts the layer and classifier matrices once at load
+  /// (matrices whose width does not fit the type's blocks stay f32).
+  static std::shared_ptr<const Model> load(const std::string& path, DType weight_type = DType::f32);
 
   ~Model();
   Model(const Model&) = delete;
@@ -30,6 +32,9 @@ class Model {
   const std::string& path() const { return path_; }
   std::uint64_t file_bytes() const { return file_bytes_; }
   std::uint64_t parameter_count() const;
+  /// Bytes of weights one decode step reads: every layer matrix, the norms and the classifier
+  /// (one embedding row is negligible), in their stored types.
+  std::uint64_t weight_bytes_per_token() const;
 
   /// RoPE rotation for `pos`: cos and sin of pos * theta^(-2i/head_size), i < head_size/2.
   const float* rope_cos(int pos) const { return rope_cos_.data() + rope_row(pos); }
@@ -41,16 +46,19 @@ class Model {
     return static_cast<std::size_t>(pos) * (config_.head_size() / 2);
   }
   void init_rope();
+  void convert_weights(DType weight_type);
 
   std::string path_;
   std::unique_ptr<MappedFile> file_;
   std::uint64_t file_bytes_ = 0;
   ModelConfig config_;
   TransformerWeights weights_;
-  std::vector<float> rope_cos_;  // (seq_len, head_size / 2)
-  std::vector<float> rope_sin_;  // (seq_len, head_size / 2)
+  std::vector<float> rope_cos_;                       // (seq_len, head_size / 2)
+  std::vector<float> rope_sin_;                       // (seq_len, head_size / 2)
+  std::vector<std::vector<std::uint8_t>> converted_;  // weights converted at load
 
   friend class Llama2cCheckpointReader;
+  friend class GgufModelReader;
 };
 
 }  // namespace engine

@@ -17,6 +17,8 @@ enum class DType : std::uint8_t {
   q8_0,  ///< blocks of 32 int8 with one f16 scale (GGUF Q8_0)
 };
 std::string_view dtype_name(DType dtype);
+/// Parses "f32|f16|bf16|q8_0" ("q8" is accepted for q8_0); throws engine::Error otherwise.
+DType parse_dtype(std::string_view name);
 
 /// A (rows, cols) row-major weight matrix in its stored type.
 struct Matrix {
@@ -24,6 +26,9 @@ struct Matrix {
   DType dtype = DType::f32;
   int rows = 0;  // output features
   int cols = 0;  // input features
+
+  /// Bytes of the stored matrix.
+  std::uint64_t bytes() const;
 };
 
 struct LayerWeights {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "ops/half.hpp"
 #include "ops/kernels/intrinsics.hpp"
 
 #if defined(ENGINE_KERNEL_ISA_AVX512)
@@ -32,6 +33,7 @@ namespace engine::kernels::ENGINE_ISA_NS {
 #include "ops/kernels/vec_tail.hpp"
 #include "ops/kernels/masked_softmax_kernel.hpp"
 #include "ops/kernels/linear_kernels.hpp"
+#include "ops/kernels/attention_kernels.hpp"
 #include "ops/kernels/elementwise_kernels.hpp"
 // clang-format on
 }  // namespace engine::kernels::ENGINE_ISA_NS
@@ -43,8 +45,16 @@ namespace engine::kernels {
 
 const KernelTable& ENGINE_CONCAT(kernel_table_, ENGINE_ISA_NS)() {
   static const KernelTable table{
-      ENGINE_ISA_NS::masked_softmax, ENGINE_ISA_NS::dot,     ENGINE_ISA_NS::gemv,
-      ENGINE_ISA_NS::axpy,           ENGINE_ISA_NS::rmsnorm, ENGINE_ISA_NS::swiglu,
+      .masked_softmax = ENGINE_ISA_NS::masked_softmax,
+      .dot = ENGINE_ISA_NS::dot,
+      .gemv = ENGINE_ISA_NS::gemv,
+      .gemv_bf16 = ENGINE_ISA_NS::gemv_bf16,
+      .gemv_q8_0 = ENGINE_ISA_NS::gemv_q8_0,
+      .axpy = ENGINE_ISA_NS::axpy,
+      .rmsnorm = ENGINE_ISA_NS::rmsnorm,
+      .swiglu = ENGINE_ISA_NS::swiglu,
+      .attention_scores = ENGINE_ISA_NS::attention_scores,
+      .attention_weighted_sum = ENGINE_ISA_NS::attention_weighted_sum,
   };
   return table;
 }

@@ -18,12 +18,24 @@ struct KernelTable {
   float (*dot)(const float* a, const float* b, std::size_t n);
   /// y[r] = dot(w[r*cols ...], x) for r in [0, rows): a row-major (rows, cols) matrix times x.
   void (*gemv)(const float* w, const float* x, float* y, std::size_t rows, std::size_t cols);
+  /// The same for bf16 weights.
+  void (*gemv_bf16)(const std::uint16_t* w, const float* x, float* y, std::size_t rows,
+                    std::size_t cols);
+  /// The same for Q8_0 weights (cols a multiple of 32; rows of cols/32 34-byte blocks).
+  void (*gemv_q8_0)(const std::uint8_t* w, const float* x, float* y, std::size_t rows,
+                    std::size_t cols);
   /// y += a * x
   void (*axpy)(float a, const float* x, float* y, std::size_t n);
   /// out = weight * x / sqrt(mean(x^2) + eps)
   void (*rmsnorm)(const float* x, const float* weight, float* out, std::size_t n, float eps);
   /// gate = silu(gate) * up, with silu(g) = g / (1 + exp(-g))
   void (*swiglu)(float* gate, const float* up, std::size_t n);
+  /// out[j] = dot(q, keys + j*stride), j < n: one query head against cached keys.
+  void (*attention_scores)(const float* q, const float* keys, std::size_t stride, std::size_t n,
+                           std::size_t head_size, float* out);
+  /// out = sum_j p[j] * (values + j*stride), j < n, skipping p[j] == 0.
+  void (*attention_weighted_sum)(const float* p, const float* values, std::size_t stride,
+                                 std::size_t n, std::size_t head_size, float* out);
 };
 
 const KernelTable& kernel_table_scalar();

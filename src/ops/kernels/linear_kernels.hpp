@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 
 inline float dot(const float* a, const float* b, std::size_t n) {
   constexpr std::size_t W = Vec::kWidth;
@@ -21,30 +23,72 @@ inline float dot(const float* a, const float* b, std::size_t n) {
   return Vec::reduce_add(Vec::add(Vec::add(s0, s1), Vec::add(s2, s3)));
 }
 
-inline void gemv(const float* w, const float* x, float* y, std::size_t rows, std::size_t cols) {
+/// y[r] = dot(w row r, x) for a row-major (rows, cols) matrix of f32 or bf16 (uint16) weights.
+template <typename Weight>
+inline void gemv_rows(const Weight* w, const float* x, float* y, std::size_t rows,
+                      std::size_t cols) {
   constexpr std::size_t W = Vec::kWidth;
   std::size_t r = 0;
   // Four rows at a time share each load of x.
   for (; r + 4 <= rows; r += 4) {
-    const float* w0 = w + r * cols;
-    const float* w1 = w0 + cols;
-    const float* w2 = w1 + cols;
-    const float* w3 = w2 + cols;
+    const Weight* w0 = w + r * cols;
+    const Weight* w1 = w0 + cols;
+    const Weight* w2 = w1 + cols;
+    const Weight* w3 = w2 + cols;
     Vec::Reg s0 = Vec::zero(), s1 = Vec::zero(), s2 = Vec::zero(), s3 = Vec::zero();
     for (std::size_t i = 0; i < cols; i += W) {
       const std::size_t len = cols - i < W ? cols - i : W;
       const Vec::Reg xv = load_n(x + i, len, 0.0f);
-      s0 = Vec::fmadd(load_n(w0 + i, len, 0.0f), xv, s0);
-      s1 = Vec::fmadd(load_n(w1 + i, len, 0.0f), xv, s1);
-      s2 = Vec::fmadd(load_n(w2 + i, len, 0.0f), xv, s2);
-      s3 = Vec::fmadd(load_n(w3 + i, len, 0.0f), xv, s3);
+      s0 = Vec::fmadd(load_weights_n(w0 + i, len), xv, s0);
+      s1 = Vec::fmadd(load_weights_n(w1 + i, len), xv, s1);
+      s2 = Vec::fmadd(load_weights_n(w2 + i, len), xv, s2);
+      s3 = Vec::fmadd(load_weights_n(w3 + i, len), xv, s3);
     }
     y[r] = Vec::reduce_add(s0);
     y[r + 1] = Vec::reduce_add(s1);
     y[r + 2] = Vec::reduce_add(s2);
     y[r + 3] = Vec::reduce_add(s3);
   }
-  for (; r < rows; ++r) y[r] = dot(w + r * cols, x, cols);
+  for (; r < rows; ++r) {
+    Vec::Reg s = Vec::zero();
+    for (std::size_t i = 0; i < cols; i += W) {
+      const std::size_t len = cols - i < W ? cols - i : W;
+      s = Vec::fmadd(load_weights_n(w + r * cols + i, len), load_n(x + i, len, 0.0f), s);
+    }
+    y[r] = Vec::reduce_add(s);
+  }
+}
+
+inline void gemv(const float* w, const float* x, float* y, std::size_t rows, std::size_t cols) {
+  gemv_rows(w, x, y, rows, cols);
+}
+
+inline void gemv_bf16(const std::uint16_t* w, const float* x, float* y, std::size_t rows,
+                      std::size_t cols) {
+  gemv_rows(w, x, y, rows, cols);
+}
+
+/// Q8_0 rows (cols a multiple of 32): blocks of one f16 scale and 32 int8, as GGUF stores them.
+/// Each block's int8 x f32 products are summed in registers, then scaled once.
+inline void gemv_q8_0(const std::uint8_t* w, const float* x, float* y, std::size_t rows,
+                      std::size_t cols) {
+  constexpr std::size_t W = Vec::kWidth, kBlock = 32, kBlockBytes = 34;
+  const std::size_t blocks = cols / kBlock;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const std::uint8_t* row = w + r * blocks * kBlockBytes;
+    Vec::Reg sum = Vec::zero();
+    for (std::size_t b = 0; b < blocks; ++b) {
+      const std::uint8_t* block = row + b * kBlockBytes;
+      std::uint16_t scale_bits;
+      std::memcpy(&scale_bits, block, 2);
+      const std::int8_t* q = reinterpret_cast<const std::int8_t*>(block + 2);
+      Vec::Reg acc = Vec::zero();
+      for (std::size_t i = 0; i < kBlock; i += W)
+        acc = Vec::fmadd(Vec::load_i8(q + i), Vec::load(x + b * kBlock + i), acc);
+      sum = Vec::fmadd(Vec::set1(Vec::f16_to_f32(scale_bits)), acc, sum);
+    }
+    y[r] = Vec::reduce_add(sum);
+  }
 }
 
 inline void axpy(float a, const float* x, float* y, std::size_t n) {

@@ -1,6 +1,7 @@
 // Vec for AVX2 + FMA: 8 floats per register.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "ops/kernels/intrinsics.hpp"
@@ -13,6 +14,25 @@ struct Vec {
   static Reg set1(float v) { return _mm256_set1_ps(v); }
   static Reg load(const float* p) { return _mm256_loadu_ps(p); }
   static void store(float* p, Reg v) { _mm256_storeu_ps(p, v); }
+  /// The first n < kWidth lanes from p, the rest `fill`; reads nothing past p[n-1].
+  static Reg load_partial(const float* p, std::size_t n, float fill) {
+    const __m256i m = lane_mask(n);
+    return _mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, m), _mm256_castsi256_ps(m));
+  }
+  static void store_partial(float* p, Reg v, std::size_t n) {
+    _mm256_maskstore_ps(p, lane_mask(n), v);
+  }
+  /// kWidth bf16 values widened to f32 (bf16 is the top half of an f32).
+  static Reg load_bf16(const std::uint16_t* p) {
+    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+  }
+  /// kWidth int8 values converted to f32.
+  static Reg load_i8(const std::int8_t* p) {
+    const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b));
+  }
+  static float f16_to_f32(std::uint16_t h) { return _cvtsh_ss(h); }
   static Reg add(Reg a, Reg b) { return _mm256_add_ps(a, b); }
   static Reg sub(Reg a, Reg b) { return _mm256_sub_ps(a, b); }
   static Reg mul(Reg a, Reg b) { return _mm256_mul_ps(a, b); }
@@ -60,6 +80,12 @@ struct Vec {
         _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(mask)));
     const Reg keep = _mm256_castsi256_ps(_mm256_cmpgt_epi32(m32, _mm256_setzero_si256()));
     return _mm256_blendv_ps(fill, x, keep);
+  }
+
+  // All-ones in the first n lanes.
+  static __m256i lane_mask(std::size_t n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)),
+                              _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   }
 
   struct Acc {

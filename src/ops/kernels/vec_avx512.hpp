@@ -1,6 +1,7 @@
 // Vec for AVX-512 (F/BW/VL/DQ): 16 floats per register.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "ops/kernels/intrinsics.hpp"
@@ -13,6 +14,24 @@ struct Vec {
   static Reg set1(float v) { return _mm512_set1_ps(v); }
   static Reg load(const float* p) { return _mm512_loadu_ps(p); }
   static void store(float* p, Reg v) { _mm512_storeu_ps(p, v); }
+  /// The first n < kWidth lanes from p, the rest `fill`; reads nothing past p[n-1].
+  static Reg load_partial(const float* p, std::size_t n, float fill) {
+    return _mm512_mask_loadu_ps(_mm512_set1_ps(fill), lane_mask(n), p);
+  }
+  static void store_partial(float* p, Reg v, std::size_t n) {
+    _mm512_mask_storeu_ps(p, lane_mask(n), v);
+  }
+  /// kWidth bf16 values widened to f32 (bf16 is the top half of an f32).
+  static Reg load_bf16(const std::uint16_t* p) {
+    const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+  }
+  /// kWidth int8 values converted to f32.
+  static Reg load_i8(const std::int8_t* p) {
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(b));
+  }
+  static float f16_to_f32(std::uint16_t h) { return _cvtsh_ss(h); }
   static Reg add(Reg a, Reg b) { return _mm512_add_ps(a, b); }
   static Reg sub(Reg a, Reg b) { return _mm512_sub_ps(a, b); }
   static Reg mul(Reg a, Reg b) { return _mm512_mul_ps(a, b); }
@@ -46,6 +65,8 @@ struct Vec {
     const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(mask));
     return _mm512_mask_blend_ps(_mm_test_epi8_mask(bytes, bytes), fill, x);
   }
+
+  static __mmask16 lane_mask(std::size_t n) { return static_cast<__mmask16>((1u << n) - 1); }
 
   struct Acc {
     __m512d lo, hi;

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 struct Vec {
   using Reg = float;
@@ -13,6 +15,18 @@ struct Vec {
   static Reg set1(float v) { return v; }
   static Reg load(const float* p) { return *p; }
   static void store(float* p, Reg v) { *p = v; }
+  // kWidth is 1, so a partial vector is always empty.
+  static Reg load_partial(const float*, std::size_t, float fill) { return fill; }
+  static void store_partial(float*, Reg, std::size_t) {}
+  /// A bf16 value widened to f32 (bf16 is the top half of an f32).
+  static Reg load_bf16(const std::uint16_t* p) {
+    const std::uint32_t bits = static_cast<std::uint32_t>(*p) << 16;
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    return f;
+  }
+  static Reg load_i8(const std::int8_t* p) { return static_cast<float>(*p); }
+  static float f16_to_f32(std::uint16_t h) { return engine::f16_to_f32(h); }
   static Reg add(Reg a, Reg b) { return a + b; }
   static Reg sub(Reg a, Reg b) { return a - b; }
   static Reg mul(Reg a, Reg b) { return a * b; }

@@ -1,35 +1,21 @@
-// Partial vectors at the end of a row: copied through a padded buffer, so kernels have one code
-// path for every ISA and never read or write past the caller's n elements.
+// Full or partial vectors at the end of a row, so kernels have one code path for every ISA and
+// never read or write past the caller's n elements (partial lanes use masked loads/stores).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
-/// Loads n < kWidth floats; the remaining lanes hold `fill`.
-inline Vec::Reg load_tail(const float* p, std::size_t n, float fill) {
-  alignas(64) float buf[Vec::kWidth];
-  for (int i = 0; i < Vec::kWidth; ++i) buf[i] = static_cast<std::size_t>(i) < n ? p[i] : fill;
-  return Vec::load(buf);
-}
-
-/// Stores the first n < kWidth lanes of v.
-inline void store_tail(float* p, Vec::Reg v, std::size_t n) {
-  alignas(64) float buf[Vec::kWidth];
-  Vec::store(buf, v);
-  for (std::size_t i = 0; i < n; ++i) p[i] = buf[i];
-}
-
-/// Loads n <= kWidth floats (full or partial).
+/// Loads n <= kWidth floats; lanes past n hold `fill`.
 inline Vec::Reg load_n(const float* p, std::size_t n, float fill) {
-  return n == Vec::kWidth ? Vec::load(p) : load_tail(p, n, fill);
+  return n == Vec::kWidth ? Vec::load(p) : Vec::load_partial(p, n, fill);
 }
 
-/// Stores n <= kWidth floats (full or partial).
+/// Stores the first n <= kWidth lanes of v.
 inline void store_n(float* p, Vec::Reg v, std::size_t n) {
   if (n == Vec::kWidth)
     Vec::store(p, v);
   else
-    store_tail(p, v, n);
+    Vec::store_partial(p, v, n);
 }
 
 /// v where the n <= kWidth mask bytes are non-zero, else fill; lanes past n get fill.
@@ -38,4 +24,15 @@ inline Vec::Reg select_n(const std::uint8_t* mask, std::size_t n, Vec::Reg v, Ve
   std::uint8_t buf[Vec::kWidth] = {};
   for (std::size_t i = 0; i < n; ++i) buf[i] = mask[i];
   return Vec::select(buf, v, fill);
+}
+
+/// Loads n <= kWidth weights of any stored element type as f32; lanes past n are 0.
+inline Vec::Reg load_weights_n(const float* p, std::size_t n) {
+  return load_n(p, n, 0.0f);
+}
+inline Vec::Reg load_weights_n(const std::uint16_t* p, std::size_t n) {  // bf16
+  if (n == Vec::kWidth) return Vec::load_bf16(p);
+  std::uint16_t buf[Vec::kWidth] = {};
+  for (std::size_t i = 0; i < n; ++i) buf[i] = p[i];
+  return Vec::load_bf16(buf);
 }

@@ -1,0 +1,11 @@
+// A short streaming-read probe of the machine's memory bandwidth: the roofline that decode
+// throughput is measured against.
+#pragma once
+
+namespace engine {
+
+/// Best-of-3 read bandwidth in GB/s over a buffer far larger than the caches (256 MB), read by
+/// the current OpenMP thread count with the active ISA's kernels.
+double measure_read_bandwidth_gbps();
+
+}  // namespace engine

@@ -1,0 +1,203 @@
+// engine bench: prompt processing (pp: one block of N tokens) and text generation (tg: N
+// single-token steps) throughput, in the spirit of llama-bench, with effective weight bandwidth
+// and the share of the machine's measured memory roofline.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+#include <random>
+
+#include "bench/memory_bandwidth.hpp"
+#include "cli/commands.hpp"
+#include "cli/model_files.hpp"
+#include "engine/error.hpp"
+#include "engine/model/session.hpp"
+#include "engine/ops/isa.hpp"
+#include "engine/runtime.hpp"
+#include "util/log.hpp"
+
+namespace engine::cli {
+namespace {
+
+struct BenchArgs {
+  std::string model;
+  int n_prompt = 128;
+  int n_gen = 128;
+  std::vector<int> threads = {0};
+  int repetitions = 5;
+  std::vector<std::string> weight_types = {"f32"};
+  std::string output = "md";
+};
+
+struct BenchRow {
+  std::string model, weight_type, test;
+  int n_threads = 0, n_prompt = 0, n_gen = 0;
+  double avg_ts = 0, stddev_ts = 0, gbps = 0, roofline_pct = 0, load_ms = 0, ttft_ms = 0;
+  std::uint64_t model_bytes = 0;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void mean_stddev(const std::vector<double>& v, double& mean, double& stddev) {
+  mean = std::accumulate(v.begin(), v.end(), 0.0) / v.size();
+  double var = 0;
+  for (double x : v) var += (x - mean) * (x - mean);
+  stddev = v.size() > 1 ? std::sqrt(var / (v.size() - 1)) : 0.0;
+}
+
+// Runs pp and tg for one (weight type, thread count); appends their rows.
+void bench_one(const BenchArgs& args, const std::string& path, const std::string& weight_type,
+               int threads, double roofline_gbps, std::vector<BenchRow>& rows) {
+  const auto load_start = std::chrono::steady_clock::now();
+  const auto model = Model::load(path, parse_dtype(weight_type));
+  const double load_ms = seconds_since(load_start) * 1e3;
+  const ModelConfig& c = model->config();
+  if (args.n_prompt > c.seq_len || args.n_gen + 1 > c.seq_len)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("-p {} / -n {} do not fit in the context of {}", args.n_prompt,
+                            args.n_gen, c.seq_len));
+  std::mt19937 rng(42);
+  std::vector<int> tokens(std::max(args.n_prompt, args.n_gen));
+  for (int& t : tokens) t = 3 + static_cast<int>(rng() % (c.vocab_size - 3));
+  Session session(model);
+  const int bos = 1;
+
+  // Warm-up: first touches of the weights, OpenMP pool start, caches.
+  session.forward(std::span(tokens).first(std::min(args.n_prompt, 16)));
+  session.forward(std::span(tokens).first(1));
+
+  BenchRow base;
+  base.model = path;
+  base.weight_type = weight_type;
+  base.n_threads = threads;
+  base.model_bytes = model->weight_bytes_per_token();
+  base.load_ms = load_ms;
+  const auto finish = [&](BenchRow row, const std::vector<double>& tps, double blocks_per_s) {
+    mean_stddev(tps, row.avg_ts, row.stddev_ts);
+    row.gbps = row.model_bytes * blocks_per_s / 1e9;
+    row.roofline_pct = roofline_gbps > 0 ? 100.0 * row.gbps / roofline_gbps : 0.0;
+    rows.push_back(row);
+  };
+
+  if (args.n_prompt > 0) {
+    std::vector<double> tps, seconds;
+    for (int r = 0; r < args.repetitions; ++r) {
+      session.reset();
+      const auto start = std::chrono::steady_clock::now();
+      session.forward(std::span(tokens).first(args.n_prompt));
+      seconds.push_back(seconds_since(start));
+      tps.push_back(args.n_prompt / seconds.back());
+    }
+    BenchRow row = base;
+    row.test = fmt::format("pp{}", args.n_prompt);
+    row.n_prompt = args.n_prompt;
+    row.ttft_ms = 1e3 * std::accumulate(seconds.begin(), seconds.end(), 0.0) / seconds.size();
+    finish(row, tps, 1e3 / row.ttft_ms);
+  }
+  if (args.n_gen > 0) {
+    std::vector<double> tps;
+    for (int r = 0; r < args.repetitions; ++r) {
+      session.reset();
+      session.forward(std::span(&bos, 1));
+      const auto start = std::chrono::steady_clock::now();
+      for (int i = 0; i < args.n_gen; ++i) session.forward(std::span(tokens).subspan(i, 1));
+      tps.push_back(args.n_gen / seconds_since(start));
+    }
+    BenchRow row = base;
+    row.test = fmt::format("tg{}", args.n_gen);
+    row.n_gen = args.n_gen;
+    double mean, stddev;
+    mean_stddev(tps, mean, stddev);
+    finish(row, tps, mean);
+  }
+}
+
+std::string format_rows(const std::vector<BenchRow>& rows, const std::string& format) {
+  std::string out;
+  if (format == "json") {
+    out = "[\n";
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const BenchRow& r = rows[i];
+      out += fmt::format(
+          "  {{\"model\": \"{}\", \"weight_type\": \"{}\", \"n_threads\": {}, \"test\": \"{}\", "
+          "\"n_prompt\": {}, \"n_gen\": {}, \"avg_ts\": {:.3f}, \"stddev_ts\": {:.3f}, "
+          "\"model_bytes\": {}, \"gbps\": {:.3f}, \"roofline_pct\": {:.2f}, \"load_ms\": {:.3f}, "
+          "\"ttft_ms\": {:.3f}}}{}\n",
+          r.model, r.weight_type, r.n_threads, r.test, r.n_prompt, r.n_gen, r.avg_ts, r.stddev_ts,
+          r.model_bytes, r.gbps, r.roofline_pct, r.load_ms, r.ttft_ms,
+          i + 1 < rows.size() ? "," : "");
+    }
+    return out + "]\n";
+  }
+  if (format == "csv") {
+    out =
+        "model,weight_type,n_threads,test,n_prompt,n_gen,avg_ts,stddev_ts,model_bytes,gbps,"
+        "roofline_pct,load_ms,ttft_ms\n";
+    for (const BenchRow& r : rows)
+      out += fmt::format("{},{},{},{},{},{},{:.3f},{:.3f},{},{:.3f},{:.2f},{:.3f},{:.3f}\n",
+                         r.model, r.weight_type, r.n_threads, r.test, r.n_prompt, r.n_gen, r.avg_ts,
+                         r.stddev_ts, r.model_bytes, r.gbps, r.roofline_pct, r.load_ms, r.ttft_ms);
+    return out;
+  }
+  out =
+      "| model | weights | threads | test | t/s | GB/s | roofline | load ms | ttft ms |\n"
+      "|---|---|--:|---|--:|--:|--:|--:|--:|\n";
+  for (const BenchRow& r : rows)
+    out += fmt::format(
+        "| {} | {} | {} | {} | {:.1f} ± {:.1f} | {:.1f} | {:.0f} % | {:.1f} | {} |\n", r.model,
+        r.weight_type, r.n_threads, r.test, r.avg_ts, r.stddev_ts, r.gbps, r.roofline_pct,
+        r.load_ms, r.ttft_ms > 0 ? fmt::format("{:.2f}", r.ttft_ms) : "");
+  return out;
+}
+
+void run_bench(const BenchArgs& args) {
+  if (args.output != "md" && args.output != "json" && args.output != "csv")
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("unknown output format '{}' (expected md|json|csv)", args.output));
+  for (const std::string& w : args.weight_types) parse_dtype(w);  // fail before any work
+  const std::string path = resolve_model_files({args.model, "-"}).model;
+  std::vector<BenchRow> rows;
+  std::string header;
+  for (int threads : args.threads) {
+    set_num_threads(threads);
+    const int n = num_threads();
+    const double roofline = measure_read_bandwidth_gbps();
+    header += fmt::format("memory read bandwidth ({} thread{}): {:.1f} GB/s\n", n,
+                          n == 1 ? "" : "s", roofline);
+    for (const std::string& w : args.weight_types) bench_one(args, path, w, n, roofline, rows);
+  }
+  log::info("kernels: {}", isa_name(active_isa()));
+  const std::string out =
+      (args.output == "md" ? header + "\n" : "") + format_rows(rows, args.output);
+  if (args.output != "md") log::info("{}", header.substr(0, header.size() - 1));
+  std::fwrite(out.data(), 1, out.size(), stdout);
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+  auto args = std::make_shared<BenchArgs>();
+  CLI::App* cmd = app.add_subcommand("bench", "Measure prompt and generation throughput");
+  cmd->add_option("-m,--model", args->model, "model file (default: stories260K)");
+  cmd->add_option("-p,--n-prompt", args->n_prompt, "prompt tokens (pp test; 0 = skip)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("-n,--n-gen", args->n_gen, "generated tokens (tg test; 0 = skip)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("-t,--threads", args->threads, "thread counts, e.g. 1,2 (0 = one per core)")
+      ->delimiter(',')
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("-r,--repetitions", args->repetitions, "repetitions per test")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--weight-type", args->weight_types, "f32,bf16,q8")->delimiter(',');
+  cmd->add_option("-o,--output", args->output, "md|json|csv")->capture_default_str();
+  cmd->callback([args] { run_bench(*args); });
+}
+
+}  // namespace engine::cli

@@ -1,0 +1,59 @@
+#include "ops/half.hpp"
+
+#include <cmath>
+#include <cstring>
+
+namespace engine {
+namespace {
+
+std::uint32_t bits_of(float f) {
+  std::uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+float float_of(std::uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+}  // namespace
+
+float f16_to_f32(std::uint16_t h) {
+  const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000) << 16;
+  const int exponent = (h >> 10) & 0x1f;
+  const std::uint32_t mantissa = h & 0x3ff;
+  if (exponent == 0) {  // zero or subnormal: mantissa * 2^-24
+    const float magnitude = std::ldexp(static_cast<float>(mantissa), -24);
+    return sign ? -magnitude : magnitude;
+  }
+  if (exponent == 31) return float_of(sign | 0x7f800000 | (mantissa << 13));  // inf / NaN
+  return float_of(sign | static_cast<std::uint32_t>(exponent - 15 + 127) << 23 | (mantissa << 13));
+}
+
+std::uint16_t f32_to_f16(float f) {
+  const std::uint32_t u = bits_of(f);
+  const std::uint16_t sign = static_cast<std::uint16_t>((u >> 16) & 0x8000);
+  const float a = std::fabs(f);
+  if (std::isnan(f)) return sign | 0x7e00;
+  if (a >= 65520.0f) return sign | 0x7c00;  // rounds past the largest half: infinity
+  if (a < 6.103515625e-05f) {  // subnormal half: multiples of 2^-24, rounded to nearest even
+    return sign | static_cast<std::uint16_t>(std::nearbyint(a * 16777216.0f));
+  }
+  // Normal: drop 13 mantissa bits with round-to-nearest-even (a carry may bump the exponent).
+  std::uint32_t m = bits_of(a);
+  m += 0xfff + ((m >> 13) & 1);
+  return sign | static_cast<std::uint16_t>((m >> 13) - ((127 - 15) << 10));
+}
+
+float bf16_to_f32(std::uint16_t b) {
+  return float_of(static_cast<std::uint32_t>(b) << 16);
+}
+
+std::uint16_t f32_to_bf16(float f) {
+  const std::uint32_t u = bits_of(f);
+  if (std::isnan(f)) return static_cast<std::uint16_t>((u >> 16) | 0x40);
+  return static_cast<std::uint16_t>((u + 0x7fff + ((u >> 16) & 1)) >> 16);
+}
+
+}  // namespace engine
