@@ -8,4 +8,10 @@ namespace engine {
 void set_num_threads(int n);
 int num_threads();
 
+/// Blocks of 4+ rows (prompts, batches) go through oneDNN's matmul by default. Turning it off
+/// runs them through the same GEMV kernels as decode: slower, but bit-for-bit the sums a
+/// token-by-token run makes (what the exactness tests compare against).
+void set_use_onednn(bool enabled);
+bool use_onednn();
+
 }  // namespace engine

@@ -67,7 +67,7 @@ void bench_one(const BenchArgs& args, const std::string& path, const std::string
   const int bos = 1;
 
   // Warm-up: first touches of the weights, OpenMP pool start, caches.
-  session.forward(std::span(tokens).first(std::min(args.n_prompt, 16)));
+  session.forward(std::span(tokens).first(std::clamp(args.n_prompt, 1, 16)));
   session.forward(std::span(tokens).first(1));
 
   BenchRow base;

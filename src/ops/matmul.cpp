@@ -7,8 +7,10 @@
 #include <cstring>
 
 #include "engine/error.hpp"
+#include "engine/runtime.hpp"
 #include "ops/half.hpp"
 #include "ops/kernels/kernel_table.hpp"
+#include "ops/onednn_matmul.hpp"
 #include "ops/quantize.hpp"
 
 namespace engine {
@@ -40,6 +42,7 @@ void gemv_block(const kernels::KernelTable& k, const Matrix& w, int row, int row
 
 void matmul(const float* x, const Matrix& w, float* y, int M) {
   if (w.dtype == DType::f16) unsupported(w.dtype);
+  if (M >= kOneDnnMinRows && use_onednn()) return onednn_matmul(x, w, y, M);
   const kernels::KernelTable& k = kernels::kernels();
   const int N = w.rows, K = w.cols;
   // Blocks of weight rows: each block stays in cache while every row of x passes over it.

@@ -1,0 +1,19 @@
+// Linear layers over a block of rows (prompt prefill, batches) through oneDNN's matmul, which
+// runs near the CPU's peak where a GEMV per row cannot. Weights are used in place: our (N, K)
+// row-major matrix is oneDNN's (K, N) `ba` layout, so no packed copy doubles the memory.
+#pragma once
+
+#include "engine/model/weights.hpp"
+
+namespace engine {
+
+/// Rows from which a block goes through oneDNN rather than the GEMV kernels.
+constexpr int kOneDnnMinRows = 4;
+
+/// y (M, w.rows) = x (M, w.cols) · wᵀ. f32 weights run f32; bf16 weights run bf16 x bf16 with
+/// f32 accumulation (x rounded to bf16); Q8_0 weights are expanded to f32 first (the block is
+/// compute-bound, so reading them once more costs little). Primitives are created once per
+/// (shape, type, thread count) and reused.
+void onednn_matmul(const float* x, const Matrix& w, float* y, int M);
+
+}  // namespace engine
