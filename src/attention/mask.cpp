@@ -1,16 +1,55 @@
+// Mask kinds (causal, triu, padding, sliding window, prefix-LM, custom) and numpy-style printing.
 #include "engine/attention/mask.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "engine/error.hpp"
 
 namespace engine {
+namespace {
+
+void require(bool ok, const std::string& message) {
+  if (!ok) throw Error(ErrorCode::invalid_argument, message);
+}
+
+/// The (rows, cols) mask whose entry (r, c) is allowed(r, c): every kind is one rule.
+template <class Allowed>
+Mask mask_where(int rows, int cols, Allowed allowed) {
+  Mask mask(rows, cols, 0);
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c) mask.set(r, c, allowed(r, c));
+  return mask;
+}
+
+/// The mask of a block of `block` queries after `cached` keys, where allowed(p, c) says whether
+/// the query at sequence position p may see key c.
+template <class Allowed>
+Mask block_mask_where(int block, int cached, Allowed allowed) {
+  require(cached >= 0, fmt::format("cached length must be non-negative, got {}", cached));
+  return mask_where(block, cached + block, [&](int r, int c) { return allowed(cached + r, c); });
+}
+
+}  // namespace
 
 Mask::Mask(int rows, int cols, std::uint8_t fill) : rows_(rows), cols_(cols) {
-  if (rows < 0 || cols < 0)
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("mask shape must be non-negative, got ({}, {})", rows, cols));
+  require(rows >= 0 && cols >= 0,
+          fmt::format("mask shape must be non-negative, got ({}, {})", rows, cols));
   data_.assign(static_cast<std::size_t>(rows) * cols, fill ? 1 : 0);
+}
+
+Mask::Mask(const std::vector<std::vector<int>>& rows)
+    : Mask(static_cast<int>(rows.size()), rows.empty() ? 0 : static_cast<int>(rows[0].size()), 0) {
+  for (int r = 0; r < rows_; ++r) {
+    require(static_cast<int>(rows[r].size()) == cols_,
+            fmt::format("mask row {} has {} entries, row 0 has {}", r, rows[r].size(), cols_));
+    for (int c = 0; c < cols_; ++c) {
+      const int v = rows[r][c];
+      require(v == 0 || v == 1, fmt::format("mask entry ({}, {}) is {}, not 0 or 1", r, c, v));
+      set(r, c, v == 1);
+    }
+  }
 }
 
 std::span<const std::uint8_t> Mask::row(int r) const {
@@ -30,37 +69,65 @@ std::optional<RowRange> Mask::row_range(int r) const {
 }
 
 Mask Mask::operator&(const Mask& other) const {
-  if (rows_ != other.rows_ || cols_ != other.cols_)
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("cannot combine a ({}, {}) mask with a ({}, {}) mask", rows_, cols_,
-                            other.rows_, other.cols_));
+  require(rows_ == other.rows_ && cols_ == other.cols_,
+          fmt::format("cannot combine a ({}, {}) mask with a ({}, {}) mask", rows_, cols_,
+                      other.rows_, other.cols_));
   Mask out = *this;
   for (std::size_t i = 0; i < data_.size(); ++i) out.data_[i] &= other.data_[i];
   return out;
 }
 
 Mask triu(int size, int k) {
-  Mask mask(size, size, 0);
-  for (int r = 0; r < size; ++r)
-    for (int c = 0; c < size; ++c) mask.set(r, c, c - r >= k);
-  return mask;
+  return mask_where(size, size, [k](int r, int c) { return c - r >= k; });
 }
 
 Mask subsequent_mask(int size) {
-  Mask mask = triu(size, 1);
-  for (int r = 0; r < size; ++r)
-    for (int c = 0; c < size; ++c) mask.set(r, c, !mask.at(r, c));
-  return mask;
+  const Mask upper = triu(size, 1);
+  return mask_where(size, size, [&](int r, int c) { return upper.at(r, c) == 0; });
 }
 
 Mask causal_block_mask(int block, int cached) {
-  if (cached < 0)
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("cached length must be non-negative, got {}", cached));
-  Mask mask(block, cached + block, 0);
-  for (int r = 0; r < block; ++r)
-    for (int c = 0; c <= cached + r; ++c) mask.set(r, c, true);
-  return mask;
+  return block_mask_where(block, cached, [](int p, int c) { return c <= p; });
+}
+
+Mask padding_block_mask(int block, int cached, int padding) {
+  require(padding >= 0 && padding <= cached + block,
+          fmt::format("padding must be in [0, {}], got {}", cached + block, padding));
+  return block_mask_where(block, cached,
+                          [padding](int p, int c) { return p >= padding && c >= padding; });
+}
+
+Mask padding_mask(int valid_length, int size) {
+  require(valid_length >= 0 && valid_length <= size,
+          fmt::format("valid length must be in [0, {}], got {}", size, valid_length));
+  return padding_block_mask(size, 0, size - valid_length);
+}
+
+std::vector<Mask> padding_masks(const std::vector<int>& valid_lengths, int size) {
+  std::vector<Mask> masks;
+  masks.reserve(valid_lengths.size());
+  for (int length : valid_lengths) masks.push_back(padding_mask(length, size));
+  return masks;
+}
+
+Mask sliding_window_block_mask(int block, int cached, int window) {
+  require(window >= 1, fmt::format("window must be at least 1, got {}", window));
+  return block_mask_where(block, cached,
+                          [window](int p, int c) { return c <= p && p - c < window; });
+}
+
+Mask sliding_window_mask(int size, int window) {
+  return sliding_window_block_mask(size, 0, window);
+}
+
+Mask prefix_lm_block_mask(int block, int cached, int prefix) {
+  require(prefix >= 0, fmt::format("prefix must be non-negative, got {}", prefix));
+  return block_mask_where(block, cached,
+                          [prefix](int p, int c) { return c <= std::max(p, prefix - 1); });
+}
+
+Mask prefix_lm_mask(int size, int prefix) {
+  return prefix_lm_block_mask(size, 0, prefix);
 }
 
 std::string to_string(const Mask& mask) {
@@ -72,6 +139,16 @@ std::string to_string(const Mask& mask) {
       out += mask.at(r, c) ? '1' : '0';
     }
     out += r + 1 < mask.rows() ? "]\n" : "]";
+  }
+  return out + "]";
+}
+
+std::string to_string(std::span<const Mask> masks) {
+  std::string out = "[";
+  for (std::size_t b = 0; b < masks.size(); ++b) {
+    if (b) out += "\n\n ";
+    // One level deeper than a lone matrix: its continuation lines gain one space of indent.
+    for (char ch : to_string(masks[b])) out += ch == '\n' ? std::string("\n ") : std::string(1, ch);
   }
   return out + "]";
 }

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   engine::cli::add_tokenize_command(app);
   engine::cli::add_info_command(app);
   engine::cli::add_eval_command(app);
+  engine::cli::add_mask_command(app);
   engine::cli::add_synth_command(app);
   engine::cli::add_bench_command(app);
 

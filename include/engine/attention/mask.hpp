@@ -2,6 +2,11 @@
 //
 // Convention throughout: 1 = may attend, 0 = masked. `subsequent_mask(size)` is the classic
 // `1 - triu(ones(size, size), k=1)`: row i sees positions 0..i.
+//
+// Every mask kind is defined once, in its "block" form: a block of `block` new queries that
+// follow `cached` keys already in the KV cache, shape (block, cached + block), where row r is
+// the query at position p = cached + r. The square (size, size) form of a kind is its block form
+// with cached == 0. Kinds combine with `&` (e.g. padding & causal).
 #pragma once
 
 #include <cstdint>
@@ -25,6 +30,9 @@ class Mask {
   Mask() = default;
   /// A rows x cols mask with every entry set to `fill` (0 or 1).
   Mask(int rows, int cols, std::uint8_t fill);
+  /// A custom mask from the caller: rows[r][c] is 1 (may attend) or 0 (masked). Throws
+  /// Error(invalid_argument) when the rows differ in length or an entry is not 0 or 1.
+  explicit Mask(const std::vector<std::vector<int>>& rows);
 
   int rows() const { return rows_; }
   int cols() const { return cols_; }
@@ -59,7 +67,46 @@ Mask subsequent_mask(int size);
 /// subsequent_mask(block); with block == 1 (one decode step) it is a single all-ones row.
 Mask causal_block_mask(int block, int cached);
 
+/// Left padding, block form: the first `padding` positions of the sequence are padding.
+/// Shape (block, cached + block). Key columns < padding are 0 in every row, and the rows of
+/// padded queries (position < padding) are fully masked (the Hugging Face convention: their
+/// attention output is zeros, never NaN). Every other entry is 1: this is the padding mask
+/// alone, not causal; combine it with `causal_block_mask(block, cached)` through `&`.
+/// Throws unless 0 <= padding <= cached + block.
+Mask padding_block_mask(int block, int cached, int padding);
+
+/// Left padding of one sequence of `valid_length` tokens in a row of `size` positions:
+/// padding_block_mask(size, 0, size - valid_length), a (size, size) mask. For example
+/// padding_mask(2, 4) is [[0 0 0 0] [0 0 0 0] [0 0 1 1] [0 0 1 1]].
+/// Throws unless 0 <= valid_length <= size.
+Mask padding_mask(int valid_length, int size);
+
+/// padding_mask(valid_lengths[b], size) for each sequence b of a left-padded batch.
+std::vector<Mask> padding_masks(const std::vector<int>& valid_lengths, int size);
+
+/// Sliding-window attention, block form: the query at position p sees the last `window` keys
+/// including itself, max(0, p - window + 1)..p. Shape (block, cached + block). With
+/// window >= cached + block it equals causal_block_mask(block, cached). Throws unless window >= 1.
+Mask sliding_window_block_mask(int block, int cached, int window);
+
+/// sliding_window_block_mask(size, 0, window): row i sees keys max(0, i - window + 1)..i.
+Mask sliding_window_mask(int size, int window);
+
+/// Prefix-LM, block form: the first `prefix` positions attend bidirectionally among themselves,
+/// the rest causally. The query at position p sees keys 0..max(p, prefix - 1), clamped to the
+/// cached + block keys that exist. Shape (block, cached + block). prefix == 0 is causal.
+/// Throws unless prefix >= 0.
+Mask prefix_lm_block_mask(int block, int cached, int prefix);
+
+/// prefix_lm_block_mask(size, 0, prefix): row i < prefix sees 0..prefix-1, row i >= prefix
+/// sees 0..i.
+Mask prefix_lm_mask(int size, int prefix);
+
 /// The mask printed the way numpy prints an integer matrix: "[[1 0 0]\n [1 1 0]\n [1 1 1]]".
 std::string to_string(const Mask& mask);
+
+/// A batch of masks printed the way numpy prints the 3-D array numpy.stack(masks): each matrix
+/// indented one more space, matrices separated by a blank line.
+std::string to_string(std::span<const Mask> masks);
 
 }  // namespace engine
