@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "engine/error.hpp"
@@ -12,6 +13,15 @@ namespace {
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
+
+// A sequence being generated: its result so far, sampler and the token it feeds next.
+struct Sequence {
+  explicit Sequence(const SamplingOptions& sampling) : sampler(sampling) {}
+  GenerationResult result;
+  Sampler sampler;
+  int last_token = 0;
+  bool done = false;
+};
 
 }  // namespace
 
@@ -39,56 +49,105 @@ void check_tokenizer_fits(const Model& model, const Tokenizer& tokenizer,
                             model.config().vocab_size));
 }
 
-GenerationResult generate(Session& session, const Tokenizer& tokenizer, std::string_view prompt,
-                          const GenerationOptions& options, const TokenCallback& on_token) {
+std::vector<GenerationResult> generate_batch(Session& session, const Tokenizer& tokenizer,
+                                             std::span<const std::string> prompts,
+                                             const GenerationOptions& options,
+                                             const BatchTokenCallback& on_token) {
+  const int B = static_cast<int>(prompts.size());
   if (options.max_new_tokens < 0)
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("max new tokens must be >= 0, got {}", options.max_new_tokens));
-  Sampler sampler(options.sampling);
-  GenerationResult result;
-  result.prompt_tokens = tokenizer.encode(prompt, /*add_bos=*/true, /*add_eos=*/false);
-  const int room = session.context_length() - session.position();
-  if (static_cast<int>(result.prompt_tokens.size()) > room)
-    throw Error(ErrorCode::context_full,
-                fmt::format("the prompt is {} tokens but the context has room for {}",
-                            result.prompt_tokens.size(), room));
-  if (options.max_new_tokens == 0) return result;
-
-  auto start = std::chrono::steady_clock::now();
-  const std::span<const float> first = session.forward(result.prompt_tokens);
-  std::vector<float> logits(first.begin(), first.end());
-  int prev = result.prompt_tokens.back();
-  for (;;) {
-    const int next = sampler.sample(logits);
-    if (result.tokens.empty()) {
-      result.prompt_seconds = seconds_since(start);
-      start = std::chrono::steady_clock::now();
-    }
-    if (next == tokenizer.bos_id() || next == tokenizer.eos_id()) {
-      result.finish_reason = FinishReason::eos;
-      break;
-    }
-    result.tokens.push_back(next);
-    const std::string piece = tokenizer.decode(prev, next);
-    result.text += piece;
-    prev = next;
-    if (on_token && !on_token(next, piece)) {
-      result.finish_reason = FinishReason::stopped;
-      break;
-    }
-    if (static_cast<int>(result.tokens.size()) >= options.max_new_tokens) {
-      result.finish_reason = FinishReason::length;
-      break;
-    }
-    if (session.position() >= session.context_length()) {
-      result.finish_reason = FinishReason::context;
-      break;
-    }
-    const std::span<const float> step = session.forward(std::span<const int>(&next, 1));
-    std::copy(step.begin(), step.end(), logits.begin());
+  if (B == 0) return {};
+  if (B > session.max_batch())
+    throw Error(
+        ErrorCode::invalid_argument,
+        fmt::format("{} prompts but the session holds {} sequences", B, session.max_batch()));
+  validate(options.sampling);
+  std::vector<Sequence> seqs;
+  seqs.reserve(B);
+  std::size_t longest = 0;
+  for (const std::string& prompt : prompts) {
+    Sequence& seq = seqs.emplace_back(options.sampling);
+    seq.result.prompt_tokens = tokenizer.encode(prompt, /*add_bos=*/true, /*add_eos=*/false);
+    longest = std::max(longest, seq.result.prompt_tokens.size());
   }
-  result.decode_seconds = seconds_since(start);
-  return result;
+  session.reset();
+  if (static_cast<int>(longest) > session.context_length())
+    throw Error(ErrorCode::context_full,
+                fmt::format("the prompt is {} tokens but the context has room for {}", longest,
+                            session.context_length()));
+  std::vector<GenerationResult> results;
+  if (options.max_new_tokens == 0) {
+    for (Sequence& seq : seqs) results.push_back(std::move(seq.result));
+    return results;
+  }
+
+  // The prompts as one left-padded block: padding positions hold token 0 and are masked.
+  std::vector<int> block, active(B);
+  for (int b = 0; b < B; ++b) {
+    const auto& ids = seqs[b].result.prompt_tokens;
+    const int padding = static_cast<int>(longest - ids.size());
+    session.set_padding(b, padding);
+    block.insert(block.end(), padding, 0);
+    block.insert(block.end(), ids.begin(), ids.end());
+    active[b] = b;
+  }
+  auto start = std::chrono::steady_clock::now();
+  std::span<const float> logits = session.forward_batch(block, active);
+  const std::size_t vocab = session.model().config().vocab_size;
+  std::vector<float> row(vocab);
+  bool first_step = true;
+  for (;;) {
+    // Sample each active sequence's next token; keep those that go on.
+    std::vector<int> next_active, next_tokens;
+    for (std::size_t i = 0; i < active.size(); ++i) {
+      Sequence& seq = seqs[active[i]];
+      GenerationResult& r = seq.result;
+      std::copy_n(logits.begin() + i * vocab, vocab, row.begin());
+      const int next = seq.sampler.sample(row);
+      const int prev = r.tokens.empty() ? r.prompt_tokens.back() : r.tokens.back();
+      if (next == tokenizer.bos_id() || next == tokenizer.eos_id()) {
+        r.finish_reason = FinishReason::eos;
+        continue;
+      }
+      r.tokens.push_back(next);
+      const std::string piece = tokenizer.decode(prev, next);
+      r.text += piece;
+      if (on_token && !on_token(active[i], next, piece)) {
+        r.finish_reason = FinishReason::stopped;
+      } else if (static_cast<int>(r.tokens.size()) >= options.max_new_tokens) {
+        r.finish_reason = FinishReason::length;
+      } else if (session.position() >= session.context_length()) {
+        r.finish_reason = FinishReason::context;
+      } else {
+        next_active.push_back(active[i]);
+        next_tokens.push_back(next);
+      }
+    }
+    if (first_step) {
+      for (Sequence& seq : seqs) seq.result.prompt_seconds = seconds_since(start);
+      start = std::chrono::steady_clock::now();
+      first_step = false;
+    }
+    if (next_active.empty()) break;
+    active = std::move(next_active);
+    logits = session.forward_batch(next_tokens, active);
+  }
+  const double decode_seconds = seconds_since(start);
+  for (Sequence& seq : seqs) {
+    seq.result.decode_seconds = decode_seconds;
+    results.push_back(std::move(seq.result));
+  }
+  return results;
+}
+
+GenerationResult generate(Session& session, const Tokenizer& tokenizer, std::string_view prompt,
+                          const GenerationOptions& options, const TokenCallback& on_token) {
+  const std::string prompts[] = {std::string(prompt)};
+  BatchTokenCallback batch_callback;
+  if (on_token)
+    batch_callback = [&](int, int token, std::string_view piece) { return on_token(token, piece); };
+  return std::move(generate_batch(session, tokenizer, prompts, options, batch_callback).front());
 }
 
 }  // namespace engine

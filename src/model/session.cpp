@@ -1,10 +1,12 @@
 // The decoder forward pass (Llama: RMSNorm, RoPE, grouped-query attention, SwiGLU), run over a
-// block of T tokens at once: a prompt is one block, each decode step a block of one.
+// block of T tokens for each of S sequences at once: the linear layers see all S*T rows in one
+// matmul; attention runs per sequence on its own cache through its own mask.
 #include "engine/model/session.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <numeric>
 
 #include "attention/multi_head_attention.hpp"
 #include "engine/error.hpp"
@@ -14,95 +16,155 @@
 
 namespace engine {
 
-Session::Session(std::shared_ptr<const Model> model) : model_(std::move(model)) {
+Session::Session(std::shared_ptr<const Model> model, int max_batch)
+    : model_(std::move(model)), max_batch_(max_batch) {
   if (!model_) throw Error(ErrorCode::invalid_argument, "Session needs a model");
+  if (max_batch < 1 || max_batch > 4096)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("batch size must be in 1..4096, got {}", max_batch));
   const ModelConfig& c = model_->config();
-  const std::size_t cache = static_cast<std::size_t>(c.n_layers) * c.seq_len * c.kv_dim();
+  const std::size_t cache =
+      static_cast<std::size_t>(c.n_layers) * max_batch * c.seq_len * c.kv_dim();
   key_cache_.resize(cache);
   value_cache_.resize(cache);
+  padding_.assign(max_batch, 0);
 }
 
-void Session::reserve_block(int block) {
+std::uint64_t Session::memory_bytes() const {
+  return (key_cache_.size() + value_cache_.size()) * sizeof(float);
+}
+
+void Session::reset() {
+  position_ = 0;
+  std::fill(padding_.begin(), padding_.end(), 0);
+}
+
+void Session::set_padding(int sequence, int padding) {
+  if (sequence < 0 || sequence >= max_batch_)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("sequence {} is outside the batch of {}", sequence, max_batch_));
+  if (padding < 0 || padding >= context_length())
+    throw Error(
+        ErrorCode::invalid_argument,
+        fmt::format("padding {} does not fit in the context of {}", padding, context_length()));
+  padding_[sequence] = padding;
+}
+
+void Session::reserve_rows(int rows) {
   const ModelConfig& c = model_->config();
-  const std::size_t T = block;
-  if (x_.size() >= T * c.dim) return;
-  x_.resize(T * c.dim);
-  xb_.resize(T * c.dim);
-  xb2_.resize(T * c.dim);
-  q_.resize(T * c.dim);
-  hb_.resize(T * c.hidden_dim);
-  hb2_.resize(T * c.hidden_dim);
-  scores_.resize(T * c.n_heads * c.seq_len);
+  const std::size_t R = rows;
+  if (x_.size() >= R * c.dim) return;
+  for (auto* v : {&x_, &xb_, &xb2_, &q_}) v->resize(R * c.dim);
+  for (auto* v : {&k_, &v_}) v->resize(R * c.kv_dim());
+  for (auto* v : {&hb_, &hb2_}) v->resize(R * c.hidden_dim);
+  scores_.resize(R * c.n_heads * c.seq_len);
+}
+
+float* Session::cache_row(std::vector<float>& cache, int layer, int sequence, int pos) {
+  const ModelConfig& c = model_->config();
+  const std::size_t slot = static_cast<std::size_t>(layer) * max_batch_ + sequence;
+  return cache.data() + (slot * c.seq_len + pos) * c.kv_dim();
 }
 
 std::span<const float> Session::forward(std::span<const int> tokens, bool all_logits) {
+  const int sequence = 0;
+  return run(tokens, std::span(&sequence, 1), static_cast<int>(tokens.size()), all_logits);
+}
+
+std::span<const float> Session::forward_batch(std::span<const int> tokens,
+                                              std::span<const int> sequences) {
+  if (sequences.empty() || tokens.size() % sequences.size() != 0)
+    throw Error(
+        ErrorCode::invalid_argument,
+        fmt::format("forward_batch: {} tokens for {} sequences", tokens.size(), sequences.size()));
+  return run(tokens, sequences, static_cast<int>(tokens.size() / sequences.size()), false);
+}
+
+std::span<const float> Session::run(std::span<const int> tokens, std::span<const int> sequences,
+                                    int T, bool all_logits) {
   const ModelConfig& c = model_->config();
   const TransformerWeights& w = model_->weights();
-  const int T = static_cast<int>(tokens.size());
+  const int S = static_cast<int>(sequences.size()), R = S * T;
   const int P = position_;
   if (T == 0) throw Error(ErrorCode::invalid_argument, "forward: empty block of tokens");
   if (T > c.seq_len - P)
     throw Error(
         ErrorCode::context_full,
         fmt::format("{} tokens at position {} do not fit in the context of {}", T, P, c.seq_len));
+  for (int s : sequences)
+    if (s < 0 || s >= max_batch_)
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("sequence {} is outside the batch of {}", s, max_batch_));
   for (int token : tokens)
     if (token < 0 || token >= c.vocab_size)
       throw Error(
           ErrorCode::invalid_argument,
           fmt::format("token id {} is outside the vocabulary (0..{})", token, c.vocab_size - 1));
-  reserve_block(T);
+  reserve_rows(R);
   const kernels::KernelTable& k = kernels::kernels();
   const int dim = c.dim, kv_dim = c.kv_dim(), hidden = c.hidden_dim, hs = c.head_size();
-  const std::size_t layer_cache = static_cast<std::size_t>(c.seq_len) * kv_dim;
 
-  for (int t = 0; t < T; ++t)
-    matrix_row(w.token_embedding, tokens[t], x_.data() + static_cast<std::size_t>(t) * dim);
+  for (int r = 0; r < R; ++r)
+    matrix_row(w.token_embedding, tokens[r], x_.data() + static_cast<std::size_t>(r) * dim);
 
-  // The mask stage: block row t (position P+t) may attend to keys 0..P+t.
-  const Mask mask = causal_block_mask(T, P);
+  // The mask stage: row t of a sequence (cache index P+t) may attend to keys 0..P+t, minus the
+  // sequence's left padding (whose own rows are fully masked and so attend to nothing).
+  std::vector<Mask> masks;
+  masks.reserve(S);
+  for (int s : sequences) {
+    Mask mask = causal_block_mask(T, P);
+    if (padding_[s] > 0) mask = mask & padding_block_mask(T, P, padding_[s]);
+    masks.push_back(std::move(mask));
+  }
 
   for (int l = 0; l < c.n_layers; ++l) {
     const LayerWeights& lw = w.layers[l];
-    const std::size_t L = l;
-    float* keys = key_cache_.data() + L * layer_cache;
-    float* values = value_cache_.data() + L * layer_cache;
-    float* k_block = keys + static_cast<std::size_t>(P) * kv_dim;
-    float* v_block = values + static_cast<std::size_t>(P) * kv_dim;
 
     // Attention sub-layer.
-    for (int t = 0; t < T; ++t)
-      k.rmsnorm(x_.data() + t * dim, lw.rms_att, xb_.data() + t * dim, dim, c.norm_eps);
-    matmul(xb_.data(), lw.wq, q_.data(), T);
-    matmul(xb_.data(), lw.wk, k_block, T);
-    matmul(xb_.data(), lw.wv, v_block, T);
-    for (int t = 0; t < T; ++t) {
-      const float* cos = model_->rope_cos(P + t);
-      const float* sin = model_->rope_sin(P + t);
-      apply_rope(q_.data() + t * dim, dim, hs, cos, sin);
-      apply_rope(k_block + t * kv_dim, kv_dim, hs, cos, sin);
+    for (int r = 0; r < R; ++r)
+      k.rmsnorm(x_.data() + r * dim, lw.rms_att, xb_.data() + r * dim, dim, c.norm_eps);
+    matmul(xb_.data(), lw.wq, q_.data(), R);
+    matmul(xb_.data(), lw.wk, k_.data(), R);
+    matmul(xb_.data(), lw.wv, v_.data(), R);
+    for (int i = 0; i < S; ++i) {
+      const int s = sequences[i];
+      for (int t = 0; t < T; ++t) {
+        const int r = i * T + t;
+        const int pos = std::max(0, P + t - padding_[s]);  // padded rows: any valid position
+        apply_rope(q_.data() + r * dim, dim, hs, model_->rope_cos(pos), model_->rope_sin(pos));
+        apply_rope(k_.data() + r * kv_dim, kv_dim, hs, model_->rope_cos(pos),
+                   model_->rope_sin(pos));
+        std::copy_n(k_.data() + r * kv_dim, kv_dim, cache_row(key_cache_, l, s, P + t));
+        std::copy_n(v_.data() + r * kv_dim, kv_dim, cache_row(value_cache_, l, s, P + t));
+      }
+      multi_head_attention(c, q_.data() + i * T * dim, cache_row(key_cache_, l, s, 0),
+                           cache_row(value_cache_, l, s, 0), masks[i], scores_.data(),
+                           xb2_.data() + i * T * dim);
     }
-    multi_head_attention(c, q_.data(), keys, values, mask, scores_.data(), xb2_.data());
-    matmul(xb2_.data(), lw.wo, xb_.data(), T);
-    k.axpy(1.0f, xb_.data(), x_.data(), static_cast<std::size_t>(T) * dim);
+    matmul(xb2_.data(), lw.wo, xb_.data(), R);
+    k.axpy(1.0f, xb_.data(), x_.data(), static_cast<std::size_t>(R) * dim);
 
     // Feed-forward sub-layer: w2 · (silu(w1 · x) * (w3 · x)).
-    for (int t = 0; t < T; ++t)
-      k.rmsnorm(x_.data() + t * dim, lw.rms_ffn, xb_.data() + t * dim, dim, c.norm_eps);
-    matmul(xb_.data(), lw.w1, hb_.data(), T);
-    matmul(xb_.data(), lw.w3, hb2_.data(), T);
-    k.swiglu(hb_.data(), hb2_.data(), static_cast<std::size_t>(T) * hidden);
-    matmul(hb_.data(), lw.w2, xb_.data(), T);
-    k.axpy(1.0f, xb_.data(), x_.data(), static_cast<std::size_t>(T) * dim);
+    for (int r = 0; r < R; ++r)
+      k.rmsnorm(x_.data() + r * dim, lw.rms_ffn, xb_.data() + r * dim, dim, c.norm_eps);
+    matmul(xb_.data(), lw.w1, hb_.data(), R);
+    matmul(xb_.data(), lw.w3, hb2_.data(), R);
+    k.swiglu(hb_.data(), hb2_.data(), static_cast<std::size_t>(R) * hidden);
+    matmul(hb_.data(), lw.w2, xb_.data(), R);
+    k.axpy(1.0f, xb_.data(), x_.data(), static_cast<std::size_t>(R) * dim);
   }
   position_ += T;
 
-  // Classifier: over every row, or only the last (all generation needs).
-  const int first = all_logits ? 0 : T - 1;
-  const int rows = T - first;
-  for (int t = first; t < T; ++t)
-    k.rmsnorm(x_.data() + t * dim, w.rms_final, xb_.data() + (t - first) * dim, dim, c.norm_eps);
-  logits_.resize(static_cast<std::size_t>(rows) * c.vocab_size);
-  matmul(xb_.data(), w.wcls, logits_.data(), rows);
+  // Classifier: over every row, or only each sequence's last (all generation needs).
+  std::vector<int> rows(all_logits ? R : S);
+  if (all_logits)
+    std::iota(rows.begin(), rows.end(), 0);
+  else
+    for (int i = 0; i < S; ++i) rows[i] = i * T + T - 1;
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    k.rmsnorm(x_.data() + rows[i] * dim, w.rms_final, xb_.data() + i * dim, dim, c.norm_eps);
+  logits_.resize(rows.size() * c.vocab_size);
+  matmul(xb_.data(), w.wcls, logits_.data(), static_cast<int>(rows.size()));
   return logits_;
 }
 

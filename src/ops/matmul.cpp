@@ -42,14 +42,17 @@ void gemv_block(const kernels::KernelTable& k, const Matrix& w, int row, int row
 
 void matmul(const float* x, const Matrix& w, float* y, int M) {
   if (w.dtype == DType::f16) unsupported(w.dtype);
-  if (M >= kOneDnnMinRows && use_onednn()) return onednn_matmul(x, w, y, M);
+  const std::int64_t work = static_cast<std::int64_t>(M) * w.rows * w.cols;
+  // oneDNN forks its threads on every call; small blocks stay on the single-thread kernels.
+  if (M >= kOneDnnMinRows && work >= kOneDnnMinWork && use_onednn())
+    return onednn_matmul(x, w, y, M);
   const kernels::KernelTable& k = kernels::kernels();
   const int N = w.rows, K = w.cols;
   // Blocks of weight rows: each block stays in cache while every row of x passes over it.
   constexpr int kRowsPerBlock = 64;
   const int blocks = (N + kRowsPerBlock - 1) / kRowsPerBlock;
   // Forking costs ~0.5 us: only worth it past ~100K multiply-adds.
-  const bool parallel = static_cast<std::int64_t>(M) * N * K >= (1 << 17);
+  const bool parallel = work >= (1 << 17);
 #pragma omp parallel for schedule(static) if (parallel)
   for (int b = 0; b < blocks; ++b) {
     const int row = b * kRowsPerBlock;

@@ -9,6 +9,8 @@ namespace engine {
 
 /// Rows from which a block goes through oneDNN rather than the GEMV kernels.
 constexpr int kOneDnnMinRows = 4;
+/// ... and from this many multiply-adds: below it a fork costs more than it saves.
+constexpr long kOneDnnMinWork = 1 << 20;
 
 /// y (M, w.rows) = x (M, w.cols) · wᵀ. f32 weights run f32; bf16 weights run bf16 x bf16 with
 /// f32 accumulation (x rounded to bf16); Q8_0 weights are expanded to f32 first (the block is

@@ -39,9 +39,25 @@ using TokenCallback = std::function<bool(int token, std::string_view piece)>;
 
 /// Encodes `prompt` (BOS first), runs it through `session` as one block, then samples up to
 /// max_new_tokens tokens one step at a time. Stops at BOS/EOS, at max_new_tokens, or when the
-/// context is full. Throws engine::Error (context_full) if the prompt alone does not fit.
+/// context is full. The session is reset first: this starts a new conversation. Throws
+/// engine::Error (context_full) if the prompt alone does not fit.
 GenerationResult generate(Session& session, const Tokenizer& tokenizer, std::string_view prompt,
                           const GenerationOptions& options, const TokenCallback& on_token = {});
+
+/// Called once per generated token of sequence `index` (its position in the prompts); return
+/// false to stop that sequence.
+using BatchTokenCallback = std::function<bool(int index, int token, std::string_view piece)>;
+
+/// Generates for several prompts as one batch: the prompts are left-padded to a common length
+/// and run as one block (padding masked, positions counted from each prompt's first token), then
+/// every step is one forward pass for all sequences still going; a finished sequence drops out.
+/// With greedy decoding each result equals generate() on that prompt alone; with sampling every
+/// sequence draws from its own generator seeded with options.sampling.seed, so its text does not
+/// depend on the other prompts. `session` must hold prompts.size() sequences.
+std::vector<GenerationResult> generate_batch(Session& session, const Tokenizer& tokenizer,
+                                             std::span<const std::string> prompts,
+                                             const GenerationOptions& options,
+                                             const BatchTokenCallback& on_token = {});
 
 /// Throws engine::Error (mismatch) unless the tokenizer's vocabulary has the model's size.
 void check_tokenizer_fits(const Model& model, const Tokenizer& tokenizer,
