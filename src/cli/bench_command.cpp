@@ -26,6 +26,7 @@ struct BenchArgs {
   int n_prompt = 128;
   int n_gen = 128;
   std::vector<int> threads = {0};
+  std::vector<int> batches = {1};
   int repetitions = 5;
   std::vector<std::string> weight_types = {"f32"};
   std::string output = "md";
@@ -33,7 +34,7 @@ struct BenchArgs {
 
 struct BenchRow {
   std::string model, weight_type, test;
-  int n_threads = 0, n_prompt = 0, n_gen = 0;
+  int n_threads = 0, n_prompt = 0, n_gen = 0, n_batch = 1;
   double avg_ts = 0, stddev_ts = 0, gbps = 0, roofline_pct = 0, load_ms = 0, ttft_ms = 0;
   std::uint64_t model_bytes = 0;
 };
@@ -64,7 +65,6 @@ void bench_one(const BenchArgs& args, const std::string& path, const std::string
   std::vector<int> tokens(std::max(args.n_prompt, args.n_gen));
   for (int& t : tokens) t = 3 + static_cast<int>(rng() % (c.vocab_size - 3));
   Session session(model);
-  const int bos = 1;
 
   // Warm-up: first touches of the weights, OpenMP pool start, caches.
   session.forward(std::span(tokens).first(std::clamp(args.n_prompt, 1, 16)));
@@ -98,21 +98,33 @@ void bench_one(const BenchArgs& args, const std::string& path, const std::string
     row.ttft_ms = 1e3 * std::accumulate(seconds.begin(), seconds.end(), 0.0) / seconds.size();
     finish(row, tps, 1e3 / row.ttft_ms);
   }
-  if (args.n_gen > 0) {
+  // tg: n single-token steps for each of `batch` sequences in one forward pass per step;
+  // tok/s counts the tokens of all sequences (weights are read once per step for the batch).
+  for (int batch : args.batches) {
+    if (args.n_gen == 0) break;
+    Session batched(model, batch);
+    std::vector<int> sequences(batch), step(batch);
+    std::iota(sequences.begin(), sequences.end(), 0);
     std::vector<double> tps;
     for (int r = 0; r < args.repetitions; ++r) {
-      session.reset();
-      session.forward(std::span(&bos, 1));
+      batched.reset();
+      std::fill(step.begin(), step.end(), 1);  // BOS
+      batched.forward_batch(step, sequences);
       const auto start = std::chrono::steady_clock::now();
-      for (int i = 0; i < args.n_gen; ++i) session.forward(std::span(tokens).subspan(i, 1));
-      tps.push_back(args.n_gen / seconds_since(start));
+      for (int i = 0; i < args.n_gen; ++i) {
+        std::fill(step.begin(), step.end(), tokens[i]);
+        batched.forward_batch(step, sequences);
+      }
+      tps.push_back(static_cast<double>(batch) * args.n_gen / seconds_since(start));
     }
     BenchRow row = base;
-    row.test = fmt::format("tg{}", args.n_gen);
+    row.test =
+        batch == 1 ? fmt::format("tg{}", args.n_gen) : fmt::format("tg{} b{}", args.n_gen, batch);
     row.n_gen = args.n_gen;
+    row.n_batch = batch;
     double mean, stddev;
     mean_stddev(tps, mean, stddev);
-    finish(row, tps, mean);
+    finish(row, tps, mean / batch);
   }
 }
 
@@ -126,9 +138,9 @@ std::string format_rows(const std::vector<BenchRow>& rows, const std::string& fo
           "  {{\"model\": \"{}\", \"weight_type\": \"{}\", \"n_threads\": {}, \"test\": \"{}\", "
           "\"n_prompt\": {}, \"n_gen\": {}, \"avg_ts\": {:.3f}, \"stddev_ts\": {:.3f}, "
           "\"model_bytes\": {}, \"gbps\": {:.3f}, \"roofline_pct\": {:.2f}, \"load_ms\": {:.3f}, "
-          "\"ttft_ms\": {:.3f}}}{}\n",
+          "\"ttft_ms\": {:.3f}, \"n_batch\": {}}}{}\n",
           r.model, r.weight_type, r.n_threads, r.test, r.n_prompt, r.n_gen, r.avg_ts, r.stddev_ts,
-          r.model_bytes, r.gbps, r.roofline_pct, r.load_ms, r.ttft_ms,
+          r.model_bytes, r.gbps, r.roofline_pct, r.load_ms, r.ttft_ms, r.n_batch,
           i + 1 < rows.size() ? "," : "");
     }
     return out + "]\n";
@@ -136,11 +148,12 @@ std::string format_rows(const std::vector<BenchRow>& rows, const std::string& fo
   if (format == "csv") {
     out =
         "model,weight_type,n_threads,test,n_prompt,n_gen,avg_ts,stddev_ts,model_bytes,gbps,"
-        "roofline_pct,load_ms,ttft_ms\n";
+        "roofline_pct,load_ms,ttft_ms,n_batch\n";
     for (const BenchRow& r : rows)
-      out += fmt::format("{},{},{},{},{},{},{:.3f},{:.3f},{},{:.3f},{:.2f},{:.3f},{:.3f}\n",
+      out += fmt::format("{},{},{},{},{},{},{:.3f},{:.3f},{},{:.3f},{:.2f},{:.3f},{:.3f},{}\n",
                          r.model, r.weight_type, r.n_threads, r.test, r.n_prompt, r.n_gen, r.avg_ts,
-                         r.stddev_ts, r.model_bytes, r.gbps, r.roofline_pct, r.load_ms, r.ttft_ms);
+                         r.stddev_ts, r.model_bytes, r.gbps, r.roofline_pct, r.load_ms, r.ttft_ms,
+                         r.n_batch);
     return out;
   }
   out =
@@ -192,6 +205,9 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("-t,--threads", args->threads, "thread counts, e.g. 1,2 (0 = one per core)")
       ->delimiter(',')
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("-b,--batch", args->batches, "tg batch sizes, e.g. 1,4,8,16")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber);
   cmd->add_option("-r,--repetitions", args->repetitions, "repetitions per test")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
