@@ -1,12 +1,9 @@
 #include "ops/matmul.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
 
-#include "engine/error.hpp"
 #include "engine/runtime.hpp"
 #include "ops/half.hpp"
 #include "ops/kernels/kernel_table.hpp"
@@ -15,10 +12,6 @@
 
 namespace engine {
 namespace {
-
-[[noreturn]] void unsupported(DType dtype) {
-  throw Error(ErrorCode::unsupported, fmt::format("no kernels for {} weights", dtype_name(dtype)));
-}
 
 // gemv over `rows` rows of w starting at `row`, whatever w's stored type.
 void gemv_block(const kernels::KernelTable& k, const Matrix& w, int row, int rows, const float* x,
@@ -33,15 +26,13 @@ void gemv_block(const kernels::KernelTable& k, const Matrix& w, int row, int row
       return k.gemv_q8_0(static_cast<const std::uint8_t*>(w.data) + row * (K / 32 * 34), x, y, rows,
                          K);
     case DType::f16:
-      break;
+      return k.gemv_f16(static_cast<const std::uint16_t*>(w.data) + row * K, x, y, rows, K);
   }
-  unsupported(w.dtype);
 }
 
 }  // namespace
 
 void matmul(const float* x, const Matrix& w, float* y, int M) {
-  if (w.dtype == DType::f16) unsupported(w.dtype);
   const std::int64_t work = static_cast<std::int64_t>(M) * w.rows * w.cols;
   // oneDNN forks its threads on every call; small blocks stay on the single-thread kernels.
   if (M >= kOneDnnMinRows && work >= kOneDnnMinWork && use_onednn())

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/error.hpp"
+#include "ops/matmul.hpp"
 #include "ops/quantize.hpp"
 
 namespace engine {
@@ -74,20 +75,16 @@ void onednn_matmul(const float* x, const Matrix& w, float* y, int M) {
       quantize_bf16(x, t_bf16_x.data(), t_bf16_x.size());
       src = t_bf16_x.data();
       break;
-    case DType::q8_0: {
+    case DType::q8_0:
+    case DType::f16: {
       t_f32_weights.resize(static_cast<std::size_t>(N) * K);
       // The scratch is thread-local: take its address here, not inside the parallel loop.
       float* expanded = t_f32_weights.data();
-      const std::size_t row_bytes = static_cast<std::size_t>(K) / 32 * 34;
-      const auto* q = static_cast<const std::uint8_t*>(w.data);
 #pragma omp parallel for schedule(static)
-      for (int r = 0; r < N; ++r)
-        dequantize_row_q8_0(q + r * row_bytes, expanded + static_cast<std::size_t>(r) * K, K);
-      weights = t_f32_weights.data();
+      for (int r = 0; r < N; ++r) matrix_row(w, r, expanded + static_cast<std::size_t>(r) * K);
+      weights = expanded;
       break;
     }
-    case DType::f16:
-      throw Error(ErrorCode::unsupported, "no oneDNN path for f16 weights");
   }
   try {
     PrimitiveCache& c = cache();

@@ -13,8 +13,8 @@ constexpr int kOneDnnMinRows = 4;
 constexpr long kOneDnnMinWork = 1 << 20;
 
 /// y (M, w.rows) = x (M, w.cols) · wᵀ. f32 weights run f32; bf16 weights run bf16 x bf16 with
-/// f32 accumulation (x rounded to bf16); Q8_0 weights are expanded to f32 first (the block is
-/// compute-bound, so reading them once more costs little). Primitives are created once per
+/// f32 accumulation (x rounded to bf16); Q8_0 and f16 weights are expanded to f32 first (the block
+/// is compute-bound, so reading them once more costs little). Primitives are created once per
 /// (shape, type, thread count) and reused.
 void onednn_matmul(const float* x, const Matrix& w, float* y, int M);
 

@@ -127,8 +127,8 @@ TEST_P(KernelsPerIsa, AttentionScoresAndWeightedSum) {
   }
 }
 
-TEST_P(KernelsPerIsa, GemvBf16AndQ8_0) {
-  for (std::size_t rows : {1, 4, 7}) {
+TEST_P(KernelsPerIsa, GemvBf16F16AndQ8_0) {
+  for (std::size_t rows : {1, 4, 5, 7, 9}) {
     for (std::size_t cols : {32, 64, 96, 160, 2048}) {
       const auto w = random_vector(rows * cols, rng), x = random_vector(cols, rng);
       std::vector<std::uint16_t> bf16(rows * cols);
@@ -143,6 +143,15 @@ TEST_P(KernelsPerIsa, GemvBf16AndQ8_0) {
         double magnitude = 0;
         for (std::size_t c = 0; c < cols; ++c) magnitude += std::abs(w[r * cols + c] * x[c]);
         expect_sum_close(got[r], want[r], magnitude, "bf16 cols=" + std::to_string(cols));
+      }
+      std::vector<std::uint16_t> f16(rows * cols);
+      for (std::size_t i = 0; i < f16.size(); ++i) f16[i] = f32_to_f16(w[i]);
+      simd().gemv_f16(f16.data(), x.data(), got.data(), rows, cols);
+      scalar().gemv_f16(f16.data(), x.data(), want.data(), rows, cols);
+      for (std::size_t r = 0; r < rows; ++r) {
+        double magnitude = 0;
+        for (std::size_t c = 0; c < cols; ++c) magnitude += std::abs(w[r * cols + c] * x[c]);
+        expect_sum_close(got[r], want[r], magnitude, "f16 cols=" + std::to_string(cols));
       }
       simd().gemv_q8_0(q8.data(), x.data(), got.data(), rows, cols);
       scalar().gemv_q8_0(q8.data(), x.data(), want.data(), rows, cols);

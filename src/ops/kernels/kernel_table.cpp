@@ -49,6 +49,7 @@ const KernelTable& ENGINE_CONCAT(kernel_table_, ENGINE_ISA_NS)() {
       .dot = ENGINE_ISA_NS::dot,
       .gemv = ENGINE_ISA_NS::gemv,
       .gemv_bf16 = ENGINE_ISA_NS::gemv_bf16,
+      .gemv_f16 = ENGINE_ISA_NS::gemv_f16,
       .gemv_q8_0 = ENGINE_ISA_NS::gemv_q8_0,
       .axpy = ENGINE_ISA_NS::axpy,
       .rmsnorm = ENGINE_ISA_NS::rmsnorm,

@@ -21,6 +21,9 @@ struct KernelTable {
   /// The same for bf16 weights.
   void (*gemv_bf16)(const std::uint16_t* w, const float* x, float* y, std::size_t rows,
                     std::size_t cols);
+  /// The same for IEEE half weights.
+  void (*gemv_f16)(const std::uint16_t* w, const float* x, float* y, std::size_t rows,
+                   std::size_t cols);
   /// The same for Q8_0 weights (cols a multiple of 32; rows of cols/32 34-byte blocks).
   void (*gemv_q8_0)(const std::uint8_t* w, const float* x, float* y, std::size_t rows,
                     std::size_t cols);

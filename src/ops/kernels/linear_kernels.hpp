@@ -65,29 +65,39 @@ inline void gemv(const float* w, const float* x, float* y, std::size_t rows, std
 
 inline void gemv_bf16(const std::uint16_t* w, const float* x, float* y, std::size_t rows,
                       std::size_t cols) {
-  gemv_rows(w, x, y, rows, cols);
+  gemv_rows(reinterpret_cast<const Bf16*>(w), x, y, rows, cols);
+}
+
+inline void gemv_f16(const std::uint16_t* w, const float* x, float* y, std::size_t rows,
+                     std::size_t cols) {
+  gemv_rows(reinterpret_cast<const F16*>(w), x, y, rows, cols);
 }
 
 /// Q8_0 rows (cols a multiple of 32): blocks of one f16 scale and 32 int8, as GGUF stores them.
-/// Each block's int8 x f32 products are summed in registers, then scaled once.
+/// Each block's int8 x f32 products are summed in registers, then scaled once; four rows at a
+/// time share the loads of x.
 inline void gemv_q8_0(const std::uint8_t* w, const float* x, float* y, std::size_t rows,
                       std::size_t cols) {
-  constexpr std::size_t W = Vec::kWidth, kBlock = 32, kBlockBytes = 34;
-  const std::size_t blocks = cols / kBlock;
-  for (std::size_t r = 0; r < rows; ++r) {
-    const std::uint8_t* row = w + r * blocks * kBlockBytes;
-    Vec::Reg sum = Vec::zero();
+  constexpr std::size_t W = Vec::kWidth, kBlock = 32, kBlockBytes = 34, kRows = 4;
+  const std::size_t blocks = cols / kBlock, row_bytes = blocks * kBlockBytes;
+  for (std::size_t r = 0; r < rows; r += kRows) {
+    const std::size_t n = rows - r < kRows ? rows - r : kRows;
+    Vec::Reg sum[kRows] = {Vec::zero(), Vec::zero(), Vec::zero(), Vec::zero()};
     for (std::size_t b = 0; b < blocks; ++b) {
-      const std::uint8_t* block = row + b * kBlockBytes;
-      std::uint16_t scale_bits;
-      std::memcpy(&scale_bits, block, 2);
-      const std::int8_t* q = reinterpret_cast<const std::int8_t*>(block + 2);
-      Vec::Reg acc = Vec::zero();
-      for (std::size_t i = 0; i < kBlock; i += W)
-        acc = Vec::fmadd(Vec::load_i8(q + i), Vec::load(x + b * kBlock + i), acc);
-      sum = Vec::fmadd(Vec::set1(Vec::f16_to_f32(scale_bits)), acc, sum);
+      Vec::Reg xv[kBlock / W];
+      for (std::size_t i = 0; i < kBlock / W; ++i) xv[i] = Vec::load(x + b * kBlock + i * W);
+      for (std::size_t j = 0; j < n; ++j) {
+        const std::uint8_t* block = w + (r + j) * row_bytes + b * kBlockBytes;
+        std::uint16_t scale_bits;
+        std::memcpy(&scale_bits, block, 2);
+        const std::int8_t* q = reinterpret_cast<const std::int8_t*>(block + 2);
+        Vec::Reg acc = Vec::mul(Vec::load_i8(q), xv[0]);
+        for (std::size_t i = 1; i < kBlock / W; ++i)
+          acc = Vec::fmadd(Vec::load_i8(q + i * W), xv[i], acc);
+        sum[j] = Vec::fmadd(Vec::set1(Vec::f16_to_f32(scale_bits)), acc, sum[j]);
+      }
     }
-    y[r] = Vec::reduce_add(sum);
+    for (std::size_t j = 0; j < n; ++j) y[r + j] = Vec::reduce_add(sum[j]);
   }
 }
 

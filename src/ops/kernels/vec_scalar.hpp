@@ -25,6 +25,7 @@ struct Vec {
     std::memcpy(&f, &bits, sizeof f);
     return f;
   }
+  static Reg load_f16(const std::uint16_t* p) { return engine::f16_to_f32(*p); }
   static Reg load_i8(const std::int8_t* p) { return static_cast<float>(*p); }
   static float f16_to_f32(std::uint16_t h) { return engine::f16_to_f32(h); }
   static Reg add(Reg a, Reg b) { return a + b; }
