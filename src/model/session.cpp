@@ -140,6 +140,7 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
       multi_head_attention(c, q_.data() + i * T * dim, cache_row(key_cache_, l, s, 0),
                            cache_row(value_cache_, l, s, 0), masks[i], scores_.data(),
                            xb2_.data() + i * T * dim);
+      if (observer_ && s == 0) observer_(l, scores_.data(), T, c.n_heads, P + T);
     }
     matmul(xb2_.data(), lw.wo, xb_.data(), R);
     k.axpy(1.0f, xb_.data(), x_.data(), static_cast<std::size_t>(R) * dim);

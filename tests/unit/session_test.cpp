@@ -92,6 +92,33 @@ TEST(Session, Bf16AndQ8WeightsStayCloseToF32) {
   }
 }
 
+// What the attention observer sees is the causal structure: each query row sums to 1 over the
+// keys it may see and is exactly 0 on the future.
+TEST(Session, AttentionObserverSeesMaskedProbabilities) {
+  const auto model = Model::load(test::require_model("stories260K.bin"));
+  Session s(model);
+  int layers_seen = 0;
+  s.set_attention_observer([&](int layer, const float* probs, int T, int n_heads, int n_keys) {
+    EXPECT_EQ(layer, layers_seen++);
+    ASSERT_EQ(T, 20);
+    ASSERT_EQ(n_keys, 20);
+    for (int t = 0; t < T; ++t)
+      for (int h = 0; h < n_heads; ++h) {
+        const float* row = probs + (static_cast<std::size_t>(t) * n_heads + h) * n_keys;
+        double sum = 0;
+        for (int j = 0; j < n_keys; ++j) {
+          if (j > t) {
+            EXPECT_EQ(row[j], 0.0f) << "query " << t << " saw the future key " << j;
+          }
+          sum += row[j];
+        }
+        EXPECT_NEAR(sum, 1.0, 1e-5);
+      }
+  });
+  s.forward(kPrompt20);
+  EXPECT_EQ(layers_seen, model->config().n_layers);
+}
+
 TEST(Session, RejectsWhatDoesNotFit) {
   const auto model = Model::load(test::require_model("stories260K.bin"));
   Session s(model);

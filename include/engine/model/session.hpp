@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -48,6 +49,13 @@ class Session {
 
   const Model& model() const { return *model_; }
 
+  /// Sees the attention probabilities of every layer of sequence 0 after the masked softmax:
+  /// `probs` is (T, n_heads, n_keys) for the block's T queries against n_keys cached keys
+  /// (masked positions are exactly 0). For heatmaps and debugging; costs nothing when unset.
+  using AttentionObserver =
+      std::function<void(int layer, const float* probs, int T, int n_heads, int n_keys)>;
+  void set_attention_observer(AttentionObserver observer) { observer_ = std::move(observer); }
+
  private:
   std::span<const float> run(std::span<const int> tokens, std::span<const int> sequences, int T,
                              bool all_logits);
@@ -71,6 +79,7 @@ class Session {
   std::vector<float> hb2_;     // (R, hidden_dim) FFN up
   std::vector<float> scores_;  // (block, n_heads, seq_len) attention scores, then probabilities
   std::vector<float> logits_;  // (rows with logits, vocab_size)
+  AttentionObserver observer_;
 };
 
 }  // namespace engine
