@@ -37,8 +37,9 @@ class Tokenizer {
   virtual std::string_view piece(int id) const = 0;
 };
 
-/// Loads a tokenizer file, detecting its kind from the contents: a llama2.c `tokenizer.bin` or a
-/// SentencePiece `.model` (protobuf). Throws engine::Error naming the file on malformed input.
+/// Loads a tokenizer file, detecting its kind from the contents: a llama2.c `tokenizer.bin`, a
+/// SentencePiece `.model` (protobuf) or a GGUF file (the vocabulary it embeds). Throws
+/// engine::Error naming the file on malformed input.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path);
 
 }  // namespace engine

@@ -18,11 +18,13 @@ struct EvalArgs {
   std::string prompt;
   std::string logits_out;
   int threads = 0;
+  std::string weight_type = "f32";
 };
 
 void run_eval(const EvalArgs& args) {
   set_num_threads(args.threads);
-  const LoadedModel loaded = load_model_and_tokenizer(resolve_model_files(args.files));
+  const LoadedModel loaded =
+      load_model_and_tokenizer(resolve_model_files(args.files), 0, parse_dtype(args.weight_type));
   Session session(loaded.model);
   const std::vector<int> tokens = loaded.tokenizer->encode(args.prompt, true, false);
   if (tokens.size() > static_cast<std::size_t>(session.context_length()))
@@ -62,6 +64,8 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--logits-out", args->logits_out, "output JSON file")->required();
   cmd->add_option("-t,--threads", args->threads, "threads (0 = one per core)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--weight-type", args->weight_type, "f32|bf16|q8 (converted at load)")
+      ->capture_default_str();
   cmd->callback([args] { run_eval(*args); });
 }
 

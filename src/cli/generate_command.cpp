@@ -1,15 +1,20 @@
-// engine generate: stream a continuation of a prompt to stdout.
+// engine generate: continue one or more prompts. One prompt streams to stdout as it is
+// produced; several run as one batch (left-padded, one forward pass per step) and print in
+// order when done. --json prints one object per prompt and line instead.
 #include <fmt/format.h>
-#include <chrono>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <random>
 
 #include "cli/commands.hpp"
+#include "cli/json_string.hpp"
 #include "cli/model_files.hpp"
 #include "engine/error.hpp"
 #include "engine/generation/generator.hpp"
+#include "engine/render/heatmap.hpp"
 #include "engine/runtime.hpp"
 #include "util/log.hpp"
 
@@ -18,10 +23,16 @@ namespace {
 
 struct GenerateArgs {
   ModelFiles files;
-  std::string prompt;
+  std::vector<std::string> prompts;
+  std::string prompts_file;
   GenerationOptions options;
   std::optional<std::uint64_t> seed;
   int threads = 0;
+  int context_length = 0;  // 0: the model's
+  std::string weight_type = "f32";
+  bool json = false;
+  std::string attention_png;  // directory for per-layer heatmaps of the prompt block
+  bool heads = false;         // one heatmap per head too
 };
 
 void write_stdout(std::string_view bytes) {
@@ -29,49 +40,119 @@ void write_stdout(std::string_view bytes) {
   std::fflush(stdout);
 }
 
+std::vector<std::string> read_prompts(const GenerateArgs& args) {
+  std::vector<std::string> prompts = args.prompts;
+  if (!args.prompts_file.empty()) {
+    std::ifstream in(args.prompts_file);
+    if (!in) throw Error(ErrorCode::io, fmt::format("{}: cannot open", args.prompts_file));
+    for (std::string line; std::getline(in, line);) prompts.push_back(line);
+    if (prompts.empty())
+      throw Error(ErrorCode::invalid_argument, fmt::format("{}: no prompts", args.prompts_file));
+  }
+  if (prompts.empty()) prompts.emplace_back();  // no prompt: generate from BOS alone
+  return prompts;
+}
+
+// Heatmaps of the prompt block's attention after the mask: one per layer (heads averaged), and
+// one per head with --heads. Written from the session's observer, so nothing is kept around.
+void observe_attention(Session& session, const std::string& dir, bool heads) {
+  std::filesystem::create_directories(dir);
+  session.set_attention_observer(
+      [dir, heads](int layer, const float* probs, int T, int n_heads, int n_keys) {
+        if (n_keys != T) return;  // only the prompt block, not the decode steps
+        std::vector<float> mean(static_cast<std::size_t>(T) * n_keys, 0.0f), head(mean.size());
+        for (int h = 0; h < n_heads; ++h) {
+          for (int t = 0; t < T; ++t)
+            for (int j = 0; j < n_keys; ++j) {
+              const float p = probs[(static_cast<std::size_t>(t) * n_heads + h) * n_keys + j];
+              head[static_cast<std::size_t>(t) * n_keys + j] = p;
+              mean[static_cast<std::size_t>(t) * n_keys + j] += p / n_heads;
+            }
+          if (heads)
+            write_heatmap_png(fmt::format("{}/layer{}_head{}.png", dir, layer, h), head, T, n_keys);
+        }
+        write_heatmap_png(fmt::format("{}/layer{}.png", dir, layer), mean, T, n_keys);
+      });
+}
+
+void print_json(const std::string& prompt, int index, const GenerationResult& r) {
+  std::string ids;
+  for (std::size_t i = 0; i < r.tokens.size(); ++i)
+    ids += (i ? "," : "") + std::to_string(r.tokens[i]);
+  write_stdout(fmt::format(
+      "{{\"index\": {}, \"prompt\": {}, \"text\": {}, \"tokens\": [{}], \"finish_reason\": "
+      "\"{}\"}}\n",
+      index, json_string(prompt), json_string(r.text), ids, finish_reason_name(r.finish_reason)));
+}
+
 void run_generate(const GenerateArgs& args) {
   set_num_threads(args.threads);
   GenerationOptions options = args.options;
   options.sampling.seed = args.seed ? *args.seed : std::random_device{}();
   validate(options.sampling);
+  const std::vector<std::string> prompts = read_prompts(args);
 
-  const LoadedModel loaded = load_model_and_tokenizer(resolve_model_files(args.files));
-  Session session(loaded.model);
+  const LoadedModel loaded = load_model_and_tokenizer(
+      resolve_model_files(args.files), args.context_length, parse_dtype(args.weight_type));
+  Session session(loaded.model, static_cast<int>(prompts.size()));
   // Fail on a prompt that cannot fit before printing anything.
-  const std::size_t prompt_tokens = loaded.tokenizer->encode(args.prompt, true, false).size();
-  if (prompt_tokens > static_cast<std::size_t>(session.context_length()))
-    throw Error(ErrorCode::context_full,
-                fmt::format("the prompt is {} tokens but the context of {} holds {}", prompt_tokens,
-                            args.files.model.empty() ? "the model" : args.files.model,
-                            session.context_length()));
-
+  for (const std::string& prompt : prompts) {
+    const std::size_t n = loaded.tokenizer->encode(prompt, true, false).size();
+    if (n > static_cast<std::size_t>(session.context_length()))
+      throw Error(ErrorCode::context_full,
+                  fmt::format("the prompt is {} tokens but the context of {} holds {}", n,
+                              args.files.model.empty() ? "the model" : args.files.model,
+                              session.context_length()));
+  }
+  if (!args.attention_png.empty()) observe_attention(session, args.attention_png, args.heads);
   if (!args.seed && options.sampling.temperature > 0.0f)
     log::info("seed {} (pass --seed to repeat this text)", options.sampling.seed);
-  write_stdout(args.prompt);
-  const GenerationResult result =
-      generate(session, *loaded.tokenizer, args.prompt, options, [](int, std::string_view piece) {
-        write_stdout(piece);
+
+  const bool stream = prompts.size() == 1 && !args.json;
+  if (stream) write_stdout(prompts[0]);
+  const std::vector<GenerationResult> results = generate_batch(
+      session, *loaded.tokenizer, prompts, options, [stream](int, int, std::string_view piece) {
+        if (stream) write_stdout(piece);
         return true;
       });
-  write_stdout("\n");
-  if (result.finish_reason == FinishReason::context)
-    log::warn("stopped: the context of {} tokens is full", session.context_length());
-  const double tps = result.decode_seconds > 0 && result.tokens.size() > 1
-                         ? (result.tokens.size() - 1) / result.decode_seconds
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (args.json)
+      print_json(prompts[i], static_cast<int>(i), results[i]);
+    else if (stream)
+      write_stdout("\n");
+    else
+      write_stdout(prompts[i] + results[i].text + "\n");
+    if (results[i].finish_reason == FinishReason::context)
+      log::warn("stopped: the context of {} tokens is full (--ctx N sets another length)",
+                session.context_length());
+  }
+  std::size_t generated = 0, prompt_tokens = 0;
+  for (const GenerationResult& r : results) {
+    generated += r.tokens.size();
+    prompt_tokens += r.prompt_tokens.size();
+  }
+  const GenerationResult& first = results.front();
+  const double tps = first.decode_seconds > 0 && generated > results.size()
+                         ? (generated - results.size()) / first.decode_seconds
                          : 0.0;
-  log::info("{} prompt tokens, {} generated ({}), prompt {:.1f} ms, {:.1f} tok/s",
-            result.prompt_tokens.size(), result.tokens.size(),
-            finish_reason_name(result.finish_reason), result.prompt_seconds * 1e3, tps);
+  log::info("{} prompt tokens, {} generated ({}), prompt {:.1f} ms, {:.1f} tok/s", prompt_tokens,
+            generated,
+            results.size() == 1 ? finish_reason_name(first.finish_reason)
+                                : fmt::format("batch of {}", results.size()),
+            first.prompt_seconds * 1e3, tps);
 }
 
 }  // namespace
 
 void add_generate_command(CLI::App& app) {
   auto args = std::make_shared<GenerateArgs>();
-  CLI::App* cmd = app.add_subcommand("generate", "Generate text from a prompt (stdout)");
-  cmd->add_option("-m,--model", args->files.model, "llama2.c checkpoint (default: stories260K)");
-  cmd->add_option("-z,--tokenizer", args->files.tokenizer, "tokenizer.bin or SentencePiece .model");
-  cmd->add_option("-p,--prompt", args->prompt, "prompt text (default: empty)");
+  CLI::App* cmd = app.add_subcommand("generate", "Generate text from one or more prompts");
+  cmd->add_option("-m,--model", args->files.model,
+                  "llama2.c checkpoint or GGUF (default: stories260K)");
+  cmd->add_option("-z,--tokenizer", args->files.tokenizer,
+                  "tokenizer.bin, SentencePiece .model or GGUF (a GGUF model: its own)");
+  cmd->add_option("-p,--prompt", args->prompts, "prompt text (default: empty); repeat for a batch");
+  cmd->add_option("--prompts-file", args->prompts_file, "one prompt per line, run as a batch");
   cmd->add_option("-n,--max-new-tokens", args->options.max_new_tokens, "tokens to generate")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
@@ -87,6 +168,15 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--seed", args->seed, "random seed (default: random, logged)");
   cmd->add_option("-t,--threads", args->threads, "threads (0 = one per core)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--ctx", args->context_length, "context length (default: the model's)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--weight-type", args->weight_type, "f32|bf16|q8 (converted at load)")
+      ->capture_default_str();
+  cmd->add_flag("--json", args->json,
+                "one JSON object per prompt and line: index, prompt, text, tokens, finish_reason");
+  cmd->add_option("--attention-png", args->attention_png,
+                  "directory for heatmaps of the prompt's attention per layer (heads averaged)");
+  cmd->add_flag("--heads", args->heads, "with --attention-png: one heatmap per head too");
   cmd->callback([args] { run_generate(*args); });
 }
 

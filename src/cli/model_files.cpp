@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "engine/generation/generator.hpp"
+#include "format/gguf_file.hpp"
 
 namespace engine::cli {
 namespace fs = std::filesystem;
@@ -37,15 +38,18 @@ ModelFiles resolve_model_files(ModelFiles given) {
     if (given.tokenizer.empty()) given.tokenizer = (models_dir() / kDefaultTokenizer).string();
   }
   if (given.tokenizer.empty()) {
-    // A llama2.c checkpoint does not name its tokenizer: the default is the Llama 2 vocabulary.
-    given.tokenizer = (models_dir() / "tokenizer.bin").string();
+    // A GGUF model embeds its vocabulary. A llama2.c checkpoint does not name its tokenizer: the
+    // default is the Llama 2 vocabulary.
+    given.tokenizer =
+        is_gguf_file(given.model) ? given.model : (models_dir() / "tokenizer.bin").string();
   }
   return given;
 }
 
-LoadedModel load_model_and_tokenizer(const ModelFiles& files) {
+LoadedModel load_model_and_tokenizer(const ModelFiles& files, int context_length,
+                                     DType weight_type) {
   LoadedModel loaded;
-  loaded.model = Model::load(files.model);
+  loaded.model = Model::load(files.model, weight_type, context_length);
   loaded.tokenizer = load_tokenizer(files.tokenizer);
   check_tokenizer_fits(*loaded.model, *loaded.tokenizer, files.tokenizer);
   return loaded;

@@ -17,7 +17,7 @@ struct ModelFiles {
 
 /// Resolves empty paths to the default model (stories260K.bin + tok512.bin) in the models
 /// folder: $ENGINE_MODELS_DIR, else models/ of the source tree the binary was built in
-/// (build/bin/../../models), else ./models.
+/// (build/bin/../../models), else ./models. A GGUF model without a tokenizer uses its own.
 ModelFiles resolve_model_files(ModelFiles given);
 
 struct LoadedModel {
@@ -25,7 +25,8 @@ struct LoadedModel {
   std::unique_ptr<Tokenizer> tokenizer;
 };
 
-/// Loads both and checks they belong together.
-LoadedModel load_model_and_tokenizer(const ModelFiles& files);
+/// Loads both and checks they belong together; `context_length` > 0 overrides the model's.
+LoadedModel load_model_and_tokenizer(const ModelFiles& files, int context_length = 0,
+                                     DType weight_type = DType::f32);
 
 }  // namespace engine::cli

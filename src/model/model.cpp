@@ -1,19 +1,40 @@
 #include "engine/model/model.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 
+#include "engine/error.hpp"
+#include "format/gguf_file.hpp"
 #include "util/log.hpp"
 #include "util/mapped_file.hpp"
 
 namespace engine {
 
 void read_llama2c_checkpoint(Model& model, const std::string& path);
+void read_gguf_model(Model& model, const std::string& path);
+
+// The largest context the model readers accept from a file.
+constexpr int kMaxContextLength = 1 << 20;
 
 Model::~Model() = default;
 
-std::shared_ptr<const Model> Model::load(const std::string& path, DType weight_type) {
+std::shared_ptr<const Model> Model::load(const std::string& path, DType weight_type,
+                                         int context_length) {
+  if (context_length < 0 || context_length > kMaxContextLength)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("context length {} is out of range [0, {}] (0: the file's)",
+                            context_length, kMaxContextLength));
   std::shared_ptr<Model> model(new Model());
-  read_llama2c_checkpoint(*model, path);
+  if (is_gguf_file(path)) {
+    read_gguf_model(*model, path);
+  } else {
+    read_llama2c_checkpoint(*model, path);
+  }
+  if (context_length > model->config_.seq_len)
+    log::warn("{}: context raised to {} tokens, past the {} the file declares", path,
+              context_length, model->config_.seq_len);
+  if (context_length > 0) model->config_.seq_len = context_length;
   model->init_rope();
   if (weight_type != DType::f32) model->convert_weights(weight_type);
   const ModelConfig& c = model->config_;

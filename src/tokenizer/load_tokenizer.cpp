@@ -1,4 +1,5 @@
-// load_tokenizer: picks the reader from the file's first bytes, not from its name.
+// load_tokenizer: picks the reader from the file's first bytes, not from its name (a GGUF model
+// file brings its own vocabulary).
 #include <fmt/format.h>
 
 #include <memory>
@@ -6,6 +7,8 @@
 
 #include "engine/error.hpp"
 #include "engine/tokenizer.hpp"
+#include "format/gguf_file.hpp"
+#include "tokenizer/gguf_tokenizer.hpp"
 #include "tokenizer/llama2c_tokenizer_file.hpp"
 #include "tokenizer/sentencepiece_bpe.hpp"
 #include "tokenizer/sentencepiece_model_file.hpp"
@@ -18,6 +21,12 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path) {
   const MappedFile file(path);
   const std::span<const std::uint8_t> bytes(file.data(), file.size());
   if (bytes.empty()) throw Error(ErrorCode::bad_format, fmt::format("{}: empty file", path));
+  if (has_gguf_magic(bytes)) {
+    auto tokenizer = read_gguf_tokenizer(GgufFile(bytes, path));
+    log::debug("{}: GGUF tokenizer, {} tokens, bos {}, eos {}", path, tokenizer->vocab_size(),
+               tokenizer->bos_id(), tokenizer->eos_id());
+    return tokenizer;
+  }
   const bool is_model = looks_like_sentencepiece_model(bytes);
   // The vocabulary is copied out of the mapping, which is released on return.
   auto tokenizer = std::make_unique<SentencePieceBpe>(

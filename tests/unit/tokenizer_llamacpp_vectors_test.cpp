@@ -2,59 +2,23 @@
 // Face's tokenizer, add_special_tokens=False), reproduced with llama2.c's tokenizer.bin.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "engine/tokenizer.hpp"
+#include "llamacpp_vectors.hpp"
 #include "test_paths.hpp"
 
 namespace engine {
 namespace {
 
-struct VectorCase {
-  std::string text;
-  std::vector<int> ids;
-};
-
-std::string read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
-
-// Format: /work/shared/models/llamacpp-vocab/FORMAT.md. Each .inp test is followed by the
-// separator; each .out line holds " id" per token.
-std::vector<VectorCase> read_vectors() {
-  const std::string inp =
-      read_text_file(test::require_model("llamacpp-vocab/ggml-vocab-llama-spm.gguf.inp"));
-  const std::string out =
-      read_text_file(test::require_model("llamacpp-vocab/ggml-vocab-llama-spm.gguf.out"));
-  const std::string separator = "\n__ggml_vocab_test__\n";
-  std::vector<VectorCase> cases;
-  for (std::size_t pos = 0; pos < inp.size();) {
-    const std::size_t end = inp.find(separator, pos);
-    if (end == std::string::npos) break;
-    cases.push_back({inp.substr(pos, end - pos), {}});
-    pos = end + separator.size();
-  }
-  std::istringstream lines(out);
-  std::string line;
-  for (VectorCase& c : cases) {
-    if (!std::getline(lines, line)) break;
-    std::istringstream ids(line);
-    for (int id; ids >> id;) c.ids.push_back(id);
-  }
-  return cases;
-}
+using test::VectorCase;
 
 class TokenizerLlamaCppVectors : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    cases_ = read_vectors();
+    cases_ = test::read_llamacpp_vectors("ggml-vocab-llama-spm.gguf");
     tokenizer_ = load_tokenizer(test::require_model("tokenizer.bin"));
   }
   static void TearDownTestSuite() { tokenizer_.reset(); }

@@ -1,0 +1,77 @@
+// engine generate with several prompts, --json, --prompts-file and --attention-png.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cli/run_cli.hpp"
+#include "test_paths.hpp"
+
+namespace engine::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string base_args() {
+  return "generate -m " + quote(require_model("stories260K.bin")) + " -z " +
+         quote(require_model("tok512.bin")) + " -n 24 --temperature 0 --log-level warn";
+}
+
+const std::vector<std::string> kPrompts = {"The cat", "Lily and Tom went to the park.",
+                                           "One day, a big bird flew over the tall tree and saw"};
+
+TEST(GenerateBatch, EachPromptPrintsWhatItPrintsAlone) {
+  std::string args = base_args();
+  std::string expected;
+  for (const auto& p : kPrompts) {
+    args += " -p " + quote(p);
+    const CliResult alone = run_cli(base_args() + " -p " + quote(p));
+    ASSERT_EQ(alone.exit_code, 0) << alone.err;
+    expected += alone.out;
+  }
+  const CliResult batch = run_cli(args);
+  ASSERT_EQ(batch.exit_code, 0) << batch.err;
+  EXPECT_EQ(batch.out, expected);
+}
+
+TEST(GenerateBatch, JsonLinesFromAPromptsFile) {
+  const fs::path file = fs::temp_directory_path() / ("prompts_" + std::to_string(::getpid()));
+  {
+    std::ofstream out(file);
+    for (const auto& p : kPrompts) out << p << "\n";
+  }
+  const CliResult r = run_cli(base_args() + " --json --prompts-file " + quote(file.string()));
+  fs::remove(file);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string line;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(std::getline(lines, line));
+    EXPECT_EQ(line.rfind("{\"index\": " + std::to_string(i) + ", \"prompt\": \"", 0), 0u) << line;
+    EXPECT_NE(line.find("\"finish_reason\": \"length\"}"), std::string::npos) << line;
+    EXPECT_NE(line.find("\"tokens\": ["), std::string::npos);
+  }
+  EXPECT_FALSE(std::getline(lines, line));
+}
+
+TEST(GenerateBatch, AttentionHeatmapsPerLayerAndHead) {
+  const fs::path dir = fs::temp_directory_path() / ("attn_" + std::to_string(::getpid()));
+  const CliResult r = run_cli(base_args() + " -p 'Once upon a time' --attention-png " +
+                              quote(dir.string()) + " --heads");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (int layer = 0; layer < 5; ++layer) {
+    EXPECT_TRUE(fs::exists(dir / ("layer" + std::to_string(layer) + ".png")));
+    EXPECT_TRUE(fs::exists(dir / ("layer" + std::to_string(layer) + "_head7.png")));
+  }
+  fs::remove_all(dir);
+}
+
+TEST(GenerateBatch, MissingPromptsFileIsOneErrorLine) {
+  const CliResult r = run_cli(base_args() + " --prompts-file /nonexistent/prompts.txt");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(r.err.rfind("engine: error: /nonexistent/prompts.txt", 0), 0u) << r.err;
+}
+
+}  // namespace
+}  // namespace engine::test

@@ -1,0 +1,80 @@
+// GGUF end to end: llama.cpp's conversion of stories260K (vocabulary embedded, no -z needed)
+// generates exactly what the llama2.c checkpoint does; its context of 128 stops generation
+// with a notice until --ctx raises it; info and tokenize read the file too.
+#include <gtest/gtest.h>
+
+#include "cli/run_cli.hpp"
+#include "test_paths.hpp"
+
+namespace engine::test {
+namespace {
+
+std::string gguf_model() {
+  return quote(require_model("stories260K.gguf"));
+}
+
+// The checkpoint's greedy text, itself checked against llama2.c's in generate_golden_test.
+std::string checkpoint_text(int tokens) {
+  const CliResult r = run_cli("generate -m " + quote(require_model("stories260K.bin")) + " -z " +
+                              quote(require_model("tok512.bin")) + " -n " + std::to_string(tokens) +
+                              " --temperature 0 --log-level warn");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return r.out;
+}
+
+TEST(GgufGenerate, EmbeddedVocabularyGivesTheCheckpointText) {
+  const CliResult r =
+      run_cli("generate -m " + gguf_model() + " -n 100 --temperature 0 --log-level warn");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, checkpoint_text(100));
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(GgufGenerate, StopsAtTheFileContextWithANotice) {
+  const CliResult r =
+      run_cli("generate -m " + gguf_model() + " -n 256 --temperature 0 --log-level warn");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("the context of 128 tokens is full (--ctx N"), std::string::npos) << r.err;
+  const std::string full = checkpoint_text(256);
+  ASSERT_LT(r.out.size(), full.size());
+  EXPECT_EQ(r.out.substr(0, r.out.size() - 1), full.substr(0, r.out.size() - 1));
+}
+
+TEST(GgufGenerate, CtxRaisesTheContextWithAWarning) {
+  const CliResult r =
+      run_cli("generate -m " + gguf_model() + " -n 256 --ctx 512 --temperature 0 --log-level warn");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, checkpoint_text(256));
+  EXPECT_NE(r.err.find("context raised to 512 tokens, past the 128 the file declares"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(run_cli("generate -m " + gguf_model() + " --ctx 0").exit_code, 0);
+}
+
+TEST(GgufInfo, ShowsFormatArchitectureTypesAndTokenizer) {
+  const CliResult r = run_cli("info --json -m " + gguf_model());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* field : {"\"context_length\": 128", "\"format\": \"gguf v3\"",
+                            "\"architecture\": \"llama\"", "\"tensor_types\": \"f32 (48)\"",
+                            "\"tokenizer\": \"llama\"", "\"shared_classifier\": false"})
+    EXPECT_NE(r.out.find(field), std::string::npos) << field << " in " << r.out;
+}
+
+TEST(GgufTokenize, ReadsTheVocabularyOfAGgufFile) {
+  const CliResult r =
+      run_cli("tokenize -z " + quote(require_model("llamacpp-vocab/ggml-vocab-gpt-2.gguf")) +
+              " 'Hello world'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "15496 995\n");
+}
+
+TEST(GgufErrors, UnsupportedArchitectureIsOneLine) {
+  const CliResult r = run_cli("generate -m " + quote(require_model("gpt2-tiny-random.gguf")));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("engine: error: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("architecture 'gpt2' is not supported"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+}  // namespace
+}  // namespace engine::test

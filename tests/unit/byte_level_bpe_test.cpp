@@ -1,0 +1,116 @@
+// Byte-level BPE (GPT-2): the pre-tokenizer splits like GPT-2's regex, and decoding gives back
+// the exact bytes of any text, valid UTF-8 or not.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/tokenizer.hpp"
+#include "test_paths.hpp"
+#include "tokenizer/gpt2_pretokenizer.hpp"
+#include "tokenizer/unicode_classes.hpp"
+
+namespace engine {
+namespace {
+
+using Words = std::vector<std::string_view>;
+
+TEST(ByteLevelPretokenizer, SplitsLikeGpt2Regex) {
+  EXPECT_EQ(gpt2_pretokenize(""), Words{});
+  EXPECT_EQ(gpt2_pretokenize("Hello world"), (Words{"Hello", " world"}));
+  // Contractions: lower case only, and split off even inside a word.
+  EXPECT_EQ(gpt2_pretokenize("it's we'll I'M"), (Words{"it", "'s", " we", "'ll", " I", "'", "M"}));
+  EXPECT_EQ(gpt2_pretokenize("'sam"), (Words{"'s", "am"}));
+  EXPECT_EQ(gpt2_pretokenize("abc123 456"), (Words{"abc", "123", " 456"}));
+  EXPECT_EQ(gpt2_pretokenize("hi!!! ok?"), (Words{"hi", "!!!", " ok", "?"}));
+  // A run of spaces leaves its last one to the next word; at the end it stays whole.
+  EXPECT_EQ(gpt2_pretokenize("a   b"), (Words{"a", "  ", " b"}));
+  EXPECT_EQ(gpt2_pretokenize("a   "), (Words{"a", "   "}));
+  EXPECT_EQ(gpt2_pretokenize("a\n\nb"), (Words{"a", "\n", "\n", "b"}));
+  EXPECT_EQ(gpt2_pretokenize(" \n b"), (Words{" \n", " b"}));
+  EXPECT_EQ(gpt2_pretokenize("\t\tx"), (Words{"\t", "\t", "x"}));
+  // Only U+0020 is the optional leading space: a no-break space stands alone.
+  EXPECT_EQ(gpt2_pretokenize("a\u00A0b"), (Words{"a", "\u00A0", "b"}));
+  // Unicode letters and numbers.
+  EXPECT_EQ(gpt2_pretokenize("Zoë 東京 ٣٤"), (Words{"Zoë", " 東京", " ٣٤"}));
+  EXPECT_EQ(gpt2_pretokenize("I ❤️ 🙂🙂"), (Words{"I", " ❤️", " 🙂🙂"}));
+  // A malformed byte is a character of no class.
+  EXPECT_EQ(gpt2_pretokenize("a\xff\xfe b"), (Words{"a", "\xff\xfe", " b"}));
+}
+
+TEST(ByteLevelPretokenizer, UnicodeClasses) {
+  EXPECT_EQ(char_class(U'a'), CharClass::letter);
+  EXPECT_EQ(char_class(U'ß'), CharClass::letter);
+  EXPECT_EQ(char_class(U'東'), CharClass::letter);
+  EXPECT_EQ(char_class(0x1E900), CharClass::letter);  // ADLAM CAPITAL LETTER ALIF
+  EXPECT_EQ(char_class(U'7'), CharClass::number);
+  EXPECT_EQ(char_class(U'½'), CharClass::number);
+  EXPECT_EQ(char_class(U'Ⅻ'), CharClass::number);
+  EXPECT_EQ(char_class(U'\u3000'), CharClass::whitespace);
+  EXPECT_EQ(char_class(U'\u0085'), CharClass::whitespace);
+  EXPECT_EQ(char_class(U'!'), CharClass::other);
+  EXPECT_EQ(char_class(0x1F642), CharClass::other);  // 🙂
+  EXPECT_EQ(char_class(0x10FFFF), CharClass::other);
+}
+
+class ByteLevelBpeGpt2 : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    tokenizer_ = load_tokenizer(test::require_model("llamacpp-vocab/ggml-vocab-gpt-2.gguf"));
+  }
+  static void TearDownTestSuite() { tokenizer_.reset(); }
+  static inline std::unique_ptr<Tokenizer> tokenizer_;
+};
+
+TEST_F(ByteLevelBpeGpt2, KnownIds) {
+  EXPECT_EQ(tokenizer_->encode("Hello world", false, false), (std::vector<int>{15496, 995}));
+  EXPECT_EQ(tokenizer_->encode(" the", false, false), (std::vector<int>{262}));
+  EXPECT_EQ(tokenizer_->encode("", false, false), std::vector<int>{});
+}
+
+TEST_F(ByteLevelBpeGpt2, RoundTripsTrickyText) {
+  const std::string texts[] = {
+      "",
+      " ",
+      "   leading and trailing   ",
+      "\n\n\nnew\r\nlines\n",
+      "tabs\tand\t\tmore",
+      "it's they're we've I'm you'll he'd IT'S",
+      "1234567890 3.14159 -42 1e10",
+      "emoji 🙂👍🏽 👨‍👩‍👧 flags 🇫🇷",
+      "mixed Zoë 東京 Привет مرحبا ٣٤",
+      "<|endoftext|> is plain text here",
+      std::string("nul\0byte", 8),
+      "invalid \xff\xfe\xc3 utf-8 \xe2\x82",
+      "\x01\x02\x7f\xa0\xad control and Latin-1 bytes",
+  };
+  for (const std::string& text : texts) {
+    SCOPED_TRACE(text);
+    const std::vector<int> ids = tokenizer_->encode(text, false, false);
+    EXPECT_EQ(tokenizer_->decode(ids), text);
+    std::string streamed;
+    for (std::size_t i = 0; i < ids.size(); ++i)
+      streamed += tokenizer_->decode(i == 0 ? tokenizer_->bos_id() : ids[i - 1], ids[i]);
+    EXPECT_EQ(streamed, text);
+  }
+}
+
+TEST_F(ByteLevelBpeGpt2, ControlTokensDecodeToNothing) {
+  EXPECT_EQ(tokenizer_->decode(-1, 50256), "");
+  EXPECT_EQ(tokenizer_->piece(50256), "<|endoftext|>");
+  EXPECT_THROW(tokenizer_->decode(-1, 50257), std::exception);
+}
+
+// Long runs (one giant word) must not make the merge loop quadratic.
+TEST_F(ByteLevelBpeGpt2, LongRunsEncodeQuickly) {
+  const std::string text = std::string(200000, ' ') + std::string(200000, 'a') + "x";
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<int> ids = tokenizer_->encode(text, false, false);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(tokenizer_->decode(ids), text);
+}
+
+}  // namespace
+}  // namespace engine
