@@ -10,43 +10,65 @@
 namespace engine {
 namespace {
 
-void require(bool ok, const std::string& message) {
-  if (!ok) throw Error(ErrorCode::invalid_argument, message);
+// The message is only formatted on failure: the decode loop checks shapes every step.
+template <typename... Args>
+void require(bool ok, fmt::format_string<Args...> format, Args&&... args) {
+  if (!ok)
+    throw Error(ErrorCode::invalid_argument, fmt::format(format, std::forward<Args>(args)...));
 }
 
-/// The (rows, cols) mask whose entry (r, c) is allowed(r, c): every kind is one rule.
+/// Makes `mask` the (rows, cols) mask whose entry (r, c) is allowed(r, c): every kind is one
+/// rule. The mask's storage is reused, so a decode step allocates nothing.
 template <class Allowed>
-Mask mask_where(int rows, int cols, Allowed allowed) {
-  Mask mask(rows, cols, 0);
+void fill_where(Mask& mask, int rows, int cols, Allowed allowed) {
+  mask.reset(rows, cols, 0);
   for (int r = 0; r < rows; ++r)
     for (int c = 0; c < cols; ++c) mask.set(r, c, allowed(r, c));
+}
+
+template <class Allowed>
+Mask mask_where(int rows, int cols, Allowed allowed) {
+  Mask mask;
+  fill_where(mask, rows, cols, allowed);
   return mask;
 }
 
 /// The mask of a block of `block` queries after `cached` keys, where allowed(p, c) says whether
 /// the query at sequence position p may see key c.
 template <class Allowed>
+void fill_block_where(Mask& mask, int block, int cached, Allowed allowed) {
+  require(cached >= 0, "cached length must be non-negative, got {}", cached);
+  fill_where(mask, block, cached + block, [&](int r, int c) { return allowed(cached + r, c); });
+}
+
+template <class Allowed>
 Mask block_mask_where(int block, int cached, Allowed allowed) {
-  require(cached >= 0, fmt::format("cached length must be non-negative, got {}", cached));
-  return mask_where(block, cached + block, [&](int r, int c) { return allowed(cached + r, c); });
+  Mask mask;
+  fill_block_where(mask, block, cached, allowed);
+  return mask;
 }
 
 }  // namespace
 
-Mask::Mask(int rows, int cols, std::uint8_t fill) : rows_(rows), cols_(cols) {
-  require(rows >= 0 && cols >= 0,
-          fmt::format("mask shape must be non-negative, got ({}, {})", rows, cols));
+Mask::Mask(int rows, int cols, std::uint8_t fill) {
+  reset(rows, cols, fill);
+}
+
+void Mask::reset(int rows, int cols, std::uint8_t fill) {
+  require(rows >= 0 && cols >= 0, "mask shape must be non-negative, got ({}, {})", rows, cols);
+  rows_ = rows;
+  cols_ = cols;
   data_.assign(static_cast<std::size_t>(rows) * cols, fill ? 1 : 0);
 }
 
 Mask::Mask(const std::vector<std::vector<int>>& rows)
     : Mask(static_cast<int>(rows.size()), rows.empty() ? 0 : static_cast<int>(rows[0].size()), 0) {
   for (int r = 0; r < rows_; ++r) {
-    require(static_cast<int>(rows[r].size()) == cols_,
-            fmt::format("mask row {} has {} entries, row 0 has {}", r, rows[r].size(), cols_));
+    require(static_cast<int>(rows[r].size()) == cols_, "mask row {} has {} entries, row 0 has {}",
+            r, rows[r].size(), cols_);
     for (int c = 0; c < cols_; ++c) {
       const int v = rows[r][c];
-      require(v == 0 || v == 1, fmt::format("mask entry ({}, {}) is {}, not 0 or 1", r, c, v));
+      require(v == 0 || v == 1, "mask entry ({}, {}) is {}, not 0 or 1", r, c, v);
       set(r, c, v == 1);
     }
   }
@@ -69,12 +91,16 @@ std::optional<RowRange> Mask::row_range(int r) const {
 }
 
 Mask Mask::operator&(const Mask& other) const {
-  require(rows_ == other.rows_ && cols_ == other.cols_,
-          fmt::format("cannot combine a ({}, {}) mask with a ({}, {}) mask", rows_, cols_,
-                      other.rows_, other.cols_));
   Mask out = *this;
-  for (std::size_t i = 0; i < data_.size(); ++i) out.data_[i] &= other.data_[i];
-  return out;
+  return out &= other;
+}
+
+Mask& Mask::operator&=(const Mask& other) {
+  require(rows_ == other.rows_ && cols_ == other.cols_,
+          "cannot combine a ({}, {}) mask with a ({}, {}) mask", rows_, cols_, other.rows_,
+          other.cols_);
+  for (std::size_t i = 0; i < data_.size(); ++i) data_[i] &= other.data_[i];
+  return *this;
 }
 
 Mask triu(int size, int k) {
@@ -86,20 +112,32 @@ Mask subsequent_mask(int size) {
   return mask_where(size, size, [&](int r, int c) { return upper.at(r, c) == 0; });
 }
 
+void causal_block_mask(Mask& out, int block, int cached) {
+  fill_block_where(out, block, cached, [](int p, int c) { return c <= p; });
+}
+
 Mask causal_block_mask(int block, int cached) {
-  return block_mask_where(block, cached, [](int p, int c) { return c <= p; });
+  Mask mask;
+  causal_block_mask(mask, block, cached);
+  return mask;
+}
+
+void padding_block_mask(Mask& out, int block, int cached, int padding) {
+  require(padding >= 0 && padding <= cached + block, "padding must be in [0, {}], got {}",
+          cached + block, padding);
+  fill_block_where(out, block, cached,
+                   [padding](int p, int c) { return p >= padding && c >= padding; });
 }
 
 Mask padding_block_mask(int block, int cached, int padding) {
-  require(padding >= 0 && padding <= cached + block,
-          fmt::format("padding must be in [0, {}], got {}", cached + block, padding));
-  return block_mask_where(block, cached,
-                          [padding](int p, int c) { return p >= padding && c >= padding; });
+  Mask mask;
+  padding_block_mask(mask, block, cached, padding);
+  return mask;
 }
 
 Mask padding_mask(int valid_length, int size) {
-  require(valid_length >= 0 && valid_length <= size,
-          fmt::format("valid length must be in [0, {}], got {}", size, valid_length));
+  require(valid_length >= 0 && valid_length <= size, "valid length must be in [0, {}], got {}",
+          size, valid_length);
   return padding_block_mask(size, 0, size - valid_length);
 }
 
@@ -111,7 +149,7 @@ std::vector<Mask> padding_masks(const std::vector<int>& valid_lengths, int size)
 }
 
 Mask sliding_window_block_mask(int block, int cached, int window) {
-  require(window >= 1, fmt::format("window must be at least 1, got {}", window));
+  require(window >= 1, "window must be at least 1, got {}", window);
   return block_mask_where(block, cached,
                           [window](int p, int c) { return c <= p && p - c < window; });
 }
@@ -121,7 +159,7 @@ Mask sliding_window_mask(int size, int window) {
 }
 
 Mask prefix_lm_block_mask(int block, int cached, int prefix) {
-  require(prefix >= 0, fmt::format("prefix must be non-negative, got {}", prefix));
+  require(prefix >= 0, "prefix must be non-negative, got {}", prefix);
   return block_mask_where(block, cached,
                           [prefix](int p, int c) { return c <= std::max(p, prefix - 1); });
 }

@@ -28,6 +28,11 @@ Session::Session(std::shared_ptr<const Model> model, int max_batch)
   key_cache_.resize(cache);
   value_cache_.resize(cache);
   padding_.assign(max_batch, 0);
+  // Decode steps (one query row against up to seq_len keys) then never allocate a mask.
+  masks_.resize(max_batch);
+  for (Mask& mask : masks_) mask.reserve(c.seq_len);
+  padding_mask_.reserve(c.seq_len);
+  logit_rows_.reserve(max_batch);
 }
 
 std::uint64_t Session::memory_bytes() const {
@@ -109,12 +114,12 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
 
   // The mask stage: row t of a sequence (cache index P+t) may attend to keys 0..P+t, minus the
   // sequence's left padding (whose own rows are fully masked and so attend to nothing).
-  std::vector<Mask> masks;
-  masks.reserve(S);
-  for (int s : sequences) {
-    Mask mask = causal_block_mask(T, P);
-    if (padding_[s] > 0) mask = mask & padding_block_mask(T, P, padding_[s]);
-    masks.push_back(std::move(mask));
+  for (int i = 0; i < S; ++i) {
+    causal_block_mask(masks_[i], T, P);
+    if (padding_[sequences[i]] > 0) {
+      padding_block_mask(padding_mask_, T, P, padding_[sequences[i]]);
+      masks_[i] &= padding_mask_;
+    }
   }
 
   for (int l = 0; l < c.n_layers; ++l) {
@@ -138,7 +143,7 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
         std::copy_n(v_.data() + r * kv_dim, kv_dim, cache_row(value_cache_, l, s, P + t));
       }
       multi_head_attention(c, q_.data() + i * T * dim, cache_row(key_cache_, l, s, 0),
-                           cache_row(value_cache_, l, s, 0), masks[i], scores_.data(),
+                           cache_row(value_cache_, l, s, 0), masks_[i], scores_.data(),
                            xb2_.data() + i * T * dim);
       if (observer_ && s == 0) observer_(l, scores_.data(), T, c.n_heads, P + T);
     }
@@ -157,7 +162,8 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
   position_ += T;
 
   // Classifier: over every row, or only each sequence's last (all generation needs).
-  std::vector<int> rows(all_logits ? R : S);
+  std::vector<int>& rows = logit_rows_;
+  rows.resize(all_logits ? R : S);
   if (all_logits)
     std::iota(rows.begin(), rows.end(), 0);
   else

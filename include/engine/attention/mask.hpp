@@ -47,6 +47,13 @@ class Mask {
 
   /// Element-wise logical AND of two masks of the same shape (combining mask kinds).
   Mask operator&(const Mask& other) const;
+  Mask& operator&=(const Mask& other);
+
+  /// Reshapes to (rows, cols) with every entry `fill`, reusing the storage (no allocation when
+  /// it is large enough): what the decode loop does every step.
+  void reset(int rows, int cols, std::uint8_t fill);
+  /// Makes room for `entries` (rows x cols) without reallocating later.
+  void reserve(std::size_t entries) { data_.reserve(entries); }
   bool operator==(const Mask&) const = default;
 
  private:
@@ -66,6 +73,8 @@ Mask subsequent_mask(int size);
 /// KV cache: shape (block, cached + block); row i sees keys 0..cached+i. With cached == 0 it is
 /// subsequent_mask(block); with block == 1 (one decode step) it is a single all-ones row.
 Mask causal_block_mask(int block, int cached);
+/// The same, written into `out` (its storage reused).
+void causal_block_mask(Mask& out, int block, int cached);
 
 /// Left padding, block form: the first `padding` positions of the sequence are padding.
 /// Shape (block, cached + block). Key columns < padding are 0 in every row, and the rows of
@@ -74,6 +83,8 @@ Mask causal_block_mask(int block, int cached);
 /// alone, not causal; combine it with `causal_block_mask(block, cached)` through `&`.
 /// Throws unless 0 <= padding <= cached + block.
 Mask padding_block_mask(int block, int cached, int padding);
+/// The same, written into `out` (its storage reused).
+void padding_block_mask(Mask& out, int block, int cached, int padding);
 
 /// Left padding of one sequence of `valid_length` tokens in a row of `size` positions:
 /// padding_block_mask(size, 0, size - valid_length), a (size, size) mask. For example

@@ -8,6 +8,7 @@
 #include <span>
 #include <vector>
 
+#include "engine/attention/mask.hpp"
 #include "engine/model/model.hpp"
 
 namespace engine {
@@ -80,6 +81,10 @@ class Session {
   std::vector<float> scores_;  // (block, n_heads, seq_len) attention scores, then probabilities
   std::vector<float> logits_;  // (rows with logits, vocab_size)
   AttentionObserver observer_;
+  // Reused every step so a decode step allocates nothing.
+  std::vector<Mask> masks_;      // (sequences in the step) causal & padding mask of each
+  Mask padding_mask_;            // scratch for one sequence's padding mask
+  std::vector<int> logit_rows_;  // rows of the step that get logits
 };
 
 }  // namespace engine

@@ -1,0 +1,52 @@
+// A decode step allocates nothing: the KV cache, the scratch buffers and the mask are sized
+// once, so generation cost does not include the allocator. Counted with a replaced global
+// operator new that counts only on the thread that asks.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "engine/model/session.hpp"
+#include "test_paths.hpp"
+
+namespace {
+thread_local bool t_counting = false;
+std::atomic<long> g_allocations{0};
+}  // namespace
+
+void* operator new(std::size_t n) {
+  if (t_counting) ++g_allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+
+namespace engine {
+namespace {
+
+TEST(DecodeAllocation, SingleTokenStepsAllocateNothing) {
+  const auto model = Model::load(test::require_model("stories260K.bin"));
+  for (int batch : {1, 3}) {
+    Session session(model, batch);
+    std::vector<int> sequences(batch), tokens(batch, 1);
+    for (int i = 0; i < batch; ++i) sequences[i] = i;
+    session.forward_batch(tokens, sequences);  // first step sizes the scratch buffers
+    g_allocations = 0;
+    t_counting = true;
+    for (int step = 0; step < 100; ++step) {
+      for (int& t : tokens) t = 3 + (step * 7 + t) % 500;
+      session.forward_batch(tokens, sequences);
+    }
+    t_counting = false;
+    EXPECT_EQ(g_allocations.load(), 0) << "batch " << batch;
+  }
+}
+
+}  // namespace
+}  // namespace engine
