@@ -1,14 +1,16 @@
-// Process-wide runtime settings.
+// Runtime settings.
 #pragma once
 
 namespace engine {
 
-/// Threads the kernels (OpenMP) use; n <= 0 means one per physical core. Call before creating
-/// sessions. Throws engine::Error for n above the machine's hardware threads x 4.
+/// Threads the kernels (OpenMP) use for work started from the calling thread (libgomp keeps the
+/// count per calling thread); n <= 0 means one per core. Call before generating: oneDNN
+/// primitives keep the count they were created with. Throws engine::Error for n above the
+/// machine's hardware threads x 4.
 void set_num_threads(int n);
 int num_threads();
 
-/// Blocks of 4+ rows (prompts, batches) go through oneDNN's matmul by default. Turning it off
+/// Process-wide: blocks of 4+ rows (prompts, batches) go through oneDNN's matmul by default. Turning it off
 /// runs them through the same GEMV kernels as decode: slower, but bit-for-bit the sums a
 /// token-by-token run makes (what the exactness tests compare against).
 void set_use_onednn(bool enabled);

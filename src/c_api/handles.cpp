@@ -1,0 +1,80 @@
+// Creating and freeing the C API's handles, plus the process-wide settings.
+#include "c_api/handles.hpp"
+
+#include <string>
+
+#include "c_api/status.hpp"
+#include "engine/log.hpp"
+#include "engine/runtime.hpp"
+#include "engine/version.hpp"
+
+using engine::c_api::guarded;
+using engine::c_api::require;
+
+namespace {
+
+// Stores make() in *out, checking `out` and the input `make` needs first; *out stays NULL on
+// any failure, so a caller never sees a half-made handle.
+template <class Handle, class Make>
+engine_status create(Handle** out, const void* input, const char* input_name, Make make) {
+  return guarded([&] {
+    require(out, "out");
+    *out = nullptr;
+    require(input, input_name);
+    *out = make();
+  });
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* engine_version(void) {
+  return engine::version();
+}
+
+engine_status engine_model_load(const char* path, engine_model** out) {
+  return create(out, path, "path", [&] { return new engine_model{engine::Model::load(path)}; });
+}
+
+void engine_model_free(engine_model* model) {
+  delete model;
+}
+
+engine_status engine_tokenizer_load(const char* path, engine_tokenizer** out) {
+  return create(out, path, "path", [&] {
+    return new engine_tokenizer{engine::load_tokenizer(path), path};
+  });
+}
+
+void engine_tokenizer_free(engine_tokenizer* tokenizer) {
+  delete tokenizer;
+}
+
+engine_status engine_session_create(const engine_model* model, engine_session** out) {
+  return create(out, model, "model",
+                [&] { return new engine_session{engine::Session(model->model)}; });
+}
+
+void engine_session_free(engine_session* session) {
+  delete session;
+}
+
+engine_status engine_set_num_threads(int n) {
+  return guarded([&] { engine::set_num_threads(n); });
+}
+
+// The C levels are engine::LogLevel's, in the same order.
+static_assert(static_cast<int>(engine::LogLevel::trace) == ENGINE_LOG_TRACE &&
+              static_cast<int>(engine::LogLevel::off) == ENGINE_LOG_OFF);
+
+engine_status engine_set_log_level(int level) {
+  return guarded([&] {
+    if (level < ENGINE_LOG_TRACE || level > ENGINE_LOG_OFF)
+      throw engine::Error(engine::ErrorCode::invalid_argument,
+                          "log level " + std::to_string(level) + " is not an engine_log_level");
+    engine::set_log_level(static_cast<engine::LogLevel>(level));
+  });
+}
+
+}  // extern "C"
