@@ -165,6 +165,7 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--top-p", args->options.sampling.top_p, "nucleus mass in (0, 1]")
       ->check(CLI::Range(0.0f, 1.0f))
       ->capture_default_str();
+  cmd->add_option("--stop", args->options.stop, "stop once the text contains this (repeatable)");
   cmd->add_option("--seed", args->seed, "random seed (default: random, logged)");
   cmd->add_option("-t,--threads", args->threads, "threads (0 = one per core)")
       ->check(CLI::NonNegativeNumber);

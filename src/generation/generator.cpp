@@ -23,6 +23,21 @@ struct Sequence {
   bool done = false;
 };
 
+// Cuts `text` at the first stop string that the last `added` bytes completed; false if none.
+bool truncate_at_stop(std::string& text, std::size_t added, const std::vector<std::string>& stop) {
+  for (const std::string& s : stop) {
+    if (s.empty()) continue;
+    // Only a match that ends inside the new bytes is new.
+    const std::size_t from = text.size() > added + s.size() ? text.size() - added - s.size() : 0;
+    const std::size_t at = text.find(s, from);
+    if (at != std::string::npos) {
+      text.resize(at);
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string_view finish_reason_name(FinishReason reason) {
@@ -97,9 +112,13 @@ std::vector<GenerationResult> generate_batch(Session& session, const Tokenizer& 
   const std::size_t vocab = session.model().config().vocab_size;
   std::vector<float> row(vocab);
   bool first_step = true;
+  std::vector<int> next_active, next_tokens;  // reused: a step allocates nothing here
+  next_active.reserve(B);
+  next_tokens.reserve(B);
   for (;;) {
     // Sample each active sequence's next token; keep those that go on.
-    std::vector<int> next_active, next_tokens;
+    next_active.clear();
+    next_tokens.clear();
     for (std::size_t i = 0; i < active.size(); ++i) {
       Sequence& seq = seqs[active[i]];
       GenerationResult& r = seq.result;
@@ -114,6 +133,8 @@ std::vector<GenerationResult> generate_batch(Session& session, const Tokenizer& 
       const std::string piece = tokenizer.decode(prev, next);
       r.text += piece;
       if (on_token && !on_token(active[i], next, piece)) {
+        r.finish_reason = FinishReason::stopped;
+      } else if (truncate_at_stop(r.text, piece.size(), options.stop)) {
         r.finish_reason = FinishReason::stopped;
       } else if (static_cast<int>(r.tokens.size()) >= options.max_new_tokens) {
         r.finish_reason = FinishReason::length;
@@ -130,7 +151,7 @@ std::vector<GenerationResult> generate_batch(Session& session, const Tokenizer& 
       first_step = false;
     }
     if (next_active.empty()) break;
-    active = std::move(next_active);
+    active.swap(next_active);
     logits = session.forward_batch(next_tokens, active);
   }
   const double decode_seconds = seconds_since(start);

@@ -98,6 +98,18 @@ TEST_F(BatchGeneration, StreamsWithSequenceIndexAndStopsOneSequence) {
   EXPECT_EQ(results[1].tokens.size(), 10u);
 }
 
+TEST_F(BatchGeneration, StopStringEndsTheTextBeforeIt) {
+  GenerationOptions options;
+  options.max_new_tokens = 100;
+  options.sampling.temperature = 0.0f;
+  const GenerationResult full = alone("Once upon a time", options);
+  ASSERT_NE(full.text.find("Lily"), std::string::npos) << full.text;
+  options.stop = {"Lily"};
+  const GenerationResult stopped = alone("Once upon a time", options);
+  EXPECT_EQ(stopped.finish_reason, FinishReason::stopped);
+  EXPECT_EQ(stopped.text, full.text.substr(0, full.text.find("Lily")));
+}
+
 TEST_F(BatchGeneration, RejectsMorePromptsThanTheSessionHolds) {
   Session session(model_, 1);
   const std::vector<std::string> prompts = {"a", "b"};

@@ -15,13 +15,16 @@ namespace engine {
 struct GenerationOptions {
   int max_new_tokens = 256;
   SamplingOptions sampling;
+  /// Generation of a sequence stops as soon as its text contains one of these; the result's
+  /// text ends before it (the streaming callback has already seen the pieces that formed it).
+  std::vector<std::string> stop;
 };
 
 enum class FinishReason {
   eos,      ///< the model produced BOS or EOS
   length,   ///< max_new_tokens reached
   context,  ///< the context window is full
-  stopped,  ///< the callback asked to stop
+  stopped,  ///< the callback asked to stop, or a stop string appeared
 };
 std::string_view finish_reason_name(FinishReason reason);
 
