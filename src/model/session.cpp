@@ -76,6 +76,18 @@ std::span<const float> Session::forward(std::span<const int> tokens, bool all_lo
   return run(tokens, std::span(&sequence, 1), static_cast<int>(tokens.size()), all_logits);
 }
 
+std::span<const float> Session::forward(std::span<const int> tokens, const Mask& mask,
+                                        bool all_logits) {
+  const int T = static_cast<int>(tokens.size());
+  if (mask.rows() != T || mask.cols() != position_ + T)
+    throw Error(
+        ErrorCode::invalid_argument,
+        fmt::format("a block of {} tokens at position {} needs a ({}, {}) mask, got ({}, {})", T,
+                    position_, T, position_ + T, mask.rows(), mask.cols()));
+  const int sequence = 0;
+  return run(tokens, std::span(&sequence, 1), T, all_logits, &mask);
+}
+
 std::span<const float> Session::forward_batch(std::span<const int> tokens,
                                               std::span<const int> sequences) {
   if (sequences.empty() || tokens.size() % sequences.size() != 0)
@@ -86,7 +98,7 @@ std::span<const float> Session::forward_batch(std::span<const int> tokens,
 }
 
 std::span<const float> Session::run(std::span<const int> tokens, std::span<const int> sequences,
-                                    int T, bool all_logits) {
+                                    int T, bool all_logits, const Mask* mask) {
   const ModelConfig& c = model_->config();
   const TransformerWeights& w = model_->weights();
   const int S = static_cast<int>(sequences.size()), R = S * T;
@@ -115,6 +127,10 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
   // The mask stage: row t of a sequence (cache index P+t) may attend to keys 0..P+t, minus the
   // sequence's left padding (whose own rows are fully masked and so attend to nothing).
   for (int i = 0; i < S; ++i) {
+    if (mask) {  // the caller's own mask (one sequence, checked by forward)
+      masks_[i] = *mask;
+      continue;
+    }
     causal_block_mask(masks_[i], T, P);
     if (padding_[sequences[i]] > 0) {
       padding_block_mask(padding_mask_, T, P, padding_[sequences[i]]);

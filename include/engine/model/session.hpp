@@ -27,6 +27,13 @@ class Session {
   /// not fit in the context, (invalid_argument) for an empty block or a token out of range.
   std::span<const float> forward(std::span<const int> tokens, bool all_logits = false);
 
+  /// The same with the caller's mask instead of the causal one: any kind or combination
+  /// (sliding window, prefix-LM, custom), shape (tokens.size(), position() + tokens.size()),
+  /// row t for the token at position() + t, column c for key c. It goes through the same mask
+  /// stage and masked softmax; fully masked rows attend to nothing (zeros).
+  std::span<const float> forward(std::span<const int> tokens, const Mask& mask,
+                                 bool all_logits = false);
+
   /// One block of T tokens for each sequence in `sequences` (indices < max_batch()), all at
   /// position(): `tokens` is (sequences.size(), T) row-major. Each sequence attends only to its
   /// own cache, through the causal mask combined with its padding mask. Returns the logits of
@@ -59,7 +66,7 @@ class Session {
 
  private:
   std::span<const float> run(std::span<const int> tokens, std::span<const int> sequences, int T,
-                             bool all_logits);
+                             bool all_logits, const Mask* mask = nullptr);
   void reserve_rows(int rows);
   float* cache_row(std::vector<float>& cache, int layer, int sequence, int pos);
 
