@@ -12,5 +12,6 @@ void add_eval_command(CLI::App& app);
 void add_mask_command(CLI::App& app);
 void add_synth_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_convert_command(CLI::App& app);
 
 }  // namespace engine::cli

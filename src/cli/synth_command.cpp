@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/progress_bar.hpp"
 #include "engine/error.hpp"
 #include "engine/model/config.hpp"
 
@@ -81,16 +82,11 @@ class CheckpointWriter {
   void close() {
     if (std::fclose(file_) != 0) throw Error(ErrorCode::io, fmt::format("{}: close failed", path_));
     file_ = nullptr;
-    std::fputc('\n', stderr);
   }
 
  private:
   void progress() {
-    const int width = 40,
-              filled = static_cast<int>(width * written_ / std::max<std::uint64_t>(total_, 1));
-    std::fprintf(stderr, "\r[%s%s] %3d%% %.2f GB", std::string(filled, '#').c_str(),
-                 std::string(width - filled, '.').c_str(),
-                 static_cast<int>(100 * written_ / total_), written_ * 4.0 / 1e9);
+    show_progress(written_, total_, fmt::format("{:.2f} GB", written_ * 4.0 / 1e9));
   }
   std::string path_;
   std::FILE* file_;

@@ -64,6 +64,8 @@ class SentencePieceBpe final : public Tokenizer {
   int eos_id() const override { return eos_id_; }
   /// The piece in SentencePiece form ("▁" for spaces) for both file kinds.
   std::string_view piece(int id) const override;
+  /// The whole vocabulary, indexed by token id (what a GGUF writer embeds).
+  const std::vector<VocabEntry>& entries() const { return entries_; }
 
  private:
   struct MergeResult;

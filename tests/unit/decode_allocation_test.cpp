@@ -15,6 +15,9 @@ thread_local bool t_counting = false;
 std::atomic<long> g_allocations{0};
 }  // namespace
 
+// GCC cannot see that these replace the global pair, and warns that free() meets new.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void* operator new(std::size_t n) {
   if (t_counting) ++g_allocations;
   if (void* p = std::malloc(n ? n : 1)) return p;

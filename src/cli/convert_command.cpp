@@ -1,0 +1,159 @@
+// engine convert: a llama2.c checkpoint and its tokenizer -> one GGUF file (llama architecture,
+// tokenizer embedded), with the standard llama.cpp keys and tensor names so other GGUF readers
+// load it. llama2.c weights rotate consecutive pairs in RoPE, exactly what GGUF `llama` means,
+// so Q/K rows are written as they are (as llama.cpp's own llama2c converter does).
+#include <fmt/format.h>
+
+#include <cstring>
+#include <filesystem>
+
+#include "cli/commands.hpp"
+#include "cli/model_files.hpp"
+#include "cli/progress_bar.hpp"
+#include "engine/error.hpp"
+#include "format/gguf_tensor_type.hpp"
+#include "format/gguf_writer.hpp"
+#include "ops/half.hpp"
+#include "ops/matmul.hpp"
+#include "ops/quantize.hpp"
+#include "tokenizer/sentencepiece_bpe.hpp"
+#include "util/log.hpp"
+
+namespace engine::cli {
+namespace {
+
+struct ConvertArgs {
+  ModelFiles files;
+  std::string output;
+  std::string type = "f32";
+};
+
+std::uint32_t ggml_type(DType type) {
+  switch (type) {
+    case DType::f32:
+      return kGgmlF32;
+    case DType::f16:
+      return kGgmlF16;
+    case DType::bf16:
+      return kGgmlBf16;
+    case DType::q8_0:
+      return kGgmlQ8_0;
+  }
+  return kGgmlF32;
+}
+
+// Adds matrix `m` as tensor `name`, converted row by row to `type` (Q8_0 needs rows a multiple
+// of 32 wide; others stay f32, as llama.cpp's converters do).
+void add_matrix(GgufWriter& out, const std::string& name, const Matrix& m, DType type) {
+  if (type == DType::q8_0 && m.cols % 32 != 0) type = DType::f32;
+  const Matrix stored{nullptr, type, m.rows, m.cols};
+  out.add_tensor(name, m.rows, m.cols, false, ggml_type(type), stored.bytes(),
+                 [m, type, row_bytes = stored.bytes() / m.rows](const auto& write) {
+                   std::vector<float> row(m.cols);
+                   std::vector<std::uint8_t> converted(row_bytes);
+                   for (int r = 0; r < m.rows; ++r) {
+                     matrix_row(m, r, row.data());
+                     auto* half = reinterpret_cast<std::uint16_t*>(converted.data());
+                     switch (type) {
+                       case DType::f32:
+                         std::memcpy(converted.data(), row.data(), row_bytes);
+                         break;
+                       case DType::bf16:
+                         quantize_bf16(row.data(), half, row.size());
+                         break;
+                       case DType::f16:
+                         for (std::size_t i = 0; i < row.size(); ++i) half[i] = f32_to_f16(row[i]);
+                         break;
+                       case DType::q8_0:
+                         quantize_row_q8_0(row.data(), converted.data(), row.size());
+                         break;
+                     }
+                     write(converted.data(), converted.size());
+                   }
+                 });
+}
+
+void add_vector(GgufWriter& out, const std::string& name, const float* v, int n) {
+  out.add_tensor(name, 1, n, true, kGgmlF32, n * sizeof(float),
+                 [v, n](const auto& write) { write(v, n * sizeof(float)); });
+}
+
+void run_convert(const ConvertArgs& args) {
+  const DType type = parse_dtype(args.type);
+  const LoadedModel loaded = load_model_and_tokenizer(resolve_model_files(args.files));
+  const auto* vocab = dynamic_cast<const SentencePieceBpe*>(loaded.tokenizer.get());
+  if (!vocab)
+    throw Error(ErrorCode::unsupported, "convert embeds SentencePiece-style tokenizers only");
+  const ModelConfig& c = loaded.model->config();
+  const TransformerWeights& w = loaded.model->weights();
+
+  GgufWriter out(args.output);
+  out.add_string("general.architecture", "llama");
+  out.add_string("general.name", std::filesystem::path(loaded.model->path()).stem().string());
+  out.add_u32("general.alignment", 32);
+  out.add_u32("llama.context_length", c.seq_len);
+  out.add_u32("llama.embedding_length", c.dim);
+  out.add_u32("llama.block_count", c.n_layers);
+  out.add_u32("llama.feed_forward_length", c.hidden_dim);
+  out.add_u32("llama.attention.head_count", c.n_heads);
+  out.add_u32("llama.attention.head_count_kv", c.n_kv_heads);
+  out.add_u32("llama.rope.dimension_count", c.head_size());
+  out.add_f32("llama.attention.layer_norm_rms_epsilon", c.norm_eps);
+  out.add_f32("llama.rope.freq_base", c.rope_theta);
+  out.add_u32("llama.vocab_size", c.vocab_size);
+
+  std::vector<std::string> tokens;
+  std::vector<float> scores;
+  std::vector<std::int32_t> types;
+  for (const VocabEntry& e : vocab->entries()) {
+    tokens.push_back(e.piece);
+    scores.push_back(e.score);
+    types.push_back(static_cast<std::int32_t>(e.type));  // the same numbering in GGUF
+  }
+  out.add_string("tokenizer.ggml.model", "llama");
+  out.add_strings("tokenizer.ggml.tokens", tokens);
+  out.add_f32s("tokenizer.ggml.scores", scores);
+  out.add_i32s("tokenizer.ggml.token_type", types);
+  out.add_u32("tokenizer.ggml.bos_token_id", vocab->bos_id());
+  out.add_u32("tokenizer.ggml.eos_token_id", vocab->eos_id());
+  for (std::size_t id = 0; id < vocab->entries().size(); ++id)
+    if (vocab->entries()[id].type == PieceType::unknown)
+      out.add_u32("tokenizer.ggml.unknown_token_id", static_cast<std::uint32_t>(id));
+  out.add_bool("tokenizer.ggml.add_bos_token", true);
+
+  add_matrix(out, "token_embd.weight", w.token_embedding, type);
+  for (int l = 0; l < c.n_layers; ++l) {
+    const LayerWeights& lw = w.layers[l];
+    const std::string blk = fmt::format("blk.{}.", l);
+    add_vector(out, blk + "attn_norm.weight", lw.rms_att, c.dim);
+    add_matrix(out, blk + "attn_q.weight", lw.wq, type);
+    add_matrix(out, blk + "attn_k.weight", lw.wk, type);
+    add_matrix(out, blk + "attn_v.weight", lw.wv, type);
+    add_matrix(out, blk + "attn_output.weight", lw.wo, type);
+    add_vector(out, blk + "ffn_norm.weight", lw.rms_ffn, c.dim);
+    add_matrix(out, blk + "ffn_gate.weight", lw.w1, type);
+    add_matrix(out, blk + "ffn_down.weight", lw.w2, type);
+    add_matrix(out, blk + "ffn_up.weight", lw.w3, type);
+  }
+  add_vector(out, "output_norm.weight", w.rms_final, c.dim);
+  if (!c.shared_classifier) add_matrix(out, "output.weight", w.wcls, type);
+  out.write([](std::size_t done, std::size_t total) {
+    show_progress(done, total, fmt::format("{}/{} tensors", done, total));
+  });
+  log::info("wrote {} ({} weights)", args.output, dtype_name(type));
+}
+
+}  // namespace
+
+void add_convert_command(CLI::App& app) {
+  auto args = std::make_shared<ConvertArgs>();
+  CLI::App* cmd =
+      app.add_subcommand("convert", "Convert a llama2.c checkpoint + tokenizer to one GGUF file");
+  cmd->add_option("model", args->files.model, "llama2.c checkpoint")->required();
+  cmd->add_option("-z,--tokenizer", args->files.tokenizer, "tokenizer.bin or .model")->required();
+  cmd->add_option("-o,--output", args->output, "output .gguf")->required();
+  cmd->add_option("--type", args->type, "f32|f16|bf16|q8_0")->capture_default_str();
+  cmd->callback([args] { run_convert(*args); });
+}
+
+}  // namespace engine::cli
