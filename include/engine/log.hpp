@@ -11,6 +11,7 @@ enum class LogLevel { trace, debug, info, warn, error, off };
 
 /// Messages below `level` are dropped. Default: info.
 void set_log_level(LogLevel level);
+/// The current level.
 LogLevel log_level();
 
 /// Parses "trace|debug|info|warn|error|off"; throws engine::Error on anything else.

@@ -8,12 +8,14 @@ namespace engine {
 /// primitives keep the count they were created with. Throws engine::Error for n above the
 /// machine's hardware threads x 4.
 void set_num_threads(int n);
+/// Threads the kernels use for work started from the calling thread.
 int num_threads();
 
-/// Process-wide: blocks of 4+ rows (prompts, batches) go through oneDNN's matmul by default. Turning it off
-/// runs them through the same GEMV kernels as decode: slower, but bit-for-bit the sums a
-/// token-by-token run makes (what the exactness tests compare against).
+/// Process-wide: blocks of 4+ rows (prompts, batches) go through oneDNN's matmul by default.
+/// Turning it off runs them through the same GEMV kernels as decode: slower, but bit-for-bit the
+/// sums a token-by-token run makes (what the exactness tests compare against).
 void set_use_onednn(bool enabled);
+/// Whether blocks go through oneDNN (see set_use_onednn).
 bool use_onednn();
 
 }  // namespace engine

@@ -28,8 +28,11 @@ class Tokenizer {
   /// whitespace (when the normalizer removes it).
   std::string decode(std::span<const int> tokens) const;
 
+  /// Number of tokens in the vocabulary (ids 0..vocab_size-1).
   virtual int vocab_size() const = 0;
+  /// Beginning-of-sequence id (-1: none).
   virtual int bos_id() const = 0;
+  /// End-of-sequence id (-1: none).
   virtual int eos_id() const = 0;
   /// The vocabulary entry of `id` (for `engine tokenize --pieces`), in SentencePiece form for
   /// every file kind: "▁" for a space, "<s>", "<0x0A>" (llama2.c's tokenizer.bin stores " " and

@@ -34,10 +34,15 @@ class Mask {
   /// Error(invalid_argument) when the rows differ in length or an entry is not 0 or 1.
   explicit Mask(const std::vector<std::vector<int>>& rows);
 
+  /// Queries.
   int rows() const { return rows_; }
+  /// Keys.
   int cols() const { return cols_; }
+  /// 1 if query `row` may attend to key `col`, else 0.
   std::uint8_t at(int row, int col) const { return data_[index(row, col)]; }
+  /// Allows or masks one entry.
   void set(int row, int col, bool allowed) { data_[index(row, col)] = allowed ? 1 : 0; }
+  /// Row r: one 0/1 byte per key.
   std::span<const std::uint8_t> row(int r) const;
 
   /// The row's allowed keys as one contiguous range, when they are one (a row with none gives

@@ -26,6 +26,7 @@ enum class FinishReason {
   context,  ///< the context window is full
   stopped,  ///< the callback asked to stop, or a stop string appeared
 };
+/// "eos", "length", "context" or "stopped".
 std::string_view finish_reason_name(FinishReason reason);
 
 struct GenerationResult {

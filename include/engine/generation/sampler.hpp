@@ -21,6 +21,7 @@ void validate(const SamplingOptions& options);
 
 class Sampler {
  public:
+  /// Validates `options` (throws engine::Error) and seeds the generator.
   explicit Sampler(const SamplingOptions& options);
 
   /// The next token; `logits` is used as scratch and overwritten.

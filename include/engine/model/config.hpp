@@ -15,7 +15,9 @@ struct ModelConfig {
   float norm_eps = 1e-5f;         // RMSNorm epsilon
   float rope_theta = 10000.0f;    // RoPE base frequency
 
+  /// Width of one attention head.
   int head_size() const { return dim / n_heads; }
+  /// Width of the keys (or values) of one position: all key/value heads.
   int kv_dim() const { return head_size() * n_kv_heads; }
   /// Query heads sharing one key/value head.
   int kv_group() const { return n_heads / n_kv_heads; }

@@ -30,10 +30,15 @@ class Model {
   Model(const Model&) = delete;
   Model& operator=(const Model&) = delete;
 
+  /// Hyper-parameters.
   const ModelConfig& config() const { return config_; }
+  /// Views of the weights (valid as long as the Model).
   const TransformerWeights& weights() const { return weights_; }
+  /// The file it was loaded from.
   const std::string& path() const { return path_; }
+  /// Size of that file.
   std::uint64_t file_bytes() const { return file_bytes_; }
+  /// Weights in the model (embedding, layers, final norm, an unshared classifier).
   std::uint64_t parameter_count() const;
   /// Bytes of weights one decode step reads: every layer matrix, the norms and the classifier
   /// (one embedding row is negligible), in their stored types.

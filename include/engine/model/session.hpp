@@ -48,13 +48,16 @@ class Session {
 
   /// Tokens processed so far per sequence, padding included (the next token's cache index).
   int position() const { return position_; }
+  /// Positions the KV cache of each sequence holds.
   int context_length() const { return model_->config().seq_len; }
+  /// Sequences the session holds.
   int max_batch() const { return max_batch_; }
   /// Bytes of the KV caches, fixed at construction.
   std::uint64_t memory_bytes() const;
   /// Forgets the conversations and paddings (the caches are reused, not freed).
   void reset();
 
+  /// The model it runs.
   const Model& model() const { return *model_; }
 
   /// Sees the attention probabilities of every layer of sequence 0 after the masked softmax:

@@ -16,6 +16,7 @@ enum class DType : std::uint8_t {
   bf16,
   q8_0,  ///< blocks of 32 int8 with one f16 scale (GGUF Q8_0)
 };
+/// "f32", "f16", "bf16" or "q8_0".
 std::string_view dtype_name(DType dtype);
 /// Parses "f32|f16|bf16|q8_0" ("q8" is accepted for q8_0); throws engine::Error otherwise.
 DType parse_dtype(std::string_view name);

@@ -9,6 +9,7 @@ namespace engine {
 /// Kernel instruction sets, in increasing order of capability.
 enum class Isa { scalar, avx2, avx512 };
 
+/// "scalar", "avx2" or "avx512".
 std::string_view isa_name(Isa isa);
 
 /// Parses "scalar|avx2|avx512"; throws engine::Error on anything else.
@@ -16,6 +17,7 @@ Isa parse_isa(std::string_view name);
 
 /// The best ISA this CPU supports (cpuid): avx512 needs F/BW/VL/DQ, avx2 needs AVX2+FMA.
 Isa best_supported_isa();
+/// Whether this CPU can run the kernels of `isa`.
 bool cpu_supports(Isa isa);
 
 /// Every ISA this CPU can run, scalar first (what the SIMD-vs-scalar tests iterate over).
