@@ -2,17 +2,13 @@
 
 #include <fmt/format.h>
 
-#include <atomic>
 #include <cstdlib>
-#include <optional>
 
 #include "engine/error.hpp"
 #include "util/log.hpp"
 
 namespace engine {
 namespace {
-
-std::atomic<int> g_override{-1};  // -1: not forced by set_active_isa
 
 Isa isa_from_environment() {
   const char* forced = std::getenv("ENGINE_ISA");
@@ -74,22 +70,13 @@ std::vector<Isa> supported_isas() {
 }
 
 Isa active_isa() {
-  const int forced = g_override.load(std::memory_order_relaxed);
-  if (forced >= 0) return static_cast<Isa>(forced);
   // Decided once: the environment is read at first use, and a bad ENGINE_ISA keeps throwing.
-  static const std::optional<Isa> chosen = [] {
+  static const Isa chosen = [] {
     const Isa isa = isa_from_environment();
     log::debug("kernels: {}", isa_name(isa));
-    return std::optional<Isa>(isa);
+    return isa;
   }();
-  return *chosen;
-}
-
-void set_active_isa(Isa isa) {
-  if (!cpu_supports(isa))
-    throw Error(ErrorCode::unsupported,
-                fmt::format("this CPU does not support the {} kernels", isa_name(isa)));
-  g_override.store(static_cast<int>(isa), std::memory_order_relaxed);
+  return chosen;
 }
 
 }  // namespace engine

@@ -27,7 +27,4 @@ std::vector<Isa> supported_isas();
 /// it; an override the CPU cannot run throws engine::Error (unsupported).
 Isa active_isa();
 
-/// Forces the active ISA (tests, benchmarks); throws if the CPU lacks it.
-void set_active_isa(Isa isa);
-
 }  // namespace engine
