@@ -106,6 +106,14 @@ void engine_tokenizer_free(engine_tokenizer* tokenizer);
 /// *out is a new session to release with engine_session_free(); on failure *out is NULL.
 engine_status engine_session_create(const engine_model* model, engine_session** out);
 
+/// Creates a session whose attention is a sliding window: each token sees the last `window`
+/// positions (>= 1) and the KV cache keeps only those, so engine_generate() runs past the
+/// model's context and never finishes with ENGINE_FINISH_CONTEXT. A window at least the context
+/// length is plain causal attention (engine_session_create()). On success *out is a new session
+/// to release with engine_session_free(); on failure *out is NULL.
+engine_status engine_session_create_windowed(const engine_model* model, int window,
+                                             engine_session** out);
+
 /// Releases a session. NULL is a no-op.
 void engine_session_free(engine_session* session);
 

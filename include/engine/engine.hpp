@@ -7,6 +7,7 @@
 #include "engine/generation/sampler.hpp"
 #include "engine/log.hpp"
 #include "engine/model/config.hpp"
+#include "engine/model/kv_cache.hpp"
 #include "engine/model/model.hpp"
 #include "engine/model/session.hpp"
 #include "engine/ops/isa.hpp"

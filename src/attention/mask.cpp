@@ -33,12 +33,24 @@ Mask mask_where(int rows, int cols, Allowed allowed) {
   return mask;
 }
 
-/// The mask of a block of `block` queries after `cached` keys, where allowed(p, c) says whether
-/// the query at sequence position p may see key c.
+/// The mask of a block of `block` queries after `cached` keys in the slots of a ring cache of
+/// `capacity` rows (see the ring form in mask.hpp), where allowed(p, c) says whether the query
+/// at sequence position p may see the key at position c.
+template <class Allowed>
+void fill_ring_where(Mask& mask, int block, int cached, int capacity, Allowed allowed) {
+  require(cached >= 0, "cached length must be non-negative, got {}", cached);
+  require(capacity >= 1, "cache capacity must be at least 1, got {}", capacity);
+  const int newest = cached + block - 1;
+  const bool wrapped = cached + block > capacity;
+  fill_where(mask, block, std::min(capacity, cached + block), [&](int r, int j) {
+    return allowed(cached + r, wrapped ? newest - (newest - j) % capacity : j);
+  });
+}
+
+/// The block form: a ring that holds every position, so column c is key c.
 template <class Allowed>
 void fill_block_where(Mask& mask, int block, int cached, Allowed allowed) {
-  require(cached >= 0, "cached length must be non-negative, got {}", cached);
-  fill_where(mask, block, cached + block, [&](int r, int c) { return allowed(cached + r, c); });
+  fill_ring_where(mask, block, cached, std::max(1, cached + block), allowed);
 }
 
 template <class Allowed>
@@ -123,10 +135,14 @@ Mask causal_block_mask(int block, int cached) {
 }
 
 void padding_block_mask(Mask& out, int block, int cached, int padding) {
-  require(padding >= 0 && padding <= cached + block, "padding must be in [0, {}], got {}",
-          cached + block, padding);
-  fill_block_where(out, block, cached,
-                   [padding](int p, int c) { return p >= padding && c >= padding; });
+  require(padding <= cached + block, "padding must be in [0, {}], got {}", cached + block, padding);
+  padding_ring_mask(out, block, cached, padding, std::max(1, cached + block));
+}
+
+void padding_ring_mask(Mask& out, int block, int cached, int padding, int capacity) {
+  require(padding >= 0, "padding must be non-negative, got {}", padding);
+  fill_ring_where(out, block, cached, capacity,
+                  [padding](int p, int c) { return p >= padding && c >= padding; });
 }
 
 Mask padding_block_mask(int block, int cached, int padding) {
@@ -149,9 +165,18 @@ std::vector<Mask> padding_masks(const std::vector<int>& valid_lengths, int size)
 }
 
 Mask sliding_window_block_mask(int block, int cached, int window) {
+  Mask mask;
+  sliding_window_ring_mask(mask, block, cached, window, std::max(1, cached + block));
+  return mask;
+}
+
+void sliding_window_ring_mask(Mask& out, int block, int cached, int window, int capacity) {
   require(window >= 1, "window must be at least 1, got {}", window);
-  return block_mask_where(block, cached,
-                          [window](int p, int c) { return c <= p && p - c < window; });
+  require(capacity >= window + block - 1 || capacity >= cached + block,
+          "a ring of {} rows cannot hold a window of {} for a block of {}", capacity, window,
+          block);
+  fill_ring_where(out, block, cached, capacity,
+                  [window](int p, int c) { return c <= p && p - c < window; });
 }
 
 Mask sliding_window_mask(int size, int window) {

@@ -56,6 +56,16 @@ engine_status engine_session_create(const engine_model* model, engine_session** 
                 [&] { return new engine_session{engine::Session(model->model)}; });
 }
 
+engine_status engine_session_create_windowed(const engine_model* model, int window,
+                                             engine_session** out) {
+  return create(out, model, "model", [&] {
+    if (window < 1)  // 0 would be the Session's "no window": say so rather than allow it
+      throw engine::Error(engine::ErrorCode::invalid_argument,
+                          "window must be at least 1, got " + std::to_string(window));
+    return new engine_session{engine::Session(model->model, {.window = window})};
+  });
+}
+
 void engine_session_free(engine_session* session) {
   delete session;
 }

@@ -28,7 +28,8 @@ struct GenerateArgs {
   GenerationOptions options;
   std::optional<std::uint64_t> seed;
   int threads = 0;
-  int context_length = 0;  // 0: the model's
+  int context_length = 0;     // 0: the model's
+  std::optional<int> window;  // sliding-window attention over the last W positions
   std::string weight_type = "f32";
   bool json = false;
   std::string attention_png;  // directory for per-layer heatmaps of the prompt block
@@ -90,15 +91,19 @@ void run_generate(const GenerateArgs& args) {
   GenerationOptions options = args.options;
   options.sampling.seed = args.seed ? *args.seed : std::random_device{}();
   validate(options.sampling);
+  if (args.window && *args.window < 1)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("--window must be at least 1, got {}", *args.window));
   const std::vector<std::string> prompts = read_prompts(args);
 
   const LoadedModel loaded = load_model_and_tokenizer(
       resolve_model_files(args.files), args.context_length, parse_dtype(args.weight_type));
-  Session session(loaded.model, static_cast<int>(prompts.size()));
-  // Fail on a prompt that cannot fit before printing anything.
+  Session session(loaded.model, {.max_batch = static_cast<int>(prompts.size()),
+                                 .window = args.window.value_or(0)});
+  // Fail on a prompt that cannot fit before printing anything (with a window any prompt fits).
   for (const std::string& prompt : prompts) {
     const std::size_t n = loaded.tokenizer->encode(prompt, true, false).size();
-    if (n > static_cast<std::size_t>(session.context_length()))
+    if (session.window() == 0 && n > static_cast<std::size_t>(session.context_length()))
       throw Error(ErrorCode::context_full,
                   fmt::format("the prompt is {} tokens but the context of {} holds {}", n,
                               args.files.model.empty() ? "the model" : args.files.model,
@@ -123,8 +128,10 @@ void run_generate(const GenerateArgs& args) {
     else
       write_stdout(prompts[i] + results[i].text + "\n");
     if (results[i].finish_reason == FinishReason::context)
-      log::warn("stopped: the context of {} tokens is full (--ctx N sets another length)",
-                session.context_length());
+      log::warn(
+          "stopped: the context of {} tokens is full (--ctx N sets another length, --window W "
+          "runs past it)",
+          session.context_length());
   }
   std::size_t generated = 0, prompt_tokens = 0;
   for (const GenerationResult& r : results) {
@@ -171,6 +178,9 @@ void add_generate_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--ctx", args->context_length, "context length (default: the model's)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--window", args->window,
+                  "sliding-window attention over the last W positions, with a KV cache of only "
+                  "those: generation runs past the context (W >= context: plain causal)");
   cmd->add_option("--weight-type", args->weight_type, "f32|bf16|q8 (converted at load)")
       ->capture_default_str();
   cmd->add_flag("--json", args->json,

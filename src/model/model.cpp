@@ -61,18 +61,21 @@ std::uint64_t Model::weight_bytes_per_token() const {
 }
 
 // Computed exactly as llama2.c's run.c does (float pow/cos/sin), not read from the file.
+void Model::compute_rope(int pos, float* cos, float* sin) const {
+  for (int i = 0; i < config_.head_size() / 2; ++i) {
+    const float freq =
+        1.0f / std::pow(config_.rope_theta, static_cast<float>(2 * i) / config_.head_size());
+    const float angle = static_cast<float>(pos) * freq;
+    cos[i] = std::cos(angle);
+    sin[i] = std::sin(angle);
+  }
+}
+
 void Model::init_rope() {
-  const int half = config_.head_size() / 2;
-  rope_cos_.resize(static_cast<std::size_t>(config_.seq_len) * half);
+  rope_cos_.resize(static_cast<std::size_t>(config_.seq_len) * (config_.head_size() / 2));
   rope_sin_.resize(rope_cos_.size());
   for (int pos = 0; pos < config_.seq_len; ++pos)
-    for (int i = 0; i < half; ++i) {
-      const float freq =
-          1.0f / std::pow(config_.rope_theta, static_cast<float>(2 * i) / config_.head_size());
-      const float angle = static_cast<float>(pos) * freq;
-      rope_cos_[rope_row(pos) + i] = std::cos(angle);
-      rope_sin_[rope_row(pos) + i] = std::sin(angle);
-    }
+    compute_rope(pos, rope_cos_.data() + rope_row(pos), rope_sin_.data() + rope_row(pos));
 }
 
 }  // namespace engine

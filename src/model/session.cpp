@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <climits>
 #include <numeric>
 
 #include "attention/multi_head_attention.hpp"
@@ -16,27 +17,60 @@
 
 namespace engine {
 
-Session::Session(std::shared_ptr<const Model> model, int max_batch)
-    : model_(std::move(model)), max_batch_(max_batch) {
-  if (!model_) throw Error(ErrorCode::invalid_argument, "Session needs a model");
-  if (max_batch < 1 || max_batch > 4096)
+namespace {
+
+// The options, checked, before any member is sized from them.
+const SessionOptions& checked(const Model* model, const SessionOptions& options) {
+  if (!model) throw Error(ErrorCode::invalid_argument, "Session needs a model");
+  if (options.max_batch < 1 || options.max_batch > 4096)
     throw Error(ErrorCode::invalid_argument,
-                fmt::format("batch size must be in 1..4096, got {}", max_batch));
+                fmt::format("batch size must be in 1..4096, got {}", options.max_batch));
+  if (options.window < 0)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("window must be at least 1 (0: none), got {}", options.window));
+  if (options.block < 0)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("block must be at least 1 (0: the default), got {}", options.block));
+  return options;
+}
+
+// Every query in the context sees a window at least as long as the context whole: that is
+// plain causal attention, with its full cache.
+int effective_window(const Model& model, int window) {
+  return window >= model.config().seq_len ? 0 : window;
+}
+
+// The most tokens per forward pass: anything that fits in a full cache, else the option.
+int block_of(const Model& model, int window, int block) {
+  if (window == 0) return model.config().seq_len;
+  return block > 0 ? block : std::min(window, 64);
+}
+
+}  // namespace
+
+Session::Session(std::shared_ptr<const Model> model, int max_batch)
+    : Session(std::move(model), SessionOptions{.max_batch = max_batch}) {}
+
+Session::Session(std::shared_ptr<const Model> model, const SessionOptions& options)
+    : model_(std::move(model)),
+      max_batch_(checked(model_.get(), options).max_batch),
+      window_(effective_window(*model_, options.window)),
+      block_(block_of(*model_, window_, options.block)),
+      cache_(model_->config().n_layers, max_batch_,
+             window_ ? KvCache::window_capacity(window_, block_) : model_->config().seq_len,
+             model_->config().kv_dim()) {
   const ModelConfig& c = model_->config();
-  const std::size_t cache =
-      static_cast<std::size_t>(c.n_layers) * max_batch * c.seq_len * c.kv_dim();
-  key_cache_.resize(cache);
-  value_cache_.resize(cache);
-  padding_.assign(max_batch, 0);
-  // Decode steps (one query row against up to seq_len keys) then never allocate a mask.
-  masks_.resize(max_batch);
-  for (Mask& mask : masks_) mask.reserve(c.seq_len);
-  padding_mask_.reserve(c.seq_len);
-  logit_rows_.reserve(max_batch);
+  padding_.assign(max_batch_, 0);
+  // Decode steps (one query row against up to capacity keys) then never allocate a mask.
+  masks_.resize(max_batch_);
+  for (Mask& mask : masks_) mask.reserve(cache_.capacity());
+  padding_mask_.reserve(cache_.capacity());
+  logit_rows_.reserve(max_batch_);
+  rope_scratch_.resize(c.head_size());
 }
 
 std::uint64_t Session::memory_bytes() const {
-  return (key_cache_.size() + value_cache_.size()) * sizeof(float);
+  return cache_.bytes();
 }
 
 void Session::reset() {
@@ -48,7 +82,7 @@ void Session::set_padding(int sequence, int padding) {
   if (sequence < 0 || sequence >= max_batch_)
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("sequence {} is outside the batch of {}", sequence, max_batch_));
-  if (padding < 0 || padding >= context_length())
+  if (padding < 0 || (window_ == 0 && padding >= context_length()))
     throw Error(
         ErrorCode::invalid_argument,
         fmt::format("padding {} does not fit in the context of {}", padding, context_length()));
@@ -62,30 +96,36 @@ void Session::reserve_rows(int rows) {
   for (auto* v : {&x_, &xb_, &xb2_, &q_}) v->resize(R * c.dim);
   for (auto* v : {&k_, &v_}) v->resize(R * c.kv_dim());
   for (auto* v : {&hb_, &hb2_}) v->resize(R * c.hidden_dim);
-  scores_.resize(R * c.n_heads * c.seq_len);
+  scores_.resize(R * c.n_heads * cache_.capacity());
 }
 
-float* Session::cache_row(std::vector<float>& cache, int layer, int sequence, int pos) {
-  const ModelConfig& c = model_->config();
-  const std::size_t slot = static_cast<std::size_t>(layer) * max_batch_ + sequence;
-  return cache.data() + (slot * c.seq_len + pos) * c.kv_dim();
+std::pair<const float*, const float*> Session::rope(int pos) {
+  if (pos < context_length()) return {model_->rope_cos(pos), model_->rope_sin(pos)};
+  // Past the table: only a windowed session gets here, and this costs a few sin/cos per head.
+  const int half = model_->config().head_size() / 2;
+  model_->compute_rope(pos, rope_scratch_.data(), rope_scratch_.data() + half);
+  return {rope_scratch_.data(), rope_scratch_.data() + half};
 }
 
 std::span<const float> Session::forward(std::span<const int> tokens, bool all_logits) {
   const int sequence = 0;
-  return run(tokens, std::span(&sequence, 1), static_cast<int>(tokens.size()), all_logits);
+  return run_blocks(tokens, std::span(&sequence, 1), static_cast<int>(tokens.size()), all_logits);
 }
 
 std::span<const float> Session::forward(std::span<const int> tokens, const Mask& mask,
                                         bool all_logits) {
   const int T = static_cast<int>(tokens.size());
+  if (window_)
+    throw Error(ErrorCode::invalid_argument,
+                "a caller's mask needs a session without a window (its cache keeps only the "
+                "window)");
   if (mask.rows() != T || mask.cols() != position_ + T)
     throw Error(
         ErrorCode::invalid_argument,
         fmt::format("a block of {} tokens at position {} needs a ({}, {}) mask, got ({}, {})", T,
                     position_, T, position_ + T, mask.rows(), mask.cols()));
   const int sequence = 0;
-  return run(tokens, std::span(&sequence, 1), T, all_logits, &mask);
+  return run_blocks(tokens, std::span(&sequence, 1), T, all_logits, &mask);
 }
 
 std::span<const float> Session::forward_batch(std::span<const int> tokens,
@@ -94,20 +134,21 @@ std::span<const float> Session::forward_batch(std::span<const int> tokens,
     throw Error(
         ErrorCode::invalid_argument,
         fmt::format("forward_batch: {} tokens for {} sequences", tokens.size(), sequences.size()));
-  return run(tokens, sequences, static_cast<int>(tokens.size() / sequences.size()), false);
+  return run_blocks(tokens, sequences, static_cast<int>(tokens.size() / sequences.size()), false);
 }
 
-std::span<const float> Session::run(std::span<const int> tokens, std::span<const int> sequences,
-                                    int T, bool all_logits, const Mask* mask) {
+void Session::check_block(std::span<const int> tokens, std::span<const int> sequences,
+                          int T) const {
   const ModelConfig& c = model_->config();
-  const TransformerWeights& w = model_->weights();
-  const int S = static_cast<int>(sequences.size()), R = S * T;
   const int P = position_;
   if (T == 0) throw Error(ErrorCode::invalid_argument, "forward: empty block of tokens");
-  if (T > c.seq_len - P)
+  if (window_ == 0 && T > c.seq_len - P)
     throw Error(
         ErrorCode::context_full,
         fmt::format("{} tokens at position {} do not fit in the context of {}", T, P, c.seq_len));
+  if (T > INT_MAX - P)
+    throw Error(ErrorCode::context_full,
+                fmt::format("{} tokens at position {} pass the last position", T, P));
   for (int s : sequences)
     if (s < 0 || s >= max_batch_)
       throw Error(ErrorCode::invalid_argument,
@@ -117,6 +158,41 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
       throw Error(
           ErrorCode::invalid_argument,
           fmt::format("token id {} is outside the vocabulary (0..{})", token, c.vocab_size - 1));
+}
+
+// A block longer than the session's block (a long prompt with a window) runs as consecutive
+// chunks, which is the same computation: each chunk's queries see the keys of the chunks
+// before it through the cache.
+std::span<const float> Session::run_blocks(std::span<const int> tokens,
+                                           std::span<const int> sequences, int T, bool all_logits,
+                                           const Mask* mask) {
+  check_block(tokens, sequences, T);
+  if (T <= block_) return run(tokens, sequences, T, all_logits, mask);
+  const int S = static_cast<int>(sequences.size());
+  const std::size_t vocab = model_->config().vocab_size;
+  chunk_tokens_.resize(static_cast<std::size_t>(S) * block_);
+  chunk_logits_.resize(all_logits ? S * T * vocab : 0);
+  std::span<const float> logits;
+  for (int begin = 0; begin < T; begin += block_) {
+    const int n = std::min(block_, T - begin);
+    for (int i = 0; i < S; ++i)
+      std::copy_n(tokens.begin() + i * T + begin, n, chunk_tokens_.begin() + i * n);
+    logits = run(std::span(chunk_tokens_).first(static_cast<std::size_t>(S) * n), sequences, n,
+                 all_logits);
+    if (all_logits)
+      for (int i = 0; i < S; ++i)
+        std::copy_n(logits.begin() + i * n * vocab, n * vocab,
+                    chunk_logits_.begin() + (i * T + begin) * vocab);
+  }
+  return all_logits ? std::span<const float>(chunk_logits_) : logits;
+}
+
+std::span<const float> Session::run(std::span<const int> tokens, std::span<const int> sequences,
+                                    int T, bool all_logits, const Mask* mask) {
+  const ModelConfig& c = model_->config();
+  const TransformerWeights& w = model_->weights();
+  const int S = static_cast<int>(sequences.size()), R = S * T;
+  const int P = position_;
   reserve_rows(R);
   const kernels::KernelTable& k = kernels::kernels();
   const int dim = c.dim, kv_dim = c.kv_dim(), hidden = c.hidden_dim, hs = c.head_size();
@@ -124,16 +200,21 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
   for (int r = 0; r < R; ++r)
     matrix_row(w.token_embedding, tokens[r], x_.data() + static_cast<std::size_t>(r) * dim);
 
-  // The mask stage: row t of a sequence (cache index P+t) may attend to keys 0..P+t, minus the
-  // sequence's left padding (whose own rows are fully masked and so attend to nothing).
+  // The mask stage: row t of a sequence (position P+t) may attend to keys 0..P+t (with a
+  // window, only the last window of them), minus the sequence's left padding (whose own rows
+  // are fully masked and so attend to nothing). Columns are cache slots: with a window, the
+  // ring's slots, each standing for the position it holds.
   for (int i = 0; i < S; ++i) {
     if (mask) {  // the caller's own mask (one sequence, checked by forward)
       masks_[i] = *mask;
       continue;
     }
-    causal_block_mask(masks_[i], T, P);
+    if (window_)
+      sliding_window_ring_mask(masks_[i], T, P, window_, cache_.capacity());
+    else
+      causal_block_mask(masks_[i], T, P);
     if (padding_[sequences[i]] > 0) {
-      padding_block_mask(padding_mask_, T, P, padding_[sequences[i]]);
+      padding_ring_mask(padding_mask_, T, P, padding_[sequences[i]], cache_.capacity());
       masks_[i] &= padding_mask_;
     }
   }
@@ -152,16 +233,15 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
       for (int t = 0; t < T; ++t) {
         const int r = i * T + t;
         const int pos = std::max(0, P + t - padding_[s]);  // padded rows: any valid position
-        apply_rope(q_.data() + r * dim, dim, hs, model_->rope_cos(pos), model_->rope_sin(pos));
-        apply_rope(k_.data() + r * kv_dim, kv_dim, hs, model_->rope_cos(pos),
-                   model_->rope_sin(pos));
-        std::copy_n(k_.data() + r * kv_dim, kv_dim, cache_row(key_cache_, l, s, P + t));
-        std::copy_n(v_.data() + r * kv_dim, kv_dim, cache_row(value_cache_, l, s, P + t));
+        const auto [rope_cos, rope_sin] = rope(pos);
+        apply_rope(q_.data() + r * dim, dim, hs, rope_cos, rope_sin);
+        apply_rope(k_.data() + r * kv_dim, kv_dim, hs, rope_cos, rope_sin);
+        std::copy_n(k_.data() + r * kv_dim, kv_dim, cache_.key_row(l, s, P + t));
+        std::copy_n(v_.data() + r * kv_dim, kv_dim, cache_.value_row(l, s, P + t));
       }
-      multi_head_attention(c, q_.data() + i * T * dim, cache_row(key_cache_, l, s, 0),
-                           cache_row(value_cache_, l, s, 0), masks_[i], scores_.data(),
-                           xb2_.data() + i * T * dim);
-      if (observer_ && s == 0) observer_(l, scores_.data(), T, c.n_heads, P + T);
+      multi_head_attention(c, q_.data() + i * T * dim, cache_.keys(l, s), cache_.values(l, s),
+                           masks_[i], scores_.data(), xb2_.data() + i * T * dim);
+      if (observer_ && s == 0) observer_(l, scores_.data(), T, c.n_heads, masks_[i].cols());
     }
     matmul(xb2_.data(), lw.wo, xb_.data(), R);
     k.axpy(1.0f, xb_.data(), x_.data(), static_cast<std::size_t>(R) * dim);

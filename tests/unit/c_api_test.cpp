@@ -152,6 +152,38 @@ void expect_error(engine_status status, engine_status want, const std::string& n
   EXPECT_NE(message.find(needle), std::string::npos) << "message: " << message;
 }
 
+// A windowed session streams what the C++ generate() gives on a session with that window.
+TEST(CApi, WindowedSessionEqualsCpp) {
+  Handles h;
+  engine_session* windowed = nullptr;
+  ASSERT_EQ(engine_session_create_windowed(h.model, 16, &windowed), ENGINE_OK)
+      << engine_last_error();
+  Stream stream;
+  const engine_generate_options options = greedy(60);
+  engine_generate_result result{};
+  ASSERT_EQ(engine_generate(windowed, h.tokenizer, "Once upon a time", &options, &Stream::on_token,
+                            &stream, &result),
+            ENGINE_OK)
+      << engine_last_error();
+  engine_session_free(windowed);
+
+  const auto model = engine::Model::load(engine::test::require_model("stories260K.bin"));
+  const auto tokenizer = engine::load_tokenizer(engine::test::require_model("tok512.bin"));
+  engine::Session session(model, {.window = 16});
+  engine::GenerationOptions cpp_options;
+  cpp_options.max_new_tokens = 60;
+  cpp_options.sampling.temperature = 0;
+  const auto want = engine::generate(session, *tokenizer, "Once upon a time", cpp_options);
+  EXPECT_EQ(stream.tokens, want.tokens);
+  EXPECT_EQ(result.generated_tokens, static_cast<int>(want.tokens.size()));
+
+  expect_error(engine_session_create_windowed(h.model, 0, &windowed), ENGINE_ERROR_INVALID_ARGUMENT,
+               "window");
+  EXPECT_EQ(windowed, nullptr);
+  expect_error(engine_session_create_windowed(nullptr, 16, &windowed),
+               ENGINE_ERROR_INVALID_ARGUMENT, "model");
+}
+
 TEST(CApi, NullHandlesAndPointersAreInvalidArguments) {
   Handles h;
   engine_model* model = reinterpret_cast<engine_model*>(1);

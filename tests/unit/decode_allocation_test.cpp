@@ -33,21 +33,37 @@ void operator delete(void* p, std::size_t) noexcept {
 namespace engine {
 namespace {
 
+// Allocations in `steps` single-token steps of every sequence of `session`, after a first step
+// that sizes the scratch buffers.
+long allocations_in_decode_steps(Session& session, int steps) {
+  std::vector<int> sequences(session.max_batch()), tokens(session.max_batch(), 1);
+  for (int i = 0; i < session.max_batch(); ++i) sequences[i] = i;
+  session.forward_batch(tokens, sequences);
+  g_allocations = 0;
+  t_counting = true;
+  for (int step = 0; step < steps; ++step) {
+    for (int& t : tokens) t = 3 + (step * 7 + t) % 500;
+    session.forward_batch(tokens, sequences);
+  }
+  t_counting = false;
+  return g_allocations.load();
+}
+
 TEST(DecodeAllocation, SingleTokenStepsAllocateNothing) {
   const auto model = Model::load(test::require_model("stories260K.bin"));
   for (int batch : {1, 3}) {
     Session session(model, batch);
-    std::vector<int> sequences(batch), tokens(batch, 1);
-    for (int i = 0; i < batch; ++i) sequences[i] = i;
-    session.forward_batch(tokens, sequences);  // first step sizes the scratch buffers
-    g_allocations = 0;
-    t_counting = true;
-    for (int step = 0; step < 100; ++step) {
-      for (int& t : tokens) t = 3 + (step * 7 + t) % 500;
-      session.forward_batch(tokens, sequences);
-    }
-    t_counting = false;
-    EXPECT_EQ(g_allocations.load(), 0) << "batch " << batch;
+    EXPECT_EQ(allocations_in_decode_steps(session, 100), 0) << "batch " << batch;
+  }
+}
+
+TEST(DecodeAllocation, SlidingWindowStepsPastTheContextAllocateNothing) {
+  // A context of 64: the ring wraps, the mask rows wrap, and RoPE is computed past the table.
+  const auto model = Model::load(test::require_model("stories260K.bin"), DType::f32, 64);
+  for (int batch : {1, 3}) {
+    Session session(model, {.max_batch = batch, .window = 16});
+    EXPECT_EQ(allocations_in_decode_steps(session, 200), 0) << "batch " << batch;
+    EXPECT_EQ(session.position(), 201);
   }
 }
 

@@ -76,6 +76,57 @@ TEST(MaskSlidingWindow, BlockAfterCachedKeys) {
   EXPECT_EQ(sliding_window_block_mask(3, 4, 100), causal_block_mask(3, 4));
 }
 
+// The ring form against a simulated ring cache: positions 0..cached+block-1 written in order
+// into slot p % capacity, then each slot's entry read from the block form at the position the
+// slot ended up holding.
+Mask ring_of(const Mask& block_form, int cached, int capacity) {
+  std::vector<int> held(capacity, -1);
+  for (int p = 0; p < block_form.cols(); ++p) held[p % capacity] = p;
+  const int slots = std::min(capacity, block_form.cols());
+  Mask ring(block_form.rows(), slots, 0);
+  for (int r = 0; r < block_form.rows(); ++r)
+    for (int j = 0; j < slots; ++j) ring.set(r, j, block_form.at(r, held[j]) == 1);
+  EXPECT_EQ(block_form.cols() - block_form.rows(), cached);
+  return ring;
+}
+
+TEST(MaskSlidingWindow, RingFormIsTheBlockFormInSlotOrder) {
+  Mask ring;
+  // Position 9 (block of 1 after 9 cached), window 3, a ring of 4: slots 0..3 hold 8, 9, 6, 7.
+  sliding_window_ring_mask(ring, 1, 9, 3, 4);
+  EXPECT_EQ(ring, Mask({{1, 1, 0, 1}}));
+  for (int window : {1, 2, 3, 5})
+    for (int block : {1, 2, 4})
+      for (int cached : {0, 1, 3, 7, 12, 30}) {
+        const int capacity = window + block - 1;
+        sliding_window_ring_mask(ring, block, cached, window, capacity);
+        EXPECT_EQ(ring, ring_of(sliding_window_block_mask(block, cached, window), cached, capacity))
+            << window << ", " << block << ", " << cached;
+        for (int padding : {0, 2, 5}) {
+          if (padding > cached + block) continue;
+          padding_ring_mask(ring, block, cached, padding, capacity);
+          EXPECT_EQ(ring, ring_of(padding_block_mask(block, cached, padding), cached, capacity))
+              << window << ", " << block << ", " << cached << ", padding " << padding;
+        }
+      }
+  // Padding past the block (a padded prompt in chunks) masks the whole block.
+  padding_ring_mask(ring, 2, 1, 6, 4);
+  EXPECT_EQ(ring, Mask(2, 3, 0));
+  // A ring that has not wrapped is the block form itself.
+  sliding_window_ring_mask(ring, 3, 4, 2, 100);
+  EXPECT_EQ(ring, sliding_window_block_mask(3, 4, 2));
+}
+
+TEST(MaskSlidingWindow, RingTooSmallForTheBlockIsRejected) {
+  Mask ring;
+  // A block of 3 with a window of 4 needs 6 rows once the ring wraps.
+  EXPECT_THROW(sliding_window_ring_mask(ring, 3, 10, 4, 5), Error);
+  EXPECT_NO_THROW(sliding_window_ring_mask(ring, 3, 10, 4, 6));
+  EXPECT_NO_THROW(sliding_window_ring_mask(ring, 3, 2, 4, 5));  // nothing overwritten yet
+  EXPECT_THROW(sliding_window_ring_mask(ring, 1, 3, 0, 5), Error);
+  EXPECT_THROW(padding_ring_mask(ring, 1, 3, 0, 0), Error);
+}
+
 TEST(MaskPrefixLm, PrefixIsBidirectionalTheRestCausal) {
   EXPECT_EQ(
       prefix_lm_mask(5, 2),

@@ -108,6 +108,22 @@ Mask sliding_window_block_mask(int block, int cached, int window);
 /// sliding_window_block_mask(size, 0, window): row i sees keys max(0, i - window + 1)..i.
 Mask sliding_window_mask(int size, int window);
 
+// Ring form, for a KV cache of `capacity` rows that keeps position p in row (slot) p % capacity:
+// after the block's keys are written, slot j holds the newest position <= cached + block - 1
+// that is congruent to j. The ring form of a kind is its block form with the columns in slot
+// order: shape (block, min(capacity, cached + block)), entry (r, j) = the block form's entry
+// (r, position held in slot j). With capacity >= cached + block (nothing overwritten yet) it is
+// the block form itself.
+
+/// Sliding window, ring form. Throws unless window >= 1 and the ring keeps every key the block's
+/// first query sees (capacity >= window + block - 1, or nothing overwritten yet).
+void sliding_window_ring_mask(Mask& out, int block, int cached, int window, int capacity);
+
+/// Left padding, ring form (see padding_block_mask). The padding may reach past the block (a
+/// long padded prompt run in chunks): such a block is all masked. Throws unless padding >= 0
+/// and capacity >= 1.
+void padding_ring_mask(Mask& out, int block, int cached, int padding, int capacity);
+
 /// Prefix-LM, block form: the first `prefix` positions attend bidirectionally among themselves,
 /// the rest causally. The query at position p sees keys 0..max(p, prefix - 1), clamped to the
 /// cached + block keys that exist. Shape (block, cached + block). prefix == 0 is causal.

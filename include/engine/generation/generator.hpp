@@ -23,7 +23,7 @@ struct GenerationOptions {
 enum class FinishReason {
   eos,      ///< the model produced BOS or EOS
   length,   ///< max_new_tokens reached
-  context,  ///< the context window is full
+  context,  ///< the context is full (never in a session with a sliding window)
   stopped,  ///< the callback asked to stop, or a stop string appeared
 };
 /// "eos", "length", "context" or "stopped".
@@ -45,6 +45,10 @@ using TokenCallback = std::function<bool(int token, std::string_view piece)>;
 /// max_new_tokens tokens one step at a time. Stops at BOS/EOS, at max_new_tokens, or when the
 /// context is full. The session is reset first: this starts a new conversation. Throws
 /// engine::Error (context_full) if the prompt alone does not fit.
+/// A session with a sliding window (SessionOptions::window) attends to the last window
+/// positions only and keeps only those: its context never fills, so a prompt of any length
+/// fits and generation stops only at BOS/EOS, max_new_tokens or a stop. The window is the
+/// session's because it sizes the session's KV cache.
 GenerationResult generate(Session& session, const Tokenizer& tokenizer, std::string_view prompt,
                           const GenerationOptions& options, const TokenCallback& on_token = {});
 

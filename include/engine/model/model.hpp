@@ -47,6 +47,9 @@ class Model {
   /// RoPE rotation for `pos`: cos and sin of pos * theta^(-2i/head_size), i < head_size/2.
   const float* rope_cos(int pos) const { return rope_cos_.data() + rope_row(pos); }
   const float* rope_sin(int pos) const { return rope_sin_.data() + rope_row(pos); }
+  /// The same rotation computed for any `pos` >= 0, also past the seq_len rows of the table (a
+  /// sliding-window session runs past the context): head_size / 2 floats into each of cos, sin.
+  void compute_rope(int pos, float* cos, float* sin) const;
 
  private:
   Model() = default;

@@ -6,31 +6,52 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "engine/attention/mask.hpp"
+#include "engine/model/kv_cache.hpp"
 #include "engine/model/model.hpp"
 
 namespace engine {
+
+struct SessionOptions {
+  /// Sequences the session holds (1..4096).
+  int max_batch = 1;
+  /// Sliding-window attention: each query sees the last `window` positions, itself included,
+  /// and the KV cache is a ring of only the rows that needs, so a sequence can run past the
+  /// context length. 0 (or a window at least the context length, which every query of the
+  /// context sees whole): plain causal attention over a full cache of the context length.
+  int window = 0;
+  /// With a window: the most tokens one forward pass runs; a longer block (a long prompt) runs
+  /// in chunks of this many. The ring holds window + block - 1 rows (see KvCache). 0: the
+  /// window, at most 64 (chunks of 64 rows keep the matmuls efficient; the ring stays under
+  /// twice the window).
+  int block = 0;
+};
 
 class Session {
  public:
   /// A session for up to `max_batch` sequences, each with a KV cache of the model's context
   /// length, allocated once here (see memory_bytes()).
   explicit Session(std::shared_ptr<const Model> model, int max_batch = 1);
+  /// A session with any options (a sliding window), its KV caches allocated once here.
+  Session(std::shared_ptr<const Model> model, const SessionOptions& options);
 
   /// Runs `tokens` of sequence 0 as one block at positions [position(), position() + size): a
   /// whole prompt at once, or a single token per decode step. Their keys and values are
   /// appended to the KV cache. Returns the logits of the last token (vocab_size floats), or
   /// with `all_logits` those of every token ((tokens.size(), vocab_size), row-major). The span
   /// stays valid until the next call. Throws engine::Error (context_full) when the block does
-  /// not fit in the context, (invalid_argument) for an empty block or a token out of range.
+  /// not fit in the context (never with a window), (invalid_argument) for an empty block or a
+  /// token out of range.
   std::span<const float> forward(std::span<const int> tokens, bool all_logits = false);
 
   /// The same with the caller's mask instead of the causal one: any kind or combination
   /// (sliding window, prefix-LM, custom), shape (tokens.size(), position() + tokens.size()),
   /// row t for the token at position() + t, column c for key c. It goes through the same mask
-  /// stage and masked softmax; fully masked rows attend to nothing (zeros).
+  /// stage and masked softmax; fully masked rows attend to nothing (zeros). Not for a session
+  /// with a window, whose cache no longer holds every column (throws invalid_argument).
   std::span<const float> forward(std::span<const int> tokens, const Mask& mask,
                                  bool all_logits = false);
 
@@ -43,16 +64,20 @@ class Session {
 
   /// Marks the first `padding` positions of `sequence` as left padding: masked for every query,
   /// and the RoPE position of a real token counts from the first real one (as Hugging Face
-  /// computes it: cumsum(attention_mask) - 1). Set before the first block.
+  /// computes it: cumsum(attention_mask) - 1). Set before the first block. Without a window
+  /// the padding must leave room in the context.
   void set_padding(int sequence, int padding);
 
-  /// Tokens processed so far per sequence, padding included (the next token's cache index).
+  /// Tokens processed so far per sequence, padding included (the next token's position). With
+  /// a window it can pass context_length().
   int position() const { return position_; }
-  /// Positions the KV cache of each sequence holds.
+  /// The model's context length: the positions a session without a window holds.
   int context_length() const { return model_->config().seq_len; }
+  /// The sliding window (positions each query sees), or 0 for plain causal attention.
+  int window() const { return window_; }
   /// Sequences the session holds.
   int max_batch() const { return max_batch_; }
-  /// Bytes of the KV caches, fixed at construction.
+  /// Bytes of the KV caches, fixed at construction (with a window: only the ring's rows).
   std::uint64_t memory_bytes() const;
   /// Forgets the conversations and paddings (the caches are reused, not freed).
   void reset();
@@ -62,23 +87,29 @@ class Session {
 
   /// Sees the attention probabilities of every layer of sequence 0 after the masked softmax:
   /// `probs` is (T, n_heads, n_keys) for the block's T queries against n_keys cached keys
-  /// (masked positions are exactly 0). For heatmaps and debugging; costs nothing when unset.
+  /// (masked positions are exactly 0; with a window, the keys are the ring's slots). For
+  /// heatmaps and debugging; costs nothing when unset.
   using AttentionObserver =
       std::function<void(int layer, const float* probs, int T, int n_heads, int n_keys)>;
   void set_attention_observer(AttentionObserver observer) { observer_ = std::move(observer); }
 
  private:
+  std::span<const float> run_blocks(std::span<const int> tokens, std::span<const int> sequences,
+                                    int T, bool all_logits, const Mask* mask = nullptr);
   std::span<const float> run(std::span<const int> tokens, std::span<const int> sequences, int T,
                              bool all_logits, const Mask* mask = nullptr);
+  void check_block(std::span<const int> tokens, std::span<const int> sequences, int T) const;
   void reserve_rows(int rows);
-  float* cache_row(std::vector<float>& cache, int layer, int sequence, int pos);
+  // RoPE cos and sin rows of `pos`: the model's table, or past it computed into rope_scratch_.
+  std::pair<const float*, const float*> rope(int pos);
 
   std::shared_ptr<const Model> model_;
   int max_batch_;
+  int window_;  // 0: plain causal
+  int block_;   // most tokens per pass: the context length, or SessionOptions::block
   int position_ = 0;
-  std::vector<int> padding_;        // (max_batch) leading padding positions per sequence
-  std::vector<float> key_cache_;    // (layer, max_batch, seq_len, kv_dim)
-  std::vector<float> value_cache_;  // (layer, max_batch, seq_len, kv_dim)
+  std::vector<int> padding_;  // (max_batch) leading padding positions per sequence
+  KvCache cache_;             // (layer, max_batch, capacity, kv_dim) keys and values
   // Activations of the current step: R rows = sequences x block tokens.
   std::vector<float> x_;       // (R, dim) residual stream
   std::vector<float> xb_;      // (R, dim) normalised input of a sub-layer / its output
@@ -88,13 +119,17 @@ class Session {
   std::vector<float> v_;       // (R, kv_dim) new values
   std::vector<float> hb_;      // (R, hidden_dim) FFN gate
   std::vector<float> hb2_;     // (R, hidden_dim) FFN up
-  std::vector<float> scores_;  // (block, n_heads, seq_len) attention scores, then probabilities
+  std::vector<float> scores_;  // (block, n_heads, capacity) attention scores, then probabilities
   std::vector<float> logits_;  // (rows with logits, vocab_size)
   AttentionObserver observer_;
   // Reused every step so a decode step allocates nothing.
   std::vector<Mask> masks_;      // (sequences in the step) causal & padding mask of each
   Mask padding_mask_;            // scratch for one sequence's padding mask
   std::vector<int> logit_rows_;  // rows of the step that get logits
+  // Only a windowed session uses these: a long block runs in chunks, RoPE runs past the table.
+  std::vector<int> chunk_tokens_;    // (sequences, block) one chunk of a longer block
+  std::vector<float> chunk_logits_;  // (sequences * T, vocab_size) all logits of a chunked block
+  std::vector<float> rope_scratch_;  // (2, head_size / 2) cos, sin of a position past the table
 };
 
 }  // namespace engine
