@@ -43,7 +43,7 @@ typedef enum engine_status {
 typedef enum engine_finish_reason {
   ENGINE_FINISH_EOS = 0,      ///< the model produced BOS or EOS
   ENGINE_FINISH_LENGTH = 1,   ///< max_new_tokens reached
-  ENGINE_FINISH_CONTEXT = 2,  ///< the context window is full
+  ENGINE_FINISH_CONTEXT = 2,  ///< the context is full (never in a windowed session)
   ENGINE_FINISH_STOPPED = 3,  ///< the callback returned non-zero
 } engine_finish_reason;
 
@@ -123,11 +123,11 @@ engine_generate_options engine_generate_options_default(void);
 /// Starts a new conversation in `session` (whatever it held is discarded): encodes `prompt`
 /// (BOS first), runs it, then generates up to options->max_new_tokens tokens, calling
 /// `on_token` (may be NULL) for each. Stops at BOS/EOS, at max_new_tokens, when the context is
-/// full or when the callback returns non-zero. `options` NULL means the defaults; `result` may
-/// be NULL. Fails before the model runs with ENGINE_ERROR_INVALID_ARGUMENT (NULL session,
-/// tokenizer or prompt; an option out of range), ENGINE_ERROR_MISMATCH (the tokenizer's
-/// vocabulary is not the model's) or ENGINE_ERROR_CONTEXT_FULL (the prompt does not fit in the
-/// context); the session stays usable.
+/// full (never in a windowed session) or when the callback returns non-zero. `options` NULL means
+/// the defaults; `result` may be NULL. Fails before the model runs with
+/// ENGINE_ERROR_INVALID_ARGUMENT (NULL session, tokenizer or prompt; an option out of range),
+/// ENGINE_ERROR_MISMATCH (the tokenizer's vocabulary is not the model's) or
+/// ENGINE_ERROR_CONTEXT_FULL (the prompt does not fit in the context); the session stays usable.
 engine_status engine_generate(engine_session* session, const engine_tokenizer* tokenizer,
                               const char* prompt, const engine_generate_options* options,
                               engine_token_callback on_token, void* user,

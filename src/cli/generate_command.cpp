@@ -100,6 +100,9 @@ void run_generate(const GenerateArgs& args) {
       resolve_model_files(args.files), args.context_length, parse_dtype(args.weight_type));
   Session session(loaded.model, {.max_batch = static_cast<int>(prompts.size()),
                                  .window = args.window.value_or(0)});
+  log::debug("KV cache: {:.1f} KiB ({})", session.memory_bytes() / 1024.0,
+             session.window() ? fmt::format("a ring for a window of {}", session.window())
+                              : fmt::format("{} positions", session.context_length()));
   // Fail on a prompt that cannot fit before printing anything (with a window any prompt fits).
   for (const std::string& prompt : prompts) {
     const std::size_t n = loaded.tokenizer->encode(prompt, true, false).size();

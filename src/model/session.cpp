@@ -19,6 +19,9 @@ namespace engine {
 
 namespace {
 
+// The longest block a windowed session runs in one pass (the ring holds window + block - 1 rows).
+constexpr int kMaxBlock = 1 << 20;
+
 // The options, checked, before any member is sized from them.
 const SessionOptions& checked(const Model* model, const SessionOptions& options) {
   if (!model) throw Error(ErrorCode::invalid_argument, "Session needs a model");
@@ -28,9 +31,10 @@ const SessionOptions& checked(const Model* model, const SessionOptions& options)
   if (options.window < 0)
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("window must be at least 1 (0: none), got {}", options.window));
-  if (options.block < 0)
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("block must be at least 1 (0: the default), got {}", options.block));
+  if (options.block < 0 || options.block > kMaxBlock)
+    throw Error(
+        ErrorCode::invalid_argument,
+        fmt::format("block must be in 1..{} (0: the default), got {}", kMaxBlock, options.block));
   return options;
 }
 
