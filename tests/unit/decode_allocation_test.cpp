@@ -34,20 +34,22 @@ namespace engine {
 namespace {
 
 TEST(DecodeAllocation, SingleTokenStepsAllocateNothing) {
-  const auto model = Model::load(test::require_model("stories260K.bin"));
-  for (int batch : {1, 3}) {
-    Session session(model, batch);
-    std::vector<int> sequences(batch), tokens(batch, 1);
-    for (int i = 0; i < batch; ++i) sequences[i] = i;
-    session.forward_batch(tokens, sequences);  // first step sizes the scratch buffers
-    g_allocations = 0;
-    t_counting = true;
-    for (int step = 0; step < 100; ++step) {
-      for (int& t : tokens) t = 3 + (step * 7 + t) % 500;
-      session.forward_batch(tokens, sequences);
+  for (const char* file : {"stories260K.bin", "gpt2-tiny-random.gguf"}) {
+    const auto model = Model::load(test::require_model(file));
+    for (int batch : {1, 3}) {
+      Session session(model, batch);
+      std::vector<int> sequences(batch), tokens(batch, 1);
+      for (int i = 0; i < batch; ++i) sequences[i] = i;
+      session.forward_batch(tokens, sequences);  // first step sizes the scratch buffers
+      g_allocations = 0;
+      t_counting = true;
+      for (int step = 0; step < 100; ++step) {
+        for (int& t : tokens) t = 3 + (step * 7 + t) % 500;
+        session.forward_batch(tokens, sequences);
+      }
+      t_counting = false;
+      EXPECT_EQ(g_allocations.load(), 0) << file << " batch " << batch;
     }
-    t_counting = false;
-    EXPECT_EQ(g_allocations.load(), 0) << "batch " << batch;
   }
 }
 
