@@ -104,6 +104,21 @@ TEST(GgufGpt2, GeneratesDeterministically) {
   EXPECT_EQ(second.out, first.out);
 }
 
+TEST(GgufGpt2, BatchedPromptsGiveTheirUnbatchedText) {
+  const std::string args = "generate -m " + quote(require_model("gpt2-tiny-random.gguf")) +
+                           " -n 6 --temperature 0 --log-level warn";
+  const std::string prompts[] = {"Hello world, this is a longer prompt", "The"};
+  std::string alone;
+  for (const std::string& p : prompts) {
+    const CliResult r = run_cli(args + " -p " + quote(p));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    alone += r.out;
+  }
+  const CliResult batch = run_cli(args + " -p " + quote(prompts[0]) + " -p " + quote(prompts[1]));
+  ASSERT_EQ(batch.exit_code, 0) << batch.err;
+  EXPECT_EQ(batch.out, alone);
+}
+
 TEST(GgufGpt2, InfoShowsTheArchitecture) {
   const CliResult r = run_cli("info -m " + quote(require_model("gpt2-tiny-random.gguf")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
