@@ -103,14 +103,15 @@ void run_generate(const GenerateArgs& args) {
   log::debug("KV cache: {:.1f} KiB ({})", session.memory_bytes() / 1024.0,
              session.window() ? fmt::format("a ring for a window of {}", session.window())
                               : fmt::format("{} positions", session.context_length()));
-  // Fail on a prompt that cannot fit before printing anything (with a window any prompt fits).
+  // Fail on a prompt that cannot fit before printing anything (with a RoPE model's window any
+  // prompt fits).
   for (const std::string& prompt : prompts) {
     const std::size_t n = loaded.tokenizer->encode(prompt, true, false).size();
-    if (session.window() == 0 && n > static_cast<std::size_t>(session.context_length()))
+    if (n > static_cast<std::size_t>(session.position_limit()))
       throw Error(ErrorCode::context_full,
                   fmt::format("the prompt is {} tokens but the context of {} holds {}", n,
                               args.files.model.empty() ? "the model" : args.files.model,
-                              session.context_length()));
+                              session.position_limit()));
   }
   if (!args.attention_png.empty()) observe_attention(session, args.attention_png, args.heads);
   if (!args.seed && options.sampling.temperature > 0.0f)

@@ -87,10 +87,10 @@ std::vector<GenerationResult> generate_batch(Session& session, const Tokenizer& 
     longest = std::max(longest, seq.result.prompt_tokens.size());
   }
   session.reset();
-  if (session.window() == 0 && static_cast<int>(longest) > session.context_length())
+  if (static_cast<int>(longest) > session.position_limit())
     throw Error(ErrorCode::context_full,
                 fmt::format("the prompt is {} tokens but the context has room for {}", longest,
-                            session.context_length()));
+                            session.position_limit()));
   std::vector<GenerationResult> results;
   if (options.max_new_tokens == 0) {
     for (Sequence& seq : seqs) results.push_back(std::move(seq.result));
@@ -138,7 +138,7 @@ std::vector<GenerationResult> generate_batch(Session& session, const Tokenizer& 
         r.finish_reason = FinishReason::stopped;
       } else if (static_cast<int>(r.tokens.size()) >= options.max_new_tokens) {
         r.finish_reason = FinishReason::length;
-      } else if (session.window() == 0 && session.position() >= session.context_length()) {
+      } else if (session.position() >= session.position_limit()) {
         r.finish_reason = FinishReason::context;
       } else {
         next_active.push_back(active[i]);

@@ -1,4 +1,4 @@
-// Weight element types: names and storage sizes.
+// Weight element types: names and storage sizes (of matrices and their row ranges).
 #include <fmt/format.h>
 
 #include "engine/error.hpp"
@@ -40,6 +40,11 @@ std::uint64_t Matrix::bytes() const {
       return n / 32 * 34;  // 32 int8 + one f16 scale per block
   }
   return 0;
+}
+
+Matrix Matrix::row_range(int first, int count) const {
+  const std::uint64_t row_bytes = Matrix{nullptr, dtype, 1, cols}.bytes();
+  return {static_cast<const std::uint8_t*>(data) + first * row_bytes, dtype, count, cols};
 }
 
 }  // namespace engine

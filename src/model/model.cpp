@@ -31,32 +31,75 @@ std::shared_ptr<const Model> Model::load(const std::string& path, DType weight_t
   } else {
     read_llama2c_checkpoint(*model, path);
   }
+  // Learned positions (gpt2) end at the file's context: no position embedding exists past it.
+  const int positions = model->weights_.position_embedding.rows;
+  if (positions > 0 && context_length > positions)
+    throw Error(ErrorCode::context_full,
+                fmt::format("{}: a context of {} tokens is past the {} positions the model learned",
+                            path, context_length, positions));
   if (context_length > model->config_.seq_len)
     log::warn("{}: context raised to {} tokens, past the {} the file declares", path,
               context_length, model->config_.seq_len);
   if (context_length > 0) model->config_.seq_len = context_length;
-  model->init_rope();
+  if (model->config_.architecture == Architecture::llama) model->init_rope();
   if (weight_type != DType::f32) model->convert_weights(weight_type);
   const ModelConfig& c = model->config_;
-  log::debug("{}: dim={} hidden={} layers={} heads={} kv_heads={} vocab={} seq_len={}", path, c.dim,
-             c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.vocab_size, c.seq_len);
+  log::debug("{}: {} dim={} hidden={} layers={} heads={} kv_heads={} vocab={} seq_len={}", path,
+             architecture_name(c.architecture), c.dim, c.hidden_dim, c.n_layers, c.n_heads,
+             c.n_kv_heads, c.vocab_size, c.seq_len);
   return model;
 }
 
+namespace {
+
+// Floats in the vectors of a layer (norms and biases; absent ones count 0).
+std::uint64_t vector_floats(const ModelConfig& c, const LayerWeights& l) {
+  const std::uint64_t dim = c.dim, q = c.head_size() * c.n_heads, kv = c.kv_dim();
+  const std::pair<const float*, std::uint64_t> vectors[] = {{l.rms_att, dim},
+                                                            {l.rms_ffn, dim},
+                                                            {l.att_norm_bias, dim},
+                                                            {l.ffn_norm_bias, dim},
+                                                            {l.bq, q},
+                                                            {l.bk, kv},
+                                                            {l.bv, kv},
+                                                            {l.bo, dim},
+                                                            {l.b3, c.hidden_dim},
+                                                            {l.b2, dim}};
+  std::uint64_t n = 0;
+  for (const auto& [v, size] : vectors) n += v ? size : 0;
+  return n;
+}
+
+std::uint64_t elements(const Matrix& m) {
+  return static_cast<std::uint64_t>(m.rows) * m.cols;
+}
+
+// Floats of the final norm: its weights, and its bias (gpt2).
+std::uint64_t final_norm_floats(const ModelConfig& c, const TransformerWeights& w) {
+  return static_cast<std::uint64_t>(c.dim) * ((w.rms_final ? 1 : 0) + (w.final_norm_bias ? 1 : 0));
+}
+
+}  // namespace
+
 std::uint64_t Model::parameter_count() const {
-  const ModelConfig& c = config_;
-  const std::uint64_t dim = c.dim, layers = c.n_layers;
-  const std::uint64_t q = dim * c.head_size() * c.n_heads, kv = dim * c.kv_dim();
-  const std::uint64_t per_layer = 2 * dim + 2 * q + 2 * kv + 3 * dim * c.hidden_dim;
-  const std::uint64_t embed = dim * c.vocab_size;
-  return embed + layers * per_layer + dim + (c.shared_classifier ? 0 : embed);
+  const TransformerWeights& w = weights_;
+  std::uint64_t n = elements(w.token_embedding) + elements(w.position_embedding) +
+                    (config_.shared_classifier ? 0 : elements(w.wcls));
+  n += final_norm_floats(config_, w);
+  for (const LayerWeights& l : w.layers) {
+    n += vector_floats(config_, l);
+    for (const Matrix* m : l.matrices()) n += elements(*m);
+  }
+  return n;
 }
 
 std::uint64_t Model::weight_bytes_per_token() const {
-  std::uint64_t bytes = weights_.wcls.bytes() + config_.dim * sizeof(float);
-  for (const LayerWeights& l : weights_.layers)
-    bytes += l.wq.bytes() + l.wk.bytes() + l.wv.bytes() + l.wo.bytes() + l.w1.bytes() +
-             l.w2.bytes() + l.w3.bytes() + 2 * config_.dim * sizeof(float);
+  const TransformerWeights& w = weights_;
+  std::uint64_t bytes = w.wcls.bytes() + final_norm_floats(config_, w) * sizeof(float);
+  for (const LayerWeights& l : w.layers) {
+    bytes += vector_floats(config_, l) * sizeof(float);
+    for (const Matrix* m : l.matrices()) bytes += m->bytes();
+  }
   return bytes;
 }
 

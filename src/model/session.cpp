@@ -1,6 +1,7 @@
-// The decoder forward pass (Llama: RMSNorm, RoPE, grouped-query attention, SwiGLU), run over a
-// block of T tokens for each of S sequences at once: the linear layers see all S*T rows in one
-// matmul; attention runs per sequence on its own cache through its own mask.
+// The decoder forward pass (Llama: RMSNorm, RoPE, grouped-query attention, SwiGLU; GPT-2:
+// learned positions, LayerNorm, biases, GELU; the steps that differ are in layer_steps), run
+// over a block of T tokens for each of S sequences at once: the linear layers see all S*T rows
+// in one matmul; attention runs per sequence on its own cache through its own mask.
 #include "engine/model/session.hpp"
 
 #include <fmt/format.h>
@@ -11,6 +12,7 @@
 
 #include "attention/multi_head_attention.hpp"
 #include "engine/error.hpp"
+#include "model/layer_steps.hpp"
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/matmul.hpp"
 #include "ops/rope.hpp"
@@ -71,6 +73,11 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
   padding_mask_.reserve(cache_.capacity());
   logit_rows_.reserve(max_batch_);
   rope_scratch_.resize(c.head_size());
+}
+
+int Session::position_limit() const {
+  const bool learned_positions = model_->weights().position_embedding.rows > 0;
+  return window_ && !learned_positions ? INT_MAX : context_length();
 }
 
 std::uint64_t Session::memory_bytes() const {
@@ -146,13 +153,10 @@ void Session::check_block(std::span<const int> tokens, std::span<const int> sequ
   const ModelConfig& c = model_->config();
   const int P = position_;
   if (T == 0) throw Error(ErrorCode::invalid_argument, "forward: empty block of tokens");
-  if (window_ == 0 && T > c.seq_len - P)
-    throw Error(
-        ErrorCode::context_full,
-        fmt::format("{} tokens at position {} do not fit in the context of {}", T, P, c.seq_len));
-  if (T > INT_MAX - P)
+  if (T > position_limit() - P)
     throw Error(ErrorCode::context_full,
-                fmt::format("{} tokens at position {} pass the last position", T, P));
+                fmt::format("{} tokens at position {} do not fit in the context of {}", T, P,
+                            position_limit()));
   for (int s : sequences)
     if (s < 0 || s >= max_batch_)
       throw Error(ErrorCode::invalid_argument,
@@ -199,10 +203,15 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
   const int P = position_;
   reserve_rows(R);
   const kernels::KernelTable& k = kernels::kernels();
-  const int dim = c.dim, kv_dim = c.kv_dim(), hidden = c.hidden_dim, hs = c.head_size();
+  const int dim = c.dim, kv_dim = c.kv_dim(), hs = c.head_size();
 
-  for (int r = 0; r < R; ++r)
-    matrix_row(w.token_embedding, tokens[r], x_.data() + static_cast<std::size_t>(r) * dim);
+  // Position of row t of sequence i: padded rows get any valid one (they attend to nothing).
+  const auto position = [&](int i, int t) { return std::max(0, P + t - padding_[sequences[i]]); };
+  for (int i = 0; i < S; ++i)
+    for (int t = 0; t < T; ++t) {
+      const std::size_t r = static_cast<std::size_t>(i) * T + t;
+      embed(w, tokens[r], position(i, t), x_.data() + r * dim, xb_.data() + r * dim);
+    }
 
   // The mask stage: row t of a sequence (position P+t) may attend to keys 0..P+t (with a
   // window, only the last window of them), minus the sequence's left padding (whose own rows
@@ -228,18 +237,19 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
 
     // Attention sub-layer.
     for (int r = 0; r < R; ++r)
-      k.rmsnorm(x_.data() + r * dim, lw.rms_att, xb_.data() + r * dim, dim, c.norm_eps);
-    matmul(xb_.data(), lw.wq, q_.data(), R);
-    matmul(xb_.data(), lw.wk, k_.data(), R);
-    matmul(xb_.data(), lw.wv, v_.data(), R);
+      normalize(c, x_.data() + r * dim, lw.rms_att, lw.att_norm_bias, xb_.data() + r * dim);
+    linear(xb_.data(), lw.wq, lw.bq, q_.data(), R);
+    linear(xb_.data(), lw.wk, lw.bk, k_.data(), R);
+    linear(xb_.data(), lw.wv, lw.bv, v_.data(), R);
     for (int i = 0; i < S; ++i) {
       const int s = sequences[i];
       for (int t = 0; t < T; ++t) {
         const int r = i * T + t;
-        const int pos = std::max(0, P + t - padding_[s]);  // padded rows: any valid position
-        const auto [rope_cos, rope_sin] = rope(pos);
-        apply_rope(q_.data() + r * dim, dim, hs, rope_cos, rope_sin);
-        apply_rope(k_.data() + r * kv_dim, kv_dim, hs, rope_cos, rope_sin);
+        if (c.architecture == Architecture::llama) {
+          const auto [rope_cos, rope_sin] = rope(position(i, t));
+          apply_rope(q_.data() + r * dim, dim, hs, rope_cos, rope_sin);
+          apply_rope(k_.data() + r * kv_dim, kv_dim, hs, rope_cos, rope_sin);
+        }
         std::copy_n(k_.data() + r * kv_dim, kv_dim, cache_.key_row(l, s, P + t));
         std::copy_n(v_.data() + r * kv_dim, kv_dim, cache_.value_row(l, s, P + t));
       }
@@ -247,16 +257,13 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
                            masks_[i], scores_.data(), xb2_.data() + i * T * dim);
       if (observer_ && s == 0) observer_(l, scores_.data(), T, c.n_heads, masks_[i].cols());
     }
-    matmul(xb2_.data(), lw.wo, xb_.data(), R);
+    linear(xb2_.data(), lw.wo, lw.bo, xb_.data(), R);
     k.axpy(1.0f, xb_.data(), x_.data(), static_cast<std::size_t>(R) * dim);
 
-    // Feed-forward sub-layer: w2 · (silu(w1 · x) * (w3 · x)).
+    // Feed-forward sub-layer.
     for (int r = 0; r < R; ++r)
-      k.rmsnorm(x_.data() + r * dim, lw.rms_ffn, xb_.data() + r * dim, dim, c.norm_eps);
-    matmul(xb_.data(), lw.w1, hb_.data(), R);
-    matmul(xb_.data(), lw.w3, hb2_.data(), R);
-    k.swiglu(hb_.data(), hb2_.data(), static_cast<std::size_t>(R) * hidden);
-    matmul(hb_.data(), lw.w2, xb_.data(), R);
+      normalize(c, x_.data() + r * dim, lw.rms_ffn, lw.ffn_norm_bias, xb_.data() + r * dim);
+    feed_forward(c, lw, xb_.data(), hb_.data(), hb2_.data(), xb_.data(), R);
     k.axpy(1.0f, xb_.data(), x_.data(), static_cast<std::size_t>(R) * dim);
   }
   position_ += T;
@@ -269,7 +276,7 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
   else
     for (int i = 0; i < S; ++i) rows[i] = i * T + T - 1;
   for (std::size_t i = 0; i < rows.size(); ++i)
-    k.rmsnorm(x_.data() + rows[i] * dim, w.rms_final, xb_.data() + i * dim, dim, c.norm_eps);
+    normalize(c, x_.data() + rows[i] * dim, w.rms_final, w.final_norm_bias, xb_.data() + i * dim);
   logits_.resize(rows.size() * c.vocab_size);
   matmul(xb_.data(), w.wcls, logits_.data(), static_cast<int>(rows.size()));
   return logits_;

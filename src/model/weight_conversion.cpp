@@ -1,6 +1,7 @@
 // Converting a model's f32 matrices to bf16 or Q8_0 once at load: the decode step reads half
-// or about a quarter of the bytes. Norms and the embedding stay f32 (the embedding is read one
-// row per token); a shared classifier gets a converted copy of its own.
+// or about a quarter of the bytes. Norms, biases and the token and position embeddings stay f32
+// (an embedding is read one row per token); a shared classifier gets a converted copy of its
+// own. The parts of a fused QKV matrix (gpt2) are converted as three matrices.
 #include <fmt/format.h>
 
 #include "engine/error.hpp"
@@ -17,7 +18,7 @@ void Model::convert_weights(DType weight_type) {
                             dtype_name(weight_type)));
   int kept_f32 = 0;
   const auto convert = [&](Matrix& m) {
-    if (m.dtype != DType::f32) return;
+    if (m.dtype != DType::f32 || m.rows == 0) return;  // converted already, or absent
     if (weight_type == DType::q8_0 && m.cols % 32 != 0) {
       ++kept_f32;  // Q8_0 blocks need rows that are a multiple of 32 wide
       return;
@@ -39,7 +40,7 @@ void Model::convert_weights(DType weight_type) {
     m = out;
   };
   for (LayerWeights& l : weights_.layers)
-    for (Matrix* m : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w1, &l.w2, &l.w3}) convert(*m);
+    for (Matrix* m : l.matrices()) convert(*m);
   convert(weights_.wcls);
   if (kept_f32) log::info("{}: {} matrices kept f32 (width not a multiple of 32)", path_, kept_f32);
 }

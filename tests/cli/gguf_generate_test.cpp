@@ -1,10 +1,17 @@
 // GGUF end to end: llama.cpp's conversion of stories260K (vocabulary embedded, no -z needed)
 // generates exactly what the llama2.c checkpoint does; its context of 128 stops generation
-// with a notice until --ctx raises it; info and tokenize read the file too.
+// with a notice until --ctx raises it; info and tokenize read the file too. llama.cpp's layout of
+// a (random) GPT-2 runs too.
 #include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "cli/run_cli.hpp"
 #include "test_paths.hpp"
+#include "unit/gguf_writer.hpp"
 
 namespace engine::test {
 namespace {
@@ -69,11 +76,64 @@ TEST(GgufTokenize, ReadsTheVocabularyOfAGgufFile) {
 }
 
 TEST(GgufErrors, UnsupportedArchitectureIsOneLine) {
-  const CliResult r = run_cli("generate -m " + quote(require_model("gpt2-tiny-random.gguf")));
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("falcon_" + std::to_string(::getpid()) + ".gguf"))
+          .string();
+  std::ofstream(path, std::ios::binary)
+      << GgufWriter().kv_string("general.architecture", "falcon").bytes();
+  const CliResult r = run_cli("generate -m " + quote(path));
+  std::filesystem::remove(path);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("engine: error: "), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("architecture 'gpt2' is not supported"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("architecture 'falcon' is not supported"), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+// llama.cpp's gpt2 layout with random weights and the real GPT-2 vocabulary: it runs, greedy
+// output is deterministic and starts with the prompt (the vocabulary adds no BOS).
+TEST(GgufGpt2, GeneratesDeterministically) {
+  const std::string args = "generate -m " + quote(require_model("gpt2-tiny-random.gguf")) +
+                           " -p 'Hello world' -n 8 --temperature 0 --log-level warn";
+  const CliResult first = run_cli(args);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(first.err, "");
+  EXPECT_EQ(first.out.rfind("Hello world", 0), 0u) << first.out;
+  EXPECT_GT(first.out.size(), std::string("Hello world\n").size()) << first.out;
+  const CliResult second = run_cli(args + " -t 1");
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(second.out, first.out);
+}
+
+TEST(GgufGpt2, BatchedPromptsGiveTheirUnbatchedText) {
+  const std::string args = "generate -m " + quote(require_model("gpt2-tiny-random.gguf")) +
+                           " -n 6 --temperature 0 --log-level warn";
+  const std::string prompts[] = {"Hello world, this is a longer prompt", "The"};
+  std::string alone;
+  for (const std::string& p : prompts) {
+    const CliResult r = run_cli(args + " -p " + quote(p));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    alone += r.out;
+  }
+  const CliResult batch = run_cli(args + " -p " + quote(prompts[0]) + " -p " + quote(prompts[1]));
+  ASSERT_EQ(batch.exit_code, 0) << batch.err;
+  EXPECT_EQ(batch.out, alone);
+}
+
+TEST(GgufGpt2, InfoShowsTheArchitecture) {
+  const CliResult r = run_cli("info -m " + quote(require_model("gpt2-tiny-random.gguf")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* line : {"architecture       gpt2", "tokenizer          gpt2",
+                           "context_length     128", "n_kv_heads         4"})
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << " in " << r.out;
+}
+
+TEST(GgufGpt2, ContextPastTheLearnedPositionsIsAnError) {
+  const CliResult r =
+      run_cli("generate -m " + quote(require_model("gpt2-tiny-random.gguf")) + " --ctx 256");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("a context of 256 tokens is past the 128 positions the model learned"),
+            std::string::npos)
+      << r.err;
 }
 
 }  // namespace

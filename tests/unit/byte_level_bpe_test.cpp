@@ -70,31 +70,50 @@ TEST_F(ByteLevelBpeGpt2, KnownIds) {
   EXPECT_EQ(tokenizer_->encode("", false, false), std::vector<int>{});
 }
 
-TEST_F(ByteLevelBpeGpt2, RoundTripsTrickyText) {
-  const std::string texts[] = {
+const std::vector<std::string>& tricky_texts() {
+  static const std::vector<std::string> texts = {
       "",
       " ",
       "   leading and trailing   ",
+      "two  spaces,   three and\t\ttabs",
       "\n\n\nnew\r\nlines\n",
       "tabs\tand\t\tmore",
-      "it's they're we've I'm you'll he'd IT'S",
-      "1234567890 3.14159 -42 1e10",
+      "it's they're we've I'm you'll he'd IT'S don't I'll",
+      "1234567890 3.14159 -42 1e10 12345",
       "emoji 🙂👍🏽 👨‍👩‍👧 flags 🇫🇷",
-      "mixed Zoë 東京 Привет مرحبا ٣٤",
+      "mixed Zoë 東京 Привет مرحبا ٣٤ café naïve À",
       "<|endoftext|> is plain text here",
       std::string("nul\0byte", 8),
       "invalid \xff\xfe\xc3 utf-8 \xe2\x82",
       "\x01\x02\x7f\xa0\xad control and Latin-1 bytes",
   };
-  for (const std::string& text : texts) {
+  return texts;
+}
+
+// decode(encode(text)) == text, whole and streamed token by token.
+void expect_round_trips(const Tokenizer& tokenizer) {
+  for (const std::string& text : tricky_texts()) {
     SCOPED_TRACE(text);
-    const std::vector<int> ids = tokenizer_->encode(text, false, false);
-    EXPECT_EQ(tokenizer_->decode(ids), text);
+    const std::vector<int> ids = tokenizer.encode(text, false, false);
+    EXPECT_EQ(tokenizer.decode(ids), text);
     std::string streamed;
     for (std::size_t i = 0; i < ids.size(); ++i)
-      streamed += tokenizer_->decode(i == 0 ? tokenizer_->bos_id() : ids[i - 1], ids[i]);
+      streamed += tokenizer.decode(i == 0 ? tokenizer.bos_id() : ids[i - 1], ids[i]);
     EXPECT_EQ(streamed, text);
   }
+}
+
+TEST_F(ByteLevelBpeGpt2, RoundTripsTrickyText) {
+  expect_round_trips(*tokenizer_);
+}
+
+// The vocabulary embedded in a GPT-2 model file (llama.cpp's gpt2 layout) is the same one.
+TEST(ByteLevelBpeGpt2Model, RoundTripsTrickyText) {
+  const auto tokenizer = load_tokenizer(test::require_model("gpt2-tiny-random.gguf"));
+  EXPECT_EQ(tokenizer->encode("Hello world", true, false), (std::vector<int>{15496, 995}));
+  EXPECT_EQ(tokenizer->encode("don't I'll", false, false),
+            (std::vector<int>{9099, 470, 314, 1183}));
+  expect_round_trips(*tokenizer);
 }
 
 TEST_F(ByteLevelBpeGpt2, ControlTokensDecodeToNothing) {

@@ -50,10 +50,12 @@ long allocations_in_decode_steps(Session& session, int steps) {
 }
 
 TEST(DecodeAllocation, SingleTokenStepsAllocateNothing) {
-  const auto model = Model::load(test::require_model("stories260K.bin"));
-  for (int batch : {1, 3}) {
-    Session session(model, batch);
-    EXPECT_EQ(allocations_in_decode_steps(session, 100), 0) << "batch " << batch;
+  for (const char* file : {"stories260K.bin", "gpt2-tiny-random.gguf"}) {
+    const auto model = Model::load(test::require_model(file));
+    for (int batch : {1, 3}) {
+      Session session(model, batch);
+      EXPECT_EQ(allocations_in_decode_steps(session, 100), 0) << file << " batch " << batch;
+    }
   }
 }
 

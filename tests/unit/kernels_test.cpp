@@ -85,6 +85,30 @@ TEST_P(KernelsPerIsa, RmsNorm) {
   }
 }
 
+TEST_P(KernelsPerIsa, LayerNorm) {
+  for (std::size_t n = 1; n <= 300; ++n) {
+    // An offset mean, so the variance is not just the mean square.
+    const auto x = random_vector(n + 1, rng, 1.0f, 5.0f), w = random_vector(n + 1, rng, 0.5f, 1.5f);
+    const auto b = random_vector(n + 1, rng);
+    std::vector<float> got(n + 2, 7.0f), want(n + 2, 7.0f);
+    simd().layernorm(x.data() + 1, w.data() + 1, b.data() + 1, got.data() + 1, n, 1e-5f);
+    scalar().layernorm(x.data() + 1, w.data() + 1, b.data() + 1, want.data() + 1, n, 1e-5f);
+    for (std::size_t i = 0; i < n + 2; ++i)
+      ASSERT_NEAR(got[i], want[i], 1e-5f * (std::abs(want[i]) + 1.0f)) << "n=" << n << " i=" << i;
+  }
+}
+
+TEST_P(KernelsPerIsa, Gelu) {
+  for (std::size_t n = 0; n <= 300; ++n) {
+    const auto x = random_vector(n + 1, rng, -12.0f, 12.0f);
+    auto got = x, want = x;
+    simd().gelu(got.data() + 1, n);
+    scalar().gelu(want.data() + 1, n);
+    for (std::size_t i = 0; i < n + 1; ++i)
+      ASSERT_NEAR(got[i], want[i], 1e-6f * std::abs(want[i]) + 1e-7f) << "n=" << n << " i=" << i;
+  }
+}
+
 TEST_P(KernelsPerIsa, SwiGlu) {
   for (std::size_t n = 0; n <= 300; ++n) {
     auto gate = random_vector(n + 1, rng, -20.0f, 20.0f);
@@ -215,6 +239,26 @@ TEST(KernelsScalar, SwiGluAndRmsNormFollowTheirDefinitions) {
   k.rmsnorm(x, w, out, 2, 0.0f);  // rms = sqrt(12.5)
   EXPECT_FLOAT_EQ(out[0], 3.0f / std::sqrt(12.5f));
   EXPECT_FLOAT_EQ(out[1], 8.0f / std::sqrt(12.5f));
+}
+
+TEST(KernelsScalar, LayerNormAndGeluFollowTheirDefinitions) {
+  const KernelTable& k = kernels_for(Isa::scalar);
+  const float x[4] = {1.0f, 2.0f, 3.0f, 6.0f}, w[4] = {1.0f, 2.0f, 0.5f, 1.0f};
+  const float b[4] = {0.0f, 1.0f, -1.0f, 0.25f};
+  float out[4];
+  k.layernorm(x, w, b, out, 4, 1e-5f);  // mean 3, variance (4 + 1 + 0 + 9) / 4
+  for (int i = 0; i < 4; ++i)
+    EXPECT_NEAR(out[i], (x[i] - 3.0f) / std::sqrt(3.5f + 1e-5f) * w[i] + b[i], 1e-6f) << i;
+  float g[5] = {-30.0f, -1.5f, 0.0f, 0.7f, 30.0f};
+  const float in[5] = {-30.0f, -1.5f, 0.0f, 0.7f, 30.0f};
+  k.gelu(g, 5);
+  for (int i = 0; i < 5; ++i) {
+    const double v = in[i];
+    const double want =
+        0.5 * v *
+        (1 + std::tanh(std::sqrt(2 / 3.14159265358979323846) * (v + 0.044715 * v * v * v)));
+    EXPECT_NEAR(g[i], want, 1e-6 * std::abs(want) + 1e-7) << v;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllIsas, KernelsPerIsa, ::testing::ValuesIn(supported_isas()),

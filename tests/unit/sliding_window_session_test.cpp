@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 
 #include "engine/attention/mask.hpp"
@@ -13,6 +14,7 @@
 #include "engine/generation/generator.hpp"
 #include "engine/model/session.hpp"
 #include "engine/tokenizer.hpp"
+#include "expect_engine_error.hpp"
 #include "test_paths.hpp"
 
 namespace engine {
@@ -129,6 +131,8 @@ TEST_F(SlidingWindowSession, RingCacheHoldsOnlyTheWindow) {
   Session full(model_);
   Session windowed(model_, {.max_batch = 2, .window = 8, .block = 4});
   EXPECT_EQ(windowed.window(), 8);
+  EXPECT_EQ(windowed.position_limit(), INT_MAX);
+  EXPECT_EQ(full.position_limit(), 512);
   // 8 + 4 - 1 rows instead of 512, for each of 2 sequences.
   EXPECT_EQ(windowed.memory_bytes(), full.memory_bytes() * 2 * 11 / 512);
 }
@@ -242,6 +246,20 @@ TEST_F(SlidingWindowSession, GenerationRunsPastTheContext) {
   EXPECT_EQ(r.finish_reason, FinishReason::length);
   EXPECT_EQ(r.tokens.size(), 300u);
   EXPECT_EQ(windowed.position(), 300);  // BOS + 299 fed back; the last token is not run
+}
+
+TEST(SlidingWindowGpt2, RingEqualsTheDirectComputationUntilTheLearnedPositionsEnd) {
+  // GPT-2 learned 128 positions: a window trims its cache, but there is no position 128.
+  const auto model = Model::load(test::require_model("gpt2-tiny-random.gguf"));
+  const std::vector<int> tokens = token_stream(128, 7);
+  Session windowed(model, {.window = 16});
+  EXPECT_EQ(windowed.position_limit(), 128);
+  EXPECT_LT(windowed.memory_bytes(), Session(model).memory_bytes());
+  expect_close(windowed_logits(windowed, tokens, 40),
+               direct_window_logits(model, tokens, 16, blocks_of(128, 40, 16)), 0, 128,
+               "gpt2 window 16");
+  test::expect_engine_error([&] { windowed.forward(std::span(tokens).first(1)); },
+                            ErrorCode::context_full, {"128"});
 }
 
 TEST_F(SlidingWindowSession, ACallersMaskOrBadOptionsAreRejected) {

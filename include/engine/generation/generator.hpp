@@ -46,7 +46,8 @@ using TokenCallback = std::function<bool(int token, std::string_view piece)>;
 /// context is full. The session is reset first: this starts a new conversation. Throws
 /// engine::Error (context_full) if the prompt alone does not fit.
 /// A session with a sliding window (SessionOptions::window) attends to the last window
-/// positions only and keeps only those: its context never fills, so a prompt of any length
+/// positions only and keeps only those: its context never fills (Session::position_limit; a
+/// model with learned positions, GPT-2, still ends at its context), so a prompt of any length
 /// fits and generation stops only at BOS/EOS, max_new_tokens or a stop. The window is the
 /// session's because it sizes the session's KV cache.
 GenerationResult generate(Session& session, const Tokenizer& tokenizer, std::string_view prompt,

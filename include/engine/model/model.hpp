@@ -17,12 +17,12 @@ class MappedFile;
 class Model {
  public:
   /// Loads a llama2.c checkpoint (legacy header, or the versioned "ak42" v1 fp32 export) or a
-  /// GGUF file of the llama architecture (told apart by the magic), memory-mapped and used in
-  /// place. Every size is checked against the file length: a truncated, oversized or absurd file
-  /// throws engine::Error naming the file and the problem.
-  /// `weight_type` other than f32 converts the layer and classifier matrices once at load
-  /// (matrices whose width does not fit the type's blocks stay f32).
-  /// `context_length` > 0 replaces the file's context length (with a warning when longer).
+  /// GGUF file of the llama or gpt2 architecture (told apart by the magic), memory-mapped and
+  /// used in place. Every size is checked against the file length: a truncated, oversized or absurd
+  /// file throws engine::Error naming the file and the problem. `weight_type` other than f32
+  /// converts the layer and classifier matrices once at load (matrices whose width does not fit the
+  /// type's blocks stay f32). `context_length` > 0 replaces the file's context length (with a
+  /// warning when longer; gpt2 cannot go past its learned positions: context_full).
   static std::shared_ptr<const Model> load(const std::string& path, DType weight_type = DType::f32,
                                            int context_length = 0);
 
@@ -38,13 +38,13 @@ class Model {
   const std::string& path() const { return path_; }
   /// Size of that file.
   std::uint64_t file_bytes() const { return file_bytes_; }
-  /// Weights in the model (embedding, layers, final norm, an unshared classifier).
+  /// Weights in the model (embeddings, layers, final norm, an unshared classifier).
   std::uint64_t parameter_count() const;
-  /// Bytes of weights one decode step reads: every layer matrix, the norms and the classifier
-  /// (one embedding row is negligible), in their stored types.
+  /// Bytes of weights one decode step reads: every layer matrix, the norms, biases and the
+  /// classifier (one embedding row is negligible), in their stored types.
   std::uint64_t weight_bytes_per_token() const;
 
-  /// RoPE rotation for `pos`: cos and sin of pos * theta^(-2i/head_size), i < head_size/2.
+  /// RoPE rotation for `pos` (llama): cos and sin of pos * theta^(-2i/head_size), i < head_size/2.
   const float* rope_cos(int pos) const { return rope_cos_.data() + rope_row(pos); }
   const float* rope_sin(int pos) const { return rope_sin_.data() + rope_row(pos); }
   /// The same rotation computed for any `pos` >= 0, also past the seq_len rows of the table (a

@@ -20,8 +20,9 @@ struct SessionOptions {
   int max_batch = 1;
   /// Sliding-window attention: each query sees the last `window` positions, itself included,
   /// and the KV cache is a ring of only the rows that needs, so a sequence can run past the
-  /// context length. 0 (or a window at least the context length, which every query of the
-  /// context sees whole): plain causal attention over a full cache of the context length.
+  /// context length (with RoPE; learned positions end there, see position_limit()). 0 (or a window
+  /// at least the context length, which every query of the context sees whole): plain causal
+  /// attention over a full cache of the context length.
   int window = 0;
   /// With a window: the most tokens one forward pass runs; a longer block (a long prompt) runs
   /// in chunks of this many. The ring holds window + block - 1 rows (see KvCache). 0: the
@@ -75,6 +76,10 @@ class Session {
   int context_length() const { return model_->config().seq_len; }
   /// The sliding window (positions each query sees), or 0 for plain causal attention.
   int window() const { return window_; }
+  /// The positions a sequence can reach: the context length, or with a window any number (RoPE
+  /// is computed for any position) unless the model learned its positions (GPT-2), which end at
+  /// its context.
+  int position_limit() const;
   /// Sequences the session holds.
   int max_batch() const { return max_batch_; }
   /// Bytes of the KV caches, fixed at construction (with a window: only the ring's rows).

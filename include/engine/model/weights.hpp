@@ -3,6 +3,7 @@
 // Matrices are row-major (out, in), as nn.Linear stores them.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -30,18 +31,36 @@ struct Matrix {
 
   /// Bytes of the stored matrix.
   std::uint64_t bytes() const;
+  /// Rows [first, first + count) as a matrix of their own (a view of the same data): e.g. the
+  /// query, key and value parts of a fused QKV projection.
+  Matrix row_range(int first, int count) const;
 };
 
 struct LayerWeights {
-  const float* rms_att = nullptr;  // (dim,) RMSNorm weights before attention
+  const float* rms_att = nullptr;  // (dim,) norm weights before attention (gpt2: LayerNorm scale)
   Matrix wq;                       // (n_heads * head_size, dim)
   Matrix wk;                       // (n_kv_heads * head_size, dim)
   Matrix wv;                       // (n_kv_heads * head_size, dim)
   Matrix wo;                       // (dim, n_heads * head_size)
-  const float* rms_ffn = nullptr;  // (dim,) RMSNorm weights before the feed-forward
-  Matrix w1;                       // (hidden_dim, dim) gate projection
+  const float* rms_ffn = nullptr;  // (dim,) norm weights before the feed-forward
+  Matrix w1;                       // (hidden_dim, dim) gate projection; llama only (empty: gpt2)
   Matrix w2;                       // (dim, hidden_dim) down projection
   Matrix w3;                       // (hidden_dim, dim) up projection
+
+  // gpt2 only (null for llama): the LayerNorm shifts and the biases of the linear layers.
+  const float* att_norm_bias = nullptr;  // (dim,)
+  const float* bq = nullptr;             // (n_heads * head_size,)
+  const float* bk = nullptr;             // (n_kv_heads * head_size,)
+  const float* bv = nullptr;             // (n_kv_heads * head_size,)
+  const float* bo = nullptr;             // (dim,)
+  const float* ffn_norm_bias = nullptr;  // (dim,)
+  const float* b3 = nullptr;             // (hidden_dim,) up projection bias
+  const float* b2 = nullptr;             // (dim,) down projection bias
+
+  /// Every matrix of the layer (an architecture's unused ones are empty), for code that treats
+  /// them alike: conversion, byte counts.
+  std::array<Matrix*, 7> matrices() { return {&wq, &wk, &wv, &wo, &w1, &w2, &w3}; }
+  std::array<const Matrix*, 7> matrices() const { return {&wq, &wk, &wv, &wo, &w1, &w2, &w3}; }
 };
 
 struct TransformerWeights {
@@ -49,6 +68,9 @@ struct TransformerWeights {
   std::vector<LayerWeights> layers;  // (n_layers)
   const float* rms_final = nullptr;  // (dim,)
   Matrix wcls;                       // (vocab_size, dim) classifier; the embedding if shared
+  // gpt2 only (empty / null for llama).
+  Matrix position_embedding;               // (n_positions, dim) learned, added to the token's
+  const float* final_norm_bias = nullptr;  // (dim,)
 };
 
 }  // namespace engine

@@ -53,7 +53,9 @@ const KernelTable& ENGINE_CONCAT(kernel_table_, ENGINE_ISA_NS)() {
       .gemv_q8_0 = ENGINE_ISA_NS::gemv_q8_0,
       .axpy = ENGINE_ISA_NS::axpy,
       .rmsnorm = ENGINE_ISA_NS::rmsnorm,
+      .layernorm = ENGINE_ISA_NS::layernorm,
       .swiglu = ENGINE_ISA_NS::swiglu,
+      .gelu = ENGINE_ISA_NS::gelu,
       .attention_scores = ENGINE_ISA_NS::attention_scores,
       .attention_weighted_sum = ENGINE_ISA_NS::attention_weighted_sum,
   };

@@ -31,8 +31,13 @@ struct KernelTable {
   void (*axpy)(float a, const float* x, float* y, std::size_t n);
   /// out = weight * x / sqrt(mean(x^2) + eps)
   void (*rmsnorm)(const float* x, const float* weight, float* out, std::size_t n, float eps);
+  /// out = (x - mean(x)) / sqrt(var(x) + eps) * weight + bias (population variance)
+  void (*layernorm)(const float* x, const float* weight, const float* bias, float* out,
+                    std::size_t n, float eps);
   /// gate = silu(gate) * up, with silu(g) = g / (1 + exp(-g))
   void (*swiglu)(float* gate, const float* up, std::size_t n);
+  /// x = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))): GPT-2's GELU (tanh approximation)
+  void (*gelu)(float* x, std::size_t n);
   /// out[j] = dot(q, keys + j*stride), j < n: one query head against cached keys.
   void (*attention_scores)(const float* q, const float* keys, std::size_t stride, std::size_t n,
                            std::size_t head_size, float* out);

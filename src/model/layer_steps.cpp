@@ -1,0 +1,54 @@
+#include "model/layer_steps.hpp"
+
+#include <fmt/format.h>
+
+#include "engine/error.hpp"
+#include "ops/kernels/kernel_table.hpp"
+#include "ops/matmul.hpp"
+
+namespace engine {
+
+void embed(const TransformerWeights& w, int token, int position, float* out, float* scratch) {
+  matrix_row(w.token_embedding, token, out);
+  const Matrix& positions = w.position_embedding;
+  if (positions.rows == 0) return;  // llama: positions come from RoPE inside attention
+  if (position >= positions.rows)
+    throw Error(ErrorCode::context_full,
+                fmt::format("position {} is past the {} positions the model learned", position,
+                            positions.rows));
+  matrix_row(positions, position, scratch);
+  kernels::kernels().axpy(1.0f, scratch, out, positions.cols);
+}
+
+void normalize(const ModelConfig& c, const float* x, const float* weight, const float* bias,
+               float* out) {
+  const kernels::KernelTable& k = kernels::kernels();
+  if (c.architecture == Architecture::gpt2)
+    k.layernorm(x, weight, bias, out, c.dim, c.norm_eps);
+  else
+    k.rmsnorm(x, weight, out, c.dim, c.norm_eps);
+}
+
+void linear(const float* x, const Matrix& w, const float* bias, float* y, int R) {
+  matmul(x, w, y, R);
+  if (!bias) return;
+  const kernels::KernelTable& k = kernels::kernels();
+  for (int r = 0; r < R; ++r) k.axpy(1.0f, bias, y + static_cast<std::size_t>(r) * w.rows, w.rows);
+}
+
+void feed_forward(const ModelConfig& c, const LayerWeights& l, const float* xb, float* hb,
+                  float* hb2, float* out, int R) {
+  const kernels::KernelTable& k = kernels::kernels();
+  const std::size_t n = static_cast<std::size_t>(R) * c.hidden_dim;
+  if (c.architecture == Architecture::gpt2) {
+    linear(xb, l.w3, l.b3, hb, R);
+    k.gelu(hb, n);
+  } else {
+    matmul(xb, l.w1, hb, R);
+    matmul(xb, l.w3, hb2, R);
+    k.swiglu(hb, hb2, n);
+  }
+  linear(hb, l.w2, l.b2, out, R);
+}
+
+}  // namespace engine

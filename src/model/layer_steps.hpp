@@ -1,0 +1,31 @@
+// The steps of the forward pass that differ between architectures (ModelConfig::architecture):
+// the input embedding, the norms, the biases of the linear layers and the feed-forward.
+// Attention, the mask stage and the KV cache are shared and live in Session.
+#pragma once
+
+#include "engine/model/config.hpp"
+#include "engine/model/weights.hpp"
+
+namespace engine {
+
+/// One row of the residual stream (dim floats) for `token` at `position`: the token's embedding,
+/// plus (gpt2) the learned embedding of the position; `scratch` is dim floats of room for a
+/// position row that needs converting. Throws engine::Error (context_full) for a position past
+/// the learned ones.
+void embed(const TransformerWeights& w, int token, int position, float* out, float* scratch);
+
+/// out = norm(x) for one row of dim floats: RMSNorm with `weight` (llama), or LayerNorm with
+/// `weight` and `bias` (gpt2).
+void normalize(const ModelConfig& c, const float* x, const float* weight, const float* bias,
+               float* out);
+
+/// y (R, w.rows) = x (R, w.cols) · wᵀ, plus `bias` (w.rows floats) on every row unless null.
+void linear(const float* x, const Matrix& w, const float* bias, float* y, int R);
+
+/// The feed-forward sub-layer of R normalised rows xb (R, dim) into out (R, dim), with hb and
+/// hb2 (R, hidden_dim) as scratch; out may be xb. llama: w2 · (silu(w1 · x) * (w3 · x)); gpt2:
+/// w2 · gelu(w3 · x + b3) + b2.
+void feed_forward(const ModelConfig& c, const LayerWeights& l, const float* xb, float* hb,
+                  float* hb2, float* out, int R);
+
+}  // namespace engine
