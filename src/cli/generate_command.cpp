@@ -124,6 +124,8 @@ void run_generate(const GenerateArgs& args) {
         if (stream) write_stdout(piece);
         return true;
       });
+  // GPT-2 has a learned embedding per position: neither --ctx nor --window go past them.
+  const bool learned_positions = session.model().weights().position_embedding.rows > 0;
   for (std::size_t i = 0; i < results.size(); ++i) {
     if (args.json)
       print_json(prompts[i], static_cast<int>(i), results[i]);
@@ -132,10 +134,9 @@ void run_generate(const GenerateArgs& args) {
     else
       write_stdout(prompts[i] + results[i].text + "\n");
     if (results[i].finish_reason == FinishReason::context)
-      log::warn(
-          "stopped: the context of {} tokens is full (--ctx N sets another length, --window W "
-          "runs past it)",
-          session.context_length());
+      log::warn("stopped: the context of {} tokens is full{}", session.context_length(),
+                learned_positions ? " (the model learned no positions past it)"
+                                  : " (--ctx N sets another length, --window W runs past it)");
   }
   std::size_t generated = 0, prompt_tokens = 0;
   for (const GenerationResult& r : results) {

@@ -136,5 +136,15 @@ TEST(GgufGpt2, ContextPastTheLearnedPositionsIsAnError) {
       << r.err;
 }
 
+// Its context is its learned positions: the notice must not suggest --ctx or --window.
+TEST(GgufGpt2, StopsAtTheLearnedPositionsWithANotice) {
+  const CliResult r = run_cli("generate -m " + quote(require_model("gpt2-tiny-random.gguf")) +
+                              " -p Hello -n 300 --temperature 0 --log-level warn");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("is full (the model learned no positions past it)"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("--ctx"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace engine::test
