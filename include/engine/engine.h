@@ -43,7 +43,7 @@ typedef enum engine_status {
 typedef enum engine_finish_reason {
   ENGINE_FINISH_EOS = 0,      ///< the model produced BOS or EOS
   ENGINE_FINISH_LENGTH = 1,   ///< max_new_tokens reached
-  ENGINE_FINISH_CONTEXT = 2,  ///< the context is full (never in a windowed session)
+  ENGINE_FINISH_CONTEXT = 2,  ///< the context is full (see engine_session_create_windowed)
   ENGINE_FINISH_STOPPED = 3,  ///< the callback returned non-zero
 } engine_finish_reason;
 
@@ -108,8 +108,9 @@ engine_status engine_session_create(const engine_model* model, engine_session** 
 
 /// Creates a session whose attention is a sliding window: each token sees the last `window`
 /// positions (>= 1) and the KV cache keeps only those, so engine_generate() runs past the
-/// model's context and never finishes with ENGINE_FINISH_CONTEXT. A window at least the context
-/// length is plain causal attention (engine_session_create()). On success *out is a new session
+/// model's context and does not finish with ENGINE_FINISH_CONTEXT. Two exceptions: a window at
+/// least the context length is plain causal attention (engine_session_create()), and a model
+/// with learned positions (gpt2) still stops at its context. On success *out is a new session
 /// to release with engine_session_free(); on failure *out is NULL.
 engine_status engine_session_create_windowed(const engine_model* model, int window,
                                              engine_session** out);
@@ -123,8 +124,8 @@ engine_generate_options engine_generate_options_default(void);
 /// Starts a new conversation in `session` (whatever it held is discarded): encodes `prompt`
 /// (BOS first), runs it, then generates up to options->max_new_tokens tokens, calling
 /// `on_token` (may be NULL) for each. Stops at BOS/EOS, at max_new_tokens, when the context is
-/// full (never in a windowed session) or when the callback returns non-zero. `options` NULL means
-/// the defaults; `result` may be NULL. Fails before the model runs with
+/// full (see engine_session_create_windowed) or when the callback returns non-zero. `options` NULL
+/// means the defaults; `result` may be NULL. Fails before the model runs with
 /// ENGINE_ERROR_INVALID_ARGUMENT (NULL session, tokenizer or prompt; an option out of range),
 /// ENGINE_ERROR_MISMATCH (the tokenizer's vocabulary is not the model's) or
 /// ENGINE_ERROR_CONTEXT_FULL (the prompt does not fit in the context); the session stays usable.

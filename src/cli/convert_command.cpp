@@ -82,6 +82,10 @@ void add_vector(GgufWriter& out, const std::string& name, const float* v, int n)
 void run_convert(const ConvertArgs& args) {
   const DType type = parse_dtype(args.type);
   const LoadedModel loaded = load_model_and_tokenizer(resolve_model_files(args.files));
+  if (loaded.model->config().architecture != Architecture::llama)
+    throw Error(ErrorCode::unsupported,
+                fmt::format("convert writes llama models only, and {} is {}", loaded.model->path(),
+                            architecture_name(loaded.model->config().architecture)));
   const auto* vocab = dynamic_cast<const SentencePieceBpe*>(loaded.tokenizer.get());
   if (!vocab)
     throw Error(ErrorCode::unsupported, "convert embeds SentencePiece-style tokenizers only");
@@ -118,10 +122,12 @@ void run_convert(const ConvertArgs& args) {
 
 void add_convert_command(CLI::App& app) {
   auto args = std::make_shared<ConvertArgs>();
-  CLI::App* cmd =
-      app.add_subcommand("convert", "Convert a llama2.c checkpoint + tokenizer to one GGUF file");
-  cmd->add_option("model", args->files.model, "llama2.c checkpoint")->required();
-  cmd->add_option("-z,--tokenizer", args->files.tokenizer, "tokenizer.bin or .model")->required();
+  CLI::App* cmd = app.add_subcommand("convert",
+                                     "Convert a llama model (llama2.c checkpoint + tokenizer, or "
+                                     "GGUF) to one GGUF file of a weight type");
+  cmd->add_option("model", args->files.model, "llama2.c checkpoint or GGUF")->required();
+  cmd->add_option("-z,--tokenizer", args->files.tokenizer,
+                  "tokenizer.bin or .model (default: a GGUF model's own vocabulary)");
   cmd->add_option("-o,--output", args->output, "output .gguf")->required();
   cmd->add_option("--type", args->type, "f32|f16|bf16|q8_0")->capture_default_str();
   cmd->callback([args] { run_convert(*args); });

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <random>
 
@@ -58,9 +59,12 @@ std::vector<std::string> read_prompts(const GenerateArgs& args) {
 // one per head with --heads. Written from the session's observer, so nothing is kept around.
 void observe_attention(Session& session, const std::string& dir, bool heads) {
   std::filesystem::create_directories(dir);
+  // Only the first forward pass (the prompt block, layers 0..n-1), not the decode steps.
+  auto passes = std::make_shared<int>(0);
   session.set_attention_observer(
-      [dir, heads](int layer, const float* probs, int T, int n_heads, int n_keys) {
-        if (n_keys != T) return;  // only the prompt block, not the decode steps
+      [dir, heads, passes](int layer, const float* probs, int T, int n_heads, int n_keys) {
+        if (layer == 0) ++*passes;
+        if (*passes > 1) return;
         std::vector<float> mean(static_cast<std::size_t>(T) * n_keys, 0.0f), head(mean.size());
         for (int h = 0; h < n_heads; ++h) {
           for (int t = 0; t < T; ++t)
@@ -94,6 +98,9 @@ void run_generate(const GenerateArgs& args) {
   if (args.window && *args.window < 1)
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("--window must be at least 1, got {}", *args.window));
+  // A windowed prompt runs in chunks over a ring of cache slots: no one picture of positions.
+  if (args.window && !args.attention_png.empty())
+    throw Error(ErrorCode::invalid_argument, "--attention-png does not combine with --window");
   const std::vector<std::string> prompts = read_prompts(args);
 
   const LoadedModel loaded = load_model_and_tokenizer(
@@ -103,6 +110,11 @@ void run_generate(const GenerateArgs& args) {
   log::debug("KV cache: {:.1f} KiB ({})", session.memory_bytes() / 1024.0,
              session.window() ? fmt::format("a ring for a window of {}", session.window())
                               : fmt::format("{} positions", session.context_length()));
+  if (args.window && session.window() == 0)
+    log::warn(
+        "--window {} covers the whole context of {}: plain causal attention, which stops "
+        "when the context is full",
+        *args.window, session.context_length());
   // Fail on a prompt that cannot fit before printing anything (with a RoPE model's window any
   // prompt fits).
   for (const std::string& prompt : prompts) {
@@ -124,8 +136,6 @@ void run_generate(const GenerateArgs& args) {
         if (stream) write_stdout(piece);
         return true;
       });
-  // GPT-2 has a learned embedding per position: neither --ctx nor --window go past them.
-  const bool learned_positions = session.model().weights().position_embedding.rows > 0;
   for (std::size_t i = 0; i < results.size(); ++i) {
     if (args.json)
       print_json(prompts[i], static_cast<int>(i), results[i]);
@@ -135,8 +145,10 @@ void run_generate(const GenerateArgs& args) {
       write_stdout(prompts[i] + results[i].text + "\n");
     if (results[i].finish_reason == FinishReason::context)
       log::warn("stopped: the context of {} tokens is full{}", session.context_length(),
-                learned_positions ? " (the model learned no positions past it)"
-                                  : " (--ctx N sets another length, --window W runs past it)");
+                session.model().has_learned_positions()
+                    ? " (the model learned no positions past it)"
+                    : " (--ctx N sets another length; --window W shorter than "
+                      "the context runs past it)");
   }
   std::size_t generated = 0, prompt_tokens = 0;
   for (const GenerationResult& r : results) {

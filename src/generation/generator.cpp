@@ -83,7 +83,16 @@ std::vector<GenerationResult> generate_batch(Session& session, const Tokenizer& 
   std::size_t longest = 0;
   for (const std::string& prompt : prompts) {
     Sequence& seq = seqs.emplace_back(options.sampling);
-    seq.result.prompt_tokens = tokenizer.encode(prompt, /*add_bos=*/true, /*add_eos=*/false);
+    std::vector<int>& ids = seq.result.prompt_tokens;
+    ids = tokenizer.encode(prompt, /*add_bos=*/true, /*add_eos=*/false);
+    // A vocabulary that adds no BOS (GPT-2) encodes "" to nothing: start from its BOS token
+    // (<|endoftext|>), as unconditional GPT-2 generation does.
+    if (ids.empty() && tokenizer.bos_id() >= 0) ids.push_back(tokenizer.bos_id());
+    if (ids.empty())
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("prompt {} encodes to no tokens and the vocabulary has no BOS token "
+                              "to start from",
+                              seqs.size() - 1));
     longest = std::max(longest, seq.result.prompt_tokens.size());
   }
   session.reset();

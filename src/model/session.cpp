@@ -65,19 +65,16 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
       cache_(model_->config().n_layers, max_batch_,
              window_ ? KvCache::window_capacity(window_, block_) : model_->config().seq_len,
              model_->config().kv_dim()) {
-  const ModelConfig& c = model_->config();
   padding_.assign(max_batch_, 0);
   // Decode steps (one query row against up to capacity keys) then never allocate a mask.
   masks_.resize(max_batch_);
   for (Mask& mask : masks_) mask.reserve(cache_.capacity());
   padding_mask_.reserve(cache_.capacity());
   logit_rows_.reserve(max_batch_);
-  rope_scratch_.resize(c.head_size());
 }
 
 int Session::position_limit() const {
-  const bool learned_positions = model_->weights().position_embedding.rows > 0;
-  return window_ && !learned_positions ? INT_MAX : context_length();
+  return window_ && !model_->has_learned_positions() ? INT_MAX : context_length();
 }
 
 std::uint64_t Session::memory_bytes() const {
@@ -100,22 +97,28 @@ void Session::set_padding(int sequence, int padding) {
   padding_[sequence] = padding;
 }
 
-void Session::reserve_rows(int rows) {
+void Session::reserve_rows(int rows, int block) {
   const ModelConfig& c = model_->config();
   const std::size_t R = rows;
+  // Attention runs one sequence at a time: the scores need room for one block, not all rows.
+  const std::size_t scores = static_cast<std::size_t>(block) * c.n_heads * cache_.capacity();
+  if (scores_.size() < scores) scores_.resize(scores);
   if (x_.size() >= R * c.dim) return;
   for (auto* v : {&x_, &xb_, &xb2_, &q_}) v->resize(R * c.dim);
   for (auto* v : {&k_, &v_}) v->resize(R * c.kv_dim());
   for (auto* v : {&hb_, &hb2_}) v->resize(R * c.hidden_dim);
-  scores_.resize(R * c.n_heads * cache_.capacity());
+  rope_scratch_.resize(R * c.head_size());
+  rope_rows_.resize(R);
 }
 
-std::pair<const float*, const float*> Session::rope(int pos) {
+std::pair<const float*, const float*> Session::rope(int row, int pos) {
   if (pos < context_length()) return {model_->rope_cos(pos), model_->rope_sin(pos)};
-  // Past the table: only a windowed session gets here, and this costs a few sin/cos per head.
+  // Past the table (only a windowed session gets here): computed once per row and step, for
+  // every layer to use.
   const int half = model_->config().head_size() / 2;
-  model_->compute_rope(pos, rope_scratch_.data(), rope_scratch_.data() + half);
-  return {rope_scratch_.data(), rope_scratch_.data() + half};
+  float* cos = rope_scratch_.data() + static_cast<std::size_t>(row) * 2 * half;
+  model_->compute_rope(pos, cos, cos + half);
+  return {cos, cos + half};
 }
 
 std::span<const float> Session::forward(std::span<const int> tokens, bool all_logits) {
@@ -176,6 +179,8 @@ std::span<const float> Session::run_blocks(std::span<const int> tokens,
                                            const Mask* mask) {
   check_block(tokens, sequences, T);
   if (T <= block_) return run(tokens, sequences, T, all_logits, mask);
+  // Only windowed sessions chunk, and they take no caller's mask (forward checks it).
+  if (mask) throw Error(ErrorCode::invalid_argument, "a caller's mask cannot be split in chunks");
   const int S = static_cast<int>(sequences.size());
   const std::size_t vocab = model_->config().vocab_size;
   chunk_tokens_.resize(static_cast<std::size_t>(S) * block_);
@@ -201,9 +206,10 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
   const TransformerWeights& w = model_->weights();
   const int S = static_cast<int>(sequences.size()), R = S * T;
   const int P = position_;
-  reserve_rows(R);
+  reserve_rows(R, T);
   const kernels::KernelTable& k = kernels::kernels();
-  const int dim = c.dim, kv_dim = c.kv_dim(), hs = c.head_size();
+  // Row offsets in size_t: rows x width can pass INT_MAX for big batches of long prompts.
+  const std::size_t dim = c.dim, kv_dim = c.kv_dim(), hs = c.head_size();
 
   // Position of row t of sequence i: padded rows get any valid one (they attend to nothing).
   const auto position = [&](int i, int t) { return std::max(0, P + t - padding_[sequences[i]]); };
@@ -211,6 +217,7 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
     for (int t = 0; t < T; ++t) {
       const std::size_t r = static_cast<std::size_t>(i) * T + t;
       embed(w, tokens[r], position(i, t), x_.data() + r * dim, xb_.data() + r * dim);
+      if (c.architecture == Architecture::llama) rope_rows_[r] = rope(r, position(i, t));
     }
 
   // The mask stage: row t of a sequence (position P+t) may attend to keys 0..P+t (with a
@@ -244,9 +251,9 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
     for (int i = 0; i < S; ++i) {
       const int s = sequences[i];
       for (int t = 0; t < T; ++t) {
-        const int r = i * T + t;
+        const std::size_t r = static_cast<std::size_t>(i) * T + t;
         if (c.architecture == Architecture::llama) {
-          const auto [rope_cos, rope_sin] = rope(position(i, t));
+          const auto [rope_cos, rope_sin] = rope_rows_[r];
           apply_rope(q_.data() + r * dim, dim, hs, rope_cos, rope_sin);
           apply_rope(k_.data() + r * kv_dim, kv_dim, hs, rope_cos, rope_sin);
         }

@@ -77,5 +77,32 @@ TEST_F(Convert, BadTypeIsOneErrorLine) {
   EXPECT_EQ(r.err.rfind("engine: error: ", 0), 0u) << r.err;
 }
 
+// convert writes the llama layout: a gpt2 model is refused by name, nothing is written.
+TEST_F(Convert, Gpt2IsRefusedWithOneErrorLine) {
+  const std::string out = (dir_ / "gpt2.gguf").string();
+  const CliResult r = run_cli("convert " + quote(require_model("gpt2-tiny-random.gguf")) + " -o " +
+                              quote(out) + " --type f32");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(r.err.rfind("engine: error: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find("convert writes llama models only"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+// A llama GGUF converts too (its vocabulary comes along): stories260K.gguf to q8_0 generates the
+// text of the .bin converted to q8_0 at load.
+TEST_F(Convert, LlamaGgufConvertsToAnotherType) {
+  const std::string out = (dir_ / "from-gguf-q8_0.gguf").string();
+  const CliResult c = run_cli("convert " + quote(require_model("stories260K.gguf")) + " -o " +
+                              quote(out) + " --type q8_0 --log-level warn");
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  const std::string gen = " -n 60 --temperature 0 --log-level warn";
+  const CliResult converted = run_cli("generate -m " + quote(out) + gen);
+  const CliResult at_load =
+      run_cli("generate -m " + quote(require_model("stories260K.bin")) + " -z " +
+              quote(require_model("tok512.bin")) + " --weight-type q8" + gen);
+  ASSERT_EQ(converted.exit_code, 0) << converted.err;
+  EXPECT_EQ(converted.out, at_load.out);
+}
+
 }  // namespace
 }  // namespace engine::test

@@ -42,6 +42,8 @@ TEST(GenerateWindow, WindowAtLeastTheContextIsPlainCausal) {
     const CliResult r = run_cli(base_args() + " -n 200 --temperature 0 --window " + window);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, plain.out) << window;
+    EXPECT_NE(r.err.find("covers the whole context of 512: plain causal"), std::string::npos)
+        << r.err;
   }
 }
 
@@ -55,7 +57,7 @@ TEST(GenerateWindow, PromptLongerThanTheContextFitsAWindow) {
 }
 
 TEST(GenerateWindow, InvalidWindowIsOneErrorLine) {
-  for (const char* window : {"0", "-3", "wide"}) {
+  for (const char* window : {"0", "-3", "wide", "8 --attention-png heatmaps"}) {
     const CliResult r = run_cli(base_args() + " --window " + window);
     EXPECT_NE(r.exit_code, 0) << window;
     EXPECT_LT(r.exit_code, 128) << window;

@@ -146,5 +146,18 @@ TEST(GgufGpt2, StopsAtTheLearnedPositionsWithANotice) {
   EXPECT_EQ(r.err.find("--ctx"), std::string::npos) << r.err;
 }
 
+// GPT-2's vocabulary adds no BOS, so "" encodes to nothing: it starts from <|endoftext|>, alone
+// or in a batch, as unconditional GPT-2 generation does.
+TEST(GgufGpt2, EmptyPromptStartsFromEndOfText) {
+  const std::string args = "generate -m " + quote(require_model("gpt2-tiny-random.gguf")) +
+                           " -n 4 --temperature 0 --json --log-level warn";
+  const CliResult alone = run_cli(args + " -p ''");
+  ASSERT_EQ(alone.exit_code, 0) << alone.err;
+  EXPECT_NE(alone.out.find("\"finish_reason\""), std::string::npos) << alone.out;
+  const CliResult batch = run_cli(args + " -p '' -p Hello");
+  ASSERT_EQ(batch.exit_code, 0) << batch.err;
+  EXPECT_EQ(batch.out.substr(0, batch.out.find('\n') + 1), alone.out);
+}
+
 }  // namespace
 }  // namespace engine::test

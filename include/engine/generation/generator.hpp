@@ -23,7 +23,7 @@ struct GenerationOptions {
 enum class FinishReason {
   eos,      ///< the model produced BOS or EOS
   length,   ///< max_new_tokens reached
-  context,  ///< the context is full (never in a session with a sliding window)
+  context,  ///< the context is full (Session::position_limit())
   stopped,  ///< the callback asked to stop, or a stop string appeared
 };
 /// "eos", "length", "context" or "stopped".

@@ -38,6 +38,9 @@ class Model {
   const std::string& path() const { return path_; }
   /// Size of that file.
   std::uint64_t file_bytes() const { return file_bytes_; }
+  /// Whether positions come from a learned embedding (gpt2): the model has none past
+  /// config().seq_len, so neither a longer context nor a sliding window goes past it.
+  bool has_learned_positions() const { return weights_.position_embedding.rows > 0; }
   /// Weights in the model (embeddings, layers, final norm, an unshared classifier).
   std::uint64_t parameter_count() const;
   /// Bytes of weights one decode step reads: every layer matrix, the norms, biases and the

@@ -44,7 +44,7 @@ class Session {
   /// appended to the KV cache. Returns the logits of the last token (vocab_size floats), or
   /// with `all_logits` those of every token ((tokens.size(), vocab_size), row-major). The span
   /// stays valid until the next call. Throws engine::Error (context_full) when the block does
-  /// not fit in the context (never with a window), (invalid_argument) for an empty block or a
+  /// not fit before position_limit(), (invalid_argument) for an empty block or a
   /// token out of range.
   std::span<const float> forward(std::span<const int> tokens, bool all_logits = false);
 
@@ -104,9 +104,10 @@ class Session {
   std::span<const float> run(std::span<const int> tokens, std::span<const int> sequences, int T,
                              bool all_logits, const Mask* mask = nullptr);
   void check_block(std::span<const int> tokens, std::span<const int> sequences, int T) const;
-  void reserve_rows(int rows);
-  // RoPE cos and sin rows of `pos`: the model's table, or past it computed into rope_scratch_.
-  std::pair<const float*, const float*> rope(int pos);
+  void reserve_rows(int rows, int block);
+  // RoPE cos and sin rows of `pos`: the model's table, or past it computed into row `row` of
+  // rope_scratch_.
+  std::pair<const float*, const float*> rope(int row, int pos);
 
   std::shared_ptr<const Model> model_;
   int max_batch_;
@@ -124,7 +125,8 @@ class Session {
   std::vector<float> v_;       // (R, kv_dim) new values
   std::vector<float> hb_;      // (R, hidden_dim) FFN gate
   std::vector<float> hb2_;     // (R, hidden_dim) FFN up
-  std::vector<float> scores_;  // (block, n_heads, capacity) attention scores, then probabilities
+  std::vector<float> scores_;  // (block, n_heads, capacity) one sequence's attention scores, then
+                               // probabilities
   std::vector<float> logits_;  // (rows with logits, vocab_size)
   AttentionObserver observer_;
   // Reused every step so a decode step allocates nothing.
@@ -134,7 +136,8 @@ class Session {
   // Only a windowed session uses these: a long block runs in chunks, RoPE runs past the table.
   std::vector<int> chunk_tokens_;    // (sequences, block) one chunk of a longer block
   std::vector<float> chunk_logits_;  // (sequences * T, vocab_size) all logits of a chunked block
-  std::vector<float> rope_scratch_;  // (2, head_size / 2) cos, sin of a position past the table
+  std::vector<float> rope_scratch_;  // (R, 2, head_size / 2) cos, sin of positions past the table
+  std::vector<std::pair<const float*, const float*>> rope_rows_;  // (R) cos, sin of each row
 };
 
 }  // namespace engine
