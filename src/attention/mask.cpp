@@ -35,15 +35,22 @@ Mask mask_where(int rows, int cols, Allowed allowed) {
 
 /// The mask of a block of `block` queries after `cached` keys in the slots of a ring cache of
 /// `capacity` rows (see the ring form in mask.hpp), where allowed(p, c) says whether the query
-/// at sequence position p may see the key at position c.
+/// at sequence position p may see the key at position c. The first `padded` rows of the block
+/// are left padding that is never cached: they see nothing, and positions count the block's
+/// other rows only.
 template <class Allowed>
-void fill_ring_where(Mask& mask, int block, int cached, int capacity, Allowed allowed) {
+void fill_ring_where(Mask& mask, int block, int cached, int capacity, Allowed allowed,
+                     int padded = 0) {
   require(cached >= 0, "cached length must be non-negative, got {}", cached);
   require(capacity >= 1, "cache capacity must be at least 1, got {}", capacity);
-  const int newest = cached + block - 1;
-  const bool wrapped = cached + block > capacity;
-  fill_where(mask, block, std::min(capacity, cached + block), [&](int r, int j) {
-    return allowed(cached + r, wrapped ? newest - (newest - j) % capacity : j);
+  const int keys = cached + block - padded;  // positions in the cache after this block
+  const int newest = keys - 1;
+  const bool wrapped = keys > capacity;
+  // A block of padding alone before any real key: one fully masked column, not an empty mask.
+  const int columns = std::min(capacity, std::max(keys, padded > 0 ? 1 : 0));
+  fill_where(mask, block, columns, [&](int r, int j) {
+    return r >= padded &&
+           allowed(cached + r - padded, wrapped ? newest - (newest - j) % capacity : j);
   });
 }
 
@@ -135,14 +142,10 @@ Mask causal_block_mask(int block, int cached) {
 }
 
 void padding_block_mask(Mask& out, int block, int cached, int padding) {
-  require(padding <= cached + block, "padding must be in [0, {}], got {}", cached + block, padding);
-  padding_ring_mask(out, block, cached, padding, std::max(1, cached + block));
-}
-
-void padding_ring_mask(Mask& out, int block, int cached, int padding, int capacity) {
-  require(padding >= 0, "padding must be non-negative, got {}", padding);
-  fill_ring_where(out, block, cached, capacity,
-                  [padding](int p, int c) { return p >= padding && c >= padding; });
+  require(padding >= 0 && padding <= cached + block, "padding must be in [0, {}], got {}",
+          cached + block, padding);
+  fill_block_where(out, block, cached,
+                   [padding](int p, int c) { return p >= padding && c >= padding; });
 }
 
 Mask padding_block_mask(int block, int cached, int padding) {
@@ -171,12 +174,22 @@ Mask sliding_window_block_mask(int block, int cached, int window) {
 }
 
 void sliding_window_ring_mask(Mask& out, int block, int cached, int window, int capacity) {
+  padded_sliding_window_ring_mask(out, block, cached, 0, window, capacity);
+}
+
+void padded_sliding_window_ring_mask(Mask& out, int block, int cached, int padding, int window,
+                                     int capacity) {
   require(window >= 1, "window must be at least 1, got {}", window);
-  require(capacity >= window + block - 1 || capacity >= cached + block,
-          "a ring of {} rows cannot hold a window of {} for a block of {}", capacity, window,
-          block);
-  fill_ring_where(out, block, cached, capacity,
-                  [window](int p, int c) { return c <= p && p - c < window; });
+  require(padding >= 0, "padding must be non-negative, got {}", padding);
+  // In the sequence's own positions (position - padding): the padded rows of this block come
+  // first, then `real` rows after `real_cached` real keys.
+  const int padded = std::clamp(padding - cached, 0, block);
+  const int real_cached = std::max(0, cached - padding), real = block - padded;
+  require(capacity >= window + real - 1 || capacity >= real_cached + real,
+          "a ring of {} rows cannot hold a window of {} for a block of {}", capacity, window, real);
+  fill_ring_where(
+      out, block, real_cached, capacity,
+      [window](int p, int c) { return c <= p && p - c < window; }, padded);
 }
 
 Mask sliding_window_mask(int size, int window) {

@@ -223,18 +223,20 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
   // The mask stage: row t of a sequence (position P+t) may attend to keys 0..P+t (with a
   // window, only the last window of them), minus the sequence's left padding (whose own rows
   // are fully masked and so attend to nothing). Columns are cache slots: with a window, the
-  // ring's slots, each standing for the position it holds.
+  // ring's slots, each standing for the real token it holds (see cache_position).
   for (int i = 0; i < S; ++i) {
     if (mask) {  // the caller's own mask (one sequence, checked by forward)
       masks_[i] = *mask;
       continue;
     }
-    if (window_)
-      sliding_window_ring_mask(masks_[i], T, P, window_, cache_.capacity());
-    else
-      causal_block_mask(masks_[i], T, P);
-    if (padding_[sequences[i]] > 0) {
-      padding_ring_mask(padding_mask_, T, P, padding_[sequences[i]], cache_.capacity());
+    const int padding = padding_[sequences[i]];
+    if (window_) {
+      padded_sliding_window_ring_mask(masks_[i], T, P, padding, window_, cache_.capacity());
+      continue;
+    }
+    causal_block_mask(masks_[i], T, P);
+    if (padding > 0) {
+      padding_block_mask(padding_mask_, T, P, std::min(padding, P + T));
       masks_[i] &= padding_mask_;
     }
   }
@@ -257,8 +259,10 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
           apply_rope(q_.data() + r * dim, dim, hs, rope_cos, rope_sin);
           apply_rope(k_.data() + r * kv_dim, kv_dim, hs, rope_cos, rope_sin);
         }
-        std::copy_n(k_.data() + r * kv_dim, kv_dim, cache_.key_row(l, s, P + t));
-        std::copy_n(v_.data() + r * kv_dim, kv_dim, cache_.value_row(l, s, P + t));
+        const int slot_position = cache_position(s, P + t);
+        if (slot_position < 0) continue;  // left padding a ring never keeps
+        std::copy_n(k_.data() + r * kv_dim, kv_dim, cache_.key_row(l, s, slot_position));
+        std::copy_n(v_.data() + r * kv_dim, kv_dim, cache_.value_row(l, s, slot_position));
       }
       multi_head_attention(c, q_.data() + i * T * dim, cache_.keys(l, s), cache_.values(l, s),
                            masks_[i], scores_.data(), xb2_.data() + i * T * dim);

@@ -90,6 +90,19 @@ Mask ring_of(const Mask& block_form, int cached, int capacity) {
   return ring;
 }
 
+// The ring of a left-padded sequence that caches only its real tokens: position p (>= padding)
+// into slot (p - padding) % capacity; slots no real token reached yet are 0.
+Mask padded_ring_of(const Mask& block_form, int capacity, int padding) {
+  std::vector<int> held(capacity, -1);
+  for (int p = padding; p < block_form.cols(); ++p) held[(p - padding) % capacity] = p;
+  const int slots = std::min(capacity, std::max(block_form.cols() - padding, 1));
+  Mask ring(block_form.rows(), slots, 0);
+  for (int r = 0; r < block_form.rows(); ++r)
+    for (int j = 0; j < slots; ++j)
+      if (held[j] >= 0) ring.set(r, j, block_form.at(r, held[j]) == 1);
+  return ring;
+}
+
 TEST(MaskSlidingWindow, RingFormIsTheBlockFormInSlotOrder) {
   Mask ring;
   // Position 9 (block of 1 after 9 cached), window 3, a ring of 4: slots 0..3 hold 8, 9, 6, 7.
@@ -102,16 +115,22 @@ TEST(MaskSlidingWindow, RingFormIsTheBlockFormInSlotOrder) {
         sliding_window_ring_mask(ring, block, cached, window, capacity);
         EXPECT_EQ(ring, ring_of(sliding_window_block_mask(block, cached, window), cached, capacity))
             << window << ", " << block << ", " << cached;
-        for (int padding : {0, 2, 5}) {
-          if (padding > cached + block) continue;
-          padding_ring_mask(ring, block, cached, padding, capacity);
-          EXPECT_EQ(ring, ring_of(padding_block_mask(block, cached, padding), cached, capacity))
+        for (int padding : {0, 2, 5, 40}) {
+          padded_sliding_window_ring_mask(ring, block, cached, padding, window, capacity);
+          const Mask block_form =
+              sliding_window_block_mask(block, cached, window) &
+              padding_block_mask(block, cached, std::min(padding, cached + block));
+          EXPECT_EQ(ring, padded_ring_of(block_form, capacity, padding))
               << window << ", " << block << ", " << cached << ", padding " << padding;
         }
       }
-  // Padding past the block (a padded prompt in chunks) masks the whole block.
-  padding_ring_mask(ring, 2, 1, 6, 4);
-  EXPECT_EQ(ring, Mask(2, 3, 0));
+  // Padding past the block (a padded prompt in chunks): one fully masked column.
+  padded_sliding_window_ring_mask(ring, 2, 1, 6, 3, 4);
+  EXPECT_EQ(ring, Mask(2, 1, 0));
+  // Position 7 of a sequence padded by 2 (real token 5) after 7 cached, window 2, ring of 4:
+  // slots 0..3 hold real tokens 4, 5, 2, 3; it sees 4 and 5.
+  padded_sliding_window_ring_mask(ring, 1, 7, 2, 2, 4);
+  EXPECT_EQ(ring, Mask({{1, 1, 0, 0}}));
   // A ring that has not wrapped is the block form itself.
   sliding_window_ring_mask(ring, 3, 4, 2, 100);
   EXPECT_EQ(ring, sliding_window_block_mask(3, 4, 2));
@@ -124,7 +143,7 @@ TEST(MaskSlidingWindow, RingTooSmallForTheBlockIsRejected) {
   EXPECT_NO_THROW(sliding_window_ring_mask(ring, 3, 10, 4, 6));
   EXPECT_NO_THROW(sliding_window_ring_mask(ring, 3, 2, 4, 5));  // nothing overwritten yet
   EXPECT_THROW(sliding_window_ring_mask(ring, 1, 3, 0, 5), Error);
-  EXPECT_THROW(padding_ring_mask(ring, 1, 3, 0, 0), Error);
+  EXPECT_THROW(padded_sliding_window_ring_mask(ring, 1, 3, -1, 2, 5), Error);
 }
 
 TEST(MaskPrefixLm, PrefixIsBidirectionalTheRestCausal) {

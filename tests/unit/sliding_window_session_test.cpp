@@ -210,6 +210,48 @@ TEST_F(SlidingWindowSession, LeftPaddedBatchEqualsEachSequenceAlone) {
   }
 }
 
+// The ring keeps no padding, so a padded sequence's ring is laid out as when it runs alone: a
+// left-padded batch gives, bit for bit, each sequence's logits on its own windowed session
+// (with prompts up to the block, which then run as one chunk in both).
+TEST_F(SlidingWindowSession, LeftPaddedBatchIsBitIdenticalToEachRingAlone) {
+  const int W = 6, block = 16, steps = 40;
+  const std::vector<int> lengths = {13, 7, 16, 1};
+  const int B = static_cast<int>(lengths.size()), longest = 16;
+  Session batch(model_, {.max_batch = B, .window = W, .block = block});
+  std::vector<std::vector<int>> streams;
+  std::vector<int> prompt_block, sequences;
+  for (int b = 0; b < B; ++b) {
+    streams.push_back(token_stream(lengths[b] + steps, 11 + b));
+    batch.set_padding(b, longest - lengths[b]);
+    prompt_block.insert(prompt_block.end(), longest - lengths[b], 0);
+    prompt_block.insert(prompt_block.end(), streams[b].begin(), streams[b].begin() + lengths[b]);
+    sequences.push_back(b);
+  }
+  const int vocab = model_->config().vocab_size;
+  std::vector<Logits> got(B);
+  auto keep = [&](std::span<const float> logits) {
+    for (int b = 0; b < B; ++b)
+      got[b].emplace_back(logits.begin() + b * vocab, logits.begin() + (b + 1) * vocab);
+  };
+  keep(batch.forward_batch(prompt_block, sequences));
+  for (int t = 0; t < steps; ++t) {
+    std::vector<int> step;
+    for (int b = 0; b < B; ++b) step.push_back(streams[b][lengths[b] + t]);
+    keep(batch.forward_batch(step, sequences));
+  }
+  for (int b = 0; b < B; ++b) {
+    Session alone(model_, {.window = W, .block = block});
+    const std::span<const int> stream(streams[b]);
+    for (int t = 0; t <= steps; ++t) {
+      const std::span<const float> want =
+          t == 0 ? alone.forward(stream.first(lengths[b]))
+                 : alone.forward(stream.subspan(lengths[b] + t - 1, 1));
+      ASSERT_TRUE(std::equal(want.begin(), want.end(), got[b][t].begin()))
+          << "sequence " << b << ", step " << t;
+    }
+  }
+}
+
 TEST_F(SlidingWindowSession, RunsPastTheContextLength) {
   // A context of 64 and a window of 32: 210 positions, RoPE past the model's table.
   const auto short_model = Model::load(test::require_model("stories260K.bin"), DType::f32, 64);

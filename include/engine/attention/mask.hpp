@@ -119,10 +119,15 @@ Mask sliding_window_mask(int size, int window);
 /// first query sees (capacity >= window + block - 1, or nothing overwritten yet).
 void sliding_window_ring_mask(Mask& out, int block, int cached, int window, int capacity);
 
-/// Left padding, ring form (see padding_block_mask). The padding may reach past the block (a
-/// long padded prompt run in chunks): such a block is all masked. Throws unless padding >= 0
-/// and capacity >= 1.
-void padding_ring_mask(Mask& out, int block, int cached, int padding, int capacity);
+/// Sliding window over the ring of a left-padded sequence whose cache holds only its real
+/// tokens (padding is never cached, so the ring is laid out as for the sequence alone and
+/// batched attention equals unbatched bit for bit). The block's rows at positions < padding
+/// see nothing; the others are sliding_window_ring_mask rows in the sequence's own positions
+/// (position - padding): real_cached = max(0, cached - padding) keys before the block's
+/// real rows. The padding may reach past the block (a padded prompt in chunks): then the
+/// whole block is masked, shape (block, max(1, ...)). padding 0 is sliding_window_ring_mask.
+void padded_sliding_window_ring_mask(Mask& out, int block, int cached, int padding, int window,
+                                     int capacity);
 
 /// Prefix-LM, block form: the first `prefix` positions attend bidirectionally among themselves,
 /// the rest causally. The query at position p sees keys 0..max(p, prefix - 1), clamped to the

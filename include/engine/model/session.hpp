@@ -105,6 +105,12 @@ class Session {
                              bool all_logits, const Mask* mask = nullptr);
   void check_block(std::span<const int> tokens, std::span<const int> sequences, int T) const;
   void reserve_rows(int rows, int block);
+  // The cache position of `sequence`'s row at `pos`. A ring counts from the first real token
+  // and keeps no padding (negative: not cached), so each sequence's ring is laid out exactly as
+  // when it runs alone; a full cache keeps every position, padding included.
+  int cache_position(int sequence, int pos) const {
+    return window_ ? pos - padding_[sequence] : pos;
+  }
   // RoPE cos and sin rows of `pos`: the model's table, or past it computed into row `row` of
   // rope_scratch_.
   std::pair<const float*, const float*> rope(int row, int pos);
