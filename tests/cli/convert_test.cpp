@@ -20,11 +20,14 @@ class Convert : public ::testing::Test {
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
-  std::string convert(const std::string& type) {
+  // stories260K.bin + tok512.bin, or another `source`, converted to a GGUF of `type`.
+  std::string convert(const std::string& type, const std::string& source = "") {
     const std::string out = (dir_ / ("s-" + type + ".gguf")).string();
-    const CliResult r = run_cli("convert " + quote(require_model("stories260K.bin")) + " -z " +
-                                quote(require_model("tok512.bin")) + " -o " + quote(out) +
-                                " --type " + type + " --log-level warn");
+    const std::string from = source.empty() ? quote(require_model("stories260K.bin")) + " -z " +
+                                                  quote(require_model("tok512.bin"))
+                                            : quote(require_model(source));
+    const CliResult r =
+        run_cli("convert " + from + " -o " + quote(out) + " --type " + type + " --log-level warn");
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return out;
   }
@@ -47,17 +50,21 @@ TEST_F(Convert, F32RoundTripGivesIdenticalLogits) {
   EXPECT_EQ(read_file(gguf_json), read_file(bin_json));
 }
 
+// From the checkpoint, and from llama.cpp's GGUF of it (a llama GGUF converts too, its
+// vocabulary coming along).
 TEST_F(Convert, Q8_0GgufGeneratesLikeTheBinConvertedAtLoad) {
-  const std::string gguf = convert("q8_0");
   const std::string args = " -n 80 --temperature 0 --log-level warn";
-  const CliResult from_gguf = run_cli("generate -m " + quote(gguf) + args);
   const CliResult from_bin =
       run_cli("generate -m " + quote(require_model("stories260K.bin")) + " -z " +
               quote(require_model("tok512.bin")) + " --weight-type q8" + args);
-  ASSERT_EQ(from_gguf.exit_code, 0) << from_gguf.err;
-  EXPECT_EQ(from_gguf.out, from_bin.out);
-  const CliResult info = run_cli("info --json -m " + quote(gguf));
-  EXPECT_NE(info.out.find("q8_0"), std::string::npos) << info.out;
+  for (const char* source : {"", "stories260K.gguf"}) {
+    const std::string gguf = convert("q8_0", source);
+    const CliResult from_gguf = run_cli("generate -m " + quote(gguf) + args);
+    ASSERT_EQ(from_gguf.exit_code, 0) << from_gguf.err;
+    EXPECT_EQ(from_gguf.out, from_bin.out) << source;
+    const CliResult info = run_cli("info --json -m " + quote(gguf));
+    EXPECT_NE(info.out.find("q8_0"), std::string::npos) << info.out;
+  }
 }
 
 TEST_F(Convert, Bf16AndF16GgufsGenerate) {
@@ -86,22 +93,6 @@ TEST_F(Convert, Gpt2IsRefusedWithOneErrorLine) {
   EXPECT_EQ(r.err.rfind("engine: error: ", 0), 0u) << r.err;
   EXPECT_NE(r.err.find("convert writes llama models only"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(out));
-}
-
-// A llama GGUF converts too (its vocabulary comes along): stories260K.gguf to q8_0 generates the
-// text of the .bin converted to q8_0 at load.
-TEST_F(Convert, LlamaGgufConvertsToAnotherType) {
-  const std::string out = (dir_ / "from-gguf-q8_0.gguf").string();
-  const CliResult c = run_cli("convert " + quote(require_model("stories260K.gguf")) + " -o " +
-                              quote(out) + " --type q8_0 --log-level warn");
-  ASSERT_EQ(c.exit_code, 0) << c.err;
-  const std::string gen = " -n 60 --temperature 0 --log-level warn";
-  const CliResult converted = run_cli("generate -m " + quote(out) + gen);
-  const CliResult at_load =
-      run_cli("generate -m " + quote(require_model("stories260K.bin")) + " -z " +
-              quote(require_model("tok512.bin")) + " --weight-type q8" + gen);
-  ASSERT_EQ(converted.exit_code, 0) << converted.err;
-  EXPECT_EQ(converted.out, at_load.out);
 }
 
 }  // namespace

@@ -21,18 +21,32 @@ std::string base_args() {
 const std::vector<std::string> kPrompts = {"The cat", "Lily and Tom went to the park.",
                                            "One day, a big bird flew over the tall tree and saw"};
 
-TEST(GenerateBatch, EachPromptPrintsWhatItPrintsAlone) {
-  std::string args = base_args();
-  std::string expected;
-  for (const auto& p : kPrompts) {
-    args += " -p " + quote(p);
-    const CliResult alone = run_cli(base_args() + " -p " + quote(p));
+// `prompts` as one batch print what each prints alone, with the options `args`.
+void expect_batch_prints_each_alone(const std::string& args,
+                                    const std::vector<std::string>& prompts) {
+  std::string batch_args = args, expected;
+  for (const auto& p : prompts) {
+    batch_args += " -p " + quote(p);
+    const CliResult alone = run_cli(args + " -p " + quote(p));
     ASSERT_EQ(alone.exit_code, 0) << alone.err;
     expected += alone.out;
   }
-  const CliResult batch = run_cli(args);
+  const CliResult batch = run_cli(batch_args);
   ASSERT_EQ(batch.exit_code, 0) << batch.err;
   EXPECT_EQ(batch.out, expected);
+}
+
+TEST(GenerateBatch, EachPromptPrintsWhatItPrintsAlone) {
+  expect_batch_prints_each_alone(base_args(), kPrompts);
+}
+
+// With a window too (one prompt longer than the window's block of 16; the ring of 31 rows
+// wraps): padding never enters a ring.
+TEST(GenerateBatch, WithAWindowEachPromptPrintsWhatItPrintsAlone) {
+  expect_batch_prints_each_alone(
+      base_args() + " --window 16",
+      {"The cat", "Lily and Tom went to the park. They saw a big dog and a small bird in a tree.",
+       "One day, a big bird flew over the tall tree and saw"});
 }
 
 TEST(GenerateBatch, JsonLinesFromAPromptsFile) {

@@ -4,8 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <string>
-#include <vector>
 
 #include "cli/run_cli.hpp"
 #include "test_paths.hpp"
@@ -56,25 +54,6 @@ TEST(GenerateWindow, PromptLongerThanTheContextFitsAWindow) {
       run_cli(base_args() + " --ctx 64 --window 32 -n 10 --json -p " + quote(prompt));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_GT(json_token_count(r.out), 0) << r.out;
-}
-
-// Batched prompts of different lengths (one longer than the window's block of 16) give each
-// prompt's own text with a window too: padding never enters a ring.
-TEST(GenerateWindow, BatchedPromptsGiveTheirUnbatchedText) {
-  const std::vector<std::string> prompts = {
-      "The cat", "Lily and Tom went to the park. They saw a big dog and a small bird in a tree.",
-      "One day, a big bird flew over the tall tree and saw"};
-  const std::string args = base_args() + " --window 16 -n 150 --temperature 0";
-  std::string batch_args = args, alone;
-  for (const std::string& prompt : prompts) {
-    batch_args += " -p " + quote(prompt);
-    const CliResult r = run_cli(args + " -p " + quote(prompt));
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    alone += r.out;
-  }
-  const CliResult batch = run_cli(batch_args);
-  ASSERT_EQ(batch.exit_code, 0) << batch.err;
-  EXPECT_EQ(batch.out, alone);
 }
 
 TEST(GenerateWindow, InvalidWindowIsOneErrorLine) {
