@@ -1,4 +1,5 @@
-// Dot products, matrix-vector products and axpy, written once against Vec.
+// Dot products, the linear-layer kernels (matrix products for every weight type, with the
+// activation conversions they take) and axpy, written once against Vec.
 #pragma once
 
 #include <cstddef>
@@ -23,82 +24,182 @@ inline float dot(const float* a, const float* b, std::size_t n) {
   return Vec::reduce_add(Vec::add(Vec::add(s0, s1), Vec::add(s2, s3)));
 }
 
-/// y[r] = dot(w row r, x) for a row-major (rows, cols) matrix of f32 or bf16 (uint16) weights.
-template <typename Weight>
-inline void gemv_rows(const Weight* w, const float* x, float* y, std::size_t rows,
-                      std::size_t cols) {
-  constexpr std::size_t W = Vec::kWidth;
+// The linear layers, y (M, rows) = x (M, cols) · wᵀ, in register tiles of R weight rows by C
+// rows of x: each weight load serves C rows of x and each x load R weight rows, so a block of
+// up to 16 rows (a batch of decode steps) reads every weight row once from memory. Every
+// product y[m][r] is summed the same way whatever M and the tile are (one accumulator per
+// output, vector lanes reduced at the end), so a row's result does not depend on its batch.
+constexpr std::size_t kTileRows = 4;
+constexpr std::size_t kTileCols = Vec::kRegisters >= 32 ? 4 : 2;
+// Each tile prefetches the same columns of the next tile's rows (R rows further on), so the
+// next tile streams in while this one computes: a tile's rows are short streams (a Q8_0 row
+// of 768 is 13 cache lines) that the hardware prefetcher alone picks up too late (measured:
+// Q8_0 decode 1.4x, bf16 1.2x faster with it).
+
+/// tile.run<R, C>(r, m) for the tile at weight row r and x row m, with C = the c <= kTileCols
+/// rows of x left, as a compile-time count so the accumulators stay in registers.
+template <std::size_t R, std::size_t C = kTileCols, typename Tile>
+inline void run_tile(const Tile& tile, std::size_t r, std::size_t m, std::size_t c) {
+  if constexpr (C > 1) {
+    if (c < C) return run_tile<R, C - 1>(tile, r, m, c);
+  }
+  tile.template run<R, C>(r, m);
+}
+
+/// Every tile of (rows, M): weight rows outermost, so a tile of rows stays in L1 while all M
+/// rows of x pass over it.
+template <typename Tile>
+inline void for_each_tile(const Tile& tile, std::size_t rows, std::size_t M) {
   std::size_t r = 0;
-  // Four rows at a time share each load of x.
-  for (; r + 4 <= rows; r += 4) {
-    const Weight* w0 = w + r * cols;
-    const Weight* w1 = w0 + cols;
-    const Weight* w2 = w1 + cols;
-    const Weight* w3 = w2 + cols;
-    Vec::Reg s0 = Vec::zero(), s1 = Vec::zero(), s2 = Vec::zero(), s3 = Vec::zero();
+  for (; r + kTileRows <= rows; r += kTileRows)
+    for (std::size_t m = 0; m < M; m += kTileCols)
+      run_tile<kTileRows>(tile, r, m, M - m < kTileCols ? M - m : kTileCols);
+  for (; r < rows; ++r)
+    for (std::size_t m = 0; m < M; m += kTileCols)
+      run_tile<1>(tile, r, m, M - m < kTileCols ? M - m : kTileCols);
+}
+
+/// f32 x times weights that load as f32 (f32, f16).
+template <typename Weight>
+struct LinearTile {
+  const Weight* w;  // (rows, cols)
+  const float* x;   // (M, cols)
+  float* y;         // (M, ldy)
+  std::size_t cols, ldy;
+
+  template <std::size_t R, std::size_t C>
+  void run(std::size_t r, std::size_t m) const {
+    constexpr std::size_t W = Vec::kWidth;
+    Vec::Reg acc[R][C];
+    for (auto& row : acc)
+      for (auto& a : row) a = Vec::zero();
     for (std::size_t i = 0; i < cols; i += W) {
       const std::size_t len = cols - i < W ? cols - i : W;
-      const Vec::Reg xv = load_n(x + i, len, 0.0f);
-      s0 = Vec::fmadd(load_weights_n(w0 + i, len), xv, s0);
-      s1 = Vec::fmadd(load_weights_n(w1 + i, len), xv, s1);
-      s2 = Vec::fmadd(load_weights_n(w2 + i, len), xv, s2);
-      s3 = Vec::fmadd(load_weights_n(w3 + i, len), xv, s3);
-    }
-    y[r] = Vec::reduce_add(s0);
-    y[r + 1] = Vec::reduce_add(s1);
-    y[r + 2] = Vec::reduce_add(s2);
-    y[r + 3] = Vec::reduce_add(s3);
-  }
-  for (; r < rows; ++r) {
-    Vec::Reg s = Vec::zero();
-    for (std::size_t i = 0; i < cols; i += W) {
-      const std::size_t len = cols - i < W ? cols - i : W;
-      s = Vec::fmadd(load_weights_n(w + r * cols + i, len), load_n(x + i, len, 0.0f), s);
-    }
-    y[r] = Vec::reduce_add(s);
-  }
-}
-
-inline void gemv(const float* w, const float* x, float* y, std::size_t rows, std::size_t cols) {
-  gemv_rows(w, x, y, rows, cols);
-}
-
-inline void gemv_bf16(const std::uint16_t* w, const float* x, float* y, std::size_t rows,
-                      std::size_t cols) {
-  gemv_rows(reinterpret_cast<const Bf16*>(w), x, y, rows, cols);
-}
-
-inline void gemv_f16(const std::uint16_t* w, const float* x, float* y, std::size_t rows,
-                     std::size_t cols) {
-  gemv_rows(reinterpret_cast<const F16*>(w), x, y, rows, cols);
-}
-
-/// Q8_0 rows (cols a multiple of 32): blocks of one f16 scale and 32 int8, as GGUF stores them.
-/// Each block's int8 x f32 products are summed in registers, then scaled once; four rows at a
-/// time share the loads of x.
-inline void gemv_q8_0(const std::uint8_t* w, const float* x, float* y, std::size_t rows,
-                      std::size_t cols) {
-  constexpr std::size_t W = Vec::kWidth, kBlock = 32, kBlockBytes = 34, kRows = 4;
-  const std::size_t blocks = cols / kBlock, row_bytes = blocks * kBlockBytes;
-  for (std::size_t r = 0; r < rows; r += kRows) {
-    const std::size_t n = rows - r < kRows ? rows - r : kRows;
-    Vec::Reg sum[kRows] = {Vec::zero(), Vec::zero(), Vec::zero(), Vec::zero()};
-    for (std::size_t b = 0; b < blocks; ++b) {
-      Vec::Reg xv[kBlock / W];
-      for (std::size_t i = 0; i < kBlock / W; ++i) xv[i] = Vec::load(x + b * kBlock + i * W);
-      for (std::size_t j = 0; j < n; ++j) {
-        const std::uint8_t* block = w + (r + j) * row_bytes + b * kBlockBytes;
-        std::uint16_t scale_bits;
-        std::memcpy(&scale_bits, block, 2);
-        const std::int8_t* q = reinterpret_cast<const std::int8_t*>(block + 2);
-        Vec::Reg acc = Vec::mul(Vec::load_i8(q), xv[0]);
-        for (std::size_t i = 1; i < kBlock / W; ++i)
-          acc = Vec::fmadd(Vec::load_i8(q + i * W), xv[i], acc);
-        sum[j] = Vec::fmadd(Vec::set1(Vec::f16_to_f32(scale_bits)), acc, sum[j]);
+      Vec::Reg xv[C];
+      for (std::size_t c = 0; c < C; ++c) xv[c] = load_n(x + (m + c) * cols + i, len, 0.0f);
+      for (std::size_t k = 0; k < R; ++k) {
+        Vec::prefetch(w + (r + k + R) * cols + i);
+        const Vec::Reg wv = load_weights_n(w + (r + k) * cols + i, len);
+        for (std::size_t c = 0; c < C; ++c) acc[k][c] = Vec::fmadd(wv, xv[c], acc[k][c]);
       }
     }
-    for (std::size_t j = 0; j < n; ++j) y[r + j] = Vec::reduce_add(sum[j]);
+    for (std::size_t k = 0; k < R; ++k)
+      for (std::size_t c = 0; c < C; ++c) y[(m + c) * ldy + r + k] = Vec::reduce_add(acc[k][c]);
   }
+};
+
+/// bf16 x times bf16 weights: exact products summed in f32 (vdpbf16ps where the CPU has it).
+struct Bf16Tile {
+  const std::uint16_t* w;  // (rows, cols)
+  const std::uint16_t* x;  // (M, cols)
+  float* y;                // (M, ldy)
+  std::size_t cols, ldy;
+
+  template <std::size_t R, std::size_t C>
+  void run(std::size_t r, std::size_t m) const {
+    constexpr std::size_t W = 2 * Vec::kWidth;
+    Vec::Reg acc[R][C];
+    for (auto& row : acc)
+      for (auto& a : row) a = Vec::zero();
+    for (std::size_t i = 0; i < cols; i += W) {
+      const std::size_t len = cols - i < W ? cols - i : W;
+      Vec::Bf16x2 xv[C];
+      for (std::size_t c = 0; c < C; ++c) xv[c] = Vec::load_bf16x2_n(x + (m + c) * cols + i, len);
+      for (std::size_t k = 0; k < R; ++k) {
+        Vec::prefetch(w + (r + k + R) * cols + i);
+        const Vec::Bf16x2 wv = Vec::load_bf16x2_n(w + (r + k) * cols + i, len);
+        for (std::size_t c = 0; c < C; ++c) acc[k][c] = Vec::dot_bf16x2(acc[k][c], wv, xv[c]);
+      }
+    }
+    for (std::size_t k = 0; k < R; ++k)
+      for (std::size_t c = 0; c < C; ++c) y[(m + c) * ldy + r + k] = Vec::reduce_add(acc[k][c]);
+  }
+};
+
+/// Q8_0 weights (GGUF blocks: an f16 scale and 32 int8) times x quantised by quantize_q8: per
+/// block an exact integer dot product, then one f32 multiply-add by both scales.
+struct Q8Tile {
+  static constexpr std::size_t kBlock = 32, kBlockBytes = 34;
+  const std::uint8_t* w;  // (rows, cols / 32 blocks of 34 bytes)
+  const std::int8_t* xq;  // (M, cols)
+  const float* xd;        // (M, cols / 32)
+  float* y;               // (M, ldy)
+  std::size_t cols, ldy;
+
+  template <std::size_t R, std::size_t C>
+  void run(std::size_t r, std::size_t m) const {
+    const std::size_t blocks = cols / kBlock, row_bytes = blocks * kBlockBytes;
+    Vec::Reg acc[R][C];
+    for (auto& row : acc)
+      for (auto& a : row) a = Vec::zero();
+    for (std::size_t b = 0; b < blocks; ++b) {
+      Vec::Q8 xv[C];
+      float dx[C];
+      for (std::size_t c = 0; c < C; ++c) {
+        xv[c] = Vec::load_q8(xq + (m + c) * cols + b * kBlock);
+        dx[c] = xd[(m + c) * blocks + b];
+      }
+      for (std::size_t k = 0; k < R; ++k) {
+        const std::uint8_t* block = w + (r + k) * row_bytes + b * kBlockBytes;
+        Vec::prefetch(block + R * row_bytes);
+        std::uint16_t scale_bits;
+        std::memcpy(&scale_bits, block, 2);
+        const float dw = Vec::f16_to_f32(scale_bits);
+        const Vec::Q8 wv = Vec::load_q8(reinterpret_cast<const std::int8_t*>(block + 2));
+        for (std::size_t c = 0; c < C; ++c)
+          acc[k][c] = Vec::fmadd(Vec::set1(dw * dx[c]), Vec::dot_q8(wv, xv[c]), acc[k][c]);
+      }
+    }
+    for (std::size_t k = 0; k < R; ++k)
+      for (std::size_t c = 0; c < C; ++c) y[(m + c) * ldy + r + k] = Vec::reduce_add(acc[k][c]);
+  }
+};
+
+inline void gemm(const float* w, const float* x, float* y, std::size_t rows, std::size_t cols,
+                 std::size_t M, std::size_t ldy) {
+  for_each_tile(LinearTile<float>{w, x, y, cols, ldy}, rows, M);
+}
+
+inline void gemm_f16(const std::uint16_t* w, const float* x, float* y, std::size_t rows,
+                     std::size_t cols, std::size_t M, std::size_t ldy) {
+  for_each_tile(LinearTile<F16>{reinterpret_cast<const F16*>(w), x, y, cols, ldy}, rows, M);
+}
+
+inline void gemm_bf16(const std::uint16_t* w, const std::uint16_t* x, float* y, std::size_t rows,
+                      std::size_t cols, std::size_t M, std::size_t ldy) {
+  for_each_tile(Bf16Tile{w, x, y, cols, ldy}, rows, M);
+}
+
+inline void gemm_q8_0(const std::uint8_t* w, const std::int8_t* xq, const float* xd, float* y,
+                      std::size_t rows, std::size_t cols, std::size_t M, std::size_t ldy) {
+  for_each_tile(Q8Tile{w, xq, xd, y, cols, ldy}, rows, M);
+}
+
+/// x (n a multiple of 32) as Q8 blocks for gemm_q8_0: per 32 values a scale d = max|x| / 127
+/// and int8 round(x / d). Every ISA gives the same bits (max, one division, one multiply and
+/// round-to-nearest-even are exact operations).
+inline void quantize_q8(const float* x, std::int8_t* q, float* d, std::size_t n) {
+  constexpr std::size_t W = Vec::kWidth, kBlock = 32;
+  for (std::size_t b = 0; b < n / kBlock; ++b, x += kBlock, q += kBlock) {
+    Vec::Reg amax = Vec::zero();
+    for (std::size_t i = 0; i < kBlock; i += W) amax = Vec::max(amax, Vec::abs(Vec::load(x + i)));
+    const float scale = Vec::reduce_max(amax) / 127.0f;
+    d[b] = scale;
+    const Vec::Reg inv = Vec::set1(scale > 0.0f ? 1.0f / scale : 0.0f);
+    for (std::size_t i = 0; i < kBlock; i += W)
+      Vec::store_i8(q + i, Vec::mul(Vec::load(x + i), inv));
+  }
+}
+
+/// n f32 values to bf16, rounded to nearest even (as f32_to_bf16; x holds no NaN).
+inline void to_bf16(const float* x, std::uint16_t* out, std::size_t n) {
+  constexpr std::size_t W = Vec::kWidth;
+  std::size_t i = 0;
+  for (; i + W <= n; i += W) Vec::store_bf16(out + i, Vec::load(x + i));
+  if (i == n) return;
+  std::uint16_t tail[W];
+  Vec::store_bf16(tail, load_n(x + i, n - i, 0.0f));
+  for (std::size_t j = 0; i + j < n; ++j) out[i + j] = tail[j];
 }
 
 inline void axpy(float a, const float* x, float* y, std::size_t n) {
