@@ -29,34 +29,61 @@ inline float dot(const float* a, const float* b, std::size_t n) {
 // up to 16 rows (a batch of decode steps) reads every weight row once from memory. Every
 // product y[m][r] is summed the same way whatever M and the tile are (one accumulator per
 // output, vector lanes reduced at the end), so a row's result does not depend on its batch.
+// Up to kTileCols rows of x go in tiles of kTileRows weight rows; more rows of x in tiles of
+// half as many weight rows and twice the rows of x (the same number of accumulators), so a
+// batch of 8 passes over each weight tile once: a second pass would find the tile in cache but
+// leave memory idle meanwhile.
 constexpr std::size_t kTileRows = 4;
 constexpr std::size_t kTileCols = Vec::kRegisters >= 32 ? 4 : 2;
+constexpr std::size_t kWideTileRows = kTileRows / 2, kWideTileCols = 2 * kTileCols;
 // Each tile prefetches the same columns of the next tile's rows (R rows further on), so the
 // next tile streams in while this one computes: a tile's rows are short streams (a Q8_0 row
 // of 768 is 13 cache lines) that the hardware prefetcher alone picks up too late (measured:
 // Q8_0 decode 1.4x, bf16 1.2x faster with it).
 
-/// tile.run<R, C>(r, m) for the tile at weight row r and x row m, with C = the c <= kTileCols
-/// rows of x left, as a compile-time count so the accumulators stay in registers.
-template <std::size_t R, std::size_t C = kTileCols, typename Tile>
+/// tile.run<R, C>(r, m) for the tile at weight row r and x row m, with C = the c <= CMax rows
+/// of x left, as a compile-time count so the accumulators stay in registers.
+template <std::size_t R, std::size_t CMax, std::size_t C = CMax, typename Tile>
 inline void run_tile(const Tile& tile, std::size_t r, std::size_t m, std::size_t c) {
   if constexpr (C > 1) {
-    if (c < C) return run_tile<R, C - 1>(tile, r, m, c);
+    if (c < C) return run_tile<R, CMax, C - 1>(tile, r, m, c);
   }
   tile.template run<R, C>(r, m);
 }
 
-/// Every tile of (rows, M): weight rows outermost, so a tile of rows stays in L1 while all M
-/// rows of x pass over it.
+/// Every R x C tile of (rows, M): weight rows outermost, so a tile of rows stays in L1 while
+/// all M rows of x pass over it.
+template <std::size_t R, std::size_t C, typename Tile>
+inline void for_each_tile_of(const Tile& tile, std::size_t rows, std::size_t M) {
+  std::size_t r = 0;
+  for (; r + R <= rows; r += R)
+    for (std::size_t m = 0; m < M; m += C) run_tile<R, C>(tile, r, m, M - m < C ? M - m : C);
+  for (; r < rows; ++r)
+    for (std::size_t m = 0; m < M; m += C) run_tile<1, C>(tile, r, m, M - m < C ? M - m : C);
+}
+
 template <typename Tile>
 inline void for_each_tile(const Tile& tile, std::size_t rows, std::size_t M) {
-  std::size_t r = 0;
-  for (; r + kTileRows <= rows; r += kTileRows)
-    for (std::size_t m = 0; m < M; m += kTileCols)
-      run_tile<kTileRows>(tile, r, m, M - m < kTileCols ? M - m : kTileCols);
-  for (; r < rows; ++r)
-    for (std::size_t m = 0; m < M; m += kTileCols)
-      run_tile<1>(tile, r, m, M - m < kTileCols ? M - m : kTileCols);
+  if (M <= kTileCols)
+    for_each_tile_of<kTileRows, kTileCols>(tile, rows, M);
+  else
+    for_each_tile_of<kWideTileRows, kWideTileCols>(tile, rows, M);
+}
+
+/// The R x C accumulators of one tile: step(acc, i, len) for each chunk of W columns of [0, n)
+/// (the last one maybe partial), then y[c * ldy + k] = the lane sum of acc[k][c]. Full chunks
+/// pass W as a compile-time length, so the main loop has no tail checks and keeps every
+/// accumulator in a register.
+template <std::size_t R, std::size_t C, std::size_t W, typename Step>
+inline void tile_sums(std::size_t n, const Step& step, float* y, std::size_t ldy) {
+  Vec::Reg acc[R][C];
+  for (auto& row : acc)
+    for (auto& a : row) a = Vec::zero();
+  std::size_t i = 0;
+  for (; i + W <= n; i += W) step(acc, i, W);
+  if (i < n) step(acc, i, n - i);
+  for (std::size_t k = 0; k < R; ++k)
+    for (std::size_t c = 0; c < C; ++c) y[c * ldy + k] = Vec::reduce_add(acc[k][c]);
 }
 
 /// f32 x times weights that load as f32 (f32, f16).
@@ -69,22 +96,19 @@ struct LinearTile {
 
   template <std::size_t R, std::size_t C>
   void run(std::size_t r, std::size_t m) const {
-    constexpr std::size_t W = Vec::kWidth;
-    Vec::Reg acc[R][C];
-    for (auto& row : acc)
-      for (auto& a : row) a = Vec::zero();
-    for (std::size_t i = 0; i < cols; i += W) {
-      const std::size_t len = cols - i < W ? cols - i : W;
+    const Weight* wr = w + r * cols;
+    const float* xr = x + m * cols;
+    const std::size_t n = cols;
+    const auto step = [&](Vec::Reg(&acc)[R][C], std::size_t i, std::size_t len) {
       Vec::Reg xv[C];
-      for (std::size_t c = 0; c < C; ++c) xv[c] = load_n(x + (m + c) * cols + i, len, 0.0f);
+      for (std::size_t c = 0; c < C; ++c) xv[c] = load_n(xr + c * n + i, len, 0.0f);
       for (std::size_t k = 0; k < R; ++k) {
-        Vec::prefetch(w + (r + k + R) * cols + i);
-        const Vec::Reg wv = load_weights_n(w + (r + k) * cols + i, len);
+        Vec::prefetch(wr + (k + R) * n + i);
+        const Vec::Reg wv = load_weights_n(wr + k * n + i, len);
         for (std::size_t c = 0; c < C; ++c) acc[k][c] = Vec::fmadd(wv, xv[c], acc[k][c]);
       }
-    }
-    for (std::size_t k = 0; k < R; ++k)
-      for (std::size_t c = 0; c < C; ++c) y[(m + c) * ldy + r + k] = Vec::reduce_add(acc[k][c]);
+    };
+    tile_sums<R, C, Vec::kWidth>(n, step, y + m * ldy + r, ldy);
   }
 };
 
@@ -97,22 +121,19 @@ struct Bf16Tile {
 
   template <std::size_t R, std::size_t C>
   void run(std::size_t r, std::size_t m) const {
-    constexpr std::size_t W = 2 * Vec::kWidth;
-    Vec::Reg acc[R][C];
-    for (auto& row : acc)
-      for (auto& a : row) a = Vec::zero();
-    for (std::size_t i = 0; i < cols; i += W) {
-      const std::size_t len = cols - i < W ? cols - i : W;
+    const std::uint16_t* wr = w + r * cols;
+    const std::uint16_t* xr = x + m * cols;
+    const std::size_t n = cols;
+    const auto step = [&](Vec::Reg(&acc)[R][C], std::size_t i, std::size_t len) {
       Vec::Bf16x2 xv[C];
-      for (std::size_t c = 0; c < C; ++c) xv[c] = Vec::load_bf16x2_n(x + (m + c) * cols + i, len);
+      for (std::size_t c = 0; c < C; ++c) xv[c] = Vec::load_bf16x2_n(xr + c * n + i, len);
       for (std::size_t k = 0; k < R; ++k) {
-        Vec::prefetch(w + (r + k + R) * cols + i);
-        const Vec::Bf16x2 wv = Vec::load_bf16x2_n(w + (r + k) * cols + i, len);
+        Vec::prefetch(wr + (k + R) * n + i);
+        const Vec::Bf16x2 wv = Vec::load_bf16x2_n(wr + k * n + i, len);
         for (std::size_t c = 0; c < C; ++c) acc[k][c] = Vec::dot_bf16x2(acc[k][c], wv, xv[c]);
       }
-    }
-    for (std::size_t k = 0; k < R; ++k)
-      for (std::size_t c = 0; c < C; ++c) y[(m + c) * ldy + r + k] = Vec::reduce_add(acc[k][c]);
+    };
+    tile_sums<R, C, 2 * Vec::kWidth>(n, step, y + m * ldy + r, ldy);
   }
 };
 
@@ -129,18 +150,18 @@ struct Q8Tile {
   template <std::size_t R, std::size_t C>
   void run(std::size_t r, std::size_t m) const {
     const std::size_t blocks = cols / kBlock, row_bytes = blocks * kBlockBytes;
-    Vec::Reg acc[R][C];
-    for (auto& row : acc)
-      for (auto& a : row) a = Vec::zero();
-    for (std::size_t b = 0; b < blocks; ++b) {
+    const std::uint8_t* wr = w + r * row_bytes;
+    const std::int8_t* xr = xq + m * cols;
+    const float* dr = xd + m * blocks;
+    const auto step = [&](Vec::Reg(&acc)[R][C], std::size_t b, std::size_t) {
       Vec::Q8 xv[C];
       float dx[C];
       for (std::size_t c = 0; c < C; ++c) {
-        xv[c] = Vec::load_q8(xq + (m + c) * cols + b * kBlock);
-        dx[c] = xd[(m + c) * blocks + b];
+        xv[c] = Vec::load_q8(xr + c * blocks * kBlock + b * kBlock);
+        dx[c] = dr[c * blocks + b];
       }
       for (std::size_t k = 0; k < R; ++k) {
-        const std::uint8_t* block = w + (r + k) * row_bytes + b * kBlockBytes;
+        const std::uint8_t* block = wr + k * row_bytes + b * kBlockBytes;
         Vec::prefetch(block + R * row_bytes);
         std::uint16_t scale_bits;
         std::memcpy(&scale_bits, block, 2);
@@ -149,9 +170,8 @@ struct Q8Tile {
         for (std::size_t c = 0; c < C; ++c)
           acc[k][c] = Vec::fmadd(Vec::set1(dw * dx[c]), Vec::dot_q8(wv, xv[c]), acc[k][c]);
       }
-    }
-    for (std::size_t k = 0; k < R; ++k)
-      for (std::size_t c = 0; c < C; ++c) y[(m + c) * ldy + r + k] = Vec::reduce_add(acc[k][c]);
+    };
+    tile_sums<R, C, 1>(blocks, step, y + m * ldy + r, ldy);
   }
 };
 

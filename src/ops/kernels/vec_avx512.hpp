@@ -75,7 +75,7 @@ struct Vec {
 #if defined(__AVX512BF16__)
   using Bf16x2 = __m512bh;
   static Bf16x2 load_bf16x2_n(const std::uint16_t* p, std::size_t n) {
-    return reinterpret_cast<__m512bh>(_mm512_maskz_loadu_epi16(pair_mask(n), p));
+    return reinterpret_cast<__m512bh>(load_u16x32_n(p, n));
   }
   /// acc + the products of a and b, lane i taking elements 2i and 2i+1 (vdpbf16ps).
   static Reg dot_bf16x2(Reg acc, Bf16x2 a, Bf16x2 b) {
@@ -86,7 +86,7 @@ struct Vec {
     Reg lo, hi;
   };
   static Bf16x2 load_bf16x2_n(const std::uint16_t* p, std::size_t n) {
-    const __m512i h = _mm512_maskz_loadu_epi16(pair_mask(n), p);
+    const __m512i h = load_u16x32_n(p, n);
     return {widen_bf16(_mm512_castsi512_si256(h)), widen_bf16(_mm512_extracti64x4_epi64(h, 1))};
   }
   /// acc + the products of a and b (exact in f32: bf16 has an 8-bit significand).
@@ -97,8 +97,11 @@ struct Vec {
   static Reg widen_bf16(__m256i h) {
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
   }
-  static __mmask32 pair_mask(std::size_t n) {
-    return n >= 32 ? ~__mmask32{0} : static_cast<__mmask32>((1u << n) - 1);
+  /// n <= 32 16-bit values, zeros past n. Full loads stay plain: GCC 12 treats a masked load
+  /// as touching any memory, which keeps a tile's accumulators out of registers.
+  static __m512i load_u16x32_n(const std::uint16_t* p, std::size_t n) {
+    if (n >= 32) return _mm512_loadu_si512(p);
+    return _mm512_maskz_loadu_epi16(static_cast<__mmask32>((1u << n) - 1), p);
   }
   static Reg add(Reg a, Reg b) {
     return _mm512_add_ps(a, b);
