@@ -14,7 +14,7 @@ presets=("$@")
 
 {
   echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB;" \
-       "kernels: $("$engine" info --json | sed 's/.*"isa": "\([a-z0-9]*\)".*/\1/')"
+       "kernels: $("$engine" info --json | sed 's/.*"isa": "\([a-z0-9_]*\)".*/\1/')"
   echo
   for preset in "${presets[@]}"; do
     if [[ $preset == 260K ]]; then

@@ -23,7 +23,7 @@ double measure_read_bandwidth_gbps() {
     const auto start = std::chrono::steady_clock::now();
 #pragma omp parallel for schedule(static)
     for (std::size_t r = 0; r < kRows; r += kRowsPerChunk)
-      k.gemv(matrix.data() + r * kCols, x.data(), y.data() + r, kRowsPerChunk, kCols);
+      k.gemm(matrix.data() + r * kCols, x.data(), y.data() + r, kRowsPerChunk, kCols, 1, kRows);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (y[kRows - 1] == static_cast<float>(kCols))  // the reads really happened

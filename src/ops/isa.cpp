@@ -10,6 +10,8 @@
 namespace engine {
 namespace {
 
+constexpr Isa kAllIsas[] = {Isa::scalar, Isa::avx2, Isa::avx512, Isa::avx512_vnni_bf16};
+
 Isa isa_from_environment() {
   const char* forced = std::getenv("ENGINE_ISA");
   if (!forced || !*forced) return best_supported_isa();
@@ -31,15 +33,17 @@ std::string_view isa_name(Isa isa) {
       return "avx2";
     case Isa::avx512:
       return "avx512";
+    case Isa::avx512_vnni_bf16:
+      return "avx512_vnni_bf16";
   }
   return "?";
 }
 
 Isa parse_isa(std::string_view name) {
-  for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512})
+  for (Isa isa : kAllIsas)
     if (isa_name(isa) == name) return isa;
   throw Error(ErrorCode::invalid_argument,
-              fmt::format("unknown ISA '{}' (expected scalar|avx2|avx512)", name));
+              fmt::format("unknown ISA '{}' (expected scalar|avx2|avx512|avx512_vnni_bf16)", name));
 }
 
 bool cpu_supports(Isa isa) {
@@ -52,19 +56,24 @@ bool cpu_supports(Isa isa) {
       return cpu_supports(Isa::avx2) && __builtin_cpu_supports("avx512f") &&
              __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
              __builtin_cpu_supports("avx512dq");
+    case Isa::avx512_vnni_bf16:
+      // Some AVX-512 CPUs (Skylake-X) lack both: they must never reach vpdpbusd or vdpbf16ps.
+      return cpu_supports(Isa::avx512) && __builtin_cpu_supports("avx512vnni") &&
+             __builtin_cpu_supports("avx512bf16");
   }
   return false;
 }
 
 Isa best_supported_isa() {
-  for (Isa isa : {Isa::avx512, Isa::avx2})
-    if (cpu_supports(isa)) return isa;
-  return Isa::scalar;
+  Isa best = Isa::scalar;
+  for (Isa isa : kAllIsas)
+    if (cpu_supports(isa)) best = isa;
+  return best;
 }
 
 std::vector<Isa> supported_isas() {
   std::vector<Isa> isas;
-  for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512})
+  for (Isa isa : kAllIsas)
     if (cpu_supports(isa)) isas.push_back(isa);
   return isas;
 }

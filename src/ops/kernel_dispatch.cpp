@@ -11,6 +11,8 @@ const KernelTable& kernels_for(Isa isa) {
     throw Error(ErrorCode::unsupported,
                 fmt::format("this CPU does not support the {} kernels", isa_name(isa)));
   switch (isa) {
+    case Isa::avx512_vnni_bf16:
+      return kernel_table_avx512_vnni_bf16();
     case Isa::avx512:
       return kernel_table_avx512();
     case Isa::avx2:

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "engine/runtime.hpp"
 #include "ops/half.hpp"
@@ -13,20 +14,45 @@
 namespace engine {
 namespace {
 
-// gemv over `rows` rows of w starting at `row`, whatever w's stored type.
-void gemv_block(const kernels::KernelTable& k, const Matrix& w, int row, int rows, const float* x,
-                float* y) {
-  const std::size_t K = w.cols;
+// x converted once per call to what the weight type's kernel takes (bf16, or Q8 blocks).
+// Per thread and only ever grown, so a decode step allocates nothing once warmed up.
+struct ConvertedInput {
+  std::vector<std::uint16_t> bf16;  // (M, K)
+  std::vector<std::int8_t> q8;      // (M, K)
+  std::vector<float> q8_scales;     // (M, K / 32)
+};
+thread_local ConvertedInput t_input;
+
+void convert_input(const kernels::KernelTable& k, DType dtype, const float* x, int M, int K) {
+  const std::size_t n = static_cast<std::size_t>(M) * K;
+  if (dtype == DType::bf16) {
+    if (t_input.bf16.size() < n) t_input.bf16.resize(n);
+    k.to_bf16(x, t_input.bf16.data(), n);
+  } else if (dtype == DType::q8_0) {
+    if (t_input.q8.size() < n) {
+      t_input.q8.resize(n);
+      t_input.q8_scales.resize(n / 32);
+    }
+    k.quantize_q8(x, t_input.q8.data(), t_input.q8_scales.data(), n);
+  }
+}
+
+// Rows [row, row + rows) of y (M, w.rows) for x as convert_input left it.
+void gemm_block(const kernels::KernelTable& k, const Matrix& w, int row, int rows, const float* x,
+                const ConvertedInput& in, float* y, int M) {
+  const std::size_t K = w.cols, N = w.rows;
   switch (w.dtype) {
     case DType::f32:
-      return k.gemv(static_cast<const float*>(w.data) + row * K, x, y, rows, K);
+      return k.gemm(static_cast<const float*>(w.data) + row * K, x, y + row, rows, K, M, N);
     case DType::bf16:
-      return k.gemv_bf16(static_cast<const std::uint16_t*>(w.data) + row * K, x, y, rows, K);
+      return k.gemm_bf16(static_cast<const std::uint16_t*>(w.data) + row * K, in.bf16.data(),
+                         y + row, rows, K, M, N);
     case DType::q8_0:
-      return k.gemv_q8_0(static_cast<const std::uint8_t*>(w.data) + row * (K / 32 * 34), x, y, rows,
-                         K);
+      return k.gemm_q8_0(static_cast<const std::uint8_t*>(w.data) + row * (K / 32 * 34),
+                         in.q8.data(), in.q8_scales.data(), y + row, rows, K, M, N);
     case DType::f16:
-      return k.gemv_f16(static_cast<const std::uint16_t*>(w.data) + row * K, x, y, rows, K);
+      return k.gemm_f16(static_cast<const std::uint16_t*>(w.data) + row * K, x, y + row, rows, K, M,
+                        N);
   }
 }
 
@@ -39,7 +65,10 @@ void matmul(const float* x, const Matrix& w, float* y, int M) {
     return onednn_matmul(x, w, y, M);
   const kernels::KernelTable& k = kernels::kernels();
   const int N = w.rows, K = w.cols;
-  // Blocks of weight rows: each block stays in cache while every row of x passes over it.
+  convert_input(k, w.dtype, x, M, K);
+  // The thread-local scratch is the caller's: take it here, not inside the parallel loop.
+  const ConvertedInput& in = t_input;
+  // Blocks of weight rows, each read once while all M rows of x pass over it.
   constexpr int kRowsPerBlock = 64;
   const int blocks = (N + kRowsPerBlock - 1) / kRowsPerBlock;
   // Forking costs ~0.5 us: only worth it past ~100K multiply-adds.
@@ -47,10 +76,7 @@ void matmul(const float* x, const Matrix& w, float* y, int M) {
 #pragma omp parallel for schedule(static) if (parallel)
   for (int b = 0; b < blocks; ++b) {
     const int row = b * kRowsPerBlock;
-    const int rows = std::min(kRowsPerBlock, N - row);
-    for (int m = 0; m < M; ++m)
-      gemv_block(k, w, row, rows, x + static_cast<std::size_t>(m) * K,
-                 y + static_cast<std::size_t>(m) * N + row);
+    gemm_block(k, w, row, std::min(kRowsPerBlock, N - row), x, in, y, M);
   }
 }
 

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "engine/error.hpp"
+#include "ops/kernels/kernel_table.hpp"
 #include "ops/matmul.hpp"
-#include "ops/quantize.hpp"
 
 namespace engine {
 namespace {
@@ -72,7 +72,8 @@ void onednn_matmul(const float* x, const Matrix& w, float* y, int M) {
     case DType::bf16:
       bf16 = true;
       t_bf16_x.resize(static_cast<std::size_t>(M) * K);
-      quantize_bf16(x, t_bf16_x.data(), t_bf16_x.size());
+      // The vector kernel (the scalar quantize_bf16 is for weights at load): every block pays it.
+      kernels::kernels().to_bf16(x, t_bf16_x.data(), t_bf16_x.size());
       src = t_bf16_x.data();
       break;
     case DType::q8_0:

@@ -7,8 +7,10 @@
 
 namespace engine {
 
-/// Rows from which a block goes through oneDNN rather than the GEMV kernels.
-constexpr int kOneDnnMinRows = 4;
+/// Rows from which a block goes through oneDNN rather than the register-tiled kernels: up to
+/// 16 rows (decode batches) the kernels read each weight row once and beat oneDNN on weights
+/// it has not packed; beyond, oneDNN's compute rate wins.
+constexpr int kOneDnnMinRows = 17;
 /// ... and from this many multiply-adds: below it a fork costs more than it saves.
 constexpr long kOneDnnMinWork = 1 << 20;
 

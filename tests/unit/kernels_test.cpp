@@ -2,7 +2,9 @@
 // and misaligned starts.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 
 #include "ops/half.hpp"
@@ -44,21 +46,91 @@ TEST_P(KernelsPerIsa, Dot) {
     }
 }
 
-TEST_P(KernelsPerIsa, Gemv) {
-  for (std::size_t rows : {1, 3, 4, 5, 9, 64}) {
-    for (std::size_t cols : {1, 7, 16, 31, 64, 172, 300}) {
-      const auto w = random_vector(rows * cols + 1, rng), x = random_vector(cols + 1, rng);
-      std::vector<float> got(rows), want(rows);
-      simd().gemv(w.data() + 1, x.data() + 1, got.data(), rows, cols);
-      scalar().gemv(w.data() + 1, x.data() + 1, want.data(), rows, cols);
-      for (std::size_t r = 0; r < rows; ++r) {
-        double magnitude = 0;
-        for (std::size_t c = 0; c < cols; ++c)
-          magnitude += std::abs(w[1 + r * cols + c] * x[1 + c]);
-        expect_sum_close(got[r], want[r], magnitude,
-                         "rows=" + std::to_string(rows) + " cols=" + std::to_string(cols));
+// Sum of |w[r][c] * x[m][c]| over c: the scale of a dot product's rounding error.
+double magnitude_of(const float* w, const float* x, std::size_t cols) {
+  double magnitude = 0;
+  for (std::size_t c = 0; c < cols; ++c) magnitude += std::abs(w[c] * x[c]);
+  return magnitude;
+}
+
+TEST_P(KernelsPerIsa, Gemm) {
+  for (std::size_t M : {1, 2, 3, 5, 8, 16}) {
+    for (std::size_t rows : {1, 3, 4, 5, 9, 64}) {
+      for (std::size_t cols : {1, 7, 16, 31, 64, 172, 300}) {
+        const std::size_t ldy = rows + 2;
+        const auto w = random_vector(rows * cols + 1, rng), x = random_vector(M * cols + 1, rng);
+        std::vector<float> got(M * ldy, 7.0f), want(M * ldy, 7.0f);
+        simd().gemm(w.data() + 1, x.data() + 1, got.data(), rows, cols, M, ldy);
+        scalar().gemm(w.data() + 1, x.data() + 1, want.data(), rows, cols, M, ldy);
+        for (std::size_t m = 0; m < M; ++m) {
+          for (std::size_t r = 0; r < rows; ++r)
+            expect_sum_close(got[m * ldy + r], want[m * ldy + r],
+                             magnitude_of(&w[1 + r * cols], &x[1 + m * cols], cols),
+                             "M=" + std::to_string(M) + " rows=" + std::to_string(rows) +
+                                 " cols=" + std::to_string(cols));
+          ASSERT_EQ(got[m * ldy + rows], 7.0f) << "wrote past the rows";
+        }
       }
     }
+  }
+}
+
+// A row of x gives the same bits alone or in a batch: batched decode equals unbatched.
+TEST_P(KernelsPerIsa, GemmRowsDoNotDependOnTheBatch) {
+  const std::size_t rows = 37, cols = 96, M = 11;
+  const auto w = random_vector(rows * cols, rng), x = random_vector(M * cols, rng);
+  std::vector<std::uint16_t> wb(w.size()), xb(x.size());
+  simd().to_bf16(w.data(), wb.data(), w.size());
+  simd().to_bf16(x.data(), xb.data(), x.size());
+  std::vector<std::uint8_t> wq(rows * cols / 32 * 34);
+  for (std::size_t r = 0; r < rows; ++r)
+    quantize_row_q8_0(w.data() + r * cols, wq.data() + r * cols / 32 * 34, cols);
+  std::vector<std::int8_t> xq(x.size());
+  std::vector<float> xd(x.size() / 32);
+  simd().quantize_q8(x.data(), xq.data(), xd.data(), x.size());
+  std::vector<float> batch(M * rows), one(rows);
+  const auto expect_rows_equal = [&](const char* what, const auto& run) {
+    run(0, M, batch.data());
+    for (std::size_t m = 0; m < M; ++m) {
+      run(m, 1, one.data());
+      for (std::size_t r = 0; r < rows; ++r) ASSERT_EQ(one[r], batch[m * rows + r]) << what;
+    }
+  };
+  expect_rows_equal("f32", [&](std::size_t m, std::size_t n, float* y) {
+    simd().gemm(w.data(), x.data() + m * cols, y, rows, cols, n, rows);
+  });
+  expect_rows_equal("bf16", [&](std::size_t m, std::size_t n, float* y) {
+    simd().gemm_bf16(wb.data(), xb.data() + m * cols, y, rows, cols, n, rows);
+  });
+  expect_rows_equal("q8_0", [&](std::size_t m, std::size_t n, float* y) {
+    simd().gemm_q8_0(wq.data(), xq.data() + m * cols, xd.data() + m * cols / 32, y, rows, cols, n,
+                     rows);
+  });
+}
+
+TEST_P(KernelsPerIsa, ActivationConversionsAreBitIdenticalToScalar) {
+  for (std::size_t n : {0, 1, 15, 16, 17, 32, 100, 320}) {
+    auto x = random_vector(n + 1, rng, -50.0f, 50.0f);
+    if (n > 2) x[2] = 0.0f;
+    std::vector<std::uint16_t> got(n + 1, 7), want(n + 1, 7);
+    simd().to_bf16(x.data() + 1, got.data(), n);
+    scalar().to_bf16(x.data() + 1, want.data(), n);
+    EXPECT_EQ(got, want) << "n=" << n;
+    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(want[i], f32_to_bf16(x[1 + i]));
+  }
+  for (std::size_t blocks : {1, 2, 5}) {
+    const std::size_t n = blocks * 32;
+    auto x = random_vector(n + 1, rng, -3.0f, 3.0f);
+    std::fill_n(x.begin() + 1 + 32 * (blocks - 1), 32, 0.0f);  // an all-zero block: scale 0
+    std::vector<std::int8_t> gq(n), wq(n);
+    std::vector<float> gd(blocks), wd(blocks);
+    simd().quantize_q8(x.data() + 1, gq.data(), gd.data(), n);
+    scalar().quantize_q8(x.data() + 1, wq.data(), wd.data(), n);
+    EXPECT_EQ(gq, wq);
+    EXPECT_EQ(gd, wd);
+    for (std::size_t i = 0; i < n; ++i)  // round to nearest: within half a step
+      ASSERT_LE(std::abs(wq[i] * wd[i / 32] - x[1 + i]), wd[i / 32] * 0.5f * 1.0001f);
+    EXPECT_EQ(wd[blocks - 1], 0.0f);
   }
 }
 
@@ -151,52 +223,83 @@ TEST_P(KernelsPerIsa, AttentionScoresAndWeightedSum) {
   }
 }
 
-TEST_P(KernelsPerIsa, GemvBf16F16AndQ8_0) {
-  for (std::size_t rows : {1, 4, 5, 7, 9}) {
-    for (std::size_t cols : {32, 64, 96, 160, 2048}) {
-      const auto w = random_vector(rows * cols, rng), x = random_vector(cols, rng);
-      std::vector<std::uint16_t> bf16(rows * cols);
-      quantize_bf16(w.data(), bf16.data(), bf16.size());
-      std::vector<std::uint8_t> q8(rows * cols / 32 * 34);
-      for (std::size_t r = 0; r < rows; ++r)
-        quantize_row_q8_0(w.data() + r * cols, q8.data() + r * cols / 32 * 34, cols);
-      std::vector<float> got(rows), want(rows);
-      simd().gemv_bf16(bf16.data(), x.data(), got.data(), rows, cols);
-      scalar().gemv_bf16(bf16.data(), x.data(), want.data(), rows, cols);
-      for (std::size_t r = 0; r < rows; ++r) {
-        double magnitude = 0;
-        for (std::size_t c = 0; c < cols; ++c) magnitude += std::abs(w[r * cols + c] * x[c]);
-        expect_sum_close(got[r], want[r], magnitude, "bf16 cols=" + std::to_string(cols));
-      }
-      std::vector<std::uint16_t> f16(rows * cols);
-      for (std::size_t i = 0; i < f16.size(); ++i) f16[i] = f32_to_f16(w[i]);
-      simd().gemv_f16(f16.data(), x.data(), got.data(), rows, cols);
-      scalar().gemv_f16(f16.data(), x.data(), want.data(), rows, cols);
-      for (std::size_t r = 0; r < rows; ++r) {
-        double magnitude = 0;
-        for (std::size_t c = 0; c < cols; ++c) magnitude += std::abs(w[r * cols + c] * x[c]);
-        expect_sum_close(got[r], want[r], magnitude, "f16 cols=" + std::to_string(cols));
-      }
-      simd().gemv_q8_0(q8.data(), x.data(), got.data(), rows, cols);
-      scalar().gemv_q8_0(q8.data(), x.data(), want.data(), rows, cols);
-      for (std::size_t r = 0; r < rows; ++r) {
-        double magnitude = 0;
-        for (std::size_t c = 0; c < cols; ++c) magnitude += std::abs(w[r * cols + c] * x[c]);
-        expect_sum_close(got[r], want[r], magnitude, "q8_0 cols=" + std::to_string(cols));
+// The compact weight types against the scalar kernels, on the activations each kernel takes
+// (bf16 x for bf16 weights, Q8 blocks for Q8_0); odd row counts, several rows of x.
+TEST_P(KernelsPerIsa, GemmBf16F16AndQ8_0) {
+  for (std::size_t M : {1, 3, 8}) {
+    for (std::size_t rows : {1, 4, 5, 7, 9}) {
+      for (std::size_t cols : {32, 64, 96, 160, 2048}) {
+        const auto w = random_vector(rows * cols, rng), x = random_vector(M * cols, rng);
+        const std::string where = "M=" + std::to_string(M) + " cols=" + std::to_string(cols);
+        std::vector<float> got(M * rows), want(M * rows);
+        const auto expect_close = [&](const char* what) {
+          for (std::size_t m = 0; m < M; ++m)
+            for (std::size_t r = 0; r < rows; ++r)
+              expect_sum_close(got[m * rows + r], want[m * rows + r],
+                               magnitude_of(&w[r * cols], &x[m * cols], cols), what + where);
+        };
+        std::vector<std::uint16_t> wb(rows * cols), xb(M * cols);
+        quantize_bf16(w.data(), wb.data(), wb.size());
+        quantize_bf16(x.data(), xb.data(), xb.size());
+        simd().gemm_bf16(wb.data(), xb.data(), got.data(), rows, cols, M, rows);
+        scalar().gemm_bf16(wb.data(), xb.data(), want.data(), rows, cols, M, rows);
+        expect_close("bf16 ");
+        std::vector<std::uint16_t> f16(rows * cols);
+        for (std::size_t i = 0; i < f16.size(); ++i) f16[i] = f32_to_f16(w[i]);
+        simd().gemm_f16(f16.data(), x.data(), got.data(), rows, cols, M, rows);
+        scalar().gemm_f16(f16.data(), x.data(), want.data(), rows, cols, M, rows);
+        expect_close("f16 ");
+        std::vector<std::uint8_t> wq(rows * cols / 32 * 34);
+        for (std::size_t r = 0; r < rows; ++r)
+          quantize_row_q8_0(w.data() + r * cols, wq.data() + r * cols / 32 * 34, cols);
+        if (cols == 64) wq[2] = 0x80;  // -128: GGUF files may hold it
+        std::vector<std::int8_t> xq(M * cols);
+        std::vector<float> xd(M * cols / 32);
+        scalar().quantize_q8(x.data(), xq.data(), xd.data(), xq.size());
+        simd().gemm_q8_0(wq.data(), xq.data(), xd.data(), got.data(), rows, cols, M, rows);
+        scalar().gemm_q8_0(wq.data(), xq.data(), xd.data(), want.data(), rows, cols, M, rows);
+        expect_close("q8_0 ");
       }
     }
   }
 }
 
-TEST_P(KernelsPerIsa, GemvBf16OddWidths) {
-  for (std::size_t cols : {1, 7, 17, 172}) {
-    const auto w = random_vector(5 * cols, rng), x = random_vector(cols, rng);
-    std::vector<std::uint16_t> bf16(w.size());
-    quantize_bf16(w.data(), bf16.data(), bf16.size());
-    std::vector<float> got(5), want(5);
-    simd().gemv_bf16(bf16.data(), x.data(), got.data(), 5, cols);
-    scalar().gemv_bf16(bf16.data(), x.data(), want.data(), 5, cols);
-    for (std::size_t r = 0; r < 5; ++r) EXPECT_NEAR(got[r], want[r], 1e-5f * cols);
+// The scalar Q8 kernel is the definition: sum over blocks of dw * dx * (integer dot product).
+TEST(KernelsScalar, Q8_0TimesQ8IsTheBlockwiseIntegerDotProduct) {
+  std::mt19937 rng(3);
+  const std::size_t cols = 96;
+  const auto w = random_vector(cols, rng), x = random_vector(cols, rng);
+  std::vector<std::uint8_t> wq(cols / 32 * 34);
+  quantize_row_q8_0(w.data(), wq.data(), cols);
+  wq[5] = 0x80;  // -128
+  std::vector<std::int8_t> xq(cols);
+  std::vector<float> xd(cols / 32);
+  const KernelTable& k = kernels_for(Isa::scalar);
+  k.quantize_q8(x.data(), xq.data(), xd.data(), cols);
+  double want = 0;
+  for (std::size_t b = 0; b < cols / 32; ++b) {
+    std::uint16_t bits;
+    std::memcpy(&bits, &wq[b * 34], 2);
+    long dot = 0;
+    for (std::size_t i = 0; i < 32; ++i)
+      dot += static_cast<std::int8_t>(wq[b * 34 + 2 + i]) * xq[b * 32 + i];
+    want += static_cast<double>(f16_to_f32(bits)) * xd[b] * dot;
+  }
+  float got = 0;
+  k.gemm_q8_0(wq.data(), xq.data(), xd.data(), &got, 1, cols, 1, 1);
+  EXPECT_NEAR(got, want, 1e-5 * std::abs(want) + 1e-6);
+}
+
+TEST_P(KernelsPerIsa, GemmBf16OddWidths) {
+  for (std::size_t cols : {1, 7, 17, 33, 172}) {
+    const auto w = random_vector(5 * cols, rng), x = random_vector(2 * cols, rng);
+    std::vector<std::uint16_t> wb(w.size()), xb(x.size());
+    quantize_bf16(w.data(), wb.data(), wb.size());
+    quantize_bf16(x.data(), xb.data(), xb.size());
+    std::vector<float> got(10), want(10);
+    simd().gemm_bf16(wb.data(), xb.data(), got.data(), 5, cols, 2, 5);
+    scalar().gemm_bf16(wb.data(), xb.data(), want.data(), 5, cols, 2, 5);
+    for (std::size_t r = 0; r < 10; ++r) EXPECT_NEAR(got[r], want[r], 1e-5f * cols);
   }
 }
 
@@ -267,6 +370,8 @@ INSTANTIATE_TEST_SUITE_P(AllIsas, KernelsPerIsa, ::testing::ValuesIn(supported_i
 TEST(Isa, ParsesNamesAndRejectsOthers) {
   EXPECT_EQ(parse_isa("avx2"), Isa::avx2);
   EXPECT_EQ(parse_isa("scalar"), Isa::scalar);
+  EXPECT_EQ(parse_isa("avx512_vnni_bf16"), Isa::avx512_vnni_bf16);
+  for (Isa isa : supported_isas()) EXPECT_EQ(parse_isa(isa_name(isa)), isa);
   EXPECT_ANY_THROW(parse_isa("sse9"));
   EXPECT_TRUE(cpu_supports(Isa::scalar));
   EXPECT_EQ(supported_isas().front(), Isa::scalar);

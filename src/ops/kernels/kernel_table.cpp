@@ -1,6 +1,8 @@
-// Compiled once per ISA (see src/CMakeLists.txt): ENGINE_KERNEL_ISA_{SCALAR,AVX2,AVX512} picks
-// the Vec the kernels are instantiated with. Everything here lives in a namespace of its own per
-// ISA, so no inline function compiled for AVX-512 can be picked by the linker for another ISA.
+// Compiled once per ISA (see src/CMakeLists.txt): ENGINE_KERNEL_ISA_{SCALAR,AVX2,AVX512,
+// AVX512_VNNI_BF16} picks the Vec the kernels are instantiated with (the last two share
+// vec_avx512.hpp; its VNNI/BF16 instructions follow the compiler's feature macros). Everything here
+// lives in a namespace of its own per ISA, so no inline function compiled for AVX-512 can be picked
+// by the linker for another ISA.
 #include "ops/kernels/kernel_table.hpp"
 
 // Standard and intrinsic headers first, outside the per-ISA namespace.
@@ -12,7 +14,9 @@
 #include "ops/half.hpp"
 #include "ops/kernels/intrinsics.hpp"
 
-#if defined(ENGINE_KERNEL_ISA_AVX512)
+#if defined(ENGINE_KERNEL_ISA_AVX512_VNNI_BF16)
+#define ENGINE_ISA_NS avx512_vnni_bf16
+#elif defined(ENGINE_KERNEL_ISA_AVX512)
 #define ENGINE_ISA_NS avx512
 #elif defined(ENGINE_KERNEL_ISA_AVX2)
 #define ENGINE_ISA_NS avx2
@@ -21,7 +25,7 @@
 #endif
 
 namespace engine::kernels::ENGINE_ISA_NS {
-#if defined(ENGINE_KERNEL_ISA_AVX512)
+#if defined(ENGINE_KERNEL_ISA_AVX512) || defined(ENGINE_KERNEL_ISA_AVX512_VNNI_BF16)
 #include "ops/kernels/vec_avx512.hpp"
 #elif defined(ENGINE_KERNEL_ISA_AVX2)
 #include "ops/kernels/vec_avx2.hpp"
@@ -47,10 +51,12 @@ const KernelTable& ENGINE_CONCAT(kernel_table_, ENGINE_ISA_NS)() {
   static const KernelTable table{
       .masked_softmax = ENGINE_ISA_NS::masked_softmax,
       .dot = ENGINE_ISA_NS::dot,
-      .gemv = ENGINE_ISA_NS::gemv,
-      .gemv_bf16 = ENGINE_ISA_NS::gemv_bf16,
-      .gemv_f16 = ENGINE_ISA_NS::gemv_f16,
-      .gemv_q8_0 = ENGINE_ISA_NS::gemv_q8_0,
+      .gemm = ENGINE_ISA_NS::gemm,
+      .gemm_bf16 = ENGINE_ISA_NS::gemm_bf16,
+      .gemm_f16 = ENGINE_ISA_NS::gemm_f16,
+      .gemm_q8_0 = ENGINE_ISA_NS::gemm_q8_0,
+      .quantize_q8 = ENGINE_ISA_NS::quantize_q8,
+      .to_bf16 = ENGINE_ISA_NS::to_bf16,
       .axpy = ENGINE_ISA_NS::axpy,
       .rmsnorm = ENGINE_ISA_NS::rmsnorm,
       .layernorm = ENGINE_ISA_NS::layernorm,

@@ -16,17 +16,27 @@ struct KernelTable {
   void (*masked_softmax)(const float* x, const std::uint8_t* mask, float* out, std::size_t n,
                          float scale);
   float (*dot)(const float* a, const float* b, std::size_t n);
-  /// y[r] = dot(w[r*cols ...], x) for r in [0, rows): a row-major (rows, cols) matrix times x.
-  void (*gemv)(const float* w, const float* x, float* y, std::size_t rows, std::size_t cols);
-  /// The same for bf16 weights.
-  void (*gemv_bf16)(const std::uint16_t* w, const float* x, float* y, std::size_t rows,
-                    std::size_t cols);
-  /// The same for IEEE half weights.
-  void (*gemv_f16)(const std::uint16_t* w, const float* x, float* y, std::size_t rows,
-                   std::size_t cols);
-  /// The same for Q8_0 weights (cols a multiple of 32; rows of cols/32 34-byte blocks).
-  void (*gemv_q8_0)(const std::uint8_t* w, const float* x, float* y, std::size_t rows,
-                    std::size_t cols);
+  /// y[m*ldy + r] = dot(w row r, x row m) for r < rows, m < M: x (M, cols) times a row-major
+  /// (rows, cols) matrix, every weight row read once for all M (a GEMV when M = 1). Each
+  /// output is summed the same way whatever M is.
+  void (*gemm)(const float* w, const float* x, float* y, std::size_t rows, std::size_t cols,
+               std::size_t M, std::size_t ldy);
+  /// The same for bf16 weights and x rounded to bf16 by to_bf16 (exact products, f32 sums).
+  void (*gemm_bf16)(const std::uint16_t* w, const std::uint16_t* x, float* y, std::size_t rows,
+                    std::size_t cols, std::size_t M, std::size_t ldy);
+  /// The same for IEEE half weights and f32 x.
+  void (*gemm_f16)(const std::uint16_t* w, const float* x, float* y, std::size_t rows,
+                   std::size_t cols, std::size_t M, std::size_t ldy);
+  /// The same for Q8_0 weights (cols a multiple of 32; rows of cols/32 34-byte blocks) and x
+  /// quantised by quantize_q8 (xq (M, cols), xd (M, cols / 32)): an integer dot product per
+  /// block, scaled once by both blocks' scales.
+  void (*gemm_q8_0)(const std::uint8_t* w, const std::int8_t* xq, const float* xd, float* y,
+                    std::size_t rows, std::size_t cols, std::size_t M, std::size_t ldy);
+  /// n (a multiple of 32) values to blocks of 32: d[b] = max|x| / 127, q = round(x / d[b]).
+  /// Bit-identical on every ISA.
+  void (*quantize_q8)(const float* x, std::int8_t* q, float* d, std::size_t n);
+  /// n values to bf16, round to nearest even. Bit-identical on every ISA.
+  void (*to_bf16)(const float* x, std::uint16_t* out, std::size_t n);
   /// y += a * x
   void (*axpy)(float a, const float* x, float* y, std::size_t n);
   /// out = weight * x / sqrt(mean(x^2) + eps)
@@ -49,6 +59,7 @@ struct KernelTable {
 const KernelTable& kernel_table_scalar();
 const KernelTable& kernel_table_avx2();
 const KernelTable& kernel_table_avx512();
+const KernelTable& kernel_table_avx512_vnni_bf16();
 
 /// The table of `isa` (which the CPU must support).
 const KernelTable& kernels_for(Isa isa);

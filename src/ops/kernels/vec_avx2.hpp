@@ -9,6 +9,7 @@
 struct Vec {
   using Reg = __m256;
   static constexpr int kWidth = 8;
+  static constexpr int kRegisters = 16;
 
   static Reg zero() { return _mm256_setzero_ps(); }
   static Reg set1(float v) { return _mm256_set1_ps(v); }
@@ -37,12 +38,62 @@ struct Vec {
     return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b));
   }
   static float f16_to_f32(std::uint16_t h) { return _cvtsh_ss(h); }
+  /// A hint to start loading the cache line at p (never faults).
+  static void prefetch(const void* p) { _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0); }
+
+  /// kWidth lanes rounded to the nearest integer (ties to even) stored as int8 (|v| <= 127).
+  static void store_i8(std::int8_t* p, Reg v) {
+    const __m256i i = _mm256_cvtps_epi32(v);
+    const __m128i s16 = _mm_packs_epi32(_mm256_castsi256_si128(i), _mm256_extracti128_si256(i, 1));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(p), _mm_packs_epi16(s16, s16));
+  }
+  /// kWidth lanes rounded to bf16 (nearest even; the caller has no NaN).
+  static void store_bf16(std::uint16_t* p, Reg v) {
+    const __m256i u = _mm256_castps_si256(v);
+    const __m256i odd = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
+    const __m256i rounded = _mm256_srli_epi32(
+        _mm256_add_epi32(u, _mm256_add_epi32(odd, _mm256_set1_epi32(0x7fff))), 16);
+    _mm_storeu_si128(
+        reinterpret_cast<__m128i*>(p),
+        _mm_packus_epi32(_mm256_castsi256_si128(rounded), _mm256_extracti128_si256(rounded, 1)));
+  }
+
+  /// One Q8 block: 32 int8.
+  using Q8 = __m256i;
+  static Q8 load_q8(const std::int8_t* p) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  }
+  /// Lanes that sum to the exact integer dot product of two blocks (w may hold -128, x is
+  /// within +-127): |w| as unsigned times x with w's sign, pairs summed in int16 (at most
+  /// 2 * 128 * 127, no saturation), then in int32.
+  static Reg dot_q8(Q8 w, Q8 x) {
+    const __m256i pairs = _mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(x, w));
+    return _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
+  }
+
+  /// 2 * kWidth bf16 values: what one bf16 dot-product step consumes.
+  struct Bf16x2 {
+    Reg lo, hi;
+  };
+  static Bf16x2 load_bf16x2_n(const std::uint16_t* p, std::size_t n) {
+    std::uint16_t buf[2 * kWidth] = {};
+    if (n < 2 * kWidth) {
+      for (std::size_t i = 0; i < n; ++i) buf[i] = p[i];
+      p = buf;
+    }
+    return {load_bf16(p), load_bf16(p + kWidth)};
+  }
+  /// acc + the products of a and b (exact in f32: bf16 has an 8-bit significand).
+  static Reg dot_bf16x2(Reg acc, Bf16x2 a, Bf16x2 b) {
+    return fmadd(a.hi, b.hi, fmadd(a.lo, b.lo, acc));
+  }
   static Reg add(Reg a, Reg b) { return _mm256_add_ps(a, b); }
   static Reg sub(Reg a, Reg b) { return _mm256_sub_ps(a, b); }
   static Reg mul(Reg a, Reg b) { return _mm256_mul_ps(a, b); }
   static Reg div(Reg a, Reg b) { return _mm256_div_ps(a, b); }
   static Reg fmadd(Reg a, Reg b, Reg c) { return _mm256_fmadd_ps(a, b, c); }
   static Reg max(Reg a, Reg b) { return _mm256_max_ps(a, b); }
+  static Reg abs(Reg v) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v); }
   static float reduce_add(Reg v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));

@@ -1,4 +1,6 @@
-// Vec for AVX-512 (F/BW/VL/DQ): 16 floats per register.
+// Vec for AVX-512 (F/BW/VL/DQ): 16 floats per register. Compiled a second time with VNNI and
+// AVX512_BF16 enabled (the avx512_vnni_bf16 ISA), where the Q8 and bf16 dot products use
+// vpdpbusd and vdpbf16ps; the compiler's feature macros pick the instructions.
 #pragma once
 
 #include <cstddef>
@@ -9,6 +11,7 @@
 struct Vec {
   using Reg = __m512;
   static constexpr int kWidth = 16;
+  static constexpr int kRegisters = 32;
 
   static Reg zero() { return _mm512_setzero_ps(); }
   static Reg set1(float v) { return _mm512_set1_ps(v); }
@@ -23,8 +26,7 @@ struct Vec {
   }
   /// kWidth bf16 values widened to f32 (bf16 is the top half of an f32).
   static Reg load_bf16(const std::uint16_t* p) {
-    const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+    return widen_bf16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
   }
   /// kWidth IEEE half values widened to f32.
   static Reg load_f16(const std::uint16_t* p) {
@@ -36,14 +38,98 @@ struct Vec {
     return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(b));
   }
   static float f16_to_f32(std::uint16_t h) { return _cvtsh_ss(h); }
-  static Reg add(Reg a, Reg b) { return _mm512_add_ps(a, b); }
-  static Reg sub(Reg a, Reg b) { return _mm512_sub_ps(a, b); }
-  static Reg mul(Reg a, Reg b) { return _mm512_mul_ps(a, b); }
-  static Reg div(Reg a, Reg b) { return _mm512_div_ps(a, b); }
-  static Reg fmadd(Reg a, Reg b, Reg c) { return _mm512_fmadd_ps(a, b, c); }
-  static Reg max(Reg a, Reg b) { return _mm512_max_ps(a, b); }
-  static float reduce_add(Reg v) { return _mm512_reduce_add_ps(v); }
-  static float reduce_max(Reg v) { return _mm512_reduce_max_ps(v); }
+  /// A hint to start loading the cache line at p (never faults).
+  static void prefetch(const void* p) { _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0); }
+
+  /// kWidth lanes rounded to the nearest integer (ties to even) stored as int8 (|v| <= 127).
+  static void store_i8(std::int8_t* p, Reg v) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(v)));
+  }
+  /// kWidth lanes rounded to bf16 (nearest even; the caller has no NaN).
+  static void store_bf16(std::uint16_t* p, Reg v) {
+    const __m512i u = _mm512_castps_si512(v);
+    const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+    const __m512i rounded = _mm512_add_epi32(u, _mm512_add_epi32(odd, _mm512_set1_epi32(0x7fff)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p),
+                        _mm512_cvtepi32_epi16(_mm512_srli_epi32(rounded, 16)));
+  }
+
+  /// One Q8 block: 32 int8.
+  using Q8 = __m256i;
+  static Q8 load_q8(const std::int8_t* p) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  }
+  /// Lanes that sum to the exact integer dot product of two blocks (w may hold -128, x is
+  /// within +-127): |w| as unsigned times x with w's sign, as u8 x s8 pairs.
+  static Reg dot_q8(Q8 w, Q8 x) {
+    const __m256i uw = _mm256_abs_epi8(w), sx = _mm256_sign_epi8(x, w);
+#if defined(__AVX512VNNI__)
+    const __m256i sums = _mm256_dpbusd_epi32(_mm256_setzero_si256(), uw, sx);
+#else
+    const __m256i sums = _mm256_madd_epi16(_mm256_maddubs_epi16(uw, sx), _mm256_set1_epi16(1));
+#endif
+    return _mm512_zextps256_ps512(_mm256_cvtepi32_ps(sums));
+  }
+
+  /// 2 * kWidth bf16 values: what one bf16 dot-product step consumes.
+#if defined(__AVX512BF16__)
+  using Bf16x2 = __m512bh;
+  static Bf16x2 load_bf16x2_n(const std::uint16_t* p, std::size_t n) {
+    return reinterpret_cast<__m512bh>(load_u16x32_n(p, n));
+  }
+  /// acc + the products of a and b, lane i taking elements 2i and 2i+1 (vdpbf16ps).
+  static Reg dot_bf16x2(Reg acc, Bf16x2 a, Bf16x2 b) {
+    return _mm512_dpbf16_ps(acc, a, b);
+  }
+#else
+  struct Bf16x2 {
+    Reg lo, hi;
+  };
+  static Bf16x2 load_bf16x2_n(const std::uint16_t* p, std::size_t n) {
+    const __m512i h = load_u16x32_n(p, n);
+    return {widen_bf16(_mm512_castsi512_si256(h)), widen_bf16(_mm512_extracti64x4_epi64(h, 1))};
+  }
+  /// acc + the products of a and b (exact in f32: bf16 has an 8-bit significand).
+  static Reg dot_bf16x2(Reg acc, Bf16x2 a, Bf16x2 b) {
+    return fmadd(a.hi, b.hi, fmadd(a.lo, b.lo, acc));
+  }
+#endif
+  static Reg widen_bf16(__m256i h) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+  }
+  /// n <= 32 16-bit values, zeros past n. Full loads stay plain: GCC 12 treats a masked load
+  /// as touching any memory, which keeps a tile's accumulators out of registers.
+  static __m512i load_u16x32_n(const std::uint16_t* p, std::size_t n) {
+    if (n >= 32) return _mm512_loadu_si512(p);
+    return _mm512_maskz_loadu_epi16(static_cast<__mmask32>((1u << n) - 1), p);
+  }
+  static Reg add(Reg a, Reg b) {
+    return _mm512_add_ps(a, b);
+  }
+  static Reg sub(Reg a, Reg b) {
+    return _mm512_sub_ps(a, b);
+  }
+  static Reg mul(Reg a, Reg b) {
+    return _mm512_mul_ps(a, b);
+  }
+  static Reg div(Reg a, Reg b) {
+    return _mm512_div_ps(a, b);
+  }
+  static Reg fmadd(Reg a, Reg b, Reg c) {
+    return _mm512_fmadd_ps(a, b, c);
+  }
+  static Reg max(Reg a, Reg b) {
+    return _mm512_max_ps(a, b);
+  }
+  static Reg abs(Reg v) {
+    return _mm512_abs_ps(v);
+  }
+  static float reduce_add(Reg v) {
+    return _mm512_reduce_add_ps(v);
+  }
+  static float reduce_max(Reg v) {
+    return _mm512_reduce_max_ps(v);
+  }
 
   /// exp with a Cephes polynomial (about 1 ulp) and vscalefps for 2^n; inputs below
   /// ln(FLT_MIN) give exactly 0 (so -inf gives 0, never NaN), inputs above 88.37 saturate.
@@ -70,15 +156,21 @@ struct Vec {
     return _mm512_mask_blend_ps(_mm_test_epi8_mask(bytes, bytes), fill, x);
   }
 
-  static __mmask16 lane_mask(std::size_t n) { return static_cast<__mmask16>((1u << n) - 1); }
+  static __mmask16 lane_mask(std::size_t n) {
+    return static_cast<__mmask16>((1u << n) - 1);
+  }
 
   struct Acc {
     __m512d lo, hi;
   };
-  static Acc acc_zero() { return {_mm512_setzero_pd(), _mm512_setzero_pd()}; }
+  static Acc acc_zero() {
+    return {_mm512_setzero_pd(), _mm512_setzero_pd()};
+  }
   static Acc acc_add(Acc acc, Reg v) {
     return {_mm512_add_pd(acc.lo, _mm512_cvtps_pd(_mm512_castps512_ps256(v))),
             _mm512_add_pd(acc.hi, _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1)))};
   }
-  static double acc_sum(Acc acc) { return _mm512_reduce_add_pd(_mm512_add_pd(acc.lo, acc.hi)); }
+  static double acc_sum(Acc acc) {
+    return _mm512_reduce_add_pd(_mm512_add_pd(acc.lo, acc.hi));
+  }
 };

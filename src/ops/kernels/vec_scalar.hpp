@@ -10,6 +10,7 @@
 struct Vec {
   using Reg = float;
   static constexpr int kWidth = 1;
+  static constexpr int kRegisters = 16;
 
   static Reg zero() { return 0.0f; }
   static Reg set1(float v) { return v; }
@@ -28,12 +29,41 @@ struct Vec {
   static Reg load_f16(const std::uint16_t* p) { return engine::f16_to_f32(*p); }
   static Reg load_i8(const std::int8_t* p) { return static_cast<float>(*p); }
   static float f16_to_f32(std::uint16_t h) { return engine::f16_to_f32(h); }
+  static void prefetch(const void*) {}
+
+  /// v rounded to the nearest integer (ties to even, as cvtps2dq) as int8 (|v| <= 127).
+  static void store_i8(std::int8_t* p, Reg v) {
+    *p = static_cast<std::int8_t>(static_cast<int>(std::nearbyint(v)));
+  }
+  static void store_bf16(std::uint16_t* p, Reg v) { *p = engine::f32_to_bf16(v); }
+
+  /// One Q8 block: its 32 int8, summed in plain integer arithmetic.
+  using Q8 = const std::int8_t*;
+  static Q8 load_q8(const std::int8_t* p) { return p; }
+  static Reg dot_q8(Q8 w, Q8 x) {
+    int sum = 0;
+    for (int i = 0; i < 32; ++i) sum += w[i] * x[i];
+    return static_cast<float>(sum);
+  }
+
+  /// 2 * kWidth bf16 values: what one bf16 dot-product step consumes.
+  struct Bf16x2 {
+    Reg lo, hi;
+  };
+  static Bf16x2 load_bf16x2_n(const std::uint16_t* p, std::size_t n) {
+    return {load_bf16(p), n > 1 ? load_bf16(p + 1) : 0.0f};
+  }
+  /// acc + the products of a and b, in order.
+  static Reg dot_bf16x2(Reg acc, Bf16x2 a, Bf16x2 b) {
+    return fmadd(a.hi, b.hi, fmadd(a.lo, b.lo, acc));
+  }
   static Reg add(Reg a, Reg b) { return a + b; }
   static Reg sub(Reg a, Reg b) { return a - b; }
   static Reg mul(Reg a, Reg b) { return a * b; }
   static Reg div(Reg a, Reg b) { return a / b; }
   static Reg fmadd(Reg a, Reg b, Reg c) { return a * b + c; }
   static Reg max(Reg a, Reg b) { return a > b ? a : b; }
+  static Reg abs(Reg v) { return std::fabs(v); }
   static float reduce_add(Reg v) { return v; }
   static float reduce_max(Reg v) { return v; }
   static Reg exp(Reg x) { return std::exp(x); }
