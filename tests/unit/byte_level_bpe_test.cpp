@@ -2,7 +2,6 @@
 // the exact bytes of any text, valid UTF-8 or not.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -122,12 +121,11 @@ TEST_F(ByteLevelBpeGpt2, ControlTokensDecodeToNothing) {
   EXPECT_THROW(tokenizer_->decode(-1, 50257), std::exception);
 }
 
-// Long runs (one giant word) must not make the merge loop quadratic.
-TEST_F(ByteLevelBpeGpt2, LongRunsEncodeQuickly) {
+// Long runs (one giant word) round-trip. No timing assertion: a merge loop gone quadratic
+// would take hours on these 400K characters and trip the test timeout (tests/CMakeLists.txt).
+TEST_F(ByteLevelBpeGpt2, LongRunsRoundTrip) {
   const std::string text = std::string(200000, ' ') + std::string(200000, 'a') + "x";
-  const auto start = std::chrono::steady_clock::now();
   const std::vector<int> ids = tokenizer_->encode(text, false, false);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   EXPECT_EQ(tokenizer_->decode(ids), text);
 }
 

@@ -389,8 +389,9 @@ TEST(Gpt2Model, WeightTypesConvertEveryMatrix) {
   Session f32(Model::load(file.path));
   const auto reference = f32.forward(prompt, true);
   const std::vector<double> want(reference.begin(), reference.end());
-  // Logits reach about +-19 here; measured: bf16 0.11, q8_0 0.50 at most.
-  for (const auto& [type, bound] : {std::pair{DType::bf16, 0.2}, std::pair{DType::q8_0, 0.75}}) {
+  // Logits reach about +-19 here; measured on every ISA, with the activations rounded to bf16
+  // or quantised to q8 as the kernels do: bf16 0.17, q8_0 0.83 at most.
+  for (const auto& [type, bound] : {std::pair{DType::bf16, 0.25}, std::pair{DType::q8_0, 1.1}}) {
     const auto model = Model::load(file.path, type);
     const TransformerWeights& w = model->weights();
     for (const LayerWeights& l : w.layers)
