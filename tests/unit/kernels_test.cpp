@@ -134,63 +134,77 @@ TEST_P(KernelsPerIsa, ActivationConversionsAreBitIdenticalToScalar) {
   }
 }
 
+// Starts 0, 4 and 20 bytes past the allocation (vector loads then straddle cache lines), with a
+// guard element after the end that must not change.
+constexpr std::size_t kOffsets[] = {0, 1, 5};
+
+// Elementwise results within a relative bound, guards (7.0f before and after) untouched.
+void expect_elementwise_close(const std::vector<float>& got, const std::vector<float>& want,
+                              float relative, float absolute, std::size_t n, std::size_t off) {
+  for (std::size_t i = 0; i < got.size(); ++i)
+    ASSERT_NEAR(got[i], want[i], relative * std::abs(want[i]) + absolute)
+        << "n=" << n << " offset=" << off << " i=" << i;
+}
+
 TEST_P(KernelsPerIsa, AxpyIsExactElementwise) {
-  for (std::size_t n = 0; n <= 300; ++n) {
-    const auto x = random_vector(n + 3, rng), y0 = random_vector(n + 3, rng);
-    auto got = y0, want = y0;
-    simd().axpy(0.37f, x.data() + 3, got.data() + 3, n);
-    scalar().axpy(0.37f, x.data() + 3, want.data() + 3, n);
-    for (std::size_t i = 0; i < n + 3; ++i)
-      ASSERT_NEAR(got[i], want[i], 1e-6f * std::abs(want[i]) + 1e-7f) << "n=" << n << " i=" << i;
-    for (std::size_t i = 0; i < 3; ++i) ASSERT_EQ(got[i], y0[i]) << "wrote before the start";
-  }
+  for (std::size_t off : kOffsets)
+    for (std::size_t n = 0; n <= 300; ++n) {
+      const auto x = random_vector(n + off, rng), y0 = random_vector(n + off + 1, rng);
+      auto got = y0, want = y0;
+      simd().axpy(0.37f, x.data() + off, got.data() + off, n);
+      scalar().axpy(0.37f, x.data() + off, want.data() + off, n);
+      expect_elementwise_close(got, want, 1e-6f, 1e-7f, n, off);
+      for (std::size_t i = 0; i < off; ++i) ASSERT_EQ(got[i], y0[i]) << "wrote before the start";
+      ASSERT_EQ(got[n + off], y0[n + off]) << "wrote past the end";
+    }
 }
 
 TEST_P(KernelsPerIsa, RmsNorm) {
-  for (std::size_t n = 1; n <= 300; ++n) {
-    const auto x = random_vector(n + 1, rng), w = random_vector(n + 1, rng, 0.5f, 1.5f);
-    std::vector<float> got(n + 2, 7.0f), want(n + 2, 7.0f);
-    simd().rmsnorm(x.data() + 1, w.data() + 1, got.data() + 1, n, 1e-5f);
-    scalar().rmsnorm(x.data() + 1, w.data() + 1, want.data() + 1, n, 1e-5f);
-    for (std::size_t i = 0; i < n + 2; ++i)
-      ASSERT_NEAR(got[i], want[i], 2e-6f * std::abs(want[i]) + 1e-7f) << "n=" << n << " i=" << i;
-  }
+  for (std::size_t off : kOffsets)
+    for (std::size_t n = 1; n <= 300; ++n) {
+      const auto x = random_vector(n + off, rng), w = random_vector(n + off, rng, 0.5f, 1.5f);
+      std::vector<float> got(n + off + 1, 7.0f), want(n + off + 1, 7.0f);
+      simd().rmsnorm(x.data() + off, w.data() + off, got.data() + off, n, 1e-5f);
+      scalar().rmsnorm(x.data() + off, w.data() + off, want.data() + off, n, 1e-5f);
+      expect_elementwise_close(got, want, 2e-6f, 1e-7f, n, off);
+    }
 }
 
 TEST_P(KernelsPerIsa, LayerNorm) {
-  for (std::size_t n = 1; n <= 300; ++n) {
-    // An offset mean, so the variance is not just the mean square.
-    const auto x = random_vector(n + 1, rng, 1.0f, 5.0f), w = random_vector(n + 1, rng, 0.5f, 1.5f);
-    const auto b = random_vector(n + 1, rng);
-    std::vector<float> got(n + 2, 7.0f), want(n + 2, 7.0f);
-    simd().layernorm(x.data() + 1, w.data() + 1, b.data() + 1, got.data() + 1, n, 1e-5f);
-    scalar().layernorm(x.data() + 1, w.data() + 1, b.data() + 1, want.data() + 1, n, 1e-5f);
-    for (std::size_t i = 0; i < n + 2; ++i)
-      ASSERT_NEAR(got[i], want[i], 1e-5f * (std::abs(want[i]) + 1.0f)) << "n=" << n << " i=" << i;
-  }
+  for (std::size_t off : kOffsets)
+    for (std::size_t n = 1; n <= 300; ++n) {
+      // An offset mean, so the variance is not just the mean square.
+      const auto x = random_vector(n + off, rng, 1.0f, 5.0f);
+      const auto w = random_vector(n + off, rng, 0.5f, 1.5f), b = random_vector(n + off, rng);
+      std::vector<float> got(n + off + 1, 7.0f), want(n + off + 1, 7.0f);
+      simd().layernorm(x.data() + off, w.data() + off, b.data() + off, got.data() + off, n, 1e-5f);
+      scalar().layernorm(x.data() + off, w.data() + off, b.data() + off, want.data() + off, n,
+                         1e-5f);
+      expect_elementwise_close(got, want, 1e-5f, 1e-5f, n, off);
+    }
 }
 
 TEST_P(KernelsPerIsa, Gelu) {
-  for (std::size_t n = 0; n <= 300; ++n) {
-    const auto x = random_vector(n + 1, rng, -12.0f, 12.0f);
-    auto got = x, want = x;
-    simd().gelu(got.data() + 1, n);
-    scalar().gelu(want.data() + 1, n);
-    for (std::size_t i = 0; i < n + 1; ++i)
-      ASSERT_NEAR(got[i], want[i], 1e-6f * std::abs(want[i]) + 1e-7f) << "n=" << n << " i=" << i;
-  }
+  for (std::size_t off : kOffsets)
+    for (std::size_t n = 0; n <= 300; ++n) {
+      const auto x = random_vector(n + off + 1, rng, -12.0f, 12.0f);
+      auto got = x, want = x;
+      simd().gelu(got.data() + off, n);
+      scalar().gelu(want.data() + off, n);
+      expect_elementwise_close(got, want, 1e-6f, 1e-7f, n, off);
+    }
 }
 
 TEST_P(KernelsPerIsa, SwiGlu) {
-  for (std::size_t n = 0; n <= 300; ++n) {
-    auto gate = random_vector(n + 1, rng, -20.0f, 20.0f);
-    const auto up = random_vector(n + 1, rng);
-    auto got = gate, want = gate;
-    simd().swiglu(got.data() + 1, up.data() + 1, n);
-    scalar().swiglu(want.data() + 1, up.data() + 1, n);
-    for (std::size_t i = 0; i < n + 1; ++i)
-      ASSERT_NEAR(got[i], want[i], 1e-6f * std::abs(want[i]) + 1e-7f) << "n=" << n << " i=" << i;
-  }
+  for (std::size_t off : kOffsets)
+    for (std::size_t n = 0; n <= 300; ++n) {
+      const auto gate = random_vector(n + off + 1, rng, -20.0f, 20.0f);
+      const auto up = random_vector(n + off, rng);
+      auto got = gate, want = gate;
+      simd().swiglu(got.data() + off, up.data() + off, n);
+      scalar().swiglu(want.data() + off, up.data() + off, n);
+      expect_elementwise_close(got, want, 1e-6f, 1e-7f, n, off);
+    }
 }
 
 TEST_P(KernelsPerIsa, AttentionScoresAndWeightedSum) {
