@@ -5,6 +5,7 @@
 #include "engine/error.hpp"
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/matmul.hpp"
+#include "ops/parallel_chunks.hpp"
 
 namespace engine {
 
@@ -42,11 +43,11 @@ void feed_forward(const ModelConfig& c, const LayerWeights& l, const float* xb, 
   const std::size_t n = static_cast<std::size_t>(R) * c.hidden_dim;
   if (c.architecture == Architecture::gpt2) {
     linear(xb, l.w3, l.b3, hb, R);
-    k.gelu(hb, n);
+    for_chunks(n, [&](std::size_t i, std::size_t count) { k.gelu(hb + i, count); });
   } else {
     matmul(xb, l.w1, hb, R);
     matmul(xb, l.w3, hb2, R);
-    k.swiglu(hb, hb2, n);
+    for_chunks(n, [&](std::size_t i, std::size_t count) { k.swiglu(hb + i, hb2 + i, count); });
   }
   linear(hb, l.w2, l.b2, out, R);
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "engine/error.hpp"
+#include "engine/runtime.hpp"
 #include "format/gguf_file.hpp"
 #include "util/log.hpp"
 #include "util/mapped_file.hpp"
@@ -43,6 +44,7 @@ std::shared_ptr<const Model> Model::load(const std::string& path, DType weight_t
   if (context_length > 0) model->config_.seq_len = context_length;
   if (model->config_.architecture == Architecture::llama) model->init_rope();
   if (weight_type != DType::f32) model->convert_weights(weight_type);
+  if (use_onednn()) model->pack_weights();
   const ModelConfig& c = model->config_;
   log::debug("{}: {} dim={} hidden={} layers={} heads={} kv_heads={} vocab={} seq_len={}", path,
              architecture_name(c.architecture), c.dim, c.hidden_dim, c.n_layers, c.n_heads,

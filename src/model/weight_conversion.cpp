@@ -1,11 +1,13 @@
 // Converting a model's f32 matrices to bf16 or Q8_0 once at load: the decode step reads half
 // or about a quarter of the bytes. Norms, biases and the token and position embeddings stay f32
 // (an embedding is read one row per token); a shared classifier gets a converted copy of its
-// own. The parts of a fused QKV matrix (gpt2) are converted as three matrices.
+// own. The parts of a fused QKV matrix (gpt2) are converted as three matrices. Packing for
+// oneDNN, the last step of a load, is here too.
 #include <fmt/format.h>
 
 #include "engine/error.hpp"
 #include "engine/model/model.hpp"
+#include "ops/onednn_matmul.hpp"
 #include "ops/quantize.hpp"
 #include "util/log.hpp"
 
@@ -43,6 +45,17 @@ void Model::convert_weights(DType weight_type) {
     for (Matrix* m : l.matrices()) convert(*m);
   convert(weights_.wcls);
   if (kept_f32) log::info("{}: {} matrices kept f32 (width not a multiple of 32)", path_, kept_f32);
+}
+
+// Blocks of rows (prefill) run the layer matrices through oneDNN, faster on its own blocked
+// layout than on our rows: a second copy of each f32 or bf16 layer matrix (the classifier runs
+// one row per sequence and keeps its rows only).
+void Model::pack_weights() {
+  for (LayerWeights& l : weights_.layers)
+    for (Matrix* m : l.matrices()) {
+      std::vector<std::uint8_t> packed = onednn_pack(*m, m->packed);
+      if (!packed.empty()) converted_.push_back(std::move(packed));
+    }
 }
 
 }  // namespace engine

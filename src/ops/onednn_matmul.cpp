@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <omp.h>
 
+#include <cstdint>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
@@ -12,6 +14,7 @@
 #include "engine/error.hpp"
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/matmul.hpp"
+#include "ops/parallel_chunks.hpp"
 
 namespace engine {
 namespace {
@@ -19,35 +22,49 @@ namespace {
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
+// c (M, N) = a (M, K) · b (K, N) over strided views: a(m, k) at a[m * a_row + k], b(k, n) at
+// b[k * b_k + n * b_n] (a linear layer's (N, K) rows: b_k 1, b_n K), c(m, n) at c[m * c_row + n].
 struct PrimitiveKey {
   int M, K, N, threads;
   bool bf16;
+  bool packed;  // b in the layout oneDNN picks (`any`), else the strided view
+  std::int64_t a_row, b_k, b_n, c_row;
   auto operator<=>(const PrimitiveKey&) const = default;
+};
+
+// The key of a linear layer's block: x (M, K) · w (N, K)ᵀ.
+PrimitiveKey linear_key(int M, int K, int N, bool bf16, bool packed) {
+  return {M, K, N, omp_get_max_threads(), bf16, packed, K, 1, K, N};
+}
+
+struct Primitive {
+  dnnl::matmul::primitive_desc pd;
+  dnnl::matmul matmul;
 };
 
 // One CPU engine and the primitives made so far. A primitive keeps the thread count it was
 // created with, so the count is part of the key.
 class PrimitiveCache {
  public:
-  dnnl::matmul get(const PrimitiveKey& key) {
+  Primitive get(const PrimitiveKey& key) {
     std::lock_guard lock(mutex_);
     auto it = primitives_.find(key);
     if (it != primitives_.end()) return it->second;
     const dt type = key.bf16 ? dt::bf16 : dt::f32;
-    const dnnl::memory::desc src({key.M, key.K}, type, tag::ab);
-    const dnnl::memory::desc weights({key.K, key.N}, type, tag::ba);
-    const dnnl::memory::desc dst({key.M, key.N}, dt::f32, tag::ab);
-    dnnl::matmul primitive(
-        dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, weights, dst), engine_));
-    primitives_.emplace(key, primitive);
-    return primitive;
+    const dnnl::memory::desc src({key.M, key.K}, type, {key.a_row, 1});
+    const dnnl::memory::desc weights =
+        key.packed ? dnnl::memory::desc({key.K, key.N}, type, tag::any)
+                   : dnnl::memory::desc({key.K, key.N}, type, {key.b_k, key.b_n});
+    const dnnl::memory::desc dst({key.M, key.N}, dt::f32, {key.c_row, 1});
+    const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src, weights, dst), engine_);
+    return primitives_.emplace(key, Primitive{pd, dnnl::matmul(pd)}).first->second;
   }
   const dnnl::engine& engine() const { return engine_; }
 
  private:
   std::mutex mutex_;
   dnnl::engine engine_{dnnl::engine::kind::cpu, 0};
-  std::map<PrimitiveKey, dnnl::matmul> primitives_;
+  std::map<PrimitiveKey, Primitive> primitives_;
 };
 
 PrimitiveCache& cache() {
@@ -59,7 +76,62 @@ PrimitiveCache& cache() {
 thread_local std::vector<std::uint16_t> t_bf16_x;
 thread_local std::vector<float> t_f32_weights;
 
+// A packed copy starts with the layout it was made in (oneDNN 2.x memory descriptors are plain C
+// structs), so a block runs on it only with a primitive that expects that very layout.
+constexpr std::size_t kPackedHeader = 1024;
+static_assert(sizeof(dnnl_memory_desc_t) <= kPackedHeader);
+// The rows the layout is chosen for: a prompt block.
+constexpr int kPackRows = 128;
+
+const dnnl_memory_desc_t& packed_layout(const void* packed) {
+  return *reinterpret_cast<const dnnl_memory_desc_t*>(static_cast<const std::uint8_t*>(packed) -
+                                                      kPackedHeader);
+}
+
+bool is_bf16(const Matrix& w) {
+  return w.dtype == DType::bf16;
+}
+
+void execute(const Primitive& primitive, const void* a, const void* b, void* c) {
+  const dnnl::engine& engine = cache().engine();
+  dnnl::memory src(primitive.pd.src_desc(), engine, const_cast<void*>(a));
+  dnnl::memory weights(primitive.pd.weights_desc(), engine, const_cast<void*>(b));
+  dnnl::memory dst(primitive.pd.dst_desc(), engine, c);
+  dnnl::stream stream(engine);
+  primitive.matmul.execute(stream,
+                           {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}});
+  stream.wait();
+}
+
 }  // namespace
+
+std::vector<std::uint8_t> onednn_pack(const Matrix& w, const void*& packed) {
+  packed = nullptr;
+  if ((w.dtype != DType::f32 && w.dtype != DType::bf16) || w.rows == 0) return {};
+  const int K = w.cols, N = w.rows;
+  try {
+    PrimitiveCache& c = cache();
+    const dnnl::memory::desc layout =
+        c.get(linear_key(kPackRows, K, N, is_bf16(w), true)).pd.weights_desc();
+    const dt type = is_bf16(w) ? dt::bf16 : dt::f32;
+    // Room for the header and for aligning the weights to a cache line.
+    std::vector<std::uint8_t> buffer(kPackedHeader + layout.get_size() + 64);
+    const std::size_t misalignment =
+        reinterpret_cast<std::uintptr_t>(buffer.data() + kPackedHeader) % 64;
+    std::uint8_t* weights = buffer.data() + kPackedHeader + (64 - misalignment) % 64;
+    std::memcpy(weights - kPackedHeader, &layout.data, sizeof(layout.data));
+    dnnl::memory plain({{K, N}, type, tag::ba}, c.engine(), const_cast<void*>(w.data));
+    dnnl::memory blocked(layout, c.engine(), weights);
+    dnnl::stream stream(c.engine());
+    dnnl::reorder(plain, blocked).execute(stream, plain, blocked);
+    stream.wait();
+    packed = weights;
+    return buffer;
+  } catch (const dnnl::error& e) {
+    throw Error(ErrorCode::unsupported,
+                fmt::format("oneDNN weight packing ({}x{}) failed: {}", N, K, e.what()));
+  }
+}
 
 void onednn_matmul(const float* x, const Matrix& w, float* y, int M) {
   const int K = w.cols, N = w.rows;
@@ -69,13 +141,18 @@ void onednn_matmul(const float* x, const Matrix& w, float* y, int M) {
   switch (w.dtype) {
     case DType::f32:
       break;
-    case DType::bf16:
+    case DType::bf16: {
       bf16 = true;
       t_bf16_x.resize(static_cast<std::size_t>(M) * K);
       // The vector kernel (the scalar quantize_bf16 is for weights at load): every block pays it.
-      kernels::kernels().to_bf16(x, t_bf16_x.data(), t_bf16_x.size());
-      src = t_bf16_x.data();
+      // The scratch is thread-local: take its address here, not inside the parallel chunks.
+      std::uint16_t* converted = t_bf16_x.data();
+      for_chunks(t_bf16_x.size(), [&](std::size_t i, std::size_t count) {
+        kernels::kernels().to_bf16(x + i, converted + i, count);
+      });
+      src = converted;
       break;
+    }
     case DType::q8_0:
     case DType::f16: {
       t_f32_weights.resize(static_cast<std::size_t>(N) * K);
@@ -89,19 +166,27 @@ void onednn_matmul(const float* x, const Matrix& w, float* y, int M) {
   }
   try {
     PrimitiveCache& c = cache();
-    const dnnl::matmul primitive = c.get({M, K, N, omp_get_max_threads(), bf16});
-    const dt type = bf16 ? dt::bf16 : dt::f32;
-    dnnl::memory src_mem({{M, K}, type, tag::ab}, c.engine(), const_cast<void*>(src));
-    dnnl::memory weights_mem({{K, N}, type, tag::ba}, c.engine(), const_cast<void*>(weights));
-    dnnl::memory dst_mem({{M, N}, dt::f32, tag::ab}, c.engine(), y);
-    dnnl::stream stream(c.engine());
-    primitive.execute(
-        stream,
-        {{DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, weights_mem}, {DNNL_ARG_DST, dst_mem}});
-    stream.wait();
+    Primitive primitive;
+    if (w.packed) primitive = c.get(linear_key(M, K, N, bf16, true));
+    if (w.packed && primitive.pd.weights_desc() == dnnl::memory::desc(packed_layout(w.packed)))
+      weights = w.packed;
+    else
+      primitive = c.get(linear_key(M, K, N, bf16, false));
+    execute(primitive, src, weights, y);
   } catch (const dnnl::error& e) {
     throw Error(ErrorCode::unsupported,
                 fmt::format("oneDNN matmul ({}x{} by {}x{}) failed: {}", M, K, N, K, e.what()));
+  }
+}
+
+void onednn_strided_matmul(int M, int K, int N, const float* a, std::int64_t a_row, const float* b,
+                           std::int64_t b_k, std::int64_t b_n, float* c, std::int64_t c_row) {
+  try {
+    execute(cache().get({M, K, N, omp_get_max_threads(), false, false, a_row, b_k, b_n, c_row}), a,
+            b, c);
+  } catch (const dnnl::error& e) {
+    throw Error(ErrorCode::unsupported,
+                fmt::format("oneDNN matmul ({}x{} by {}x{}) failed: {}", M, K, K, N, e.what()));
   }
 }
 

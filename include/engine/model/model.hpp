@@ -61,6 +61,7 @@ class Model {
   }
   void init_rope();
   void convert_weights(DType weight_type);
+  void pack_weights();
 
   std::string path_;
   std::unique_ptr<MappedFile> file_;
@@ -69,7 +70,7 @@ class Model {
   TransformerWeights weights_;
   std::vector<float> rope_cos_;                       // (seq_len, head_size / 2)
   std::vector<float> rope_sin_;                       // (seq_len, head_size / 2)
-  std::vector<std::vector<std::uint8_t>> converted_;  // weights converted at load
+  std::vector<std::vector<std::uint8_t>> converted_;  // weights converted or packed at load
 
   friend class Llama2cCheckpointReader;
   friend class GgufModelReader;

@@ -28,6 +28,9 @@ struct Matrix {
   DType dtype = DType::f32;
   int rows = 0;  // output features
   int cols = 0;  // input features
+  /// oneDNN's blocked copy of the same weights (made at load for blocks of rows), or null: the
+  /// row-wise kernels always read `data`.
+  const void* packed = nullptr;
 
   /// Bytes of the stored matrix.
   std::uint64_t bytes() const;

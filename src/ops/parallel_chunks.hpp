@@ -1,0 +1,26 @@
+// An elementwise kernel over a block's worth of values, split across the OpenMP threads.
+#pragma once
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstddef>
+
+namespace engine {
+
+/// Calls f(begin, count) over [0, n): one chunk per thread once n is large enough for the fork
+/// (~0.5 us) to pay, else one call. Chunks start at multiples of 16 values (a cache line of f32).
+template <class F>
+void for_chunks(std::size_t n, F&& f) {
+  constexpr std::size_t kMinParallel = 1 << 16;
+  const int chunks = n >= kMinParallel ? omp_get_max_threads() : 1;
+  if (chunks == 1) return f(std::size_t{0}, n);
+  const std::size_t per = (n / chunks + 15) / 16 * 16;
+#pragma omp parallel for schedule(static)
+  for (int i = 0; i < chunks; ++i) {
+    const std::size_t begin = i * per;
+    if (begin < n) f(begin, std::min(per, n - begin));
+  }
+}
+
+}  // namespace engine
