@@ -1,7 +1,9 @@
 #include "attention/multi_head_attention.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include "engine/ops/masked_softmax.hpp"
 #include "engine/runtime.hpp"
@@ -12,32 +14,72 @@ namespace engine {
 
 namespace {
 
+// Scratch of block_attention, per thread, only ever grown (decode never runs it): the products
+// of the scores run on dense copies, which oneDNN multiplies several times faster than strided
+// views of the block and the cache.
+struct BlockScratch {
+  std::vector<float> queries;  // (n_heads, T, head_size)
+  std::vector<float> keys;     // (kv_dim, n_keys): each kv head's keys transposed
+  std::vector<float> values;   // (n_kv_heads, n_keys, head_size)
+  std::vector<float> scores;   // (n_heads, T, n_keys) raw
+};
+thread_local BlockScratch t_scratch;
+
 // A block of queries (prefill) as two matrix products per head through oneDNN: the scores of
 // all T queries against every key, then the probabilities times the values. The row-wise path
 // runs T dot-product loops per head at a small fraction of that rate; the products also compute
 // the masked-out scores (about half of a causal block), which the softmax then zeroes.
 void block_attention(const ModelConfig& c, const float* q, const float* keys, const float* values,
                      const Mask& mask, float* scores, float* out, float scale) {
-  const int T = mask.rows(), n_keys = mask.cols();
-  const int hs = c.head_size(), kv_dim = c.kv_dim(), group = c.kv_group();
-  const std::int64_t score_row = static_cast<std::int64_t>(c.n_heads) * n_keys;
-  for (int h = 0; h < c.n_heads; ++h)
-    onednn_strided_matmul(T, hs, n_keys, q + h * hs, c.dim, keys + (h / group) * hs, 1, kv_dim,
-                          scores + h * n_keys, score_row);
+  const std::size_t T = mask.rows(), n_keys = mask.cols();
+  const std::size_t hs = c.head_size(), kv_dim = c.kv_dim(), dim = c.dim, H = c.n_heads;
+  const int group = c.kv_group();
+  BlockScratch& scratch = t_scratch;
+  scratch.queries.resize(H * T * hs);
+  scratch.keys.resize(kv_dim * n_keys);
+  scratch.values.resize(kv_dim * n_keys);
+  scratch.scores.resize(H * T * n_keys);
+  float* const q_heads = scratch.queries.data();
+  float* const keys_t = scratch.keys.data();
+  float* const v_heads = scratch.values.data();
+  float* const raw = scratch.scores.data();
+#pragma omp parallel for schedule(static)
+  for (std::size_t t = 0; t < T; ++t)
+    for (std::size_t h = 0; h < H; ++h)
+      std::copy_n(q + t * dim + h * hs, hs, q_heads + (h * T + t) * hs);
+#pragma omp parallel for schedule(static)
+  for (std::size_t j = 0; j < n_keys; ++j)
+    for (std::size_t g = 0; g < kv_dim / hs; ++g)
+      std::copy_n(values + j * kv_dim + g * hs, hs, v_heads + (g * n_keys + j) * hs);
+#pragma omp parallel for schedule(static)
+  for (std::size_t d = 0; d < kv_dim; ++d)
+    for (std::size_t j = 0; j < n_keys; ++j) keys_t[d * n_keys + j] = keys[j * kv_dim + d];
+  for (std::size_t h = 0; h < H; ++h)
+    onednn_strided_matmul(T, hs, n_keys, q_heads + h * T * hs, hs,
+                          keys_t + (h / group) * hs * n_keys, n_keys, 1, raw + h * T * n_keys,
+                          n_keys);
+  const std::int64_t score_row = H * n_keys;
   const Isa isa = active_isa();
 #pragma omp parallel for collapse(2) schedule(static)
-  for (int t = 0; t < T; ++t)
-    for (int h = 0; h < c.n_heads; ++h) {
-      const std::span<float> row(scores + t * score_row + h * n_keys, n_keys);
+  for (std::size_t t = 0; t < T; ++t)
+    for (std::size_t h = 0; h < H; ++h) {
+      float* const probabilities = raw + (h * T + t) * n_keys;
+      const std::span<float> row(probabilities, n_keys);
       // The range kernel zero-fills outside its range: every column is written either way.
       if (const auto range = mask.row_range(t))
         masked_softmax(row, *range, row, scale, isa);
       else
         masked_softmax(row, mask.row(t), row, scale, isa);
+      std::copy_n(probabilities, n_keys, scores + t * score_row + h * n_keys);
     }
-  for (int h = 0; h < c.n_heads; ++h)
-    onednn_strided_matmul(T, n_keys, hs, scores + h * n_keys, score_row, values + (h / group) * hs,
-                          kv_dim, 1, out + h * hs, c.dim);
+  for (std::size_t h = 0; h < H; ++h)
+    onednn_strided_matmul(T, n_keys, hs, raw + h * T * n_keys, n_keys,
+                          v_heads + (h / group) * n_keys * hs, hs, 1, q_heads + h * T * hs, hs);
+    // The heads' outputs (in the queries' scratch, which they are done with) back into rows.
+#pragma omp parallel for schedule(static)
+  for (std::size_t t = 0; t < T; ++t)
+    for (std::size_t h = 0; h < H; ++h)
+      std::copy_n(q_heads + (h * T + t) * hs, hs, out + t * dim + h * hs);
 }
 
 }  // namespace
