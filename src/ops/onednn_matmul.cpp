@@ -59,6 +59,12 @@ class PrimitiveCache {
     const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src, weights, dst), engine_);
     return primitives_.emplace(key, Primitive{pd, dnnl::matmul(pd)}).first->second;
   }
+  // A reorder from `from` to `to`. Made under the same lock: creating a primitive goes through
+  // oneDNN's global primitive cache, and models loading on several threads pack at once.
+  dnnl::reorder reorder(const dnnl::memory& from, const dnnl::memory& to) {
+    std::lock_guard lock(mutex_);
+    return dnnl::reorder(from, to);
+  }
   const dnnl::engine& engine() const { return engine_; }
 
  private:
@@ -123,7 +129,7 @@ std::vector<std::uint8_t> onednn_pack(const Matrix& w, const void*& packed) {
     dnnl::memory plain({{K, N}, type, tag::ba}, c.engine(), const_cast<void*>(w.data));
     dnnl::memory blocked(layout, c.engine(), weights);
     dnnl::stream stream(c.engine());
-    dnnl::reorder(plain, blocked).execute(stream, plain, blocked);
+    c.reorder(plain, blocked).execute(stream, plain, blocked);
     stream.wait();
     packed = weights;
     return buffer;
