@@ -266,7 +266,10 @@ TEST_P(KernelsPerIsa, GemmBf16F16AndQ8_0) {
         std::vector<std::uint8_t> wq(rows * cols / 32 * 34);
         for (std::size_t r = 0; r < rows; ++r)
           quantize_row_q8_0(w.data() + r * cols, wq.data() + r * cols / 32 * 34, cols);
-        if (cols == 64) wq[2] = 0x80;  // -128: GGUF files may hold it
+        if (cols == 64) {  // -128 (GGUF files may hold it), in both halves of a block pair
+          wq[2] = 0x80;
+          wq[34 + 2 + 31] = 0x80;
+        }
         std::vector<std::int8_t> xq(M * cols);
         std::vector<float> xd(M * cols / 32);
         scalar().quantize_q8(x.data(), xq.data(), xd.data(), xq.size());

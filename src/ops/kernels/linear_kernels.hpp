@@ -4,7 +4,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 
 inline float dot(const float* a, const float* b, std::size_t n) {
   constexpr std::size_t W = Vec::kWidth;
@@ -138,7 +137,9 @@ struct Bf16Tile {
 };
 
 /// Q8_0 weights (GGUF blocks: an f16 scale and 32 int8) times x quantised by quantize_q8: per
-/// block an exact integer dot product, then one f32 multiply-add by both scales.
+/// block an exact integer dot product, then one f32 multiply-add by both scales. A step takes
+/// Vec::kQ8Blocks blocks (two per AVX-512 register), each block's lanes scaled by its own scales;
+/// the weight and x conversions happen once per load, shared by the other operand's C or R.
 struct Q8Tile {
   static constexpr std::size_t kBlock = 32, kBlockBytes = 34;
   const std::uint8_t* w;  // (rows, cols / 32 blocks of 34 bytes)
@@ -153,25 +154,25 @@ struct Q8Tile {
     const std::uint8_t* wr = w + r * row_bytes;
     const std::int8_t* xr = xq + m * cols;
     const float* dr = xd + m * blocks;
-    const auto step = [&](Vec::Reg(&acc)[R][C], std::size_t b, std::size_t) {
-      Vec::Q8 xv[C];
-      float dx[C];
+    const auto step = [&](Vec::Reg(&acc)[R][C], std::size_t b, std::size_t n) {
+      Vec::Q8X xv[C];
+      Vec::Reg dx[C];
       for (std::size_t c = 0; c < C; ++c) {
-        xv[c] = Vec::load_q8(xr + c * blocks * kBlock + b * kBlock);
-        dx[c] = dr[c * blocks + b];
+        xv[c] = Vec::load_q8_x(xr + c * blocks * kBlock + b * kBlock, n);
+        dx[c] = Vec::load_q8_x_scales(dr + c * blocks + b, n);
       }
       for (std::size_t k = 0; k < R; ++k) {
         const std::uint8_t* block = wr + k * row_bytes + b * kBlockBytes;
+        // Both ends of the next tile's blocks: a step of 68 bytes would skip every 17th line.
         Vec::prefetch(block + R * row_bytes);
-        std::uint16_t scale_bits;
-        std::memcpy(&scale_bits, block, 2);
-        const float dw = Vec::f16_to_f32(scale_bits);
-        const Vec::Q8 wv = Vec::load_q8(reinterpret_cast<const std::int8_t*>(block + 2));
+        Vec::prefetch(block + R * row_bytes + Vec::kQ8Blocks * kBlockBytes - 1);
+        const Vec::Reg dw = Vec::load_q8_w_scales(block, n);
+        const Vec::Q8W wv = Vec::load_q8_w(block, n);
         for (std::size_t c = 0; c < C; ++c)
-          acc[k][c] = Vec::fmadd(Vec::set1(dw * dx[c]), Vec::dot_q8(wv, xv[c]), acc[k][c]);
+          acc[k][c] = Vec::fmadd(Vec::mul(dw, dx[c]), Vec::dot_q8(wv, xv[c]), acc[k][c]);
       }
     };
-    tile_sums<R, C, 1>(blocks, step, y + m * ldy + r, ldy);
+    tile_sums<R, C, Vec::kQ8Blocks>(blocks, step, y + m * ldy + r, ldy);
   }
 };
 

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "ops/kernels/intrinsics.hpp"
 
@@ -37,7 +38,6 @@ struct Vec {
     const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
     return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b));
   }
-  static float f16_to_f32(std::uint16_t h) { return _cvtsh_ss(h); }
   /// A hint to start loading the cache line at p (never faults).
   static void prefetch(const void* p) { _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0); }
 
@@ -58,15 +58,27 @@ struct Vec {
         _mm_packus_epi32(_mm256_castsi256_si128(rounded), _mm256_extracti128_si256(rounded, 1)));
   }
 
-  /// One Q8 block: 32 int8.
-  using Q8 = __m256i;
-  static Q8 load_q8(const std::int8_t* p) {
+  /// One Q8 block per step: 32 int8.
+  static constexpr std::size_t kQ8Blocks = 1;
+  using Q8W = __m256i;
+  using Q8X = __m256i;
+  /// The quants of the GGUF block at `block` (n is always 1).
+  static Q8W load_q8_w(const std::uint8_t* block, std::size_t) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 2));
+  }
+  static Reg load_q8_w_scales(const std::uint8_t* block, std::size_t) {
+    std::uint16_t bits;
+    std::memcpy(&bits, block, 2);
+    return _mm256_set1_ps(_cvtsh_ss(bits));
+  }
+  static Q8X load_q8_x(const std::int8_t* p, std::size_t) {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   }
+  static Reg load_q8_x_scales(const float* d, std::size_t) { return _mm256_set1_ps(*d); }
   /// Lanes that sum to the exact integer dot product of two blocks (w may hold -128, x is
   /// within +-127): |w| as unsigned times x with w's sign, pairs summed in int16 (at most
   /// 2 * 128 * 127, no saturation), then in int32.
-  static Reg dot_q8(Q8 w, Q8 x) {
+  static Reg dot_q8(Q8W w, Q8X x) {
     const __m256i pairs = _mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(x, w));
     return _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
   }

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "ops/kernels/intrinsics.hpp"
 
@@ -37,7 +38,6 @@ struct Vec {
     const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
     return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(b));
   }
-  static float f16_to_f32(std::uint16_t h) { return _cvtsh_ss(h); }
   /// A hint to start loading the cache line at p (never faults).
   static void prefetch(const void* p) { _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0); }
 
@@ -54,21 +54,72 @@ struct Vec {
                         _mm512_cvtepi32_epi16(_mm512_srli_epi32(rounded, 16)));
   }
 
-  /// One Q8 block: 32 int8.
-  using Q8 = __m256i;
-  static Q8 load_q8(const std::int8_t* p) {
-    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-  }
-  /// Lanes that sum to the exact integer dot product of two blocks (w may hold -128, x is
-  /// within +-127): |w| as unsigned times x with w's sign, as u8 x s8 pairs.
-  static Reg dot_q8(Q8 w, Q8 x) {
-    const __m256i uw = _mm256_abs_epi8(w), sx = _mm256_sign_epi8(x, w);
+  /// Two Q8 blocks per step, one per 256-bit half (n = 1 for a last odd block: the upper half
+  /// is zero, its scales too).
+  static constexpr std::size_t kQ8Blocks = 2;
+  using Q8W = __m512i;
 #if defined(__AVX512VNNI__)
-    const __m256i sums = _mm256_dpbusd_epi32(_mm256_setzero_si256(), uw, sx);
+  /// x, and -128 times its lane sums: vpdpbusd of w + 128 (unsigned) starting from it gives the
+  /// exact w·x lanes (|sum| <= 4 * 255 * 127 per lane), no abs/sign per (row, x) pair.
+  struct Q8X {
+    __m512i x, bias;
+  };
 #else
-    const __m256i sums = _mm256_madd_epi16(_mm256_maddubs_epi16(uw, sx), _mm256_set1_epi16(1));
+  using Q8X = __m512i;
 #endif
-    return _mm512_zextps256_ps512(_mm256_cvtepi32_ps(sums));
+  /// The quants of the n GGUF blocks from `block` (34 bytes apart), as dot_q8 takes them.
+  static Q8W load_q8_w(const std::uint8_t* block, std::size_t n) {
+    const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 2));
+    const __m512i q =
+        n < 2 ? _mm512_zextsi256_si512(lo)
+              : _mm512_inserti64x4(_mm512_castsi256_si512(lo),
+                                   _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 36)),
+                                   1);
+#if defined(__AVX512VNNI__)
+    return _mm512_xor_si512(q, _mm512_set1_epi8(-128));  // w + 128 as u8
+#else
+    return q;
+#endif
+  }
+  /// The f16 scales of the n blocks from `block`, each over its block's lanes.
+  static Reg load_q8_w_scales(const std::uint8_t* block, std::size_t n) {
+    std::uint16_t lo, hi = 0;
+    std::memcpy(&lo, block, 2);
+    if (n > 1) std::memcpy(&hi, block + 34, 2);
+    const __m128i h = _mm_cvtsi32_si128(static_cast<int>(lo | static_cast<unsigned>(hi) << 16));
+    return spread_q8_scales(_mm_cvtph_ps(h));
+  }
+  static Q8X load_q8_x(const std::int8_t* p, std::size_t n) {
+    const __m512i x =
+        n < 2 ? _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)))
+              : _mm512_loadu_si512(p);
+#if defined(__AVX512VNNI__)
+    const __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(-128), x);
+    return {x, _mm512_sub_epi32(_mm512_setzero_si512(), sums)};
+#else
+    return x;
+#endif
+  }
+  static Reg load_q8_x_scales(const float* d, std::size_t n) {
+    return spread_q8_scales(n < 2 ? _mm_load_ss(d)
+                                  : _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(d))));
+  }
+  /// Lanes 0-7 = s[0], lanes 8-15 = s[1]: each block's scale over its dot_q8 lanes.
+  static Reg spread_q8_scales(__m128 s) {
+    return _mm512_permutexvar_ps(_mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0),
+                                 _mm512_castps128_ps512(s));
+  }
+  /// Lanes whose halves sum to the exact integer dot products of the two blocks (w may hold
+  /// -128, x is within +-127).
+  static Reg dot_q8(Q8W w, Q8X x) {
+#if defined(__AVX512VNNI__)
+    return _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(x.bias, w, x.x));
+#else
+    // |w| as unsigned times x with w's sign, pairs summed in int16 (at most 2 * 128 * 127).
+    const __m512i sx = _mm512_mask_sub_epi8(x, _mm512_movepi8_mask(w), _mm512_setzero_si512(), x);
+    const __m512i pairs = _mm512_maddubs_epi16(_mm512_abs_epi8(w), sx);
+    return _mm512_cvtepi32_ps(_mm512_madd_epi16(pairs, _mm512_set1_epi16(1)));
+#endif
   }
 
   /// 2 * kWidth bf16 values: what one bf16 dot-product step consumes.

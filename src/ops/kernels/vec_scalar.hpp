@@ -28,7 +28,6 @@ struct Vec {
   }
   static Reg load_f16(const std::uint16_t* p) { return engine::f16_to_f32(*p); }
   static Reg load_i8(const std::int8_t* p) { return static_cast<float>(*p); }
-  static float f16_to_f32(std::uint16_t h) { return engine::f16_to_f32(h); }
   static void prefetch(const void*) {}
 
   /// v rounded to the nearest integer (ties to even, as cvtps2dq) as int8 (|v| <= 127).
@@ -37,10 +36,22 @@ struct Vec {
   }
   static void store_bf16(std::uint16_t* p, Reg v) { *p = engine::f32_to_bf16(v); }
 
-  /// One Q8 block: its 32 int8, summed in plain integer arithmetic.
-  using Q8 = const std::int8_t*;
-  static Q8 load_q8(const std::int8_t* p) { return p; }
-  static Reg dot_q8(Q8 w, Q8 x) {
+  /// One Q8 block per step: its 32 int8, summed in plain integer arithmetic.
+  static constexpr std::size_t kQ8Blocks = 1;
+  using Q8W = const std::int8_t*;
+  using Q8X = const std::int8_t*;
+  /// The quants of the GGUF block at `block` (n is always 1).
+  static Q8W load_q8_w(const std::uint8_t* block, std::size_t) {
+    return reinterpret_cast<const std::int8_t*>(block + 2);
+  }
+  static Reg load_q8_w_scales(const std::uint8_t* block, std::size_t) {
+    std::uint16_t bits;
+    std::memcpy(&bits, block, 2);
+    return engine::f16_to_f32(bits);
+  }
+  static Q8X load_q8_x(const std::int8_t* p, std::size_t) { return p; }
+  static Reg load_q8_x_scales(const float* d, std::size_t) { return *d; }
+  static Reg dot_q8(Q8W w, Q8X x) {
     int sum = 0;
     for (int i = 0; i < 32; ++i) sum += w[i] * x[i];
     return static_cast<float>(sum);
