@@ -101,8 +101,8 @@ struct Vec {
 #endif
   }
   static Reg load_q8_x_scales(const float* d, std::size_t n) {
-    return spread_q8_scales(n < 2 ? _mm_load_ss(d)
-                                  : _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(d))));
+    // Two floats with _mm_loadu_si64: d is only 4-byte aligned (no load through a double*).
+    return spread_q8_scales(n < 2 ? _mm_load_ss(d) : _mm_castsi128_ps(_mm_loadu_si64(d)));
   }
   /// Lanes 0-7 = s[0], lanes 8-15 = s[1]: each block's scale over its dot_q8 lanes.
   static Reg spread_q8_scales(__m128 s) {
