@@ -11,11 +11,12 @@ void set_num_threads(int n);
 /// Threads the kernels use for work started from the calling thread.
 int num_threads();
 
-/// Process-wide: blocks of 4+ rows (prompts, batches) go through oneDNN's matmul by default.
-/// Turning it off runs them through the same GEMV kernels as decode: slower, but bit-for-bit the
-/// sums a token-by-token run makes (what the exactness tests compare against).
+/// Process-wide: blocks of 17+ rows (prompts, batches) go through the block matmuls by default
+/// (oneDNN; f32 on AVX-512: our panel kernel), on weights packed at load. Turning it off runs them
+/// through the same GEMV kernels as decode: slower, but bit-for-bit the sums a token-by-token run
+/// makes (what the exactness tests compare against).
 void set_use_onednn(bool enabled);
-/// Whether blocks go through oneDNN (see set_use_onednn).
+/// Whether blocks go through the block matmuls (see set_use_onednn).
 bool use_onednn();
 
 }  // namespace engine

@@ -2,12 +2,15 @@
 // or about a quarter of the bytes. Norms, biases and the token and position embeddings stay f32
 // (an embedding is read one row per token); a shared classifier gets a converted copy of its
 // own. The parts of a fused QKV matrix (gpt2) are converted as three matrices. Packing for
-// oneDNN, the last step of a load, is here too.
+// blocks of rows (panels for f32 on AVX-512, else oneDNN's layout), the last step of a load, is
+// here too.
 #include <fmt/format.h>
 
 #include "engine/error.hpp"
 #include "engine/model/model.hpp"
+#include "engine/ops/isa.hpp"
 #include "ops/onednn_matmul.hpp"
+#include "ops/panel_matmul.hpp"
 #include "ops/quantize.hpp"
 #include "util/log.hpp"
 
@@ -51,9 +54,12 @@ void Model::convert_weights(DType weight_type) {
 // layout than on our rows: a second copy of each f32 or bf16 layer matrix (the classifier runs
 // one row per sequence and keeps its rows only).
 void Model::pack_weights() {
+  const bool panels = prefers_panels(active_isa());
   for (LayerWeights& l : weights_.layers)
     for (Matrix* m : l.matrices()) {
-      std::vector<std::uint8_t> packed = onednn_pack(*m, m->packed);
+      std::vector<std::uint8_t> packed = panels && m->dtype == DType::f32
+                                             ? pack_panels(*m, m->panels)
+                                             : onednn_pack(*m, m->packed);
       if (!packed.empty()) converted_.push_back(std::move(packed));
     }
 }

@@ -9,6 +9,7 @@
 #include "ops/half.hpp"
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/onednn_matmul.hpp"
+#include "ops/panel_matmul.hpp"
 #include "ops/quantize.hpp"
 
 namespace engine {
@@ -61,9 +62,9 @@ void gemm_block(const kernels::KernelTable& k, const Matrix& w, int row, int row
 void matmul(const float* x, const Matrix& w, float* y, int M) {
   const std::int64_t work = static_cast<std::int64_t>(M) * w.rows * w.cols;
   // oneDNN forks its threads on every call; small blocks stay on the single-thread kernels.
-  if (M >= kOneDnnMinRows && work >= kOneDnnMinWork && use_onednn())
-    return onednn_matmul(x, w, y, M);
   const kernels::KernelTable& k = kernels::kernels();
+  if (M >= kOneDnnMinRows && work >= kOneDnnMinWork && use_onednn())
+    return w.panels ? panel_matmul(k, x, w, y, M) : onednn_matmul(x, w, y, M);
   const int N = w.rows, K = w.cols;
   convert_input(k, w.dtype, x, M, K);
   // The thread-local scratch is the caller's: take it here, not inside the parallel loop.

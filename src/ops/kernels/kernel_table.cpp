@@ -13,6 +13,7 @@
 
 #include "ops/half.hpp"
 #include "ops/kernels/intrinsics.hpp"
+#include "ops/panel_layout.hpp"
 
 #if defined(ENGINE_KERNEL_ISA_AVX512_VNNI_BF16)
 #define ENGINE_ISA_NS avx512_vnni_bf16
@@ -37,6 +38,7 @@ namespace engine::kernels::ENGINE_ISA_NS {
 #include "ops/kernels/vec_tail.hpp"
 #include "ops/kernels/masked_softmax_kernel.hpp"
 #include "ops/kernels/linear_kernels.hpp"
+#include "ops/kernels/panel_kernels.hpp"
 #include "ops/kernels/attention_kernels.hpp"
 #include "ops/kernels/elementwise_kernels.hpp"
 // clang-format on
@@ -55,6 +57,7 @@ const KernelTable& ENGINE_CONCAT(kernel_table_, ENGINE_ISA_NS)() {
       .gemm_bf16 = ENGINE_ISA_NS::gemm_bf16,
       .gemm_f16 = ENGINE_ISA_NS::gemm_f16,
       .gemm_q8_0 = ENGINE_ISA_NS::gemm_q8_0,
+      .gemm_panel = ENGINE_ISA_NS::gemm_panel,
       .quantize_q8 = ENGINE_ISA_NS::quantize_q8,
       .to_bf16 = ENGINE_ISA_NS::to_bf16,
       .axpy = ENGINE_ISA_NS::axpy,

@@ -1,0 +1,74 @@
+#include "ops/panel_matmul.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstddef>
+
+#include "ops/panel_layout.hpp"
+
+namespace engine {
+
+namespace {
+
+// The block's rows in tiles (the kernel's layout), per calling thread and only ever grown.
+thread_local std::vector<float> t_tiles;
+
+// Tile t of x (M, K): rows [12t, 12t + n) as (K, n), step k's n values side by side.
+void pack_tile(const float* x, std::size_t K, std::size_t M, std::size_t t, float* tiles) {
+  const std::size_t m = t * kPanelTileRows, n = std::min(kPanelTileRows, M - m);
+  float* out = tiles + m * K;
+  for (std::size_t r = 0; r < n; ++r)
+    for (std::size_t k = 0; k < K; ++k) out[k * n + r] = x[(m + r) * K + k];
+}
+
+}  // namespace
+
+bool prefers_panels(Isa isa) {
+  return isa == Isa::avx512 || isa == Isa::avx512_vnni_bf16;
+}
+
+std::vector<std::uint8_t> pack_panels(const Matrix& w, const float*& panels) {
+  panels = nullptr;
+  if (w.dtype != DType::f32 || w.rows == 0) return {};
+  const std::size_t K = w.cols, N = w.rows;
+  const std::size_t count = (N + kPanelWidth - 1) / kPanelWidth, panel = K * kPanelWidth;
+  // Zeroed, so the features past N of the last panel multiply to 0; room to align to 64.
+  std::vector<std::uint8_t> buffer(count * panel * sizeof(float) + 64);
+  const std::size_t misalignment = reinterpret_cast<std::uintptr_t>(buffer.data()) % 64;
+  float* const out = reinterpret_cast<float*>(buffer.data() + (64 - misalignment) % 64);
+  const float* const in = static_cast<const float*>(w.data);
+  // Row by row: each weight row is read in order, its panel (<= 256 KB) stays in cache.
+#pragma omp parallel for schedule(static)
+  for (std::size_t n = 0; n < N; ++n) {
+    float* const column = out + n / kPanelWidth * panel + n % kPanelWidth;
+    for (std::size_t k = 0; k < K; ++k) column[k * kPanelWidth] = in[n * K + k];
+  }
+  panels = out;
+  return buffer;
+}
+
+void panel_matmul(const kernels::KernelTable& k, const float* x, const Matrix& w, float* y, int M) {
+  const std::size_t K = w.cols, N = w.rows, rows = M;
+  const std::size_t tiles = (rows + kPanelTileRows - 1) / kPanelTileRows;
+  const std::size_t count = (N + kPanelWidth - 1) / kPanelWidth, panel = K * kPanelWidth;
+  if (t_tiles.size() < rows * K) t_tiles.resize(rows * K);
+  // The thread-local scratch is the caller's: take it here, not inside the parallel region.
+  float* const x_tiles = t_tiles.data();
+  const float* const panels = w.panels;
+#pragma omp parallel
+  {
+    const std::size_t thread = omp_get_thread_num(), threads = omp_get_num_threads();
+    for (std::size_t t = tiles * thread / threads; t < tiles * (thread + 1) / threads; ++t)
+      pack_tile(x, K, rows, t, x_tiles);
+#pragma omp barrier
+    // Each thread's panels are consecutive, so each can prefetch its own next one.
+    const std::size_t first = count * thread / threads, last = count * (thread + 1) / threads;
+    for (std::size_t p = first; p < last; ++p)
+      k.gemm_panel(x_tiles, rows, K, panels + p * panel,
+                   p + 1 < last ? panels + (p + 1) * panel : nullptr, y + p * kPanelWidth, N,
+                   std::min(kPanelWidth, N - p * kPanelWidth));
+  }
+}
+
+}  // namespace engine

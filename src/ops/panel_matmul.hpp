@@ -1,0 +1,27 @@
+// f32 linear layers over blocks of rows (prompt prefill, large batches) on weights packed at
+// load in panels of kPanelWidth output features (ops/panel_layout.hpp). On AVX-512 this beats
+// oneDNN's f32 matmul on the same blocks by 10-17 % (weights streamed from memory while the
+// previous panel computes; see ops/kernels/panel_kernels.hpp); elsewhere oneDNN stays.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/model/weights.hpp"
+#include "engine/ops/isa.hpp"
+#include "ops/kernels/kernel_table.hpp"
+
+namespace engine {
+
+/// Whether f32 blocks run on panels with this ISA's kernels (else through oneDNN).
+bool prefers_panels(Isa isa);
+
+/// The panels of f32 w: (ceil(rows / kPanelWidth), cols, kPanelWidth), features past w.rows
+/// zero. Sets `panels` to them inside the returned (cache-line aligned) buffer.
+std::vector<std::uint8_t> pack_panels(const Matrix& w, const float*& panels);
+
+/// y (M, w.rows) = x (M, w.cols) · wᵀ on w.panels with the kernels of `k`: x packed in tiles
+/// once, then the panels split across the threads. Row m of y is the same whatever M is.
+void panel_matmul(const kernels::KernelTable& k, const float* x, const Matrix& w, float* y, int M);
+
+}  // namespace engine
