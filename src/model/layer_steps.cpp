@@ -30,11 +30,26 @@ void normalize(const ModelConfig& c, const float* x, const float* weight, const 
     k.rmsnorm(x, weight, out, c.dim, c.norm_eps);
 }
 
-void linear(const float* x, const Matrix& w, const float* bias, float* y, int R) {
-  matmul(x, w, y, R);
+namespace {
+
+void add_bias(const float* bias, float* y, int rows, int R) {
   if (!bias) return;
   const kernels::KernelTable& k = kernels::kernels();
-  for (int r = 0; r < R; ++r) k.axpy(1.0f, bias, y + static_cast<std::size_t>(r) * w.rows, w.rows);
+  for (int r = 0; r < R; ++r) k.axpy(1.0f, bias, y + static_cast<std::size_t>(r) * rows, rows);
+}
+
+}  // namespace
+
+void linear(const float* x, const Matrix& w, const float* bias, float* y, int R) {
+  matmul(x, w, y, R);
+  add_bias(bias, y, w.rows, R);
+}
+
+void project_qkv(const LayerWeights& l, const float* xb, float* q, float* k, float* v, int R) {
+  matmuls(xb, {{l.wq, q}, {l.wk, k}, {l.wv, v}}, R);
+  add_bias(l.bq, q, l.wq.rows, R);
+  add_bias(l.bk, k, l.wk.rows, R);
+  add_bias(l.bv, v, l.wv.rows, R);
 }
 
 void feed_forward(const ModelConfig& c, const LayerWeights& l, const float* xb, float* hb,
@@ -45,8 +60,7 @@ void feed_forward(const ModelConfig& c, const LayerWeights& l, const float* xb, 
     linear(xb, l.w3, l.b3, hb, R);
     for_chunks(n, [&](std::size_t i, std::size_t count) { k.gelu(hb + i, count); });
   } else {
-    matmul(xb, l.w1, hb, R);
-    matmul(xb, l.w3, hb2, R);
+    matmuls(xb, {{l.w1, hb}, {l.w3, hb2}}, R);
     for_chunks(n, [&](std::size_t i, std::size_t count) { k.swiglu(hb + i, hb2 + i, count); });
   }
   linear(hb, l.w2, l.b2, out, R);

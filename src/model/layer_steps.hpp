@@ -22,6 +22,10 @@ void normalize(const ModelConfig& c, const float* x, const float* weight, const 
 /// y (R, w.rows) = x (R, w.cols) · wᵀ, plus `bias` (w.rows floats) on every row unless null.
 void linear(const float* x, const Matrix& w, const float* bias, float* y, int R);
 
+/// The query, key and value projections of R normalised rows xb (R, dim) in one pass over the
+/// block (see matmuls), plus their biases (gpt2).
+void project_qkv(const LayerWeights& l, const float* xb, float* q, float* k, float* v, int R);
+
 /// The feed-forward sub-layer of R normalised rows xb (R, dim) into out (R, dim), with hb and
 /// hb2 (R, hidden_dim) as scratch; out may be xb. llama: w2 · (silu(w1 · x) * (w3 · x)); gpt2:
 /// w2 · gelu(w3 · x + b3) + b2.

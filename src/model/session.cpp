@@ -251,9 +251,7 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
 #pragma omp parallel for schedule(static) if (R >= kParallelRows)
     for (int r = 0; r < R; ++r)
       normalize(c, x_.data() + r * dim, lw.rms_att, lw.att_norm_bias, xb_.data() + r * dim);
-    linear(xb_.data(), lw.wq, lw.bq, q_.data(), R);
-    linear(xb_.data(), lw.wk, lw.bk, k_.data(), R);
-    linear(xb_.data(), lw.wv, lw.bv, v_.data(), R);
+    project_qkv(lw, xb_.data(), q_.data(), k_.data(), v_.data(), R);
     // Rows are independent here: a block's rows are split across threads (decode's are not).
 #pragma omp parallel for collapse(2) schedule(static) if (R >= kParallelRows)
     for (int i = 0; i < S; ++i)

@@ -57,14 +57,22 @@ void gemm_block(const kernels::KernelTable& k, const Matrix& w, int row, int row
   }
 }
 
+// Whether a block of M rows times w takes the block path (oneDNN or panels): oneDNN forks its
+// threads on every call; small blocks stay on the single-thread kernels.
+bool block_path(const Matrix& w, int M) {
+  const std::int64_t work = static_cast<std::int64_t>(M) * w.rows * w.cols;
+  return M >= kOneDnnMinRows && work >= kOneDnnMinWork && use_onednn();
+}
+
 }  // namespace
 
 void matmul(const float* x, const Matrix& w, float* y, int M) {
-  const std::int64_t work = static_cast<std::int64_t>(M) * w.rows * w.cols;
-  // oneDNN forks its threads on every call; small blocks stay on the single-thread kernels.
   const kernels::KernelTable& k = kernels::kernels();
-  if (M >= kOneDnnMinRows && work >= kOneDnnMinWork && use_onednn())
-    return w.panels ? panel_matmul(k, x, w, y, M) : onednn_matmul(x, w, y, M);
+  if (block_path(w, M)) {
+    if (w.panels) return panel_matmul(k, x, {{w, y}}, M);
+    return onednn_matmul(x, w, y, M);
+  }
+  const std::int64_t work = static_cast<std::int64_t>(M) * w.rows * w.cols;
   const int N = w.rows, K = w.cols;
   convert_input(k, w.dtype, x, M, K);
   // The thread-local scratch is the caller's: take it here, not inside the parallel loop.
@@ -79,6 +87,14 @@ void matmul(const float* x, const Matrix& w, float* y, int M) {
     const int row = b * kRowsPerBlock;
     gemm_block(k, w, row, std::min(kRowsPerBlock, N - row), x, in, y, M);
   }
+}
+
+void matmuls(const float* x, std::initializer_list<Product> products, int M) {
+  bool panels = true;
+  for (const Product& p : products)
+    panels = panels && p.w.panels && p.w.cols == products.begin()->w.cols && block_path(p.w, M);
+  if (panels) return panel_matmul(kernels::kernels(), x, products, M);
+  for (const Product& p : products) matmul(x, p.w, p.y, M);
 }
 
 void matrix_row(const Matrix& w, int row, float* out) {

@@ -2,12 +2,24 @@
 // kernels, split across OpenMP threads.
 #pragma once
 
+#include <initializer_list>
+
 #include "engine/model/weights.hpp"
 
 namespace engine {
 
 /// y (M, w.rows) = x (M, w.cols) · wᵀ.
 void matmul(const float* x, const Matrix& w, float* y, int M);
+
+/// One product of matmuls: y (M, w.rows) = x · wᵀ.
+struct Product {
+  const Matrix& w;
+  float* y;
+};
+/// Several products of the same x (q, k and v; gate and up), each as matmul computes it. On
+/// panels the block is packed once and the threads run through all the panels in one pass,
+/// each prefetching its next panel across the matrices' boundaries.
+void matmuls(const float* x, std::initializer_list<Product> products, int M);
 
 /// Row `row` of `w` converted to f32 into out (w.cols floats): an embedding lookup.
 void matrix_row(const Matrix& w, int row, float* out);

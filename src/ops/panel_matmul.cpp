@@ -1,10 +1,12 @@
 #include "ops/panel_matmul.hpp"
 
+#include <fmt/format.h>
 #include <omp.h>
 
 #include <algorithm>
 #include <cstddef>
 
+#include "engine/error.hpp"
 #include "ops/panel_layout.hpp"
 
 namespace engine {
@@ -48,26 +50,47 @@ std::vector<std::uint8_t> pack_panels(const Matrix& w, const float*& panels) {
   return buffer;
 }
 
-void panel_matmul(const kernels::KernelTable& k, const float* x, const Matrix& w, float* y, int M) {
-  const std::size_t K = w.cols, N = w.rows, rows = M;
+void panel_matmul(const kernels::KernelTable& k, const float* x,
+                  std::initializer_list<Product> products, int M) {
+  constexpr std::size_t kMaxProducts = 4;
+  if (products.size() == 0 || products.size() > kMaxProducts)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("panel_matmul: {} products of one block (1..4)", products.size()));
+  const std::size_t K = products.begin()->w.cols, rows = M, panel = K * kPanelWidth;
   const std::size_t tiles = (rows + kPanelTileRows - 1) / kPanelTileRows;
-  const std::size_t count = (N + kPanelWidth - 1) / kPanelWidth, panel = K * kPanelWidth;
+  // The products' panels as one list of items: product i owns [first[i], first[i + 1]).
+  const Product* product[kMaxProducts];
+  std::size_t first[kMaxProducts + 1] = {0};
+  std::size_t n = 0;
+  for (const Product& p : products) {
+    product[n] = &p;
+    first[n + 1] = first[n] + (p.w.rows + kPanelWidth - 1) / kPanelWidth;
+    ++n;
+  }
+  const auto panel_of = [&](std::size_t item, std::size_t& i) {
+    while (item >= first[i + 1]) ++i;
+    return product[i]->w.panels + (item - first[i]) * panel;
+  };
   if (t_tiles.size() < rows * K) t_tiles.resize(rows * K);
   // The thread-local scratch is the caller's: take it here, not inside the parallel region.
   float* const x_tiles = t_tiles.data();
-  const float* const panels = w.panels;
 #pragma omp parallel
   {
     const std::size_t thread = omp_get_thread_num(), threads = omp_get_num_threads();
     for (std::size_t t = tiles * thread / threads; t < tiles * (thread + 1) / threads; ++t)
       pack_tile(x, K, rows, t, x_tiles);
 #pragma omp barrier
-    // Each thread's panels are consecutive, so each can prefetch its own next one.
-    const std::size_t first = count * thread / threads, last = count * (thread + 1) / threads;
-    for (std::size_t p = first; p < last; ++p)
-      k.gemm_panel(x_tiles, rows, K, panels + p * panel,
-                   p + 1 < last ? panels + (p + 1) * panel : nullptr, y + p * kPanelWidth, N,
+    // Each thread's items are consecutive, so each prefetches its own next panel, across the
+    // products' boundaries too.
+    const std::size_t begin = first[n] * thread / threads, end = first[n] * (thread + 1) / threads;
+    std::size_t i = 0, next_i = 0;
+    for (std::size_t item = begin; item < end; ++item) {
+      const float* const current = panel_of(item, i);
+      const float* const next = item + 1 < end ? panel_of(item + 1, next_i) : nullptr;
+      const std::size_t p = item - first[i], N = product[i]->w.rows;
+      k.gemm_panel(x_tiles, rows, K, current, next, product[i]->y + p * kPanelWidth, N,
                    std::min(kPanelWidth, N - p * kPanelWidth));
+    }
   }
 }
 

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 #include "engine/model/weights.hpp"
 #include "engine/ops/isa.hpp"
 #include "ops/kernels/kernel_table.hpp"
+#include "ops/matmul.hpp"
 
 namespace engine {
 
@@ -20,8 +22,10 @@ bool prefers_panels(Isa isa);
 /// zero. Sets `panels` to them inside the returned (cache-line aligned) buffer.
 std::vector<std::uint8_t> pack_panels(const Matrix& w, const float*& panels);
 
-/// y (M, w.rows) = x (M, w.cols) · wᵀ on w.panels with the kernels of `k`: x packed in tiles
-/// once, then the panels split across the threads. Row m of y is the same whatever M is.
-void panel_matmul(const kernels::KernelTable& k, const float* x, const Matrix& w, float* y, int M);
+/// Each product's y (M, w.rows) = x (M, K) · wᵀ on w.panels (every w with K columns) with the
+/// kernels of `k`: x packed in tiles once, then all the products' panels split across the
+/// threads. Row m of a y is the same whatever M and the other products are. At most 4 products.
+void panel_matmul(const kernels::KernelTable& k, const float* x,
+                  std::initializer_list<Product> products, int M);
 
 }  // namespace engine

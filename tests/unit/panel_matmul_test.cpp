@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "ops/panel_layout.hpp"
+#include "engine/error.hpp"
 #include "ops/panel_matmul.hpp"
 
 namespace engine {
@@ -34,7 +34,7 @@ class PanelMatmulPerIsa : public ::testing::TestWithParam<Isa> {
 std::vector<float> run(const kernels::KernelTable& k, const std::vector<float>& x, const Matrix& w,
                        std::size_t M) {
   std::vector<float> y(M * w.rows, std::numeric_limits<float>::quiet_NaN());
-  panel_matmul(k, x.data() + 1, w, y.data(), M);
+  panel_matmul(k, x.data() + 1, {{w, y.data()}}, M);
   return y;
 }
 
@@ -81,6 +81,28 @@ TEST_P(PanelMatmulPerIsa, RowsDoNotDependOnTheBlock) {
   }
 }
 
+// q, k and v (or gate and up) in one call: every product as it comes alone, bit for bit, with
+// the threads' ranges crossing the matrices' boundaries (sizes not multiples of the panel).
+TEST_P(PanelMatmulPerIsa, SeveralProductsEqualEachAlone) {
+  const std::size_t M = 30, K = 40;
+  const std::size_t rows[] = {70, 33, 5};
+  std::vector<std::vector<float>> w;
+  std::vector<Matrix> matrices;
+  std::vector<std::vector<std::uint8_t>> buffers;
+  for (std::size_t N : rows) {
+    w.push_back(random_vector(N * K, rng));
+    matrices.push_back({w.back().data(), DType::f32, static_cast<int>(N), static_cast<int>(K)});
+    buffers.push_back(pack_panels(matrices.back(), matrices.back().panels));
+  }
+  const auto x = random_vector(M * K + 1, rng);
+  std::vector<float> y0(M * rows[0]), y1(M * rows[1]), y2(M * rows[2]);
+  panel_matmul(simd(), x.data() + 1,
+               {{matrices[0], y0.data()}, {matrices[1], y1.data()}, {matrices[2], y2.data()}}, M);
+  EXPECT_EQ(y0, run(simd(), x, matrices[0], M));
+  EXPECT_EQ(y1, run(simd(), x, matrices[1], M));
+  EXPECT_EQ(y2, run(simd(), x, matrices[2], M));
+}
+
 INSTANTIATE_TEST_SUITE_P(AllIsas, PanelMatmulPerIsa, ::testing::ValuesIn(supported_isas()),
                          [](const auto& info) { return std::string(isa_name(info.param)); });
 
@@ -94,6 +116,20 @@ TEST(PanelMatmul, PacksOnlyF32AndPrefersPanelsWithAvx512) {
   EXPECT_TRUE(prefers_panels(Isa::avx512_vnni_bf16));
   EXPECT_FALSE(prefers_panels(Isa::avx2));
   EXPECT_FALSE(prefers_panels(Isa::scalar));
+}
+
+TEST(PanelMatmul, RefusesMoreThanFourProducts) {
+  const std::vector<float> w(32 * 4, 1.0f), x(4, 1.0f);
+  Matrix m{w.data(), DType::f32, 32, 4};
+  const auto buffer = pack_panels(m, m.panels);
+  std::vector<float> y(32);
+  const kernels::KernelTable& k = kernels::kernels_for(Isa::scalar);
+  EXPECT_THROW(
+      panel_matmul(k, x.data(),
+                   {{m, y.data()}, {m, y.data()}, {m, y.data()}, {m, y.data()}, {m, y.data()}}, 1),
+      Error);
+  panel_matmul(k, x.data(), {{m, y.data()}}, 1);
+  EXPECT_EQ(y, std::vector<float>(32, 4.0f));
 }
 
 }  // namespace

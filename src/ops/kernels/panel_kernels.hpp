@@ -21,11 +21,13 @@ constexpr std::size_t kPanelPassRows =
               : kPanelTileRows
         : 1;
 
-// The next panel's cache lines, a few per pass over k, so it arrives while this one computes.
+// The next panel's cache lines, a few every kPrefetchSteps steps of k, so it arrives while this
+// one computes.
+constexpr std::size_t kPrefetchSteps = 8;
 struct PanelPrefetch {
   const char* next;
   const char* end;
-  std::size_t every_mask;  // one line every (mask + 1) steps of k
+  std::size_t lines;  // per kPrefetchSteps steps
 };
 
 /// y (P, cols) = the P rows of a tile from `a` (row p of step k at a[k * stride + p]) times the
@@ -38,16 +40,21 @@ inline void panel_pass(const float* a, std::size_t stride, const float* b, std::
   Vec::Reg acc[P][kPanelVecs];
   for (std::size_t p = 0; p < P; ++p)
     for (std::size_t v = 0; v < kPanelVecs; ++v) acc[p][v] = Vec::zero();
-  for (std::size_t k = 0; k < K; ++k) {
-    Vec::Reg bk[kPanelVecs];
-    for (std::size_t v = 0; v < kPanelVecs; ++v) bk[v] = Vec::load(b + k * kPanelWidth + v * W);
-    if ((k & prefetch.every_mask) == 0 && prefetch.next < prefetch.end) {
+  for (std::size_t k0 = 0; k0 < K; k0 += kPrefetchSteps) {
+    for (std::size_t i = 0; i < prefetch.lines && prefetch.next < prefetch.end; ++i) {
       Vec::prefetch(prefetch.next);
       prefetch.next += 64;
     }
-    for (std::size_t p = 0; p < P; ++p) {
-      const Vec::Reg ak = Vec::set1(a[k * stride + p]);
-      for (std::size_t v = 0; v < kPanelVecs; ++v) acc[p][v] = Vec::fmadd(ak, bk[v], acc[p][v]);
+    const std::size_t k_end = K - k0 < kPrefetchSteps ? K : k0 + kPrefetchSteps;
+    // Unrolled: the loop's own instructions would otherwise take a third of the issue slots.
+#pragma GCC unroll 8
+    for (std::size_t k = k0; k < k_end; ++k) {
+      Vec::Reg bk[kPanelVecs];
+      for (std::size_t v = 0; v < kPanelVecs; ++v) bk[v] = Vec::load(b + k * kPanelWidth + v * W);
+      for (std::size_t p = 0; p < P; ++p) {
+        const Vec::Reg ak = Vec::set1(a[k * stride + p]);
+        for (std::size_t v = 0; v < kPanelVecs; ++v) acc[p][v] = Vec::fmadd(ak, bk[v], acc[p][v]);
+      }
     }
   }
   for (std::size_t p = 0; p < P; ++p)
@@ -76,10 +83,9 @@ inline void gemm_panel(const float* x_tiles, std::size_t M, std::size_t K, const
   const std::size_t tiles = (M + kPanelTileRows - 1) / kPanelTileRows;
   // Spread the next panel's lines over all the steps of k this panel takes.
   const std::size_t lines = next ? K * kPanelWidth * sizeof(float) / 64 : 0;
-  std::size_t every = 1;
-  while (every < 64 && tiles * K / (2 * every) >= lines) every *= 2;
+  const std::size_t chunks = tiles * ((K + kPrefetchSteps - 1) / kPrefetchSteps);
   const char* first = reinterpret_cast<const char*>(next);
-  PanelPrefetch prefetch{first, first + lines * 64, every - 1};
+  PanelPrefetch prefetch{first, first + lines * 64, (lines + chunks - 1) / chunks};
   for (std::size_t t = 0; t < tiles; ++t) {
     const std::size_t m = t * kPanelTileRows;
     const std::size_t rows = M - m < kPanelTileRows ? M - m : kPanelTileRows;
