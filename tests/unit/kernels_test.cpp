@@ -207,6 +207,23 @@ TEST_P(KernelsPerIsa, SwiGlu) {
     }
 }
 
+TEST_P(KernelsPerIsa, RopeIsBitIdenticalToScalar) {
+  for (std::size_t head_size : {2, 4, 6, 14, 16, 18, 30, 32, 34, 48, 64, 66, 100, 128, 130})
+    for (std::size_t heads : {1, 2, 3})
+      for (std::size_t off : kOffsets) {
+        const std::size_t n = heads * head_size;
+        const auto v = random_vector(n + off + 1, rng);
+        const auto cos = random_vector(head_size / 2 + off, rng, -1.0f, 1.0f);
+        const auto sin = random_vector(head_size / 2 + off, rng, -1.0f, 1.0f);
+        auto got = v, want = v;
+        simd().rope(got.data() + off, n, head_size, cos.data() + off, sin.data() + off);
+        scalar().rope(want.data() + off, n, head_size, cos.data() + off, sin.data() + off);
+        for (std::size_t i = 0; i < got.size(); ++i)
+          ASSERT_EQ(got[i], want[i])
+              << "head_size=" << head_size << " heads=" << heads << " off=" << off << " i=" << i;
+      }
+}
+
 TEST_P(KernelsPerIsa, AttentionScoresAndWeightedSum) {
   for (std::size_t head_size : {1, 2, 8, 15, 16, 17, 64, 100}) {
     for (std::size_t n : {0, 1, 2, 7, 33}) {
@@ -359,6 +376,18 @@ TEST(KernelsScalar, SwiGluAndRmsNormFollowTheirDefinitions) {
   k.rmsnorm(x, w, out, 2, 0.0f);  // rms = sqrt(12.5)
   EXPECT_FLOAT_EQ(out[0], 3.0f / std::sqrt(12.5f));
   EXPECT_FLOAT_EQ(out[1], 8.0f / std::sqrt(12.5f));
+}
+
+TEST(KernelsScalar, RopeRotatesEachHeadsPairsByTheirFrequency) {
+  float v[8] = {1.0f, 2.0f, 3.0f, -1.0f, 0.5f, 4.0f, -2.0f, 1.5f};  // two heads of 4
+  const float in[8] = {1.0f, 2.0f, 3.0f, -1.0f, 0.5f, 4.0f, -2.0f, 1.5f};
+  const float cos[2] = {0.6f, -0.28f}, sin[2] = {0.8f, 0.96f};
+  kernels_for(Isa::scalar).rope(v, 8, 4, cos, sin);
+  for (int i = 0; i < 8; i += 2) {
+    const int f = (i % 4) / 2;
+    EXPECT_EQ(v[i], in[i] * cos[f] - in[i + 1] * sin[f]) << i;
+    EXPECT_EQ(v[i + 1], in[i] * sin[f] + in[i + 1] * cos[f]) << i;
+  }
 }
 
 TEST(KernelsScalar, LayerNormAndGeluFollowTheirDefinitions) {

@@ -39,6 +39,7 @@ namespace engine::kernels::ENGINE_ISA_NS {
 #include "ops/kernels/linear_kernels.hpp"
 #include "ops/kernels/attention_kernels.hpp"
 #include "ops/kernels/elementwise_kernels.hpp"
+#include "ops/kernels/rope_kernel.hpp"
 // clang-format on
 }  // namespace engine::kernels::ENGINE_ISA_NS
 
@@ -62,6 +63,7 @@ const KernelTable& ENGINE_CONCAT(kernel_table_, ENGINE_ISA_NS)() {
       .layernorm = ENGINE_ISA_NS::layernorm,
       .swiglu = ENGINE_ISA_NS::swiglu,
       .gelu = ENGINE_ISA_NS::gelu,
+      .rope = ENGINE_ISA_NS::rope,
       .attention_scores = ENGINE_ISA_NS::attention_scores,
       .attention_weighted_sum = ENGINE_ISA_NS::attention_weighted_sum,
   };

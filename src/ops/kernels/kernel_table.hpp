@@ -48,6 +48,9 @@ struct KernelTable {
   void (*swiglu)(float* gate, const float* up, std::size_t n);
   /// x = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))): GPT-2's GELU (tanh approximation)
   void (*gelu)(float* x, std::size_t n);
+  /// Rotates the pairs (v[2i], v[2i+1]) of each head of head_size (even) in v's n floats by
+  /// cos[i], sin[i]: v0 cos - v1 sin, v0 sin + v1 cos. Bit-identical on every ISA.
+  void (*rope)(float* v, std::size_t n, std::size_t head_size, const float* cos, const float* sin);
   /// out[j] = dot(q, keys + j*stride), j < n: one query head against cached keys.
   void (*attention_scores)(const float* q, const float* keys, std::size_t stride, std::size_t n,
                            std::size_t head_size, float* out);
