@@ -66,6 +66,8 @@ const KernelTable& ENGINE_CONCAT(kernel_table_, ENGINE_ISA_NS)() {
       .rope = ENGINE_ISA_NS::rope,
       .attention_scores = ENGINE_ISA_NS::attention_scores,
       .attention_weighted_sum = ENGINE_ISA_NS::attention_weighted_sum,
+      .attention_block_scores = ENGINE_ISA_NS::attention_block_scores,
+      .attention_block_weighted_sum = ENGINE_ISA_NS::attention_block_weighted_sum,
   };
   return table;
 }
