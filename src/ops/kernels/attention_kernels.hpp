@@ -34,7 +34,8 @@ inline void attention_weighted_sum(const float* p, const float* values, std::siz
 }
 
 // A block of query rows (prefill) against a head's keys and values, register-tiled: each tile
-// keeps kRows rows of outputs in registers and reads every key or value vector once for them.
+// keeps kBlockRows rows of outputs in registers and reads every key or value vector once for
+// them.
 constexpr std::size_t kBlockRows = 4;
 
 // One tile of attention_block_scores: R rows by the `len` <= 2 * kWidth keys from `keys_t`.
