@@ -27,13 +27,24 @@ thread_local HeadScratch t_scratch;
 // block skips all but a thin strip of its masked upper triangle (about half of the products).
 constexpr int kChunkRows = 16;
 
+// The keys any of these rows may see, as one range (empty if none): a row of one range adds
+// it, any other row every key.
+RowRange keys_seen(std::span<const std::optional<RowRange>> ranges, int n_keys) {
+  RowRange seen{n_keys, 0};
+  for (const auto& range : ranges) {
+    const RowRange r = range.value_or(RowRange{0, n_keys});
+    if (r.begin < r.end) seen = {std::min(seen.begin, r.begin), std::max(seen.end, r.end)};
+  }
+  return seen;
+}
+
 // One head of block_attention, chunk by chunk of rows: the scores against the keys the chunk's
 // mask rows allow, the mask stage and masked softmax per row, then the probabilities times the
-// values into the head's columns of out.
+// values into the head's columns of out. `seen`: the keys any row may see (keys_seen).
 void head_attention(const ModelConfig& c, int h, const float* q, const float* keys,
                     const float* values, const Mask& mask,
-                    std::span<const std::optional<RowRange>> ranges, int begin, int end,
-                    float* observed, float* out, float scale) {
+                    std::span<const std::optional<RowRange>> ranges, RowRange seen, float* observed,
+                    float* out, float scale) {
   const kernels::KernelTable& k = kernels::kernels();
   const Isa isa = active_isa();
   const int T = mask.rows(), n_keys = mask.cols();
@@ -45,18 +56,13 @@ void head_attention(const ModelConfig& c, int h, const float* q, const float* ke
   float* const keys_t = scratch.keys.data();
   float* const raw = scratch.scores.data();
   // Transposed, the scores kernel reads a vector of keys per element of the head.
-  for (int j = begin; j < end; ++j)
+  for (int j = seen.begin; j < seen.end; ++j)
     for (int d = 0; d < hs; ++d)
       keys_t[static_cast<std::size_t>(d) * n_keys + j] =
           keys[static_cast<std::size_t>(j) * kv_dim + kv_offset + d];
   for (int t0 = 0; t0 < T; t0 += kChunkRows) {
     const int t1 = std::min(T, t0 + kChunkRows);
-    // The keys any row of the chunk may see: a row of one range adds it, any other row all.
-    int first = n_keys, last = 0;
-    for (int t = t0; t < t1; ++t) {
-      const RowRange r = ranges[t].value_or(RowRange{0, n_keys});
-      if (r.begin < r.end) first = std::min(first, r.begin), last = std::max(last, r.end);
-    }
+    const auto [first, last] = keys_seen(ranges.subspan(t0, t1 - t0), n_keys);
     float* const chunk_raw = raw + static_cast<std::size_t>(t0) * n_keys;
     float* const chunk_out = out + static_cast<std::size_t>(t0) * dim + h * hs;
     if (first < last)
@@ -98,15 +104,11 @@ void block_attention(const ModelConfig& c, const float* q, const float* keys, co
   ranges.resize(T);
 #pragma omp parallel for schedule(static)
   for (int t = 0; t < T; ++t) ranges[t] = mask.row_range(t);
-  // The keys any row may see, [begin, end): only those are transposed.
-  int begin = n_keys, end = 0;
-  for (int t = 0; t < T; ++t) {
-    const RowRange r = ranges[t].value_or(RowRange{0, n_keys});
-    if (r.begin < r.end) begin = std::min(begin, r.begin), end = std::max(end, r.end);
-  }
+  // Only the keys some row may see are transposed.
+  const RowRange seen = keys_seen(ranges, n_keys);
 #pragma omp parallel for schedule(static)
   for (int h = 0; h < c.n_heads; ++h)
-    head_attention(c, h, q, keys, values, mask, ranges, begin, end, observed, out, scale);
+    head_attention(c, h, q, keys, values, mask, ranges, seen, observed, out, scale);
 }
 
 }  // namespace
