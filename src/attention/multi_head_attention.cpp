@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <vector>
 
 #include "engine/ops/masked_softmax.hpp"
@@ -14,86 +16,116 @@ namespace engine {
 
 namespace {
 
-// Scratch of block_attention, per thread, only ever grown (decode never runs it): the products
-// of the scores run on dense copies, which oneDNN multiplies several times faster than strided
-// views of the block and the cache.
-struct BlockScratch {
-  std::vector<float> queries;  // (n_heads, T, head_size)
-  std::vector<float> keys;     // (kv_dim, n_keys): each kv head's keys transposed
-  std::vector<float> values;   // (n_kv_heads, n_keys, head_size)
-  std::vector<float> scores;   // (n_heads, T, n_keys) raw
+// Scratch of one head in block_attention, per thread, only ever grown (decode never runs it).
+struct HeadScratch {
+  std::vector<float> keys;    // (head_size, n_keys): the head's keys transposed
+  std::vector<float> scores;  // (T, n_keys) raw, then the probabilities
 };
-thread_local BlockScratch t_scratch;
+thread_local HeadScratch t_scratch;
 
-// A block of queries (prefill) as two matrix products per head through oneDNN: the scores of
-// all T queries against every key, then the probabilities times the values. The row-wise path
-// runs T dot-product loops per head at a small fraction of that rate; the products also compute
-// the masked-out scores (about half of a causal block), which the softmax then zeroes.
-void block_attention(const ModelConfig& c, const float* q, const float* keys, const float* values,
-                     const Mask& mask, float* scores, float* out, float scale) {
-  const std::size_t T = mask.rows(), n_keys = mask.cols();
-  const std::size_t hs = c.head_size(), kv_dim = c.kv_dim(), dim = c.dim, H = c.n_heads;
-  const int group = c.kv_group();
-  BlockScratch& scratch = t_scratch;
-  scratch.queries.resize(H * T * hs);
-  scratch.keys.resize(kv_dim * n_keys);
-  scratch.values.resize(kv_dim * n_keys);
-  scratch.scores.resize(H * T * n_keys);
-  float* const q_heads = scratch.queries.data();
-  float* const keys_t = scratch.keys.data();
-  float* const v_heads = scratch.values.data();
-  float* const raw = scratch.scores.data();
-#pragma omp parallel for schedule(static)
-  for (std::size_t t = 0; t < T; ++t)
-    for (std::size_t h = 0; h < H; ++h)
-      std::copy_n(q + t * dim + h * hs, hs, q_heads + (h * T + t) * hs);
-#pragma omp parallel for schedule(static)
-  for (std::size_t j = 0; j < n_keys; ++j)
-    for (std::size_t g = 0; g < kv_dim / hs; ++g)
-      std::copy_n(values + j * kv_dim + g * hs, hs, v_heads + (g * n_keys + j) * hs);
-#pragma omp parallel for schedule(static)
-  for (std::size_t d = 0; d < kv_dim; ++d)
-    for (std::size_t j = 0; j < n_keys; ++j) keys_t[d * n_keys + j] = keys[j * kv_dim + d];
-  for (std::size_t h = 0; h < H; ++h)
-    onednn_strided_matmul(T, hs, n_keys, q_heads + h * T * hs, hs,
-                          keys_t + (h / group) * hs * n_keys, n_keys, 1, raw + h * T * n_keys,
-                          n_keys);
-  const std::int64_t score_row = H * n_keys;
+// Rows per pair of products: each chunk multiplies only the keys its rows may see, so a causal
+// block skips all but a thin strip of its masked upper triangle (about half of the products).
+constexpr int kChunkRows = 16;
+
+// The keys any of these rows may see, as one range (empty if none): a row of one range adds
+// it, any other row every key.
+RowRange keys_seen(std::span<const std::optional<RowRange>> ranges, int n_keys) {
+  RowRange seen{n_keys, 0};
+  for (const auto& range : ranges) {
+    const RowRange r = range.value_or(RowRange{0, n_keys});
+    if (r.begin < r.end) seen = {std::min(seen.begin, r.begin), std::max(seen.end, r.end)};
+  }
+  return seen;
+}
+
+// One head of block_attention, chunk by chunk of rows: the scores against the keys the chunk's
+// mask rows allow, the mask stage and masked softmax per row, then the probabilities times the
+// values into the head's columns of out. `seen`: the keys any row may see (keys_seen).
+void head_attention(const ModelConfig& c, int h, const float* q, const float* keys,
+                    const float* values, const Mask& mask,
+                    std::span<const std::optional<RowRange>> ranges, RowRange seen, float* observed,
+                    float* out, float scale) {
+  const kernels::KernelTable& k = kernels::kernels();
   const Isa isa = active_isa();
-#pragma omp parallel for collapse(2) schedule(static)
-  for (std::size_t t = 0; t < T; ++t)
-    for (std::size_t h = 0; h < H; ++h) {
-      float* const probabilities = raw + (h * T + t) * n_keys;
-      const std::span<float> row(probabilities, n_keys);
-      // The range kernel zero-fills outside its range: every column is written either way.
-      if (const auto range = mask.row_range(t))
-        masked_softmax(row, *range, row, scale, isa);
+  const int T = mask.rows(), n_keys = mask.cols();
+  const int hs = c.head_size(), kv_dim = c.kv_dim(), dim = c.dim;
+  const std::size_t kv_offset = static_cast<std::size_t>(h / c.kv_group()) * hs;
+  HeadScratch& scratch = t_scratch;
+  scratch.keys.resize(static_cast<std::size_t>(hs) * n_keys);
+  scratch.scores.resize(static_cast<std::size_t>(T) * n_keys);
+  float* const keys_t = scratch.keys.data();
+  float* const raw = scratch.scores.data();
+  // Transposed, the scores kernel reads a vector of keys per element of the head.
+  for (int j = seen.begin; j < seen.end; ++j)
+    for (int d = 0; d < hs; ++d)
+      keys_t[static_cast<std::size_t>(d) * n_keys + j] =
+          keys[static_cast<std::size_t>(j) * kv_dim + kv_offset + d];
+  for (int t0 = 0; t0 < T; t0 += kChunkRows) {
+    const int t1 = std::min(T, t0 + kChunkRows);
+    const auto [first, last] = keys_seen(ranges.subspan(t0, t1 - t0), n_keys);
+    float* const chunk_raw = raw + static_cast<std::size_t>(t0) * n_keys;
+    float* const chunk_out = out + static_cast<std::size_t>(t0) * dim + h * hs;
+    if (first < last)
+      k.attention_block_scores(q + static_cast<std::size_t>(t0) * dim + h * hs, dim, keys_t + first,
+                               n_keys, t1 - t0, last - first, hs, chunk_raw + first, n_keys);
+    for (int t = t0; t < t1; ++t) {
+      const std::span<float> row(raw + static_cast<std::size_t>(t) * n_keys, n_keys);
+      // The range kernel zero-fills outside its range; the mask kernel reads only computed
+      // scores (a row with gaps made the chunk's keys all keys) or masks all: every column
+      // is written.
+      if (ranges[t])
+        masked_softmax(row, *ranges[t], row, scale, isa);
       else
         masked_softmax(row, mask.row(t), row, scale, isa);
-      std::copy_n(probabilities, n_keys, scores + t * score_row + h * n_keys);
+      if (observed)
+        std::copy(row.begin(), row.end(),
+                  observed + (static_cast<std::size_t>(t) * c.n_heads + h) * n_keys);
     }
-  for (std::size_t h = 0; h < H; ++h)
-    onednn_strided_matmul(T, n_keys, hs, raw + h * T * n_keys, n_keys,
-                          v_heads + (h / group) * n_keys * hs, hs, 1, q_heads + h * T * hs, hs);
-    // The heads' outputs (in the queries' scratch, which they are done with) back into rows.
+    if (first < last)
+      k.attention_block_weighted_sum(chunk_raw + first, n_keys,
+                                     values + static_cast<std::size_t>(first) * kv_dim + kv_offset,
+                                     kv_dim, t1 - t0, last - first, hs, chunk_out, dim);
+    else  // nothing to attend to: zeros, as the row path gives
+      for (int t = t0; t < t1; ++t)
+        std::fill_n(chunk_out + static_cast<std::size_t>(t - t0) * dim, hs, 0.0f);
+  }
+}
+
+// A block of queries (prefill): per head, register-tiled products of the block's queries and
+// the cache, where the row-wise path runs T dot-product loops per head at a fraction of the
+// rate. The heads are split across threads: one fork per layer, each head's transposed keys and
+// scores stay in its core's cache. `observed` (null when nobody looks) receives the
+// probabilities.
+void block_attention(const ModelConfig& c, const float* q, const float* keys, const float* values,
+                     const Mask& mask, float* observed, float* out, float scale) {
+  const int T = mask.rows(), n_keys = mask.cols();
+  thread_local std::vector<std::optional<RowRange>> t_ranges;
+  std::vector<std::optional<RowRange>>& ranges = t_ranges;  // (T) each mask row's range, if one
+  ranges.resize(T);
 #pragma omp parallel for schedule(static)
-  for (std::size_t t = 0; t < T; ++t)
-    for (std::size_t h = 0; h < H; ++h)
-      std::copy_n(q_heads + (h * T + t) * hs, hs, out + t * dim + h * hs);
+  for (int t = 0; t < T; ++t) ranges[t] = mask.row_range(t);
+  // Only the keys some row may see are transposed.
+  const RowRange seen = keys_seen(ranges, n_keys);
+#pragma omp parallel for schedule(static)
+  for (int h = 0; h < c.n_heads; ++h)
+    head_attention(c, h, q, keys, values, mask, ranges, seen, observed, out, scale);
 }
 
 }  // namespace
 
 void multi_head_attention(const ModelConfig& c, const float* q, const float* keys,
-                          const float* values, const Mask& mask, float* scores, float* out) {
+                          const float* values, const Mask& mask, float* scores, float* out,
+                          bool observed) {
   const kernels::KernelTable& k = kernels::kernels();
   const Isa isa = active_isa();
   const int T = mask.rows(), n_keys = mask.cols();
   const int hs = c.head_size(), kv_dim = c.kv_dim(), group = c.kv_group();
   const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
   const std::int64_t work = static_cast<std::int64_t>(T) * c.n_heads * n_keys * hs;
+  // The block kernels sum in another order than the rows: they follow the blocks' oneDNN
+  // switch, which off keeps a block bit-for-bit the sums of a token-by-token run.
   if (T >= kOneDnnMinRows && work >= kOneDnnMinWork && use_onednn())
-    return block_attention(c, q, keys, values, mask, scores, out, scale);
+    return block_attention(c, q, keys, values, mask, observed ? scores : nullptr, out, scale);
 
 #pragma omp parallel for collapse(2) schedule(static) if (work >= (1 << 17))
   for (int t = 0; t < T; ++t)

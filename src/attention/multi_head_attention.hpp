@@ -11,9 +11,11 @@ namespace engine {
 /// sum of values. Rows whose mask is one range only touch the keys in that range.
 ///   q       (T, n_heads * head_size), T = mask.rows()
 ///   keys    (mask.cols(), kv_dim) cached keys, values likewise
-///   scores  (T, n_heads, mask.cols()) scratch; holds the probabilities afterwards
+///   scores  (T, n_heads, mask.cols()) scratch; holds the probabilities afterwards when
+///           `observed` (a block of queries writes them there only then)
 ///   out     (T, n_heads * head_size)
 void multi_head_attention(const ModelConfig& config, const float* q, const float* keys,
-                          const float* values, const Mask& mask, float* scores, float* out);
+                          const float* values, const Mask& mask, float* scores, float* out,
+                          bool observed);
 
 }  // namespace engine

@@ -271,7 +271,8 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
     for (int i = 0; i < S; ++i) {
       const int s = sequences[i];
       multi_head_attention(c, q_.data() + i * T * dim, cache_.keys(l, s), cache_.values(l, s),
-                           masks_[i], scores_.data(), xb2_.data() + i * T * dim);
+                           masks_[i], scores_.data(), xb2_.data() + i * T * dim,
+                           observer_ && s == 0);
       if (observer_ && s == 0) observer_(l, scores_.data(), T, c.n_heads, masks_[i].cols());
     }
     linear(xb2_.data(), lw.wo, lw.bo, xb_.data(), R);

@@ -207,6 +207,23 @@ TEST_P(KernelsPerIsa, SwiGlu) {
     }
 }
 
+TEST_P(KernelsPerIsa, RopeIsBitIdenticalToScalar) {
+  for (std::size_t head_size : {2, 4, 6, 14, 16, 18, 30, 32, 34, 48, 64, 66, 100, 128, 130})
+    for (std::size_t heads : {1, 2, 3})
+      for (std::size_t off : kOffsets) {
+        const std::size_t n = heads * head_size;
+        const auto v = random_vector(n + off + 1, rng);
+        const auto cos = random_vector(head_size / 2 + off, rng, -1.0f, 1.0f);
+        const auto sin = random_vector(head_size / 2 + off, rng, -1.0f, 1.0f);
+        auto got = v, want = v;
+        simd().rope(got.data() + off, n, head_size, cos.data() + off, sin.data() + off);
+        scalar().rope(want.data() + off, n, head_size, cos.data() + off, sin.data() + off);
+        for (std::size_t i = 0; i < got.size(); ++i)
+          ASSERT_EQ(got[i], want[i])
+              << "head_size=" << head_size << " heads=" << heads << " off=" << off << " i=" << i;
+      }
+}
+
 TEST_P(KernelsPerIsa, AttentionScoresAndWeightedSum) {
   for (std::size_t head_size : {1, 2, 8, 15, 16, 17, 64, 100}) {
     for (std::size_t n : {0, 1, 2, 7, 33}) {
@@ -239,6 +256,60 @@ TEST_P(KernelsPerIsa, AttentionScoresAndWeightedSum) {
 
 // The compact weight types against the scalar kernels, on the activations each kernel takes
 // (bf16 x for bf16 weights, Q8 blocks for Q8_0); odd row counts, several rows of x.
+// The block kernels (prefill) against sums in double over strided views: every tile shape and
+// tail, with the outputs around the block left alone.
+TEST_P(KernelsPerIsa, AttentionBlockScoresAndWeightedSum) {
+  for (std::size_t head_size : {1, 2, 8, 15, 16, 17, 64, 100})
+    for (std::size_t rows : {1, 3, 4, 5, 9})
+      for (std::size_t n : {0, 1, 7, 16, 31, 33, 64, 70}) {
+        const std::string where = "hs=" + std::to_string(head_size) +
+                                  " rows=" + std::to_string(rows) + " n=" + std::to_string(n);
+        const std::size_t ldq = head_size * 3 + 1, ldk = n + 5, ldo = n + 3;
+        const auto q = random_vector(rows * ldq + 1, rng);
+        const auto keys_t = random_vector(head_size * ldk + 1, rng);
+        std::vector<float> scores(rows * ldo + 1, 7.0f);
+        simd().attention_block_scores(q.data() + 1, ldq, keys_t.data() + 1, ldk, rows, n, head_size,
+                                      scores.data() + 1, ldo);
+        for (std::size_t t = 0; t < rows; ++t) {
+          for (std::size_t j = 0; j < n; ++j) {
+            double want = 0, magnitude = 0;
+            for (std::size_t d = 0; d < head_size; ++d) {
+              const double x = double(q[1 + t * ldq + d]) * keys_t[1 + d * ldk + j];
+              want += x;
+              magnitude += std::abs(x);
+            }
+            expect_sum_close(scores[1 + t * ldo + j], static_cast<float>(want), magnitude,
+                             "scores " + where);
+          }
+          for (std::size_t j = n; j < ldo; ++j)
+            ASSERT_EQ(scores[1 + t * ldo + j], 7.0f) << "wrote past the keys, " << where;
+        }
+        ASSERT_EQ(scores[0], 7.0f) << where;
+
+        const std::size_t ldp = n + 2, ldv = head_size * 2 + 3, ld_out = head_size + 4;
+        auto p = random_vector(rows * ldp + 1, rng, 0.0f, 1.0f);
+        const auto values = random_vector(n * ldv + 1, rng);
+        std::vector<float> out(rows * ld_out + 1, 9.0f);
+        simd().attention_block_weighted_sum(p.data() + 1, ldp, values.data() + 1, ldv, rows, n,
+                                            head_size, out.data() + 1, ld_out);
+        for (std::size_t t = 0; t < rows; ++t) {
+          for (std::size_t c = 0; c < head_size; ++c) {
+            double want = 0, magnitude = 0;
+            for (std::size_t j = 0; j < n; ++j) {
+              const double x = double(p[1 + t * ldp + j]) * values[1 + j * ldv + c];
+              want += x;
+              magnitude += std::abs(x);
+            }
+            expect_sum_close(out[1 + t * ld_out + c], static_cast<float>(want), magnitude,
+                             "weighted sum " + where);
+          }
+          for (std::size_t c = head_size; c < ld_out; ++c)
+            ASSERT_EQ(out[1 + t * ld_out + c], 9.0f) << "wrote past the head, " << where;
+        }
+        ASSERT_EQ(out[0], 9.0f) << where;
+      }
+}
+
 TEST_P(KernelsPerIsa, GemmBf16F16AndQ8_0) {
   for (std::size_t M : {1, 3, 8}) {
     for (std::size_t rows : {1, 4, 5, 7, 9}) {
@@ -359,6 +430,18 @@ TEST(KernelsScalar, SwiGluAndRmsNormFollowTheirDefinitions) {
   k.rmsnorm(x, w, out, 2, 0.0f);  // rms = sqrt(12.5)
   EXPECT_FLOAT_EQ(out[0], 3.0f / std::sqrt(12.5f));
   EXPECT_FLOAT_EQ(out[1], 8.0f / std::sqrt(12.5f));
+}
+
+TEST(KernelsScalar, RopeRotatesEachHeadsPairsByTheirFrequency) {
+  float v[8] = {1.0f, 2.0f, 3.0f, -1.0f, 0.5f, 4.0f, -2.0f, 1.5f};  // two heads of 4
+  const float in[8] = {1.0f, 2.0f, 3.0f, -1.0f, 0.5f, 4.0f, -2.0f, 1.5f};
+  const float cos[2] = {0.6f, -0.28f}, sin[2] = {0.8f, 0.96f};
+  kernels_for(Isa::scalar).rope(v, 8, 4, cos, sin);
+  for (int i = 0; i < 8; i += 2) {
+    const int f = (i % 4) / 2;
+    EXPECT_EQ(v[i], in[i] * cos[f] - in[i + 1] * sin[f]) << i;
+    EXPECT_EQ(v[i + 1], in[i] * sin[f] + in[i + 1] * cos[f]) << i;
+  }
 }
 
 TEST(KernelsScalar, LayerNormAndGeluFollowTheirDefinitions) {

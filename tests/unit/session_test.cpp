@@ -131,6 +131,41 @@ TEST(Session, AttentionObserverSeesMaskedProbabilities) {
   EXPECT_EQ(layers_seen, model->config().n_layers);
 }
 
+// A block large enough for the products (block_attention) shows the observer the same
+// probabilities as the row-wise path.
+TEST(Session, AttentionObserverSeesTheBlockPathsProbabilities) {
+  const auto model = Model::load(test::require_model("stories260K.bin"));
+  std::vector<int> prompt(128);
+  for (std::size_t i = 0; i < prompt.size(); ++i) prompt[i] = kPrompt20[i % kPrompt20.size()];
+  const auto observed = [&] {
+    std::vector<std::vector<float>> layers;
+    Session s(model);
+    s.set_attention_observer([&](int, const float* probs, int T, int n_heads, int n_keys) {
+      layers.emplace_back(probs, probs + static_cast<std::size_t>(T) * n_heads * n_keys);
+    });
+    s.forward(prompt);
+    return layers;
+  };
+  const auto block = observed();
+  set_use_onednn(false);
+  const auto rows = observed();
+  set_use_onednn(true);
+  ASSERT_EQ(block.size(), static_cast<std::size_t>(model->config().n_layers));
+  ASSERT_EQ(rows.size(), block.size());
+  for (std::size_t l = 0; l < block.size(); ++l) {
+    ASSERT_EQ(block[l].size(), rows[l].size());
+    ASSERT_EQ(block[l].size(), prompt.size() * model->config().n_heads * prompt.size());
+    for (std::size_t j = 0; j < block[l].size(); ++j) {
+      const std::size_t query = j / (model->config().n_heads * prompt.size());
+      const std::size_t key = j % prompt.size();
+      if (key > query) {
+        ASSERT_EQ(block[l][j], 0.0f) << "layer " << l << " query " << query << " key " << key;
+      }
+      ASSERT_NEAR(block[l][j], rows[l][j], 1e-4f) << "layer " << l << " at " << j;
+    }
+  }
+}
+
 TEST(Session, RejectsWhatDoesNotFit) {
   const auto model = Model::load(test::require_model("stories260K.bin"));
   Session s(model);

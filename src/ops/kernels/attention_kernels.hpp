@@ -32,3 +32,107 @@ inline void attention_weighted_sum(const float* p, const float* values, std::siz
     store_n(out + c, acc, len);
   }
 }
+
+// A block of query rows (prefill) against a head's keys and values, register-tiled: each tile
+// keeps kBlockRows rows of outputs in registers and reads every key or value vector once for
+// them.
+constexpr std::size_t kBlockRows = 4;
+
+// One tile of attention_block_scores: R rows by the `len` <= 2 * kWidth keys from `keys_t`.
+template <std::size_t R>
+inline void block_scores_tile(const float* q, std::size_t ldq, const float* keys_t, std::size_t ldk,
+                              std::size_t len, std::size_t head_size, float* out, std::size_t ldo) {
+  constexpr std::size_t W = Vec::kWidth;
+  const std::size_t len0 = len < W ? len : W, len1 = len - len0;
+  Vec::Reg acc[R][2];
+  for (std::size_t r = 0; r < R; ++r) acc[r][0] = acc[r][1] = Vec::zero();
+  const auto accumulate = [&](auto load) {
+    for (std::size_t d = 0; d < head_size; ++d) {
+      const float* k = keys_t + d * ldk;
+      const Vec::Reg k0 = load(k, len0), k1 = load(k + W, len1);
+      for (std::size_t r = 0; r < R; ++r) {
+        const Vec::Reg qv = Vec::set1(q[r * ldq + d]);
+        acc[r][0] = Vec::fmadd(qv, k0, acc[r][0]);
+        acc[r][1] = Vec::fmadd(qv, k1, acc[r][1]);
+      }
+    }
+  };
+  if (len == 2 * W)
+    accumulate([](const float* p, std::size_t) { return Vec::load(p); });
+  else
+    accumulate([](const float* p, std::size_t n) { return load_n(p, n, 0.0f); });
+  for (std::size_t r = 0; r < R; ++r) {
+    store_n(out + r * ldo, acc[r][0], len0);
+    store_n(out + r * ldo + W, acc[r][1], len1);
+  }
+}
+
+/// out[t*ldo + j] = dot(q row t, key j) for t < rows, j < n, with q(t, d) = q[t*ldq + d] and
+/// the keys transposed: key j's element d at keys_t[d*ldk + j].
+inline void attention_block_scores(const float* q, std::size_t ldq, const float* keys_t,
+                                   std::size_t ldk, std::size_t rows, std::size_t n,
+                                   std::size_t head_size, float* out, std::size_t ldo) {
+  constexpr std::size_t W = Vec::kWidth;
+  for (std::size_t j = 0; j < n; j += 2 * W) {
+    const std::size_t len = n - j < 2 * W ? n - j : 2 * W;
+    std::size_t t = 0;
+    for (; t + kBlockRows <= rows; t += kBlockRows)
+      block_scores_tile<kBlockRows>(q + t * ldq, ldq, keys_t + j, ldk, len, head_size,
+                                    out + t * ldo + j, ldo);
+    for (; t < rows; ++t)
+      block_scores_tile<1>(q + t * ldq, ldq, keys_t + j, ldk, len, head_size, out + t * ldo + j,
+                           ldo);
+  }
+}
+
+// Value vectors per tile of attention_block_weighted_sum: what leaves registers for the
+// kBlockRows broadcasts and the loads.
+constexpr std::size_t kBlockValueVectors = Vec::kRegisters >= 32 ? 4 : 2;
+
+// One tile of attention_block_weighted_sum: R rows by the `len` <= C * kWidth columns of the
+// values from `values`.
+template <std::size_t R>
+inline void block_weighted_sum_tile(const float* p, std::size_t ldp, const float* values,
+                                    std::size_t ldv, std::size_t n, std::size_t len, float* out,
+                                    std::size_t ldo) {
+  constexpr std::size_t W = Vec::kWidth, C = kBlockValueVectors;
+  std::size_t lens[C];
+  for (std::size_t c = 0; c < C; ++c)
+    lens[c] = len > c * W ? (len - c * W < W ? len - c * W : W) : 0;
+  Vec::Reg acc[R][C];
+  for (std::size_t r = 0; r < R; ++r)
+    for (std::size_t c = 0; c < C; ++c) acc[r][c] = Vec::zero();
+  const auto accumulate = [&](auto load) {
+    for (std::size_t j = 0; j < n; ++j) {
+      Vec::Reg v[C];
+      for (std::size_t c = 0; c < C; ++c) v[c] = load(values + j * ldv + c * W, lens[c]);
+      for (std::size_t r = 0; r < R; ++r) {
+        const Vec::Reg pv = Vec::set1(p[r * ldp + j]);
+        for (std::size_t c = 0; c < C; ++c) acc[r][c] = Vec::fmadd(pv, v[c], acc[r][c]);
+      }
+    }
+  };
+  if (len == C * W)
+    accumulate([](const float* x, std::size_t) { return Vec::load(x); });
+  else
+    accumulate([](const float* x, std::size_t m) { return load_n(x, m, 0.0f); });
+  for (std::size_t r = 0; r < R; ++r)
+    for (std::size_t c = 0; c < C; ++c) store_n(out + r * ldo + c * W, acc[r][c], lens[c]);
+}
+
+/// out[t*ldo + c] = sum_j p[t*ldp + j] * values[j*ldv + c] for t < rows, c < head_size, j < n:
+/// a block's probabilities times a head's values.
+inline void attention_block_weighted_sum(const float* p, std::size_t ldp, const float* values,
+                                         std::size_t ldv, std::size_t rows, std::size_t n,
+                                         std::size_t head_size, float* out, std::size_t ldo) {
+  constexpr std::size_t block = kBlockValueVectors * Vec::kWidth;
+  for (std::size_t c = 0; c < head_size; c += block) {
+    const std::size_t len = head_size - c < block ? head_size - c : block;
+    std::size_t t = 0;
+    for (; t + kBlockRows <= rows; t += kBlockRows)
+      block_weighted_sum_tile<kBlockRows>(p + t * ldp, ldp, values + c, ldv, n, len,
+                                          out + t * ldo + c, ldo);
+    for (; t < rows; ++t)
+      block_weighted_sum_tile<1>(p + t * ldp, ldp, values + c, ldv, n, len, out + t * ldo + c, ldo);
+  }
+}

@@ -41,6 +41,7 @@ namespace engine::kernels::ENGINE_ISA_NS {
 #include "ops/kernels/panel_kernels.hpp"
 #include "ops/kernels/attention_kernels.hpp"
 #include "ops/kernels/elementwise_kernels.hpp"
+#include "ops/kernels/rope_kernel.hpp"
 // clang-format on
 }  // namespace engine::kernels::ENGINE_ISA_NS
 
@@ -65,8 +66,11 @@ const KernelTable& ENGINE_CONCAT(kernel_table_, ENGINE_ISA_NS)() {
       .layernorm = ENGINE_ISA_NS::layernorm,
       .swiglu = ENGINE_ISA_NS::swiglu,
       .gelu = ENGINE_ISA_NS::gelu,
+      .rope = ENGINE_ISA_NS::rope,
       .attention_scores = ENGINE_ISA_NS::attention_scores,
       .attention_weighted_sum = ENGINE_ISA_NS::attention_weighted_sum,
+      .attention_block_scores = ENGINE_ISA_NS::attention_block_scores,
+      .attention_block_weighted_sum = ENGINE_ISA_NS::attention_block_weighted_sum,
   };
   return table;
 }

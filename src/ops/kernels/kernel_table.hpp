@@ -54,12 +54,25 @@ struct KernelTable {
   void (*swiglu)(float* gate, const float* up, std::size_t n);
   /// x = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))): GPT-2's GELU (tanh approximation)
   void (*gelu)(float* x, std::size_t n);
+  /// Rotates the pairs (v[2i], v[2i+1]) of each head of head_size (even) in v's n floats by
+  /// cos[i], sin[i]: v0 cos - v1 sin, v0 sin + v1 cos. Bit-identical on every ISA.
+  void (*rope)(float* v, std::size_t n, std::size_t head_size, const float* cos, const float* sin);
   /// out[j] = dot(q, keys + j*stride), j < n: one query head against cached keys.
   void (*attention_scores)(const float* q, const float* keys, std::size_t stride, std::size_t n,
                            std::size_t head_size, float* out);
   /// out = sum_j p[j] * (values + j*stride), j < n, skipping p[j] == 0.
   void (*attention_weighted_sum)(const float* p, const float* values, std::size_t stride,
                                  std::size_t n, std::size_t head_size, float* out);
+  /// out[t*ldo + j] = dot(q row t, key j) for t < rows, j < n: q(t, d) at q[t*ldq + d], the
+  /// keys transposed (key j's element d at keys_t[d*ldk + j]). A block of queries (prefill).
+  void (*attention_block_scores)(const float* q, std::size_t ldq, const float* keys_t,
+                                 std::size_t ldk, std::size_t rows, std::size_t n,
+                                 std::size_t head_size, float* out, std::size_t ldo);
+  /// out[t*ldo + c] = sum_j p[t*ldp + j] * values[j*ldv + c] for t < rows, c < head_size,
+  /// j < n: a block's probabilities times the values.
+  void (*attention_block_weighted_sum)(const float* p, std::size_t ldp, const float* values,
+                                       std::size_t ldv, std::size_t rows, std::size_t n,
+                                       std::size_t head_size, float* out, std::size_t ldo);
 };
 
 const KernelTable& kernel_table_scalar();

@@ -99,6 +99,29 @@ struct Vec {
   static Reg dot_bf16x2(Reg acc, Bf16x2 a, Bf16x2 b) {
     return fmadd(a.hi, b.hi, fmadd(a.lo, b.lo, acc));
   }
+  /// The 2 * kWidth floats lo, hi split into their even and their odd elements (RoPE's pairs):
+  /// shuffle_ps picks within 128-bit lanes, the 64-bit permute puts the lanes in order.
+  static void deinterleave(Reg lo, Reg hi, Reg& even, Reg& odd) {
+    even = in_lane_order(_mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0)));
+    odd = in_lane_order(_mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1)));
+  }
+  /// The inverse of deinterleave.
+  static void interleave(Reg even, Reg odd, Reg& lo, Reg& hi) {
+    even = in_lane_order(even);
+    odd = in_lane_order(odd);
+    lo = _mm256_unpacklo_ps(even, odd);
+    hi = _mm256_unpackhi_ps(even, odd);
+  }
+  /// 64-bit elements 0, 2, 1, 3 of v.
+  static Reg in_lane_order(Reg v) {
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0)));
+  }
+  /// v as it is (a product rounded to f32): the empty asm hides where it came from, so the
+  /// compiler cannot contract it and a following add into one FMA.
+  static Reg rounded(Reg v) {
+    asm("" : "+x"(v));
+    return v;
+  }
   static Reg add(Reg a, Reg b) { return _mm256_add_ps(a, b); }
   static Reg sub(Reg a, Reg b) { return _mm256_sub_ps(a, b); }
   static Reg mul(Reg a, Reg b) { return _mm256_mul_ps(a, b); }

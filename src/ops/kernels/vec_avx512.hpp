@@ -154,6 +154,26 @@ struct Vec {
     if (n >= 32) return _mm512_loadu_si512(p);
     return _mm512_maskz_loadu_epi16(static_cast<__mmask32>((1u << n) - 1), p);
   }
+  /// The 2 * kWidth floats lo, hi split into their even and their odd elements (RoPE's pairs).
+  static void deinterleave(Reg lo, Reg hi, Reg& even, Reg& odd) {
+    even = _mm512_permutex2var_ps(
+        lo, _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0), hi);
+    odd = _mm512_permutex2var_ps(
+        lo, _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1), hi);
+  }
+  /// The inverse of deinterleave.
+  static void interleave(Reg even, Reg odd, Reg& lo, Reg& hi) {
+    lo = _mm512_permutex2var_ps(
+        even, _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0), odd);
+    hi = _mm512_permutex2var_ps(
+        even, _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8), odd);
+  }
+  /// v as it is (a product rounded to f32): the empty asm hides where it came from, so the
+  /// compiler cannot contract it and a following add into one FMA.
+  static Reg rounded(Reg v) {
+    asm("" : "+v"(v));
+    return v;
+  }
   static Reg add(Reg a, Reg b) {
     return _mm512_add_ps(a, b);
   }

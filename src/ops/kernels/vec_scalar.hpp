@@ -68,6 +68,18 @@ struct Vec {
   static Reg dot_bf16x2(Reg acc, Bf16x2 a, Bf16x2 b) {
     return fmadd(a.hi, b.hi, fmadd(a.lo, b.lo, acc));
   }
+  /// The 2 * kWidth floats lo, hi split into their even and their odd elements (RoPE's pairs).
+  static void deinterleave(Reg lo, Reg hi, Reg& even, Reg& odd) {
+    even = lo;
+    odd = hi;
+  }
+  /// The inverse of deinterleave.
+  static void interleave(Reg even, Reg odd, Reg& lo, Reg& hi) {
+    lo = even;
+    hi = odd;
+  }
+  /// v as it is: this ISA has no FMA to contract a product into.
+  static Reg rounded(Reg v) { return v; }
   static Reg add(Reg a, Reg b) { return a + b; }
   static Reg sub(Reg a, Reg b) { return a - b; }
   static Reg mul(Reg a, Reg b) { return a * b; }

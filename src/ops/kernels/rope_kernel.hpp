@@ -1,0 +1,28 @@
+// Rotary position embedding, written once against Vec: each head's pairs (v[2i], v[2i+1]) are
+// split into a register of even and one of odd elements, rotated by cos[i], sin[i] and put back.
+// Plain multiplies and adds in the scalar definition's order, each product rounded (no FMA
+// contraction), so every ISA gives the scalar bits (the llama2.c golden texts depend on them).
+#pragma once
+
+#include <cstddef>
+
+inline void rope(float* v, std::size_t n, std::size_t head_size, const float* cos,
+                 const float* sin) {
+  constexpr std::size_t W = Vec::kWidth;
+  const std::size_t pairs = head_size / 2;
+  for (std::size_t head = 0; head < n; head += head_size)
+    for (std::size_t i = 0; i < pairs; i += W) {
+      const std::size_t len = pairs - i < W ? pairs - i : W;  // pairs in this step
+      const std::size_t lo_len = 2 * len < W ? 2 * len : W, hi_len = 2 * len - lo_len;
+      float* const p = v + head + 2 * i;
+      Vec::Reg even, odd;
+      Vec::deinterleave(load_n(p, lo_len, 0.0f), load_n(p + W, hi_len, 0.0f), even, odd);
+      const Vec::Reg c = load_n(cos + i, len, 0.0f), s = load_n(sin + i, len, 0.0f);
+      Vec::Reg lo, hi;
+      const auto product = [](Vec::Reg a, Vec::Reg b) { return Vec::rounded(Vec::mul(a, b)); };
+      Vec::interleave(Vec::sub(product(even, c), product(odd, s)),
+                      Vec::add(product(even, s), product(odd, c)), lo, hi);
+      store_n(p, lo, lo_len);
+      store_n(p + W, hi, hi_len);
+    }
+}
