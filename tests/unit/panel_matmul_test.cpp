@@ -38,47 +38,64 @@ std::vector<float> run(const kernels::KernelTable& k, const std::vector<float>& 
   return y;
 }
 
-TEST_P(PanelMatmulPerIsa, EqualsTheProductForOddSizes) {
+// y = x wᵀ on `simd` against double precision and the scalar kernel, within the rounding of
+// the sum of |products|.
+void expect_product(const kernels::KernelTable& simd, std::size_t M, std::size_t N, std::size_t K,
+                    std::mt19937& rng) {
   const kernels::KernelTable& scalar = kernels::kernels_for(Isa::scalar);
-  for (std::size_t M : {1, 2, 11, 12, 13, 25, 128})
-    for (std::size_t N : {1, 5, 31, 32, 33, 70})
-      for (std::size_t K : {1, 3, 16, 17, 100}) {
-        const auto w = random_vector(N * K, rng), x = random_vector(M * K + 1, rng);
-        const Matrix matrix{w.data(), DType::f32, static_cast<int>(N), static_cast<int>(K)};
-        Matrix packed = matrix;
-        const auto buffer = pack_panels(matrix, packed.panels);
-        ASSERT_NE(packed.panels, nullptr);
-        ASSERT_EQ(reinterpret_cast<std::uintptr_t>(packed.panels) % 64, 0u);
-        const auto got = run(simd(), x, packed, M), want = run(scalar, x, packed, M);
-        for (std::size_t m = 0; m < M; ++m)
-          for (std::size_t n = 0; n < N; ++n) {
-            double exact = 0, magnitude = 0;
-            for (std::size_t k = 0; k < K; ++k) {
-              const double p = static_cast<double>(x[1 + m * K + k]) * w[n * K + k];
-              exact += p;
-              magnitude += std::abs(p);
-            }
-            const std::string where = "M=" + std::to_string(M) + " N=" + std::to_string(N) +
-                                      " K=" + std::to_string(K) + " at (" + std::to_string(m) +
-                                      ", " + std::to_string(n) + ")";
-            ASSERT_LE(std::abs(got[m * N + n] - exact), 1e-6 * magnitude + 1e-30) << where;
-            ASSERT_LE(std::abs(got[m * N + n] - want[m * N + n]), 1e-6 * magnitude + 1e-30)
-                << where;
-          }
+  const auto w = random_vector(N * K, rng), x = random_vector(M * K + 1, rng);
+  const Matrix matrix{w.data(), DType::f32, static_cast<int>(N), static_cast<int>(K)};
+  Matrix packed = matrix;
+  const auto buffer = pack_panels(matrix, packed.panels);
+  ASSERT_NE(packed.panels, nullptr);
+  ASSERT_EQ(reinterpret_cast<std::uintptr_t>(packed.panels) % 64, 0u);
+  const auto got = run(simd, x, packed, M), want = run(scalar, x, packed, M);
+  for (std::size_t m = 0; m < M; ++m)
+    for (std::size_t n = 0; n < N; ++n) {
+      double exact = 0, magnitude = 0;
+      for (std::size_t k = 0; k < K; ++k) {
+        const double p = static_cast<double>(x[1 + m * K + k]) * w[n * K + k];
+        exact += p;
+        magnitude += std::abs(p);
       }
+      const std::string where = "M=" + std::to_string(M) + " N=" + std::to_string(N) +
+                                " K=" + std::to_string(K) + " at (" + std::to_string(m) + ", " +
+                                std::to_string(n) + ")";
+      ASSERT_LE(std::abs(got[m * N + n] - exact), 1e-6 * magnitude + 1e-30) << where;
+      ASSERT_LE(std::abs(got[m * N + n] - want[m * N + n]), 1e-6 * magnitude + 1e-30) << where;
+    }
 }
 
-TEST_P(PanelMatmulPerIsa, RowsDoNotDependOnTheBlock) {
-  const std::size_t M = 29, N = 45, K = 64;
+TEST_P(PanelMatmulPerIsa, EqualsTheProductForOddSizes) {
+  for (std::size_t M : {1, 2, 11, 12, 13, 25, 128})
+    for (std::size_t N : {1, 5, 31, 32, 33, 70})
+      for (std::size_t K : {1, 3, 16, 17, 100}) expect_product(simd(), M, N, K, rng);
+}
+
+// Past 1024 inputs the block runs in passes over k (partial sums kept in y), past 192 rows in
+// passes over the rows.
+TEST_P(PanelMatmulPerIsa, EqualsTheProductInPassesOverKAndRows) {
+  for (std::size_t M : {13, 200})
+    for (std::size_t K : {1025, 1100}) expect_product(simd(), M, 45, K, rng);
+}
+
+// Each row of a block of M rows equals the same row run alone, bit for bit.
+void expect_rows_independent(const kernels::KernelTable& simd, std::size_t M, std::size_t N,
+                             std::size_t K, std::mt19937& rng) {
   const auto w = random_vector(N * K, rng), x = random_vector(M * K + 1, rng);
   Matrix matrix{w.data(), DType::f32, static_cast<int>(N), static_cast<int>(K)};
   const auto buffer = pack_panels(matrix, matrix.panels);
-  const auto block = run(simd(), x, matrix, M);
+  const auto block = run(simd, x, matrix, M);
   for (std::size_t m = 0; m < M; ++m) {
     const std::vector<float> row(x.begin() + m * K, x.begin() + (m + 1) * K + 1);
-    const auto alone = run(simd(), row, matrix, 1);
+    const auto alone = run(simd, row, matrix, 1);
     for (std::size_t n = 0; n < N; ++n) ASSERT_EQ(alone[n], block[m * N + n]) << m << ", " << n;
   }
+}
+
+TEST_P(PanelMatmulPerIsa, RowsDoNotDependOnTheBlock) {
+  for (const auto& [M, K] : {std::pair<std::size_t, std::size_t>{29, 64}, {200, 1100}})
+    expect_rows_independent(simd(), M, 45, K, rng);
 }
 
 // q, k and v (or gate and up) in one call: every product as it comes alone, bit for bit, with

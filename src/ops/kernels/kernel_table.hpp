@@ -32,12 +32,14 @@ struct KernelTable {
   /// block, scaled once by both blocks' scales.
   void (*gemm_q8_0)(const std::uint8_t* w, const std::int8_t* xq, const float* xd, float* y,
                     std::size_t rows, std::size_t cols, std::size_t M, std::size_t ldy);
-  /// y (M, cols) = a block of M rows packed in tiles (x_tiles, see ops/panel_layout.hpp) times
-  /// one panel of packed f32 weights (K, kPanelWidth), cols <= kPanelWidth of them stored at
-  /// y[m * ldy + j]; prefetches `next` (the following panel, or null) meanwhile. Every output is
-  /// one FMA chain over k: the same sums whatever M is.
-  void (*gemm_panel)(const float* x_tiles, std::size_t M, std::size_t K, const float* panel,
-                     const float* next, float* y, std::size_t ldy, std::size_t cols);
+  /// y (M, cols) = a block of M rows packed in tiles (x_tiles (M, K), see ops/panel_layout.hpp)
+  /// times one panel of packed f32 weights (K, kPanelWidth), over steps [k_begin, k_end) of k
+  /// (from k_begin > 0 on the partial sums y holds); cols <= kPanelWidth outputs per row at
+  /// y[m * ldy + j]. Prefetches next_bytes from `next` (null: none) meanwhile. Every output is
+  /// one FMA chain over k: the same sums whatever M and the steps.
+  void (*gemm_panel)(const float* x_tiles, std::size_t M, std::size_t K, std::size_t k_begin,
+                     std::size_t k_end, const float* panel, const void* next,
+                     std::size_t next_bytes, float* y, std::size_t ldy, std::size_t cols);
   /// n (a multiple of 32) values to blocks of 32: d[b] = max|x| / 127, q = round(x / d[b]).
   /// Bit-identical on every ISA.
   void (*quantize_q8)(const float* x, std::int8_t* q, float* d, std::size_t n);
