@@ -9,8 +9,8 @@
 
 #include "engine/ops/masked_softmax.hpp"
 #include "engine/runtime.hpp"
+#include "ops/block_path.hpp"
 #include "ops/kernels/kernel_table.hpp"
-#include "ops/onednn_matmul.hpp"
 
 namespace engine {
 
@@ -124,7 +124,7 @@ void multi_head_attention(const ModelConfig& c, const float* q, const float* key
   const std::int64_t work = static_cast<std::int64_t>(T) * c.n_heads * n_keys * hs;
   // The block kernels sum in another order than the rows: they follow the blocks' oneDNN
   // switch, which off keeps a block bit-for-bit the sums of a token-by-token run.
-  if (T >= kOneDnnMinRows && work >= kOneDnnMinWork && use_onednn())
+  if (takes_block_path(T, work))
     return block_attention(c, q, keys, values, mask, observed ? scores : nullptr, out, scale);
 
 #pragma omp parallel for collapse(2) schedule(static) if (work >= (1 << 17))

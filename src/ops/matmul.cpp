@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/runtime.hpp"
+#include "ops/block_path.hpp"
 #include "ops/half.hpp"
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/onednn_matmul.hpp"
@@ -57,11 +58,9 @@ void gemm_block(const kernels::KernelTable& k, const Matrix& w, int row, int row
   }
 }
 
-// Whether a block of M rows times w takes the block path (oneDNN or panels): oneDNN forks its
-// threads on every call; small blocks stay on the single-thread kernels.
+// Whether a block of M rows times w takes the block path (panels or oneDNN).
 bool block_path(const Matrix& w, int M) {
-  const std::int64_t work = static_cast<std::int64_t>(M) * w.rows * w.cols;
-  return M >= kOneDnnMinRows && work >= kOneDnnMinWork && use_onednn();
+  return takes_block_path(M, static_cast<std::int64_t>(M) * w.rows * w.cols);
 }
 
 }  // namespace

@@ -185,15 +185,4 @@ void onednn_matmul(const float* x, const Matrix& w, float* y, int M) {
   }
 }
 
-void onednn_strided_matmul(int M, int K, int N, const float* a, std::int64_t a_row, const float* b,
-                           std::int64_t b_k, std::int64_t b_n, float* c, std::int64_t c_row) {
-  try {
-    execute(cache().get({M, K, N, omp_get_max_threads(), false, false, a_row, b_k, b_n, c_row}), a,
-            b, c);
-  } catch (const dnnl::error& e) {
-    throw Error(ErrorCode::unsupported,
-                fmt::format("oneDNN matmul ({}x{} by {}x{}) failed: {}", M, K, K, N, e.what()));
-  }
-}
-
 }  // namespace engine

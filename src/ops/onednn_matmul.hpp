@@ -1,7 +1,9 @@
 // Linear layers over a block of rows (prompt prefill, batches) through oneDNN's matmul, which
-// runs near the CPU's peak where a GEMV per row cannot. f32 and bf16 weights run on a packed
-// copy made at load (oneDNN's blocked layout: 10-25 % faster blocks, for a second copy of the
-// layer matrices); others, or without one, our (N, K) row-major matrix is oneDNN's (K, N) `ba`.
+// runs near the CPU's peak where a GEMV per row cannot: bf16 weights always, f32 weights where
+// our panel kernel does not run (ops/panel_matmul.hpp: below AVX-512). f32 and bf16 weights run
+// on a packed copy made at load (oneDNN's blocked layout: 10-25 % faster blocks, for a second
+// copy of the layer matrices); others, or without one, our (N, K) row-major matrix is oneDNN's
+// (K, N) `ba`.
 #pragma once
 
 #include <cstdint>
@@ -11,25 +13,12 @@
 
 namespace engine {
 
-/// Rows from which a block goes through oneDNN rather than the register-tiled kernels: up to
-/// 16 rows (decode batches) the kernels read each weight row once and beat oneDNN on weights
-/// it has not packed; beyond, oneDNN's compute rate wins.
-constexpr int kOneDnnMinRows = 17;
-/// ... and from this many multiply-adds: below it a fork costs more than it saves.
-constexpr long kOneDnnMinWork = 1 << 20;
-
 /// y (M, w.rows) = x (M, w.cols) · wᵀ. f32 weights run f32; bf16 weights run bf16 x bf16 with
 /// f32 accumulation (x rounded to bf16); Q8_0 and f16 weights are expanded to f32 first (the block
 /// is compute-bound, so reading them once more costs little). Primitives are created once per
 /// (shape, type, thread count) and reused. Uses w.packed when the block's primitive expects its
 /// layout.
 void onednn_matmul(const float* x, const Matrix& w, float* y, int M);
-
-/// c (M, N) = a (M, K) · b (K, N) in f32 over strided views: a(m, k) = a[m * a_row + k],
-/// b(k, n) = b[k * b_k + n * b_n], c(m, n) = c[m * c_row + n] (attention's per-head products
-/// over a block of queries and the cache).
-void onednn_strided_matmul(int M, int K, int N, const float* a, std::int64_t a_row, const float* b,
-                           std::int64_t b_k, std::int64_t b_n, float* c, std::int64_t c_row);
 
 /// oneDNN's packed copy of w (f32 or bf16; other types: empty, packed null), made for the thread
 /// count set now. Sets `packed` to the weights inside the returned buffer (for Matrix::packed).

@@ -254,8 +254,27 @@ TEST_P(KernelsPerIsa, AttentionScoresAndWeightedSum) {
   }
 }
 
-// The compact weight types against the scalar kernels, on the activations each kernel takes
-// (bf16 x for bf16 weights, Q8 blocks for Q8_0); odd row counts, several rows of x.
+// got (rows, cols) at ld_got = a (rows, inner) at lda times b (inner, cols) at ldb, against
+// sums in double; the `fill` past each row's cols (up to ld_got) and before got left alone.
+void expect_strided_product(const float* a, std::size_t lda, const float* b, std::size_t ldb,
+                            std::size_t rows, std::size_t inner, std::size_t cols, const float* got,
+                            std::size_t ld_got, float fill, const std::string& where) {
+  for (std::size_t t = 0; t < rows; ++t) {
+    for (std::size_t j = 0; j < cols; ++j) {
+      double want = 0, magnitude = 0;
+      for (std::size_t d = 0; d < inner; ++d) {
+        const double x = double(a[t * lda + d]) * b[d * ldb + j];
+        want += x;
+        magnitude += std::abs(x);
+      }
+      expect_sum_close(got[t * ld_got + j], static_cast<float>(want), magnitude, where);
+    }
+    for (std::size_t j = cols; j < ld_got; ++j)
+      ASSERT_EQ(got[t * ld_got + j], fill) << "wrote past the row, " << where;
+  }
+  ASSERT_EQ(got[-1], fill) << "wrote before the block, " << where;
+}
+
 // The block kernels (prefill) against sums in double over strided views: every tile shape and
 // tail, with the outputs around the block left alone.
 TEST_P(KernelsPerIsa, AttentionBlockScoresAndWeightedSum) {
@@ -270,21 +289,8 @@ TEST_P(KernelsPerIsa, AttentionBlockScoresAndWeightedSum) {
         std::vector<float> scores(rows * ldo + 1, 7.0f);
         simd().attention_block_scores(q.data() + 1, ldq, keys_t.data() + 1, ldk, rows, n, head_size,
                                       scores.data() + 1, ldo);
-        for (std::size_t t = 0; t < rows; ++t) {
-          for (std::size_t j = 0; j < n; ++j) {
-            double want = 0, magnitude = 0;
-            for (std::size_t d = 0; d < head_size; ++d) {
-              const double x = double(q[1 + t * ldq + d]) * keys_t[1 + d * ldk + j];
-              want += x;
-              magnitude += std::abs(x);
-            }
-            expect_sum_close(scores[1 + t * ldo + j], static_cast<float>(want), magnitude,
-                             "scores " + where);
-          }
-          for (std::size_t j = n; j < ldo; ++j)
-            ASSERT_EQ(scores[1 + t * ldo + j], 7.0f) << "wrote past the keys, " << where;
-        }
-        ASSERT_EQ(scores[0], 7.0f) << where;
+        expect_strided_product(q.data() + 1, ldq, keys_t.data() + 1, ldk, rows, head_size, n,
+                               scores.data() + 1, ldo, 7.0f, "scores " + where);
 
         const std::size_t ldp = n + 2, ldv = head_size * 2 + 3, ld_out = head_size + 4;
         auto p = random_vector(rows * ldp + 1, rng, 0.0f, 1.0f);
@@ -292,24 +298,13 @@ TEST_P(KernelsPerIsa, AttentionBlockScoresAndWeightedSum) {
         std::vector<float> out(rows * ld_out + 1, 9.0f);
         simd().attention_block_weighted_sum(p.data() + 1, ldp, values.data() + 1, ldv, rows, n,
                                             head_size, out.data() + 1, ld_out);
-        for (std::size_t t = 0; t < rows; ++t) {
-          for (std::size_t c = 0; c < head_size; ++c) {
-            double want = 0, magnitude = 0;
-            for (std::size_t j = 0; j < n; ++j) {
-              const double x = double(p[1 + t * ldp + j]) * values[1 + j * ldv + c];
-              want += x;
-              magnitude += std::abs(x);
-            }
-            expect_sum_close(out[1 + t * ld_out + c], static_cast<float>(want), magnitude,
-                             "weighted sum " + where);
-          }
-          for (std::size_t c = head_size; c < ld_out; ++c)
-            ASSERT_EQ(out[1 + t * ld_out + c], 9.0f) << "wrote past the head, " << where;
-        }
-        ASSERT_EQ(out[0], 9.0f) << where;
+        expect_strided_product(p.data() + 1, ldp, values.data() + 1, ldv, rows, n, head_size,
+                               out.data() + 1, ld_out, 9.0f, "weighted sum " + where);
       }
 }
 
+// The compact weight types against the scalar kernels, on the activations each kernel takes
+// (bf16 x for bf16 weights, Q8 blocks for Q8_0); odd row counts, several rows of x.
 TEST_P(KernelsPerIsa, GemmBf16F16AndQ8_0) {
   for (std::size_t M : {1, 3, 8}) {
     for (std::size_t rows : {1, 4, 5, 7, 9}) {
