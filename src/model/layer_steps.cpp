@@ -32,10 +32,11 @@ void normalize(const ModelConfig& c, const float* x, const float* weight, const 
 
 namespace {
 
-void add_bias(const float* bias, float* y, int rows, int R) {
+// bias (width floats) added to each of the R rows of y (R, width).
+void add_bias(const float* bias, float* y, int width, int R) {
   if (!bias) return;
   const kernels::KernelTable& k = kernels::kernels();
-  for (int r = 0; r < R; ++r) k.axpy(1.0f, bias, y + static_cast<std::size_t>(r) * rows, rows);
+  for (int r = 0; r < R; ++r) k.axpy(1.0f, bias, y + static_cast<std::size_t>(r) * width, width);
 }
 
 }  // namespace

@@ -12,7 +12,9 @@
 
 #include "attention/multi_head_attention.hpp"
 #include "engine/error.hpp"
+#include "engine/runtime.hpp"
 #include "model/layer_steps.hpp"
+#include "ops/block_path.hpp"
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/matmul.hpp"
 #include "ops/rope.hpp"
@@ -104,7 +106,14 @@ void Session::reserve_rows(int rows, int block) {
   const ModelConfig& c = model_->config();
   const std::size_t R = rows;
   // Attention runs one sequence at a time: the scores need room for one block, not all rows.
-  const std::size_t scores = static_cast<std::size_t>(block) * c.n_heads * cache_.capacity();
+  // The block path keeps its scores in per-thread scratch and writes them here only for an
+  // observer: without one, only blocks small enough for the row path need room (16 rows, or
+  // less work than the block path's threshold), not 512 MB for a 1B model's 2048-token block.
+  const std::size_t row_stride = static_cast<std::size_t>(c.n_heads) * cache_.capacity();
+  const std::size_t full = static_cast<std::size_t>(block) * row_stride;
+  const std::size_t row_path =
+      std::max<std::size_t>((kBlockMinRows - 1) * row_stride, kBlockMinWork / c.head_size());
+  const std::size_t scores = observer_ || !use_onednn() ? full : std::min(full, row_path);
   if (scores_.size() < scores) scores_.resize(scores);
   if (x_.size() >= R * c.dim) return;
   for (auto* v : {&x_, &xb_, &xb2_, &q_}) v->resize(R * c.dim);

@@ -50,9 +50,10 @@ void Model::convert_weights(DType weight_type) {
   if (kept_f32) log::info("{}: {} matrices kept f32 (width not a multiple of 32)", path_, kept_f32);
 }
 
-// Blocks of rows (prefill) run the layer matrices through oneDNN, faster on its own blocked
-// layout than on our rows: a second copy of each f32 or bf16 layer matrix (the classifier runs
-// one row per sequence and keeps its rows only).
+// Blocks of rows (prefill) run the layer matrices on packed copies, faster than on our rows: f32
+// on AVX-512 in our panels (ops/panel_matmul.hpp), bf16 and the other ISAs in oneDNN's blocked
+// layout. A second copy of each f32 or bf16 layer matrix (the classifier runs one row per
+// sequence and keeps its rows only).
 void Model::pack_weights() {
   const bool panels = prefers_panels(active_isa());
   for (LayerWeights& l : weights_.layers)

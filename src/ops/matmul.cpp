@@ -89,7 +89,8 @@ void matmul(const float* x, const Matrix& w, float* y, int M) {
 }
 
 void matmuls(const float* x, std::initializer_list<Product> products, int M) {
-  bool panels = true;
+  // panel_matmul takes up to 4 products of one x (q, k, v; gate, up).
+  bool panels = products.size() <= 4;
   for (const Product& p : products)
     panels = panels && p.w.panels && p.w.cols == products.begin()->w.cols && block_path(p.w, M);
   if (panels) return panel_matmul(kernels::kernels(), x, products, M);

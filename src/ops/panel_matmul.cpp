@@ -71,6 +71,9 @@ void panel_matmul(const kernels::KernelTable& k, const float* x,
   std::size_t first[kMaxProducts + 1] = {0};
   std::size_t n = 0;
   for (const Product& p : products) {
+    if (!p.w.panels || static_cast<std::size_t>(p.w.cols) != K)
+      throw Error(ErrorCode::invalid_argument,
+                  "panel_matmul: every product needs panels and the block's width");
     product[n] = &p;
     first[n + 1] = first[n] + (p.w.rows + kPanelWidth - 1) / kPanelWidth;
     ++n;

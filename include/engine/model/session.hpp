@@ -132,7 +132,7 @@ class Session {
   std::vector<float> hb_;      // (R, hidden_dim) FFN gate
   std::vector<float> hb2_;     // (R, hidden_dim) FFN up
   std::vector<float> scores_;  // (block, n_heads, capacity) one sequence's attention scores, then
-                               // probabilities
+                               // probabilities: a row-path block's, or an observed block's
   std::vector<float> logits_;  // (rows with logits, vocab_size)
   AttentionObserver observer_;
   // Reused every step so a decode step allocates nothing.
