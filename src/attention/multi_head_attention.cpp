@@ -7,6 +7,8 @@
 #include <span>
 #include <vector>
 
+#include <omp.h>
+
 #include "engine/ops/masked_softmax.hpp"
 #include "engine/runtime.hpp"
 #include "ops/block_path.hpp"
@@ -15,13 +17,6 @@
 namespace engine {
 
 namespace {
-
-// Scratch of one head in block_attention, per thread, only ever grown (decode never runs it).
-struct HeadScratch {
-  std::vector<float> keys;    // (head_size, n_keys): the head's keys transposed
-  std::vector<float> scores;  // (T, n_keys) raw, then the probabilities
-};
-thread_local HeadScratch t_scratch;
 
 // Rows per pair of products: each chunk multiplies only the keys its rows may see, so a causal
 // block skips all but a thin strip of its masked upper triangle (about half of the products).
@@ -38,38 +33,40 @@ RowRange keys_seen(std::span<const std::optional<RowRange>> ranges, int n_keys) 
   return seen;
 }
 
+// The keys of KV head `kv_head` the rows may see (`seen`), transposed into keys_t (head_size,
+// n_keys): the scores kernel reads a vector of keys per element of the head.
+void transpose_keys(const ModelConfig& c, int kv_head, const float* keys, RowRange seen, int n_keys,
+                    float* keys_t) {
+  const int hs = c.head_size(), kv_dim = c.kv_dim();
+  const std::size_t kv_offset = static_cast<std::size_t>(kv_head) * hs;
+  for (int j = seen.begin; j < seen.end; ++j)
+    for (int d = 0; d < hs; ++d)
+      keys_t[static_cast<std::size_t>(d) * n_keys + j] =
+          keys[static_cast<std::size_t>(j) * kv_dim + kv_offset + d];
+}
+
 // One head of block_attention, chunk by chunk of rows: the scores against the keys the chunk's
 // mask rows allow, the mask stage and masked softmax per row, then the probabilities times the
-// values into the head's columns of out. `seen`: the keys any row may see (keys_seen).
-void head_attention(const ModelConfig& c, int h, const float* q, const float* keys,
+// values into the head's columns of out. keys_t: the head's KV head transposed
+// (transpose_keys); raw: (kChunkRows, n_keys) scratch for one chunk's scores.
+void head_attention(const ModelConfig& c, int h, const float* q, const float* keys_t,
                     const float* values, const Mask& mask,
-                    std::span<const std::optional<RowRange>> ranges, RowRange seen, float* observed,
+                    std::span<const std::optional<RowRange>> ranges, float* raw, float* observed,
                     float* out, float scale) {
   const kernels::KernelTable& k = kernels::kernels();
   const Isa isa = active_isa();
   const int T = mask.rows(), n_keys = mask.cols();
   const int hs = c.head_size(), kv_dim = c.kv_dim(), dim = c.dim;
   const std::size_t kv_offset = static_cast<std::size_t>(h / c.kv_group()) * hs;
-  HeadScratch& scratch = t_scratch;
-  scratch.keys.resize(static_cast<std::size_t>(hs) * n_keys);
-  scratch.scores.resize(static_cast<std::size_t>(T) * n_keys);
-  float* const keys_t = scratch.keys.data();
-  float* const raw = scratch.scores.data();
-  // Transposed, the scores kernel reads a vector of keys per element of the head.
-  for (int j = seen.begin; j < seen.end; ++j)
-    for (int d = 0; d < hs; ++d)
-      keys_t[static_cast<std::size_t>(d) * n_keys + j] =
-          keys[static_cast<std::size_t>(j) * kv_dim + kv_offset + d];
   for (int t0 = 0; t0 < T; t0 += kChunkRows) {
     const int t1 = std::min(T, t0 + kChunkRows);
     const auto [first, last] = keys_seen(ranges.subspan(t0, t1 - t0), n_keys);
-    float* const chunk_raw = raw + static_cast<std::size_t>(t0) * n_keys;
     float* const chunk_out = out + static_cast<std::size_t>(t0) * dim + h * hs;
     if (first < last)
       k.attention_block_scores(q + static_cast<std::size_t>(t0) * dim + h * hs, dim, keys_t + first,
-                               n_keys, t1 - t0, last - first, hs, chunk_raw + first, n_keys);
+                               n_keys, t1 - t0, last - first, hs, raw + first, n_keys);
     for (int t = t0; t < t1; ++t) {
-      const std::span<float> row(raw + static_cast<std::size_t>(t) * n_keys, n_keys);
+      const std::span<float> row(raw + static_cast<std::size_t>(t - t0) * n_keys, n_keys);
       // The range kernel zero-fills outside its range; the mask kernel reads only computed
       // scores (a row with gaps made the chunk's keys all keys) or masks all: every column
       // is written.
@@ -82,7 +79,7 @@ void head_attention(const ModelConfig& c, int h, const float* q, const float* ke
                   observed + (static_cast<std::size_t>(t) * c.n_heads + h) * n_keys);
     }
     if (first < last)
-      k.attention_block_weighted_sum(chunk_raw + first, n_keys,
+      k.attention_block_weighted_sum(raw + first, n_keys,
                                      values + static_cast<std::size_t>(first) * kv_dim + kv_offset,
                                      kv_dim, t1 - t0, last - first, hs, chunk_out, dim);
     else  // nothing to attend to: zeros, as the row path gives
@@ -93,22 +90,41 @@ void head_attention(const ModelConfig& c, int h, const float* q, const float* ke
 
 // A block of queries (prefill): per head, register-tiled products of the block's queries and
 // the cache, where the row-wise path runs T dot-product loops per head at a fraction of the
-// rate. The heads are split across threads: one fork per layer, each head's transposed keys and
-// scores stay in its core's cache. `observed` (null when nobody looks) receives the
-// probabilities.
+// rate. The heads are split across threads (two forks per call: the mask's row ranges, then
+// the heads); each thread's transposed keys and chunk scores stay in its core's cache, and a
+// thread transposes a KV head's keys once for the consecutive query heads that share it.
+// `observed` (null when nobody looks) receives the probabilities.
 void block_attention(const ModelConfig& c, const float* q, const float* keys, const float* values,
                      const Mask& mask, float* observed, float* out, float scale) {
-  const int T = mask.rows(), n_keys = mask.cols();
+  const int T = mask.rows(), n_keys = mask.cols(), group = c.kv_group();
   thread_local std::vector<std::optional<RowRange>> t_ranges;
   std::vector<std::optional<RowRange>>& ranges = t_ranges;  // (T) each mask row's range, if one
   ranges.resize(T);
+  // Per thread of the fork: (head_size, n_keys) transposed keys, then (kChunkRows, n_keys)
+  // scores. Sized here, on the caller's thread: an allocation failure inside the parallel
+  // region would terminate instead of throwing.
+  const std::size_t per_thread = static_cast<std::size_t>(c.head_size() + kChunkRows) * n_keys;
+  thread_local std::vector<float> t_scratch;  // (threads, per_thread)
+  t_scratch.resize(static_cast<std::size_t>(omp_get_max_threads()) * per_thread);
+  float* const scratch = t_scratch.data();
 #pragma omp parallel for schedule(static)
   for (int t = 0; t < T; ++t) ranges[t] = mask.row_range(t);
   // Only the keys some row may see are transposed.
   const RowRange seen = keys_seen(ranges, n_keys);
-#pragma omp parallel for schedule(static)
-  for (int h = 0; h < c.n_heads; ++h)
-    head_attention(c, h, q, keys, values, mask, ranges, seen, observed, out, scale);
+#pragma omp parallel
+  {
+    float* const keys_t = scratch + static_cast<std::size_t>(omp_get_thread_num()) * per_thread;
+    float* const raw = keys_t + static_cast<std::size_t>(c.head_size()) * n_keys;
+    int transposed = -1;  // the KV head keys_t holds
+#pragma omp for schedule(static)
+    for (int h = 0; h < c.n_heads; ++h) {
+      if (h / group != transposed) {
+        transposed = h / group;
+        transpose_keys(c, transposed, keys, seen, n_keys, keys_t);
+      }
+      head_attention(c, h, q, keys_t, values, mask, ranges, raw, observed, out, scale);
+    }
+  }
 }
 
 }  // namespace

@@ -8,7 +8,9 @@ namespace engine {
 
 /// For each query row t and head h: scores over the mask's columns (keys 0..mask.cols()-1 of
 /// the cache), the mask stage (mask row t), the masked softmax, then the probability-weighted
-/// sum of values. Rows whose mask is one range only touch the keys in that range.
+/// sum of values. Masked keys get exactly 0 probability; a fully masked row gives zeros. Keys
+/// no row may see are never read (on the block path, a chunk of rows reads the span of keys
+/// its rows may see together).
 ///   q       (T, n_heads * head_size), T = mask.rows()
 ///   keys    (mask.cols(), kv_dim) cached keys, values likewise
 ///   scores  (T, n_heads, mask.cols()) scratch; holds the probabilities afterwards when

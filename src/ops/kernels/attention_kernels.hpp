@@ -34,9 +34,9 @@ inline void attention_weighted_sum(const float* p, const float* values, std::siz
 }
 
 // A block of query rows (prefill) against a head's keys and values, register-tiled: each tile
-// keeps kBlockRows rows of outputs in registers and reads every key or value vector once for
-// them.
-constexpr std::size_t kBlockRows = 4;
+// keeps kAttentionTileRows rows of outputs in registers and reads every key or value vector once
+// for them.
+constexpr std::size_t kAttentionTileRows = 4;
 
 // One tile of attention_block_scores: R rows by the `len` <= 2 * kWidth keys from `keys_t`.
 template <std::size_t R>
@@ -76,9 +76,9 @@ inline void attention_block_scores(const float* q, std::size_t ldq, const float*
   for (std::size_t j = 0; j < n; j += 2 * W) {
     const std::size_t len = n - j < 2 * W ? n - j : 2 * W;
     std::size_t t = 0;
-    for (; t + kBlockRows <= rows; t += kBlockRows)
-      block_scores_tile<kBlockRows>(q + t * ldq, ldq, keys_t + j, ldk, len, head_size,
-                                    out + t * ldo + j, ldo);
+    for (; t + kAttentionTileRows <= rows; t += kAttentionTileRows)
+      block_scores_tile<kAttentionTileRows>(q + t * ldq, ldq, keys_t + j, ldk, len, head_size,
+                                            out + t * ldo + j, ldo);
     for (; t < rows; ++t)
       block_scores_tile<1>(q + t * ldq, ldq, keys_t + j, ldk, len, head_size, out + t * ldo + j,
                            ldo);
@@ -86,7 +86,7 @@ inline void attention_block_scores(const float* q, std::size_t ldq, const float*
 }
 
 // Value vectors per tile of attention_block_weighted_sum: what leaves registers for the
-// kBlockRows broadcasts and the loads.
+// kAttentionTileRows broadcasts and the loads.
 constexpr std::size_t kBlockValueVectors = Vec::kRegisters >= 32 ? 4 : 2;
 
 // One tile of attention_block_weighted_sum: R rows by the `len` <= C * kWidth columns of the
@@ -129,9 +129,9 @@ inline void attention_block_weighted_sum(const float* p, std::size_t ldp, const 
   for (std::size_t c = 0; c < head_size; c += block) {
     const std::size_t len = head_size - c < block ? head_size - c : block;
     std::size_t t = 0;
-    for (; t + kBlockRows <= rows; t += kBlockRows)
-      block_weighted_sum_tile<kBlockRows>(p + t * ldp, ldp, values + c, ldv, n, len,
-                                          out + t * ldo + c, ldo);
+    for (; t + kAttentionTileRows <= rows; t += kAttentionTileRows)
+      block_weighted_sum_tile<kAttentionTileRows>(p + t * ldp, ldp, values + c, ldv, n, len,
+                                                  out + t * ldo + c, ldo);
     for (; t < rows; ++t)
       block_weighted_sum_tile<1>(p + t * ldp, ldp, values + c, ldv, n, len, out + t * ldo + c, ldo);
   }
