@@ -38,6 +38,12 @@ inline void attention_weighted_sum(const float* p, const float* values, std::siz
 // for them.
 constexpr std::size_t kAttentionTileRows = 4;
 
+// The n <= kWidth floats at p + at, zeros past them; with n == 0 no address is formed (it could
+// lie past the end of the row's buffer).
+inline Vec::Reg load_tail(const float* p, std::size_t at, std::size_t n) {
+  return n ? load_n(p + at, n, 0.0f) : Vec::zero();
+}
+
 // One tile of attention_block_scores: R rows by the `len` <= 2 * kWidth keys from `keys_t`.
 template <std::size_t R>
 inline void block_scores_tile(const float* q, std::size_t ldq, const float* keys_t, std::size_t ldk,
@@ -49,7 +55,7 @@ inline void block_scores_tile(const float* q, std::size_t ldq, const float* keys
   const auto accumulate = [&](auto load) {
     for (std::size_t d = 0; d < head_size; ++d) {
       const float* k = keys_t + d * ldk;
-      const Vec::Reg k0 = load(k, len0), k1 = load(k + W, len1);
+      const Vec::Reg k0 = load(k, 0, len0), k1 = load(k, W, len1);
       for (std::size_t r = 0; r < R; ++r) {
         const Vec::Reg qv = Vec::set1(q[r * ldq + d]);
         acc[r][0] = Vec::fmadd(qv, k0, acc[r][0]);
@@ -58,12 +64,12 @@ inline void block_scores_tile(const float* q, std::size_t ldq, const float* keys
     }
   };
   if (len == 2 * W)
-    accumulate([](const float* p, std::size_t) { return Vec::load(p); });
+    accumulate([](const float* p, std::size_t at, std::size_t) { return Vec::load(p + at); });
   else
-    accumulate([](const float* p, std::size_t n) { return load_n(p, n, 0.0f); });
+    accumulate(load_tail);
   for (std::size_t r = 0; r < R; ++r) {
     store_n(out + r * ldo, acc[r][0], len0);
-    store_n(out + r * ldo + W, acc[r][1], len1);
+    if (len1) store_n(out + r * ldo + W, acc[r][1], len1);
   }
 }
 
@@ -105,7 +111,7 @@ inline void block_weighted_sum_tile(const float* p, std::size_t ldp, const float
   const auto accumulate = [&](auto load) {
     for (std::size_t j = 0; j < n; ++j) {
       Vec::Reg v[C];
-      for (std::size_t c = 0; c < C; ++c) v[c] = load(values + j * ldv + c * W, lens[c]);
+      for (std::size_t c = 0; c < C; ++c) v[c] = load(values + j * ldv, c * W, lens[c]);
       for (std::size_t r = 0; r < R; ++r) {
         const Vec::Reg pv = Vec::set1(p[r * ldp + j]);
         for (std::size_t c = 0; c < C; ++c) acc[r][c] = Vec::fmadd(pv, v[c], acc[r][c]);
@@ -113,11 +119,12 @@ inline void block_weighted_sum_tile(const float* p, std::size_t ldp, const float
     }
   };
   if (len == C * W)
-    accumulate([](const float* x, std::size_t) { return Vec::load(x); });
+    accumulate([](const float* x, std::size_t at, std::size_t) { return Vec::load(x + at); });
   else
-    accumulate([](const float* x, std::size_t m) { return load_n(x, m, 0.0f); });
+    accumulate(load_tail);
   for (std::size_t r = 0; r < R; ++r)
-    for (std::size_t c = 0; c < C; ++c) store_n(out + r * ldo + c * W, acc[r][c], lens[c]);
+    for (std::size_t c = 0; c < C; ++c)
+      if (lens[c]) store_n(out + r * ldo + c * W, acc[r][c], lens[c]);
 }
 
 /// out[t*ldo + c] = sum_j p[t*ldp + j] * values[j*ldv + c] for t < rows, c < head_size, j < n:

@@ -43,9 +43,10 @@ inline void panel_pass(const float* a, std::size_t stride, const float* b, std::
   for (std::size_t p = 0; p < P; ++p)
     for (std::size_t v = 0; v < kPanelVecs; ++v) {
       const std::size_t first = v * W, n = cols > first ? cols - first : 0;
-      acc[p][v] = k_begin == 0 ? Vec::zero()
-                  : n >= W     ? Vec::load(y + p * ldy + first)
-                               : Vec::load_partial(y + p * ldy + first, n, 0.0f);
+      // (No address past the row is formed for lanes beyond cols: n == 0 reads nothing.)
+      acc[p][v] = k_begin == 0 || n == 0 ? Vec::zero()
+                  : n >= W               ? Vec::load(y + p * ldy + first)
+                                         : Vec::load_partial(y + p * ldy + first, n, 0.0f);
     }
   for (std::size_t k0 = k_begin; k0 < k_end; k0 += kPrefetchSteps) {
     for (std::size_t i = 0; i < prefetch.lines && prefetch.next < prefetch.end; ++i) {

@@ -16,13 +16,15 @@ inline void rope(float* v, std::size_t n, std::size_t head_size, const float* co
       const std::size_t lo_len = 2 * len < W ? 2 * len : W, hi_len = 2 * len - lo_len;
       float* const p = v + head + 2 * i;
       Vec::Reg even, odd;
-      Vec::deinterleave(load_n(p, lo_len, 0.0f), load_n(p + W, hi_len, 0.0f), even, odd);
+      // The upper half only when the step has one (no address past the row otherwise).
+      const Vec::Reg upper = hi_len ? load_n(p + W, hi_len, 0.0f) : Vec::zero();
+      Vec::deinterleave(load_n(p, lo_len, 0.0f), upper, even, odd);
       const Vec::Reg c = load_n(cos + i, len, 0.0f), s = load_n(sin + i, len, 0.0f);
       Vec::Reg lo, hi;
       const auto product = [](Vec::Reg a, Vec::Reg b) { return Vec::rounded(Vec::mul(a, b)); };
       Vec::interleave(Vec::sub(product(even, c), product(odd, s)),
                       Vec::add(product(even, s), product(odd, c)), lo, hi);
       store_n(p, lo, lo_len);
-      store_n(p + W, hi, hi_len);
+      if (hi_len) store_n(p + W, hi, hi_len);
     }
 }
