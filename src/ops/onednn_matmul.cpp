@@ -22,19 +22,17 @@ namespace {
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
-// c (M, N) = a (M, K) · b (K, N) over strided views: a(m, k) at a[m * a_row + k], b(k, n) at
-// b[k * b_k + n * b_n] (a linear layer's (N, K) rows: b_k 1, b_n K), c(m, n) at c[m * c_row + n].
+// A linear layer's block: x (M, K) · w (N, K)ᵀ, all row-major (our (N, K) weights are oneDNN's
+// (K, N) `ba`), unless `packed`.
 struct PrimitiveKey {
   int M, K, N, threads;
   bool bf16;
-  bool packed;  // b in the layout oneDNN picks (`any`), else the strided view
-  std::int64_t a_row, b_k, b_n, c_row;
+  bool packed;  // w in the layout oneDNN picks (`any`), else our rows
   auto operator<=>(const PrimitiveKey&) const = default;
 };
 
-// The key of a linear layer's block: x (M, K) · w (N, K)ᵀ.
 PrimitiveKey linear_key(int M, int K, int N, bool bf16, bool packed) {
-  return {M, K, N, omp_get_max_threads(), bf16, packed, K, 1, K, N};
+  return {M, K, N, omp_get_max_threads(), bf16, packed};
 }
 
 struct Primitive {
@@ -51,11 +49,9 @@ class PrimitiveCache {
     auto it = primitives_.find(key);
     if (it != primitives_.end()) return it->second;
     const dt type = key.bf16 ? dt::bf16 : dt::f32;
-    const dnnl::memory::desc src({key.M, key.K}, type, {key.a_row, 1});
-    const dnnl::memory::desc weights =
-        key.packed ? dnnl::memory::desc({key.K, key.N}, type, tag::any)
-                   : dnnl::memory::desc({key.K, key.N}, type, {key.b_k, key.b_n});
-    const dnnl::memory::desc dst({key.M, key.N}, dt::f32, {key.c_row, 1});
+    const dnnl::memory::desc src({key.M, key.K}, type, tag::ab);
+    const dnnl::memory::desc weights({key.K, key.N}, type, key.packed ? tag::any : tag::ba);
+    const dnnl::memory::desc dst({key.M, key.N}, dt::f32, tag::ab);
     const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src, weights, dst), engine_);
     return primitives_.emplace(key, Primitive{pd, dnnl::matmul(pd)}).first->second;
   }
