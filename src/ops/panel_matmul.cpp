@@ -48,7 +48,7 @@ std::vector<std::uint8_t> pack_panels(const Matrix& w, const float*& panels) {
   const std::size_t misalignment = reinterpret_cast<std::uintptr_t>(buffer.data()) % 64;
   float* const out = reinterpret_cast<float*>(buffer.data() + (64 - misalignment) % 64);
   const float* const in = static_cast<const float*>(w.data);
-  // Row by row: each weight row is read in order, its panel (<= 256 KB) stays in cache.
+  // Row by row: each weight row is read in order, its panel (cols x 128 bytes) stays in cache.
 #pragma omp parallel for schedule(static)
   for (std::size_t n = 0; n < N; ++n) {
     float* const column = out + n / kPanelWidth * panel + n % kPanelWidth;
