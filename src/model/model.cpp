@@ -7,6 +7,7 @@
 #include "engine/error.hpp"
 #include "engine/runtime.hpp"
 #include "format/gguf_file.hpp"
+#include "util/huge_page_buffer.hpp"
 #include "util/log.hpp"
 #include "util/mapped_file.hpp"
 
@@ -18,6 +19,7 @@ void read_gguf_model(Model& model, const std::string& path);
 // The largest context the model readers accept from a file.
 constexpr int kMaxContextLength = 1 << 20;
 
+Model::Model() = default;
 Model::~Model() = default;
 
 std::shared_ptr<const Model> Model::load(const std::string& path, DType weight_type,

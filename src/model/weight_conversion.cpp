@@ -12,6 +12,7 @@
 #include "ops/onednn_matmul.hpp"
 #include "ops/panel_matmul.hpp"
 #include "ops/quantize.hpp"
+#include "util/huge_page_buffer.hpp"
 #include "util/log.hpp"
 
 namespace engine {
@@ -30,7 +31,7 @@ void Model::convert_weights(DType weight_type) {
     }
     Matrix out = m;
     out.dtype = weight_type;
-    std::vector<std::uint8_t>& buffer = converted_.emplace_back(out.bytes());
+    HugePageBuffer& buffer = converted_.emplace_back(out.bytes());
     const float* in = static_cast<const float*>(m.data);
     const std::size_t cols = m.cols, row_bytes = out.bytes() / m.rows;
 #pragma omp parallel for schedule(static) if (static_cast <std::size_t>(m.rows) * cols > (1 << 16))
@@ -58,9 +59,8 @@ void Model::pack_weights() {
   const bool panels = prefers_panels(active_isa());
   for (LayerWeights& l : weights_.layers)
     for (Matrix* m : l.matrices()) {
-      std::vector<std::uint8_t> packed = panels && m->dtype == DType::f32
-                                             ? pack_panels(*m, m->panels)
-                                             : onednn_pack(*m, m->packed);
+      HugePageBuffer packed = panels && m->dtype == DType::f32 ? pack_panels(*m, m->panels)
+                                                               : onednn_pack(*m, m->packed);
       if (!packed.empty()) converted_.push_back(std::move(packed));
     }
 }

@@ -81,7 +81,7 @@ thread_local std::vector<float> t_f32_weights;
 // A packed copy starts with the layout it was made in (oneDNN 2.x memory descriptors are plain C
 // structs), so a block runs on it only with a primitive that expects that very layout.
 constexpr std::size_t kPackedHeader = 1024;
-static_assert(sizeof(dnnl_memory_desc_t) <= kPackedHeader);
+static_assert(sizeof(dnnl_memory_desc_t) <= kPackedHeader && kPackedHeader % 64 == 0);
 // The rows the layout is chosen for: a prompt block.
 constexpr int kPackRows = 128;
 
@@ -107,7 +107,7 @@ void execute(const Primitive& primitive, const void* a, const void* b, void* c) 
 
 }  // namespace
 
-std::vector<std::uint8_t> onednn_pack(const Matrix& w, const void*& packed) {
+HugePageBuffer onednn_pack(const Matrix& w, const void*& packed) {
   packed = nullptr;
   if ((w.dtype != DType::f32 && w.dtype != DType::bf16) || w.rows == 0) return {};
   const int K = w.cols, N = w.rows;
@@ -116,11 +116,9 @@ std::vector<std::uint8_t> onednn_pack(const Matrix& w, const void*& packed) {
     const dnnl::memory::desc layout =
         c.get(linear_key(kPackRows, K, N, is_bf16(w), true)).pd.weights_desc();
     const dt type = is_bf16(w) ? dt::bf16 : dt::f32;
-    // Room for the header and for aligning the weights to a cache line.
-    std::vector<std::uint8_t> buffer(kPackedHeader + layout.get_size() + 64);
-    const std::size_t misalignment =
-        reinterpret_cast<std::uintptr_t>(buffer.data() + kPackedHeader) % 64;
-    std::uint8_t* weights = buffer.data() + kPackedHeader + (64 - misalignment) % 64;
+    // The header, then the weights (aligned like the buffer: kPackedHeader is a multiple of 64).
+    HugePageBuffer buffer(kPackedHeader + layout.get_size());
+    std::uint8_t* weights = buffer.data() + kPackedHeader;
     std::memcpy(weights - kPackedHeader, &layout.data, sizeof(layout.data));
     dnnl::memory plain({{K, N}, type, tag::ba}, c.engine(), const_cast<void*>(w.data));
     dnnl::memory blocked(layout, c.engine(), weights);

@@ -7,9 +7,9 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
 
 #include "engine/model/weights.hpp"
+#include "util/huge_page_buffer.hpp"
 
 namespace engine {
 
@@ -22,6 +22,6 @@ void onednn_matmul(const float* x, const Matrix& w, float* y, int M);
 
 /// oneDNN's packed copy of w (f32 or bf16; other types: empty, packed null), made for the thread
 /// count set now. Sets `packed` to the weights inside the returned buffer (for Matrix::packed).
-std::vector<std::uint8_t> onednn_pack(const Matrix& w, const void*& packed);
+HugePageBuffer onednn_pack(const Matrix& w, const void*& packed);
 
 }  // namespace engine

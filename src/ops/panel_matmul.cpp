@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <vector>
 
 #include "engine/error.hpp"
 #include "ops/panel_layout.hpp"
@@ -38,15 +39,14 @@ bool prefers_panels(Isa isa) {
   return isa == Isa::avx512 || isa == Isa::avx512_vnni_bf16;
 }
 
-std::vector<std::uint8_t> pack_panels(const Matrix& w, const float*& panels) {
+HugePageBuffer pack_panels(const Matrix& w, const float*& panels) {
   panels = nullptr;
   if (w.dtype != DType::f32 || w.rows == 0) return {};
   const std::size_t K = w.cols, N = w.rows;
   const std::size_t count = (N + kPanelWidth - 1) / kPanelWidth, panel = K * kPanelWidth;
-  // Zeroed, so the features past N of the last panel multiply to 0; room to align to 64.
-  std::vector<std::uint8_t> buffer(count * panel * sizeof(float) + 64);
-  const std::size_t misalignment = reinterpret_cast<std::uintptr_t>(buffer.data()) % 64;
-  float* const out = reinterpret_cast<float*>(buffer.data() + (64 - misalignment) % 64);
+  // Zeroed, so the features past N of the last panel multiply to 0.
+  HugePageBuffer buffer(count * panel * sizeof(float));
+  float* const out = reinterpret_cast<float*>(buffer.data());
   const float* const in = static_cast<const float*>(w.data);
   // Row by row: each weight row is read in order, its panel (cols x 128 bytes) stays in cache.
 #pragma omp parallel for schedule(static)

@@ -6,12 +6,12 @@
 
 #include <cstdint>
 #include <initializer_list>
-#include <vector>
 
 #include "engine/model/weights.hpp"
 #include "engine/ops/isa.hpp"
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/matmul.hpp"
+#include "util/huge_page_buffer.hpp"
 
 namespace engine {
 
@@ -19,8 +19,8 @@ namespace engine {
 bool prefers_panels(Isa isa);
 
 /// The panels of f32 w: (ceil(rows / kPanelWidth), cols, kPanelWidth), features past w.rows
-/// zero. Sets `panels` to them inside the returned (cache-line aligned) buffer.
-std::vector<std::uint8_t> pack_panels(const Matrix& w, const float*& panels);
+/// zero. Sets `panels` to the start of the returned buffer (empty, panels null, unless w is f32).
+HugePageBuffer pack_panels(const Matrix& w, const float*& panels);
 
 /// Each product's y (M, w.rows) = x (M, K) · wᵀ on w.panels (every w with K columns) with the
 /// kernels of `k`: x packed in tiles once, then all the products' panels split across the

@@ -107,7 +107,7 @@ TEST_P(PanelMatmulPerIsa, SeveralProductsEqualEachAlone) {
   const std::size_t rows[] = {70, 33, 5};
   std::vector<std::vector<float>> w;
   std::vector<Matrix> matrices;
-  std::vector<std::vector<std::uint8_t>> buffers;
+  std::vector<HugePageBuffer> buffers;
   for (std::size_t N : rows) {
     w.push_back(random_vector(N * K, rng));
     matrices.push_back({w.back().data(), DType::f32, static_cast<int>(N), static_cast<int>(K)});

@@ -12,6 +12,7 @@
 
 namespace engine {
 
+class HugePageBuffer;
 class MappedFile;
 
 class Model {
@@ -55,7 +56,7 @@ class Model {
   void compute_rope(int pos, float* cos, float* sin) const;
 
  private:
-  Model() = default;
+  Model();
   std::size_t rope_row(int pos) const {
     return static_cast<std::size_t>(pos) * (config_.head_size() / 2);
   }
@@ -68,9 +69,9 @@ class Model {
   std::uint64_t file_bytes_ = 0;
   ModelConfig config_;
   TransformerWeights weights_;
-  std::vector<float> rope_cos_;                       // (seq_len, head_size / 2)
-  std::vector<float> rope_sin_;                       // (seq_len, head_size / 2)
-  std::vector<std::vector<std::uint8_t>> converted_;  // weights converted or packed at load
+  std::vector<float> rope_cos_;            // (seq_len, head_size / 2)
+  std::vector<float> rope_sin_;            // (seq_len, head_size / 2)
+  std::vector<HugePageBuffer> converted_;  // weights converted or packed at load
 
   friend class Llama2cCheckpointReader;
   friend class GgufModelReader;

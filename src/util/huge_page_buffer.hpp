@@ -1,0 +1,35 @@
+// Memory for the weights a load converts or packs, on transparent huge pages.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace engine {
+
+/// `bytes` of zeroed memory, aligned to 2 MB and advised to the kernel as transparent huge
+/// pages (MADV_HUGEPAGE: Debian's default THP mode is "madvise", so plain allocations get 4 KB
+/// pages). Why: a decode step streams every weight once, and on 4 KB pages that stream stalls
+/// on a TLB miss every 4 KB and the hardware prefetcher restarts at each page (measured on the
+/// 1B shape with Q8_0 weights, 2 threads: 23.6 -> 26.1 tok/s).
+class HugePageBuffer {
+ public:
+  HugePageBuffer() = default;
+  explicit HugePageBuffer(std::size_t bytes);
+  ~HugePageBuffer();
+  HugePageBuffer(HugePageBuffer&& other) noexcept;
+  HugePageBuffer& operator=(HugePageBuffer&& other) noexcept;
+  HugePageBuffer(const HugePageBuffer&) = delete;
+  HugePageBuffer& operator=(const HugePageBuffer&) = delete;
+
+  static constexpr std::size_t kAlignment = std::size_t{2} << 20;
+
+  std::uint8_t* data() const { return data_; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+ private:
+  std::uint8_t* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+}  // namespace engine

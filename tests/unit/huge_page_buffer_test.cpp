@@ -1,0 +1,57 @@
+// The buffer the weights converted or packed at load live in: zeroed, 2 MB aligned, movable.
+#include "util/huge_page_buffer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+
+namespace engine {
+namespace {
+
+bool all_zero(const HugePageBuffer& b) {
+  return std::all_of(b.data(), b.data() + b.size(), [](std::uint8_t v) { return v == 0; });
+}
+
+TEST(HugePageBuffer, IsZeroedAndAlignedToAHugePage) {
+  // Sizes below, at and past one huge page, and one that is not a multiple of anything.
+  for (std::size_t bytes : {std::size_t{1}, std::size_t{4097}, HugePageBuffer::kAlignment,
+                            3 * HugePageBuffer::kAlignment + 12345}) {
+    const HugePageBuffer b(bytes);
+    ASSERT_NE(b.data(), nullptr);
+    EXPECT_EQ(b.size(), bytes);
+    EXPECT_FALSE(b.empty());
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(b.data()) % HugePageBuffer::kAlignment, 0u);
+    EXPECT_TRUE(all_zero(b)) << bytes;
+    b.data()[bytes - 1] = 7;  // every byte is writable
+  }
+}
+
+TEST(HugePageBuffer, EmptyHasNoMemory) {
+  const HugePageBuffer none, zero(0);
+  EXPECT_TRUE(none.empty());
+  EXPECT_EQ(none.data(), nullptr);
+  EXPECT_TRUE(zero.empty());
+  EXPECT_EQ(zero.data(), nullptr);
+}
+
+TEST(HugePageBuffer, MoveHandsOverTheMemory) {
+  HugePageBuffer a(100);
+  a.data()[99] = 42;
+  std::uint8_t* const memory = a.data();
+  HugePageBuffer b(std::move(a));
+  EXPECT_EQ(b.data(), memory);
+  EXPECT_EQ(b.size(), 100u);
+  EXPECT_EQ(b.data()[99], 42);
+  EXPECT_TRUE(a.empty());  // NOLINT(bugprone-use-after-move): moved-from is empty by contract
+  EXPECT_EQ(a.data(), nullptr);
+
+  HugePageBuffer c(10);
+  c = std::move(b);  // frees c's own memory (ASan would report a leak otherwise)
+  EXPECT_EQ(c.data(), memory);
+  EXPECT_TRUE(b.empty());
+}
+
+}  // namespace
+}  // namespace engine
