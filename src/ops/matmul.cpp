@@ -11,6 +11,7 @@
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/onednn_matmul.hpp"
 #include "ops/panel_matmul.hpp"
+#include "ops/parallel_runs.hpp"
 #include "ops/quantize.hpp"
 
 namespace engine {
@@ -63,37 +64,61 @@ bool block_path(const Matrix& w, int M) {
   return takes_block_path(M, static_cast<std::int64_t>(M) * w.rows * w.cols);
 }
 
+constexpr std::size_t kMaxProducts = 4;  // q, k, v; gate, up
+
+// The per-row kernels for up to kMaxProducts products of one x (M, K), every w K wide: x
+// converted once per weight type, then the weight rows of all the products, in blocks of 64,
+// split across the threads in one fork, each streaming a contiguous run of blocks (across the
+// matrices' boundaries): fewer, longer streams keep a decode step at the memory's rate.
+void row_matmuls(const float* x, std::initializer_list<Product> products, int M) {
+  const kernels::KernelTable& k = kernels::kernels();
+  const int K = products.begin()->w.cols;
+  constexpr int kRowsPerBlock = 64;
+  // Product i owns blocks [first[i], first[i + 1]).
+  int first[kMaxProducts + 1] = {0};
+  std::int64_t work = 0;
+  std::size_t n = 0;
+  for (const Product& p : products) {
+    const bool converted = std::any_of(products.begin(), products.begin() + n,
+                                       [&](const Product& q) { return q.w.dtype == p.w.dtype; });
+    if (!converted) convert_input(k, p.w.dtype, x, M, K);
+    first[n + 1] = first[n] + (p.w.rows + kRowsPerBlock - 1) / kRowsPerBlock;
+    work += static_cast<std::int64_t>(M) * p.w.rows * K;
+    ++n;
+  }
+  // The thread-local scratch is the caller's: take it here, not inside the parallel loop.
+  const ConvertedInput& in = t_input;
+  const Product* const product = products.begin();
+  // Forking costs ~0.5 us: only worth it past ~100K multiply-adds.
+  for_each_in_runs(first[n], work >= (1 << 17), [&](int b) {
+    std::size_t i = 0;
+    while (b >= first[i + 1]) ++i;
+    const Matrix& w = product[i].w;
+    const int row = (b - first[i]) * kRowsPerBlock;
+    gemm_block(k, w, row, std::min(kRowsPerBlock, w.rows - row), x, in, product[i].y, M);
+  });
+}
+
 }  // namespace
 
 void matmul(const float* x, const Matrix& w, float* y, int M) {
-  const kernels::KernelTable& k = kernels::kernels();
-  if (block_path(w, M)) {
-    if (w.panels) return panel_matmul(k, x, {{w, y}}, M);
-    return onednn_matmul(x, w, y, M);
-  }
-  const std::int64_t work = static_cast<std::int64_t>(M) * w.rows * w.cols;
-  const int N = w.rows, K = w.cols;
-  convert_input(k, w.dtype, x, M, K);
-  // The thread-local scratch is the caller's: take it here, not inside the parallel loop.
-  const ConvertedInput& in = t_input;
-  // Blocks of weight rows, each read once while all M rows of x pass over it.
-  constexpr int kRowsPerBlock = 64;
-  const int blocks = (N + kRowsPerBlock - 1) / kRowsPerBlock;
-  // Forking costs ~0.5 us: only worth it past ~100K multiply-adds.
-  const bool parallel = work >= (1 << 17);
-#pragma omp parallel for schedule(static) if (parallel)
-  for (int b = 0; b < blocks; ++b) {
-    const int row = b * kRowsPerBlock;
-    gemm_block(k, w, row, std::min(kRowsPerBlock, N - row), x, in, y, M);
-  }
+  if (!block_path(w, M)) return row_matmuls(x, {{w, y}}, M);
+  if (w.panels) return panel_matmul(kernels::kernels(), x, {{w, y}}, M);
+  onednn_matmul(x, w, y, M);
 }
 
 void matmuls(const float* x, std::initializer_list<Product> products, int M) {
-  // panel_matmul takes up to 4 products of one x (q, k, v; gate, up).
-  bool panels = products.size() <= 4;
-  for (const Product& p : products)
-    panels = panels && p.w.panels && p.w.cols == products.begin()->w.cols && block_path(p.w, M);
-  if (panels) return panel_matmul(kernels::kernels(), x, products, M);
+  if (products.size() == 0) return;
+  const int K = products.begin()->w.cols;
+  // Whether the products can share one pass and each w passes `predicate`.
+  const auto all = [&](auto predicate) {
+    return products.size() <= kMaxProducts &&
+           std::all_of(products.begin(), products.end(),
+                       [&](const Product& p) { return p.w.cols == K && predicate(p.w); });
+  };
+  if (all([&](const Matrix& w) { return !block_path(w, M); })) return row_matmuls(x, products, M);
+  if (all([&](const Matrix& w) { return w.panels && block_path(w, M); }))
+    return panel_matmul(kernels::kernels(), x, products, M);
   for (const Product& p : products) matmul(x, p.w, p.y, M);
 }
 

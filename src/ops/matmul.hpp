@@ -16,9 +16,10 @@ struct Product {
   const Matrix& w;
   float* y;
 };
-/// Several products of the same x (q, k and v; gate and up), each as matmul computes it. On
-/// panels the block is packed once and the threads run through all the panels in one pass,
-/// each prefetching its next panel across the matrices' boundaries.
+/// Several products of the same x (q, k and v; gate and up), each as matmul computes it. Up to 4
+/// products of one width share a pass: per row (decode) x is converted once and the threads
+/// fork once for all the weight rows; on panels the block is packed once and the threads run
+/// through all the panels, each prefetching its next panel across the matrices' boundaries.
 void matmuls(const float* x, std::initializer_list<Product> products, int M);
 
 /// Row `row` of `w` converted to f32 into out (w.cols floats): an embedding lookup.

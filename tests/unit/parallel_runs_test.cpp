@@ -1,0 +1,67 @@
+// for_each_in_runs: every item exactly once, whatever the thread count, and a thread that is
+// held back gets its run finished by the others.
+#include "ops/parallel_runs.hpp"
+
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+
+namespace engine {
+namespace {
+
+// Restores the OpenMP thread count a test changed.
+class ThreadCount {
+ public:
+  explicit ThreadCount(int n) : saved_(omp_get_max_threads()) { omp_set_num_threads(n); }
+  ~ThreadCount() { omp_set_num_threads(saved_); }
+
+ private:
+  int saved_;
+};
+
+TEST(ForEachInRuns, CallsEveryItemOnce) {
+  for (int threads : {1, 2, 3, 8}) {
+    const ThreadCount count(threads);
+    for (int n : {0, 1, 2, 3, 7, 64, 1000}) {
+      for (bool parallel : {false, true}) {
+        const auto calls = std::make_unique<std::atomic<int>[]>(n + 1);
+        for_each_in_runs(n, parallel, [&](int i) { calls[i].fetch_add(1); });
+        for (int i = 0; i < n; ++i)
+          EXPECT_EQ(calls[i].load(), 1) << "item " << i << " of " << n << ", " << threads;
+      }
+    }
+  }
+}
+
+TEST(ForEachInRuns, OthersFinishTheRunOfAThreadHeldBack) {
+  const ThreadCount count(2);
+  constexpr int n = 100;                    // run 0 is [0, 50), run 1 [50, 100)
+  std::atomic<int> run0_items[2] = {0, 0};  // items 1..49 each thread took
+  std::atomic<bool> waited_out{false};
+  for_each_in_runs(n, true, [&](int i) {
+    const int thread = omp_get_thread_num();
+    if (i == 0) {
+      // Whoever takes item 0 is held there until the other thread has taken items of run 0
+      // (or 10 s, which fails the test: nobody helps).
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (run0_items[1 - thread].load() == 0) {
+        if (std::chrono::steady_clock::now() > deadline) {
+          waited_out = true;
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    } else if (i < n / 2) {
+      run0_items[thread].fetch_add(1);
+    }
+  });
+  EXPECT_FALSE(waited_out.load());
+  EXPECT_EQ(run0_items[0].load() + run0_items[1].load(), n / 2 - 1);
+}
+
+}  // namespace
+}  // namespace engine
