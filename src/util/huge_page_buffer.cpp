@@ -2,8 +2,7 @@
 
 #include <sys/mman.h>
 
-#include <cstdlib>
-#include <cstring>
+#include <cstdint>
 #include <new>
 #include <utility>
 
@@ -11,28 +10,38 @@ namespace engine {
 
 HugePageBuffer::HugePageBuffer(std::size_t bytes) : size_(bytes) {
   if (bytes == 0) return;
-  // aligned_alloc wants a multiple of the alignment; a huge page is only ever whole anyway.
-  const std::size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
-  data_ = static_cast<std::uint8_t*>(std::aligned_alloc(kAlignment, rounded));
-  if (!data_) throw std::bad_alloc();
-  // Advice before the first touch, so the pages are faulted in as huge pages. Only a hint: a
-  // kernel without THP leaves 4 KB pages, which work the same.
-  ::madvise(data_, rounded, MADV_HUGEPAGE);
-  std::memset(data_, 0, bytes);
+  // A private anonymous mapping: the kernel hands out zeroed pages when they are first written,
+  // so the threads that fill the buffer also fault it in (no single-threaded memset first).
+  // Mapped one huge page larger, then trimmed to the aligned part.
+  mapped_ = (bytes + kAlignment - 1) / kAlignment * kAlignment;
+  void* const p = ::mmap(nullptr, mapped_ + kAlignment, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  const std::uintptr_t start = reinterpret_cast<std::uintptr_t>(p);
+  const std::uintptr_t aligned = (start + kAlignment - 1) / kAlignment * kAlignment;
+  if (aligned > start) ::munmap(p, aligned - start);
+  const std::uintptr_t end = aligned + mapped_, mapped_end = start + mapped_ + kAlignment;
+  if (mapped_end > end) ::munmap(reinterpret_cast<void*>(end), mapped_end - end);
+  data_ = reinterpret_cast<std::uint8_t*>(aligned);
+  // Only a hint: a kernel without THP leaves 4 KB pages, which work the same.
+  ::madvise(data_, mapped_, MADV_HUGEPAGE);
 }
 
 HugePageBuffer::~HugePageBuffer() {
-  std::free(data_);
+  if (data_) ::munmap(data_, mapped_);
 }
 
 HugePageBuffer::HugePageBuffer(HugePageBuffer&& other) noexcept
-    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+    : data_(std::exchange(other.data_, nullptr)),
+      size_(std::exchange(other.size_, 0)),
+      mapped_(std::exchange(other.mapped_, 0)) {}
 
 HugePageBuffer& HugePageBuffer::operator=(HugePageBuffer&& other) noexcept {
   if (this != &other) {
-    std::free(data_);
+    if (data_) ::munmap(data_, mapped_);
     data_ = std::exchange(other.data_, nullptr);
     size_ = std::exchange(other.size_, 0);
+    mapped_ = std::exchange(other.mapped_, 0);
   }
   return *this;
 }

@@ -30,6 +30,7 @@ class HugePageBuffer {
  private:
   std::uint8_t* data_ = nullptr;
   std::size_t size_ = 0;
+  std::size_t mapped_ = 0;  // size_ rounded up to whole huge pages
 };
 
 }  // namespace engine
