@@ -10,8 +10,7 @@ namespace engine {
 
 HugePageBuffer::HugePageBuffer(std::size_t bytes) : size_(bytes) {
   if (bytes == 0) return;
-  // A private anonymous mapping: the kernel hands out zeroed pages when they are first written,
-  // so the threads that fill the buffer also fault it in (no single-threaded memset first).
+  // A private anonymous mapping: the kernel hands out zeroed pages (no memset of our own).
   // Mapped one huge page larger, then trimmed to the aligned part.
   mapped_ = (bytes + kAlignment - 1) / kAlignment * kAlignment;
   void* const p = ::mmap(nullptr, mapped_ + kAlignment, PROT_READ | PROT_WRITE,
@@ -25,6 +24,12 @@ HugePageBuffer::HugePageBuffer(std::size_t bytes) : size_(bytes) {
   data_ = reinterpret_cast<std::uint8_t*>(aligned);
   // Only a hint: a kernel without THP leaves 4 KB pages, which work the same.
   ::madvise(data_, mapped_, MADV_HUGEPAGE);
+#ifdef MADV_POPULATE_WRITE
+  // Fault every page in now, in one pass (Linux >= 5.14; older kernels fault on first write):
+  // left to the threads that fill the buffer, e.g. oneDNN's reorder, their faults on the same
+  // huge pages measured up to 1.6x slower loads.
+  ::madvise(data_, mapped_, MADV_POPULATE_WRITE);
+#endif
 }
 
 HugePageBuffer::~HugePageBuffer() {
