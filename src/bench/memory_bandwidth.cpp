@@ -19,7 +19,7 @@ double measure_read_bandwidth_gbps() {
   // On the memory the weights a load converts or packs live in (huge pages): the best streaming
   // read this machine gives, the limit a decode step is held to. Written once, so every page is
   // really mapped.
-  const HugePageBuffer buffer(kRows * kCols * sizeof(float));
+  HugePageBuffer buffer(kRows * kCols * sizeof(float));
   const std::span<float> matrix(reinterpret_cast<float*>(buffer.data()), kRows * kCols);
   std::fill(matrix.begin(), matrix.end(), 1.0f);
   const std::vector<float> x(kCols, 1.0f);

@@ -33,9 +33,9 @@ void for_each_in_runs(int n, bool parallel, F&& f) {
     run[r].next.store(static_cast<int>(std::int64_t{n} * r / runs), std::memory_order_relaxed);
     run[r].end = static_cast<int>(std::int64_t{n} * (r + 1) / runs);
   }
-#pragma omp parallel
+#pragma omp parallel num_threads(runs)
   {
-    const int first = omp_get_thread_num() % runs;
+    const int first = omp_get_thread_num() % runs;  // its own run (teams may be smaller)
     for (int j = 0; j < runs; ++j) {
       Run& r = run[(first + j) % runs];
       // Relaxed: the cursor only hands out items; the join publishes what f wrote.

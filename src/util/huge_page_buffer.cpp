@@ -10,24 +10,29 @@ namespace engine {
 
 HugePageBuffer::HugePageBuffer(std::size_t bytes) : size_(bytes) {
   if (bytes == 0) return;
+  constexpr std::size_t kPage = 4096;
+  const bool huge = bytes >= kAlignment;
+  const std::size_t align = huge ? kAlignment : kPage;
+  if (bytes > SIZE_MAX - 2 * align) throw std::bad_alloc();
+  mapped_ = (bytes + align - 1) / align * align;
   // A private anonymous mapping: the kernel hands out zeroed pages (no memset of our own).
-  // Mapped one huge page larger, then trimmed to the aligned part.
-  mapped_ = (bytes + kAlignment - 1) / kAlignment * kAlignment;
-  void* const p = ::mmap(nullptr, mapped_ + kAlignment, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  // For huge pages mapped one huge page larger, then trimmed to the aligned part.
+  const std::size_t extra = huge ? kAlignment : 0;
+  void* const p =
+      ::mmap(nullptr, mapped_ + extra, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
   const std::uintptr_t start = reinterpret_cast<std::uintptr_t>(p);
-  const std::uintptr_t aligned = (start + kAlignment - 1) / kAlignment * kAlignment;
+  const std::uintptr_t aligned = (start + align - 1) / align * align;
   if (aligned > start) ::munmap(p, aligned - start);
-  const std::uintptr_t end = aligned + mapped_, mapped_end = start + mapped_ + kAlignment;
+  const std::uintptr_t end = aligned + mapped_, mapped_end = start + mapped_ + extra;
   if (mapped_end > end) ::munmap(reinterpret_cast<void*>(end), mapped_end - end);
   data_ = reinterpret_cast<std::uint8_t*>(aligned);
   // Only a hint: a kernel without THP leaves 4 KB pages, which work the same.
-  ::madvise(data_, mapped_, MADV_HUGEPAGE);
+  if (huge) ::madvise(data_, mapped_, MADV_HUGEPAGE);
 #ifdef MADV_POPULATE_WRITE
-  // Fault every page in now, in one pass (Linux >= 5.14; older kernels fault on first write):
-  // left to the threads that fill the buffer, e.g. oneDNN's reorder, their faults on the same
-  // huge pages measured up to 1.6x slower loads.
+  // Fault every page in now, in one pass (Linux >= 5.14; older kernels fault on first write)
+  // rather than in the threads that fill the buffer, whose faults on the same fresh huge pages
+  // (oneDNN's reorder) contend.
   ::madvise(data_, mapped_, MADV_POPULATE_WRITE);
 #endif
 }

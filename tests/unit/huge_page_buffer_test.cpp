@@ -1,10 +1,12 @@
-// The buffer the weights converted or packed at load live in: zeroed, 2 MB aligned, movable.
+// The buffer the weights converted or packed at load live in: zeroed, page aligned (2 MB from
+// one huge page on), movable.
 #include "util/huge_page_buffer.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <new>
 #include <utility>
 
 namespace engine {
@@ -14,18 +16,25 @@ bool all_zero(const HugePageBuffer& b) {
   return std::all_of(b.data(), b.data() + b.size(), [](std::uint8_t v) { return v == 0; });
 }
 
-TEST(HugePageBuffer, IsZeroedAndAlignedToAHugePage) {
+TEST(HugePageBuffer, IsZeroedAndAligned) {
   // Sizes below, at and past one huge page, and one that is not a multiple of anything.
-  for (std::size_t bytes : {std::size_t{1}, std::size_t{4097}, HugePageBuffer::kAlignment,
-                            3 * HugePageBuffer::kAlignment + 12345}) {
-    const HugePageBuffer b(bytes);
+  for (std::size_t bytes : {std::size_t{1}, std::size_t{4097}, HugePageBuffer::kAlignment - 1,
+                            HugePageBuffer::kAlignment, 3 * HugePageBuffer::kAlignment + 12345}) {
+    HugePageBuffer b(bytes);
     ASSERT_NE(b.data(), nullptr);
     EXPECT_EQ(b.size(), bytes);
     EXPECT_FALSE(b.empty());
-    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(b.data()) % HugePageBuffer::kAlignment, 0u);
+    const std::size_t alignment =
+        bytes >= HugePageBuffer::kAlignment ? HugePageBuffer::kAlignment : 4096;
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(b.data()) % alignment, 0u) << bytes;
     EXPECT_TRUE(all_zero(b)) << bytes;
-    b.data()[bytes - 1] = 7;  // every byte is writable
+    b.data()[0] = 1;  // every byte is writable
+    b.data()[bytes - 1] = 7;
   }
+}
+
+TEST(HugePageBuffer, AbsurdSizeThrows) {
+  EXPECT_THROW(HugePageBuffer(SIZE_MAX - 100), std::bad_alloc);
 }
 
 TEST(HugePageBuffer, EmptyHasNoMemory) {
@@ -48,7 +57,7 @@ TEST(HugePageBuffer, MoveHandsOverTheMemory) {
   EXPECT_EQ(a.data(), nullptr);
 
   HugePageBuffer c(10);
-  c = std::move(b);  // frees c's own memory (ASan would report a leak otherwise)
+  c = std::move(b);  // c's own memory is unmapped, b's handed over
   EXPECT_EQ(c.data(), memory);
   EXPECT_TRUE(b.empty());
 }

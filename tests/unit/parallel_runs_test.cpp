@@ -16,22 +16,37 @@ namespace {
 // Restores the OpenMP thread count a test changed.
 class ThreadCount {
  public:
-  explicit ThreadCount(int n) : saved_(omp_get_max_threads()) { omp_set_num_threads(n); }
-  ~ThreadCount() { omp_set_num_threads(saved_); }
+  explicit ThreadCount(int n) : saved_(omp_get_max_threads()), dynamic_(omp_get_dynamic()) {
+    omp_set_dynamic(0);  // teams of exactly n (OMP_DYNAMIC could shrink them on a busy host)
+    omp_set_num_threads(n);
+  }
+  ~ThreadCount() {
+    omp_set_num_threads(saved_);
+    omp_set_dynamic(dynamic_);
+  }
 
  private:
-  int saved_;
+  int saved_, dynamic_;
 };
+
+int team_size() {
+  int team = 1;
+#pragma omp parallel
+#pragma omp single
+  team = omp_get_num_threads();
+  return team;
+}
 
 TEST(ForEachInRuns, CallsEveryItemOnce) {
   for (int threads : {1, 2, 3, 8}) {
     const ThreadCount count(threads);
     for (int n : {0, 1, 2, 3, 7, 64, 1000}) {
       for (bool parallel : {false, true}) {
-        const auto calls = std::make_unique<std::atomic<int>[]>(n + 1);
+        const auto calls = std::make_unique<std::atomic<int>[]>(n + 1);  // + 1: no call past n
         for_each_in_runs(n, parallel, [&](int i) { calls[i].fetch_add(1); });
         for (int i = 0; i < n; ++i)
           EXPECT_EQ(calls[i].load(), 1) << "item " << i << " of " << n << ", " << threads;
+        EXPECT_EQ(calls[n].load(), 0) << "past the end, " << threads;
       }
     }
   }
@@ -39,6 +54,7 @@ TEST(ForEachInRuns, CallsEveryItemOnce) {
 
 TEST(ForEachInRuns, OthersFinishTheRunOfAThreadHeldBack) {
   const ThreadCount count(2);
+  if (team_size() < 2) GTEST_SKIP() << "no second thread (OMP_THREAD_LIMIT?)";
   constexpr int n = 100;                    // run 0 is [0, 50), run 1 [50, 100)
   std::atomic<int> run0_items[2] = {0, 0};  // items 1..49 each thread took
   std::atomic<bool> waited_out{false};

@@ -1,0 +1,62 @@
+// matmuls: products of one x sharing a pass (decode's q/k/v and gate/up) give what each
+// product gives alone, bit for bit, with mixed weight types, rows that are not multiples of
+// the 64-row blocks, and thread runs that cross the matrices' boundaries.
+#include "ops/matmul.hpp"
+
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "ops/quantize.hpp"
+
+namespace engine {
+namespace {
+
+TEST(Matmuls, SharedPassEqualsEachProductAlone) {
+  const int saved_threads = omp_get_max_threads();
+  omp_set_num_threads(2);
+  constexpr int K = 256;
+  const int rows[] = {300, 200, 50};  // q8, bf16, f32
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
+  std::vector<std::vector<float>> f32(3);
+  for (int i = 0; i < 3; ++i) {
+    f32[i].resize(static_cast<std::size_t>(rows[i]) * K);
+    for (float& v : f32[i]) v = d(rng);
+  }
+  std::vector<std::uint8_t> q8(static_cast<std::size_t>(rows[0]) * K / 32 * 34);
+  for (int r = 0; r < rows[0]; ++r)
+    quantize_row_q8_0(f32[0].data() + r * K, q8.data() + r * K / 32 * 34, K);
+  std::vector<std::uint16_t> bf16(f32[1].size());
+  quantize_bf16(f32[1].data(), bf16.data(), bf16.size());
+  const Matrix w[] = {{q8.data(), DType::q8_0, rows[0], K},
+                      {bf16.data(), DType::bf16, rows[1], K},
+                      {f32[2].data(), DType::f32, rows[2], K}};
+
+  // 1 row forks (300 + 200 + 50) x 256 multiply-adds > 2^17; 16 rows is the largest block
+  // that stays on the per-row kernels.
+  for (int M : {1, 3, 16}) {
+    std::vector<float> x(static_cast<std::size_t>(M) * K);
+    for (float& v : x) v = d(rng);
+    std::vector<std::vector<float>> shared(3), alone(3);
+    for (int i = 0; i < 3; ++i) {
+      shared[i].assign(static_cast<std::size_t>(M) * rows[i],
+                       std::numeric_limits<float>::quiet_NaN());
+      alone[i] = shared[i];
+      matmul(x.data(), w[i], alone[i].data(), M);
+    }
+    matmuls(x.data(),
+            {{w[0], shared[0].data()}, {w[1], shared[1].data()}, {w[2], shared[2].data()}}, M);
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(shared[i], alone[i]) << "product " << i << ", M " << M;
+    // Computed at all (NaN never equals NaN, but an all-NaN pair would also differ above).
+    EXPECT_NE(alone[0][0], 0.0f);
+  }
+  omp_set_num_threads(saved_threads);
+}
+
+}  // namespace
+}  // namespace engine
