@@ -94,6 +94,16 @@ bool is_bf16(const Matrix& w) {
   return w.dtype == DType::bf16;
 }
 
+// The blocked layout a block's primitive expects for w's weights.
+dnnl::memory::desc packed_layout_for(const Matrix& w) {
+  try {
+    return cache().get(linear_key(kPackRows, w.cols, w.rows, is_bf16(w), true)).pd.weights_desc();
+  } catch (const dnnl::error& e) {
+    throw Error(ErrorCode::unsupported,
+                fmt::format("oneDNN weight layout ({}x{}) failed: {}", w.rows, w.cols, e.what()));
+  }
+}
+
 void execute(const Primitive& primitive, const void* a, const void* b, void* c) {
   const dnnl::engine& engine = cache().engine();
   dnnl::memory src(primitive.pd.src_desc(), engine, const_cast<void*>(a));
@@ -107,29 +117,28 @@ void execute(const Primitive& primitive, const void* a, const void* b, void* c) 
 
 }  // namespace
 
-HugePageBuffer onednn_pack(const Matrix& w, const void*& packed) {
-  packed = nullptr;
-  if ((w.dtype != DType::f32 && w.dtype != DType::bf16) || w.rows == 0) return {};
-  const int K = w.cols, N = w.rows;
+std::size_t onednn_packed_bytes(const Matrix& w) {
+  if (w.dtype != DType::f32 && w.dtype != DType::bf16) return 0;
+  return kPackedHeader + packed_layout_for(w).get_size();
+}
+
+const void* onednn_pack(const Matrix& w, std::uint8_t* out) {
+  const dnnl::memory::desc layout = packed_layout_for(w);
+  // The header, then the weights (as aligned as out: kPackedHeader is a multiple of 64).
+  std::uint8_t* const weights = out + kPackedHeader;
+  std::memcpy(out, &layout.data, sizeof(layout.data));
   try {
     PrimitiveCache& c = cache();
-    const dnnl::memory::desc layout =
-        c.get(linear_key(kPackRows, K, N, is_bf16(w), true)).pd.weights_desc();
     const dt type = is_bf16(w) ? dt::bf16 : dt::f32;
-    // The header, then the weights (aligned like the buffer: kPackedHeader is a multiple of 64).
-    HugePageBuffer buffer(kPackedHeader + layout.get_size());
-    std::uint8_t* weights = buffer.data() + kPackedHeader;
-    std::memcpy(weights - kPackedHeader, &layout.data, sizeof(layout.data));
-    dnnl::memory plain({{K, N}, type, tag::ba}, c.engine(), const_cast<void*>(w.data));
+    dnnl::memory plain({{w.cols, w.rows}, type, tag::ba}, c.engine(), const_cast<void*>(w.data));
     dnnl::memory blocked(layout, c.engine(), weights);
     dnnl::stream stream(c.engine());
     c.reorder(plain, blocked).execute(stream, plain, blocked);
     stream.wait();
-    packed = weights;
-    return buffer;
+    return weights;
   } catch (const dnnl::error& e) {
     throw Error(ErrorCode::unsupported,
-                fmt::format("oneDNN weight packing ({}x{}) failed: {}", N, K, e.what()));
+                fmt::format("oneDNN weight packing ({}x{}) failed: {}", w.rows, w.cols, e.what()));
   }
 }
 

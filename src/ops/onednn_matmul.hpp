@@ -6,10 +6,10 @@
 // (K, N) `ba`.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "engine/model/weights.hpp"
-#include "util/huge_page_buffer.hpp"
 
 namespace engine {
 
@@ -20,8 +20,11 @@ namespace engine {
 /// layout.
 void onednn_matmul(const float* x, const Matrix& w, float* y, int M);
 
-/// oneDNN's packed copy of w (f32 or bf16; other types: empty, packed null), made for the thread
-/// count set now. Sets `packed` to the weights inside the returned buffer (for Matrix::packed).
-HugePageBuffer onednn_pack(const Matrix& w, const void*& packed);
+/// Bytes of oneDNN's packed copy of w (with the layout it was made in): 0 unless w is f32 or
+/// bf16. The layout is the one the primitives created for the thread count set now expect.
+std::size_t onednn_packed_bytes(const Matrix& w);
+/// Writes that copy of w to `out` (onednn_packed_bytes(w), 64-byte aligned) and returns the
+/// weights inside it, for Matrix::packed.
+const void* onednn_pack(const Matrix& w, std::uint8_t* out);
 
 }  // namespace engine

@@ -39,14 +39,15 @@ bool prefers_panels(Isa isa) {
   return isa == Isa::avx512 || isa == Isa::avx512_vnni_bf16;
 }
 
-HugePageBuffer pack_panels(const Matrix& w, const float*& panels) {
-  panels = nullptr;
-  if (w.dtype != DType::f32 || w.rows == 0) return {};
-  const std::size_t K = w.cols, N = w.rows;
-  const std::size_t count = (N + kPanelWidth - 1) / kPanelWidth, panel = K * kPanelWidth;
-  // Zeroed, so the features past N of the last panel multiply to 0.
-  HugePageBuffer buffer(count * panel * sizeof(float));
-  float* const out = reinterpret_cast<float*>(buffer.data());
+std::size_t panel_bytes(const Matrix& w) {
+  if (w.dtype != DType::f32) return 0;
+  const std::size_t count = (static_cast<std::size_t>(w.rows) + kPanelWidth - 1) / kPanelWidth;
+  return count * w.cols * kPanelWidth * sizeof(float);
+}
+
+const float* pack_panels(const Matrix& w, std::uint8_t* memory) {
+  const std::size_t K = w.cols, N = w.rows, panel = K * kPanelWidth;
+  float* const out = reinterpret_cast<float*>(memory);
   const float* const in = static_cast<const float*>(w.data);
   // Row by row: each weight row is read in order, its panel (cols x 128 bytes) stays in cache.
 #pragma omp parallel for schedule(static)
@@ -54,8 +55,7 @@ HugePageBuffer pack_panels(const Matrix& w, const float*& panels) {
     float* const column = out + n / kPanelWidth * panel + n % kPanelWidth;
     for (std::size_t k = 0; k < K; ++k) column[k * kPanelWidth] = in[n * K + k];
   }
-  panels = out;
-  return buffer;
+  return out;
 }
 
 void panel_matmul(const kernels::KernelTable& k, const float* x,

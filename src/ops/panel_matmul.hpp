@@ -4,6 +4,7 @@
 // previous panel computes; see ops/kernels/panel_kernels.hpp); elsewhere oneDNN stays.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 
@@ -11,16 +12,18 @@
 #include "engine/ops/isa.hpp"
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/matmul.hpp"
-#include "util/huge_page_buffer.hpp"
 
 namespace engine {
 
 /// Whether f32 blocks run on panels with this ISA's kernels (else through oneDNN).
 bool prefers_panels(Isa isa);
 
-/// The panels of f32 w: (ceil(rows / kPanelWidth), cols, kPanelWidth), features past w.rows
-/// zero. Sets `panels` to the start of the returned buffer (empty, panels null, unless w is f32).
-HugePageBuffer pack_panels(const Matrix& w, const float*& panels);
+/// Bytes of the panels of w: (ceil(rows / kPanelWidth), cols, kPanelWidth) floats; 0 unless w
+/// is f32.
+std::size_t panel_bytes(const Matrix& w);
+/// Writes the panels of f32 w to `out` (panel_bytes(w), 64-byte aligned, zeroed: the features
+/// past w.rows of the last panel stay 0) and returns them, for Matrix::panels.
+const float* pack_panels(const Matrix& w, std::uint8_t* out);
 
 /// Each product's y (M, w.rows) = x (M, K) · wᵀ on w.panels (every w with K columns) with the
 /// kernels of `k`: x packed in tiles once, then all the products' panels split across the

@@ -14,6 +14,7 @@
 
 #include "engine/error.hpp"
 #include "ops/panel_matmul.hpp"
+#include "util/huge_page_buffer.hpp"
 
 namespace engine {
 namespace {
@@ -23,6 +24,13 @@ std::vector<float> random_vector(std::size_t n, std::mt19937& rng) {
   std::vector<float> v(n);
   for (float& x : v) x = d(rng);
   return v;
+}
+
+// Packs w's panels into a buffer of their own and sets w.panels.
+HugePageBuffer pack(Matrix& w) {
+  HugePageBuffer buffer(panel_bytes(w));
+  w.panels = pack_panels(w, buffer.data());
+  return buffer;
 }
 
 class PanelMatmulPerIsa : public ::testing::TestWithParam<Isa> {
@@ -48,7 +56,7 @@ void expect_product(const kernels::KernelTable& simd, std::size_t M, std::size_t
   const auto w = random_vector(N * K, rng), x = random_vector(M * K + 1, rng);
   const Matrix matrix{w.data(), DType::f32, static_cast<int>(N), static_cast<int>(K)};
   Matrix packed = matrix;
-  const auto buffer = pack_panels(matrix, packed.panels);
+  const auto buffer = pack(packed);
   ASSERT_NE(packed.panels, nullptr);
   ASSERT_EQ(reinterpret_cast<std::uintptr_t>(packed.panels) % 64, 0u);
   const auto got = run(simd, x, packed, M), want = run(scalar, x, packed, M);
@@ -86,7 +94,7 @@ void expect_rows_independent(const kernels::KernelTable& simd, std::size_t M, st
                              std::size_t K, std::mt19937& rng) {
   const auto w = random_vector(N * K, rng), x = random_vector(M * K + 1, rng);
   Matrix matrix{w.data(), DType::f32, static_cast<int>(N), static_cast<int>(K)};
-  const auto buffer = pack_panels(matrix, matrix.panels);
+  const auto buffer = pack(matrix);
   const auto block = run(simd, x, matrix, M);
   for (std::size_t m = 0; m < M; ++m) {
     const std::vector<float> row(x.begin() + m * K, x.begin() + (m + 1) * K + 1);
@@ -111,7 +119,7 @@ TEST_P(PanelMatmulPerIsa, SeveralProductsEqualEachAlone) {
   for (std::size_t N : rows) {
     w.push_back(random_vector(N * K, rng));
     matrices.push_back({w.back().data(), DType::f32, static_cast<int>(N), static_cast<int>(K)});
-    buffers.push_back(pack_panels(matrices.back(), matrices.back().panels));
+    buffers.push_back(pack(matrices.back()));
   }
   const auto x = random_vector(M * K + 1, rng);
   std::vector<float> y0(M * rows[0]), y1(M * rows[1]), y2(M * rows[2]);
@@ -128,9 +136,7 @@ INSTANTIATE_TEST_SUITE_P(AllIsas, PanelMatmulPerIsa, ::testing::ValuesIn(support
 TEST(PanelMatmul, PacksOnlyF32AndPrefersPanelsWithAvx512) {
   const std::vector<std::uint16_t> bf16(64 * 32);
   const Matrix matrix{bf16.data(), DType::bf16, 64, 32};
-  const float* panels = nullptr;
-  EXPECT_TRUE(pack_panels(matrix, panels).empty());
-  EXPECT_EQ(panels, nullptr);
+  EXPECT_EQ(panel_bytes(matrix), 0u);
   EXPECT_TRUE(prefers_panels(Isa::avx512));
   EXPECT_TRUE(prefers_panels(Isa::avx512_vnni_bf16));
   EXPECT_FALSE(prefers_panels(Isa::avx2));
@@ -140,7 +146,7 @@ TEST(PanelMatmul, PacksOnlyF32AndPrefersPanelsWithAvx512) {
 TEST(PanelMatmul, RefusesMoreThanFourProducts) {
   const std::vector<float> w(32 * 4, 1.0f), x(4, 1.0f);
   Matrix m{w.data(), DType::f32, 32, 4};
-  const auto buffer = pack_panels(m, m.panels);
+  const auto buffer = pack(m);
   std::vector<float> y(32);
   const kernels::KernelTable& k = kernels::kernels_for(Isa::scalar);
   EXPECT_THROW(
