@@ -13,30 +13,56 @@
 
 namespace engine {
 
-MappedFile::MappedFile(const std::string& path) : path_(path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+namespace {
+
+// A descriptor closed on every way out (a mapping keeps the file alive by itself).
+struct OpenFile {
+  int fd;
+  ~OpenFile() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// Reads the first `bytes` of `fd` into `out`: "" when done, else why not.
+std::string read_all(int fd, std::uint8_t* out, std::size_t bytes) {
+  std::size_t done = 0;
+  while (done < bytes) {
+    const ssize_t n = ::pread(fd, out + done, bytes - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::strerror(errno);
+    if (n == 0) return "the file shrank while being read";
+    done += static_cast<std::size_t>(n);
+  }
+  return "";
+}
+
+}  // namespace
+
+MappedFile::MappedFile(const std::string& path, FileBacking backing) : path_(path) {
+  const OpenFile file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  const int fd = file.fd;
   if (fd < 0)
     throw Error(ErrorCode::io, fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
     throw Error(ErrorCode::io, fmt::format("{}: not a regular file", path));
-  }
   size_ = static_cast<std::size_t>(st.st_size);
-  if (size_ > 0) {
-    void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (p == MAP_FAILED) {
-      const int err = errno;
-      ::close(fd);
-      throw Error(ErrorCode::io, fmt::format("{}: cannot map: {}", path, std::strerror(err)));
-    }
-    data_ = static_cast<const std::uint8_t*>(p);
+  if (size_ == 0) return;
+  if (backing == FileBacking::huge_pages) {
+    copy_ = HugePageBuffer(size_);
+    const std::string error = read_all(fd, copy_.data(), size_);
+    if (!error.empty()) throw Error(ErrorCode::io, fmt::format("{}: cannot read: {}", path, error));
+    data_ = copy_.data();
+    return;
   }
-  ::close(fd);  // the mapping keeps the file alive
+  void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (p == MAP_FAILED)
+    throw Error(ErrorCode::io, fmt::format("{}: cannot map: {}", path, std::strerror(errno)));
+  data_ = static_cast<const std::uint8_t*>(p);
 }
 
 MappedFile::~MappedFile() {
-  if (data_) ::munmap(const_cast<std::uint8_t*>(data_), size_);
+  if (data_ && copy_.empty()) ::munmap(const_cast<std::uint8_t*>(data_), size_);
 }
 
 }  // namespace engine

@@ -18,12 +18,14 @@ class MappedFile;
 class Model {
  public:
   /// Loads a llama2.c checkpoint (legacy header, or the versioned "ak42" v1 fp32 export) or a
-  /// GGUF file of the llama or gpt2 architecture (told apart by the magic), memory-mapped and
-  /// used in place. Every size is checked against the file length: a truncated, oversized or absurd
-  /// file throws engine::Error naming the file and the problem. `weight_type` other than f32
-  /// converts the layer and classifier matrices once at load (matrices whose width does not fit the
-  /// type's blocks stay f32). `context_length` > 0 replaces the file's context length (with a
-  /// warning when longer; gpt2 cannot go past its learned positions: context_full).
+  /// GGUF file of the llama or gpt2 architecture (told apart by the magic), used in place: read
+  /// into transparent huge pages with f32 (decode streams every weight per token), mapped from
+  /// the page cache when the matrices are converted at load. Every size is checked against the file
+  /// length: a truncated, oversized or absurd file throws engine::Error naming the file and the
+  /// problem. `weight_type` other than f32 converts the layer and classifier matrices once at load
+  /// (matrices whose width does not fit the type's blocks stay f32). `context_length` > 0 replaces
+  /// the file's context length (with a warning when longer; gpt2 cannot go past its learned
+  /// positions: context_full).
   static std::shared_ptr<const Model> load(const std::string& path, DType weight_type = DType::f32,
                                            int context_length = 0);
 
