@@ -142,6 +142,12 @@ struct Bf16Tile {
 /// the weight and x conversions happen once per load, shared by the other operand's C or R.
 struct Q8Tile {
   static constexpr std::size_t kBlock = 32, kBlockBytes = 34;
+  // Q8_0 rows are short (a 768-wide row is 816 bytes, a tile of 4 rows 3.3 KB): one tile ahead
+  // is too close to cover the memory latency at this bandwidth. 110M shape, 2 threads, Zen 5,
+  // alternating builds (`engine bench -p 0 -n 64 -r 3 -t 2 --weight-type q8`): 1 tile ahead
+  // 334 / 379 / 356 / 366 tok/s, 3 tiles 481 / 486 / 457 / 405, 4 tiles 449 / 416, 6 tiles
+  // 399 / 408. bf16 (a 6 KB tile) measured no better with 2 or 3.
+  static constexpr std::size_t kAheadTiles = 3;
   const std::uint8_t* w;  // (rows, cols / 32 blocks of 34 bytes)
   const std::int8_t* xq;  // (M, cols)
   const float* xd;        // (M, cols / 32)
@@ -163,9 +169,11 @@ struct Q8Tile {
       }
       for (std::size_t k = 0; k < R; ++k) {
         const std::uint8_t* block = wr + k * row_bytes + b * kBlockBytes;
-        // Both ends of the next tile's blocks: a step of 68 bytes would skip every 17th line.
-        Vec::prefetch(block + R * row_bytes);
-        Vec::prefetch(block + R * row_bytes + Vec::kQ8Blocks * kBlockBytes - 1);
+        // Both ends of the blocks kAheadTiles tiles on: a step of 68 bytes would skip every
+        // 17th line.
+        const std::uint8_t* ahead = block + kAheadTiles * R * row_bytes;
+        Vec::prefetch(ahead);
+        Vec::prefetch(ahead + Vec::kQ8Blocks * kBlockBytes - 1);
         const Vec::Reg dw = Vec::load_q8_w_scales(block, n);
         const Vec::Q8W wv = Vec::load_q8_w(block, n);
         for (std::size_t c = 0; c < C; ++c)
