@@ -17,7 +17,7 @@
 extern "C" {
 #endif
 
-/// A loaded model (weights memory-mapped from the file), shareable across threads.
+/// A loaded model (the file's weights read into memory once), shareable across threads.
 typedef struct engine_model engine_model;
 /// A loaded tokenizer, shareable across threads.
 typedef struct engine_tokenizer engine_tokenizer;

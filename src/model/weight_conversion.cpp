@@ -31,7 +31,8 @@ std::size_t aligned_part(std::size_t bytes) {
 }  // namespace
 
 // All the converted matrices go into one buffer, and so do all the packed copies: huge pages are
-// whole 2 MB pages, and a buffer per matrix padded each one (+140 MB for 110M's f32 panels).
+// whole 2 MB pages, and a buffer per matrix padded each one (measured: 110M f32 max RSS 86 MB
+// higher).
 void Model::convert_weights(DType weight_type) {
   if (weight_type != DType::bf16 && weight_type != DType::q8_0)
     throw Error(ErrorCode::unsupported,
@@ -57,6 +58,11 @@ void Model::convert_weights(DType weight_type) {
   };
   std::size_t total = 0;
   for (const Matrix* m : matrices) total += aligned_part(converted_bytes(*m));
+  if (total == 0) {  // nothing stored f32 (a GGUF file of Q8_0 matrices loaded as q8)
+    if (kept_f32)
+      log::info("{}: {} matrices kept f32 (width not a multiple of 32)", path_, kept_f32);
+    return;
+  }
   HugePageBuffer& buffer = converted_.emplace_back(total);
   std::uint8_t* part = buffer.data();
   for (Matrix* m : matrices) {
@@ -84,7 +90,6 @@ void Model::convert_weights(DType weight_type) {
 void Model::pack_weights() {
   const bool panels = prefers_panels(active_isa());
   const auto packed_bytes = [&](const Matrix& m) {
-    if (m.rows == 0) return std::size_t{0};
     return panels && m.dtype == DType::f32 ? panel_bytes(m) : onednn_packed_bytes(m);
   };
   std::size_t total = 0;

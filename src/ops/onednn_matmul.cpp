@@ -118,7 +118,7 @@ void execute(const Primitive& primitive, const void* a, const void* b, void* c) 
 }  // namespace
 
 std::size_t onednn_packed_bytes(const Matrix& w) {
-  if (w.dtype != DType::f32 && w.dtype != DType::bf16) return 0;
+  if ((w.dtype != DType::f32 && w.dtype != DType::bf16) || w.rows == 0) return 0;
   return kPackedHeader + packed_layout_for(w).get_size();
 }
 

@@ -21,7 +21,8 @@ namespace engine {
 void onednn_matmul(const float* x, const Matrix& w, float* y, int M);
 
 /// Bytes of oneDNN's packed copy of w (with the layout it was made in): 0 unless w is f32 or
-/// bf16. The layout is the one the primitives created for the thread count set now expect.
+/// bf16 (or when it has no rows). The layout is the one the primitives created for the thread count
+/// set now expect.
 std::size_t onednn_packed_bytes(const Matrix& w);
 /// Writes that copy of w to `out` (onednn_packed_bytes(w), 64-byte aligned) and returns the
 /// weights inside it, for Matrix::packed.

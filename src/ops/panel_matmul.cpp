@@ -40,22 +40,22 @@ bool prefers_panels(Isa isa) {
 }
 
 std::size_t panel_bytes(const Matrix& w) {
-  if (w.dtype != DType::f32) return 0;
+  if (w.dtype != DType::f32 || w.rows == 0) return 0;
   const std::size_t count = (static_cast<std::size_t>(w.rows) + kPanelWidth - 1) / kPanelWidth;
   return count * w.cols * kPanelWidth * sizeof(float);
 }
 
-const float* pack_panels(const Matrix& w, std::uint8_t* memory) {
+const float* pack_panels(const Matrix& w, std::uint8_t* out) {
   const std::size_t K = w.cols, N = w.rows, panel = K * kPanelWidth;
-  float* const out = reinterpret_cast<float*>(memory);
+  float* const panels = reinterpret_cast<float*>(out);
   const float* const in = static_cast<const float*>(w.data);
   // Row by row: each weight row is read in order, its panel (cols x 128 bytes) stays in cache.
 #pragma omp parallel for schedule(static)
   for (std::size_t n = 0; n < N; ++n) {
-    float* const column = out + n / kPanelWidth * panel + n % kPanelWidth;
+    float* const column = panels + n / kPanelWidth * panel + n % kPanelWidth;
     for (std::size_t k = 0; k < K; ++k) column[k * kPanelWidth] = in[n * K + k];
   }
-  return out;
+  return panels;
 }
 
 void panel_matmul(const kernels::KernelTable& k, const float* x,

@@ -19,7 +19,7 @@ namespace engine {
 bool prefers_panels(Isa isa);
 
 /// Bytes of the panels of w: (ceil(rows / kPanelWidth), cols, kPanelWidth) floats; 0 unless w
-/// is f32.
+/// is f32 (or when it has no rows).
 std::size_t panel_bytes(const Matrix& w);
 /// Writes the panels of f32 w to `out` (panel_bytes(w), 64-byte aligned, zeroed: the features
 /// past w.rows of the last panel stay 0) and returns them, for Matrix::panels.

@@ -1,4 +1,5 @@
-// Memory for the weights a load converts or packs, on transparent huge pages.
+// Memory for the weights decode streams (a file's bytes, the matrices a load converts or packs),
+// on transparent huge pages.
 #pragma once
 
 #include <cstddef>

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <new>
 
 #include "engine/error.hpp"
 
@@ -44,12 +45,18 @@ MappedFile::MappedFile(const std::string& path, FileBacking backing) : path_(pat
   if (fd < 0)
     throw Error(ErrorCode::io, fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-    throw Error(ErrorCode::io, fmt::format("{}: not a regular file", path));
+  if (::fstat(fd, &st) != 0)
+    throw Error(ErrorCode::io, fmt::format("{}: cannot stat: {}", path, std::strerror(errno)));
+  if (!S_ISREG(st.st_mode)) throw Error(ErrorCode::io, fmt::format("{}: not a regular file", path));
   size_ = static_cast<std::size_t>(st.st_size);
   if (size_ == 0) return;
   if (backing == FileBacking::huge_pages) {
-    copy_ = HugePageBuffer(size_);
+    try {
+      copy_ = HugePageBuffer(size_);
+    } catch (const std::bad_alloc&) {
+      throw Error(ErrorCode::io,
+                  fmt::format("{}: cannot hold its {} bytes in memory", path, size_));
+    }
     const std::string error = read_all(fd, copy_.data(), size_);
     if (!error.empty()) throw Error(ErrorCode::io, fmt::format("{}: cannot read: {}", path, error));
     data_ = copy_.data();

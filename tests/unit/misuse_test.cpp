@@ -100,19 +100,25 @@ TEST_F(Misuse, FullContextStopsGenerationAndTheSessionStartsOver) {
             FinishReason::context);
 }
 
-// The weights are memory-mapped: deleting the file after loading does not affect the model.
+// Deleting the file after loading does not affect the model, whether its bytes were read into
+// memory (f32: weights used in place) or stay memory-mapped (bf16: the embedding and the norms
+// are read from the mapping).
 TEST_F(Misuse, ModelFileDeletedAfterLoadingStillGenerates) {
-  const auto copy = std::filesystem::temp_directory_path() /
-                    ("engine_misuse_" + std::to_string(::getpid()) + ".bin");
-  std::filesystem::copy_file(test::require_model("stories260K.bin"), copy,
-                             std::filesystem::copy_options::overwrite_existing);
-  const auto loaded = Model::load(copy.string());
-  std::filesystem::remove(copy);
-  ASSERT_FALSE(std::filesystem::exists(copy));
+  for (DType weight_type : {DType::f32, DType::bf16}) {
+    const auto copy = std::filesystem::temp_directory_path() /
+                      ("engine_misuse_" + std::to_string(::getpid()) + ".bin");
+    std::filesystem::copy_file(test::require_model("stories260K.bin"), copy,
+                               std::filesystem::copy_options::overwrite_existing);
+    const auto loaded = Model::load(copy.string(), weight_type);
+    const auto same_type = Model::load(test::require_model("stories260K.bin"), weight_type);
+    std::filesystem::remove(copy);
+    ASSERT_FALSE(std::filesystem::exists(copy));
 
-  Session from_deleted(loaded), reference(model_);
-  EXPECT_EQ(generate(from_deleted, *tokenizer_, "Once upon a time", greedy(40)).tokens,
-            generate(reference, *tokenizer_, "Once upon a time", greedy(40)).tokens);
+    Session from_deleted(loaded), reference(same_type);
+    EXPECT_EQ(generate(from_deleted, *tokenizer_, "Once upon a time", greedy(40)).tokens,
+              generate(reference, *tokenizer_, "Once upon a time", greedy(40)).tokens)
+        << dtype_name(weight_type);
+  }
 }
 
 // A Session holds its model: dropping every other reference is fine.

@@ -50,10 +50,16 @@ TEST_F(ReferencePath, BlockPrefillEqualsTokenByToken) {
 void expect_block_path_equals_reference_path(DType weight_type, float tolerance) {
   const auto model = Model::load(test::require_model("stories260K.bin"), weight_type);
   const bool panels = weight_type == DType::f32 && prefers_panels(active_isa());
-  for (const Matrix* m : model->weights().layers[0].matrices()) {
-    EXPECT_EQ(m->panels != nullptr, panels) << "panels";
-    EXPECT_EQ(m->packed != nullptr, !panels) << "oneDNN's packed copy";
-  }
+  // Every layer's copies share one buffer per model: each part starts on a cache line (the
+  // kernels and oneDNN's blocked layout take 64-byte aligned weights).
+  const auto aligned = [](const void* p) { return reinterpret_cast<std::uintptr_t>(p) % 64 == 0; };
+  for (const LayerWeights& layer : model->weights().layers)
+    for (const Matrix* m : layer.matrices()) {
+      EXPECT_EQ(m->panels != nullptr, panels) << "panels";
+      EXPECT_EQ(m->packed != nullptr, !panels) << "oneDNN's packed copy";
+      EXPECT_TRUE(aligned(m->panels) && aligned(m->packed)) << "packed parts on cache lines";
+      EXPECT_TRUE(weight_type == DType::f32 || aligned(m->data)) << "converted parts too";
+    }
   std::vector<int> prompt(128);
   for (std::size_t i = 0; i < prompt.size(); ++i) prompt[i] = kPrompt20[i % kPrompt20.size()];
   const auto logits = [&] {

@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
   }
   try {
     engine::set_log_level(engine::LogLevel::warn);
-    const auto model = engine::Model::load(argv[1]);  // memory-mapped; threads may share it
+    const auto model = engine::Model::load(argv[1]);  // loaded once; threads may share it
     const auto tokenizer = engine::load_tokenizer(argv[2]);
     engine::check_tokenizer_fits(*model, *tokenizer, argv[2]);
     engine::Session session(model);  // KV cache: one per concurrent generation

@@ -1,5 +1,6 @@
-// Views of a decoder's weights. The data lives in the memory-mapped model file or, for weights
-// converted at load (e.g. to bf16), in buffers the Model owns; nothing here owns memory.
+// Views of a decoder's weights. The data lives in the model file's bytes (read into huge pages,
+// or memory-mapped when the matrices are converted at load) or, for weights converted or packed
+// at load (e.g. to bf16), in buffers the Model owns; nothing here owns memory.
 // Matrices are row-major (out, in), as nn.Linear stores them.
 #pragma once
 

@@ -35,10 +35,10 @@ inline float dot(const float* a, const float* b, std::size_t n) {
 constexpr std::size_t kTileRows = 4;
 constexpr std::size_t kTileCols = Vec::kRegisters >= 32 ? 4 : 2;
 constexpr std::size_t kWideTileRows = kTileRows / 2, kWideTileCols = 2 * kTileCols;
-// Each tile prefetches the same columns of the next tile's rows (R rows further on), so the
-// next tile streams in while this one computes: a tile's rows are short streams (a Q8_0 row
-// of 768 is 13 cache lines) that the hardware prefetcher alone picks up too late (measured:
-// Q8_0 decode 1.4x, bf16 1.2x faster with it).
+// Each tile prefetches the same columns of the next tile's rows (R rows further on; Q8_0 tiles
+// 3 tiles on, see Q8Tile), so the next tile streams in while this one computes: a tile's rows are
+// short streams (a Q8_0 row of 768 is 13 cache lines) that the hardware prefetcher alone picks up
+// too late (measured: Q8_0 decode 1.4x, bf16 1.2x faster with it).
 
 /// tile.run<R, C>(r, m) for the tile at weight row r and x row m, with C = the c <= CMax rows
 /// of x left, as a compile-time count so the accumulators stay in registers.
