@@ -51,6 +51,7 @@ void Model::convert_weights(DType weight_type) {
     }
     return false;
   });
+  if (kept_f32) log::info("{}: {} matrices kept f32 (width not a multiple of 32)", path_, kept_f32);
   const auto converted_bytes = [&](const Matrix& m) {
     Matrix out = m;
     out.dtype = weight_type;
@@ -58,11 +59,7 @@ void Model::convert_weights(DType weight_type) {
   };
   std::size_t total = 0;
   for (const Matrix* m : matrices) total += aligned_part(converted_bytes(*m));
-  if (total == 0) {  // nothing stored f32 (a GGUF file of Q8_0 matrices loaded as q8)
-    if (kept_f32)
-      log::info("{}: {} matrices kept f32 (width not a multiple of 32)", path_, kept_f32);
-    return;
-  }
+  if (total == 0) return;  // nothing stored f32 (a GGUF file of Q8_0 matrices loaded as q8)
   HugePageBuffer& buffer = converted_.emplace_back(total);
   std::uint8_t* part = buffer.data();
   for (Matrix* m : matrices) {
@@ -80,7 +77,6 @@ void Model::convert_weights(DType weight_type) {
     m->data = part;
     part += aligned_part(bytes);
   }
-  if (kept_f32) log::info("{}: {} matrices kept f32 (width not a multiple of 32)", path_, kept_f32);
 }
 
 // Blocks of rows (prefill) run the layer matrices on packed copies, faster than on our rows: f32
