@@ -49,7 +49,7 @@ std::shared_ptr<const Model> Model::load(const std::string& path, DType weight_t
               context_length, model->config_.seq_len);
   if (context_length > 0) model->config_.seq_len = context_length;
   if (model->config_.architecture == Architecture::llama) model->init_rope();
-  if (weight_type != DType::f32) model->convert_weights(weight_type);
+  model->convert_weights(weight_type);
   if (use_onednn()) model->pack_weights();
   const ModelConfig& c = model->config_;
   log::debug("{}: {} dim={} hidden={} layers={} heads={} kv_heads={} vocab={} seq_len={}", path,

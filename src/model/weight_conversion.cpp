@@ -1,7 +1,8 @@
 // Converting a model's f32 matrices to bf16 or Q8_0 once at load: the decode step reads half
 // or about a quarter of the bytes. Norms, biases and the token and position embeddings stay f32
 // (an embedding is read one row per token); a shared classifier gets a converted copy of its
-// own. The parts of a fused QKV matrix (gpt2) are converted as three matrices. Packing for
+// own. The parts of a fused QKV matrix (gpt2) are converted as three matrices. Q8_0 matrices,
+// converted or from a file, are held in the tile layout of ops/q8_tile_layout.hpp. Packing for
 // blocks of rows (panels for f32 on AVX-512, else oneDNN's layout), the last step of a load, is
 // here too.
 #include <fmt/format.h>
@@ -14,6 +15,7 @@
 #include "engine/ops/isa.hpp"
 #include "ops/onednn_matmul.hpp"
 #include "ops/panel_matmul.hpp"
+#include "ops/q8_tile_layout.hpp"
 #include "ops/quantize.hpp"
 #include "util/huge_page_buffer.hpp"
 #include "util/log.hpp"
@@ -28,54 +30,92 @@ std::size_t aligned_part(std::size_t bytes) {
   return (bytes + kPartAlignment - 1) / kPartAlignment * kPartAlignment;
 }
 
+// A matrix as convert_weights writes it: its rows in `to` (Q8_0 in the tile layout).
+struct Conversion {
+  Matrix* m;
+  DType to;
+  std::size_t bytes() const {
+    return to == DType::q8_0 ? q8_tiled_bytes(m->rows, m->cols)
+                             : Matrix{nullptr, to, m->rows, m->cols}.bytes();
+  }
+};
+
+// Writes the rows of c.m (f32, or Q8_0 from a file) to `out` as c.to.
+void convert_rows(const Conversion& c, std::uint8_t* out) {
+  const Matrix& m = *c.m;
+  const std::size_t rows = m.rows, cols = m.cols,
+                    row_bytes = Matrix{nullptr, m.dtype, 1, m.cols}.bytes();
+  const std::uint8_t* in = static_cast<const std::uint8_t*>(m.data);
+#pragma omp parallel if (rows * cols > (1 << 16))
+  {
+    // Q8_0 blocks of a row quantised from f32, before they go to their tiles.
+    std::vector<std::uint8_t> blocks(m.dtype == DType::f32 && c.to == DType::q8_0 ? cols / 32 * 34
+                                                                                  : 0);
+#pragma omp for schedule(static)
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::uint8_t* row = in + r * row_bytes;
+      if (c.to == DType::bf16) {
+        quantize_bf16(reinterpret_cast<const float*>(row),
+                      reinterpret_cast<std::uint16_t*>(out) + r * cols, cols);
+        continue;
+      }
+      if (m.dtype == DType::f32) {
+        quantize_row_q8_0(reinterpret_cast<const float*>(row), blocks.data(), cols);
+        row = blocks.data();
+      }
+      store_row_q8_0_tiled(row, r, rows, cols, out);
+    }
+  }
+}
+
 }  // namespace
 
-// All the converted matrices go into one buffer, and so do all the packed copies: huge pages are
+// All the written matrices go into one buffer, and so do all the packed copies: huge pages are
 // whole 2 MB pages, and a buffer per matrix padded each one (measured: 110M f32 max RSS 86 MB
 // higher).
 void Model::convert_weights(DType weight_type) {
-  if (weight_type != DType::bf16 && weight_type != DType::q8_0)
+  if (weight_type != DType::f32 && weight_type != DType::bf16 && weight_type != DType::q8_0)
     throw Error(ErrorCode::unsupported,
                 fmt::format("cannot convert weights to {} (expected f32|bf16|q8)",
                             dtype_name(weight_type)));
-  std::vector<Matrix*> matrices;
-  for (LayerWeights& l : weights_.layers)
-    for (Matrix* m : l.matrices()) matrices.push_back(m);
-  matrices.push_back(&weights_.wcls);
+  std::vector<Conversion> conversions;
   int kept_f32 = 0;
-  std::erase_if(matrices, [&](const Matrix* m) {
-    if (m->dtype != DType::f32 || m->rows == 0) return true;  // converted already, or absent
-    if (weight_type == DType::q8_0 && m->cols % 32 != 0) {
+  const auto add = [&](Matrix& m, bool converts) {
+    if (m.rows == 0) return;                                                      // absent
+    if (m.dtype == DType::q8_0) return conversions.push_back({&m, DType::q8_0});  // to tiles
+    if (!converts || m.dtype != DType::f32 || weight_type == DType::f32) return;
+    if (weight_type == DType::q8_0 && m.cols % 32 != 0)
       ++kept_f32;  // Q8_0 blocks need rows that are a multiple of 32 wide
-      return true;
-    }
-    return false;
-  });
-  if (kept_f32) log::info("{}: {} matrices kept f32 (width not a multiple of 32)", path_, kept_f32);
-  const auto converted_bytes = [&](const Matrix& m) {
-    Matrix out = m;
-    out.dtype = weight_type;
-    return out.bytes();
+    else
+      conversions.push_back({&m, weight_type});
   };
+  for (LayerWeights& l : weights_.layers)
+    for (Matrix* m : l.matrices()) add(*m, true);
+  add(weights_.wcls, true);
+  add(weights_.token_embedding, false);  // read one row per token: stays f32 (or its Q8_0)
+  add(weights_.position_embedding, false);
+  if (kept_f32) log::info("{}: {} matrices kept f32 (width not a multiple of 32)", path_, kept_f32);
+  // A classifier that is the embedding's own tensor (tied, Q8_0 in a GGUF file) is written once:
+  // first[i] is the first conversion of conversion i's tensor.
+  std::vector<std::size_t> first(conversions.size());
   std::size_t total = 0;
-  for (const Matrix* m : matrices) total += aligned_part(converted_bytes(*m));
-  if (total == 0) return;  // nothing stored f32 (a GGUF file of Q8_0 matrices loaded as q8)
+  for (std::size_t i = 0; i < conversions.size(); ++i) {
+    while (conversions[first[i]].m->data != conversions[i].m->data) ++first[i];
+    if (first[i] == i) total += aligned_part(conversions[i].bytes());
+  }
+  if (total == 0) return;  // nothing to write (f32, or a GGUF file of bf16 matrices)
   HugePageBuffer& buffer = converted_.emplace_back(total);
   std::uint8_t* part = buffer.data();
-  for (Matrix* m : matrices) {
-    const float* in = static_cast<const float*>(m->data);
-    const std::size_t cols = m->cols, bytes = converted_bytes(*m), row_bytes = bytes / m->rows;
-#pragma omp parallel for schedule(static) if (static_cast <std::size_t>(m->rows) * cols > (1 << 16))
-    for (int r = 0; r < m->rows; ++r) {
-      std::uint8_t* dst = part + r * row_bytes;
-      if (weight_type == DType::bf16)
-        quantize_bf16(in + r * cols, reinterpret_cast<std::uint16_t*>(dst), cols);
-      else
-        quantize_row_q8_0(in + r * cols, dst, cols);
+  for (std::size_t i = 0; i < conversions.size(); ++i) {
+    Matrix& m = *conversions[i].m;
+    if (first[i] == i) {
+      convert_rows(conversions[i], part);
+      m.data = part;
+      part += aligned_part(conversions[i].bytes());
+    } else {
+      m.data = conversions[first[i]].m->data;
     }
-    m->dtype = weight_type;
-    m->data = part;
-    part += aligned_part(bytes);
+    m.dtype = conversions[i].to;
   }
 }
 

@@ -12,6 +12,7 @@
 #include "ops/onednn_matmul.hpp"
 #include "ops/panel_matmul.hpp"
 #include "ops/parallel_runs.hpp"
+#include "ops/q8_tile_layout.hpp"
 #include "ops/quantize.hpp"
 
 namespace engine {
@@ -40,6 +41,11 @@ void convert_input(const kernels::KernelTable& k, DType dtype, const float* x, i
   }
 }
 
+// The per-row kernels take the weight rows in blocks of this many (one thread's unit of work);
+// a block starts a Q8_0 tile.
+constexpr int kRowsPerBlock = 64;
+static_assert(kRowsPerBlock % kQ8TileRows == 0);
+
 // Rows [row, row + rows) of y (M, w.rows) for x as convert_input left it.
 void gemm_block(const kernels::KernelTable& k, const Matrix& w, int row, int rows, const float* x,
                 const ConvertedInput& in, float* y, int M) {
@@ -50,9 +56,12 @@ void gemm_block(const kernels::KernelTable& k, const Matrix& w, int row, int row
     case DType::bf16:
       return k.gemm_bf16(static_cast<const std::uint16_t*>(w.data) + row * K, in.bf16.data(),
                          y + row, rows, K, M, N);
-    case DType::q8_0:
-      return k.gemm_q8_0(static_cast<const std::uint8_t*>(w.data) + row * (K / 32 * 34),
-                         in.q8.data(), in.q8_scales.data(), y + row, rows, K, M, N);
+    case DType::q8_0: {
+      const Q8TiledParts parts = q8_tiled_parts(w.data, N, K);
+      const std::size_t first = q8_tile_slot(q8_tile_pairs(K), row, 0);
+      return k.gemm_q8_0(parts.quants + first * kQ8Block, parts.scales + first, in.q8.data(),
+                         in.q8_scales.data(), y + row, rows, K, M, N);
+    }
     case DType::f16:
       return k.gemm_f16(static_cast<const std::uint16_t*>(w.data) + row * K, x, y + row, rows, K, M,
                         N);
@@ -73,7 +82,6 @@ constexpr std::size_t kMaxProducts = 4;  // q, k, v; gate, up
 void row_matmuls(const float* x, std::initializer_list<Product> products, int M) {
   const kernels::KernelTable& k = kernels::kernels();
   const int K = products.begin()->w.cols;
-  constexpr int kRowsPerBlock = 64;
   // Product i owns blocks [first[i], first[i + 1]).
   int first[kMaxProducts + 1] = {0};
   std::int64_t work = 0;
@@ -139,7 +147,7 @@ void matrix_row(const Matrix& w, int row, float* out) {
       return;
     }
     case DType::q8_0:
-      dequantize_row_q8_0(static_cast<const std::uint8_t*>(w.data) + r * (K / 32 * 34), out, K);
+      dequantize_row_q8_0_tiled(w.data, r, w.rows, K, out);
       return;
   }
 }

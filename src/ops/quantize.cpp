@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "ops/half.hpp"
+#include "ops/q8_tile_layout.hpp"
 
 namespace engine {
 
@@ -27,12 +28,27 @@ void quantize_row_q8_0(const float* in, std::uint8_t* out, std::size_t n) {
   }
 }
 
-void dequantize_row_q8_0(const std::uint8_t* in, float* out, std::size_t n) {
-  for (std::size_t b = 0; b < n / 32; ++b, in += 34, out += 32) {
-    std::uint16_t d;
-    std::memcpy(&d, in, 2);
-    const float scale = f16_to_f32(d);
-    for (int i = 0; i < 32; ++i) out[i] = scale * static_cast<std::int8_t>(in[2 + i]);
+void store_row_q8_0_tiled(const std::uint8_t* row, std::size_t r, std::size_t rows,
+                          std::size_t cols, std::uint8_t* tiled) {
+  const std::size_t pairs = q8_tile_pairs(cols);
+  std::uint8_t* quants = tiled;
+  std::uint8_t* scales = tiled + q8_tile_slots(rows, cols) * kQ8Block;
+  for (std::size_t b = 0; b < cols / kQ8Block; ++b, row += kQ8Block + 2) {
+    const std::size_t slot = q8_tile_slot(pairs, r, b);
+    std::memcpy(scales + slot * 2, row, 2);
+    std::memcpy(quants + slot * kQ8Block, row + 2, kQ8Block);
+  }
+}
+
+void dequantize_row_q8_0_tiled(const void* tiled, std::size_t r, std::size_t rows, std::size_t cols,
+                               float* out) {
+  const std::size_t pairs = q8_tile_pairs(cols);
+  const Q8TiledParts parts = q8_tiled_parts(tiled, rows, cols);
+  for (std::size_t b = 0; b < cols / kQ8Block; ++b, out += kQ8Block) {
+    const std::size_t slot = q8_tile_slot(pairs, r, b);
+    const float scale = f16_to_f32(parts.scales[slot]);
+    const std::uint8_t* q = parts.quants + slot * kQ8Block;
+    for (std::size_t i = 0; i < kQ8Block; ++i) out[i] = scale * static_cast<std::int8_t>(q[i]);
   }
 }
 

@@ -13,7 +13,13 @@ void quantize_bf16(const float* in, std::uint16_t* out, std::size_t n);
 /// d = max|x| / 127 followed by 32 int8 round(x / d); n/32 * 34 bytes.
 void quantize_row_q8_0(const float* in, std::uint8_t* out, std::size_t n);
 
-/// The inverse: Q8_0 blocks of one row back to n f32 values.
-void dequantize_row_q8_0(const std::uint8_t* in, float* out, std::size_t n);
+/// Copies row r of a (rows, cols) Q8_0 matrix, its GGUF blocks at `row`, to its places in the
+/// tile layout at `tiled` (ops/q8_tile_layout.hpp; q8_tiled_bytes, zeroed for the padding).
+void store_row_q8_0_tiled(const std::uint8_t* row, std::size_t r, std::size_t rows,
+                          std::size_t cols, std::uint8_t* tiled);
+
+/// Row r of a tiled (rows, cols) Q8_0 matrix back to cols f32 values.
+void dequantize_row_q8_0_tiled(const void* tiled, std::size_t r, std::size_t rows, std::size_t cols,
+                               float* out);
 
 }  // namespace engine

@@ -90,6 +90,7 @@ class GgufWrittenModel : public ::testing::Test {
   struct Options {
     bool tied = true;
     bool q8_0 = false;                                // layer matrices and output as Q8_0
+    bool embedding_q8_0 = false;                      // the token embedding as Q8_0
     std::string skip_key;                             // metadata to leave out
     std::function<void(GgufWriter&)> extra_metadata;  // more (or overriding) metadata
     std::function<void(std::vector<Tensor>&)> edit_tensors;
@@ -160,7 +161,8 @@ class GgufWrittenModel : public ::testing::Test {
     if (o.skip_key != "llama.attention.layer_norm_rms_epsilon")
       g.kv_f32("llama.attention.layer_norm_rms_epsilon", c.norm_eps);
     if (o.extra_metadata) o.extra_metadata(g);
-    std::vector<Tensor> tensors = {matrix("token_embd.weight", w.token_embedding, false)};
+    std::vector<Tensor> tensors = {
+        matrix("token_embd.weight", w.token_embedding, o.embedding_q8_0)};
     for (int i = 0; i < c.n_layers; ++i) {
       const LayerWeights& l = w.layers[i];
       const std::string blk = "blk." + std::to_string(i) + ".";
@@ -221,6 +223,25 @@ TEST_F(GgufWrittenModel, Q8_0TensorsRunLikeConvertedWeights) {
   EXPECT_EQ(model->weights().wcls.dtype, DType::q8_0);
   const auto converted = Model::load(test::require_model("stories260K.bin"), DType::q8_0);
   EXPECT_EQ(max_abs_diff(all_logits(model), all_logits(converted)), 0.0f);
+}
+
+// A Q8_0 token embedding is read a row per token from its tiles, and a tied classifier runs on
+// the same tiles: the same logits as a file holding the classifier as a tensor of its own.
+TEST_F(GgufWrittenModel, TiedQ8_0EmbeddingRunsLikeASeparateClassifier) {
+  Options options;
+  options.q8_0 = true;
+  options.embedding_q8_0 = true;
+  const auto tied = Model::load(write(options));
+  const TransformerWeights& w = tied->weights();
+  EXPECT_EQ(w.token_embedding.dtype, DType::q8_0);
+  EXPECT_EQ(w.wcls.data, w.token_embedding.data);  // one copy
+  const std::vector<float> tied_logits = all_logits(tied);
+  options.tied = false;
+  const auto separate = Model::load(write(options));
+  EXPECT_NE(separate->weights().wcls.data, separate->weights().token_embedding.data);
+  EXPECT_EQ(max_abs_diff(tied_logits, all_logits(separate)), 0.0f);
+  // And near the f32 model (stories260K's documented q8_0 bound, see session_test).
+  EXPECT_LT(max_abs_diff(tied_logits, all_logits(checkpoint_)), 0.75f);
 }
 
 TEST_F(GgufWrittenModel, MissingMetadataOrTensors) {

@@ -10,6 +10,7 @@
 #include "ops/half.hpp"
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/quantize.hpp"
+#include "q8_0_tiles.hpp"
 
 namespace engine::kernels {
 namespace {
@@ -82,9 +83,7 @@ TEST_P(KernelsPerIsa, GemmRowsDoNotDependOnTheBatch) {
   std::vector<std::uint16_t> wb(w.size()), xb(x.size());
   simd().to_bf16(w.data(), wb.data(), w.size());
   simd().to_bf16(x.data(), xb.data(), x.size());
-  std::vector<std::uint8_t> wq(rows * cols / 32 * 34);
-  for (std::size_t r = 0; r < rows; ++r)
-    quantize_row_q8_0(w.data() + r * cols, wq.data() + r * cols / 32 * 34, cols);
+  const test::Q8_0Tiles wq(test::q8_0_blocks(w.data(), rows, cols), rows, cols);
   std::vector<std::int8_t> xq(x.size());
   std::vector<float> xd(x.size() / 32);
   simd().quantize_q8(x.data(), xq.data(), xd.data(), x.size());
@@ -103,8 +102,8 @@ TEST_P(KernelsPerIsa, GemmRowsDoNotDependOnTheBatch) {
     simd().gemm_bf16(wb.data(), xb.data() + m * cols, y, rows, cols, n, rows);
   });
   expect_rows_equal("q8_0", [&](std::size_t m, std::size_t n, float* y) {
-    simd().gemm_q8_0(wq.data(), xq.data() + m * cols, xd.data() + m * cols / 32, y, rows, cols, n,
-                     rows);
+    simd().gemm_q8_0(wq.parts.quants, wq.parts.scales, xq.data() + m * cols,
+                     xd.data() + m * cols / 32, y, rows, cols, n, rows);
   });
 }
 
@@ -329,18 +328,19 @@ TEST_P(KernelsPerIsa, GemmBf16F16AndQ8_0) {
         simd().gemm_f16(f16.data(), x.data(), got.data(), rows, cols, M, rows);
         scalar().gemm_f16(f16.data(), x.data(), want.data(), rows, cols, M, rows);
         expect_close("f16 ");
-        std::vector<std::uint8_t> wq(rows * cols / 32 * 34);
-        for (std::size_t r = 0; r < rows; ++r)
-          quantize_row_q8_0(w.data() + r * cols, wq.data() + r * cols / 32 * 34, cols);
+        auto blocks = test::q8_0_blocks(w.data(), rows, cols);
         if (cols == 64) {  // -128 (GGUF files may hold it), in both halves of a block pair
-          wq[2] = 0x80;
-          wq[34 + 2 + 31] = 0x80;
+          blocks[2] = 0x80;
+          blocks[34 + 2 + 31] = 0x80;
         }
+        const test::Q8_0Tiles wq(blocks, rows, cols);
         std::vector<std::int8_t> xq(M * cols);
         std::vector<float> xd(M * cols / 32);
         scalar().quantize_q8(x.data(), xq.data(), xd.data(), xq.size());
-        simd().gemm_q8_0(wq.data(), xq.data(), xd.data(), got.data(), rows, cols, M, rows);
-        scalar().gemm_q8_0(wq.data(), xq.data(), xd.data(), want.data(), rows, cols, M, rows);
+        simd().gemm_q8_0(wq.parts.quants, wq.parts.scales, xq.data(), xd.data(), got.data(), rows,
+                         cols, M, rows);
+        scalar().gemm_q8_0(wq.parts.quants, wq.parts.scales, xq.data(), xd.data(), want.data(),
+                           rows, cols, M, rows);
         expect_close("q8_0 ");
       }
     }
@@ -368,8 +368,9 @@ TEST(KernelsScalar, Q8_0TimesQ8IsTheBlockwiseIntegerDotProduct) {
       dot += static_cast<std::int8_t>(wq[b * 34 + 2 + i]) * xq[b * 32 + i];
     want += static_cast<double>(f16_to_f32(bits)) * xd[b] * dot;
   }
+  const test::Q8_0Tiles tiles(wq, 1, cols);
   float got = 0;
-  k.gemm_q8_0(wq.data(), xq.data(), xd.data(), &got, 1, cols, 1, 1);
+  k.gemm_q8_0(tiles.parts.quants, tiles.parts.scales, xq.data(), xd.data(), &got, 1, cols, 1, 1);
   EXPECT_NEAR(got, want, 1e-5 * std::abs(want) + 1e-6);
 }
 
@@ -386,19 +387,38 @@ TEST_P(KernelsPerIsa, GemmBf16OddWidths) {
   }
 }
 
-TEST(Quantize, Q8_0RoundTripIsWithinHalfAStep) {
+// Rows of Q8_0 blocks stored in tiles read back as the blocks' values (within half a step of
+// the f32 they were made from), with rows past a whole tile and an odd block count, whose
+// padding stays zero.
+TEST(Quantize, Q8_0TilesReadBackEveryRow) {
   std::mt19937 rng(5);
-  const auto x = random_vector(256, rng, -3.0f, 3.0f);
-  std::vector<std::uint8_t> q(256 / 32 * 34);
-  quantize_row_q8_0(x.data(), q.data(), x.size());
-  std::vector<float> back(x.size());
-  dequantize_row_q8_0(q.data(), back.data(), x.size());
-  for (std::size_t b = 0; b < 8; ++b) {
-    float amax = 0;
-    for (int i = 0; i < 32; ++i) amax = std::max(amax, std::abs(x[b * 32 + i]));
-    for (int i = 0; i < 32; ++i)
-      EXPECT_LE(std::abs(back[b * 32 + i] - x[b * 32 + i]), amax / 127 * 0.5f * 1.01f);
+  const std::size_t rows = 5, cols = 96;
+  const auto x = random_vector(rows * cols, rng, -3.0f, 3.0f);
+  const test::Q8_0Tiles tiles(test::q8_0_blocks(x.data(), rows, cols), rows, cols);
+  ASSERT_EQ(tiles.bytes.size(), 2 * 2 * 4 * 2 * 34u);  // 2 tiles x 2 pairs x 4 rows x 2 blocks
+  std::vector<float> back(cols);
+  std::size_t nonzero = 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    dequantize_row_q8_0_tiled(tiles.bytes.data(), r, rows, cols, back.data());
+    for (std::size_t b = 0; b < cols / 32; ++b) {
+      float amax = 0;
+      for (int i = 0; i < 32; ++i) amax = std::max(amax, std::abs(x[r * cols + b * 32 + i]));
+      for (int i = 0; i < 32; ++i)
+        ASSERT_LE(std::abs(back[b * 32 + i] - x[r * cols + b * 32 + i]), amax / 127 * 0.5f * 1.01f)
+            << "row " << r << " block " << b;
+    }
   }
+  for (std::uint8_t byte : tiles.bytes) nonzero += byte != 0;
+  // Every byte outside the 5 rows x 3 blocks (32 quants + 2 scale bytes each) is padding.
+  EXPECT_LE(nonzero, rows * 3 * 34);
+  EXPECT_GT(nonzero, rows * 3 * 30);
+  const std::size_t pairs = q8_tile_pairs(cols);
+  for (std::size_t r = 0; r < 8; ++r)  // the padding block of every row, the padding rows
+    for (std::size_t b = r < rows ? 3 : 0; b < 4; ++b) {
+      const std::size_t slot = q8_tile_slot(pairs, r, b);
+      EXPECT_EQ(tiles.parts.scales[slot], 0) << r << " " << b;
+      for (std::size_t i = 0; i < 32; ++i) ASSERT_EQ(tiles.parts.quants[slot * 32 + i], 0);
+    }
 }
 
 TEST(Quantize, HalfPrecisionConversions) {

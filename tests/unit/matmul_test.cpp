@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ops/quantize.hpp"
+#include "q8_0_tiles.hpp"
 
 namespace engine {
 namespace {
@@ -28,12 +29,10 @@ TEST(Matmuls, SharedPassEqualsEachProductAlone) {
     f32[i].resize(static_cast<std::size_t>(rows[i]) * K);
     for (float& v : f32[i]) v = d(rng);
   }
-  std::vector<std::uint8_t> q8(static_cast<std::size_t>(rows[0]) * K / 32 * 34);
-  for (int r = 0; r < rows[0]; ++r)
-    quantize_row_q8_0(f32[0].data() + r * K, q8.data() + r * K / 32 * 34, K);
+  const test::Q8_0Tiles q8(test::q8_0_blocks(f32[0].data(), rows[0], K), rows[0], K);
   std::vector<std::uint16_t> bf16(f32[1].size());
   quantize_bf16(f32[1].data(), bf16.data(), bf16.size());
-  const Matrix w[] = {{q8.data(), DType::q8_0, rows[0], K},
+  const Matrix w[] = {{q8.bytes.data(), DType::q8_0, rows[0], K},
                       {bf16.data(), DType::bf16, rows[1], K},
                       {f32[2].data(), DType::f32, rows[2], K}};
 

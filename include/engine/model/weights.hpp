@@ -23,8 +23,10 @@ std::string_view dtype_name(DType dtype);
 /// Parses "f32|f16|bf16|q8_0" ("q8" is accepted for q8_0); throws engine::Error otherwise.
 DType parse_dtype(std::string_view name);
 
-/// A (rows, cols) row-major weight matrix in its stored type.
+/// A (rows, cols) weight matrix in its stored type.
 struct Matrix {
+  /// Row-major, except Q8_0 in a loaded model: the kernels' tiles of 4 rows (an internal layout,
+  /// src/ops/q8_tile_layout.hpp).
   const void* data = nullptr;
   DType dtype = DType::f32;
   int rows = 0;  // output features
@@ -38,8 +40,8 @@ struct Matrix {
 
   /// Bytes of the stored matrix.
   std::uint64_t bytes() const;
-  /// Rows [first, first + count) as a matrix of their own (a view of the same data): e.g. the
-  /// query, key and value parts of a fused QKV projection.
+  /// Rows [first, first + count) of row-major data as a matrix of their own (a view of the same
+  /// data): e.g. the query, key and value parts of a fused QKV projection in a file.
   Matrix row_range(int first, int count) const;
 };
 

@@ -27,11 +27,13 @@ struct KernelTable {
   /// The same for IEEE half weights and f32 x.
   void (*gemm_f16)(const std::uint16_t* w, const float* x, float* y, std::size_t rows,
                    std::size_t cols, std::size_t M, std::size_t ldy);
-  /// The same for Q8_0 weights (cols a multiple of 32; rows of cols/32 34-byte blocks) and x
-  /// quantised by quantize_q8 (xq (M, cols), xd (M, cols / 32)): an integer dot product per
-  /// block, scaled once by both blocks' scales.
-  void (*gemm_q8_0)(const std::uint8_t* w, const std::int8_t* xq, const float* xd, float* y,
-                    std::size_t rows, std::size_t cols, std::size_t M, std::size_t ldy);
+  /// The same for Q8_0 weights in the tile layout (cols a multiple of 32; quants and scales of
+  /// the first of `rows` rows, a row at a multiple of kQ8TileRows, see ops/q8_tile_layout.hpp)
+  /// and x quantised by quantize_q8 (xq (M, cols), xd (M, cols / 32)): an integer dot product
+  /// per block, scaled once by both blocks' scales.
+  void (*gemm_q8_0)(const std::uint8_t* quants, const std::uint16_t* scales, const std::int8_t* xq,
+                    const float* xd, float* y, std::size_t rows, std::size_t cols, std::size_t M,
+                    std::size_t ldy);
   /// y (M, cols) = a block of M rows packed in tiles (x_tiles (M, K), see ops/panel_layout.hpp)
   /// times one panel of packed f32 weights (K, kPanelWidth), over steps [k_begin, k_end) of k
   /// (from k_begin > 0 on the partial sums y holds); cols <= kPanelWidth outputs per row at

@@ -35,10 +35,10 @@ inline float dot(const float* a, const float* b, std::size_t n) {
 constexpr std::size_t kTileRows = 4;
 constexpr std::size_t kTileCols = Vec::kRegisters >= 32 ? 4 : 2;
 constexpr std::size_t kWideTileRows = kTileRows / 2, kWideTileCols = 2 * kTileCols;
-// Each tile prefetches the same columns of the next tile's rows (R rows further on; Q8_0 tiles
-// 3 tiles on, see Q8Tile), so the next tile streams in while this one computes: a tile's rows are
-// short streams (a Q8_0 row of 768 is 13 cache lines) that the hardware prefetcher alone picks up
-// too late (measured: Q8_0 decode 1.4x, bf16 1.2x faster with it).
+// Each tile prefetches the same columns of the next tile's rows (R rows further on; Q8_0 4 KB on
+// in its stream, see Q8Tile), so the next tile streams in while this one computes: a tile's rows
+// are short streams that the hardware prefetcher alone picks up too late (measured: Q8_0 decode
+// 1.4x, bf16 1.2x faster with it).
 
 /// tile.run<R, C>(r, m) for the tile at weight row r and x row m, with C = the c <= CMax rows
 /// of x left, as a compile-time count so the accumulators stay in registers.
@@ -136,46 +136,49 @@ struct Bf16Tile {
   }
 };
 
-/// Q8_0 weights (GGUF blocks: an f16 scale and 32 int8) times x quantised by quantize_q8: per
-/// block an exact integer dot product, then one f32 multiply-add by both scales. A step takes
-/// Vec::kQ8Blocks blocks (two per AVX-512 register), each block's lanes scaled by its own scales;
-/// the weight and x conversions happen once per load, shared by the other operand's C or R.
+/// Q8_0 weights in the tile layout (ops/q8_tile_layout.hpp) times x quantised by quantize_q8:
+/// per block an exact integer dot product, then one f32 multiply-add by both scales. A step
+/// takes Vec::kQ8Blocks blocks (a pair per AVX-512 register), each block's lanes scaled by its
+/// own scales; the weight and x conversions happen once per load, shared by the other operand's
+/// C or R. R divides kQ8TileRows and tiles start at multiples of R, so a tile's rows are rows of
+/// one layout tile.
 struct Q8Tile {
-  static constexpr std::size_t kBlock = 32, kBlockBytes = 34;
-  // Q8_0 rows are short (a 768-wide row is 816 bytes, a tile of 4 rows 3.3 KB): one tile ahead
-  // is too close to cover the memory latency at this bandwidth. 110M shape, 2 threads, Zen 5,
-  // alternating builds (`engine bench -p 0 -n 64 -r 3 -t 2 --weight-type q8`): 1 tile ahead
-  // 334 / 379 / 356 / 366 tok/s, 3 tiles 481 / 486 / 457 / 405, 4 tiles 449 / 416, 6 tiles
-  // 399 / 408. bf16 (a 6 KB tile) measured no better with 2 or 3.
-  static constexpr std::size_t kAheadTiles = 3;
-  const std::uint8_t* w;  // (rows, cols / 32 blocks of 34 bytes)
-  const std::int8_t* xq;  // (M, cols)
-  const float* xd;        // (M, cols / 32)
-  float* y;               // (M, ldy)
+  // The quants are one linear stream (a tile's pairs in order, then the next tile's), so the
+  // prefetch runs a fixed distance ahead of it: 4 KB covers the memory latency at this
+  // bandwidth. Measured on Zen 5, 2 threads, one build per distance, alternating
+  // (`engine bench -p 0 -n 16 -r 3 -t 2 --weight-type q8` on the 1B shape, `-n 64` on 110M):
+  // 1B 2 KB 39.5-39.9 tok/s, 4 KB 47-63, 6 KB 42-45, 8 KB 48-56, 16 KB 49-52, none 54-56;
+  // 110M 4 KB 479-533, 8 KB 513-576, none 453-522. A second prefetch 16 KB ahead into L2 cost
+  // the 1B a quarter (37 tok/s).
+  static constexpr std::size_t kAheadBytes = 4096;
+  const std::uint8_t* quants;   // the first tile's quants, see q8_tiled_parts
+  const std::uint16_t* scales;  // the first tile's scales
+  const std::int8_t* xq;        // (M, cols)
+  const float* xd;              // (M, cols / 32)
+  float* y;                     // (M, ldy)
   std::size_t cols, ldy;
 
   template <std::size_t R, std::size_t C>
   void run(std::size_t r, std::size_t m) const {
-    const std::size_t blocks = cols / kBlock, row_bytes = blocks * kBlockBytes;
-    const std::uint8_t* wr = w + r * row_bytes;
+    const std::size_t blocks = cols / kQ8Block, pairs = q8_tile_pairs(cols);
+    const std::size_t first = q8_tile_slot(pairs, r, 0);
+    constexpr std::size_t ahead = kAheadBytes / kQ8Block;  // slots
     const std::int8_t* xr = xq + m * cols;
     const float* dr = xd + m * blocks;
     const auto step = [&](Vec::Reg(&acc)[R][C], std::size_t b, std::size_t n) {
       Vec::Q8X xv[C];
       Vec::Reg dx[C];
       for (std::size_t c = 0; c < C; ++c) {
-        xv[c] = Vec::load_q8_x(xr + c * blocks * kBlock + b * kBlock, n);
+        xv[c] = Vec::load_q8_x(xr + c * blocks * kQ8Block + b * kQ8Block, n);
         dx[c] = Vec::load_q8_x_scales(dr + c * blocks + b, n);
       }
       for (std::size_t k = 0; k < R; ++k) {
-        const std::uint8_t* block = wr + k * row_bytes + b * kBlockBytes;
-        // Both ends of the blocks kAheadTiles tiles on: a step of 68 bytes would skip every
-        // 17th line.
-        const std::uint8_t* ahead = block + kAheadTiles * R * row_bytes;
-        Vec::prefetch(ahead);
-        Vec::prefetch(ahead + Vec::kQ8Blocks * kBlockBytes - 1);
-        const Vec::Reg dw = Vec::load_q8_w_scales(block, n);
-        const Vec::Q8W wv = Vec::load_q8_w(block, n);
+        const std::size_t slot = first + q8_tile_slot(pairs, k, b);
+        // The row's pair's quants are one aligned cache line; a line of scales serves 4 pairs.
+        Vec::prefetch(quants + (slot + ahead) * kQ8Block);
+        if (k == 0) Vec::prefetch(scales + slot + ahead);
+        const Vec::Reg dw = Vec::load_q8_w_scales(scales + slot, n);
+        const Vec::Q8W wv = Vec::load_q8_w(quants + slot * kQ8Block, n);
         for (std::size_t c = 0; c < C; ++c)
           acc[k][c] = Vec::fmadd(Vec::mul(dw, dx[c]), Vec::dot_q8(wv, xv[c]), acc[k][c]);
       }
@@ -199,9 +202,10 @@ inline void gemm_bf16(const std::uint16_t* w, const std::uint16_t* x, float* y, 
   for_each_tile(Bf16Tile{w, x, y, cols, ldy}, rows, M);
 }
 
-inline void gemm_q8_0(const std::uint8_t* w, const std::int8_t* xq, const float* xd, float* y,
-                      std::size_t rows, std::size_t cols, std::size_t M, std::size_t ldy) {
-  for_each_tile(Q8Tile{w, xq, xd, y, cols, ldy}, rows, M);
+inline void gemm_q8_0(const std::uint8_t* quants, const std::uint16_t* scales,
+                      const std::int8_t* xq, const float* xd, float* y, std::size_t rows,
+                      std::size_t cols, std::size_t M, std::size_t ldy) {
+  for_each_tile(Q8Tile{quants, scales, xq, xd, y, cols, ldy}, rows, M);
 }
 
 /// x (n a multiple of 32) as Q8 blocks for gemm_q8_0: per 32 values a scale d = max|x| / 127

@@ -3,7 +3,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 
 #include "ops/kernels/intrinsics.hpp"
 
@@ -62,14 +61,13 @@ struct Vec {
   static constexpr std::size_t kQ8Blocks = 1;
   using Q8W = __m256i;
   using Q8X = __m256i;
-  /// The quants of the GGUF block at `block` (n is always 1).
-  static Q8W load_q8_w(const std::uint8_t* block, std::size_t) {
-    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 2));
+  /// The 32 quants of the block at q (n is always 1).
+  static Q8W load_q8_w(const std::uint8_t* q, std::size_t) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
   }
-  static Reg load_q8_w_scales(const std::uint8_t* block, std::size_t) {
-    std::uint16_t bits;
-    std::memcpy(&bits, block, 2);
-    return _mm256_set1_ps(_cvtsh_ss(bits));
+  /// Its f16 scale over every lane.
+  static Reg load_q8_w_scales(const std::uint16_t* d, std::size_t) {
+    return _mm256_set1_ps(_cvtsh_ss(*d));
   }
   static Q8X load_q8_x(const std::int8_t* p, std::size_t) {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));

@@ -5,7 +5,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 
 #include "ops/kernels/intrinsics.hpp"
 
@@ -67,27 +66,19 @@ struct Vec {
 #else
   using Q8X = __m512i;
 #endif
-  /// The quants of the n GGUF blocks from `block` (34 bytes apart), as dot_q8 takes them.
-  static Q8W load_q8_w(const std::uint8_t* block, std::size_t n) {
-    const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 2));
-    const __m512i q =
-        n < 2 ? _mm512_zextsi256_si512(lo)
-              : _mm512_inserti64x4(_mm512_castsi256_si512(lo),
-                                   _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 36)),
-                                   1);
+  /// The quants of the pair of blocks at q (64 bytes; a pair of the tile layout is whole even
+  /// where n = 1: its second block is zeros).
+  static Q8W load_q8_w(const std::uint8_t* q, std::size_t) {
+    const __m512i w = _mm512_loadu_si512(q);
 #if defined(__AVX512VNNI__)
-    return _mm512_xor_si512(q, _mm512_set1_epi8(-128));  // w + 128 as u8
+    return _mm512_xor_si512(w, _mm512_set1_epi8(-128));  // w + 128 as u8
 #else
-    return q;
+    return w;
 #endif
   }
-  /// The f16 scales of the n blocks from `block`, each over its block's lanes.
-  static Reg load_q8_w_scales(const std::uint8_t* block, std::size_t n) {
-    std::uint16_t lo, hi = 0;
-    std::memcpy(&lo, block, 2);
-    if (n > 1) std::memcpy(&hi, block + 34, 2);
-    const __m128i h = _mm_cvtsi32_si128(static_cast<int>(lo | static_cast<unsigned>(hi) << 16));
-    return spread_q8_scales(_mm_cvtph_ps(h));
+  /// The pair's two f16 scales (the second 0 where n = 1), each over its block's lanes.
+  static Reg load_q8_w_scales(const std::uint16_t* d, std::size_t) {
+    return spread_q8_scales(_mm_cvtph_ps(_mm_loadu_si32(d)));
   }
   static Q8X load_q8_x(const std::int8_t* p, std::size_t n) {
     const __m512i x =

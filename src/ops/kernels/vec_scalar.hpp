@@ -40,14 +40,13 @@ struct Vec {
   static constexpr std::size_t kQ8Blocks = 1;
   using Q8W = const std::int8_t*;
   using Q8X = const std::int8_t*;
-  /// The quants of the GGUF block at `block` (n is always 1).
-  static Q8W load_q8_w(const std::uint8_t* block, std::size_t) {
-    return reinterpret_cast<const std::int8_t*>(block + 2);
+  /// The 32 quants of the block at q (n is always 1).
+  static Q8W load_q8_w(const std::uint8_t* q, std::size_t) {
+    return reinterpret_cast<const std::int8_t*>(q);
   }
-  static Reg load_q8_w_scales(const std::uint8_t* block, std::size_t) {
-    std::uint16_t bits;
-    std::memcpy(&bits, block, 2);
-    return engine::f16_to_f32(bits);
+  /// Its f16 scale.
+  static Reg load_q8_w_scales(const std::uint16_t* d, std::size_t) {
+    return engine::f16_to_f32(*d);
   }
   static Q8X load_q8_x(const std::int8_t* p, std::size_t) { return p; }
   static Reg load_q8_x_scales(const float* d, std::size_t) { return *d; }
