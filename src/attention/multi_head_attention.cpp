@@ -13,6 +13,7 @@
 #include "engine/runtime.hpp"
 #include "ops/block_path.hpp"
 #include "ops/kernels/kernel_table.hpp"
+#include "ops/parallel_runs.hpp"
 
 namespace engine {
 
@@ -143,32 +144,33 @@ void multi_head_attention(const ModelConfig& c, const float* q, const float* key
   if (takes_block_path(T, work))
     return block_attention(c, q, keys, values, mask, observed ? scores : nullptr, out, scale);
 
-#pragma omp parallel for collapse(2) schedule(static) if (work >= (1 << 17))
-  for (int t = 0; t < T; ++t)
-    for (int h = 0; h < c.n_heads; ++h) {
-      const float* qh = q + static_cast<std::size_t>(t) * c.dim + h * hs;
-      const std::size_t kv_offset = static_cast<std::size_t>(h / group) * hs;
-      float* s = scores + (static_cast<std::size_t>(t) * c.n_heads + h) * n_keys;
-      float* o = out + static_cast<std::size_t>(t) * c.dim + h * hs;
-      const std::span<float> row(s, n_keys);
+  // Row by row (decode, small batches): one item per (row, head), on the thread team (a fork
+  // pays from ~8K multiply-adds: the keys and values come from memory, not the caches).
+  for_each_in_runs(T * c.n_heads, work >= (1 << 13), [&](int item) {
+    const int t = item / c.n_heads, h = item % c.n_heads;
+    const float* qh = q + static_cast<std::size_t>(t) * c.dim + h * hs;
+    const std::size_t kv_offset = static_cast<std::size_t>(h / group) * hs;
+    float* s = scores + (static_cast<std::size_t>(t) * c.n_heads + h) * n_keys;
+    float* o = out + static_cast<std::size_t>(t) * c.dim + h * hs;
+    const std::span<float> row(s, n_keys);
 
-      // Mask stage: a contiguous row reads only its range of keys; any other mask computes
-      // the allowed scores and lets the masked softmax zero the rest.
-      const auto range = mask.row_range(t);
-      if (range) {
-        const int n = range->end - range->begin;
-        k.attention_scores(qh, keys + static_cast<std::size_t>(range->begin) * kv_dim + kv_offset,
-                           kv_dim, n, hs, s + range->begin);
-        masked_softmax(row, *range, row, scale, isa);
-      } else {
-        k.attention_scores(qh, keys + kv_offset, kv_dim, n_keys, hs, s);
-        masked_softmax(row, mask.row(t), row, scale, isa);
-      }
-      const int begin = range ? range->begin : 0, end = range ? range->end : n_keys;
-      k.attention_weighted_sum(s + begin,
-                               values + static_cast<std::size_t>(begin) * kv_dim + kv_offset,
-                               kv_dim, end - begin, hs, o);
+    // Mask stage: a contiguous row reads only its range of keys; any other mask computes
+    // the allowed scores and lets the masked softmax zero the rest.
+    const auto range = mask.row_range(t);
+    if (range) {
+      const int n = range->end - range->begin;
+      k.attention_scores(qh, keys + static_cast<std::size_t>(range->begin) * kv_dim + kv_offset,
+                         kv_dim, n, hs, s + range->begin);
+      masked_softmax(row, *range, row, scale, isa);
+    } else {
+      k.attention_scores(qh, keys + kv_offset, kv_dim, n_keys, hs, s);
+      masked_softmax(row, mask.row(t), row, scale, isa);
     }
+    const int begin = range ? range->begin : 0, end = range ? range->end : n_keys;
+    k.attention_weighted_sum(s + begin,
+                             values + static_cast<std::size_t>(begin) * kv_dim + kv_offset, kv_dim,
+                             end - begin, hs, o);
+  });
 }
 
 }  // namespace engine

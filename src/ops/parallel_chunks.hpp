@@ -6,21 +6,26 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "util/thread_team.hpp"
+
 namespace engine {
 
-/// Calls f(begin, count) over [0, n): one chunk per thread once n is large enough for the fork
-/// (~0.5 us) to pay, else one call. Chunks start at multiples of 16 values (a cache line of f32).
+/// Calls f(begin, count) over [0, n): one chunk per thread (OpenMP's or the team's, see
+/// TeamLoops) once n is large enough for the fork (~0.5 us) to pay, else one call. Chunks start at
+/// multiples of 16 values (a cache line of f32).
 template <class F>
 void for_chunks(std::size_t n, F&& f) {
   constexpr std::size_t kMinParallel = 1 << 16;
   const int chunks = n >= kMinParallel ? omp_get_max_threads() : 1;
   if (chunks == 1) return f(std::size_t{0}, n);
   const std::size_t per = (n / chunks + 15) / 16 * 16;
-#pragma omp parallel for schedule(static)
-  for (int i = 0; i < chunks; ++i) {
+  const auto chunk = [&](int i) {
     const std::size_t begin = i * per;
     if (begin < n) f(begin, std::min(per, n - begin));
-  }
+  };
+  if (loops_on_team()) return run_on_team(chunks, chunk);
+#pragma omp parallel for schedule(static)
+  for (int i = 0; i < chunks; ++i) chunk(i);
 }
 
 }  // namespace engine

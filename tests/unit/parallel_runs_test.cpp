@@ -1,5 +1,5 @@
 // for_each_in_runs: every item exactly once, whatever the thread count, and a thread that is
-// held back gets its run finished by the others.
+// held back gets its run finished by the others; on OpenMP and on the thread team alike.
 #include "ops/parallel_runs.hpp"
 
 #include <gtest/gtest.h>
@@ -7,8 +7,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <thread>
+
+#include "util/thread_team.hpp"
 
 namespace engine {
 namespace {
@@ -37,7 +41,16 @@ int team_size() {
   return team;
 }
 
-TEST(ForEachInRuns, CallsEveryItemOnce) {
+// Both ways of running the loops: OpenMP, the thread team.
+class ForEachInRuns : public testing::TestWithParam<bool> {
+ protected:
+  const TeamLoops loops_{GetParam()};
+};
+
+INSTANTIATE_TEST_SUITE_P(Threads, ForEachInRuns, testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "team" : "openmp"; });
+
+TEST_P(ForEachInRuns, CallsEveryItemOnce) {
   for (int threads : {1, 2, 3, 8}) {
     const ThreadCount count(threads);
     for (int n : {0, 1, 2, 3, 7, 64, 1000}) {
@@ -52,14 +65,21 @@ TEST(ForEachInRuns, CallsEveryItemOnce) {
   }
 }
 
-TEST(ForEachInRuns, OthersFinishTheRunOfAThreadHeldBack) {
+TEST_P(ForEachInRuns, OthersFinishTheRunOfAThreadHeldBack) {
   const ThreadCount count(2);
   if (team_size() < 2) GTEST_SKIP() << "no second thread (OMP_THREAD_LIMIT?)";
   constexpr int n = 100;                    // run 0 is [0, 50), run 1 [50, 100)
   std::atomic<int> run0_items[2] = {0, 0};  // items 1..49 each thread took
   std::atomic<bool> waited_out{false};
+  std::mutex mutex;
+  std::map<std::thread::id, int> numbers;  // each thread's number: 0, 1 in order of arrival
+  const auto number = [&] {
+    const std::lock_guard lock(mutex);
+    return numbers.try_emplace(std::this_thread::get_id(), static_cast<int>(numbers.size()))
+        .first->second;
+  };
   for_each_in_runs(n, true, [&](int i) {
-    const int thread = omp_get_thread_num();
+    const int thread = number();
     if (i == 0) {
       // Whoever takes item 0 is held there until the other thread has taken items of run 0
       // (or 10 s, which fails the test: nobody helps).
@@ -76,6 +96,7 @@ TEST(ForEachInRuns, OthersFinishTheRunOfAThreadHeldBack) {
     }
   });
   EXPECT_FALSE(waited_out.load());
+  EXPECT_EQ(numbers.size(), 2u);
   EXPECT_EQ(run0_items[0].load() + run0_items[1].load(), n / 2 - 1);
 }
 
