@@ -46,14 +46,4 @@ std::uint16_t f32_to_f16(float f) {
   return sign | static_cast<std::uint16_t>((m >> 13) - ((127 - 15) << 10));
 }
 
-float bf16_to_f32(std::uint16_t b) {
-  return float_of(static_cast<std::uint32_t>(b) << 16);
-}
-
-std::uint16_t f32_to_bf16(float f) {
-  const std::uint32_t u = bits_of(f);
-  if (std::isnan(f)) return static_cast<std::uint16_t>((u >> 16) | 0x40);
-  return static_cast<std::uint16_t>((u + 0x7fff + ((u >> 16) & 1)) >> 16);
-}
-
 }  // namespace engine

@@ -8,6 +8,17 @@
 #include "ops/q8_tile_layout.hpp"
 
 namespace engine {
+namespace {
+
+// x rounded to the nearest integer, ties to even: std::nearbyint in the default rounding mode,
+// for |x| <= 2^22 (adding 1.5 * 2^23 leaves no fraction bits). Vectorises where the libm call
+// does not: loading the 1B shape as Q8_0 spent ~40 % of its conversion time in nearbyintf.
+float round_to_even(float x) {
+  constexpr float kShift = 12582912.0f;  // 1.5 * 2^23
+  return (x + kShift) - kShift;
+}
+
+}  // namespace
 
 void quantize_bf16(const float* in, std::uint16_t* out, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) out[i] = f32_to_bf16(in[i]);
@@ -24,7 +35,7 @@ void quantize_row_q8_0(const float* in, std::uint8_t* out, std::size_t n) {
     const float inv = stored > 0.0f ? 1.0f / stored : 0.0f;
     for (int i = 0; i < 32; ++i)
       out[2 + i] = static_cast<std::uint8_t>(
-          static_cast<std::int8_t>(std::clamp(std::nearbyint(in[i] * inv), -127.0f, 127.0f)));
+          static_cast<std::int8_t>(std::clamp(round_to_even(in[i] * inv), -127.0f, 127.0f)));
   }
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 
 #include "ops/half.hpp"
@@ -430,6 +431,36 @@ TEST(Quantize, HalfPrecisionConversions) {
   EXPECT_EQ(f32_to_bf16(1.0f), 0x3f80);
   EXPECT_EQ(bf16_to_f32(f32_to_bf16(3.0f)), 3.0f);
   EXPECT_EQ(f32_to_bf16(1.00390625f), 0x3f80);  // halfway: rounds to even
+}
+
+TEST(Quantize, Bf16KeepsNaNAndInfinity) {
+  const float inf = std::numeric_limits<float>::infinity();
+  EXPECT_EQ(f32_to_bf16(inf), 0x7f80);
+  EXPECT_EQ(f32_to_bf16(-inf), 0xff80);
+  EXPECT_EQ(f32_to_bf16(std::numeric_limits<float>::max()), 0x7f80);  // rounds past the largest
+  EXPECT_EQ(f32_to_bf16(1.00390637f), 0x3f81);                          // past halfway: up
+  // A NaN whose payload is all in the dropped half stays a NaN (rounding would make it inf).
+  for (std::uint32_t bits : {0x7f800001u, 0xff800001u, 0x7fc00000u, 0x7fbfffffu}) {
+    float nan;
+    std::memcpy(&nan, &bits, sizeof nan);
+    EXPECT_TRUE(std::isnan(bf16_to_f32(f32_to_bf16(nan)))) << std::hex << bits;
+    EXPECT_EQ(f32_to_bf16(nan) & 0x8000, (bits >> 16) & 0x8000) << "sign, " << std::hex << bits;
+  }
+}
+
+TEST(Quantize, Q8_0RoundsHalfwayToEven) {
+  // amax 127 gives the scale 1 (exact in f16): each value is its own quant, halves to even.
+  std::vector<float> x(32, 0.0f);
+  const float values[] = {127.0f, 2.5f, 3.5f, -2.5f, -3.5f, 0.5f, -0.5f, 1.5f, 126.5f, 2.4999998f};
+  const int want[] = {127, 2, 4, -2, -4, 0, 0, 2, 126, 2};
+  std::copy(std::begin(values), std::end(values), x.begin());
+  std::vector<std::uint8_t> block(34);
+  quantize_row_q8_0(x.data(), block.data(), 32);
+  std::uint16_t scale;
+  std::memcpy(&scale, block.data(), 2);
+  EXPECT_EQ(f16_to_f32(scale), 1.0f);
+  for (std::size_t i = 0; i < std::size(want); ++i)
+    EXPECT_EQ(static_cast<std::int8_t>(block[2 + i]), want[i]) << values[i];
 }
 
 TEST(KernelsScalar, SwiGluAndRmsNormFollowTheirDefinitions) {
