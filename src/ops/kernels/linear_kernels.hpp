@@ -169,25 +169,31 @@ struct Q8Tile {
   void run(std::size_t r, std::size_t m) const {
     const std::size_t blocks = cols / kQ8Block, pairs = q8_tile_pairs(cols);
     const std::size_t first = q8_tile_slot(pairs, r, 0);
+    // Row r's place in its layout tile: the scales load for the layout tile's rows.
+    const std::size_t lead = r % kQ8TileRows;
     constexpr std::size_t ahead = kAheadBytes / kQ8Block;  // slots
     const std::int8_t* xr = xq + m * cols;
     const float* dr = xd + m * blocks;
     const auto step = [&](Vec::Reg(&acc)[R][C], std::size_t b, std::size_t n) {
+      // The scales of the layout tile's pair holding block b: one load for all its rows.
+      const std::size_t half = b % kQ8PairBlocks;
+      const std::uint16_t* pair_scales = scales + first - lead * kQ8PairBlocks +
+                                         q8_tile_slot(pairs, 0, b) - half;
       Vec::Q8X xv[C];
-      Vec::Reg dx[C];
+      typename Vec::Q8Scales d[C];
       for (std::size_t c = 0; c < C; ++c) {
         xv[c] = Vec::load_q8_x(xr + c * blocks * kQ8Block + b * kQ8Block, n);
-        dx[c] = Vec::load_q8_x_scales(dr + c * blocks + b, n);
+        d[c] = Vec::load_q8_scales(pair_scales, half, dr + c * blocks + b, n);
       }
       for (std::size_t k = 0; k < R; ++k) {
         const std::size_t slot = first + q8_tile_slot(pairs, k, b);
         // The row's pair's quants are one aligned cache line; a line of scales serves 4 pairs.
         Vec::prefetch(quants + (slot + ahead) * kQ8Block);
         if (k == 0) Vec::prefetch(scales + slot + ahead);
-        const Vec::Reg dw = Vec::load_q8_w_scales(scales + slot, n);
         const Vec::Q8W wv = Vec::load_q8_w(quants + slot * kQ8Block, n);
         for (std::size_t c = 0; c < C; ++c)
-          acc[k][c] = Vec::fmadd(Vec::mul(dw, dx[c]), Vec::dot_q8(wv, xv[c]), acc[k][c]);
+          acc[k][c] = Vec::fmadd(Vec::q8_row_scales(d[c], lead + k), Vec::dot_q8(wv, xv[c]),
+                                 acc[k][c]);
       }
     };
     tile_sums<R, C, Vec::kQ8Blocks>(blocks, step, y + m * ldy + r, ldy);

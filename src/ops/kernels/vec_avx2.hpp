@@ -65,14 +65,25 @@ struct Vec {
   static Q8W load_q8_w(const std::uint8_t* q, std::size_t) {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
   }
-  /// Its f16 scale over every lane.
-  static Reg load_q8_w_scales(const std::uint16_t* d, std::size_t) {
-    return _mm256_set1_ps(_cvtsh_ss(*d));
+  /// A step's scales for the rows of a tile: `w` the tile's f16 scales of the block pair that
+  /// holds the step's block (row k's pair at w[2k], w[2k + 1]), `half` the block's place in its
+  /// pair, `x` x's scale of the block.
+  struct Q8Scales {
+    const std::uint16_t* w;
+    std::size_t half;
+    float x;
+  };
+  static Q8Scales load_q8_scales(const std::uint16_t* w, std::size_t half, const float* x,
+                                 std::size_t) {
+    return {w, half, *x};
+  }
+  /// Row k's over every lane: its block's weight scale times x's.
+  static Reg q8_row_scales(const Q8Scales& s, std::size_t k) {
+    return _mm256_set1_ps(_cvtsh_ss(s.w[2 * k + s.half]) * s.x);
   }
   static Q8X load_q8_x(const std::int8_t* p, std::size_t) {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   }
-  static Reg load_q8_x_scales(const float* d, std::size_t) { return _mm256_set1_ps(*d); }
   /// Lanes that sum to the exact integer dot product of two blocks (w may hold -128, x is
   /// within +-127): |w| as unsigned times x with w's sign, pairs summed in int16 (at most
   /// 2 * 128 * 127, no saturation), then in int32.

@@ -76,9 +76,22 @@ struct Vec {
     return w;
 #endif
   }
-  /// The pair's two f16 scales (the second 0 where n = 1), each over its block's lanes.
-  static Reg load_q8_w_scales(const std::uint16_t* d, std::size_t) {
-    return spread_q8_scales(_mm_cvtph_ps(_mm_loadu_si32(d)));
+  /// A step's scales for the rows of a tile, all at once: `w` the tile's f16 scales of the
+  /// step's block pair (row k's pair at w[2k], w[2k + 1]; a missing second block's are 0), `x`
+  /// x's scales of the pair (n blocks): lane 2k + j = row k's weight scale of block j times x's.
+  using Q8Scales = __m256;
+  static Q8Scales load_q8_scales(const std::uint16_t* w, std::size_t, const float* x,
+                                 std::size_t n) {
+    const __m256 ws = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)));
+    // Two floats with _mm_loadu_si64: x is only 4-byte aligned (no load through a double*).
+    const __m128 xs = n < 2 ? _mm_load_ss(x) : _mm_castsi128_ps(_mm_loadu_si64(x));
+    return _mm256_mul_ps(ws, _mm256_castpd_ps(_mm256_broadcastsd_pd(_mm_castps_pd(xs))));
+  }
+  /// Row k's scales over its dot_q8 lanes: lanes 0-7 block 0's, lanes 8-15 block 1's.
+  static Reg q8_row_scales(Q8Scales s, std::size_t k) {
+    const __m512i lanes = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m512i index = _mm512_add_epi32(lanes, _mm512_set1_epi32(static_cast<int>(2 * k)));
+    return _mm512_permutexvar_ps(index, _mm512_castps256_ps512(s));
   }
   static Q8X load_q8_x(const std::int8_t* p, std::size_t n) {
     const __m512i x =
@@ -90,15 +103,6 @@ struct Vec {
 #else
     return x;
 #endif
-  }
-  static Reg load_q8_x_scales(const float* d, std::size_t n) {
-    // Two floats with _mm_loadu_si64: d is only 4-byte aligned (no load through a double*).
-    return spread_q8_scales(n < 2 ? _mm_load_ss(d) : _mm_castsi128_ps(_mm_loadu_si64(d)));
-  }
-  /// Lanes 0-7 = s[0], lanes 8-15 = s[1]: each block's scale over its dot_q8 lanes.
-  static Reg spread_q8_scales(__m128 s) {
-    return _mm512_permutexvar_ps(_mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0),
-                                 _mm512_castps128_ps512(s));
   }
   /// Lanes whose halves sum to the exact integer dot products of the two blocks (w may hold
   /// -128, x is within +-127).
