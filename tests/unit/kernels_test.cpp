@@ -348,31 +348,38 @@ TEST_P(KernelsPerIsa, GemmBf16F16AndQ8_0) {
   }
 }
 
-// The scalar Q8 kernel is the definition: sum over blocks of dw * dx * (integer dot product).
+// The scalar Q8 kernel is the definition: sum over blocks of dw * dx * (integer dot product),
+// for every row of tiles of 4, 2 and 1 rows (7 rows: the last row's scales sit third in their
+// layout tile).
 TEST(KernelsScalar, Q8_0TimesQ8IsTheBlockwiseIntegerDotProduct) {
   std::mt19937 rng(3);
-  const std::size_t cols = 96;
-  const auto w = random_vector(cols, rng), x = random_vector(cols, rng);
-  std::vector<std::uint8_t> wq(cols / 32 * 34);
-  quantize_row_q8_0(w.data(), wq.data(), cols);
+  const std::size_t rows = 7, cols = 96, row_bytes = cols / 32 * 34;
+  const auto w = random_vector(rows * cols, rng), x = random_vector(cols, rng);
+  std::vector<std::uint8_t> wq(rows * row_bytes);
+  for (std::size_t r = 0; r < rows; ++r)
+    quantize_row_q8_0(w.data() + r * cols, wq.data() + r * row_bytes, cols);
   wq[5] = 0x80;  // -128
   std::vector<std::int8_t> xq(cols);
   std::vector<float> xd(cols / 32);
   const KernelTable& k = kernels_for(Isa::scalar);
   k.quantize_q8(x.data(), xq.data(), xd.data(), cols);
-  double want = 0;
-  for (std::size_t b = 0; b < cols / 32; ++b) {
-    std::uint16_t bits;
-    std::memcpy(&bits, &wq[b * 34], 2);
-    long dot = 0;
-    for (std::size_t i = 0; i < 32; ++i)
-      dot += static_cast<std::int8_t>(wq[b * 34 + 2 + i]) * xq[b * 32 + i];
-    want += static_cast<double>(f16_to_f32(bits)) * xd[b] * dot;
+  const test::Q8_0Tiles tiles(wq, rows, cols);
+  std::vector<float> got(rows);
+  k.gemm_q8_0(tiles.parts.quants, tiles.parts.scales, xq.data(), xd.data(), got.data(), rows, cols,
+              1, rows);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const std::uint8_t* row = wq.data() + r * row_bytes;
+    double want = 0;
+    for (std::size_t b = 0; b < cols / 32; ++b) {
+      std::uint16_t bits;
+      std::memcpy(&bits, &row[b * 34], 2);
+      long dot = 0;
+      for (std::size_t i = 0; i < 32; ++i)
+        dot += static_cast<std::int8_t>(row[b * 34 + 2 + i]) * xq[b * 32 + i];
+      want += static_cast<double>(f16_to_f32(bits)) * xd[b] * dot;
+    }
+    EXPECT_NEAR(got[r], want, 1e-5 * std::abs(want) + 1e-6) << "row " << r;
   }
-  const test::Q8_0Tiles tiles(wq, 1, cols);
-  float got = 0;
-  k.gemm_q8_0(tiles.parts.quants, tiles.parts.scales, xq.data(), xd.data(), &got, 1, cols, 1, 1);
-  EXPECT_NEAR(got, want, 1e-5 * std::abs(want) + 1e-6);
 }
 
 TEST_P(KernelsPerIsa, GemmBf16OddWidths) {
@@ -438,7 +445,7 @@ TEST(Quantize, Bf16KeepsNaNAndInfinity) {
   EXPECT_EQ(f32_to_bf16(inf), 0x7f80);
   EXPECT_EQ(f32_to_bf16(-inf), 0xff80);
   EXPECT_EQ(f32_to_bf16(std::numeric_limits<float>::max()), 0x7f80);  // rounds past the largest
-  EXPECT_EQ(f32_to_bf16(1.00390637f), 0x3f81);                          // past halfway: up
+  EXPECT_EQ(f32_to_bf16(1.00390637f), 0x3f81);                        // past halfway: up
   // A NaN whose payload is all in the dropped half stays a NaN (rounding would make it inf).
   for (std::uint32_t bits : {0x7f800001u, 0xff800001u, 0x7fc00000u, 0x7fbfffffu}) {
     float nan;

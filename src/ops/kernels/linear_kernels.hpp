@@ -177,8 +177,8 @@ struct Q8Tile {
     const auto step = [&](Vec::Reg(&acc)[R][C], std::size_t b, std::size_t n) {
       // The scales of the layout tile's pair holding block b: one load for all its rows.
       const std::size_t half = b % kQ8PairBlocks;
-      const std::uint16_t* pair_scales = scales + first - lead * kQ8PairBlocks +
-                                         q8_tile_slot(pairs, 0, b) - half;
+      const std::uint16_t* pair_scales =
+          scales + first - lead * kQ8PairBlocks + q8_tile_slot(pairs, 0, b) - half;
       Vec::Q8X xv[C];
       typename Vec::Q8Scales d[C];
       for (std::size_t c = 0; c < C; ++c) {
@@ -192,8 +192,8 @@ struct Q8Tile {
         if (k == 0) Vec::prefetch(scales + slot + ahead);
         const Vec::Q8W wv = Vec::load_q8_w(quants + slot * kQ8Block, n);
         for (std::size_t c = 0; c < C; ++c)
-          acc[k][c] = Vec::fmadd(Vec::q8_row_scales(d[c], lead + k), Vec::dot_q8(wv, xv[c]),
-                                 acc[k][c]);
+          acc[k][c] =
+              Vec::fmadd(Vec::q8_row_scales(d[c], lead + k), Vec::dot_q8(wv, xv[c]), acc[k][c]);
       }
     };
     tile_sums<R, C, Vec::kQ8Blocks>(blocks, step, y + m * ldy + r, ldy);
