@@ -17,6 +17,10 @@ namespace engine {
 /// a decode step), then sleep until woken, so a prefill's OpenMP threads get the CPUs.
 void run_on_team(int threads, void (*job)(void* context, int thread), void* context);
 
+/// The CPUs this process may run on (its affinity mask, read once), at least 1: a team job runs
+/// on at most that many threads.
+int usable_cpus();
+
 /// Whether this thread's parallel loops (for_each_in_runs, for_chunks) run on the team; else
 /// they run on OpenMP, as oneDNN and the block kernels do. Off unless a TeamLoops says so.
 bool loops_on_team();

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <set>
 #include <thread>
@@ -13,8 +14,12 @@
 namespace engine {
 namespace {
 
-TEST(ThreadTeam, RunsEveryIndexOnceOnAThreadOfItsOwn) {
-  for (int threads : {1, 2, 4, 2, 3}) {  // the team grows and shrinks
+TEST(ThreadTeam, RunsEveryIndexOnceOneThreadPerCpu) {
+  ASSERT_GE(usable_cpus(), 1);
+  ASSERT_LE(static_cast<unsigned>(usable_cpus()),
+            std::max(1u, std::thread::hardware_concurrency()));
+  for (int threads : {1, 2, 4, 2, 3, 8}) {  // the team grows and shrinks
+    const std::size_t members = std::min(threads, usable_cpus());
     for (int round = 0; round < 50; ++round) {
       std::vector<int> calls(threads, 0);  // plain ints: the join must publish them
       std::vector<std::thread::id> ids(threads);
@@ -24,7 +29,9 @@ TEST(ThreadTeam, RunsEveryIndexOnceOnAThreadOfItsOwn) {
       });
       for (int t = 0; t < threads; ++t) EXPECT_EQ(calls[t], 1) << t << " of " << threads;
       EXPECT_EQ(ids[0], std::this_thread::get_id()) << "the caller is thread 0";
-      EXPECT_EQ(std::set(ids.begin(), ids.end()).size(), static_cast<std::size_t>(threads));
+      EXPECT_EQ(std::set(ids.begin(), ids.end()).size(), members) << threads << " threads";
+      for (int t = 0; t < threads; ++t)  // index t on member t % members
+        EXPECT_EQ(ids[t], ids[t % members]) << t << " of " << threads;
     }
   }
 }
