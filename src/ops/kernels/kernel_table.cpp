@@ -27,6 +27,7 @@
 #endif
 
 namespace engine::kernels::ENGINE_ISA_NS {
+#include "ops/kernels/q8_block_scales.hpp"
 #if defined(ENGINE_KERNEL_ISA_AVX512) || defined(ENGINE_KERNEL_ISA_AVX512_VNNI_BF16)
 #include "ops/kernels/vec_avx512.hpp"
 #elif defined(ENGINE_KERNEL_ISA_AVX2)

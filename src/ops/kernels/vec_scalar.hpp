@@ -44,21 +44,15 @@ struct Vec {
   static Q8W load_q8_w(const std::uint8_t* q, std::size_t) {
     return reinterpret_cast<const std::int8_t*>(q);
   }
-  /// A step's scales for the rows of a tile: `w` the tile's f16 scales of the block pair that
-  /// holds the step's block (row k's pair at w[2k], w[2k + 1]), `half` the block's place in its
-  /// pair, `x` x's scale of the block.
-  struct Q8Scales {
-    const std::uint16_t* w;
-    std::size_t half;
-    float x;
-  };
+  /// A step's scales for the rows of a tile (see Q8BlockScales).
+  using Q8Scales = Q8BlockScales;
   static Q8Scales load_q8_scales(const std::uint16_t* w, std::size_t half, const float* x,
                                  std::size_t) {
     return {w, half, *x};
   }
   /// Row k's: its block's weight scale times x's.
   static Reg q8_row_scales(const Q8Scales& s, std::size_t k) {
-    return engine::f16_to_f32(s.w[2 * k + s.half]) * s.x;
+    return engine::f16_to_f32(s.row_bits(k)) * s.x;
   }
   static Q8X load_q8_x(const std::int8_t* p, std::size_t) { return p; }
   static Reg dot_q8(Q8W w, Q8X x) {
