@@ -26,8 +26,9 @@ namespace {
 
 // The longest block a windowed session runs in one pass (the ring holds window + block - 1 rows).
 constexpr int kMaxBlock = 1 << 20;
-// Rows from which the per-row steps (norms, RoPE, cache writes) are split across threads: a
-// fork costs ~0.5 us, a row's step about as much.
+// Rows from which the per-row steps (norms, RoPE, cache writes) are split across OpenMP's
+// threads (a fork costs ~0.5 us, a row's step about as much): a block's. A step of fewer rows
+// runs its loops on the thread team and must open no OpenMP region (see TeamLoops in run).
 constexpr int kParallelRows = kBlockMinRows;
 
 // The options, checked, before any member is sized from them.

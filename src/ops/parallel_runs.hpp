@@ -22,7 +22,8 @@ namespace engine {
 template <class F>
 void for_each_in_runs(int n, bool parallel, F&& f) {
   constexpr int kMaxRuns = 64;
-  // As many runs as threads, whatever n (a run may be empty): the team keeps its size.
+  // As many runs as threads, whatever n (a run may be empty): the team keeps its size; OpenMP
+  // forks no more threads than items.
   const int runs = parallel && n > 1 ? std::min(omp_get_max_threads(), kMaxRuns) : 1;
   if (runs <= 1) {
     for (int i = 0; i < n; ++i) f(i);
@@ -45,7 +46,7 @@ void for_each_in_runs(int n, bool parallel, F&& f) {
     }
   };
   if (loops_on_team()) return run_on_team(runs, take);
-#pragma omp parallel num_threads(runs)
+#pragma omp parallel num_threads(std::min(runs, n))
   take(omp_get_thread_num() % runs);  // teams may be smaller
 }
 

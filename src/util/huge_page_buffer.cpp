@@ -11,8 +11,8 @@
 namespace engine {
 namespace {
 
-// Pages a thread populates at least (16 huge pages: 32 MB): below, one thread does it all.
-constexpr std::size_t kPagesPerThread = 16;
+// Bytes a thread populates at least: a buffer below twice this is populated by one thread.
+constexpr std::size_t kBytesPerThread = std::size_t{32} << 20;
 
 }  // namespace
 
@@ -46,7 +46,7 @@ HugePageBuffer::HugePageBuffer(std::size_t bytes) : size_(bytes) {
   // (Zen 5 guest, 2 vCPUs).
   const std::size_t pages = mapped_ / align;
   const int threads = static_cast<int>(std::clamp<std::size_t>(
-      pages / kPagesPerThread, 1, static_cast<std::size_t>(omp_get_max_threads())));
+      mapped_ / kBytesPerThread, 1, static_cast<std::size_t>(omp_get_max_threads())));
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (int t = 0; t < threads; ++t) {
     const std::size_t begin = pages * t / threads * align, end = pages * (t + 1) / threads * align;
