@@ -17,12 +17,56 @@ inline void attention_scores(const float* q, const float* keys, std::size_t stri
   for (std::size_t j = 0; j < n; ++j) out[j] = dot(q, keys + j * stride, head_size);
 }
 
+// attention_weighted_sum for heads of C registers: one pass over the values, each row read once
+// and whole, the C accumulators in registers (lane for lane the same sums as chunk by chunk,
+// which walks the positions head_size / kWidth times). 110M q8, greedy generate after a
+// 645-token prompt (-n 256, 2 threads, alternating): 266-274 -> 305-313 tok/s; prefetching the
+// rows 16 positions ahead measured slower (289-299).
+template <std::size_t C>
+inline void weighted_sum_in_registers(const float* p, const float* values, std::size_t stride,
+                                      std::size_t n, std::size_t head_size, float* out) {
+  constexpr std::size_t W = Vec::kWidth;
+  Vec::Reg acc[C];
+  for (auto& a : acc) a = Vec::zero();
+  for (std::size_t j = 0; j < n; ++j) {
+    if (p[j] == 0.0f) continue;
+    const Vec::Reg pj = Vec::set1(p[j]);
+    for (std::size_t c = 0; c < C; ++c) {
+      const std::size_t at = c * W, len = head_size - at < W ? head_size - at : W;
+      acc[c] = Vec::fmadd(pj, load_n(values + j * stride + at, len, 0.0f), acc[c]);
+    }
+  }
+  for (std::size_t c = 0; c < C; ++c) {
+    const std::size_t at = c * W;
+    store_n(out + at, acc[c], head_size - at < W ? head_size - at : W);
+  }
+}
+
 /// out = sum_j p[j] * (values + j*stride) for j in [0, n); positions with p[j] == 0 (masked)
 /// are skipped, so they cost nothing and cannot leak anything.
 inline void attention_weighted_sum(const float* p, const float* values, std::size_t stride,
                                    std::size_t n, std::size_t head_size, float* out) {
   constexpr std::size_t W = Vec::kWidth;
-  // The output chunk is accumulated in a register across all positions.
+  switch ((head_size + W - 1) / W) {
+    case 1:
+      return weighted_sum_in_registers<1>(p, values, stride, n, head_size, out);
+    case 2:
+      return weighted_sum_in_registers<2>(p, values, stride, n, head_size, out);
+    case 3:
+      return weighted_sum_in_registers<3>(p, values, stride, n, head_size, out);
+    case 4:
+      return weighted_sum_in_registers<4>(p, values, stride, n, head_size, out);
+    case 5:
+      return weighted_sum_in_registers<5>(p, values, stride, n, head_size, out);
+    case 6:
+      return weighted_sum_in_registers<6>(p, values, stride, n, head_size, out);
+    case 7:
+      return weighted_sum_in_registers<7>(p, values, stride, n, head_size, out);
+    case 8:
+      return weighted_sum_in_registers<8>(p, values, stride, n, head_size, out);
+  }
+  // Larger heads (or the scalar Vec's one-float registers): chunk by chunk, each accumulated in
+  // a register across all positions.
   for (std::size_t c = 0; c < head_size; c += W) {
     const std::size_t len = head_size - c < W ? head_size - c : W;
     Vec::Reg acc = Vec::zero();
