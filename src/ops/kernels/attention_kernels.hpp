@@ -2,7 +2,9 @@
 // position with a stride (the KV cache interleaves heads): written once against Vec.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <utility>
 
 /// out[j] = dot(q, keys + j*stride) for j in [0, n): one query head against n cached keys.
 inline void attention_scores(const float* q, const float* keys, std::size_t stride, std::size_t n,
@@ -42,29 +44,21 @@ inline void weighted_sum_in_registers(const float* p, const float* values, std::
   }
 }
 
+// weighted_sum_in_registers<C> at [C - 1], C = 1..8.
+template <std::size_t... I>
+constexpr auto weighted_sums_in_registers(std::index_sequence<I...>) {
+  return std::array{&weighted_sum_in_registers<I + 1>...};
+}
+constexpr auto kWeightedSumsInRegisters = weighted_sums_in_registers(std::make_index_sequence<8>());
+
 /// out = sum_j p[j] * (values + j*stride) for j in [0, n); positions with p[j] == 0 (masked)
 /// are skipped, so they cost nothing and cannot leak anything.
 inline void attention_weighted_sum(const float* p, const float* values, std::size_t stride,
                                    std::size_t n, std::size_t head_size, float* out) {
   constexpr std::size_t W = Vec::kWidth;
-  switch ((head_size + W - 1) / W) {
-    case 1:
-      return weighted_sum_in_registers<1>(p, values, stride, n, head_size, out);
-    case 2:
-      return weighted_sum_in_registers<2>(p, values, stride, n, head_size, out);
-    case 3:
-      return weighted_sum_in_registers<3>(p, values, stride, n, head_size, out);
-    case 4:
-      return weighted_sum_in_registers<4>(p, values, stride, n, head_size, out);
-    case 5:
-      return weighted_sum_in_registers<5>(p, values, stride, n, head_size, out);
-    case 6:
-      return weighted_sum_in_registers<6>(p, values, stride, n, head_size, out);
-    case 7:
-      return weighted_sum_in_registers<7>(p, values, stride, n, head_size, out);
-    case 8:
-      return weighted_sum_in_registers<8>(p, values, stride, n, head_size, out);
-  }
+  const std::size_t vectors = (head_size + W - 1) / W;
+  if (vectors >= 1 && vectors <= kWeightedSumsInRegisters.size())
+    return kWeightedSumsInRegisters[vectors - 1](p, values, stride, n, head_size, out);
   // Larger heads (or the scalar Vec's one-float registers): chunk by chunk, each accumulated in
   // a register across all positions.
   for (std::size_t c = 0; c < head_size; c += W) {

@@ -6,10 +6,12 @@
 #include "ops/kernels/kernel_table.hpp"
 
 // Standard and intrinsic headers first, outside the per-ISA namespace.
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 
 #include "ops/half.hpp"
 #include "ops/kernels/intrinsics.hpp"
