@@ -5,10 +5,11 @@
 
 namespace engine {
 
-/// Calls job(thread) for thread = 0..threads-1 at once, the caller being thread 0, and returns
-/// when every call has. Runs every call on the caller (in order) when threads <= 1, when the
-/// caller is itself inside a team job or an OpenMP region, or when another thread of the
-/// process is using the team: never waits for the team, never nests.
+/// Calls job(thread) for thread = 0..threads-1, spread over at most usable_cpus() threads at
+/// once (the caller takes thread 0), and returns when every call has. Runs every call on the
+/// caller (in order) when threads <= 1, when the caller is itself inside a team job or an
+/// OpenMP region, or when another thread of the process is using the team: never waits for the
+/// team, never nests.
 ///
 /// Why not an OpenMP region: a decode step is ~50 loops of 10-300 us each (one per weight
 /// pass), and an OpenMP fork and join costs ~2.7 us on this project's 2-vCPU guests (an empty

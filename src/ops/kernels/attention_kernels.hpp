@@ -19,14 +19,14 @@ inline void attention_scores(const float* q, const float* keys, std::size_t stri
   for (std::size_t j = 0; j < n; ++j) out[j] = dot(q, keys + j * stride, head_size);
 }
 
-// attention_weighted_sum for heads of C registers: one pass over the values, each row read once
-// and whole, the C accumulators in registers (lane for lane the same sums as chunk by chunk,
-// which walks the positions head_size / kWidth times). 110M q8, greedy generate after a
-// 645-token prompt (-n 256, 2 threads, alternating): 266-274 -> 305-313 tok/s; prefetching the
-// rows 16 positions ahead measured slower (289-299).
+// attention_weighted_sum for a slice of a head of C registers: one pass over the values, each
+// row's slice read once and whole, the C accumulators in registers (lane for lane the same sums
+// as a pass per register, which walked the positions head_size / kWidth times). 110M q8, greedy
+// generate after a 645-token prompt (-n 256, 2 threads, alternating): 266-274 -> 305-313 tok/s;
+// prefetching the rows 16 positions ahead measured slower (289-299).
 template <std::size_t C>
 inline void weighted_sum_in_registers(const float* p, const float* values, std::size_t stride,
-                                      std::size_t n, std::size_t head_size, float* out) {
+                                      std::size_t n, std::size_t width, float* out) {
   constexpr std::size_t W = Vec::kWidth;
   Vec::Reg acc[C];
   for (auto& a : acc) a = Vec::zero();
@@ -34,13 +34,13 @@ inline void weighted_sum_in_registers(const float* p, const float* values, std::
     if (p[j] == 0.0f) continue;
     const Vec::Reg pj = Vec::set1(p[j]);
     for (std::size_t c = 0; c < C; ++c) {
-      const std::size_t at = c * W, len = head_size - at < W ? head_size - at : W;
+      const std::size_t at = c * W, len = width - at < W ? width - at : W;
       acc[c] = Vec::fmadd(pj, load_n(values + j * stride + at, len, 0.0f), acc[c]);
     }
   }
   for (std::size_t c = 0; c < C; ++c) {
     const std::size_t at = c * W;
-    store_n(out + at, acc[c], head_size - at < W ? head_size - at : W);
+    store_n(out + at, acc[c], width - at < W ? width - at : W);
   }
 }
 
@@ -55,19 +55,13 @@ constexpr auto kWeightedSumsInRegisters = weighted_sums_in_registers(std::make_i
 /// are skipped, so they cost nothing and cannot leak anything.
 inline void attention_weighted_sum(const float* p, const float* values, std::size_t stride,
                                    std::size_t n, std::size_t head_size, float* out) {
-  constexpr std::size_t W = Vec::kWidth;
-  const std::size_t vectors = (head_size + W - 1) / W;
-  if (vectors >= 1 && vectors <= kWeightedSumsInRegisters.size())
-    return kWeightedSumsInRegisters[vectors - 1](p, values, stride, n, head_size, out);
-  // Larger heads (or the scalar Vec's one-float registers): chunk by chunk, each accumulated in
-  // a register across all positions.
-  for (std::size_t c = 0; c < head_size; c += W) {
-    const std::size_t len = head_size - c < W ? head_size - c : W;
-    Vec::Reg acc = Vec::zero();
-    for (std::size_t j = 0; j < n; ++j)
-      if (p[j] != 0.0f)
-        acc = Vec::fmadd(Vec::set1(p[j]), load_n(values + j * stride + c, len, 0.0f), acc);
-    store_n(out + c, acc, len);
+  // The head in slices of up to 8 registers (one slice for heads up to 8 * kWidth), each slice
+  // one pass over the values.
+  constexpr std::size_t kSlice = kWeightedSumsInRegisters.size() * Vec::kWidth;
+  for (std::size_t at = 0; at < head_size; at += kSlice) {
+    const std::size_t width = head_size - at < kSlice ? head_size - at : kSlice;
+    kWeightedSumsInRegisters[(width + Vec::kWidth - 1) / Vec::kWidth - 1](p, values + at, stride, n,
+                                                                          width, out + at);
   }
 }
 
