@@ -11,25 +11,8 @@ std::uint32_t bits_of(float f) {
   std::memcpy(&u, &f, sizeof u);
   return u;
 }
-float float_of(std::uint32_t u) {
-  float f;
-  std::memcpy(&f, &u, sizeof f);
-  return f;
-}
 
 }  // namespace
-
-float f16_to_f32(std::uint16_t h) {
-  const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000) << 16;
-  const int exponent = (h >> 10) & 0x1f;
-  const std::uint32_t mantissa = h & 0x3ff;
-  if (exponent == 0) {  // zero or subnormal: mantissa * 2^-24
-    const float magnitude = std::ldexp(static_cast<float>(mantissa), -24);
-    return sign ? -magnitude : magnitude;
-  }
-  if (exponent == 31) return float_of(sign | 0x7f800000 | (mantissa << 13));  // inf / NaN
-  return float_of(sign | static_cast<std::uint32_t>(exponent - 15 + 127) << 23 | (mantissa << 13));
-}
 
 std::uint16_t f32_to_f16(float f) {
   const std::uint32_t u = bits_of(f);

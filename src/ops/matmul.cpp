@@ -147,7 +147,7 @@ void matrix_row(const Matrix& w, int row, float* out) {
       return;
     }
     case DType::q8_0:
-      dequantize_row_q8_0_tiled(w.data, r, w.rows, K, out);
+      dequantize_rows_q8_0_tiled(w.data, r, 1, w.rows, K, out);
       return;
   }
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <map>
@@ -15,6 +16,8 @@
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/matmul.hpp"
 #include "ops/parallel_chunks.hpp"
+#include "ops/q8_tile_layout.hpp"
+#include "ops/quantize.hpp"
 
 namespace engine {
 namespace {
@@ -167,8 +170,18 @@ void onednn_matmul(const float* x, const Matrix& w, float* y, int M) {
       t_f32_weights.resize(static_cast<std::size_t>(N) * K);
       // The scratch is thread-local: take its address here, not inside the parallel loop.
       float* expanded = t_f32_weights.data();
+      const int tiles = (N + kQ8TileRows - 1) / kQ8TileRows;
+      // Q8_0 a layout tile of rows at a time: its bytes are one stream.
 #pragma omp parallel for schedule(static)
-      for (int r = 0; r < N; ++r) matrix_row(w, r, expanded + static_cast<std::size_t>(r) * K);
+      for (int tile = 0; tile < tiles; ++tile) {
+        const std::size_t first = tile * kQ8TileRows;
+        const std::size_t count = std::min<std::size_t>(kQ8TileRows, N - first);
+        float* out = expanded + first * K;
+        if (w.dtype == DType::q8_0)
+          dequantize_rows_q8_0_tiled(w.data, first, count, N, K, out);
+        else
+          for (std::size_t r = 0; r < count; ++r) matrix_row(w, first + r, out + r * K);
+      }
       weights = expanded;
       break;
     }

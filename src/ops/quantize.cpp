@@ -51,16 +51,21 @@ void store_row_q8_0_tiled(const std::uint8_t* row, std::size_t r, std::size_t ro
   }
 }
 
-void dequantize_row_q8_0_tiled(const void* tiled, std::size_t r, std::size_t rows, std::size_t cols,
-                               float* out) {
-  const std::size_t pairs = q8_tile_pairs(cols);
+void dequantize_rows_q8_0_tiled(const void* tiled, std::size_t first, std::size_t count,
+                                std::size_t rows, std::size_t cols, float* out) {
+  const std::size_t pairs = q8_tile_pairs(cols), blocks = cols / kQ8Block, end = first + count;
   const Q8TiledParts parts = q8_tiled_parts(tiled, rows, cols);
-  for (std::size_t b = 0; b < cols / kQ8Block; ++b, out += kQ8Block) {
-    const std::size_t slot = q8_tile_slot(pairs, r, b);
-    const float scale = f16_to_f32(parts.scales[slot]);
-    const std::uint8_t* q = parts.quants + slot * kQ8Block;
-    for (std::size_t i = 0; i < kQ8Block; ++i) out[i] = scale * static_cast<std::int8_t>(q[i]);
-  }
+  // In the order the slots are stored (tile by tile, pair by pair, row by row): one stream.
+  for (std::size_t tile = first / kQ8TileRows * kQ8TileRows; tile < end; tile += kQ8TileRows)
+    for (std::size_t b = 0; b < blocks; b += kQ8PairBlocks)
+      for (std::size_t r = std::max(tile, first); r < std::min(tile + kQ8TileRows, end); ++r)
+        for (std::size_t half = 0; half < kQ8PairBlocks && b + half < blocks; ++half) {
+          const std::size_t slot = q8_tile_slot(pairs, r, b + half);
+          const float scale = f16_to_f32(parts.scales[slot]);
+          const auto* q = reinterpret_cast<const std::int8_t*>(parts.quants + slot * kQ8Block);
+          float* o = out + (r - first) * cols + (b + half) * kQ8Block;
+          for (std::size_t i = 0; i < kQ8Block; ++i) o[i] = scale * q[i];
+        }
 }
 
 }  // namespace engine

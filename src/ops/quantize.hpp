@@ -18,8 +18,9 @@ void quantize_row_q8_0(const float* in, std::uint8_t* out, std::size_t n);
 void store_row_q8_0_tiled(const std::uint8_t* row, std::size_t r, std::size_t rows,
                           std::size_t cols, std::uint8_t* tiled);
 
-/// Row r of a tiled (rows, cols) Q8_0 matrix back to cols f32 values.
-void dequantize_row_q8_0_tiled(const void* tiled, std::size_t r, std::size_t rows, std::size_t cols,
-                               float* out);
+/// Rows [first, first + count) of a tiled (rows, cols) Q8_0 matrix back to f32 values, out
+/// (count, cols): quant * scale, exact.
+void dequantize_rows_q8_0_tiled(const void* tiled, std::size_t first, std::size_t count,
+                                std::size_t rows, std::size_t cols, float* out);
 
 }  // namespace engine

@@ -407,7 +407,7 @@ TEST(Quantize, Q8_0TilesReadBackEveryRow) {
   std::vector<float> back(cols);
   std::size_t nonzero = 0;
   for (std::size_t r = 0; r < rows; ++r) {
-    dequantize_row_q8_0_tiled(tiles.bytes.data(), r, rows, cols, back.data());
+    dequantize_rows_q8_0_tiled(tiles.bytes.data(), r, 1, rows, cols, back.data());
     for (std::size_t b = 0; b < cols / 32; ++b) {
       float amax = 0;
       for (int i = 0; i < 32; ++i) amax = std::max(amax, std::abs(x[r * cols + b * 32 + i]));
@@ -427,6 +427,45 @@ TEST(Quantize, Q8_0TilesReadBackEveryRow) {
       EXPECT_EQ(tiles.parts.scales[slot], 0) << r << " " << b;
       for (std::size_t i = 0; i < 32; ++i) ASSERT_EQ(tiles.parts.quants[slot * 32 + i], 0);
     }
+}
+
+// Any range of rows (starting inside a tile or not, across tiles) reads back as its rows one
+// by one.
+TEST(Quantize, Q8_0TiledRangesReadBackAsTheirRows) {
+  std::mt19937 rng(6);
+  const std::size_t rows = 11, cols = 160;  // 3 tiles, the last partial; 5 blocks, a pair odd
+  const auto x = random_vector(rows * cols, rng, -3.0f, 3.0f);
+  const test::Q8_0Tiles tiles(test::q8_0_blocks(x.data(), rows, cols), rows, cols);
+  std::vector<float> each(rows * cols);
+  for (std::size_t r = 0; r < rows; ++r)
+    dequantize_rows_q8_0_tiled(tiles.bytes.data(), r, 1, rows, cols, each.data() + r * cols);
+  for (std::size_t first = 0; first < rows; ++first)
+    for (std::size_t count = 1; first + count <= rows; ++count) {
+      std::vector<float> range(count * cols + 1, -1.0f);  // + 1: nothing written past the end
+      dequantize_rows_q8_0_tiled(tiles.bytes.data(), first, count, rows, cols, range.data());
+      for (std::size_t i = 0; i < count * cols; ++i)
+        ASSERT_EQ(range[i], each[first * cols + i]) << first << "+" << count << " at " << i;
+      EXPECT_EQ(range.back(), -1.0f) << first << "+" << count;
+    }
+}
+
+// Every half, by its definition: (-1)^s 2^(e-15) (1 + m/1024), subnormal 2^-14 (m/1024),
+// exponent 31 infinity or NaN.
+TEST(Quantize, F16ToF32IsExactForEveryHalf) {
+  for (std::uint32_t h = 0; h < 0x10000; ++h) {
+    const int e = (h >> 10) & 0x1f, m = h & 0x3ff;
+    const double sign = h & 0x8000 ? -1.0 : 1.0;
+    const float got = f16_to_f32(static_cast<std::uint16_t>(h));
+    if (e == 31 && m != 0) {
+      ASSERT_TRUE(std::isnan(got)) << std::hex << h;
+      continue;
+    }
+    const double want = e == 31  ? sign * std::numeric_limits<double>::infinity()
+                        : e == 0 ? sign * std::ldexp(m / 1024.0, -14)
+                                 : sign * std::ldexp(1.0 + m / 1024.0, e - 15);
+    ASSERT_EQ(got, static_cast<float>(want)) << std::hex << h;
+    ASSERT_EQ(std::signbit(got), (h & 0x8000) != 0) << std::hex << h;  // -0 too
+  }
 }
 
 TEST(Quantize, HalfPrecisionConversions) {
