@@ -6,6 +6,7 @@
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/matmul.hpp"
 #include "ops/parallel_chunks.hpp"
+#include "util/crew.hpp"
 
 namespace engine {
 
@@ -32,11 +33,13 @@ void normalize(const ModelConfig& c, const float* x, const float* weight, const 
 
 namespace {
 
-// bias (width floats) added to each of the R rows of y (R, width).
+// bias (width floats) added to each of the R rows of y (R, width); in a crew, by one member.
 void add_bias(const float* bias, float* y, int width, int R) {
   if (!bias) return;
   const kernels::KernelTable& k = kernels::kernels();
-  for (int r = 0; r < R; ++r) k.axpy(1.0f, bias, y + static_cast<std::size_t>(r) * width, width);
+  on_one_member([&] {
+    for (int r = 0; r < R; ++r) k.axpy(1.0f, bias, y + static_cast<std::size_t>(r) * width, width);
+  });
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "engine/model/session.hpp"
 
 #include <fmt/format.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <climits>
@@ -18,7 +19,7 @@
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/matmul.hpp"
 #include "ops/rope.hpp"
-#include "util/thread_team.hpp"
+#include "util/crew.hpp"
 
 namespace engine {
 
@@ -27,9 +28,20 @@ namespace {
 // The longest block a windowed session runs in one pass (the ring holds window + block - 1 rows).
 constexpr int kMaxBlock = 1 << 20;
 // Rows from which the per-row steps (norms, RoPE, cache writes) are split across OpenMP's
-// threads (a fork costs ~0.5 us, a row's step about as much): a block's. A step of fewer rows
-// runs its loops on the thread team and must open no OpenMP region (see TeamLoops in run).
+// threads (a fork costs ~0.5 us, a row's step about as much): a block's.
 constexpr int kParallelRows = kBlockMinRows;
+
+// f(r) for the R rows of a per-row step: split across OpenMP's threads for a block; in a
+// decode step's crew, run by one member while the others wait at the barrier after it.
+template <class F>
+void for_rows(int R, F&& f) {
+  if (in_crew())
+    return on_one_member([&] {
+      for (int r = 0; r < R; ++r) f(r);
+    });
+#pragma omp parallel for schedule(static) if (R >= kParallelRows)
+  for (int r = 0; r < R; ++r) f(r);
+}
 
 // The options, checked, before any member is sized from them.
 const SessionOptions& checked(const Model* model, const SessionOptions& options) {
@@ -221,11 +233,6 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
   const int S = static_cast<int>(sequences.size()), R = S * T;
   const int P = position_;
   reserve_rows(R, T);
-  // A step of fewer rows than a block (decode) is ~50 short loops per token: on the thread
-  // team, whose fork and join cost a seventh of OpenMP's (110M, 2 threads, tg128, alternating
-  // builds: Q8_0 468-480 -> 532-554 tok/s, bf16 261-262 -> 284-290, f32 143-145 -> 152-155).
-  // A block runs on OpenMP, like the oneDNN and block kernels in it.
-  const TeamLoops loops(R < kBlockMinRows);
   const kernels::KernelTable& k = kernels::kernels();
   // Row offsets in size_t: rows x width can pass INT_MAX for big batches of long prompts.
   const std::size_t dim = c.dim, kv_dim = c.kv_dim(), hs = c.head_size();
@@ -260,49 +267,6 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
     }
   }
 
-  for (int l = 0; l < c.n_layers; ++l) {
-    const LayerWeights& lw = w.layers[l];
-
-    // Attention sub-layer.
-#pragma omp parallel for schedule(static) if (R >= kParallelRows)
-    for (int r = 0; r < R; ++r)
-      normalize(c, x_.data() + r * dim, lw.rms_att, lw.att_norm_bias, xb_.data() + r * dim);
-    project_qkv(lw, xb_.data(), q_.data(), k_.data(), v_.data(), R);
-    // Rows are independent here: a block's rows are split across threads (decode's are not).
-#pragma omp parallel for collapse(2) schedule(static) if (R >= kParallelRows)
-    for (int i = 0; i < S; ++i)
-      for (int t = 0; t < T; ++t) {
-        const int s = sequences[i];
-        const std::size_t r = static_cast<std::size_t>(i) * T + t;
-        if (c.architecture == Architecture::llama) {
-          const auto [rope_cos, rope_sin] = rope_rows_[r];
-          apply_rope(q_.data() + r * dim, dim, hs, rope_cos, rope_sin);
-          apply_rope(k_.data() + r * kv_dim, kv_dim, hs, rope_cos, rope_sin);
-        }
-        const int slot_position = cache_position(s, P + t);
-        if (slot_position < 0) continue;  // left padding a ring never keeps
-        std::copy_n(k_.data() + r * kv_dim, kv_dim, cache_.key_row(l, s, slot_position));
-        std::copy_n(v_.data() + r * kv_dim, kv_dim, cache_.value_row(l, s, slot_position));
-      }
-    for (int i = 0; i < S; ++i) {
-      const int s = sequences[i];
-      multi_head_attention(c, q_.data() + i * T * dim, cache_.keys(l, s), cache_.values(l, s),
-                           masks_[i], scores_.data(), xb2_.data() + i * T * dim,
-                           observer_ && s == 0);
-      if (observer_ && s == 0) observer_(l, scores_.data(), T, c.n_heads, masks_[i].cols());
-    }
-    linear(xb2_.data(), lw.wo, lw.bo, xb_.data(), R);
-    k.axpy(1.0f, xb_.data(), x_.data(), static_cast<std::size_t>(R) * dim);
-
-    // Feed-forward sub-layer.
-#pragma omp parallel for schedule(static) if (R >= kParallelRows)
-    for (int r = 0; r < R; ++r)
-      normalize(c, x_.data() + r * dim, lw.rms_ffn, lw.ffn_norm_bias, xb_.data() + r * dim);
-    feed_forward(c, lw, xb_.data(), hb_.data(), hb2_.data(), xb_.data(), R);
-    k.axpy(1.0f, xb_.data(), x_.data(), static_cast<std::size_t>(R) * dim);
-  }
-  position_ += T;
-
   // Classifier: over every row, or only each sequence's last (all generation needs).
   std::vector<int>& rows = logit_rows_;
   rows.resize(all_logits ? R : S);
@@ -310,10 +274,69 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
     std::iota(rows.begin(), rows.end(), 0);
   else
     for (int i = 0; i < S; ++i) rows[i] = i * T + T - 1;
-  for (std::size_t i = 0; i < rows.size(); ++i)
-    normalize(c, x_.data() + rows[i] * dim, w.rms_final, w.final_norm_bias, xb_.data() + i * dim);
   logits_.resize(rows.size() * c.vocab_size);
-  matmul(xb_.data(), w.wcls, logits_.data(), static_cast<int>(rows.size()));
+  // Row r of the residual stream plus the sub-layer output before it (xb, unless `first`),
+  // then normalised into xb for the next sub-layer: one per-row step (one barrier in a crew).
+  const auto add_and_normalize = [&](bool first, const float* weight, const float* bias) {
+    for_rows(R, [&](int r) {
+      if (!first) k.axpy(1.0f, xb_.data() + r * dim, x_.data() + r * dim, dim);
+      normalize(c, x_.data() + r * dim, weight, bias, xb_.data() + r * dim);
+    });
+  };
+
+  const auto layers_and_classifier = [&] {
+    for (int l = 0; l < c.n_layers; ++l) {
+      const LayerWeights& lw = w.layers[l];
+
+      // Attention sub-layer (after the residual add of the layer before's feed-forward).
+      add_and_normalize(l == 0, lw.rms_att, lw.att_norm_bias);
+      project_qkv(lw, xb_.data(), q_.data(), k_.data(), v_.data(), R);
+      for_rows(R, [&](int r) {
+        const int i = r / T, t = r % T, s = sequences[i];
+        if (c.architecture == Architecture::llama) {
+          const auto [rope_cos, rope_sin] = rope_rows_[r];
+          apply_rope(q_.data() + r * dim, dim, hs, rope_cos, rope_sin);
+          apply_rope(k_.data() + r * kv_dim, kv_dim, hs, rope_cos, rope_sin);
+        }
+        const int slot_position = cache_position(s, P + t);
+        if (slot_position < 0) return;  // left padding a ring never keeps
+        std::copy_n(k_.data() + r * kv_dim, kv_dim, cache_.key_row(l, s, slot_position));
+        std::copy_n(v_.data() + r * kv_dim, kv_dim, cache_.value_row(l, s, slot_position));
+      });
+      for (int i = 0; i < S; ++i) {
+        const int s = sequences[i];
+        multi_head_attention(c, q_.data() + i * T * dim, cache_.keys(l, s), cache_.values(l, s),
+                             masks_[i], scores_.data(), xb2_.data() + i * T * dim,
+                             observer_ && s == 0);
+        if (observer_ && s == 0) observer_(l, scores_.data(), T, c.n_heads, masks_[i].cols());
+      }
+      linear(xb2_.data(), lw.wo, lw.bo, xb_.data(), R);
+
+      // Feed-forward sub-layer.
+      add_and_normalize(false, lw.rms_ffn, lw.ffn_norm_bias);
+      feed_forward(c, lw, xb_.data(), hb_.data(), hb2_.data(), xb_.data(), R);
+    }
+    for_rows(R, [&](int r) { k.axpy(1.0f, xb_.data() + r * dim, x_.data() + r * dim, dim); });
+    for_rows(static_cast<int>(rows.size()), [&](int i) {
+      normalize(c, x_.data() + rows[i] * dim, w.rms_final, w.final_norm_bias, xb_.data() + i * dim);
+    });
+    matmul(xb_.data(), w.wcls, logits_.data(), static_cast<int>(rows.size()));
+  };
+  // A step of fewer rows than a block (decode) is ~60 short loops per token: run as one job of
+  // the thread team (a crew), each loop closed by a barrier, rather than a fork and join per
+  // loop; on the caller alone when even its largest weight pass is too small to split (the
+  // barriers would cost more). A block runs on OpenMP, like the oneDNN and block kernels in
+  // it; so does an observed step (the observer is the caller's code, which may throw: a crew's
+  // member must not).
+  if (R < kBlockMinRows && !observer_) {
+    const std::int64_t largest_pass =
+        std::int64_t{R} * c.dim * std::max({c.vocab_size, c.hidden_dim, c.dim + 2 * c.kv_dim()});
+    run_as_crew(largest_pass >= kRowPathSplitWork ? omp_get_max_threads() : 1,
+                layers_and_classifier);
+  } else {
+    layers_and_classifier();
+  }
+  position_ += T;
   return logits_;
 }
 

@@ -97,8 +97,7 @@ void row_matmuls(const float* x, std::initializer_list<Product> products, int M)
   // The thread-local scratch is the caller's: take it here, not inside the parallel loop.
   const ConvertedInput& in = t_input;
   const Product* const product = products.begin();
-  // Forking costs ~0.5 us: only worth it past ~100K multiply-adds.
-  for_each_in_runs(first[n], work >= (1 << 17), [&](int b) {
+  for_each_in_runs(first[n], work >= kRowPathSplitWork, [&](int b) {
     std::size_t i = 0;
     while (b >= first[i + 1]) ++i;
     const Matrix& w = product[i].w;

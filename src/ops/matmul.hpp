@@ -2,11 +2,16 @@
 // kernels, split across OpenMP threads.
 #pragma once
 
+#include <cstdint>
 #include <initializer_list>
 
 #include "engine/model/weights.hpp"
 
 namespace engine {
+
+/// Multiply-adds from which a per-row pass (decode) is split across threads: below it a fork
+/// costs more than it saves.
+constexpr std::int64_t kRowPathSplitWork = 1 << 17;
 
 /// y (M, w.rows) = x (M, w.cols) · wᵀ.
 void matmul(const float* x, const Matrix& w, float* y, int M);

@@ -6,24 +6,31 @@
 #include <algorithm>
 #include <cstddef>
 
-#include "util/thread_team.hpp"
+#include "util/crew.hpp"
 
 namespace engine {
 
-/// Calls f(begin, count) over [0, n): one chunk per thread (OpenMP's or the team's, see
-/// TeamLoops) once n is large enough for the fork (~0.5 us) to pay, else one call. Chunks start at
-/// multiples of 16 values (a cache line of f32).
+/// Calls f(begin, count) over [0, n): one chunk per OpenMP thread once n is large enough for the
+/// fork (~0.5 us) to pay, else one call. Chunks start at multiples of 16 values (a cache line of
+/// f32).
+///
+/// In a crew (util/crew.hpp), every member calls it with the same arguments and takes the chunk
+/// of its number, whatever n (there is no fork to pay for); then the crew meets at a barrier.
 template <class F>
 void for_chunks(std::size_t n, F&& f) {
   constexpr std::size_t kMinParallel = 1 << 16;
-  const int chunks = n >= kMinParallel ? omp_get_max_threads() : 1;
+  const int chunks = in_crew() ? crew_size() : n >= kMinParallel ? omp_get_max_threads() : 1;
   if (chunks == 1) return f(std::size_t{0}, n);
-  const std::size_t per = (n / chunks + 15) / 16 * 16;
+  // A chunk's share rounded up, then to a whole 16: the chunks cover all n.
+  const std::size_t per = ((n + chunks - 1) / chunks + 15) / 16 * 16;
   const auto chunk = [&](int i) {
     const std::size_t begin = i * per;
     if (begin < n) f(begin, std::min(per, n - begin));
   };
-  if (loops_on_team()) return run_on_team(chunks, chunk);
+  if (in_crew()) {
+    chunk(crew_member());
+    return crew_barrier();
+  }
 #pragma omp parallel for schedule(static)
   for (int i = 0; i < chunks; ++i) chunk(i);
 }

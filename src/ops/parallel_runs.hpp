@@ -8,22 +8,44 @@
 #include <atomic>
 #include <cstdint>
 
-#include "util/thread_team.hpp"
+#include "util/crew.hpp"
 
 namespace engine {
 
-/// Calls f(i) once for every i in [0, n), on omp_get_max_threads() threads when `parallel`
-/// (OpenMP's or the team's: see TeamLoops in util/thread_team.hpp). Each thread takes the items of
+/// for_each_in_runs in a crew: the crew's cursors instead of a fork's.
+template <class F>
+void for_each_in_crew_runs(int n, F& f) {
+  const int runs = crew_size(), me = crew_member();
+  if (runs == 1) {
+    for (int i = 0; i < n; ++i) f(i);
+    return;
+  }
+  const unsigned loop = crew_next_loop();
+  for (int j = 0; j < runs; ++j) {  // its own run first
+    const int run = (me + j) % runs;
+    const int begin = static_cast<int>(std::int64_t{n} * run / runs);
+    const int end = static_cast<int>(std::int64_t{n} * (run + 1) / runs);
+    for (int i; (i = crew_take(loop, run, begin, end)) >= 0;) f(i);
+  }
+  crew_barrier();
+}
+
+/// Calls f(i) once for every i in [0, n), on omp_get_max_threads() OpenMP threads when
+/// `parallel`. Each thread takes the items of
 /// its own contiguous run in order, then whatever is left of the other runs (their next items, one
 /// at a time). Why: a run of weight rows is one long memory stream (interleaving the threads'
 /// items, schedule(dynamic), measured 10 % slower on a decode step), yet equal runs leave the
 /// faster thread waiting at the join when the other is held back (a shared host): 6-10 % of a
 /// 2-thread decode step was spent waiting there.
+///
+/// In a crew (util/crew.hpp), every member calls it with the same arguments: the members share
+/// the items whatever `parallel` says (there is no fork to pay for), in runs the same way, and
+/// meet at a barrier after them.
 template <class F>
 void for_each_in_runs(int n, bool parallel, F&& f) {
+  if (in_crew()) return for_each_in_crew_runs(n, f);
   constexpr int kMaxRuns = 64;
-  // As many runs as threads, whatever n (a run may be empty): the team keeps its size; OpenMP
-  // forks no more threads than items.
+  // As many runs as threads; OpenMP forks no more threads than items.
   const int runs = parallel && n > 1 ? std::min(omp_get_max_threads(), kMaxRuns) : 1;
   if (runs <= 1) {
     for (int i = 0; i < n; ++i) f(i);
@@ -45,7 +67,6 @@ void for_each_in_runs(int n, bool parallel, F&& f) {
       for (int i; (i = r.next.fetch_add(1, std::memory_order_relaxed)) < r.end;) f(i);
     }
   };
-  if (loops_on_team()) return run_on_team(runs, take);
 #pragma omp parallel num_threads(std::min(runs, n))
   take(omp_get_thread_num() % runs);  // teams may be smaller
 }

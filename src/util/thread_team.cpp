@@ -11,18 +11,14 @@
 #include <thread>
 #include <vector>
 
+#include "util/cpu_pause.hpp"
+
 namespace engine {
 namespace {
 
 // How long a worker spins for the next job before it sleeps: longer than the gaps inside a
 // decode step (attention, norms: tens of microseconds), short next to anything else.
 constexpr auto kSpinTime = std::chrono::microseconds(200);
-
-void pause() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#endif
-}
 
 using Clock = std::chrono::steady_clock;
 
@@ -33,14 +29,13 @@ template <class Done>
 bool spin_until(Done done, Clock::duration give_up = Clock::duration::max()) {
   const Clock::time_point start = Clock::now();
   for (int spins = 1; !done(); ++spins) {
-    pause();
+    cpu_pause();
     if (spins % 64 == 0 && Clock::now() - start > give_up) return false;
   }
   return true;
 }
 
-thread_local bool t_in_job = false;      // whether this thread is running a team job
-thread_local bool t_team_loops = false;  // see TeamLoops
+thread_local bool t_in_job = false;  // whether this thread is running a team job
 
 // One process-wide team: `workers` threads, numbered 1..workers (the caller is 0).
 class Team {
@@ -51,19 +46,14 @@ class Team {
   bool acquire() { return !busy_.exchange(true, std::memory_order_acquire); }
   void release() { busy_.store(false, std::memory_order_release); }
 
-  // With the team acquired: job(context, t) for t < threads, spread over the caller and the
-  // workers, at most one per usable CPU (the caller takes t = 0, P, 2P..., worker i takes
-  // i, i + P...): a job waits for all its threads, and a thread without a CPU of its own holds
-  // everyone up (110M q8 decode with -t 4 on 2 CPUs: 27-54 tok/s uncapped, 375-397 capped,
-  // OpenMP 237-253). False when the workers cannot be started (the caller then runs the job
-  // alone). A worker's job must not throw (it has nobody to hand the exception to); the
-  // caller's may.
+  // With the team acquired: job(context, t) for t < threads (at most usable_cpus()), the
+  // caller taking 0 and worker t the others. False when the workers cannot be started (nothing
+  // ran). A worker's job must not throw (it has nobody to hand the exception to); the caller's
+  // may.
   bool run(int threads, void (*job)(void*, int), void* context) {
-    const int members = std::min(threads, usable_cpus());
-    if (members < 2) return false;
-    if (static_cast<int>(workers_.size()) != members - 1) {
+    if (static_cast<int>(workers_.size()) != threads - 1) {
       try {
-        resize(members - 1);
+        resize(threads - 1);
       } catch (const std::system_error&) {  // no more threads: none of ours either
         resize(0);
         return false;
@@ -71,8 +61,6 @@ class Team {
     }
     job_ = job;
     context_ = context;
-    threads_ = threads;
-    members_ = members;
     pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
     // Release: a worker that sees the new generation sees the job's fields and pending_.
     generation_.fetch_add(1, std::memory_order_release);
@@ -81,7 +69,7 @@ class Team {
       spin_until([&] { return pending_.load(std::memory_order_acquire) == 0; });
     };
     try {
-      for (int t = 0; t < threads; t += members) job(context, t);
+      job(context, 0);
     } catch (...) {
       join();  // the workers' calls still use the caller's context
       throw;
@@ -106,14 +94,14 @@ class Team {
   }
 
   void work(int member, std::uint32_t seen) {
-    t_in_job = true;  // a job's own run_on_team runs inline
+    t_in_job = true;  // a job cannot start another
     for (;;) {
       const auto next = [&] { return generation_.load(std::memory_order_acquire) != seen; };
       if (!spin_until(next, kSpinTime))
         while (!next()) generation_.wait(seen, std::memory_order_acquire);
       seen = generation_.load(std::memory_order_acquire);
       if (stop_.load(std::memory_order_relaxed)) return;
-      for (int t = member; t < threads_; t += members_) job_(context_, t);
+      job_(context_, member);
       pending_.fetch_sub(1, std::memory_order_release);  // publishes what the job wrote
     }
   }
@@ -121,7 +109,6 @@ class Team {
   std::vector<std::thread> workers_;
   void (*job_)(void*, int) = nullptr;
   void* context_ = nullptr;
-  int threads_ = 0, members_ = 0;  // the job's calls, spread over members_ threads
   std::atomic<bool> stop_{false};
   std::atomic<bool> busy_{false};
   // Each on a cache line of its own: the workers spin on generation_, the caller on pending_.
@@ -136,12 +123,10 @@ Team& team() {
 
 }  // namespace
 
-void run_on_team(int threads, void (*job)(void*, int), void* context) {
+bool run_on_team_at_once(int threads, void (*job)(void*, int), void* context) {
   Team& t = team();
-  if (threads <= 1 || t_in_job || omp_in_parallel() || !t.acquire()) {
-    for (int i = 0; i < std::max(threads, 1); ++i) job(context, i);
-    return;
-  }
+  if (threads <= 1 || threads > usable_cpus() || t_in_job || omp_in_parallel() || !t.acquire())
+    return false;
   // Released however the job ends (the caller's part may throw).
   struct Held {
     Team& team;
@@ -151,8 +136,7 @@ void run_on_team(int threads, void (*job)(void*, int), void* context) {
     }
   } held{t};
   t_in_job = true;
-  if (!t.run(threads, job, context))
-    for (int i = 0; i < threads; ++i) job(context, i);
+  return t.run(threads, job, context);
 }
 
 int usable_cpus() {
@@ -161,18 +145,6 @@ int usable_cpus() {
     return sched_getaffinity(0, sizeof set, &set) == 0 ? std::max(1, CPU_COUNT(&set)) : 1;
   }();
   return cpus;
-}
-
-bool loops_on_team() {
-  return t_team_loops;
-}
-
-TeamLoops::TeamLoops(bool on) : saved_(t_team_loops) {
-  t_team_loops = on;
-}
-
-TeamLoops::~TeamLoops() {
-  t_team_loops = saved_;
 }
 
 }  // namespace engine

@@ -1,0 +1,123 @@
+// run_as_crew: every member runs the body at once and meets the others at each barrier; serial
+// parts run once; calls the team cannot serve (one thread, nested, concurrent) run as a crew
+// of one instead of waiting or deadlocking.
+#include "util/crew.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "util/thread_team.hpp"
+
+namespace engine {
+namespace {
+
+TEST(Crew, OutsideACrewIsACrewOfNoneOfOne) {
+  EXPECT_FALSE(in_crew());
+  EXPECT_EQ(crew_member(), 0);
+  EXPECT_EQ(crew_size(), 1);
+  crew_barrier();  // returns at once
+  int calls = 0;
+  on_one_member([&] { ++calls; });
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(Crew, HasOneMemberPerThreadUpToTheCpus) {
+  for (int threads : {1, 2, usable_cpus() + 3}) {
+    const int want = std::min(threads, usable_cpus());
+    std::vector<std::atomic<int>> members(want);
+    std::atomic<int> wrong_size{0};
+    run_as_crew(threads, [&] {
+      if (!in_crew() || crew_size() != want) wrong_size.fetch_add(1);
+      members[crew_member()].fetch_add(1);
+    });
+    EXPECT_EQ(wrong_size.load(), 0) << threads;
+    for (int m = 0; m < want; ++m) EXPECT_EQ(members[m].load(), 1) << m << " of " << threads;
+    EXPECT_FALSE(in_crew());
+  }
+}
+
+// Each member writes its slot, then after the barrier reads everyone's: round after round, no
+// member may see a slot of a round behind (the barrier let it pass too early) or ahead.
+TEST(Crew, BarrierPublishesEveryMembersWrites) {
+  if (usable_cpus() < 2) GTEST_SKIP() << "one CPU: a crew of one";
+  constexpr int kRounds = 2000;
+  std::vector<int> slots(2, -1);  // plain ints: the barrier must publish them
+  std::atomic<int> wrong{0};
+  run_as_crew(2, [&] {
+    const int me = crew_member();
+    for (int round = 0; round < kRounds; ++round) {
+      slots[me] = round;
+      crew_barrier();
+      if (slots[1 - me] != round) wrong.fetch_add(1);
+      crew_barrier();  // nobody writes the next round before both have read this one
+    }
+  });
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST(Crew, OnOneMemberRunsOnceAndEveryoneSeesIt) {
+  if (usable_cpus() < 2) GTEST_SKIP() << "one CPU: a crew of one";
+  int value = 0;  // plain: the barrier after the serial part must publish it
+  std::atomic<int> calls{0}, wrong{0};
+  run_as_crew(2, [&] {
+    for (int round = 1; round <= 500; ++round) {
+      on_one_member([&] {
+        calls.fetch_add(1);
+        value = round;
+      });
+      if (value != round) wrong.fetch_add(1);
+      crew_barrier();
+    }
+  });
+  EXPECT_EQ(calls.load(), 500);
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST(Crew, ACrewInsideACrewIsACrewOfOneThenTheOuterOneAgain) {
+  std::atomic<int> inner_calls{0}, wrong{0};
+  run_as_crew(2, [&] {
+    const int member = crew_member(), size = crew_size();
+    run_as_crew(2, [&] {
+      inner_calls.fetch_add(1);
+      if (crew_size() != 1 || crew_member() != 0) wrong.fetch_add(1);
+      crew_barrier();  // a crew of one's: returns at once
+    });
+    if (crew_member() != member || crew_size() != size) wrong.fetch_add(1);
+    crew_barrier();
+  });
+  EXPECT_EQ(inner_calls.load(), std::min(2, usable_cpus()));
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+// Threads of their own each running crews with barriers and shared loops: whoever does not get
+// the team runs a crew of one; all finish, every item taken once.
+TEST(Crew, CallersOnSeveralThreadsAllComplete) {
+  constexpr int kCallers = 3, kRounds = 300, kItems = 40;
+  std::atomic<long> items{0};
+  std::vector<std::thread> callers;
+  for (int c = 0; c < kCallers; ++c)
+    callers.emplace_back([&] {
+      for (int r = 0; r < kRounds; ++r)
+        run_as_crew(2, [&] {
+          const int size = crew_size(), me = crew_member();
+          if (size == 1) {
+            items.fetch_add(kItems);
+            return;
+          }
+          const unsigned loop = crew_next_loop();
+          for (int run = 0; run < size; ++run)
+            for (int i; (i = crew_take(loop, (me + run) % size, 0, kItems / size)) >= 0;)
+              items.fetch_add(1);
+          crew_barrier();
+        });
+    });
+  for (std::thread& t : callers) t.join();
+  EXPECT_EQ(items.load(), long{kCallers} * kRounds * kItems);
+}
+
+}  // namespace
+}  // namespace engine

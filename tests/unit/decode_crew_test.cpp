@@ -1,0 +1,86 @@
+// Decode steps run as a crew of threads (util/crew.hpp) give the logits of the same steps on one
+// thread, bit for bit: each output is computed whole by one member with the same kernel, so
+// sharing the work cannot change a sum. Single-token and batched steps, on a random model just
+// big enough for its steps to be shared (stories260K's run on one thread). CI also runs this
+// under ThreadSanitizer: no OpenMP region opens in it (decode steps only, the model loaded on
+// one thread).
+#include <gtest/gtest.h>
+#include <omp.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/engine.hpp"
+
+namespace engine {
+namespace {
+
+// A llama2.c checkpoint (legacy header, shared classifier) of random weights.
+std::string write_random_checkpoint(const std::string& name) {
+  const std::int32_t dim = 128, hidden = 256, layers = 2, heads = 4, kv_heads = 4, vocab = 2048,
+                     seq_len = 64;
+  const std::uint64_t head = dim / heads, q = std::uint64_t{dim} * dim,
+                      kv = std::uint64_t{dim} * head * kv_heads, h = std::uint64_t{dim} * hidden;
+  const std::uint64_t floats = std::uint64_t{vocab} * dim +
+                               layers * (2 * dim + 2 * q + 2 * kv + 3 * h) + dim +
+                               2 * std::uint64_t{seq_len} * head / 2;
+  const std::string path =
+      (std::filesystem::temp_directory_path() / (name + std::to_string(::getpid()) + ".bin"))
+          .string();
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  EXPECT_NE(f, nullptr) << path;
+  const std::int32_t header[7] = {dim, hidden, layers, heads, kv_heads, vocab, seq_len};
+  std::fwrite(header, sizeof header, 1, f);
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> value(-0.1f, 0.1f);
+  std::vector<float> weights(floats);
+  for (float& w : weights) w = value(rng);
+  std::fwrite(weights.data(), sizeof(float), weights.size(), f);
+  std::fclose(f);
+  return path;
+}
+
+// The logits of `steps` decode steps of `batch` sequences (one token each per step), on
+// `threads` threads.
+std::vector<float> decode(const std::shared_ptr<const Model>& model, int batch, int steps,
+                          int threads) {
+  set_num_threads(threads);
+  Session session(model, batch);
+  std::vector<int> sequences(batch), tokens(batch);
+  for (int s = 0; s < batch; ++s) sequences[s] = s;
+  std::vector<float> logits;
+  for (int step = 0; step < steps; ++step) {
+    for (int s = 0; s < batch; ++s) tokens[s] = (step * 37 + s * 101) % 2048;
+    const auto out =
+        batch == 1 ? session.forward(tokens) : session.forward_batch(tokens, sequences);
+    logits.insert(logits.end(), out.begin(), out.end());
+  }
+  return logits;
+}
+
+TEST(DecodeCrew, StepsOnTwoThreadsGiveTheLogitsOfOne) {
+  const int saved = omp_get_max_threads();
+  set_num_threads(1);
+  const std::string path = write_random_checkpoint("engine_decode_crew_");
+  for (DType type : {DType::f32, DType::q8_0}) {
+    set_num_threads(1);  // no OpenMP region of more than one thread, here or below
+    const auto model = Model::load(path, type);
+    for (int batch : {1, 3}) {
+      const std::vector<float> one = decode(model, batch, 40, 1);
+      const std::vector<float> two = decode(model, batch, 40, 2);
+      ASSERT_EQ(one.size(), two.size());
+      for (std::size_t i = 0; i < one.size(); ++i)
+        ASSERT_EQ(one[i], two[i]) << "logit " << i << ", batch " << batch;
+    }
+  }
+  set_num_threads(saved);
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace engine

@@ -1,0 +1,45 @@
+// for_chunks: every value in exactly one chunk, chunks starting at multiples of 16, on OpenMP
+// and in a crew, for lengths that do and do not divide evenly.
+#include "ops/parallel_chunks.hpp"
+
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <atomic>
+#include <memory>
+
+#include "util/crew.hpp"
+
+namespace engine {
+namespace {
+
+TEST(ForChunks, CoversEveryValueOnce) {
+  const int saved = omp_get_max_threads();
+  for (int threads : {1, 2, 3}) {
+    omp_set_num_threads(threads);
+    for (std::size_t n : {0, 1, 15, 16, 17, 33, 65536, 65537, 98321, 200003}) {
+      for (bool crew : {false, true}) {
+        const auto calls = std::make_unique<std::atomic<int>[]>(n + 1);  // + 1: none past n
+        std::atomic<int> misaligned{0};
+        const auto loop = [&] {
+          for_chunks(n, [&](std::size_t begin, std::size_t count) {
+            if (begin % 16 != 0) misaligned.fetch_add(1);
+            for (std::size_t i = begin; i < begin + count; ++i) calls[i].fetch_add(1);
+          });
+        };
+        if (crew)
+          run_as_crew(threads, loop);
+        else
+          loop();
+        for (std::size_t i = 0; i < n; ++i)
+          ASSERT_EQ(calls[i].load(), 1) << i << " of " << n << ", " << threads << " threads";
+        EXPECT_EQ(calls[n].load(), 0) << n;
+        EXPECT_EQ(misaligned.load(), 0) << n;
+      }
+    }
+  }
+  omp_set_num_threads(saved);
+}
+
+}  // namespace
+}  // namespace engine
