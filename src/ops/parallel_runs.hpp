@@ -31,12 +31,11 @@ void for_each_in_crew_runs(int n, F& f) {
 }
 
 /// Calls f(i) once for every i in [0, n), on omp_get_max_threads() OpenMP threads when
-/// `parallel`. Each thread takes the items of
-/// its own contiguous run in order, then whatever is left of the other runs (their next items, one
-/// at a time). Why: a run of weight rows is one long memory stream (interleaving the threads'
-/// items, schedule(dynamic), measured 10 % slower on a decode step), yet equal runs leave the
-/// faster thread waiting at the join when the other is held back (a shared host): 6-10 % of a
-/// 2-thread decode step was spent waiting there.
+/// `parallel`. Each thread takes the items of its own contiguous run in order, then whatever is
+/// left of the other runs (their next items, one at a time). Why: a run of weight rows is one
+/// long memory stream (interleaving the threads' items, schedule(dynamic), measured 10 % slower
+/// on a decode step), yet equal runs leave the faster thread waiting at the join when the other
+/// is held back (a shared host): 6-10 % of a 2-thread decode step was spent waiting there.
 ///
 /// In a crew (util/crew.hpp), every member calls it with the same arguments: the members share
 /// the items whatever `parallel` says (there is no fork to pay for), in runs the same way, and
