@@ -151,13 +151,14 @@ struct Bf16Tile {
 /// one layout tile.
 struct Q8Tile {
   // The quants are one linear stream (a tile's pairs in order, then the next tile's), so the
-  // prefetch runs a fixed distance ahead of it: 4 KB covers the memory latency at this
-  // bandwidth. Measured on Zen 5, 2 threads, one build per distance, alternating
-  // (`engine bench -p 0 -n 16 -r 3 -t 2 --weight-type q8` on the 1B shape, `-n 64` on 110M):
-  // 1B 2 KB 39.5-39.9 tok/s, 4 KB 47-63, 6 KB 42-45, 8 KB 48-56, 16 KB 49-52, none 54-56;
-  // 110M 4 KB 479-533, 8 KB 513-576, none 453-522. A second prefetch 16 KB ahead into L2 cost
-  // the 1B a quarter (37 tok/s).
-  static constexpr std::size_t kAheadBytes = 4096;
+  // prefetch runs a fixed distance ahead of it: 8 KB. Measured on Zen 5, 2 threads: a harness
+  // streaming the kernel over one shape's matrices (OpenMP, 8 rounds alternating the
+  // distances, average GB/s): 1B shape 2 KB 62-67, 4 KB 65-71, 8 KB 73-80, 16 KB 73-85; 110M
+  // shape 2 KB 50, 4 KB 55, 8 KB 62, 16 KB 59. The engine, alternating builds (`engine bench -p 0
+  // -n 128 -r 3 -t 1,2 --weight-type q8`, 110M, 4 runs each): 4 KB 312-337 tok/s on 1 thread,
+  // 584-601 on 2; 8 KB 341-345, 592-686. (bf16's 512 elements measured better than 1024 in
+  // the engine, 277-292 against 275-282 tok/s, though the harness preferred 1024.)
+  static constexpr std::size_t kAheadBytes = 8192;
   const std::uint8_t* quants;   // the first tile's quants, see q8_tiled_parts
   const std::uint16_t* scales;  // the first tile's scales
   const std::int8_t* xq;        // (M, cols)
