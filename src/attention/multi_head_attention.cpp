@@ -144,9 +144,9 @@ void multi_head_attention(const ModelConfig& c, const float* q, const float* key
   if (takes_block_path(T, work))
     return block_attention(c, q, keys, values, mask, observed ? scores : nullptr, out, scale);
 
-  // Row by row (decode, small batches): one item per (row, head), on the step's threads (the
-  // thread team in a decode step; a fork pays from ~8K multiply-adds: the keys and values come
-  // from memory, not the caches).
+  // Row by row (decode, small batches): one item per (row, head), on the step's threads (a
+  // decode step's crew shares them whatever the work; on OpenMP a fork pays from ~8K
+  // multiply-adds: the keys and values come from memory, not the caches).
   for_each_in_runs(T * c.n_heads, work >= (1 << 13), [&](int item) {
     const int t = item / c.n_heads, h = item % c.n_heads;
     const float* qh = q + static_cast<std::size_t>(t) * c.dim + h * hs;

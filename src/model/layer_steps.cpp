@@ -33,27 +33,29 @@ void normalize(const ModelConfig& c, const float* x, const float* weight, const 
 
 namespace {
 
-// bias (width floats) added to each of the R rows of y (R, width); in a crew, by one member.
-void add_bias(const float* bias, float* y, int width, int R) {
+// bias (width floats, or none) added to each of the R rows of y (R, width).
+void add_bias_rows(const float* bias, float* y, int width, int R) {
   if (!bias) return;
   const kernels::KernelTable& k = kernels::kernels();
-  on_one_member([&] {
-    for (int r = 0; r < R; ++r) k.axpy(1.0f, bias, y + static_cast<std::size_t>(r) * width, width);
-  });
+  for (int r = 0; r < R; ++r) k.axpy(1.0f, bias, y + static_cast<std::size_t>(r) * width, width);
 }
 
 }  // namespace
 
 void linear(const float* x, const Matrix& w, const float* bias, float* y, int R) {
   matmul(x, w, y, R);
-  add_bias(bias, y, w.rows, R);
+  // In a crew, one member adds (a barrier after): only when there is a bias (gpt2).
+  if (bias) on_one_member([&] { add_bias_rows(bias, y, w.rows, R); });
 }
 
 void project_qkv(const LayerWeights& l, const float* xb, float* q, float* k, float* v, int R) {
   matmuls(xb, {{l.wq, q}, {l.wk, k}, {l.wv, v}}, R);
-  add_bias(l.bq, q, l.wq.rows, R);
-  add_bias(l.bk, k, l.wk.rows, R);
-  add_bias(l.bv, v, l.wv.rows, R);
+  if (l.bq || l.bk || l.bv)
+    on_one_member([&] {
+      add_bias_rows(l.bq, q, l.wq.rows, R);
+      add_bias_rows(l.bk, k, l.wk.rows, R);
+      add_bias_rows(l.bv, v, l.wv.rows, R);
+    });
 }
 
 void feed_forward(const ModelConfig& c, const LayerWeights& l, const float* xb, float* hb,

@@ -322,7 +322,7 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
     });
     matmul(xb_.data(), w.wcls, logits_.data(), static_cast<int>(rows.size()));
   };
-  // A step of fewer rows than a block (decode) is ~60 short loops per token: run as one job of
+  // A step of fewer rows than a block (decode) is ~70 short loops per token: run as one job of
   // the thread team (a crew), each loop closed by a barrier, rather than a fork and join per
   // loop; on the caller alone when even its largest weight pass is too small to split (the
   // barriers would cost more). A block runs on OpenMP, like the oneDNN and block kernels in

@@ -94,7 +94,8 @@ void row_matmuls(const float* x, std::initializer_list<Product> products, int M)
     work += static_cast<std::int64_t>(M) * p.w.rows * K;
     ++n;
   }
-  // The thread-local scratch is the caller's: take it here, not inside the parallel loop.
+  // The thread-local scratch is this thread's (the caller's, or in a crew each member's own,
+  // converted by each): take it here, not inside an OpenMP loop.
   const ConvertedInput& in = t_input;
   const Product* const product = products.begin();
   for_each_in_runs(first[n], work >= kRowPathSplitWork, [&](int b) {

@@ -171,7 +171,7 @@ void onednn_matmul(const float* x, const Matrix& w, float* y, int M) {
       // The scratch is thread-local: take its address here, not inside the parallel loop.
       float* expanded = t_f32_weights.data();
       const int tiles = (N + kQ8TileRows - 1) / kQ8TileRows;
-      // Q8_0 a layout tile of rows at a time: its bytes are one stream.
+      // A layout tile of rows at a time (Q8_0: its bytes are one stream; f16 row by row).
 #pragma omp parallel for schedule(static)
       for (int tile = 0; tile < tiles; ++tile) {
         const std::size_t first = tile * kQ8TileRows;

@@ -1,4 +1,5 @@
-// An elementwise kernel over a block's worth of values, split across the OpenMP threads.
+// An elementwise kernel over a block's worth of values, split across the OpenMP threads or the
+// members of a crew.
 #pragma once
 
 #include <omp.h>

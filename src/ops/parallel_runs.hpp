@@ -12,6 +12,13 @@
 
 namespace engine {
 
+namespace detail {
+
+/// The first item of run r of `runs` over n items (run r is [run_start(r), run_start(r + 1))).
+inline int run_start(int n, int r, int runs) {
+  return static_cast<int>(std::int64_t{n} * r / runs);
+}
+
 /// for_each_in_runs in a crew: the crew's cursors instead of a fork's.
 template <class F>
 void for_each_in_crew_runs(int n, F& f) {
@@ -23,12 +30,13 @@ void for_each_in_crew_runs(int n, F& f) {
   const unsigned loop = crew_next_loop();
   for (int j = 0; j < runs; ++j) {  // its own run first
     const int run = (me + j) % runs;
-    const int begin = static_cast<int>(std::int64_t{n} * run / runs);
-    const int end = static_cast<int>(std::int64_t{n} * (run + 1) / runs);
+    const int begin = run_start(n, run, runs), end = run_start(n, run + 1, runs);
     for (int i; (i = crew_take(loop, run, begin, end)) >= 0;) f(i);
   }
   crew_barrier();
 }
+
+}  // namespace detail
 
 /// Calls f(i) once for every i in [0, n), on omp_get_max_threads() OpenMP threads when
 /// `parallel`. Each thread takes the items of its own contiguous run in order, then whatever is
@@ -42,7 +50,7 @@ void for_each_in_crew_runs(int n, F& f) {
 /// meet at a barrier after them.
 template <class F>
 void for_each_in_runs(int n, bool parallel, F&& f) {
-  if (in_crew()) return for_each_in_crew_runs(n, f);
+  if (in_crew()) return detail::for_each_in_crew_runs(n, f);
   constexpr int kMaxRuns = 64;
   // As many runs as threads; OpenMP forks no more threads than items.
   const int runs = parallel && n > 1 ? std::min(omp_get_max_threads(), kMaxRuns) : 1;
@@ -56,8 +64,8 @@ void for_each_in_runs(int n, bool parallel, F&& f) {
   };
   Run run[kMaxRuns];
   for (int r = 0; r < runs; ++r) {
-    run[r].next.store(static_cast<int>(std::int64_t{n} * r / runs), std::memory_order_relaxed);
-    run[r].end = static_cast<int>(std::int64_t{n} * (r + 1) / runs);
+    run[r].next.store(detail::run_start(n, r, runs), std::memory_order_relaxed);
+    run[r].end = detail::run_start(n, r + 1, runs);
   }
   const auto take = [&](int thread) {
     for (int j = 0; j < runs; ++j) {  // its own run first

@@ -32,7 +32,7 @@ thread_local unsigned t_loops = 0;
 
 // body(context) as member `member` of a crew of `size`; this thread's place in an enclosing
 // crew (if any) restored after.
-void run_member(int member, int size, void (*body)(void*), void* context) {
+void run_member(int member, int size, void (*body)(void*) noexcept, void* context) {
   const int saved_member = t_member, saved_size = t_size;
   const unsigned saved_loops = t_loops;
   t_member = member;
@@ -46,7 +46,7 @@ void run_member(int member, int size, void (*body)(void*), void* context) {
 
 }  // namespace
 
-void run_as_crew(int threads, void (*body)(void*), void* context) {
+void run_as_crew(int threads, void (*body)(void*) noexcept, void* context) {
   // At most one member per usable CPU: a member without a CPU of its own holds everyone up at
   // each barrier (110M q8 decode with -t 4 on 2 CPUs: 27-54 tok/s uncapped, 375-397 capped).
   const int size = std::clamp(std::min(threads, usable_cpus()), 1, kMaxMembers);
@@ -54,7 +54,7 @@ void run_as_crew(int threads, void (*body)(void*), void* context) {
   // the team may touch it (run_on_team_at_once runs nothing otherwise).
   struct Launch {
     int size;
-    void (*body)(void*);
+    void (*body)(void*) noexcept;
     void* context;
     std::atomic<bool> ready{false};
   } launch{size, body, context};

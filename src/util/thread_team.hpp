@@ -7,13 +7,9 @@ namespace engine {
 /// caller takes 0, the team's workers the others), returning when every call has: when the
 /// team can do that, i.e. 2 <= threads <= usable_cpus(), the caller is not itself in a team job
 /// or an OpenMP region, and no other thread of the process is using the team. Returns whether
-/// it did; false: nothing ran. Never waits for the team, never nests.
-///
-/// Why not an OpenMP region: a decode step is ~60 loops of 10-300 us each (one per weight
-/// pass), and an OpenMP fork and join costs ~2.7 us on this project's 2-vCPU guests (an empty
-/// region, libgomp, threads spinning) against ~0.4 us for a barrier on one shared cache line.
-/// The team's workers spin for a while after a job (the next one comes within microseconds in
-/// a decode step), then sleep until woken, so a prefill's OpenMP threads get the CPUs.
+/// it did; false: nothing ran. Never waits for the team, never nests. (Why threads of our own:
+/// util/crew.hpp.) The workers spin for a while after a job (the next one comes within
+/// microseconds in a decode), then sleep until woken, so a prefill's OpenMP threads get the CPUs.
 bool run_on_team_at_once(int threads, void (*job)(void* context, int thread), void* context);
 
 /// The CPUs this process may run on (its affinity mask, read once), at least 1: a team job runs

@@ -16,34 +16,44 @@
 #include <vector>
 
 #include "engine/engine.hpp"
+#include "ops/matmul.hpp"
+#include "util/thread_team.hpp"
 
 namespace engine {
 namespace {
 
-// A llama2.c checkpoint (legacy header, shared classifier) of random weights.
+constexpr std::int32_t kDim = 128, kHidden = 256, kLayers = 2, kHeads = 4, kVocab = 2048,
+                       kSeqLen = 64;
+// Its largest decode pass (the classifier) is one the step shares among a crew's members.
+static_assert(std::int64_t{kVocab} * kDim >= kRowPathSplitWork);
+
+// A llama2.c checkpoint (legacy header, shared classifier) of random weights; "" on failure.
 std::string write_random_checkpoint(const std::string& name) {
-  const std::int32_t dim = 128, hidden = 256, layers = 2, heads = 4, kv_heads = 4, vocab = 2048,
-                     seq_len = 64;
-  const std::uint64_t head = dim / heads, q = std::uint64_t{dim} * dim,
-                      kv = std::uint64_t{dim} * head * kv_heads, h = std::uint64_t{dim} * hidden;
-  const std::uint64_t floats = std::uint64_t{vocab} * dim +
-                               layers * (2 * dim + 2 * q + 2 * kv + 3 * h) + dim +
-                               2 * std::uint64_t{seq_len} * head / 2;
+  const std::uint64_t head = kDim / kHeads, q = std::uint64_t{kDim} * kDim, kv = q,
+                      h = std::uint64_t{kDim} * kHidden;
+  const std::uint64_t floats = std::uint64_t{kVocab} * kDim +
+                               kLayers * (2 * kDim + 2 * q + 2 * kv + 3 * h) + kDim +
+                               2 * std::uint64_t{kSeqLen} * head / 2;
   const std::string path =
       (std::filesystem::temp_directory_path() / (name + std::to_string(::getpid()) + ".bin"))
           .string();
   std::FILE* f = std::fopen(path.c_str(), "wb");
-  EXPECT_NE(f, nullptr) << path;
-  const std::int32_t header[7] = {dim, hidden, layers, heads, kv_heads, vocab, seq_len};
-  std::fwrite(header, sizeof header, 1, f);
+  if (!f) return "";
+  const std::int32_t header[7] = {kDim, kHidden, kLayers, kHeads, kHeads, kVocab, kSeqLen};
   std::mt19937 rng(11);
   std::uniform_real_distribution<float> value(-0.1f, 0.1f);
   std::vector<float> weights(floats);
   for (float& w : weights) w = value(rng);
-  std::fwrite(weights.data(), sizeof(float), weights.size(), f);
-  std::fclose(f);
-  return path;
+  const bool written = std::fwrite(header, sizeof header, 1, f) == 1 &&
+                       std::fwrite(weights.data(), sizeof(float), floats, f) == floats;
+  return std::fclose(f) == 0 && written ? path : "";
 }
+
+// Restores the thread count a test changed, however it ends.
+struct ThreadCount {
+  int saved = omp_get_max_threads();
+  ~ThreadCount() { set_num_threads(saved); }
+};
 
 // The logits of `steps` decode steps of `batch` sequences (one token each per step), on
 // `threads` threads.
@@ -55,7 +65,7 @@ std::vector<float> decode(const std::shared_ptr<const Model>& model, int batch, 
   for (int s = 0; s < batch; ++s) sequences[s] = s;
   std::vector<float> logits;
   for (int step = 0; step < steps; ++step) {
-    for (int s = 0; s < batch; ++s) tokens[s] = (step * 37 + s * 101) % 2048;
+    for (int s = 0; s < batch; ++s) tokens[s] = (step * 37 + s * 101) % kVocab;
     const auto out =
         batch == 1 ? session.forward(tokens) : session.forward_batch(tokens, sequences);
     logits.insert(logits.end(), out.begin(), out.end());
@@ -64,9 +74,11 @@ std::vector<float> decode(const std::shared_ptr<const Model>& model, int batch, 
 }
 
 TEST(DecodeCrew, StepsOnTwoThreadsGiveTheLogitsOfOne) {
-  const int saved = omp_get_max_threads();
+  if (usable_cpus() < 2) GTEST_SKIP() << "one CPU: a crew of one";
+  const ThreadCount restore;
   set_num_threads(1);
   const std::string path = write_random_checkpoint("engine_decode_crew_");
+  ASSERT_FALSE(path.empty()) << "cannot write a checkpoint to the temporary directory";
   for (DType type : {DType::f32, DType::q8_0}) {
     set_num_threads(1);  // no OpenMP region of more than one thread, here or below
     const auto model = Model::load(path, type);
@@ -78,7 +90,6 @@ TEST(DecodeCrew, StepsOnTwoThreadsGiveTheLogitsOfOne) {
         ASSERT_EQ(one[i], two[i]) << "logit " << i << ", batch " << batch;
     }
   }
-  set_num_threads(saved);
   std::filesystem::remove(path);
 }
 

@@ -13,29 +13,34 @@
 namespace engine {
 namespace {
 
-TEST(ForChunks, CoversEveryValueOnce) {
+// Both ways of running it: on OpenMP from the caller, or with every member of a crew calling it.
+class ForChunks : public testing::TestWithParam<bool> {};
+
+INSTANTIATE_TEST_SUITE_P(Threads, ForChunks, testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "crew" : "openmp"; });
+
+TEST_P(ForChunks, CoversEveryValueOnce) {
+  const bool crew = GetParam();
   const int saved = omp_get_max_threads();
   for (int threads : {1, 2, 3}) {
-    omp_set_num_threads(threads);
+    if (!crew) omp_set_num_threads(threads);
     for (std::size_t n : {0, 1, 15, 16, 17, 33, 65536, 65537, 98321, 200003}) {
-      for (bool crew : {false, true}) {
-        const auto calls = std::make_unique<std::atomic<int>[]>(n + 1);  // + 1: none past n
-        std::atomic<int> misaligned{0};
-        const auto loop = [&] {
-          for_chunks(n, [&](std::size_t begin, std::size_t count) {
-            if (begin % 16 != 0) misaligned.fetch_add(1);
-            for (std::size_t i = begin; i < begin + count; ++i) calls[i].fetch_add(1);
-          });
-        };
-        if (crew)
-          run_as_crew(threads, loop);
-        else
-          loop();
-        for (std::size_t i = 0; i < n; ++i)
-          ASSERT_EQ(calls[i].load(), 1) << i << " of " << n << ", " << threads << " threads";
-        EXPECT_EQ(calls[n].load(), 0) << n;
-        EXPECT_EQ(misaligned.load(), 0) << n;
-      }
+      const auto calls = std::make_unique<std::atomic<int>[]>(n + 1);  // + 1: none past n
+      std::atomic<int> misaligned{0};
+      const auto loop = [&] {
+        for_chunks(n, [&](std::size_t begin, std::size_t count) {
+          if (begin % 16 != 0) misaligned.fetch_add(1);
+          for (std::size_t i = begin; i < begin + count; ++i) calls[i].fetch_add(1);
+        });
+      };
+      if (crew)
+        run_as_crew(threads, loop);
+      else
+        loop();
+      for (std::size_t i = 0; i < n; ++i)
+        ASSERT_EQ(calls[i].load(), 1) << i << " of " << n << ", " << threads << " threads";
+      EXPECT_EQ(calls[n].load(), 0) << n;
+      EXPECT_EQ(misaligned.load(), 0) << n;
     }
   }
   omp_set_num_threads(saved);

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <set>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace engine {
@@ -18,7 +19,7 @@ namespace {
 template <class F>
 bool run_at_once(int threads, F&& job) {
   return run_on_team_at_once(
-      threads, [](void* f, int t) { (*static_cast<F*>(f))(t); }, &job);
+      threads, [](void* f, int t) { (*static_cast<std::remove_reference_t<F>*>(f))(t); }, &job);
 }
 
 TEST(ThreadTeam, RunsEveryIndexOnceEachOnAThreadOfItsOwn) {
