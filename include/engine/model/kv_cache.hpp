@@ -4,15 +4,22 @@
 // the window: each new position overwrites one no query can see any more.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <vector>
+#include <memory>
 
 namespace engine {
 
+class HugePageBuffer;
+
 class KvCache {
  public:
-  /// Zeroed storage for n_layers x max_batch x capacity rows of kv_dim keys and as many values.
+  /// Zeroed storage for n_layers x max_batch x capacity rows of kv_dim keys and as many values,
+  /// on transparent huge pages (attention streams them).
   KvCache(int n_layers, int max_batch, int capacity, int kv_dim);
+  ~KvCache();
+  KvCache(KvCache&&) noexcept;
+  KvCache& operator=(KvCache&&) noexcept;
 
   /// Rows a sliding-window cache needs: a block of `block` queries writes its keys before
   /// attention runs, and its first query still sees the window - 1 positions before it, so the
@@ -24,9 +31,9 @@ class KvCache {
   /// The row position `pos` is kept in.
   int slot(int pos) const { return pos % capacity_; }
   /// One layer's keys of one sequence: (capacity, kv_dim), position p in row slot(p).
-  float* keys(int layer, int sequence) { return keys_.data() + offset(layer, sequence); }
+  float* keys(int layer, int sequence) { return keys_ + offset(layer, sequence); }
   /// Its values, laid out likewise.
-  float* values(int layer, int sequence) { return values_.data() + offset(layer, sequence); }
+  float* values(int layer, int sequence) { return values_ + offset(layer, sequence); }
   /// The row that holds the key of position `pos`.
   float* key_row(int layer, int sequence, int pos) { return row(keys(layer, sequence), pos); }
   /// The row that holds the value of position `pos`.
@@ -45,8 +52,10 @@ class KvCache {
   int max_batch_;
   int capacity_;
   int kv_dim_;
-  std::vector<float> keys_;    // (layer, max_batch, capacity, kv_dim)
-  std::vector<float> values_;  // (layer, max_batch, capacity, kv_dim)
+  std::size_t floats_;                       // of the keys, and of the values
+  std::unique_ptr<HugePageBuffer> storage_;  // the keys, then the values
+  float* keys_;                              // (layer, max_batch, capacity, kv_dim)
+  float* values_;                            // (layer, max_batch, capacity, kv_dim)
 };
 
 }  // namespace engine
