@@ -79,6 +79,10 @@ TEST(DecodeCrew, StepsOnTwoThreadsGiveTheLogitsOfOne) {
   set_num_threads(1);
   const std::string path = write_random_checkpoint("engine_decode_crew_");
   ASSERT_FALSE(path.empty()) << "cannot write a checkpoint to the temporary directory";
+  struct Removed {  // however the test ends
+    const std::string& path;
+    ~Removed() { std::filesystem::remove(path); }
+  } removed{path};
   for (DType type : {DType::f32, DType::q8_0}) {
     set_num_threads(1);  // no OpenMP region of more than one thread, here or below
     const auto model = Model::load(path, type);
@@ -90,7 +94,6 @@ TEST(DecodeCrew, StepsOnTwoThreadsGiveTheLogitsOfOne) {
         ASSERT_EQ(one[i], two[i]) << "logit " << i << ", batch " << batch;
     }
   }
-  std::filesystem::remove(path);
 }
 
 }  // namespace
