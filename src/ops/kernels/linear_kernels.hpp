@@ -117,6 +117,9 @@ struct Bf16Tile {
   // rows, past L1). Zen 5, 2 threads, alternating builds (`engine bench -p 0 -n 16 -r 2 -t 2
   // --weight-type bf16`): 1B 24.5 / 24.1 / 23.9 / 24.5 -> 31.0 / 29.5 / 29.7 / 29.7 tok/s,
   // 110M (-n 64 -r 3) 262-280 -> 276-287. f32 measured slower so (1B 11.4 -> 10.3-10.6).
+  // 1024 elements, the pick of a harness streaming the kernel alone, measured lower in the
+  // engine (110M tg128, 2 threads: 277-292 -> 275-282 tok/s; 1B tg32 alike, 33.6-34.3 vs
+  // 34.2-34.6 in a high-bandwidth period).
   static constexpr std::size_t kAhead = 512;  // elements
 
   const std::uint16_t* w;  // (rows, cols)
@@ -164,8 +167,7 @@ struct Q8Tile {
   // distances, average GB/s): 1B shape 2 KB 62-67, 4 KB 65-71, 8 KB 73-80, 16 KB 73-85; 110M
   // shape 2 KB 50, 4 KB 55, 8 KB 62, 16 KB 59. The engine, alternating builds (`engine bench -p 0
   // -n 128 -r 3 -t 1,2 --weight-type q8`, 110M, 4 runs each): 4 KB 312-337 tok/s on 1 thread,
-  // 584-601 on 2; 8 KB 341-345, 592-686. (bf16's 512 elements measured better than 1024 in
-  // the engine, 277-292 against 275-282 tok/s, though the harness preferred 1024.)
+  // 584-601 on 2; 8 KB 341-345, 592-686.
   static constexpr std::size_t kAheadBytes = 8192;
   // ... and once per 4 KB page of it, a touch 16 KB on (see touch): a harness streaming the
   // kernel over the 1B shape's 22 layers (1.1 GB) read 21.8 GB/s on 1 thread without it, 39.3
