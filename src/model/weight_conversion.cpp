@@ -1,9 +1,9 @@
 // Converting a model's f32 matrices to bf16 or Q8_0 once at load: the decode step reads half
 // or about a quarter of the bytes. Norms, biases and the token and position embeddings stay f32
 // (an embedding is read one row per token); a shared classifier gets a converted copy of its
-// own. The parts of a fused QKV matrix (gpt2) are converted as three matrices. Q8_0 matrices,
-// converted or from a file, are held in the tile layout of ops/q8_tile_layout.hpp. Packing for
-// blocks of rows (panels for f32 on AVX-512, else oneDNN's layout), the last step of a load, is
+// own. The parts of a fused QKV matrix (gpt2) are converted as three matrices. bf16 and Q8_0
+// matrices, converted or from a file, are held in the tile layout of ops/tile_layout.hpp. Packing
+// for blocks of rows (panels for f32 on AVX-512, else oneDNN's layout), the last step of a load, is
 // here too.
 #include <fmt/format.h>
 
@@ -15,8 +15,8 @@
 #include "engine/ops/isa.hpp"
 #include "ops/onednn_matmul.hpp"
 #include "ops/panel_matmul.hpp"
-#include "ops/q8_tile_layout.hpp"
 #include "ops/quantize.hpp"
+#include "ops/tile_layout.hpp"
 #include "util/huge_page_buffer.hpp"
 #include "util/log.hpp"
 
@@ -30,13 +30,13 @@ std::size_t aligned_part(std::size_t bytes) {
   return (bytes + kPartAlignment - 1) / kPartAlignment * kPartAlignment;
 }
 
-// A matrix as convert_weights writes it: its rows in `to` (Q8_0 in the tile layout).
+// A matrix as convert_weights writes it: its rows in `to`, bf16 or Q8_0, in the tile layout.
 struct Conversion {
   Matrix* m;
   DType to;
   std::size_t bytes() const {
     return to == DType::q8_0 ? q8_tiled_bytes(m->rows, m->cols)
-                             : Matrix{nullptr, to, m->rows, m->cols}.bytes();
+                             : bf16_tiled_values(m->rows, m->cols) * sizeof(std::uint16_t);
   }
 };
 
@@ -48,22 +48,26 @@ void convert_rows(const Conversion& c, std::uint8_t* out) {
   const std::uint8_t* in = static_cast<const std::uint8_t*>(m.data);
 #pragma omp parallel if (rows * cols > (1 << 16))
   {
-    // Q8_0 blocks of a row quantised from f32, before they go to their tiles.
-    std::vector<std::uint8_t> blocks(m.dtype == DType::f32 && c.to == DType::q8_0 ? cols / 32 * 34
-                                                                                  : 0);
+    // A row converted from f32 (bf16 values or Q8_0 blocks), before it goes to its tiles.
+    std::vector<std::uint8_t> converted(m.dtype != DType::f32 ? 0
+                                        : c.to == DType::q8_0 ? cols / 32 * 34
+                                                              : cols * sizeof(std::uint16_t));
 #pragma omp for schedule(static)
     for (std::size_t r = 0; r < rows; ++r) {
       const std::uint8_t* row = in + r * row_bytes;
-      if (c.to == DType::bf16) {
-        quantize_bf16(reinterpret_cast<const float*>(row),
-                      reinterpret_cast<std::uint16_t*>(out) + r * cols, cols);
-        continue;
-      }
       if (m.dtype == DType::f32) {
-        quantize_row_q8_0(reinterpret_cast<const float*>(row), blocks.data(), cols);
-        row = blocks.data();
+        const float* values = reinterpret_cast<const float*>(row);
+        if (c.to == DType::q8_0)
+          quantize_row_q8_0(values, converted.data(), cols);
+        else
+          quantize_bf16(values, reinterpret_cast<std::uint16_t*>(converted.data()), cols);
+        row = converted.data();
       }
-      store_row_q8_0_tiled(row, r, rows, cols, out);
+      if (c.to == DType::q8_0)
+        store_row_q8_0_tiled(row, r, rows, cols, out);
+      else
+        store_row_bf16_tiled(reinterpret_cast<const std::uint16_t*>(row), r, cols,
+                             reinterpret_cast<std::uint16_t*>(out));
     }
   }
 }
@@ -81,8 +85,9 @@ void Model::convert_weights(DType weight_type) {
   std::vector<Conversion> conversions;
   int kept_f32 = 0;
   const auto add = [&](Matrix& m, bool converts) {
-    if (m.rows == 0) return;                                                      // absent
-    if (m.dtype == DType::q8_0) return conversions.push_back({&m, DType::q8_0});  // to tiles
+    if (m.rows == 0) return;  // absent
+    if (m.dtype == DType::q8_0 || m.dtype == DType::bf16)
+      return conversions.push_back({&m, m.dtype});  // to tiles
     if (!converts || m.dtype != DType::f32 || weight_type == DType::f32) return;
     if (weight_type == DType::q8_0 && m.cols % 32 != 0)
       ++kept_f32;  // Q8_0 blocks need rows that are a multiple of 32 wide
@@ -95,15 +100,15 @@ void Model::convert_weights(DType weight_type) {
   add(weights_.token_embedding, false);  // read one row per token: stays f32 (or its Q8_0)
   add(weights_.position_embedding, false);
   if (kept_f32) log::info("{}: {} matrices kept f32 (width not a multiple of 32)", path_, kept_f32);
-  // A classifier that is the embedding's own tensor (tied, Q8_0 in a GGUF file) is written once:
-  // first[i] is the first conversion of conversion i's tensor.
+  // A classifier that is the embedding's own tensor (tied, bf16 or Q8_0 in a GGUF file) is
+  // written once: first[i] is the first conversion of conversion i's tensor.
   std::vector<std::size_t> first(conversions.size());
   std::size_t total = 0;
   for (std::size_t i = 0; i < conversions.size(); ++i) {
     while (conversions[first[i]].m->data != conversions[i].m->data) ++first[i];
     if (first[i] == i) total += aligned_part(conversions[i].bytes());
   }
-  if (total == 0) return;  // nothing to write (f32, or a GGUF file of bf16 matrices)
+  if (total == 0) return;  // nothing to write (f32, or a GGUF file of f16 matrices)
   HugePageBuffer& buffer = converted_.emplace_back(total);
   std::uint8_t* part = buffer.data();
   for (std::size_t i = 0; i < conversions.size(); ++i) {

@@ -12,8 +12,8 @@
 #include "ops/onednn_matmul.hpp"
 #include "ops/panel_matmul.hpp"
 #include "ops/parallel_runs.hpp"
-#include "ops/q8_tile_layout.hpp"
 #include "ops/quantize.hpp"
+#include "ops/tile_layout.hpp"
 
 namespace engine {
 namespace {
@@ -44,7 +44,7 @@ void convert_input(const kernels::KernelTable& k, DType dtype, const float* x, i
 // The per-row kernels take the weight rows in blocks of this many (one thread's unit of work);
 // a block starts a Q8_0 tile.
 constexpr int kRowsPerBlock = 64;
-static_assert(kRowsPerBlock % kQ8TileRows == 0);
+static_assert(kRowsPerBlock % kLayoutTileRows == 0);
 
 // Rows [row, row + rows) of y (M, w.rows) for x as convert_input left it.
 void gemm_block(const kernels::KernelTable& k, const Matrix& w, int row, int rows, const float* x,
@@ -54,8 +54,9 @@ void gemm_block(const kernels::KernelTable& k, const Matrix& w, int row, int row
     case DType::f32:
       return k.gemm(static_cast<const float*>(w.data) + row * K, x, y + row, rows, K, M, N);
     case DType::bf16:
-      return k.gemm_bf16(static_cast<const std::uint16_t*>(w.data) + row * K, in.bf16.data(),
-                         y + row, rows, K, M, N);
+      return k.gemm_bf16(
+          static_cast<const std::uint16_t*>(w.data) + bf16_tile_offset(bf16_tile_groups(K), row, 0),
+          in.bf16.data(), y + row, rows, K, M, N);
     case DType::q8_0: {
       const Q8TiledParts parts = q8_tiled_parts(w.data, N, K);
       const std::size_t first = q8_tile_slot(q8_tile_pairs(K), row, 0);
@@ -137,8 +138,10 @@ void matrix_row(const Matrix& w, int row, float* out) {
       std::memcpy(out, static_cast<const float*>(w.data) + r * K, K * sizeof(float));
       return;
     case DType::bf16: {
-      const std::uint16_t* p = static_cast<const std::uint16_t*>(w.data) + r * K;
-      for (std::size_t i = 0; i < K; ++i) out[i] = bf16_to_f32(p[i]);
+      const std::uint16_t* tiled = static_cast<const std::uint16_t*>(w.data);
+      const std::size_t groups = bf16_tile_groups(K);
+      for (std::size_t i = 0; i < K; ++i)
+        out[i] = bf16_to_f32(tiled[bf16_tile_offset(groups, r, i)]);
       return;
     }
     case DType::f16: {

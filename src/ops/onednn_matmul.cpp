@@ -16,8 +16,8 @@
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/matmul.hpp"
 #include "ops/parallel_chunks.hpp"
-#include "ops/q8_tile_layout.hpp"
 #include "ops/quantize.hpp"
+#include "ops/tile_layout.hpp"
 
 namespace engine {
 namespace {
@@ -79,6 +79,7 @@ PrimitiveCache& cache() {
 
 // Per-thread scratch for converted inputs, reused across calls.
 thread_local std::vector<std::uint16_t> t_bf16_x;
+thread_local std::vector<std::uint16_t> t_bf16_weights;
 thread_local std::vector<float> t_f32_weights;
 
 // A packed copy starts with the layout it was made in (oneDNN 2.x memory descriptors are plain C
@@ -118,6 +119,36 @@ void execute(const Primitive& primitive, const void* a, const void* b, void* c) 
   stream.wait();
 }
 
+// w's (N, K) rows as a primitive on our rows takes them: f32 as they are, bf16 out of the tile
+// layout, Q8_0 and f16 expanded to f32 (into per-thread scratch, reused across calls); a layout
+// tile of rows at a time, Q8_0's and bf16's bytes one stream.
+const void* row_major_weights(const Matrix& w) {
+  if (w.dtype == DType::f32) return w.data;
+  const std::size_t N = w.rows, K = w.cols;
+  const bool bf16 = is_bf16(w);
+  if (bf16)
+    t_bf16_weights.resize(N * K);
+  else
+    t_f32_weights.resize(N * K);
+  // The scratch is thread-local: take its address here, not inside the parallel loop.
+  std::uint16_t* const rows_bf16 = t_bf16_weights.data();
+  float* const rows_f32 = t_f32_weights.data();
+  const std::int64_t tiles = (N + kLayoutTileRows - 1) / kLayoutTileRows;
+#pragma omp parallel for schedule(static)
+  for (std::int64_t tile = 0; tile < tiles; ++tile) {
+    const std::size_t first = tile * kLayoutTileRows;
+    const std::size_t count = std::min(kLayoutTileRows, N - first);
+    if (bf16)
+      load_rows_bf16_tiled(static_cast<const std::uint16_t*>(w.data), first, count, K,
+                           rows_bf16 + first * K);
+    else if (w.dtype == DType::q8_0)
+      dequantize_rows_q8_0_tiled(w.data, first, count, N, K, rows_f32 + first * K);
+    else
+      for (std::size_t r = 0; r < count; ++r) matrix_row(w, first + r, rows_f32 + (first + r) * K);
+  }
+  return bf16 ? static_cast<const void*>(rows_bf16) : rows_f32;
+}
+
 }  // namespace
 
 std::size_t onednn_packed_bytes(const Matrix& w) {
@@ -133,7 +164,8 @@ const void* onednn_pack(const Matrix& w, std::uint8_t* out) {
   try {
     PrimitiveCache& c = cache();
     const dt type = is_bf16(w) ? dt::bf16 : dt::f32;
-    dnnl::memory plain({{w.cols, w.rows}, type, tag::ba}, c.engine(), const_cast<void*>(w.data));
+    dnnl::memory plain({{w.cols, w.rows}, type, tag::ba}, c.engine(),
+                       const_cast<void*>(row_major_weights(w)));
     dnnl::memory blocked(layout, c.engine(), weights);
     dnnl::stream stream(c.engine());
     c.reorder(plain, blocked).execute(stream, plain, blocked);
@@ -147,53 +179,29 @@ const void* onednn_pack(const Matrix& w, std::uint8_t* out) {
 
 void onednn_matmul(const float* x, const Matrix& w, float* y, int M) {
   const int K = w.cols, N = w.rows;
+  const bool bf16 = is_bf16(w);
   const void* src = x;
-  const void* weights = w.data;
-  bool bf16 = false;
-  switch (w.dtype) {
-    case DType::f32:
-      break;
-    case DType::bf16: {
-      bf16 = true;
-      t_bf16_x.resize(static_cast<std::size_t>(M) * K);
-      // The vector kernel (the scalar quantize_bf16 is for weights at load): every block pays it.
-      // The scratch is thread-local: take its address here, not inside the parallel chunks.
-      std::uint16_t* converted = t_bf16_x.data();
-      for_chunks(t_bf16_x.size(), [&](std::size_t i, std::size_t count) {
-        kernels::kernels().to_bf16(x + i, converted + i, count);
-      });
-      src = converted;
-      break;
-    }
-    case DType::q8_0:
-    case DType::f16: {
-      t_f32_weights.resize(static_cast<std::size_t>(N) * K);
-      // The scratch is thread-local: take its address here, not inside the parallel loop.
-      float* expanded = t_f32_weights.data();
-      const int tiles = (N + kQ8TileRows - 1) / kQ8TileRows;
-      // A layout tile of rows at a time (Q8_0: its bytes are one stream; f16 row by row).
-#pragma omp parallel for schedule(static)
-      for (int tile = 0; tile < tiles; ++tile) {
-        const std::size_t first = tile * kQ8TileRows;
-        const std::size_t count = std::min<std::size_t>(kQ8TileRows, N - first);
-        float* out = expanded + first * K;
-        if (w.dtype == DType::q8_0)
-          dequantize_rows_q8_0_tiled(w.data, first, count, N, K, out);
-        else
-          for (std::size_t r = 0; r < count; ++r) matrix_row(w, first + r, out + r * K);
-      }
-      weights = expanded;
-      break;
-    }
+  if (bf16) {
+    t_bf16_x.resize(static_cast<std::size_t>(M) * K);
+    // The vector kernel (the scalar quantize_bf16 is for weights at load): every block pays it.
+    // The scratch is thread-local: take its address here, not inside the parallel chunks.
+    std::uint16_t* converted = t_bf16_x.data();
+    for_chunks(t_bf16_x.size(), [&](std::size_t i, std::size_t count) {
+      kernels::kernels().to_bf16(x + i, converted + i, count);
+    });
+    src = converted;
   }
   try {
     PrimitiveCache& c = cache();
     Primitive primitive;
+    const void* weights = nullptr;
     if (w.packed) primitive = c.get(linear_key(M, K, N, bf16, true));
     if (w.packed && primitive.pd.weights_desc() == dnnl::memory::desc(packed_layout(w.packed)))
       weights = w.packed;
-    else
+    if (!weights) {
       primitive = c.get(linear_key(M, K, N, bf16, false));
+      weights = row_major_weights(w);
+    }
     execute(primitive, src, weights, y);
   } catch (const dnnl::error& e) {
     throw Error(ErrorCode::unsupported,

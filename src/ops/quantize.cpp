@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "ops/half.hpp"
-#include "ops/q8_tile_layout.hpp"
+#include "ops/tile_layout.hpp"
 
 namespace engine {
 namespace {
@@ -39,6 +39,23 @@ void quantize_row_q8_0(const float* in, std::uint8_t* out, std::size_t n) {
   }
 }
 
+void store_row_bf16_tiled(const std::uint16_t* row, std::size_t r, std::size_t cols,
+                          std::uint16_t* tiled) {
+  const std::size_t groups = bf16_tile_groups(cols);
+  for (std::size_t c = 0; c < cols; c += kBf16Group)
+    std::memcpy(tiled + bf16_tile_offset(groups, r, c), row + c,
+                std::min(kBf16Group, cols - c) * sizeof(std::uint16_t));
+}
+
+void load_rows_bf16_tiled(const std::uint16_t* tiled, std::size_t first, std::size_t count,
+                          std::size_t cols, std::uint16_t* out) {
+  const std::size_t groups = bf16_tile_groups(cols);
+  for (std::size_t r = first; r < first + count; ++r, out += cols)
+    for (std::size_t c = 0; c < cols; c += kBf16Group)
+      std::memcpy(out + c, tiled + bf16_tile_offset(groups, r, c),
+                  std::min(kBf16Group, cols - c) * sizeof(std::uint16_t));
+}
+
 void store_row_q8_0_tiled(const std::uint8_t* row, std::size_t r, std::size_t rows,
                           std::size_t cols, std::uint8_t* tiled) {
   const std::size_t pairs = q8_tile_pairs(cols);
@@ -56,9 +73,10 @@ void dequantize_rows_q8_0_tiled(const void* tiled, std::size_t first, std::size_
   const std::size_t pairs = q8_tile_pairs(cols), blocks = cols / kQ8Block, end = first + count;
   const Q8TiledParts parts = q8_tiled_parts(tiled, rows, cols);
   // In the order the slots are stored (tile by tile, pair by pair, row by row): one stream.
-  for (std::size_t tile = first / kQ8TileRows * kQ8TileRows; tile < end; tile += kQ8TileRows)
+  for (std::size_t tile = first / kLayoutTileRows * kLayoutTileRows; tile < end;
+       tile += kLayoutTileRows)
     for (std::size_t b = 0; b < blocks; b += kQ8PairBlocks)
-      for (std::size_t r = std::max(tile, first); r < std::min(tile + kQ8TileRows, end); ++r)
+      for (std::size_t r = std::max(tile, first); r < std::min(tile + kLayoutTileRows, end); ++r)
         for (std::size_t half = 0; half < kQ8PairBlocks && b + half < blocks; ++half) {
           const std::size_t slot = q8_tile_slot(pairs, r, b + half);
           const float scale = f16_to_f32(parts.scales[slot]);

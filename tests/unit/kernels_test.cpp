@@ -11,7 +11,7 @@
 #include "ops/half.hpp"
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/quantize.hpp"
-#include "q8_0_tiles.hpp"
+#include "tiled_weights.hpp"
 
 namespace engine::kernels {
 namespace {
@@ -84,6 +84,7 @@ TEST_P(KernelsPerIsa, GemmRowsDoNotDependOnTheBatch) {
   std::vector<std::uint16_t> wb(w.size()), xb(x.size());
   simd().to_bf16(w.data(), wb.data(), w.size());
   simd().to_bf16(x.data(), xb.data(), x.size());
+  const test::Bf16Tiles wt(wb.data(), rows, cols);
   const test::Q8_0Tiles wq(test::q8_0_blocks(w.data(), rows, cols), rows, cols);
   std::vector<std::int8_t> xq(x.size());
   std::vector<float> xd(x.size() / 32);
@@ -100,7 +101,7 @@ TEST_P(KernelsPerIsa, GemmRowsDoNotDependOnTheBatch) {
     simd().gemm(w.data(), x.data() + m * cols, y, rows, cols, n, rows);
   });
   expect_rows_equal("bf16", [&](std::size_t m, std::size_t n, float* y) {
-    simd().gemm_bf16(wb.data(), xb.data() + m * cols, y, rows, cols, n, rows);
+    simd().gemm_bf16(wt.values.data(), xb.data() + m * cols, y, rows, cols, n, rows);
   });
   expect_rows_equal("q8_0", [&](std::size_t m, std::size_t n, float* y) {
     simd().gemm_q8_0(wq.parts.quants, wq.parts.scales, xq.data() + m * cols,
@@ -321,8 +322,9 @@ TEST_P(KernelsPerIsa, GemmBf16F16AndQ8_0) {
         std::vector<std::uint16_t> wb(rows * cols), xb(M * cols);
         quantize_bf16(w.data(), wb.data(), wb.size());
         quantize_bf16(x.data(), xb.data(), xb.size());
-        simd().gemm_bf16(wb.data(), xb.data(), got.data(), rows, cols, M, rows);
-        scalar().gemm_bf16(wb.data(), xb.data(), want.data(), rows, cols, M, rows);
+        const test::Bf16Tiles wt(wb.data(), rows, cols);
+        simd().gemm_bf16(wt.values.data(), xb.data(), got.data(), rows, cols, M, rows);
+        scalar().gemm_bf16(wt.values.data(), xb.data(), want.data(), rows, cols, M, rows);
         expect_close("bf16 ");
         std::vector<std::uint16_t> f16(rows * cols);
         for (std::size_t i = 0; i < f16.size(); ++i) f16[i] = f32_to_f16(w[i]);
@@ -382,15 +384,66 @@ TEST(KernelsScalar, Q8_0TimesQ8IsTheBlockwiseIntegerDotProduct) {
   }
 }
 
+// The scalar bf16 kernel on tiled weights is the definition: each output the dot product of its
+// row's values and x (exact products), for every row of tiles of 4, 2 and 1 rows and a last
+// group part padding (7 rows, 100 columns).
+TEST(KernelsScalar, Bf16TilesTimesBf16IsTheRowDotProduct) {
+  std::mt19937 rng(4);
+  const std::size_t rows = 7, cols = 100;
+  const auto w = random_vector(rows * cols, rng), x = random_vector(3 * cols, rng);
+  std::vector<std::uint16_t> wb(w.size()), xb(x.size());
+  quantize_bf16(w.data(), wb.data(), wb.size());
+  quantize_bf16(x.data(), xb.data(), xb.size());
+  const test::Bf16Tiles tiles(wb.data(), rows, cols);
+  for (std::size_t M : {1, 3}) {  // tiles of 4 rows, and of 2 (kWideTileRows) for 3 rows of x
+    std::vector<float> got(M * rows);
+    kernels_for(Isa::scalar)
+        .gemm_bf16(tiles.values.data(), xb.data(), got.data(), rows, cols, M, rows);
+    for (std::size_t m = 0; m < M; ++m)
+      for (std::size_t r = 0; r < rows; ++r) {
+        double want = 0;
+        for (std::size_t i = 0; i < cols; ++i)
+          want +=
+              static_cast<double>(bf16_to_f32(wb[r * cols + i])) * bf16_to_f32(xb[m * cols + i]);
+        EXPECT_NEAR(got[m * rows + r], want, 1e-5 * (std::abs(want) + 1)) << m << " " << r;
+      }
+  }
+}
+
+// Rows stored in tiles read back as themselves, from any first row and count, and the padding
+// (rows past the last, values past a row's last) stays zero.
+TEST(Quantize, Bf16TiledRowsReadBackAsTheirRows) {
+  std::mt19937 rng(7);
+  const std::size_t rows = 11, cols = 70;  // 3 tiles, the last partial; 3 groups, the last partial
+  const auto x = random_vector(rows * cols, rng);
+  std::vector<std::uint16_t> values(x.size());
+  quantize_bf16(x.data(), values.data(), values.size());
+  const test::Bf16Tiles tiles(values.data(), rows, cols);
+  ASSERT_EQ(tiles.values.size(), 12u * 3 * 32);
+  for (std::size_t first = 0; first < rows; ++first)
+    for (std::size_t count = 1; first + count <= rows; ++count) {
+      std::vector<std::uint16_t> back(count * cols + 1, 7);  // + 1: nothing written past the end
+      load_rows_bf16_tiled(tiles.values.data(), first, count, cols, back.data());
+      ASSERT_TRUE(std::equal(back.begin(), back.end() - 1, values.begin() + first * cols))
+          << first << "+" << count;
+      EXPECT_EQ(back.back(), 7) << first << "+" << count;
+    }
+  const std::size_t stored = std::count_if(tiles.values.begin(), tiles.values.end(),
+                                           [](std::uint16_t v) { return v != 0; });
+  EXPECT_EQ(stored, static_cast<std::size_t>(std::count_if(
+                        values.begin(), values.end(), [](std::uint16_t v) { return v != 0; })));
+}
+
 TEST_P(KernelsPerIsa, GemmBf16OddWidths) {
   for (std::size_t cols : {1, 7, 17, 33, 172}) {
     const auto w = random_vector(5 * cols, rng), x = random_vector(2 * cols, rng);
     std::vector<std::uint16_t> wb(w.size()), xb(x.size());
     quantize_bf16(w.data(), wb.data(), wb.size());
     quantize_bf16(x.data(), xb.data(), xb.size());
+    const test::Bf16Tiles wt(wb.data(), 5, cols);
     std::vector<float> got(10), want(10);
-    simd().gemm_bf16(wb.data(), xb.data(), got.data(), 5, cols, 2, 5);
-    scalar().gemm_bf16(wb.data(), xb.data(), want.data(), 5, cols, 2, 5);
+    simd().gemm_bf16(wt.values.data(), xb.data(), got.data(), 5, cols, 2, 5);
+    scalar().gemm_bf16(wt.values.data(), xb.data(), want.data(), 5, cols, 2, 5);
     for (std::size_t r = 0; r < 10; ++r) EXPECT_NEAR(got[r], want[r], 1e-5f * cols);
   }
 }

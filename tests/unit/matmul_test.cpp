@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "ops/quantize.hpp"
-#include "q8_0_tiles.hpp"
+#include "tiled_weights.hpp"
 
 namespace engine {
 namespace {
@@ -32,8 +32,9 @@ TEST(Matmuls, SharedPassEqualsEachProductAlone) {
   const test::Q8_0Tiles q8(test::q8_0_blocks(f32[0].data(), rows[0], K), rows[0], K);
   std::vector<std::uint16_t> bf16(f32[1].size());
   quantize_bf16(f32[1].data(), bf16.data(), bf16.size());
+  const test::Bf16Tiles bf16_tiles(bf16.data(), rows[1], K);
   const Matrix w[] = {{q8.bytes.data(), DType::q8_0, rows[0], K},
-                      {bf16.data(), DType::bf16, rows[1], K},
+                      {bf16_tiles.values.data(), DType::bf16, rows[1], K},
                       {f32[2].data(), DType::f32, rows[2], K}};
 
   // 1 row forks (300 + 200 + 50) x 256 multiply-adds > 2^17; 16 rows is the largest block

@@ -25,8 +25,8 @@ DType parse_dtype(std::string_view name);
 
 /// A (rows, cols) weight matrix in its stored type.
 struct Matrix {
-  /// Row-major, except Q8_0 in a loaded model: the kernels' tiles of 4 rows (an internal layout,
-  /// src/ops/q8_tile_layout.hpp).
+  /// Row-major, except bf16 and Q8_0 in a loaded model: the kernels' tiles of 4 rows (an
+  /// internal layout, src/ops/tile_layout.hpp).
   const void* data = nullptr;
   DType dtype = DType::f32;
   int rows = 0;  // output features

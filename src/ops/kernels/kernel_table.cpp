@@ -16,7 +16,7 @@
 #include "ops/half.hpp"
 #include "ops/kernels/intrinsics.hpp"
 #include "ops/panel_layout.hpp"
-#include "ops/q8_tile_layout.hpp"
+#include "ops/tile_layout.hpp"
 
 #if defined(ENGINE_KERNEL_ISA_AVX512_VNNI_BF16)
 #define ENGINE_ISA_NS avx512_vnni_bf16

@@ -21,14 +21,16 @@ struct KernelTable {
   /// output is summed the same way whatever M is.
   void (*gemm)(const float* w, const float* x, float* y, std::size_t rows, std::size_t cols,
                std::size_t M, std::size_t ldy);
-  /// The same for bf16 weights and x rounded to bf16 by to_bf16 (exact products, f32 sums).
+  /// The same for bf16 weights in the tile layout (those of the first of `rows` rows, a row at a
+  /// multiple of kLayoutTileRows, see ops/tile_layout.hpp) and x rounded to bf16 by to_bf16
+  /// (exact products, f32 sums).
   void (*gemm_bf16)(const std::uint16_t* w, const std::uint16_t* x, float* y, std::size_t rows,
                     std::size_t cols, std::size_t M, std::size_t ldy);
   /// The same for IEEE half weights and f32 x.
   void (*gemm_f16)(const std::uint16_t* w, const float* x, float* y, std::size_t rows,
                    std::size_t cols, std::size_t M, std::size_t ldy);
   /// The same for Q8_0 weights in the tile layout (cols a multiple of 32; quants and scales of
-  /// the first of `rows` rows, a row at a multiple of kQ8TileRows, see ops/q8_tile_layout.hpp)
+  /// the first of `rows` rows, a row at a multiple of kLayoutTileRows, see ops/tile_layout.hpp)
   /// and x quantised by quantize_q8 (xq (M, cols), xd (M, cols / 32)): an integer dot product
   /// per block, scaled once by both blocks' scales.
   void (*gemm_q8_0)(const std::uint8_t* quants, const std::uint16_t* scales, const std::int8_t* xq,

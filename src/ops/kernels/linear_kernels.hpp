@@ -35,10 +35,10 @@ inline float dot(const float* a, const float* b, std::size_t n) {
 constexpr std::size_t kTileRows = 4;
 constexpr std::size_t kTileCols = Vec::kRegisters >= 32 ? 4 : 2;
 constexpr std::size_t kWideTileRows = kTileRows / 2, kWideTileCols = 2 * kTileCols;
-// Each tile prefetches the same columns of the next tile's rows (R rows further on; bf16 1 KB on
-// in each row, Q8_0 4 KB on in its stream: see their tiles), so the next tile streams in while this
-// one computes: a tile's rows are short streams that the hardware prefetcher alone picks up too
-// late (measured: Q8_0 decode 1.4x, bf16 1.2x faster with it).
+// Each f32 tile prefetches the same columns of the next tile's rows (R rows further on), so the
+// next tile streams in while this one computes: a tile's rows are short streams that the
+// hardware prefetcher alone picks up too late. bf16 and Q8_0 weights are one stream in the tile
+// layout, which StreamAhead runs ahead of.
 
 /// tile.run<R, C>(r, m) for the tile at weight row r and x row m, with C = the c <= CMax rows
 /// of x left, as a compile-time count so the accumulators stay in registers.
@@ -111,41 +111,6 @@ struct LinearTile {
   }
 };
 
-/// bf16 x times bf16 weights: exact products summed in f32 (vdpbf16ps where the CPU has it).
-struct Bf16Tile {
-  // 1 KB on per row, not the next tile's columns (R rows on: 16-45 KB on for the 1B shape's
-  // rows, past L1). Zen 5, 2 threads, alternating builds (`engine bench -p 0 -n 16 -r 2 -t 2
-  // --weight-type bf16`): 1B 24.5 / 24.1 / 23.9 / 24.5 -> 31.0 / 29.5 / 29.7 / 29.7 tok/s,
-  // 110M (-n 64 -r 3) 262-280 -> 276-287. f32 measured slower so (1B 11.4 -> 10.3-10.6).
-  // 1024 elements, the pick of a harness streaming the kernel alone, measured lower in the
-  // engine (110M tg128, 2 threads: 277-292 -> 275-282 tok/s; 1B tg32 alike, 33.6-34.3 vs
-  // 34.2-34.6 in a high-bandwidth period).
-  static constexpr std::size_t kAhead = 512;  // elements
-
-  const std::uint16_t* w;  // (rows, cols)
-  const std::uint16_t* x;  // (M, cols)
-  float* y;                // (M, ldy)
-  std::size_t cols, ldy;
-
-  template <std::size_t R, std::size_t C>
-  void run(std::size_t r, std::size_t m) const {
-    const std::uint16_t* wr = w + r * cols;
-    const std::uint16_t* xr = x + m * cols;
-    const std::size_t n = cols;
-    const auto step = [&](Vec::Reg(&acc)[R][C], std::size_t i, std::size_t len) {
-      Vec::Bf16x2 xv[C];
-      for (std::size_t c = 0; c < C; ++c) xv[c] = Vec::load_bf16x2_n(xr + c * n + i, len);
-      for (std::size_t k = 0; k < R; ++k) {
-        // Each row is a stream of its own: kAhead on in it, past its end in the next tile's row.
-        Vec::prefetch(i + kAhead < n ? wr + k * n + i + kAhead : wr + (k + R) * n + i + kAhead - n);
-        const Vec::Bf16x2 wv = Vec::load_bf16x2_n(wr + k * n + i, len);
-        for (std::size_t c = 0; c < C; ++c) acc[k][c] = Vec::dot_bf16x2(acc[k][c], wv, xv[c]);
-      }
-    };
-    tile_sums<R, C, 2 * Vec::kWidth>(n, step, y + m * ldy + r, ldy);
-  }
-};
-
 /// Loads the byte at p and drops it: a real load, where a software prefetch would not do. On this
 /// project's guests a prefetch that misses the TLB starts no page walk, so a long linear stream
 /// began every 4 KB page with a demand walk; a load some pages ahead starts the walk early and
@@ -154,31 +119,83 @@ inline void touch(const void* p) {
   static_cast<void>(*static_cast<const volatile std::uint8_t*>(p));
 }
 
-/// Q8_0 weights in the tile layout (ops/q8_tile_layout.hpp) times x quantised by quantize_q8:
+/// How the decode kernels read ahead of their stream of weights in the tile layout
+/// (ops/tile_layout.hpp): every load's cache line is prefetched kAheadBytes before it, and once per
+/// 4 KB page (at the step whose first row's load is in the page's first group of a tile) the page
+/// kTouchAheadBytes on is touched. Measured on Zen 5, 2 threads, harnesses streaming a kernel over
+/// one shape's matrices (OpenMP, rounds alternating the variants, GB/s): Q8_0 1B shape prefetch
+/// 2 KB on 62-67, 4 KB 65-71, 8 KB 73-80, 16 KB 73-85; 110M shape 2 KB 50, 4 KB 55, 8 KB 62,
+/// 16 KB 59; the touch 16 KB on, 1B shape's 22 layers (1.1 GB) on 1 thread 21.8 -> 39.3 (16, 32
+/// or 64 KB alike); bf16 1B shape 4 KB 42-50, 8 KB 42-51, 16 KB 45-54, 8 KB with the touch
+/// 77-83.
+struct StreamAhead {
+  static constexpr std::size_t kAheadBytes = 8192;
+  static constexpr std::size_t kTouchAheadBytes = 16384;
+  const std::uint8_t* end;  // past the call's stream: touches stay before it
+
+  /// Before the call's stream, starting at `begin`: the pages before the first touch's (the
+  /// stream's own loads walk the first).
+  static void touch_first_pages(const void* begin, std::size_t bytes) {
+    for (std::size_t at = 4096; at < kTouchAheadBytes && at < bytes; at += 4096)
+      touch(static_cast<const std::uint8_t*>(begin) + at);
+  }
+  /// Before the load of a step's row k at p.
+  void before_load(const void* p, std::size_t k) const {
+    const auto* b = static_cast<const std::uint8_t*>(p);
+    constexpr std::size_t kTileGroupBytes = kLayoutTileRows * kLayoutGroupBytes;
+    if (k == 0 && reinterpret_cast<std::uintptr_t>(b) % 4096 < kTileGroupBytes &&
+        static_cast<std::size_t>(end - b) > kTouchAheadBytes)
+      touch(b + kTouchAheadBytes);
+    Vec::prefetch(b + kAheadBytes);
+  }
+};
+
+/// bf16 x times bf16 weights in the tile layout (ops/tile_layout.hpp): exact products summed in
+/// f32 (vdpbf16ps where the CPU has it). R divides kLayoutTileRows and tiles start at multiples
+/// of R, so a tile's rows are rows of one layout tile; a step (at most one group) stays in one
+/// group.
+struct Bf16Tile {
+  const std::uint16_t* w;  // the first row's tile
+  StreamAhead ahead;
+  const std::uint16_t* x;  // (M, cols)
+  float* y;                // (M, ldy)
+  std::size_t cols, ldy;
+
+  template <std::size_t R, std::size_t C>
+  void run(std::size_t r, std::size_t m) const {
+    static_assert(2 * Vec::kWidth <= kBf16Group && kBf16Group % (2 * Vec::kWidth) == 0);
+    const std::uint16_t* wr = w + bf16_tile_offset(bf16_tile_groups(cols), r, 0);
+    const std::uint16_t* xr = x + m * cols;
+    const std::size_t n = cols;
+    const auto step = [&](Vec::Reg(&acc)[R][C], std::size_t i, std::size_t len) {
+      Vec::Bf16x2 xv[C];
+      for (std::size_t c = 0; c < C; ++c) xv[c] = Vec::load_bf16x2_n(xr + c * n + i, len);
+      // Row k's values from i: group i / 32 of the tile, k rows on in it.
+      const std::uint16_t* wg =
+          wr + (i / kBf16Group * kLayoutTileRows) * kBf16Group + i % kBf16Group;
+      for (std::size_t k = 0; k < R; ++k) {
+        ahead.before_load(wg + k * kBf16Group, k);
+        const Vec::Bf16x2 wv = Vec::load_bf16x2_n(wg + k * kBf16Group, len);
+        for (std::size_t c = 0; c < C; ++c) acc[k][c] = Vec::dot_bf16x2(acc[k][c], wv, xv[c]);
+      }
+    };
+    tile_sums<R, C, 2 * Vec::kWidth>(n, step, y + m * ldy + r, ldy);
+  }
+};
+
+/// Q8_0 weights in the tile layout (ops/tile_layout.hpp) times x quantised by quantize_q8:
 /// per block an exact integer dot product, then one f32 multiply-add by both scales. A step
 /// takes Vec::kQ8Blocks blocks (a pair per AVX-512 register), each block's lanes scaled by its
 /// own scales; the weight and x conversions happen once per load, shared by the other operand's
-/// C or R. R divides kQ8TileRows and tiles start at multiples of R, so a tile's rows are rows of
-/// one layout tile.
+/// C or R. R divides kLayoutTileRows and tiles start at multiples of R, so a tile's rows are rows
+/// of one layout tile.
 struct Q8Tile {
-  // The quants are one linear stream (a tile's pairs in order, then the next tile's), so the
-  // prefetch runs a fixed distance ahead of it: 8 KB. Measured on Zen 5, 2 threads: a harness
-  // streaming the kernel over one shape's matrices (OpenMP, 8 rounds alternating the
-  // distances, average GB/s): 1B shape 2 KB 62-67, 4 KB 65-71, 8 KB 73-80, 16 KB 73-85; 110M
-  // shape 2 KB 50, 4 KB 55, 8 KB 62, 16 KB 59. The engine, alternating builds (`engine bench -p 0
-  // -n 128 -r 3 -t 1,2 --weight-type q8`, 110M, 4 runs each): 4 KB 312-337 tok/s on 1 thread,
-  // 584-601 on 2; 8 KB 341-345, 592-686.
-  static constexpr std::size_t kAheadBytes = 8192;
-  // ... and once per 4 KB page of it, a touch 16 KB on (see touch): a harness streaming the
-  // kernel over the 1B shape's 22 layers (1.1 GB) read 21.8 GB/s on 1 thread without it, 39.3
-  // with it (16, 32 or 64 KB on alike), 2 threads 32.9 -> 42.1 in a low-bandwidth period.
-  static constexpr std::size_t kTouchAhead = 16384;
-  const std::uint8_t* quants;      // the first tile's quants, see q8_tiled_parts
-  const std::uint8_t* quants_end;  // past the call's quants: touches stay before it
-  const std::uint16_t* scales;     // the first tile's scales
-  const std::int8_t* xq;           // (M, cols)
-  const float* xd;                 // (M, cols / 32)
-  float* y;                        // (M, ldy)
+  const std::uint8_t* quants;   // the first tile's quants, see q8_tiled_parts
+  StreamAhead ahead;            // over the quants
+  const std::uint16_t* scales;  // the first tile's scales
+  const std::int8_t* xq;        // (M, cols)
+  const float* xd;              // (M, cols / 32)
+  float* y;                     // (M, ldy)
   std::size_t cols, ldy;
 
   template <std::size_t R, std::size_t C>
@@ -186,8 +203,9 @@ struct Q8Tile {
     const std::size_t blocks = cols / kQ8Block, pairs = q8_tile_pairs(cols);
     const std::size_t first = q8_tile_slot(pairs, r, 0);
     // Row r's place in its layout tile: the scales load for the layout tile's rows.
-    const std::size_t lead = r % kQ8TileRows;
-    constexpr std::size_t ahead = kAheadBytes / kQ8Block;  // slots
+    const std::size_t lead = r % kLayoutTileRows;
+    // A line of scales serves 4 pairs: prefetched as far ahead as the quants, in slots.
+    constexpr std::size_t scales_ahead = StreamAhead::kAheadBytes / kQ8Block;
     const std::int8_t* xr = xq + m * cols;
     const float* dr = xd + m * blocks;
     const auto step = [&](Vec::Reg(&acc)[R][C], std::size_t b, std::size_t n) {
@@ -203,15 +221,8 @@ struct Q8Tile {
       }
       for (std::size_t k = 0; k < R; ++k) {
         const std::size_t slot = first + q8_tile_slot(pairs, k, b);
-        const std::uint8_t* w = quants + slot * kQ8Block;
-        // The step that starts in a page's first step-length of bytes touches the page ahead.
-        constexpr std::size_t kStepBytes = kQ8TileRows * Vec::kQ8Blocks * kQ8Block;
-        if (k == 0 && reinterpret_cast<std::uintptr_t>(w) % 4096 < kStepBytes &&
-            static_cast<std::size_t>(quants_end - w) > kTouchAhead)
-          touch(w + kTouchAhead);
-        // The row's pair's quants are one aligned cache line; a line of scales serves 4 pairs.
-        Vec::prefetch(quants + (slot + ahead) * kQ8Block);
-        if (k == 0) Vec::prefetch(scales + slot + ahead);
+        ahead.before_load(quants + slot * kQ8Block, k);
+        if (k == 0) Vec::prefetch(scales + slot + scales_ahead);
         const Vec::Q8W wv = Vec::load_q8_w(quants + slot * kQ8Block, n);
         for (std::size_t c = 0; c < C; ++c)
           acc[k][c] =
@@ -234,17 +245,18 @@ inline void gemm_f16(const std::uint16_t* w, const float* x, float* y, std::size
 
 inline void gemm_bf16(const std::uint16_t* w, const std::uint16_t* x, float* y, std::size_t rows,
                       std::size_t cols, std::size_t M, std::size_t ldy) {
-  for_each_tile(Bf16Tile{w, x, y, cols, ldy}, rows, M);
+  const std::size_t bytes = bf16_tiled_values(rows, cols) * sizeof(std::uint16_t);
+  StreamAhead::touch_first_pages(w, bytes);
+  for_each_tile(Bf16Tile{w, {reinterpret_cast<const std::uint8_t*>(w) + bytes}, x, y, cols, ldy},
+                rows, M);
 }
 
 inline void gemm_q8_0(const std::uint8_t* quants, const std::uint16_t* scales,
                       const std::int8_t* xq, const float* xd, float* y, std::size_t rows,
                       std::size_t cols, std::size_t M, std::size_t ldy) {
   const std::size_t bytes = q8_tile_slots(rows, cols) * kQ8Block;
-  // The pages before the first touch's (the stream's own loads walk the first).
-  for (std::size_t at = 4096; at < Q8Tile::kTouchAhead && at < bytes; at += 4096)
-    touch(quants + at);
-  for_each_tile(Q8Tile{quants, quants + bytes, scales, xq, xd, y, cols, ldy}, rows, M);
+  StreamAhead::touch_first_pages(quants, bytes);
+  for_each_tile(Q8Tile{quants, {quants + bytes}, scales, xq, xd, y, cols, ldy}, rows, M);
 }
 
 /// x (n a multiple of 32) as Q8 blocks for gemm_q8_0: per 32 values a scale d = max|x| / 127
