@@ -41,8 +41,8 @@ std::optional<DType> dtype_of(std::uint32_t ggml_type) {
 
 class GgufModelReader {
  public:
-  static void read(Model& model, const std::string& path, FileBacking backing) {
-    model.file_ = std::make_unique<MappedFile>(path, backing);
+  static void read(Model& model, const std::string& path) {
+    model.file_ = std::make_unique<MappedFile>(path);
     model.path_ = path;
     model.file_bytes_ = model.file_->size();
     GgufModelReader reader(model, GgufFile({model.file_->data(), model.file_->size()}, path));
@@ -235,8 +235,8 @@ class GgufModelReader {
   std::set<std::string_view> used_;
 };
 
-void read_gguf_model(Model& model, const std::string& path, FileBacking backing) {
-  GgufModelReader::read(model, path, backing);
+void read_gguf_model(Model& model, const std::string& path) {
+  GgufModelReader::read(model, path);
 }
 
 }  // namespace engine

@@ -76,8 +76,8 @@ class TensorCursor {
 
 class Llama2cCheckpointReader {
  public:
-  static void read(Model& model, const std::string& path, FileBacking backing) {
-    model.file_ = std::make_unique<MappedFile>(path, backing);
+  static void read(Model& model, const std::string& path) {
+    model.file_ = std::make_unique<MappedFile>(path);
     const MappedFile& file = *model.file_;
     model.path_ = path;
     model.file_bytes_ = file.size();
@@ -206,8 +206,8 @@ class Llama2cCheckpointReader {
   }
 };
 
-void read_llama2c_checkpoint(Model& model, const std::string& path, FileBacking backing) {
-  Llama2cCheckpointReader::read(model, path, backing);
+void read_llama2c_checkpoint(Model& model, const std::string& path) {
+  Llama2cCheckpointReader::read(model, path);
 }
 
 }  // namespace engine

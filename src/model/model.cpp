@@ -13,8 +13,8 @@
 
 namespace engine {
 
-void read_llama2c_checkpoint(Model& model, const std::string& path, FileBacking backing);
-void read_gguf_model(Model& model, const std::string& path, FileBacking backing);
+void read_llama2c_checkpoint(Model& model, const std::string& path);
+void read_gguf_model(Model& model, const std::string& path);
 
 // The largest context the model readers accept from a file.
 constexpr int kMaxContextLength = 1 << 20;
@@ -29,14 +29,12 @@ std::shared_ptr<const Model> Model::load(const std::string& path, DType weight_t
                 fmt::format("context length {} is out of range [0, {}] (0: the file's)",
                             context_length, kMaxContextLength));
   std::shared_ptr<Model> model(new Model());
-  // Weights used in place are read into huge pages: decode streams them all every token. Weights
-  // converted at load are read once, from the page cache.
-  const FileBacking backing =
-      weight_type == DType::f32 ? FileBacking::huge_pages : FileBacking::page_cache;
+  // The file is mapped: every matrix is read once, from the page cache, into the kernels' tile
+  // layout (convert_weights), and only norms and biases are used in place.
   if (is_gguf_file(path)) {
-    read_gguf_model(*model, path, backing);
+    read_gguf_model(*model, path);
   } else {
-    read_llama2c_checkpoint(*model, path, backing);
+    read_llama2c_checkpoint(*model, path);
   }
   // Learned positions (gpt2) end at the file's context: no position embedding exists past it.
   const int positions = model->weights_.position_embedding.rows;

@@ -1,10 +1,11 @@
-// Converting a model's f32 matrices to bf16 or Q8_0 once at load: the decode step reads half
-// or about a quarter of the bytes. Norms, biases and the token and position embeddings stay f32
-// (an embedding is read one row per token); a shared classifier gets a converted copy of its
-// own. The parts of a fused QKV matrix (gpt2) are converted as three matrices. bf16 and Q8_0
-// matrices, converted or from a file, are held in the tile layout of ops/tile_layout.hpp. Packing
-// for blocks of rows (panels for f32 on AVX-512, else oneDNN's layout), the last step of a load, is
-// here too.
+// Every matrix of a model goes once at load into the tile layout of ops/tile_layout.hpp, the
+// layout the decode kernels stream, in one huge-page buffer; f32 layer matrices and classifier
+// are converted to bf16 or Q8_0 on the way when asked: the decode step then reads half or about
+// a quarter of the bytes. The token and position embeddings keep their type (an embedding is read
+// one row per token); a shared classifier gets a converted copy of its own. The parts of a fused
+// QKV matrix (gpt2) are converted as three matrices. Norms and biases stay where the file has
+// them. Packing for blocks of rows (panels for f32 on AVX-512, else oneDNN's layout), the last
+// step of a load, is here too.
 #include <fmt/format.h>
 
 #include <cstdint>
@@ -19,6 +20,7 @@
 #include "ops/tile_layout.hpp"
 #include "util/huge_page_buffer.hpp"
 #include "util/log.hpp"
+#include "util/mapped_file.hpp"
 
 namespace engine {
 
@@ -30,17 +32,25 @@ std::size_t aligned_part(std::size_t bytes) {
   return (bytes + kPartAlignment - 1) / kPartAlignment * kPartAlignment;
 }
 
-// A matrix as convert_weights writes it: its rows in `to`, bf16 or Q8_0, in the tile layout.
+// A matrix as convert_weights writes it: its rows in `to`, in the tile layout.
 struct Conversion {
   Matrix* m;
   DType to;
   std::size_t bytes() const {
-    return to == DType::q8_0 ? q8_tiled_bytes(m->rows, m->cols)
-                             : bf16_tiled_values(m->rows, m->cols) * sizeof(std::uint16_t);
+    switch (to) {
+      case DType::f32:
+        return tiled_values<float>(m->rows, m->cols) * sizeof(float);
+      case DType::bf16:
+      case DType::f16:
+        return tiled_values<std::uint16_t>(m->rows, m->cols) * sizeof(std::uint16_t);
+      case DType::q8_0:
+        return q8_tiled_bytes(m->rows, m->cols);
+    }
+    return 0;
   }
 };
 
-// Writes the rows of c.m (f32, or Q8_0 from a file) to `out` as c.to.
+// Writes the rows of c.m (f32, or the type it has in a file) to `out` as c.to.
 void convert_rows(const Conversion& c, std::uint8_t* out) {
   const Matrix& m = *c.m;
   const std::size_t rows = m.rows, cols = m.cols,
@@ -49,13 +59,13 @@ void convert_rows(const Conversion& c, std::uint8_t* out) {
 #pragma omp parallel if (rows * cols > (1 << 16))
   {
     // A row converted from f32 (bf16 values or Q8_0 blocks), before it goes to its tiles.
-    std::vector<std::uint8_t> converted(m.dtype != DType::f32 ? 0
+    std::vector<std::uint8_t> converted(m.dtype == c.to       ? 0
                                         : c.to == DType::q8_0 ? cols / 32 * 34
                                                               : cols * sizeof(std::uint16_t));
 #pragma omp for schedule(static)
     for (std::size_t r = 0; r < rows; ++r) {
       const std::uint8_t* row = in + r * row_bytes;
-      if (m.dtype == DType::f32) {
+      if (m.dtype != c.to) {  // from f32
         const float* values = reinterpret_cast<const float*>(row);
         if (c.to == DType::q8_0)
           quantize_row_q8_0(values, converted.data(), cols);
@@ -63,11 +73,20 @@ void convert_rows(const Conversion& c, std::uint8_t* out) {
           quantize_bf16(values, reinterpret_cast<std::uint16_t*>(converted.data()), cols);
         row = converted.data();
       }
-      if (c.to == DType::q8_0)
-        store_row_q8_0_tiled(row, r, rows, cols, out);
-      else
-        store_row_bf16_tiled(reinterpret_cast<const std::uint16_t*>(row), r, cols,
-                             reinterpret_cast<std::uint16_t*>(out));
+      switch (c.to) {
+        case DType::f32:
+          store_row_tiled(reinterpret_cast<const float*>(row), r, cols,
+                          reinterpret_cast<float*>(out));
+          break;
+        case DType::bf16:
+        case DType::f16:
+          store_row_tiled(reinterpret_cast<const std::uint16_t*>(row), r, cols,
+                          reinterpret_cast<std::uint16_t*>(out));
+          break;
+        case DType::q8_0:
+          store_row_q8_0_tiled(row, r, rows, cols, out);
+          break;
+      }
     }
   }
 }
@@ -84,37 +103,44 @@ void Model::convert_weights(DType weight_type) {
                             dtype_name(weight_type)));
   std::vector<Conversion> conversions;
   int kept_f32 = 0;
+  // Every matrix goes to tiles: in its own type, or f32 ones the layers read in weight_type.
   const auto add = [&](Matrix& m, bool converts) {
     if (m.rows == 0) return;  // absent
-    if (m.dtype == DType::q8_0 || m.dtype == DType::bf16)
-      return conversions.push_back({&m, m.dtype});  // to tiles
-    if (!converts || m.dtype != DType::f32 || weight_type == DType::f32) return;
-    if (weight_type == DType::q8_0 && m.cols % 32 != 0)
-      ++kept_f32;  // Q8_0 blocks need rows that are a multiple of 32 wide
-    else
-      conversions.push_back({&m, weight_type});
+    DType to = m.dtype;
+    if (converts && m.dtype == DType::f32 && weight_type != DType::f32) {
+      if (weight_type == DType::q8_0 && m.cols % 32 != 0)
+        ++kept_f32;  // Q8_0 blocks need rows that are a multiple of 32 wide
+      else
+        to = weight_type;
+    }
+    conversions.push_back({&m, to});
   };
   for (LayerWeights& l : weights_.layers)
     for (Matrix* m : l.matrices()) add(*m, true);
   add(weights_.wcls, true);
-  add(weights_.token_embedding, false);  // read one row per token: stays f32 (or its Q8_0)
+  add(weights_.token_embedding, false);  // read one row per token: keeps its type
   add(weights_.position_embedding, false);
   if (kept_f32) log::info("{}: {} matrices kept f32 (width not a multiple of 32)", path_, kept_f32);
-  // A classifier that is the embedding's own tensor (tied, bf16 or Q8_0 in a GGUF file) is
-  // written once: first[i] is the first conversion of conversion i's tensor.
+  // A classifier that is the embedding's own tensor (tied) in the embedding's type is written
+  // once: first[i] is the first conversion of conversion i's tensor to the same type.
   std::vector<std::size_t> first(conversions.size());
   std::size_t total = 0;
   for (std::size_t i = 0; i < conversions.size(); ++i) {
-    while (conversions[first[i]].m->data != conversions[i].m->data) ++first[i];
+    while (conversions[first[i]].m->data != conversions[i].m->data ||
+           conversions[first[i]].to != conversions[i].to)
+      ++first[i];
     if (first[i] == i) total += aligned_part(conversions[i].bytes());
   }
-  if (total == 0) return;  // nothing to write (f32, or a GGUF file of f16 matrices)
+  if (total == 0) return;  // no matrices
   HugePageBuffer& buffer = converted_.emplace_back(total);
   std::uint8_t* part = buffer.data();
   for (std::size_t i = 0; i < conversions.size(); ++i) {
     Matrix& m = *conversions[i].m;
     if (first[i] == i) {
       convert_rows(conversions[i], part);
+      // The file's copy is read no more (a tied tensor converted to two types is read again
+      // from the page cache): out of the process's memory.
+      if (file_) file_->release(m.data, m.bytes());
       m.data = part;
       part += aligned_part(conversions[i].bytes());
     } else {

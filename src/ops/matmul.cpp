@@ -46,17 +46,23 @@ void convert_input(const kernels::KernelTable& k, DType dtype, const float* x, i
 constexpr int kRowsPerBlock = 64;
 static_assert(kRowsPerBlock % kLayoutTileRows == 0);
 
+// Where row `row` of a tiled matrix of values (T) K wide starts, in values.
+template <typename T>
+std::size_t tile_offset_of(const T*, std::size_t K, std::size_t row) {
+  return tile_offset<T>(tile_groups<T>(K), row, 0);
+}
+
 // Rows [row, row + rows) of y (M, w.rows) for x as convert_input left it.
 void gemm_block(const kernels::KernelTable& k, const Matrix& w, int row, int rows, const float* x,
                 const ConvertedInput& in, float* y, int M) {
   const std::size_t K = w.cols, N = w.rows;
+  const auto tiled = [&](auto* values) { return values + tile_offset_of(values, K, row); };
   switch (w.dtype) {
     case DType::f32:
-      return k.gemm(static_cast<const float*>(w.data) + row * K, x, y + row, rows, K, M, N);
+      return k.gemm(tiled(static_cast<const float*>(w.data)), x, y + row, rows, K, M, N);
     case DType::bf16:
-      return k.gemm_bf16(
-          static_cast<const std::uint16_t*>(w.data) + bf16_tile_offset(bf16_tile_groups(K), row, 0),
-          in.bf16.data(), y + row, rows, K, M, N);
+      return k.gemm_bf16(tiled(static_cast<const std::uint16_t*>(w.data)), in.bf16.data(), y + row,
+                         rows, K, M, N);
     case DType::q8_0: {
       const Q8TiledParts parts = q8_tiled_parts(w.data, N, K);
       const std::size_t first = q8_tile_slot(q8_tile_pairs(K), row, 0);
@@ -64,7 +70,7 @@ void gemm_block(const kernels::KernelTable& k, const Matrix& w, int row, int row
                          in.q8_scales.data(), y + row, rows, K, M, N);
     }
     case DType::f16:
-      return k.gemm_f16(static_cast<const std::uint16_t*>(w.data) + row * K, x, y + row, rows, K, M,
+      return k.gemm_f16(tiled(static_cast<const std::uint16_t*>(w.data)), x, y + row, rows, K, M,
                         N);
   }
 }
@@ -133,22 +139,20 @@ void matmuls(const float* x, std::initializer_list<Product> products, int M) {
 
 void matrix_row(const Matrix& w, int row, float* out) {
   const std::size_t K = w.cols, r = row;
+  // Value i of row r of 16-bit values in tiles.
+  const auto half = [&](std::size_t i) {
+    return static_cast<const std::uint16_t*>(
+        w.data)[tile_offset<std::uint16_t>(tile_groups<std::uint16_t>(K), r, i)];
+  };
   switch (w.dtype) {
     case DType::f32:
-      std::memcpy(out, static_cast<const float*>(w.data) + r * K, K * sizeof(float));
+      return load_rows_tiled(static_cast<const float*>(w.data), r, 1, K, out);
+    case DType::bf16:
+      for (std::size_t i = 0; i < K; ++i) out[i] = bf16_to_f32(half(i));
       return;
-    case DType::bf16: {
-      const std::uint16_t* tiled = static_cast<const std::uint16_t*>(w.data);
-      const std::size_t groups = bf16_tile_groups(K);
-      for (std::size_t i = 0; i < K; ++i)
-        out[i] = bf16_to_f32(tiled[bf16_tile_offset(groups, r, i)]);
+    case DType::f16:
+      for (std::size_t i = 0; i < K; ++i) out[i] = f16_to_f32(half(i));
       return;
-    }
-    case DType::f16: {
-      const std::uint16_t* p = static_cast<const std::uint16_t*>(w.data) + r * K;
-      for (std::size_t i = 0; i < K; ++i) out[i] = f16_to_f32(p[i]);
-      return;
-    }
     case DType::q8_0:
       dequantize_rows_q8_0_tiled(w.data, r, 1, w.rows, K, out);
       return;

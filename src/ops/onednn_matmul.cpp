@@ -119,11 +119,10 @@ void execute(const Primitive& primitive, const void* a, const void* b, void* c) 
   stream.wait();
 }
 
-// w's (N, K) rows as a primitive on our rows takes them: f32 as they are, bf16 out of the tile
-// layout, Q8_0 and f16 expanded to f32 (into per-thread scratch, reused across calls); a layout
-// tile of rows at a time, Q8_0's and bf16's bytes one stream.
+// w's (N, K) rows as a primitive on our rows takes them, out of the tile layout: f32 and bf16 as
+// they are, Q8_0 and f16 expanded to f32 (into per-thread scratch, reused across calls); a layout
+// tile of rows at a time, its bytes one stream.
 const void* row_major_weights(const Matrix& w) {
-  if (w.dtype == DType::f32) return w.data;
   const std::size_t N = w.rows, K = w.cols;
   const bool bf16 = is_bf16(w);
   if (bf16)
@@ -139,8 +138,10 @@ const void* row_major_weights(const Matrix& w) {
     const std::size_t first = tile * kLayoutTileRows;
     const std::size_t count = std::min(kLayoutTileRows, N - first);
     if (bf16)
-      load_rows_bf16_tiled(static_cast<const std::uint16_t*>(w.data), first, count, K,
-                           rows_bf16 + first * K);
+      load_rows_tiled(static_cast<const std::uint16_t*>(w.data), first, count, K,
+                      rows_bf16 + first * K);
+    else if (w.dtype == DType::f32)
+      load_rows_tiled(static_cast<const float*>(w.data), first, count, K, rows_f32 + first * K);
     else if (w.dtype == DType::q8_0)
       dequantize_rows_q8_0_tiled(w.data, first, count, N, K, rows_f32 + first * K);
     else

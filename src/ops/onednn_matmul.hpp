@@ -2,8 +2,8 @@
 // runs near the CPU's peak where a GEMV per row cannot: bf16 weights always, f32 weights where
 // our panel kernel does not run (ops/panel_matmul.hpp: below AVX-512). f32 and bf16 weights run
 // on a packed copy made at load (oneDNN's blocked layout: 10-25 % faster blocks, for a second
-// copy of the layer matrices); others, or without one, our (N, K) row-major matrix is oneDNN's
-// (K, N) `ba`.
+// copy of the layer matrices); others, or without one, our (N, K) matrix read back as rows
+// (ops/tile_layout.hpp) is oneDNN's (K, N) `ba`.
 #pragma once
 
 #include <cstddef>

@@ -9,6 +9,7 @@
 
 #include "engine/error.hpp"
 #include "ops/panel_layout.hpp"
+#include "ops/tile_layout.hpp"
 
 namespace engine {
 
@@ -49,11 +50,17 @@ const float* pack_panels(const Matrix& w, std::uint8_t* out) {
   const std::size_t K = w.cols, N = w.rows, panel = K * kPanelWidth;
   float* const panels = reinterpret_cast<float*>(out);
   const float* const in = static_cast<const float*>(w.data);
-  // Row by row: each weight row is read in order, its panel (cols x 128 bytes) stays in cache.
+  const std::size_t groups = tile_groups<float>(K);
+  // Row by row: each weight row is read in order (out of its tiles), its panel (cols x 128 bytes)
+  // stays in cache.
 #pragma omp parallel for schedule(static)
   for (std::size_t n = 0; n < N; ++n) {
     float* const column = panels + n / kPanelWidth * panel + n % kPanelWidth;
-    for (std::size_t k = 0; k < K; ++k) column[k * kPanelWidth] = in[n * K + k];
+    for (std::size_t k = 0; k < K; k += kGroupValues<float>) {
+      const float* const group = in + tile_offset<float>(groups, n, k);
+      for (std::size_t j = 0; j < std::min(kGroupValues<float>, K - k); ++j)
+        column[(k + j) * kPanelWidth] = group[j];
+    }
   }
   return panels;
 }

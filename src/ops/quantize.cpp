@@ -39,23 +39,6 @@ void quantize_row_q8_0(const float* in, std::uint8_t* out, std::size_t n) {
   }
 }
 
-void store_row_bf16_tiled(const std::uint16_t* row, std::size_t r, std::size_t cols,
-                          std::uint16_t* tiled) {
-  const std::size_t groups = bf16_tile_groups(cols);
-  for (std::size_t c = 0; c < cols; c += kBf16Group)
-    std::memcpy(tiled + bf16_tile_offset(groups, r, c), row + c,
-                std::min(kBf16Group, cols - c) * sizeof(std::uint16_t));
-}
-
-void load_rows_bf16_tiled(const std::uint16_t* tiled, std::size_t first, std::size_t count,
-                          std::size_t cols, std::uint16_t* out) {
-  const std::size_t groups = bf16_tile_groups(cols);
-  for (std::size_t r = first; r < first + count; ++r, out += cols)
-    for (std::size_t c = 0; c < cols; c += kBf16Group)
-      std::memcpy(out + c, tiled + bf16_tile_offset(groups, r, c),
-                  std::min(kBf16Group, cols - c) * sizeof(std::uint16_t));
-}
-
 void store_row_q8_0_tiled(const std::uint8_t* row, std::size_t r, std::size_t rows,
                           std::size_t cols, std::uint8_t* tiled) {
   const std::size_t pairs = q8_tile_pairs(cols);

@@ -13,16 +13,6 @@ void quantize_bf16(const float* in, std::uint16_t* out, std::size_t n);
 /// d = max|x| / 127 followed by 32 int8 round(x / d); n/32 * 34 bytes.
 void quantize_row_q8_0(const float* in, std::uint8_t* out, std::size_t n);
 
-/// Copies row r of a (rows, cols) bf16 matrix, its values at `row`, to its places in the tile
-/// layout at `tiled` (ops/tile_layout.hpp; bf16_tiled_values, zeroed for the padding).
-void store_row_bf16_tiled(const std::uint16_t* row, std::size_t r, std::size_t cols,
-                          std::uint16_t* tiled);
-
-/// Rows [first, first + count) of a tiled bf16 matrix of `cols` columns back to rows, out
-/// (count, cols).
-void load_rows_bf16_tiled(const std::uint16_t* tiled, std::size_t first, std::size_t count,
-                          std::size_t cols, std::uint16_t* out);
-
 /// Copies row r of a (rows, cols) Q8_0 matrix, its GGUF blocks at `row`, to its places in the
 /// tile layout at `tiled` (ops/tile_layout.hpp; q8_tiled_bytes, zeroed for the padding).
 void store_row_q8_0_tiled(const std::uint8_t* row, std::size_t r, std::size_t rows,

@@ -1,5 +1,5 @@
-// The in-memory layout of bf16 and Q8_0 weight matrices, made at load for the decode kernels
-// (Bf16Tile and Q8Tile in ops/kernels/linear_kernels.hpp). Rows go in tiles of kLayoutTileRows
+// The in-memory layout of every weight matrix of a loaded model (f32, bf16, f16, Q8_0), made at
+// load for the decode kernels (ops/kernels/linear_kernels.hpp). Rows go in tiles of kLayoutTileRows
 // and each row's values in groups of one 64-byte cache line; a tile's group is that group of
 // each of its rows side by side, and the groups follow one another tile by tile. A kernel's
 // tile of rows is then one linear stream, not a stream per row: the prefetch and the page
@@ -16,8 +16,10 @@
 // region of their own after all the quants, a row's pair of scales 4 contiguous bytes.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace engine {
 
@@ -35,22 +37,48 @@ constexpr std::size_t layout_groups(std::size_t rows, std::size_t groups) {
   return (rows + kLayoutTileRows - 1) / kLayoutTileRows * kLayoutTileRows * groups;
 }
 
-// bf16: 32 values per group.
-constexpr std::size_t kBf16Group = kLayoutGroupBytes / sizeof(std::uint16_t);
+// Matrices of values (f32, bf16, f16): a group is kGroupValues<T> values.
+template <typename T>
+constexpr std::size_t kGroupValues = kLayoutGroupBytes / sizeof(T);
 
 /// Groups per row: the row's values rounded up to whole groups.
-constexpr std::size_t bf16_tile_groups(std::size_t cols) {
-  return (cols + kBf16Group - 1) / kBf16Group;
+template <typename T>
+constexpr std::size_t tile_groups(std::size_t cols) {
+  return (cols + kGroupValues<T> - 1) / kGroupValues<T>;
 }
 
-/// Where value (r, c) of a tiled bf16 matrix of `groups` groups per row is, in values.
-constexpr std::size_t bf16_tile_offset(std::size_t groups, std::size_t r, std::size_t c) {
-  return layout_group(groups, r, c / kBf16Group) * kBf16Group + c % kBf16Group;
+/// Where value (r, c) of a tiled matrix of `groups` groups per row is, in values.
+template <typename T>
+constexpr std::size_t tile_offset(std::size_t groups, std::size_t r, std::size_t c) {
+  return layout_group(groups, r, c / kGroupValues<T>) * kGroupValues<T> + c % kGroupValues<T>;
 }
 
-/// Values of a tiled (rows, cols) bf16 matrix, padding included.
-constexpr std::size_t bf16_tiled_values(std::size_t rows, std::size_t cols) {
-  return layout_groups(rows, bf16_tile_groups(cols)) * kBf16Group;
+/// Values of a tiled (rows, cols) matrix, padding included.
+template <typename T>
+constexpr std::size_t tiled_values(std::size_t rows, std::size_t cols) {
+  return layout_groups(rows, tile_groups<T>(cols)) * kGroupValues<T>;
+}
+
+/// Copies row r of a matrix of `cols` columns, its values at `row`, to its places in the tiled
+/// matrix at `tiled` (tiled_values, zeroed for the padding).
+template <typename T>
+void store_row_tiled(const T* row, std::size_t r, std::size_t cols, T* tiled) {
+  const std::size_t groups = tile_groups<T>(cols);
+  for (std::size_t c = 0; c < cols; c += kGroupValues<T>)
+    std::memcpy(tiled + tile_offset<T>(groups, r, c), row + c,
+                std::min(kGroupValues<T>, cols - c) * sizeof(T));
+}
+
+/// Rows [first, first + count) of a tiled matrix of `cols` columns back to rows, out (count,
+/// cols).
+template <typename T>
+void load_rows_tiled(const T* tiled, std::size_t first, std::size_t count, std::size_t cols,
+                     T* out) {
+  const std::size_t groups = tile_groups<T>(cols);
+  for (std::size_t r = first; r < first + count; ++r, out += cols)
+    for (std::size_t c = 0; c < cols; c += kGroupValues<T>)
+      std::memcpy(out + c, tiled + tile_offset<T>(groups, r, c),
+                  std::min(kGroupValues<T>, cols - c) * sizeof(T));
 }
 
 // Q8_0: a group is a pair of blocks.

@@ -6,9 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <new>
 
 #include "engine/error.hpp"
 
@@ -24,22 +24,9 @@ struct OpenFile {
   }
 };
 
-// Reads the first `bytes` of `fd` into `out`: "" when done, else why not.
-std::string read_all(int fd, std::uint8_t* out, std::size_t bytes) {
-  std::size_t done = 0;
-  while (done < bytes) {
-    const ssize_t n = ::pread(fd, out + done, bytes - done, static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return std::strerror(errno);
-    if (n == 0) return "the file shrank while being read";
-    done += static_cast<std::size_t>(n);
-  }
-  return "";
-}
-
 }  // namespace
 
-MappedFile::MappedFile(const std::string& path, FileBacking backing) : path_(path) {
+MappedFile::MappedFile(const std::string& path) : path_(path) {
   const OpenFile file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   const int fd = file.fd;
   if (fd < 0)
@@ -50,26 +37,24 @@ MappedFile::MappedFile(const std::string& path, FileBacking backing) : path_(pat
   if (!S_ISREG(st.st_mode)) throw Error(ErrorCode::io, fmt::format("{}: not a regular file", path));
   size_ = static_cast<std::size_t>(st.st_size);
   if (size_ == 0) return;
-  if (backing == FileBacking::huge_pages) {
-    try {
-      copy_ = HugePageBuffer(size_);
-    } catch (const std::bad_alloc&) {
-      throw Error(ErrorCode::io,
-                  fmt::format("{}: cannot hold its {} bytes in memory", path, size_));
-    }
-    const std::string error = read_all(fd, copy_.data(), size_);
-    if (!error.empty()) throw Error(ErrorCode::io, fmt::format("{}: cannot read: {}", path, error));
-    data_ = copy_.data();
-    return;
-  }
   void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
   if (p == MAP_FAILED)
     throw Error(ErrorCode::io, fmt::format("{}: cannot map: {}", path, std::strerror(errno)));
   data_ = static_cast<const std::uint8_t*>(p);
 }
 
+void MappedFile::release(const void* p, std::size_t bytes) const {
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto at = reinterpret_cast<std::uintptr_t>(p);
+  const auto begin = std::max(at, reinterpret_cast<std::uintptr_t>(data_));
+  const auto end = std::min(at + bytes, reinterpret_cast<std::uintptr_t>(data_) + size_);
+  const std::uintptr_t first = (begin + page - 1) / page * page, last = end / page * page;
+  // Advice only: a failure leaves the pages mapped, which is no error.
+  if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
 MappedFile::~MappedFile() {
-  if (data_ && copy_.empty()) ::munmap(const_cast<std::uint8_t*>(data_), size_);
+  if (data_) ::munmap(const_cast<std::uint8_t*>(data_), size_);
 }
 
 }  // namespace engine

@@ -17,6 +17,7 @@
 #include "gguf_writer.hpp"
 #include "ops/quantize.hpp"
 #include "test_paths.hpp"
+#include "tiled_weights.hpp"
 
 namespace engine {
 namespace {
@@ -121,7 +122,8 @@ class GgufWrittenModel : public ::testing::Test {
   void TearDown() override { std::filesystem::remove(path_); }
 
   static Tensor matrix(std::string name, const Matrix& m, bool q8_0) {
-    const float* data = static_cast<const float*>(m.data);
+    const std::vector<float> values = test::matrix_values(m);
+    const float* data = values.data();
     const std::uint64_t rows = m.rows, cols = m.cols;
     if (!q8_0 || cols % 32 != 0)
       return {std::move(name),

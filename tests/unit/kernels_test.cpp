@@ -61,9 +61,10 @@ TEST_P(KernelsPerIsa, Gemm) {
       for (std::size_t cols : {1, 7, 16, 31, 64, 172, 300}) {
         const std::size_t ldy = rows + 2;
         const auto w = random_vector(rows * cols + 1, rng), x = random_vector(M * cols + 1, rng);
+        const test::Tiles<float> wt(w.data() + 1, rows, cols, 1);
         std::vector<float> got(M * ldy, 7.0f), want(M * ldy, 7.0f);
-        simd().gemm(w.data() + 1, x.data() + 1, got.data(), rows, cols, M, ldy);
-        scalar().gemm(w.data() + 1, x.data() + 1, want.data(), rows, cols, M, ldy);
+        simd().gemm(wt.data(), x.data() + 1, got.data(), rows, cols, M, ldy);
+        scalar().gemm(wt.data(), x.data() + 1, want.data(), rows, cols, M, ldy);
         for (std::size_t m = 0; m < M; ++m) {
           for (std::size_t r = 0; r < rows; ++r)
             expect_sum_close(got[m * ldy + r], want[m * ldy + r],
@@ -84,7 +85,8 @@ TEST_P(KernelsPerIsa, GemmRowsDoNotDependOnTheBatch) {
   std::vector<std::uint16_t> wb(w.size()), xb(x.size());
   simd().to_bf16(w.data(), wb.data(), w.size());
   simd().to_bf16(x.data(), xb.data(), x.size());
-  const test::Bf16Tiles wt(wb.data(), rows, cols);
+  const test::Tiles<float> wf(w.data(), rows, cols);
+  const test::Tiles<std::uint16_t> wt(wb.data(), rows, cols);
   const test::Q8_0Tiles wq(test::q8_0_blocks(w.data(), rows, cols), rows, cols);
   std::vector<std::int8_t> xq(x.size());
   std::vector<float> xd(x.size() / 32);
@@ -98,10 +100,10 @@ TEST_P(KernelsPerIsa, GemmRowsDoNotDependOnTheBatch) {
     }
   };
   expect_rows_equal("f32", [&](std::size_t m, std::size_t n, float* y) {
-    simd().gemm(w.data(), x.data() + m * cols, y, rows, cols, n, rows);
+    simd().gemm(wf.data(), x.data() + m * cols, y, rows, cols, n, rows);
   });
   expect_rows_equal("bf16", [&](std::size_t m, std::size_t n, float* y) {
-    simd().gemm_bf16(wt.values.data(), xb.data() + m * cols, y, rows, cols, n, rows);
+    simd().gemm_bf16(wt.data(), xb.data() + m * cols, y, rows, cols, n, rows);
   });
   expect_rows_equal("q8_0", [&](std::size_t m, std::size_t n, float* y) {
     simd().gemm_q8_0(wq.parts.quants, wq.parts.scales, xq.data() + m * cols,
@@ -322,14 +324,15 @@ TEST_P(KernelsPerIsa, GemmBf16F16AndQ8_0) {
         std::vector<std::uint16_t> wb(rows * cols), xb(M * cols);
         quantize_bf16(w.data(), wb.data(), wb.size());
         quantize_bf16(x.data(), xb.data(), xb.size());
-        const test::Bf16Tiles wt(wb.data(), rows, cols);
-        simd().gemm_bf16(wt.values.data(), xb.data(), got.data(), rows, cols, M, rows);
-        scalar().gemm_bf16(wt.values.data(), xb.data(), want.data(), rows, cols, M, rows);
+        const test::Tiles<std::uint16_t> wt(wb.data(), rows, cols);
+        simd().gemm_bf16(wt.data(), xb.data(), got.data(), rows, cols, M, rows);
+        scalar().gemm_bf16(wt.data(), xb.data(), want.data(), rows, cols, M, rows);
         expect_close("bf16 ");
         std::vector<std::uint16_t> f16(rows * cols);
         for (std::size_t i = 0; i < f16.size(); ++i) f16[i] = f32_to_f16(w[i]);
-        simd().gemm_f16(f16.data(), x.data(), got.data(), rows, cols, M, rows);
-        scalar().gemm_f16(f16.data(), x.data(), want.data(), rows, cols, M, rows);
+        const test::Tiles<std::uint16_t> f16_tiles(f16.data(), rows, cols);
+        simd().gemm_f16(f16_tiles.data(), x.data(), got.data(), rows, cols, M, rows);
+        scalar().gemm_f16(f16_tiles.data(), x.data(), want.data(), rows, cols, M, rows);
         expect_close("f16 ");
         auto blocks = test::q8_0_blocks(w.data(), rows, cols);
         if (cols == 64) {  // -128 (GGUF files may hold it), in both halves of a block pair
@@ -384,46 +387,67 @@ TEST(KernelsScalar, Q8_0TimesQ8IsTheBlockwiseIntegerDotProduct) {
   }
 }
 
-// The scalar bf16 kernel on tiled weights is the definition: each output the dot product of its
-// row's values and x (exact products), for every row of tiles of 4, 2 and 1 rows and a last
+// The scalar kernels on tiled f32, bf16 and f16 weights are the definition: each output the
+// dot product of its row's values and x, for every row of tiles of 4, 2 and 1 rows and a last
 // group part padding (7 rows, 100 columns).
-TEST(KernelsScalar, Bf16TilesTimesBf16IsTheRowDotProduct) {
+TEST(KernelsScalar, TiledWeightsTimesXIsTheRowDotProduct) {
   std::mt19937 rng(4);
   const std::size_t rows = 7, cols = 100;
   const auto w = random_vector(rows * cols, rng), x = random_vector(3 * cols, rng);
-  std::vector<std::uint16_t> wb(w.size()), xb(x.size());
+  std::vector<std::uint16_t> wb(w.size()), xb(x.size()), wh(w.size());
   quantize_bf16(w.data(), wb.data(), wb.size());
   quantize_bf16(x.data(), xb.data(), xb.size());
-  const test::Bf16Tiles tiles(wb.data(), rows, cols);
-  for (std::size_t M : {1, 3}) {  // tiles of 4 rows, and of 2 (kWideTileRows) for 3 rows of x
-    std::vector<float> got(M * rows);
-    kernels_for(Isa::scalar)
-        .gemm_bf16(tiles.values.data(), xb.data(), got.data(), rows, cols, M, rows);
-    for (std::size_t m = 0; m < M; ++m)
-      for (std::size_t r = 0; r < rows; ++r) {
-        double want = 0;
-        for (std::size_t i = 0; i < cols; ++i)
-          want +=
-              static_cast<double>(bf16_to_f32(wb[r * cols + i])) * bf16_to_f32(xb[m * cols + i]);
-        EXPECT_NEAR(got[m * rows + r], want, 1e-5 * (std::abs(want) + 1)) << m << " " << r;
-      }
-  }
+  for (std::size_t i = 0; i < w.size(); ++i) wh[i] = f32_to_f16(w[i]);
+  const test::Tiles<float> f32_tiles(w.data(), rows, cols);
+  const test::Tiles<std::uint16_t> bf16_tiles(wb.data(), rows, cols),
+      f16_tiles(wh.data(), rows, cols);
+  const KernelTable& k = kernels_for(Isa::scalar);
+  // weight (r, i) and x (m, i) as the kernel of each type reads them
+  const auto expect_dot_products = [&](const char* what, auto weight, auto x_at, auto run) {
+    for (std::size_t M : {1, 3}) {  // tiles of 4 rows, and of 2 (kWideTileRows) for 3 rows of x
+      std::vector<float> got(M * rows);
+      run(M, got.data());
+      for (std::size_t m = 0; m < M; ++m)
+        for (std::size_t r = 0; r < rows; ++r) {
+          double want = 0;
+          for (std::size_t i = 0; i < cols; ++i)
+            want += static_cast<double>(weight(r, i)) * x_at(m, i);
+          EXPECT_NEAR(got[m * rows + r], want, 1e-5 * (std::abs(want) + 1))
+              << what << " M=" << M << " row " << r;
+        }
+    }
+  };
+  const auto x_f32 = [&](std::size_t m, std::size_t i) { return x[m * cols + i]; };
+  expect_dot_products(
+      "f32", [&](std::size_t r, std::size_t i) { return w[r * cols + i]; }, x_f32,
+      [&](std::size_t M, float* y) { k.gemm(f32_tiles.data(), x.data(), y, rows, cols, M, rows); });
+  expect_dot_products(
+      "bf16", [&](std::size_t r, std::size_t i) { return bf16_to_f32(wb[r * cols + i]); },
+      [&](std::size_t m, std::size_t i) { return bf16_to_f32(xb[m * cols + i]); },
+      [&](std::size_t M, float* y) {
+        k.gemm_bf16(bf16_tiles.data(), xb.data(), y, rows, cols, M, rows);
+      });
+  expect_dot_products(
+      "f16", [&](std::size_t r, std::size_t i) { return f16_to_f32(wh[r * cols + i]); }, x_f32,
+      [&](std::size_t M, float* y) {
+        k.gemm_f16(f16_tiles.data(), x.data(), y, rows, cols, M, rows);
+      });
 }
 
 // Rows stored in tiles read back as themselves, from any first row and count, and the padding
 // (rows past the last, values past a row's last) stays zero.
-TEST(Quantize, Bf16TiledRowsReadBackAsTheirRows) {
+TEST(TileLayout, RowsReadBackAsTheirRows) {
   std::mt19937 rng(7);
   const std::size_t rows = 11, cols = 70;  // 3 tiles, the last partial; 3 groups, the last partial
   const auto x = random_vector(rows * cols, rng);
   std::vector<std::uint16_t> values(x.size());
   quantize_bf16(x.data(), values.data(), values.size());
-  const test::Bf16Tiles tiles(values.data(), rows, cols);
+  const test::Tiles<std::uint16_t> tiles(values.data(), rows, cols);
   ASSERT_EQ(tiles.values.size(), 12u * 3 * 32);
   for (std::size_t first = 0; first < rows; ++first)
     for (std::size_t count = 1; first + count <= rows; ++count) {
       std::vector<std::uint16_t> back(count * cols + 1, 7);  // + 1: nothing written past the end
-      load_rows_bf16_tiled(tiles.values.data(), first, count, cols, back.data());
+      load_rows_tiled(tiles.data(), first, count, cols, back.data());
       ASSERT_TRUE(std::equal(back.begin(), back.end() - 1, values.begin() + first * cols))
           << first << "+" << count;
       EXPECT_EQ(back.back(), 7) << first << "+" << count;
@@ -440,10 +464,10 @@ TEST_P(KernelsPerIsa, GemmBf16OddWidths) {
     std::vector<std::uint16_t> wb(w.size()), xb(x.size());
     quantize_bf16(w.data(), wb.data(), wb.size());
     quantize_bf16(x.data(), xb.data(), xb.size());
-    const test::Bf16Tiles wt(wb.data(), 5, cols);
+    const test::Tiles<std::uint16_t> wt(wb.data(), 5, cols);
     std::vector<float> got(10), want(10);
-    simd().gemm_bf16(wt.values.data(), xb.data(), got.data(), 5, cols, 2, 5);
-    scalar().gemm_bf16(wt.values.data(), xb.data(), want.data(), 5, cols, 2, 5);
+    simd().gemm_bf16(wt.data(), xb.data(), got.data(), 5, cols, 2, 5);
+    scalar().gemm_bf16(wt.data(), xb.data(), want.data(), 5, cols, 2, 5);
     for (std::size_t r = 0; r < 10; ++r) EXPECT_NEAR(got[r], want[r], 1e-5f * cols);
   }
 }

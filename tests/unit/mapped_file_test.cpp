@@ -1,5 +1,5 @@
-// A file's bytes in memory: mapped from the page cache or read into huge pages, the same bytes
-// either way; a missing file or a directory is one clear io error.
+// A file's bytes in memory, mapped from the page cache; a missing file or a directory is one
+// clear io error.
 #include "util/mapped_file.hpp"
 
 #include <gtest/gtest.h>
@@ -31,29 +31,35 @@ struct TempFile {
   ~TempFile() { ::unlink(path.c_str()); }
 };
 
-TEST(MappedFile, BothBackingsHoldTheFilesBytes) {
+TEST(MappedFile, HoldsTheFilesBytes) {
   // Empty, smaller than a page, and past one huge page by an odd amount.
-  for (std::size_t size : {std::size_t{0}, std::size_t{1000}, HugePageBuffer::kAlignment + 4099}) {
+  for (std::size_t size : {std::size_t{0}, std::size_t{1000}, std::size_t{(2u << 20) + 4099}}) {
     const TempFile file("mapped_file_test.bin", size);
-    for (FileBacking backing : {FileBacking::page_cache, FileBacking::huge_pages}) {
-      const MappedFile mapped(file.path, backing);
-      ASSERT_EQ(mapped.size(), size);
-      EXPECT_EQ(mapped.path(), file.path);
-      if (size == 0) continue;
-      ASSERT_NE(mapped.data(), nullptr);
-      EXPECT_TRUE(std::equal(file.bytes.begin(), file.bytes.end(), mapped.data()))
-          << size << " bytes, backing " << static_cast<int>(backing);
-    }
+    const MappedFile mapped(file.path);
+    ASSERT_EQ(mapped.size(), size);
+    EXPECT_EQ(mapped.path(), file.path);
+    if (size == 0) continue;
+    ASSERT_NE(mapped.data(), nullptr);
+    EXPECT_TRUE(std::equal(file.bytes.begin(), file.bytes.end(), mapped.data())) << size;
   }
 }
 
+// Released pages (whole pages inside the range, ranges past the file clipped) read back as the
+// file's bytes.
+TEST(MappedFile, ReleasedBytesReadBackTheSame) {
+  const TempFile file("mapped_file_release.bin", 5 * 4096 + 77);
+  const MappedFile mapped(file.path);
+  mapped.release(mapped.data() + 100, 3 * 4096);
+  mapped.release(mapped.data() + 4 * 4096, 1 << 20);
+  mapped.release(mapped.data(), 10);  // no whole page: nothing
+  EXPECT_TRUE(std::equal(file.bytes.begin(), file.bytes.end(), mapped.data()));
+}
+
 TEST(MappedFile, MissingFileOrDirectoryIsAnIoError) {
-  for (FileBacking backing : {FileBacking::page_cache, FileBacking::huge_pages}) {
-    test::expect_engine_error([&] { MappedFile("/nonexistent/model.bin", backing); }, ErrorCode::io,
-                              {"/nonexistent/model.bin", "cannot open"});
-    test::expect_engine_error([&] { MappedFile(testing::TempDir(), backing); }, ErrorCode::io,
-                              {"not a regular file"});
-  }
+  test::expect_engine_error([&] { MappedFile("/nonexistent/model.bin"); }, ErrorCode::io,
+                            {"/nonexistent/model.bin", "cannot open"});
+  test::expect_engine_error([&] { MappedFile(testing::TempDir()); }, ErrorCode::io,
+                            {"not a regular file"});
 }
 
 }  // namespace

@@ -10,23 +10,21 @@
 #include "engine/error.hpp"
 #include "engine/model/session.hpp"
 #include "test_paths.hpp"
+#include "tiled_weights.hpp"
 
 namespace engine {
 namespace {
 
 using Rows = std::vector<std::vector<double>>;
 
-const float* f32(const Matrix& m) {
-  return static_cast<const float*>(m.data);
-}
-
 Rows linear(const Rows& x, const Matrix& w) {
   Rows y(x.size(), std::vector<double>(w.rows));
+  const std::vector<float> values = test::matrix_values(w);
   for (std::size_t t = 0; t < x.size(); ++t)
     for (int o = 0; o < w.rows; ++o) {
       double s = 0;
       for (int i = 0; i < w.cols; ++i)
-        s += f32(w)[static_cast<std::size_t>(o) * w.cols + i] * x[t][i];
+        s += values[static_cast<std::size_t>(o) * w.cols + i] * x[t][i];
       y[t][o] = s;
     }
   return y;
@@ -59,9 +57,10 @@ Rows reference_logits(const Model& model, const std::vector<int>& tokens, const 
   const TransformerWeights& w = model.weights();
   const int N = static_cast<int>(tokens.size()), hs = c.head_size();
   Rows x(N, std::vector<double>(c.dim));
+  const std::vector<float> embedding = test::matrix_values(w.token_embedding);
   for (int t = 0; t < N; ++t)
     for (int i = 0; i < c.dim; ++i)
-      x[t][i] = f32(w.token_embedding)[static_cast<std::size_t>(tokens[t]) * c.dim + i];
+      x[t][i] = embedding[static_cast<std::size_t>(tokens[t]) * c.dim + i];
   for (const LayerWeights& l : w.layers) {
     const Rows xb = rmsnorm(x, l.rms_att);
     Rows q = linear(xb, l.wq), k = linear(xb, l.wk);

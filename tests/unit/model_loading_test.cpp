@@ -10,6 +10,7 @@
 #include "engine/error.hpp"
 #include "engine/model/model.hpp"
 #include "test_paths.hpp"
+#include "tiled_weights.hpp"
 
 namespace engine {
 namespace {
@@ -124,7 +125,8 @@ TEST(ModelLoading, Version1ExportEqualsLegacy) {
     v1.append(reinterpret_cast<const char*>(p), n * sizeof(float));
   };
   const auto append_matrix = [&](const Matrix& m) {
-    append(static_cast<const float*>(m.data), static_cast<std::size_t>(m.rows) * m.cols);
+    const std::vector<float> values = test::matrix_values(m);
+    append(values.data(), values.size());
   };
   for (const auto& layer : w.layers) append(layer.rms_att, c.dim);
   for (const auto& layer : w.layers) append(layer.rms_ffn, c.dim);
@@ -140,8 +142,7 @@ TEST(ModelLoading, Version1ExportEqualsLegacy) {
   const TransformerWeights& v = loaded->weights();
   EXPECT_EQ(loaded->parameter_count(), model->parameter_count());
   const auto same = [](const Matrix& a, const Matrix& b) {
-    return a.rows == b.rows && a.cols == b.cols &&
-           std::memcmp(a.data, b.data, static_cast<std::size_t>(a.rows) * a.cols * 4) == 0;
+    return a.rows == b.rows && a.cols == b.cols && test::matrix_values(a) == test::matrix_values(b);
   };
   for (int l = 0; l < c.n_layers; ++l) {
     EXPECT_TRUE(same(v.layers[l].wq, w.layers[l].wq));

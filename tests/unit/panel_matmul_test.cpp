@@ -14,6 +14,7 @@
 
 #include "engine/error.hpp"
 #include "ops/panel_matmul.hpp"
+#include "tiled_weights.hpp"
 #include "util/huge_page_buffer.hpp"
 
 namespace engine {
@@ -26,10 +27,13 @@ std::vector<float> random_vector(std::size_t n, std::mt19937& rng) {
   return v;
 }
 
-// Packs w's panels into a buffer of their own and sets w.panels.
+// Packs w's panels (w's rows as a load tiles them) into a buffer of their own and sets w.panels.
 HugePageBuffer pack(Matrix& w) {
+  const test::Tiles<float> tiles(static_cast<const float*>(w.data), w.rows, w.cols);
+  Matrix tiled = w;
+  tiled.data = tiles.data();
   HugePageBuffer buffer(panel_bytes(w));
-  w.panels = pack_panels(w, buffer.data());
+  w.panels = pack_panels(tiled, buffer.data());
   return buffer;
 }
 

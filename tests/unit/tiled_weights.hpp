@@ -1,26 +1,41 @@
-// bf16 and Q8_0 matrices for the kernel tests, laid out in tiles as a model load does
-// (store_row_bf16_tiled, store_row_q8_0_tiled): bf16 from rows of values, Q8_0 from GGUF blocks
-// made from f32 rows (quantize_row_q8_0), which a test may edit.
+// Matrices for the kernel tests, laid out in tiles as a model load does (store_row_tiled,
+// store_row_q8_0_tiled): f32, bf16 and f16 from rows of values, Q8_0 from GGUF blocks made from
+// f32 rows (quantize_row_q8_0), which a test may edit.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
+#include "engine/model/weights.hpp"
+#include "ops/matmul.hpp"
 #include "ops/quantize.hpp"
 #include "ops/tile_layout.hpp"
 
 namespace engine::test {
 
-/// bf16 rows (rows, cols) in the tile layout the kernels read.
-struct Bf16Tiles {
-  std::vector<std::uint16_t> values;
-  Bf16Tiles(const std::uint16_t* rows_of_values, std::size_t rows, std::size_t cols)
-      : values(bf16_tiled_values(rows, cols)) {
+/// Rows of values (rows, cols) in the tile layout the kernels read.
+/// `offset` values into the allocation (misaligned for the kernels' loads).
+template <typename T>
+struct Tiles {
+  std::vector<T> values;
+  std::size_t offset;
+  Tiles(const T* rows_of_values, std::size_t rows, std::size_t cols, std::size_t offset = 0)
+      : values(offset + tiled_values<T>(rows, cols)), offset(offset) {
     for (std::size_t r = 0; r < rows; ++r)
-      store_row_bf16_tiled(rows_of_values + r * cols, r, cols, values.data());
+      store_row_tiled(rows_of_values + r * cols, r, cols, data());
   }
+  T* data() { return values.data() + offset; }
+  const T* data() const { return values.data() + offset; }
 };
+
+/// A loaded model's matrix (in tiles) as its values, row-major (rows, cols), read with matrix_row.
+inline std::vector<float> matrix_values(const Matrix& m) {
+  std::vector<float> values(static_cast<std::size_t>(m.rows) * m.cols);
+  for (int r = 0; r < m.rows; ++r)
+    matrix_row(m, r, values.data() + static_cast<std::size_t>(r) * m.cols);
+  return values;
+}
 
 /// w (rows, cols) as rows of GGUF Q8_0 blocks (34 bytes per 32 values).
 inline std::vector<std::uint8_t> q8_0_blocks(const float* w, std::size_t rows, std::size_t cols) {

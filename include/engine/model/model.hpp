@@ -18,11 +18,10 @@ class MappedFile;
 class Model {
  public:
   /// Loads a llama2.c checkpoint (legacy header, or the versioned "ak42" v1 fp32 export) or a
-  /// GGUF file of the llama or gpt2 architecture (told apart by the magic), used in place: with
-  /// f32 the file is read into transparent huge pages (decode streams every weight per token;
-  /// a file stored in Q8_0 or bf16 is best loaded so too), with bf16/q8 it is mapped from the
-  /// page cache (the matrices are converted at load, the file's copy then unused). Every size is
-  /// checked against the file length: a truncated, oversized or absurd file throws engine::Error
+  /// GGUF file of the llama or gpt2 architecture (told apart by the magic). The file is mapped from
+  /// the page cache and every matrix copied once into the kernels' layout on transparent huge
+  /// pages (decode streams every weight per token); norms and biases are used in place. Every size
+  /// is checked against the file length: a truncated, oversized or absurd file throws engine::Error
   /// naming the file and the problem. `weight_type` other than f32 converts the layer and
   /// classifier matrices once at load (matrices whose width does not fit the type's blocks stay
   /// f32). `context_length` > 0 replaces the file's context length (with a warning when longer;

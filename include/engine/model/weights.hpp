@@ -1,7 +1,7 @@
-// Views of a decoder's weights. The data lives in the model file's bytes (read into huge pages,
-// or memory-mapped when the matrices are converted at load) or, for weights converted or packed
-// at load (e.g. to bf16), in buffers the Model owns; nothing here owns memory.
-// Matrices are row-major (out, in), as nn.Linear stores them.
+// Views of a decoder's weights. Vectors live in the model file's mapped bytes, matrices in the
+// buffers the Model owns (converted to the kernels' layout, or packed, at load); nothing here
+// owns memory. Matrices are (out, in), as nn.Linear stores them: row-major in a file, the
+// kernels' tiles of 4 rows in a loaded model (src/ops/tile_layout.hpp).
 #pragma once
 
 #include <array>
@@ -25,8 +25,8 @@ DType parse_dtype(std::string_view name);
 
 /// A (rows, cols) weight matrix in its stored type.
 struct Matrix {
-  /// Row-major, except bf16 and Q8_0 in a loaded model: the kernels' tiles of 4 rows (an
-  /// internal layout, src/ops/tile_layout.hpp).
+  /// Row-major in a file; in a loaded model the kernels' tiles of 4 rows (an internal layout,
+  /// src/ops/tile_layout.hpp).
   const void* data = nullptr;
   DType dtype = DType::f32;
   int rows = 0;  // output features

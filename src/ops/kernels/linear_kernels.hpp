@@ -35,10 +35,8 @@ inline float dot(const float* a, const float* b, std::size_t n) {
 constexpr std::size_t kTileRows = 4;
 constexpr std::size_t kTileCols = Vec::kRegisters >= 32 ? 4 : 2;
 constexpr std::size_t kWideTileRows = kTileRows / 2, kWideTileCols = 2 * kTileCols;
-// Each f32 tile prefetches the same columns of the next tile's rows (R rows further on), so the
-// next tile streams in while this one computes: a tile's rows are short streams that the
-// hardware prefetcher alone picks up too late. bf16 and Q8_0 weights are one stream in the tile
-// layout, which StreamAhead runs ahead of.
+// The weights are in the tile layout (ops/tile_layout.hpp): a call's weights are one stream,
+// which StreamAhead runs ahead of.
 
 /// tile.run<R, C>(r, m) for the tile at weight row r and x row m, with C = the c <= CMax rows
 /// of x left, as a compile-time count so the accumulators stay in registers.
@@ -85,32 +83,6 @@ inline void tile_sums(std::size_t n, const Step& step, float* y, std::size_t ldy
     for (std::size_t c = 0; c < C; ++c) y[c * ldy + k] = Vec::reduce_add(acc[k][c]);
 }
 
-/// f32 x times weights that load as f32 (f32, f16).
-template <typename Weight>
-struct LinearTile {
-  const Weight* w;  // (rows, cols)
-  const float* x;   // (M, cols)
-  float* y;         // (M, ldy)
-  std::size_t cols, ldy;
-
-  template <std::size_t R, std::size_t C>
-  void run(std::size_t r, std::size_t m) const {
-    const Weight* wr = w + r * cols;
-    const float* xr = x + m * cols;
-    const std::size_t n = cols;
-    const auto step = [&](Vec::Reg(&acc)[R][C], std::size_t i, std::size_t len) {
-      Vec::Reg xv[C];
-      for (std::size_t c = 0; c < C; ++c) xv[c] = load_n(xr + c * n + i, len, 0.0f);
-      for (std::size_t k = 0; k < R; ++k) {
-        Vec::prefetch(wr + (k + R) * n + i);
-        const Vec::Reg wv = load_weights_n(wr + k * n + i, len);
-        for (std::size_t c = 0; c < C; ++c) acc[k][c] = Vec::fmadd(wv, xv[c], acc[k][c]);
-      }
-    };
-    tile_sums<R, C, Vec::kWidth>(n, step, y + m * ldy + r, ldy);
-  }
-};
-
 /// Loads the byte at p and drops it: a real load, where a software prefetch would not do. On this
 /// project's guests a prefetch that misses the TLB starts no page walk, so a long linear stream
 /// began every 4 KB page with a demand walk; a load some pages ahead starts the walk early and
@@ -150,10 +122,47 @@ struct StreamAhead {
   }
 };
 
-/// bf16 x times bf16 weights in the tile layout (ops/tile_layout.hpp): exact products summed in
-/// f32 (vdpbf16ps where the CPU has it). R divides kLayoutTileRows and tiles start at multiples
-/// of R, so a tile's rows are rows of one layout tile; a step (at most one group) stays in one
-/// group.
+/// The values of row r + k from column i on in a tiled matrix (ops/tile_layout.hpp) whose row r
+/// starts at wr: r + k in r's layout tile, and a step from i within one group.
+template <typename T>
+inline const T* tiled_row_at(const T* wr, std::size_t k, std::size_t i) {
+  constexpr std::size_t G = kGroupValues<T>;
+  return wr + (i / G * kLayoutTileRows + k) * G + i % G;
+}
+
+/// f32 x times weights in the tile layout that load as f32 (f32, f16). R divides
+/// kLayoutTileRows and tiles start at multiples of R, so a tile's rows are rows of one layout
+/// tile (the same for the kernels below).
+template <typename Weight>
+struct LinearTile {
+  const Weight* w;  // the first row's tile
+  StreamAhead ahead;
+  const float* x;  // (M, cols)
+  float* y;        // (M, ldy)
+  std::size_t cols, ldy;
+
+  template <std::size_t R, std::size_t C>
+  void run(std::size_t r, std::size_t m) const {
+    static_assert(kGroupValues<Weight> % Vec::kWidth == 0);
+    const Weight* wr = w + tile_offset<Weight>(tile_groups<Weight>(cols), r, 0);
+    const float* xr = x + m * cols;
+    const std::size_t n = cols;
+    const auto step = [&](Vec::Reg(&acc)[R][C], std::size_t i, std::size_t len) {
+      Vec::Reg xv[C];
+      for (std::size_t c = 0; c < C; ++c) xv[c] = load_n(xr + c * n + i, len, 0.0f);
+      for (std::size_t k = 0; k < R; ++k) {
+        const Weight* p = tiled_row_at(wr, k, i);
+        ahead.before_load(p, k);
+        const Vec::Reg wv = load_weights_n(p, len);
+        for (std::size_t c = 0; c < C; ++c) acc[k][c] = Vec::fmadd(wv, xv[c], acc[k][c]);
+      }
+    };
+    tile_sums<R, C, Vec::kWidth>(n, step, y + m * ldy + r, ldy);
+  }
+};
+
+/// bf16 x times bf16 weights in the tile layout: exact products summed in f32 (vdpbf16ps where
+/// the CPU has it).
 struct Bf16Tile {
   const std::uint16_t* w;  // the first row's tile
   StreamAhead ahead;
@@ -163,19 +172,18 @@ struct Bf16Tile {
 
   template <std::size_t R, std::size_t C>
   void run(std::size_t r, std::size_t m) const {
-    static_assert(2 * Vec::kWidth <= kBf16Group && kBf16Group % (2 * Vec::kWidth) == 0);
-    const std::uint16_t* wr = w + bf16_tile_offset(bf16_tile_groups(cols), r, 0);
+    static_assert(kGroupValues<std::uint16_t> % (2 * Vec::kWidth) == 0);
+    const std::uint16_t* wr =
+        w + tile_offset<std::uint16_t>(tile_groups<std::uint16_t>(cols), r, 0);
     const std::uint16_t* xr = x + m * cols;
     const std::size_t n = cols;
     const auto step = [&](Vec::Reg(&acc)[R][C], std::size_t i, std::size_t len) {
       Vec::Bf16x2 xv[C];
       for (std::size_t c = 0; c < C; ++c) xv[c] = Vec::load_bf16x2_n(xr + c * n + i, len);
-      // Row k's values from i: group i / 32 of the tile, k rows on in it.
-      const std::uint16_t* wg =
-          wr + (i / kBf16Group * kLayoutTileRows) * kBf16Group + i % kBf16Group;
       for (std::size_t k = 0; k < R; ++k) {
-        ahead.before_load(wg + k * kBf16Group, k);
-        const Vec::Bf16x2 wv = Vec::load_bf16x2_n(wg + k * kBf16Group, len);
+        const std::uint16_t* p = tiled_row_at(wr, k, i);
+        ahead.before_load(p, k);
+        const Vec::Bf16x2 wv = Vec::load_bf16x2_n(p, len);
         for (std::size_t c = 0; c < C; ++c) acc[k][c] = Vec::dot_bf16x2(acc[k][c], wv, xv[c]);
       }
     };
@@ -233,22 +241,30 @@ struct Q8Tile {
   }
 };
 
+/// Every tile of a call on tiled values starting at w (rows, cols): the pages the first touch
+/// skips touched, then the tiles of a `Tile` made from w and the read-ahead's end.
+template <typename Tile, typename T, typename... Rest>
+inline void for_each_tile_of_values(const T* w, std::size_t rows, std::size_t cols, std::size_t M,
+                                    const Rest&... rest) {
+  const std::size_t bytes = tiled_values<T>(rows, cols) * sizeof(T);
+  StreamAhead::touch_first_pages(w, bytes);
+  for_each_tile(Tile{w, {reinterpret_cast<const std::uint8_t*>(w) + bytes}, rest...}, rows, M);
+}
+
 inline void gemm(const float* w, const float* x, float* y, std::size_t rows, std::size_t cols,
                  std::size_t M, std::size_t ldy) {
-  for_each_tile(LinearTile<float>{w, x, y, cols, ldy}, rows, M);
+  for_each_tile_of_values<LinearTile<float>>(w, rows, cols, M, x, y, cols, ldy);
 }
 
 inline void gemm_f16(const std::uint16_t* w, const float* x, float* y, std::size_t rows,
                      std::size_t cols, std::size_t M, std::size_t ldy) {
-  for_each_tile(LinearTile<F16>{reinterpret_cast<const F16*>(w), x, y, cols, ldy}, rows, M);
+  for_each_tile_of_values<LinearTile<F16>>(reinterpret_cast<const F16*>(w), rows, cols, M, x, y,
+                                           cols, ldy);
 }
 
 inline void gemm_bf16(const std::uint16_t* w, const std::uint16_t* x, float* y, std::size_t rows,
                       std::size_t cols, std::size_t M, std::size_t ldy) {
-  const std::size_t bytes = bf16_tiled_values(rows, cols) * sizeof(std::uint16_t);
-  StreamAhead::touch_first_pages(w, bytes);
-  for_each_tile(Bf16Tile{w, {reinterpret_cast<const std::uint8_t*>(w) + bytes}, x, y, cols, ldy},
-                rows, M);
+  for_each_tile_of_values<Bf16Tile>(w, rows, cols, M, x, y, cols, ldy);
 }
 
 inline void gemm_q8_0(const std::uint8_t* quants, const std::uint16_t* scales,
