@@ -16,23 +16,21 @@ struct KernelTable {
   void (*masked_softmax)(const float* x, const std::uint8_t* mask, float* out, std::size_t n,
                          float scale);
   float (*dot)(const float* a, const float* b, std::size_t n);
-  /// y[m*ldy + r] = dot(w row r, x row m) for r < rows, m < M: x (M, cols) times a row-major
-  /// (rows, cols) matrix, every weight row read once for all M (a GEMV when M = 1). Each
-  /// output is summed the same way whatever M is.
+  /// y[m*ldy + r] = dot(w row r, x row m) for r < rows, m < M: x (M, cols) times a (rows, cols)
+  /// matrix in the tile layout (w: the tiles of the first of `rows` rows, a row at a multiple of
+  /// kLayoutTileRows, see ops/tile_layout.hpp), every weight row read once for all M (a GEMV when
+  /// M = 1). Each output is summed the same way whatever M is.
   void (*gemm)(const float* w, const float* x, float* y, std::size_t rows, std::size_t cols,
                std::size_t M, std::size_t ldy);
-  /// The same for bf16 weights in the tile layout (those of the first of `rows` rows, a row at a
-  /// multiple of kLayoutTileRows, see ops/tile_layout.hpp) and x rounded to bf16 by to_bf16
-  /// (exact products, f32 sums).
+  /// The same for bf16 weights and x rounded to bf16 by to_bf16 (exact products, f32 sums).
   void (*gemm_bf16)(const std::uint16_t* w, const std::uint16_t* x, float* y, std::size_t rows,
                     std::size_t cols, std::size_t M, std::size_t ldy);
   /// The same for IEEE half weights and f32 x.
   void (*gemm_f16)(const std::uint16_t* w, const float* x, float* y, std::size_t rows,
                    std::size_t cols, std::size_t M, std::size_t ldy);
-  /// The same for Q8_0 weights in the tile layout (cols a multiple of 32; quants and scales of
-  /// the first of `rows` rows, a row at a multiple of kLayoutTileRows, see ops/tile_layout.hpp)
-  /// and x quantised by quantize_q8 (xq (M, cols), xd (M, cols / 32)): an integer dot product
-  /// per block, scaled once by both blocks' scales.
+  /// The same for Q8_0 weights (cols a multiple of 32; quants and scales of the first of `rows`
+  /// rows) and x quantised by quantize_q8 (xq (M, cols), xd (M, cols / 32)): an integer dot
+  /// product per block, scaled once by both blocks' scales.
   void (*gemm_q8_0)(const std::uint8_t* quants, const std::uint16_t* scales, const std::int8_t* xq,
                     const float* xd, float* y, std::size_t rows, std::size_t cols, std::size_t M,
                     std::size_t ldy);
