@@ -59,14 +59,20 @@ constexpr std::size_t tiled_values(std::size_t rows, std::size_t cols) {
   return layout_groups(rows, tile_groups<T>(cols)) * kGroupValues<T>;
 }
 
-/// Copies row r of a matrix of `cols` columns, its values at `row`, to its places in the tiled
-/// matrix at `tiled` (tiled_values, zeroed for the padding).
+/// Copies rows [first, first + count) of a matrix of `cols` columns (first a multiple of
+/// kLayoutTileRows, count at most that), their values at `rows` (count, cols), to their tile in
+/// the tiled matrix at `tiled` (tiled_values, zeroed for the padding): written in storage order,
+/// whole groups at a time.
 template <typename T>
-void store_row_tiled(const T* row, std::size_t r, std::size_t cols, T* tiled) {
-  const std::size_t groups = tile_groups<T>(cols);
-  for (std::size_t c = 0; c < cols; c += kGroupValues<T>)
-    std::memcpy(tiled + tile_offset<T>(groups, r, c), row + c,
-                std::min(kGroupValues<T>, cols - c) * sizeof(T));
+void store_tile(const T* rows, std::size_t first, std::size_t count, std::size_t cols, T* tiled) {
+  constexpr std::size_t G = kGroupValues<T>;
+  T* out = tiled + tile_offset<T>(tile_groups<T>(cols), first, 0);
+  std::size_t c = 0;
+  for (; c + G <= cols; c += G, out += kLayoutTileRows * G)
+    for (std::size_t r = 0; r < count; ++r)
+      std::memcpy(out + r * G, rows + r * cols + c, sizeof(T) * G);
+  for (std::size_t r = 0; c < cols && r < count; ++r)
+    std::memcpy(out + r * G, rows + r * cols + c, sizeof(T) * (cols - c));
 }
 
 /// Rows [first, first + count) of a tiled matrix of `cols` columns back to rows, out (count,

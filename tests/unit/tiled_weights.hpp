@@ -1,8 +1,9 @@
-// Matrices for the kernel tests, laid out in tiles as a model load does (store_row_tiled,
+// Matrices for the kernel tests, laid out in tiles as a model load does (store_tile,
 // store_row_q8_0_tiled): f32, bf16 and f16 from rows of values, Q8_0 from GGUF blocks made from
 // f32 rows (quantize_row_q8_0), which a test may edit.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -22,8 +23,8 @@ struct Tiles {
   std::size_t offset;
   Tiles(const T* rows_of_values, std::size_t rows, std::size_t cols, std::size_t offset = 0)
       : values(offset + tiled_values<T>(rows, cols)), offset(offset) {
-    for (std::size_t r = 0; r < rows; ++r)
-      store_row_tiled(rows_of_values + r * cols, r, cols, data());
+    for (std::size_t r = 0; r < rows; r += kLayoutTileRows)
+      store_tile(rows_of_values + r * cols, r, std::min(kLayoutTileRows, rows - r), cols, data());
   }
   T* data() { return values.data() + offset; }
   const T* data() const { return values.data() + offset; }
