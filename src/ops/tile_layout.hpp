@@ -76,15 +76,26 @@ void store_tile(const T* rows, std::size_t first, std::size_t count, std::size_t
 }
 
 /// Rows [first, first + count) of a tiled matrix of `cols` columns back to rows, out (count,
-/// cols).
+/// cols): a layout tile at a time, its groups read in storage order, whole groups at a time.
 template <typename T>
 void load_rows_tiled(const T* tiled, std::size_t first, std::size_t count, std::size_t cols,
                      T* out) {
+  constexpr std::size_t G = kGroupValues<T>;
   const std::size_t groups = tile_groups<T>(cols);
-  for (std::size_t r = first; r < first + count; ++r, out += cols)
-    for (std::size_t c = 0; c < cols; c += kGroupValues<T>)
-      std::memcpy(out + c, tiled + tile_offset<T>(groups, r, c),
-                  std::min(kGroupValues<T>, cols - c) * sizeof(T));
+  while (count > 0) {
+    const std::size_t lead = first % kLayoutTileRows;
+    const std::size_t rows = std::min(count, kLayoutTileRows - lead);
+    const T* in = tiled + tile_offset<T>(groups, first - lead, 0);
+    std::size_t c = 0;
+    for (; c + G <= cols; c += G, in += kLayoutTileRows * G)
+      for (std::size_t r = 0; r < rows; ++r)
+        std::memcpy(out + r * cols + c, in + (lead + r) * G, sizeof(T) * G);
+    for (std::size_t r = 0; c < cols && r < rows; ++r)
+      std::memcpy(out + r * cols + c, in + (lead + r) * G, sizeof(T) * (cols - c));
+    first += rows;
+    count -= rows;
+    out += rows * cols;
+  }
 }
 
 // Q8_0: a group is a pair of blocks.

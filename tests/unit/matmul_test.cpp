@@ -1,6 +1,8 @@
 // matmuls: products of one x sharing a pass (decode's q/k/v and gate/up) give what each
 // product gives alone, bit for bit, with mixed weight types, rows that are not multiples of
-// the 64-row blocks, and thread runs that cross the matrices' boundaries.
+// the 64-row blocks, and thread runs that cross the matrices' boundaries. A block of rows on an
+// unpacked matrix (oneDNN on rows read back from the tiles, a chunk at a time) gives what the
+// rows give one by one.
 #include "ops/matmul.hpp"
 
 #include <gtest/gtest.h>
@@ -57,6 +59,32 @@ TEST(Matmuls, SharedPassEqualsEachProductAlone) {
     EXPECT_NE(alone[0][0], 0.0f);
   }
   omp_set_num_threads(saved_threads);
+}
+
+// 1030 rows: a chunk of 1024 and one of 6 rows (the last tile partial); 21 rows of x take the
+// block path (no packed copy: oneDNN on rows read back from the tiles).
+TEST(Matmul, BlockOnAnUnpackedMatrixEqualsItsRowsOneByOne) {
+  constexpr int N = 1030, K = 64, M = 21;
+  std::mt19937 rng(12);
+  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
+  std::vector<float> f32(static_cast<std::size_t>(N) * K), x(static_cast<std::size_t>(M) * K);
+  for (float& v : f32) v = d(rng);
+  for (float& v : x) v = d(rng);
+  std::vector<std::uint16_t> bf16(f32.size());
+  quantize_bf16(f32.data(), bf16.data(), bf16.size());
+  const test::Tiles<float> f32_tiles(f32.data(), N, K);
+  const test::Tiles<std::uint16_t> bf16_tiles(bf16.data(), N, K);
+  for (const auto& [w, bound] : {std::pair{Matrix{f32_tiles.data(), DType::f32, N, K}, 1e-4f},
+                                 std::pair{Matrix{bf16_tiles.data(), DType::bf16, N, K}, 1e-3f}}) {
+    std::vector<float> block(static_cast<std::size_t>(M) * N), row(N);
+    matmul(x.data(), w, block.data(), M);
+    for (int m = 0; m < M; ++m) {
+      matmul(x.data() + m * K, w, row.data(), 1);
+      for (int n = 0; n < N; ++n)
+        ASSERT_NEAR(block[m * N + n], row[n], bound)
+            << dtype_name(w.dtype) << " " << m << ", " << n;
+    }
+  }
 }
 
 }  // namespace
