@@ -92,6 +92,12 @@ void run_convert(const ConvertArgs& args) {
   const ModelConfig& c = loaded.model->config();
   const TransformerWeights& w = loaded.model->weights();
 
+  // The model's file stays mapped (its norms are read from it): writing over it would change
+  // what is being converted.
+  std::error_code same_error;
+  if (std::filesystem::equivalent(args.output, loaded.model->path(), same_error))
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("{}: the output is the model being converted", args.output));
   GgufWriter out(args.output);
   add_llama_metadata(out, c, std::filesystem::path(loaded.model->path()).stem().string());
   add_sentencepiece_vocabulary(out, *vocab);

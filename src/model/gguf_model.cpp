@@ -1,7 +1,7 @@
 // GGUF models of the `llama` and `gpt2` architectures (as llama.cpp's converters write them) ->
 // Model. Hyper-parameters come from the llama.* / gpt2.* metadata, weights from the standard
-// tensor names, used in place in the file's bytes whatever their type (the matmul kernels take
-// f32, f16, bf16, q8_0).
+// tensor names, in whatever type the file has (the matmul kernels take f32, f16, bf16, q8_0; a
+// load lays every matrix out in tiles, ops/tile_layout.hpp).
 // GGUF lists dimensions fastest-varying first, so a (rows, cols) matrix has dims {cols, rows}.
 // No Q/K row permutation is undone: llama.cpp rotates consecutive pairs for `llama` exactly as
 // we do, so its HF converter already permutes Q/K for that and its llama2.c converter, like

@@ -42,7 +42,7 @@ void convert_input(const kernels::KernelTable& k, DType dtype, const float* x, i
 }
 
 // The per-row kernels take the weight rows in blocks of this many (one thread's unit of work);
-// a block starts a Q8_0 tile.
+// a block starts a layout tile.
 constexpr int kRowsPerBlock = 64;
 static_assert(kRowsPerBlock % kLayoutTileRows == 0);
 
@@ -139,20 +139,23 @@ void matmuls(const float* x, std::initializer_list<Product> products, int M) {
 
 void matrix_row(const Matrix& w, int row, float* out) {
   const std::size_t K = w.cols, r = row;
-  // Value i of row r of 16-bit values in tiles.
-  const auto half = [&](std::size_t i) {
-    return static_cast<const std::uint16_t*>(
-        w.data)[tile_offset<std::uint16_t>(tile_groups<std::uint16_t>(K), r, i)];
+  // Row r of 16-bit values in tiles, group by group, each value widened by `widen`.
+  const auto widen_row = [&](auto widen) {
+    constexpr std::size_t G = kGroupValues<std::uint16_t>;
+    const std::size_t groups = tile_groups<std::uint16_t>(K);
+    const auto* tiled = static_cast<const std::uint16_t*>(w.data);
+    for (std::size_t c = 0; c < K; c += G) {
+      const std::uint16_t* group = tiled + tile_offset<std::uint16_t>(groups, r, c);
+      for (std::size_t i = 0; i < std::min(G, K - c); ++i) out[c + i] = widen(group[i]);
+    }
   };
   switch (w.dtype) {
     case DType::f32:
       return load_rows_tiled(static_cast<const float*>(w.data), r, 1, K, out);
     case DType::bf16:
-      for (std::size_t i = 0; i < K; ++i) out[i] = bf16_to_f32(half(i));
-      return;
+      return widen_row(bf16_to_f32);
     case DType::f16:
-      for (std::size_t i = 0; i < K; ++i) out[i] = f16_to_f32(half(i));
-      return;
+      return widen_row(f16_to_f32);
     case DType::q8_0:
       dequantize_rows_q8_0_tiled(w.data, r, 1, w.rows, K, out);
       return;

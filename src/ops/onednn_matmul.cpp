@@ -25,8 +25,8 @@ namespace {
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
-// A linear layer's block: x (M, K) · w (N, K)ᵀ, all row-major (our (N, K) weights are oneDNN's
-// (K, N) `ba`), unless `packed`.
+// A linear layer's block: x (M, K) · w (N, K)ᵀ into y (M, N) with rows ldy apart; x row-major,
+// w our rows read back from the tiles (oneDNN's (K, N) `ba`) unless `packed`.
 struct PrimitiveKey {
   int M, K, N, ldy, threads;  // y (M, N) with rows ldy apart
   bool bf16;
@@ -178,6 +178,9 @@ const void* onednn_pack(const Matrix& w, std::uint8_t* out) {
     dnnl::stream stream(c.engine());
     c.reorder(plain, blocked).execute(stream, plain, blocked);
     stream.wait();
+    // The read-back rows were the whole matrix: not kept for the rest of the thread's life.
+    std::vector<std::uint16_t>().swap(t_bf16_weights);
+    std::vector<float>().swap(t_f32_weights);
     return weights;
   } catch (const dnnl::error& e) {
     throw Error(ErrorCode::unsupported,

@@ -1,5 +1,5 @@
-// Memory for the weights decode streams (a file's bytes, the matrices a load converts or packs),
-// on transparent huge pages.
+// Memory for what decode streams (the matrices a load lays out or packs, the KV cache), on
+// transparent huge pages.
 #pragma once
 
 #include <cstddef>
@@ -29,7 +29,6 @@ class HugePageBuffer {
   std::uint8_t* data() { return data_; }
   const std::uint8_t* data() const { return data_; }
   std::size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
 
  private:
   std::uint8_t* data_ = nullptr;

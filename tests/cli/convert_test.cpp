@@ -97,5 +97,17 @@ TEST_F(Convert, Gpt2IsRefusedWithOneErrorLine) {
   EXPECT_FALSE(fs::exists(out));
 }
 
+// A GGUF converted onto itself is refused before anything is written: the file still loads.
+TEST_F(Convert, OutputOverTheInputIsRefused) {
+  const std::string gguf = convert("q8_0");
+  const auto size = fs::file_size(gguf);
+  const CliResult r = run_cli("convert " + quote(gguf) + " -o " + quote(gguf) + " --type f32");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(r.err.rfind("engine: error: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find("the output is the model being converted"), std::string::npos) << r.err;
+  EXPECT_EQ(fs::file_size(gguf), size);
+  EXPECT_EQ(run_cli("info -m " + quote(gguf)).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace engine::test

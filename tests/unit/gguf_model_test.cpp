@@ -214,7 +214,7 @@ TEST_F(GgufWrittenModel, TiedClassifierRunsLikeTheCheckpoint) {
   EXPECT_EQ(max_abs_diff(all_logits(model), all_logits(checkpoint_)), 0.0f);
 }
 
-// Q8_0 tensors are used in place with the block layout the converting loader produces.
+// Q8_0 tensors of a file run like f32 weights converted to Q8_0 at load (both in the same tiles).
 TEST_F(GgufWrittenModel, Q8_0TensorsRunLikeConvertedWeights) {
   Options options;
   options.tied = false;

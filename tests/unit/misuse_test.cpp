@@ -100,9 +100,8 @@ TEST_F(Misuse, FullContextStopsGenerationAndTheSessionStartsOver) {
             FinishReason::context);
 }
 
-// Deleting the file after loading does not affect the model, whether its bytes were read into
-// memory (f32: weights used in place) or stay memory-mapped (bf16: the embedding and the norms
-// are read from the mapping).
+// Deleting the file after loading does not affect the model: the matrices are copied at load
+// and the norms read from the mapping, which keeps the deleted file's bytes (f32 and bf16).
 TEST_F(Misuse, ModelFileDeletedAfterLoadingStillGenerates) {
   for (DType weight_type : {DType::f32, DType::bf16}) {
     const auto copy = std::filesystem::temp_directory_path() /

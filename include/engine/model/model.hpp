@@ -63,8 +63,8 @@ class Model {
     return static_cast<std::size_t>(pos) * (config_.head_size() / 2);
   }
   void init_rope();
-  /// The layer matrices and classifier stored f32 to weight_type (f32: kept), and every Q8_0
-  /// matrix to the tile layout the kernels read.
+  /// Every matrix to the tile layout the kernels read, the layer matrices and classifier stored
+  /// f32 in weight_type.
   void convert_weights(DType weight_type);
   void pack_weights();
 
