@@ -17,9 +17,9 @@ constexpr int kMaxMembers = 64;
 struct CrewState {
   alignas(64) std::atomic<int> arrived{0};          // members at the current barrier
   alignas(64) std::atomic<std::uint32_t> phase{0};  // barriers completed
-  // Run r's cursor: the loop number in the high half, its next item in the low half. A cursor
-  // left by an earlier loop counts as untouched, so no member has to reset it (which would
-  // take a barrier of its own).
+  // Run r's cursor: the loop number in the high 24 bits, then the front and the back of the
+  // items left (20 bits each). A cursor left by an earlier loop counts as untouched, so no
+  // member has to reset it (which would take a barrier of its own).
   struct alignas(64) Cursor {
     std::atomic<std::uint64_t> value{0};
   } cursors[kMaxMembers];
@@ -103,17 +103,58 @@ unsigned crew_next_loop() {
   return ++t_loops;
 }
 
-int crew_take(unsigned loop, int run, int begin, int end) {
+namespace {
+
+// A run's cursor as its fields: the items [front, back) are left.
+struct RunCursor {
+  std::uint64_t tag;
+  int front, back;
+};
+constexpr std::uint64_t kItemMask = kMaxCrewRunItems;
+constexpr std::uint64_t kTagMask = (1u << 24) - 1;
+
+RunCursor unpack(std::uint64_t value, unsigned loop, int begin, int end) {
+  if (value >> 40 != (loop & kTagMask)) return {loop & kTagMask, begin, end};  // untouched
+  return {value >> 40, static_cast<int>(value >> 20 & kItemMask),
+          static_cast<int>(value & kItemMask)};
+}
+std::uint64_t pack(const RunCursor& c) {
+  return c.tag << 40 | static_cast<std::uint64_t>(c.front) << 20 |
+         static_cast<std::uint64_t>(c.back);
+}
+
+// Moves the cursor of `run` by `move` (RunCursor -> the new cursor, or nothing to take) and
+// returns the cursor it moved from, or an empty one.
+template <class Move>
+RunCursor move_cursor(unsigned loop, int run, int begin, int end, Move move) {
   std::atomic<std::uint64_t>& cursor = g_crew.cursors[run].value;
   std::uint64_t value = cursor.load(std::memory_order_relaxed);
   for (;;) {
-    const bool ours = value >> 32 == loop;
-    const int next = ours ? static_cast<int>(static_cast<std::uint32_t>(value)) : begin;
-    if (next >= end) return -1;
-    const std::uint64_t taken = std::uint64_t{loop} << 32 | static_cast<std::uint32_t>(next + 1);
+    const RunCursor from = unpack(value, loop, begin, end);
+    if (from.front >= from.back) return {from.tag, 0, 0};
     // Relaxed: the cursor only hands out items; the loop's closing barrier publishes the work.
-    if (cursor.compare_exchange_weak(value, taken, std::memory_order_relaxed)) return next;
+    if (cursor.compare_exchange_weak(value, pack(move(from)), std::memory_order_relaxed))
+      return from;
   }
+}
+
+}  // namespace
+
+int crew_take(unsigned loop, int run, int begin, int end) {
+  const RunCursor from = move_cursor(loop, run, begin, end, [](RunCursor c) {
+    ++c.front;
+    return c;
+  });
+  return from.front < from.back ? from.front : -1;
+}
+
+CrewRange crew_steal(unsigned loop, int run, int begin, int end) {
+  const auto split = [](const RunCursor& c) { return c.back - (c.back - c.front + 1) / 2; };
+  const RunCursor from = move_cursor(loop, run, begin, end, [&](RunCursor c) {
+    c.back = split(c);
+    return c;
+  });
+  return from.front < from.back ? CrewRange{split(from), from.back} : CrewRange{0, 0};
 }
 
 }  // namespace engine

@@ -49,9 +49,20 @@ void on_one_member(F&& f) {
 /// same on every member (count the loops; starts at 1 in each crew job).
 unsigned crew_next_loop();
 
-/// In a crew of more than one: hands out the items [begin, end) of run `run` (< crew_size()) of
-/// loop `loop` to whichever member asks first: the next one, or -1 once all are taken. Every
-/// member passes the same range for the same run and loop.
+/// The largest item number a cursor holds (crew_take, crew_steal).
+constexpr int kMaxCrewRunItems = (1 << 20) - 1;
+
+/// In a crew of more than one, the items [begin, end) of run `run` (< crew_size()) of loop
+/// `loop` (end <= kMaxCrewRunItems; every member passes the same range for the same run and
+/// loop): its owner takes them one at a time from the front, the next one or -1 once all are
+/// taken...
 int crew_take(unsigned loop, int run, int begin, int end);
+/// ... and a member that has finished its own run takes the back half of what is left (at least
+/// one item), [first, last), or an empty range once all are taken: the two meet only at a steal,
+/// and each keeps walking items in order (a run of weight rows stays one stream).
+struct CrewRange {
+  int first, last;
+};
+CrewRange crew_steal(unsigned loop, int run, int begin, int end);
 
 }  // namespace engine

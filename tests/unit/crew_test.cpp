@@ -59,6 +59,31 @@ TEST(Crew, BarrierPublishesEveryMembersWrites) {
   EXPECT_EQ(wrong.load(), 0);
 }
 
+// A run's items: a helper takes the back half of what is left (at least one), the owner the
+// front one at a time, each item once.
+TEST(Crew, HelperStealsBackHalvesOwnerTakesTheFront) {
+  if (usable_cpus() < 2) GTEST_SKIP() << "one CPU: a crew of one";
+  std::vector<CrewRange> stolen;
+  std::vector<int> taken;
+  run_as_crew(2, [&] {
+    const unsigned loop = crew_next_loop();
+    if (crew_member() == 1)
+      for (int i = 0; i < 2; ++i) stolen.push_back(crew_steal(loop, 0, 0, 10));
+    crew_barrier();
+    if (crew_member() == 0)
+      for (int i; (i = crew_take(loop, 0, 0, 10)) >= 0;) taken.push_back(i);
+    crew_barrier();
+    if (crew_member() == 1) stolen.push_back(crew_steal(loop, 0, 0, 10));  // nothing left
+  });
+  ASSERT_EQ(stolen.size(), 3u);
+  EXPECT_EQ(stolen[0].first, 5);
+  EXPECT_EQ(stolen[0].last, 10);
+  EXPECT_EQ(stolen[1].first, 2);
+  EXPECT_EQ(stolen[1].last, 5);
+  EXPECT_GE(stolen[2].first, stolen[2].last);
+  EXPECT_EQ(taken, (std::vector<int>{0, 1}));
+}
+
 TEST(Crew, OnOneMemberRunsOnceAndEveryoneSeesIt) {
   if (usable_cpus() < 2) GTEST_SKIP() << "one CPU: a crew of one";
   int value = 0;  // plain: the barrier after the serial part must publish it
