@@ -35,6 +35,9 @@ inline float dot(const float* a, const float* b, std::size_t n) {
 constexpr std::size_t kTileRows = 4;
 constexpr std::size_t kTileCols = Vec::kRegisters >= 32 ? 4 : 2;
 constexpr std::size_t kWideTileRows = kTileRows / 2, kWideTileCols = 2 * kTileCols;
+// A register tile's rows are rows of one layout tile (ops/tile_layout.hpp): the kernels below
+// address row r + k from row r's place in its layout tile.
+static_assert(kLayoutTileRows % kTileRows == 0 && kLayoutTileRows % kWideTileRows == 0);
 // The weights are in the tile layout (ops/tile_layout.hpp): a call's weights are one stream,
 // which StreamAhead runs ahead of.
 
