@@ -166,9 +166,13 @@ void Model::convert_weights(DType weight_type) {
 // layout. A second copy of each f32 or bf16 layer matrix (the classifier runs one row per
 // sequence and keeps its rows only).
 void Model::pack_weights() {
-  const bool panels = prefers_panels(active_isa());
+  const Isa isa = active_isa();
+  const auto on_panels = [&](const Matrix& m) {
+    return (m.dtype == DType::f32 && prefers_panels(isa)) ||
+           (m.dtype == DType::q8_0 && prefers_q8_panels(isa));
+  };
   const auto packed_bytes = [&](const Matrix& m) {
-    return panels && m.dtype == DType::f32 ? panel_bytes(m) : onednn_packed_bytes(m);
+    return on_panels(m) ? panel_bytes(m) : onednn_packed_bytes(m);
   };
   std::size_t total = 0;
   for (LayerWeights& l : weights_.layers)
@@ -180,7 +184,7 @@ void Model::pack_weights() {
     for (Matrix* m : l.matrices()) {
       const std::size_t bytes = packed_bytes(*m);
       if (bytes == 0) continue;
-      if (panels && m->dtype == DType::f32)
+      if (on_panels(*m))
         m->panels = pack_panels(*m, part);
       else
         m->packed = onednn_pack(*m, part);

@@ -132,7 +132,8 @@ void matmuls(const float* x, std::initializer_list<Product> products, int M) {
                        [&](const Product& p) { return p.w.cols == K && predicate(p.w); });
   };
   if (all([&](const Matrix& w) { return !block_path(w, M); })) return row_matmuls(x, products, M);
-  if (all([&](const Matrix& w) { return w.panels && block_path(w, M); }))
+  const DType dtype = products.begin()->w.dtype;
+  if (all([&](const Matrix& w) { return w.panels && w.dtype == dtype && block_path(w, M); }))
     return panel_matmul(kernels::kernels(), x, products, M);
   for (const Product& p : products) matmul(x, p.w, p.y, M);
 }

@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "engine/error.hpp"
+#include "ops/half.hpp"
 #include "ops/panel_layout.hpp"
 #include "ops/tile_layout.hpp"
 
@@ -23,8 +26,12 @@ constexpr std::size_t kBlockRows = 16 * kPanelTileRows;
 // 5632 -> 2048, 11.1 -> 8.8 ms, where one pass over all of k ran 12 % behind oneDNN).
 constexpr std::size_t kStepsPerPass = 512;
 
-// The block's rows in tiles (the kernel's layout), per calling thread and only ever grown.
+// The block's rows in tiles (the kernel's layout), per calling thread and only ever grown: f32
+// values, or for Q8_0 panels the rows quantised (xq, xd) and their Q8 tiles.
 thread_local std::vector<float> t_tiles;
+thread_local std::vector<std::int8_t> t_xq;
+thread_local std::vector<float> t_xd;
+thread_local std::vector<std::uint8_t> t_q8_tiles;
 
 // Tile t of x (M, K): rows [12t, 12t + n) as (K, n), step k's n values side by side.
 void pack_tile(const float* x, std::size_t K, std::size_t M, std::size_t t, float* tiles) {
@@ -34,19 +41,74 @@ void pack_tile(const float* x, std::size_t K, std::size_t M, std::size_t t, floa
     for (std::size_t k = 0; k < K; ++k) out[k * n + r] = x[(m + r) * K + k];
 }
 
+// Q8 tile t of the block as quantize_q8 left it (xq (M, K), xd (M, K / 32)), see
+// ops/panel_layout.hpp: per block of k, each step's 4 int8 of the tile's rows side by side, then
+// the rows' integer sum starts (-128 times the block's sum), then their scales.
+void pack_q8_tile(const std::int8_t* xq, const float* xd, std::size_t K, std::size_t M,
+                  std::size_t t, std::uint8_t* tiles) {
+  const std::size_t m = t * kPanelTileRows, n = std::min(kPanelTileRows, M - m);
+  const std::size_t blocks = K / kQ8Block;
+  for (std::size_t b = 0; b < blocks; ++b) {
+    std::uint8_t* out = tiles + (m * blocks + b * n) * kQ8TileRowBlockBytes;
+    for (std::size_t r = 0; r < n; ++r) {
+      const std::int8_t* q = xq + (m + r) * K + b * kQ8Block;
+      std::int32_t sum = 0;
+      for (std::size_t i = 0; i < kQ8Block; ++i) sum += q[i];
+      for (std::size_t s = 0; s < kQ8PanelSteps; ++s)
+        std::memcpy(out + (s * n + r) * 4, q + 4 * s, 4);
+      const std::int32_t start = -128 * sum;
+      std::memcpy(out + (kQ8PanelSteps * n + r) * 4, &start, 4);
+      std::memcpy(out + ((kQ8PanelSteps + 1) * n + r) * 4, xd + (m + r) * blocks + b, 4);
+    }
+  }
+}
+
 }  // namespace
 
 bool prefers_panels(Isa isa) {
   return isa == Isa::avx512 || isa == Isa::avx512_vnni_bf16;
 }
 
+bool prefers_q8_panels(Isa isa) {
+  return isa == Isa::avx512_vnni_bf16;
+}
+
 std::size_t panel_bytes(const Matrix& w) {
-  if (w.dtype != DType::f32 || w.rows == 0) return 0;
+  if (w.rows == 0) return 0;
   const std::size_t count = (static_cast<std::size_t>(w.rows) + kPanelWidth - 1) / kPanelWidth;
+  if (w.dtype == DType::q8_0) return count * (w.cols / kQ8Block) * kQ8PanelBlockBytes;
+  if (w.dtype != DType::f32) return 0;
   return count * w.cols * kPanelWidth * sizeof(float);
 }
 
-const float* pack_panels(const Matrix& w, std::uint8_t* out) {
+namespace {
+
+// Q8_0 panels of w in its tile layout (w.dtype q8_0), row by row (each row read in order).
+const std::uint8_t* pack_q8_panels(const Matrix& w, std::uint8_t* out) {
+  const std::size_t K = w.cols, N = w.rows, blocks = K / kQ8Block, pairs = q8_tile_pairs(K);
+  const Q8TiledParts parts = q8_tiled_parts(w.data, N, K);
+#pragma omp parallel for schedule(static)
+  for (std::size_t n = 0; n < N; ++n) {
+    std::uint8_t* const panel = out + n / kPanelWidth * blocks * kQ8PanelBlockBytes;
+    const std::size_t j = n % kPanelWidth;
+    for (std::size_t b = 0; b < blocks; ++b) {
+      const std::size_t slot = q8_tile_slot(pairs, n, b);
+      const std::uint8_t* q = parts.quants + slot * kQ8Block;
+      std::uint8_t* block = panel + b * kQ8PanelBlockBytes;
+      for (std::size_t s = 0; s < kQ8PanelSteps; ++s)
+        for (std::size_t i = 0; i < 4; ++i)  // quant + 128 as unsigned
+          block[s * kQ8PanelStepBytes + 4 * j + i] = static_cast<std::uint8_t>(q[4 * s + i] ^ 0x80);
+      const float scale = f16_to_f32(parts.scales[slot]);
+      std::memcpy(block + kQ8PanelQuantBytes + j * sizeof(float), &scale, sizeof scale);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+const void* pack_panels(const Matrix& w, std::uint8_t* out) {
+  if (w.dtype == DType::q8_0) return pack_q8_panels(w, out);
   const std::size_t K = w.cols, N = w.rows, panel = K * kPanelWidth;
   float* const panels = reinterpret_cast<float*>(out);
   const float* const in = static_cast<const float*>(w.data);
@@ -71,27 +133,45 @@ void panel_matmul(const kernels::KernelTable& k, const float* x,
   if (products.size() == 0 || products.size() > kMaxProducts)
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("panel_matmul: {} products of one block (1..4)", products.size()));
-  const std::size_t K = products.begin()->w.cols, rows = M, panel = K * kPanelWidth;
+  const DType dtype = products.begin()->w.dtype;
+  const bool q8 = dtype == DType::q8_0;
+  const std::size_t K = products.begin()->w.cols, rows = M;
+  // Bytes per value of k in a panel and in a row of the block's tiles.
+  const std::size_t panel_k_bytes =
+      q8 ? kQ8PanelBlockBytes / kQ8Block : kPanelWidth * sizeof(float);
+  const std::size_t panel = K * panel_k_bytes;
+  const std::size_t row_bytes = q8 ? K / kQ8Block * kQ8TileRowBlockBytes : K * sizeof(float);
   const std::size_t tiles = (rows + kPanelTileRows - 1) / kPanelTileRows;
   // The products' panels as one list of items: product i owns [first[i], first[i + 1]).
   const Product* product[kMaxProducts];
   std::size_t first[kMaxProducts + 1] = {0};
   std::size_t n = 0;
   for (const Product& p : products) {
-    if (!p.w.panels || static_cast<std::size_t>(p.w.cols) != K)
+    if (!p.w.panels || static_cast<std::size_t>(p.w.cols) != K || p.w.dtype != dtype)
       throw Error(ErrorCode::invalid_argument,
-                  "panel_matmul: every product needs panels and the block's width");
+                  "panel_matmul: every product needs panels, the block's width and one type");
     product[n] = &p;
     first[n + 1] = first[n] + (p.w.rows + kPanelWidth - 1) / kPanelWidth;
     ++n;
   }
   const auto panel_of = [&](std::size_t item, std::size_t& i) {
     while (item >= first[i + 1]) ++i;
-    return product[i]->w.panels + (item - first[i]) * panel;
+    return static_cast<const std::uint8_t*>(product[i]->w.panels) + (item - first[i]) * panel;
   };
-  if (t_tiles.size() < rows * K) t_tiles.resize(rows * K);
   // The thread-local scratch is the caller's: take it here, not inside the parallel region.
-  float* const x_tiles = t_tiles.data();
+  if (q8) {
+    if (t_xq.size() < rows * K) {
+      t_xq.resize(rows * K);
+      t_xd.resize(rows * K / kQ8Block);
+    }
+    if (t_q8_tiles.size() < rows * row_bytes) t_q8_tiles.resize(rows * row_bytes);
+  } else if (t_tiles.size() < rows * K) {
+    t_tiles.resize(rows * K);
+  }
+  std::int8_t* const xq = t_xq.data();
+  float* const xd = t_xd.data();
+  std::uint8_t* const x_tiles =
+      q8 ? t_q8_tiles.data() : reinterpret_cast<std::uint8_t*>(t_tiles.data());
   // Passes over the block: rows in blocks of kBlockRows, k in blocks of kc (the tiles of a pass
   // stay in L2). Every thread keeps its panels (its columns of y) in every pass: no barrier.
   const std::size_t kc = K > 2 * kStepsPerPass ? kStepsPerPass : K;
@@ -99,8 +179,15 @@ void panel_matmul(const kernels::KernelTable& k, const float* x,
 #pragma omp parallel
   {
     const std::size_t thread = omp_get_thread_num(), threads = omp_get_num_threads();
-    for (std::size_t t = tiles * thread / threads; t < tiles * (thread + 1) / threads; ++t)
-      pack_tile(x, K, rows, t, x_tiles);
+    for (std::size_t t = tiles * thread / threads; t < tiles * (thread + 1) / threads; ++t) {
+      if (q8) {
+        const std::size_t m = t * kPanelTileRows, count = std::min(kPanelTileRows, rows - m);
+        k.quantize_q8(x + m * K, xq + m * K, xd + m * K / kQ8Block, count * K);
+        pack_q8_tile(xq, xd, K, rows, t, x_tiles);
+      } else {
+        pack_tile(x, K, rows, t, reinterpret_cast<float*>(x_tiles));
+      }
+    }
 #pragma omp barrier
     // The thread's work in order: (row pass, k pass, item); each prefetches the next one's
     // weights, across the products' boundaries and passes too.
@@ -110,20 +197,26 @@ void panel_matmul(const kernels::KernelTable& k, const float* x,
     for (std::size_t s = 0; s < steps; ++s) {
       const std::size_t item = begin + s % items, k0 = s / items % k_passes * kc;
       const std::size_t m0 = s / (items * k_passes) * kBlockRows;
-      const float* next = nullptr;
+      const std::uint8_t* next = nullptr;
       std::size_t next_bytes = 0;
       if (s + 1 < steps) {
         std::size_t next_i = 0;
         const std::size_t next_k0 = (s + 1) / items % k_passes * kc;
-        next = panel_of(begin + (s + 1) % items, next_i) + next_k0 * kPanelWidth;
-        next_bytes = std::min(kc, K - next_k0) * kPanelWidth * sizeof(float);
+        next = panel_of(begin + (s + 1) % items, next_i) + next_k0 * panel_k_bytes;
+        next_bytes = std::min(kc, K - next_k0) * panel_k_bytes;
       }
       if (s % items == 0) i = 0;
-      const float* const current = panel_of(item, i);
+      const std::uint8_t* const current = panel_of(item, i);
       const std::size_t p = item - first[i], N = product[i]->w.rows;
-      k.gemm_panel(x_tiles + m0 * K, std::min(kBlockRows, rows - m0), K, k0, std::min(K, k0 + kc),
-                   current, next, next_bytes, product[i]->y + m0 * N + p * kPanelWidth, N,
-                   std::min(kPanelWidth, N - p * kPanelWidth));
+      const std::size_t block = std::min(kBlockRows, rows - m0), k1 = std::min(K, k0 + kc);
+      float* const y = product[i]->y + m0 * N + p * kPanelWidth;
+      const std::size_t cols = std::min(kPanelWidth, N - p * kPanelWidth);
+      if (q8)
+        k.gemm_q8_panel(x_tiles + m0 * row_bytes, block, K, k0, k1, current, next, next_bytes, y, N,
+                        cols);
+      else
+        k.gemm_panel(reinterpret_cast<const float*>(x_tiles + m0 * row_bytes), block, K, k0, k1,
+                     reinterpret_cast<const float*>(current), next, next_bytes, y, N, cols);
     }
   }
 }

@@ -17,17 +17,23 @@ namespace engine {
 
 /// Whether f32 blocks run on panels with this ISA's kernels (else through oneDNN).
 bool prefers_panels(Isa isa);
+/// Whether Q8_0 blocks run on Q8_0 panels with this ISA's kernels (else expanded to f32 for
+/// oneDNN, a chunk of rows at a time).
+bool prefers_q8_panels(Isa isa);
 
-/// Bytes of the panels of w: (ceil(rows / kPanelWidth), cols, kPanelWidth) floats; 0 unless w
-/// is f32 (or when it has no rows).
+/// Bytes of the panels of w: f32 (ceil(rows / kPanelWidth), cols, kPanelWidth) floats, Q8_0
+/// ceil(rows / kPanelWidth) x cols / 32 blocks of kQ8PanelBlockBytes (ops/panel_layout.hpp); 0
+/// for other types (or when w has no rows).
 std::size_t panel_bytes(const Matrix& w);
-/// Writes the panels of f32 w to `out` (panel_bytes(w), 64-byte aligned, zeroed: the features
-/// past w.rows of the last panel stay 0) and returns them, for Matrix::panels.
-const float* pack_panels(const Matrix& w, std::uint8_t* out);
+/// Writes the panels of w (f32 or Q8_0, in the tile layout) to `out` (panel_bytes(w), 64-byte
+/// aligned, zeroed: the features past w.rows of the last panel stay 0, and a Q8_0 one's scales)
+/// and returns them, for Matrix::panels.
+const void* pack_panels(const Matrix& w, std::uint8_t* out);
 
-/// Each product's y (M, w.rows) = x (M, K) · wᵀ on w.panels (every w with K columns) with the
-/// kernels of `k`: x packed in tiles once, then all the products' panels split across the
-/// threads. Row m of a y is the same whatever M and the other products are. At most 4 products.
+/// Each product's y (M, w.rows) = x (M, K) · wᵀ on w.panels (every w with K columns and one
+/// type) with the kernels of `k`: x packed in tiles once (for Q8_0 quantised per 32 values as
+/// the Q8_0 decode kernel takes it), then all the products' panels split across the threads.
+/// Row m of a y is the same whatever M and the other products are. At most 4 products.
 void panel_matmul(const kernels::KernelTable& k, const float* x,
                   std::initializer_list<Product> products, int M);
 

@@ -1,11 +1,13 @@
-// The f32 block product on panels (ops/panel_matmul.hpp), on every ISA this CPU has: against
-// a double-precision product and the scalar kernel for odd block, feature and input sizes
-// (partial tiles of rows, partial last panels, one input), with misaligned x; each row's
-// result independent of the block it came in.
+// The block product on panels (ops/panel_matmul.hpp), f32 and Q8_0, on every ISA this CPU has:
+// against a double-precision product (for Q8_0 the blockwise definition on the quantised rows)
+// and the scalar kernel for odd block, feature and input sizes (partial tiles of rows, partial
+// last panels, one input or block, passes over k and rows), with misaligned x; each row's result
+// independent of the block it came in.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
@@ -13,6 +15,8 @@
 #include <vector>
 
 #include "engine/error.hpp"
+#include "ops/half.hpp"
+#include "ops/panel_layout.hpp"
 #include "ops/panel_matmul.hpp"
 #include "tiled_weights.hpp"
 #include "util/huge_page_buffer.hpp"
@@ -52,32 +56,42 @@ std::vector<float> run(const kernels::KernelTable& k, const std::vector<float>& 
   return y;
 }
 
-// y = x wᵀ on `simd` against double precision and the scalar kernel, within the rounding of
-// the sum of |products|.
-void expect_product(const kernels::KernelTable& simd, std::size_t M, std::size_t N, std::size_t K,
-                    std::mt19937& rng) {
-  const kernels::KernelTable& scalar = kernels::kernels_for(Isa::scalar);
-  const auto w = random_vector(N * K, rng), x = random_vector(M * K + 1, rng);
-  const Matrix matrix{w.data(), DType::f32, static_cast<int>(N), static_cast<int>(K)};
-  Matrix packed = matrix;
-  const auto buffer = pack(packed);
+// y = x wᵀ (x at an odd offset) on `simd` against `definition` (m, n) -> {exact value, sum of
+// the terms' magnitudes} and the scalar kernel, within the rounding of that sum.
+template <typename Definition>
+void expect_definition(const kernels::KernelTable& simd, const std::vector<float>& x,
+                       const Matrix& packed, std::size_t M, Definition definition) {
+  const std::size_t N = packed.rows, K = packed.cols;
   ASSERT_NE(packed.panels, nullptr);
   ASSERT_EQ(reinterpret_cast<std::uintptr_t>(packed.panels) % 64, 0u);
-  const auto got = run(simd, x, packed, M), want = run(scalar, x, packed, M);
+  const auto got = run(simd, x, packed, M),
+             want = run(kernels::kernels_for(Isa::scalar), x, packed, M);
   for (std::size_t m = 0; m < M; ++m)
     for (std::size_t n = 0; n < N; ++n) {
-      double exact = 0, magnitude = 0;
-      for (std::size_t k = 0; k < K; ++k) {
-        const double p = static_cast<double>(x[1 + m * K + k]) * w[n * K + k];
-        exact += p;
-        magnitude += std::abs(p);
-      }
+      const auto [exact, magnitude] = definition(m, n);
       const std::string where = "M=" + std::to_string(M) + " N=" + std::to_string(N) +
                                 " K=" + std::to_string(K) + " at (" + std::to_string(m) + ", " +
                                 std::to_string(n) + ")";
       ASSERT_LE(std::abs(got[m * N + n] - exact), 1e-6 * magnitude + 1e-30) << where;
       ASSERT_LE(std::abs(got[m * N + n] - want[m * N + n]), 1e-6 * magnitude + 1e-30) << where;
     }
+}
+
+// f32: the definition in double precision.
+void expect_product(const kernels::KernelTable& simd, std::size_t M, std::size_t N, std::size_t K,
+                    std::mt19937& rng) {
+  const auto w = random_vector(N * K, rng), x = random_vector(M * K + 1, rng);
+  Matrix packed{w.data(), DType::f32, static_cast<int>(N), static_cast<int>(K)};
+  const auto buffer = pack(packed);
+  expect_definition(simd, x, packed, M, [&](std::size_t m, std::size_t n) {
+    double exact = 0, magnitude = 0;
+    for (std::size_t k = 0; k < K; ++k) {
+      const double p = static_cast<double>(x[1 + m * K + k]) * w[n * K + k];
+      exact += p;
+      magnitude += std::abs(p);
+    }
+    return std::pair{exact, magnitude};
+  });
 }
 
 TEST_P(PanelMatmulPerIsa, EqualsTheProductForOddSizes) {
@@ -134,17 +148,111 @@ TEST_P(PanelMatmulPerIsa, SeveralProductsEqualEachAlone) {
   EXPECT_EQ(y2, run(simd(), x, matrices[2], M));
 }
 
+// Q8_0: w (N, K) as GGUF blocks with one quant at -128 (the panel holds quant + 128 as a byte:
+// the extreme value), tiled as a load tiles it, then packed in panels.
+struct Q8Panels {
+  std::vector<std::uint8_t> blocks;  // (N, K / 32 * 34), GGUF Q8_0
+  test::Q8_0Tiles tiles;
+  Matrix matrix;
+  HugePageBuffer buffer;
+  Q8Panels(const std::vector<float>& w, std::size_t N, std::size_t K)
+      : blocks(edited(test::q8_0_blocks(w.data(), N, K))),
+        tiles(blocks, N, K),
+        matrix{tiles.bytes.data(), DType::q8_0, static_cast<int>(N), static_cast<int>(K)},
+        buffer(panel_bytes(matrix)) {
+    matrix.panels = pack_panels(matrix, buffer.data());
+  }
+  static std::vector<std::uint8_t> edited(std::vector<std::uint8_t> blocks) {
+    blocks[2] = 0x80;  // row 0, block 0, quant 0
+    return blocks;
+  }
+};
+
+// The definition: per block of 32 the integer dot product of the weight quants and x's row
+// quantised as the Q8_0 decode kernel takes it (quantize_q8, the same bits on every ISA), times
+// both scales; and the sum of the terms' magnitudes (for the rounding bound).
+std::pair<double, double> q8_definition(const Q8Panels& w, const float* x, std::size_t n) {
+  const std::size_t K = w.matrix.cols, blocks = K / 32, row_bytes = blocks * 34;
+  std::vector<std::int8_t> xq(K);
+  std::vector<float> xd(blocks);
+  kernels::kernels_for(Isa::scalar).quantize_q8(x, xq.data(), xd.data(), K);
+  double sum = 0, magnitude = 0;
+  for (std::size_t b = 0; b < blocks; ++b) {
+    const std::uint8_t* block = w.blocks.data() + n * row_bytes + b * 34;
+    std::uint16_t bits;
+    std::memcpy(&bits, block, 2);
+    long dot = 0;
+    for (std::size_t i = 0; i < 32; ++i)
+      dot += static_cast<std::int8_t>(block[2 + i]) * xq[b * 32 + i];
+    const double term = static_cast<double>(f16_to_f32(bits)) * xd[b] * dot;
+    sum += term;
+    magnitude += std::abs(term);
+  }
+  return {sum, magnitude};
+}
+
+void expect_q8_product(const kernels::KernelTable& simd, std::size_t M, std::size_t N,
+                       std::size_t K, std::mt19937& rng) {
+  const auto x = random_vector(M * K + 1, rng);
+  const Q8Panels w(random_vector(N * K, rng), N, K);
+  expect_definition(simd, x, w.matrix, M, [&](std::size_t m, std::size_t n) {
+    return q8_definition(w, x.data() + 1 + m * K, n);
+  });
+}
+
+TEST_P(PanelMatmulPerIsa, Q8_0EqualsTheBlockwiseDefinitionForOddSizes) {
+  for (std::size_t M : {1, 2, 5, 6, 7, 11, 12, 13, 25, 128})
+    for (std::size_t N : {1, 5, 31, 32, 33, 70})
+      for (std::size_t K : {32, 64, 96}) expect_q8_product(simd(), M, N, K, rng);
+}
+
+TEST_P(PanelMatmulPerIsa, Q8_0EqualsTheDefinitionInPassesOverKAndRows) {
+  for (std::size_t M : {13, 200})
+    for (std::size_t K : {1056, 1120}) expect_q8_product(simd(), M, 45, K, rng);
+}
+
+TEST_P(PanelMatmulPerIsa, Q8_0RowsDoNotDependOnTheBlock) {
+  for (const auto& [M, K] : {std::pair<std::size_t, std::size_t>{29, 64}, {200, 1120}}) {
+    const Q8Panels w(random_vector(45 * K, rng), 45, K);
+    const auto x = random_vector(M * K + 1, rng);
+    const auto block = run(simd(), x, w.matrix, M);
+    for (std::size_t m = 0; m < M; ++m) {
+      const std::vector<float> row(x.begin() + m * K, x.begin() + (m + 1) * K + 1);
+      const auto alone = run(simd(), row, w.matrix, 1);
+      for (std::size_t n = 0; n < 45; ++n)
+        ASSERT_EQ(alone[n], block[m * 45 + n]) << "K=" << K << " " << m << ", " << n;
+    }
+  }
+}
+
+TEST_P(PanelMatmulPerIsa, Q8_0SeveralProductsEqualEachAlone) {
+  const std::size_t M = 30, K = 64;
+  const Q8Panels w0(random_vector(70 * K, rng), 70, K), w1(random_vector(33 * K, rng), 33, K);
+  const auto x = random_vector(M * K + 1, rng);
+  std::vector<float> y0(M * 70), y1(M * 33);
+  panel_matmul(simd(), x.data() + 1, {{w0.matrix, y0.data()}, {w1.matrix, y1.data()}}, M);
+  EXPECT_EQ(y0, run(simd(), x, w0.matrix, M));
+  EXPECT_EQ(y1, run(simd(), x, w1.matrix, M));
+}
+
 INSTANTIATE_TEST_SUITE_P(AllIsas, PanelMatmulPerIsa, ::testing::ValuesIn(supported_isas()),
                          [](const auto& info) { return std::string(isa_name(info.param)); });
 
-TEST(PanelMatmul, PacksOnlyF32AndPrefersPanelsWithAvx512) {
+TEST(PanelMatmul, PacksF32AndQ8_0AndPrefersPanelsWithAvx512) {
   const std::vector<std::uint16_t> bf16(64 * 32);
-  const Matrix matrix{bf16.data(), DType::bf16, 64, 32};
-  EXPECT_EQ(panel_bytes(matrix), 0u);
+  EXPECT_EQ(panel_bytes({bf16.data(), DType::bf16, 64, 32}), 0u);
+  EXPECT_EQ(panel_bytes({bf16.data(), DType::f16, 64, 32}), 0u);
+  EXPECT_EQ(panel_bytes({bf16.data(), DType::f32, 33, 32}), 2u * 32 * 32 * sizeof(float));
+  EXPECT_EQ(panel_bytes({bf16.data(), DType::q8_0, 33, 64}), 2u * 2 * kQ8PanelBlockBytes);
   EXPECT_TRUE(prefers_panels(Isa::avx512));
   EXPECT_TRUE(prefers_panels(Isa::avx512_vnni_bf16));
   EXPECT_FALSE(prefers_panels(Isa::avx2));
   EXPECT_FALSE(prefers_panels(Isa::scalar));
+  // Q8_0 panels only where vpdpbusd sums a step in one instruction.
+  EXPECT_TRUE(prefers_q8_panels(Isa::avx512_vnni_bf16));
+  EXPECT_FALSE(prefers_q8_panels(Isa::avx512));
+  EXPECT_FALSE(prefers_q8_panels(Isa::avx2));
+  EXPECT_FALSE(prefers_q8_panels(Isa::scalar));
 }
 
 TEST(PanelMatmul, RefusesMoreThanFourProducts) {
@@ -159,6 +267,19 @@ TEST(PanelMatmul, RefusesMoreThanFourProducts) {
       Error);
   panel_matmul(k, x.data(), {{m, y.data()}}, 1);
   EXPECT_EQ(y, std::vector<float>(32, 4.0f));
+}
+
+// One call packs x once for one kernel: products of f32 and Q8_0 panels are refused.
+TEST(PanelMatmul, RefusesProductsOfTwoTypes) {
+  std::mt19937 rng(5);
+  const std::vector<float> w = random_vector(32 * 32, rng), x = random_vector(32, rng);
+  Matrix f32{w.data(), DType::f32, 32, 32};
+  const auto buffer = pack(f32);
+  const Q8Panels q8(w, 32, 32);
+  std::vector<float> y0(32), y1(32);
+  EXPECT_THROW(panel_matmul(kernels::kernels_for(Isa::scalar), x.data(),
+                            {{f32, y0.data()}, {q8.matrix, y1.data()}}, 1),
+               Error);
 }
 
 }  // namespace

@@ -46,17 +46,28 @@ TEST_F(ReferencePath, BlockPrefillEqualsTokenByToken) {
 // attention on the block kernels) sums in another order: the same logits within 1e-4 (f32).
 // With bf16 weights both paths round each layer's input to bf16, and the other order flips some
 // roundings: measured 0.077 (logits up to ~10; a wrong layout of the packed copy gives errors of
-// the logits' size). f32 on AVX-512 runs on our panels, everything else on oneDNN's layout.
+// the logits' size). With Q8_0 weights on panels both paths quantise each row of a layer's input
+// the same way and sum each block exactly; the blocks' f32 sums and attention run in another
+// order, which flips some roundings of the next layers' quantisation: measured 0.18. Without
+// panels a Q8_0 block runs on rows expanded to f32 (a chunk at a time, no copy) times f32
+// activations, the reference on quantised activations: measured 0.46, the q8 accuracy
+// difference itself (Bf16AndQ8WeightsStayCloseToF32). f32 on AVX-512 and Q8_0 on AVX-512 VNNI
+// run on our panels, f32 and bf16 otherwise on oneDNN's layout.
 void expect_block_path_equals_reference_path(DType weight_type, float tolerance) {
   const auto model = Model::load(test::require_model("stories260K.bin"), weight_type);
-  const bool panels = weight_type == DType::f32 && prefers_panels(active_isa());
+  // Which copy a matrix has, by its type (w2, 172 wide, stays f32 when the others are Q8_0).
+  const auto on_panels = [](DType type) {
+    return (type == DType::f32 && prefers_panels(active_isa())) ||
+           (type == DType::q8_0 && prefers_q8_panels(active_isa()));
+  };
   // Every layer's copies share one buffer per model: each part starts on a cache line (the
   // kernels and oneDNN's blocked layout take 64-byte aligned weights).
   const auto aligned = [](const void* p) { return reinterpret_cast<std::uintptr_t>(p) % 64 == 0; };
   for (const LayerWeights& layer : model->weights().layers)
     for (const Matrix* m : layer.matrices()) {
+      const bool panels = on_panels(m->dtype);
       EXPECT_EQ(m->panels != nullptr, panels) << "panels";
-      EXPECT_EQ(m->packed != nullptr, !panels) << "oneDNN's packed copy";
+      EXPECT_EQ(m->packed != nullptr, !panels && m->dtype != DType::q8_0) << "oneDNN's copy";
       EXPECT_TRUE(aligned(m->panels) && aligned(m->packed)) << "packed parts on cache lines";
       EXPECT_TRUE(weight_type == DType::f32 || aligned(m->data)) << "converted parts too";
     }
@@ -85,6 +96,11 @@ TEST(Session, BlockPathEqualsReferencePath) {
 
 TEST(Session, Bf16BlockPathEqualsReferencePath) {
   expect_block_path_equals_reference_path(DType::bf16, 0.2f);
+}
+
+TEST(Session, Q8BlockPathEqualsReferencePath) {
+  expect_block_path_equals_reference_path(DType::q8_0,
+                                          prefers_q8_panels(active_isa()) ? 0.25f : 0.6f);
 }
 
 TEST_F(ReferencePath, BlocksAfterCachedTokensEqualOneBlock) {

@@ -34,9 +34,9 @@ struct Matrix {
   /// oneDNN's blocked copy of the same weights (made at load for blocks of rows), or null: the
   /// row-wise kernels always read `data`.
   const void* packed = nullptr;
-  /// f32 weights packed in panels for blocks of rows on AVX-512 (ops/panel_matmul.hpp): made at
-  /// load instead of `packed`, or null.
-  const float* panels = nullptr;
+  /// f32 or Q8_0 weights packed in panels for blocks of rows on AVX-512 (ops/panel_matmul.hpp):
+  /// made at load instead of `packed`, or null.
+  const void* panels = nullptr;
 
   /// Bytes of the stored matrix.
   std::uint64_t bytes() const;

@@ -63,6 +63,7 @@ const KernelTable& ENGINE_CONCAT(kernel_table_, ENGINE_ISA_NS)() {
       .gemm_f16 = ENGINE_ISA_NS::gemm_f16,
       .gemm_q8_0 = ENGINE_ISA_NS::gemm_q8_0,
       .gemm_panel = ENGINE_ISA_NS::gemm_panel,
+      .gemm_q8_panel = ENGINE_ISA_NS::gemm_q8_panel,
       .quantize_q8 = ENGINE_ISA_NS::quantize_q8,
       .to_bf16 = ENGINE_ISA_NS::to_bf16,
       .axpy = ENGINE_ISA_NS::axpy,

@@ -42,6 +42,13 @@ struct KernelTable {
   void (*gemm_panel)(const float* x_tiles, std::size_t M, std::size_t K, std::size_t k_begin,
                      std::size_t k_end, const float* panel, const void* next,
                      std::size_t next_bytes, float* y, std::size_t ldy, std::size_t cols);
+  /// The same for a block quantised per 32 values (as quantize_q8) in Q8 tiles (x_tiles) times
+  /// a Q8_0 panel (K / 32 blocks of kQ8PanelBlockBytes), steps [k_begin, k_end) multiples of
+  /// 32: an exact integer sum per block, then one multiply-add by both scales.
+  void (*gemm_q8_panel)(const std::uint8_t* x_tiles, std::size_t M, std::size_t K,
+                        std::size_t k_begin, std::size_t k_end, const std::uint8_t* panel,
+                        const void* next, std::size_t next_bytes, float* y, std::size_t ldy,
+                        std::size_t cols);
   /// n (a multiple of 32) values to blocks of 32: d[b] = max|x| / 127, q = round(x / d[b]).
   /// Bit-identical on every ISA.
   void (*quantize_q8)(const float* x, std::int8_t* q, float* d, std::size_t n);

@@ -30,6 +30,34 @@ struct PanelPrefetch {
   std::size_t lines;  // per kPrefetchSteps steps
 };
 
+// The P rows' sums over a panel's cols <= kPanelWidth features: zeros, or (`partial`) the
+// partial sums y holds, and back to y. (No address past a row is formed for lanes beyond cols.)
+template <std::size_t P>
+inline void start_panel_sums(Vec::Reg (&acc)[P][kPanelVecs], bool partial, const float* y,
+                             std::size_t ldy, std::size_t cols) {
+  constexpr std::size_t W = Vec::kWidth;
+  for (std::size_t p = 0; p < P; ++p)
+    for (std::size_t v = 0; v < kPanelVecs; ++v) {
+      const std::size_t first = v * W, n = cols > first ? cols - first : 0;
+      acc[p][v] = !partial || n == 0 ? Vec::zero()
+                  : n >= W           ? Vec::load(y + p * ldy + first)
+                                     : Vec::load_partial(y + p * ldy + first, n, 0.0f);
+    }
+}
+template <std::size_t P>
+inline void store_panel_sums(const Vec::Reg (&acc)[P][kPanelVecs], float* y, std::size_t ldy,
+                             std::size_t cols) {
+  constexpr std::size_t W = Vec::kWidth;
+  for (std::size_t p = 0; p < P; ++p)
+    for (std::size_t v = 0; v < kPanelVecs; ++v) {
+      const std::size_t first = v * W, n = cols > first ? cols - first : 0;
+      if (n >= W)
+        Vec::store(y + p * ldy + first, acc[p][v]);
+      else if (n > 0)
+        Vec::store_partial(y + p * ldy + first, acc[p][v], n);
+    }
+}
+
 /// y (P, cols) (+)= the P rows of a tile from `a` (row p of step k at a[k * stride + p]) times
 /// rows [k_begin, k_end) of the panel b (K, kPanelWidth); from k_begin > 0 on the partial sums
 /// y holds. Each output is one FMA chain over k from 0 (a partial sum kept in y is the same
@@ -40,14 +68,7 @@ inline void panel_pass(const float* a, std::size_t stride, const float* b, std::
                        PanelPrefetch& prefetch) {
   constexpr std::size_t W = Vec::kWidth;
   Vec::Reg acc[P][kPanelVecs];
-  for (std::size_t p = 0; p < P; ++p)
-    for (std::size_t v = 0; v < kPanelVecs; ++v) {
-      const std::size_t first = v * W, n = cols > first ? cols - first : 0;
-      // (No address past the row is formed for lanes beyond cols: n == 0 reads nothing.)
-      acc[p][v] = k_begin == 0 || n == 0 ? Vec::zero()
-                  : n >= W               ? Vec::load(y + p * ldy + first)
-                                         : Vec::load_partial(y + p * ldy + first, n, 0.0f);
-    }
+  start_panel_sums(acc, k_begin > 0, y, ldy, cols);
   for (std::size_t k0 = k_begin; k0 < k_end; k0 += kPrefetchSteps) {
     for (std::size_t i = 0; i < prefetch.lines && prefetch.next < prefetch.end; ++i) {
       Vec::prefetch(prefetch.next);
@@ -65,14 +86,7 @@ inline void panel_pass(const float* a, std::size_t stride, const float* b, std::
       }
     }
   }
-  for (std::size_t p = 0; p < P; ++p)
-    for (std::size_t v = 0; v < kPanelVecs; ++v) {
-      const std::size_t first = v * W, n = cols > first ? cols - first : 0;
-      if (n >= W)
-        Vec::store(y + p * ldy + first, acc[p][v]);
-      else if (n > 0)
-        Vec::store_partial(y + p * ldy + first, acc[p][v], n);
-    }
+  store_panel_sums(acc, y, ldy, cols);
 }
 
 /// panel_pass with P = the rows left (<= PMax) as a compile-time count.
@@ -87,15 +101,19 @@ inline void panel_pass_n(std::size_t rows, const float* a, std::size_t stride, c
   panel_pass<PMax>(a, stride, b, k_begin, k_end, y, ldy, cols, prefetch);
 }
 
+/// The next_bytes from `next` (null: none) spread over `chunks` chunks of a call's steps.
+inline PanelPrefetch spread_prefetch(const void* next, std::size_t next_bytes, std::size_t chunks) {
+  const std::size_t lines = next ? (next_bytes + 63) / 64 : 0;
+  const char* first = static_cast<const char*>(next);
+  return {first, first + lines * 64, chunks ? (lines + chunks - 1) / chunks : 0};
+}
+
 inline void gemm_panel(const float* x_tiles, std::size_t M, std::size_t K, std::size_t k_begin,
                        std::size_t k_end, const float* panel, const void* next,
                        std::size_t next_bytes, float* y, std::size_t ldy, std::size_t cols) {
   const std::size_t tiles = (M + kPanelTileRows - 1) / kPanelTileRows;
-  // Spread the next lines over all the steps of k this call takes.
-  const std::size_t lines = next ? (next_bytes + 63) / 64 : 0;
-  const std::size_t chunks = tiles * ((k_end - k_begin + kPrefetchSteps - 1) / kPrefetchSteps);
-  const char* first = static_cast<const char*>(next);
-  PanelPrefetch prefetch{first, first + lines * 64, chunks ? (lines + chunks - 1) / chunks : 0};
+  PanelPrefetch prefetch = spread_prefetch(
+      next, next_bytes, tiles * ((k_end - k_begin + kPrefetchSteps - 1) / kPrefetchSteps));
   for (std::size_t t = 0; t < tiles; ++t) {
     const std::size_t m = t * kPanelTileRows;
     const std::size_t rows = M - m < kPanelTileRows ? M - m : kPanelTileRows;
@@ -104,6 +122,97 @@ inline void gemm_panel(const float* x_tiles, std::size_t M, std::size_t K, std::
       const std::size_t n = rows - p < kPanelPassRows ? rows - p : kPanelPassRows;
       panel_pass_n<kPanelPassRows>(n, a + p, rows, panel, k_begin, k_end, y + (m + p) * ldy, ldy,
                                    cols, prefetch);
+    }
+  }
+}
+
+// Q8_0 panels (ops/panel_layout.hpp): rows per pass, as many as keep a block's integer sums, the
+// f32 sums and the panel's step in registers (AVX-512: 6; AVX2 and scalar: 1).
+constexpr std::size_t kQ8PanelPassRows = Vec::kRegisters > 8 * static_cast<int>(kPanelVecs)
+                                             ? (Vec::kRegisters - 4 * kPanelVecs) / (2 * kPanelVecs)
+                                             : 1;
+
+/// y (P, cols) (+)= rows [p0, p0 + P) of a Q8 tile of n rows (ops/panel_layout.hpp) times blocks
+/// [b_begin, b_end) of a Q8_0 panel; from b_begin > 0 on the partial sums y holds. Per block an
+/// exact integer sum (from -128 times the row's block sum: the panel holds quant + 128), then
+/// one f32 multiply-add by the product of the row's and the feature's scales: the same sums
+/// whatever M and the passes.
+template <std::size_t P>
+inline void q8_panel_pass(const std::uint8_t* tile, std::size_t n, std::size_t p0,
+                          const std::uint8_t* panel, std::size_t b_begin, std::size_t b_end,
+                          float* y, std::size_t ldy, std::size_t cols, PanelPrefetch& prefetch) {
+  constexpr std::size_t W = Vec::kWidth;
+  Vec::Reg acc[P][kPanelVecs];
+  start_panel_sums(acc, b_begin > 0, y, ldy, cols);
+  for (std::size_t b = b_begin; b < b_end; ++b) {
+    for (std::size_t i = 0; i < prefetch.lines && prefetch.next < prefetch.end; ++i) {
+      Vec::prefetch(prefetch.next);
+      prefetch.next += 64;
+    }
+    const std::uint8_t* x = tile + b * n * kQ8TileRowBlockBytes;
+    const std::int32_t* quads = reinterpret_cast<const std::int32_t*>(x) + p0;
+    const std::int32_t* starts = reinterpret_cast<const std::int32_t*>(x) + kQ8PanelSteps * n + p0;
+    const float* x_scales = reinterpret_cast<const float*>(x) + (kQ8PanelSteps + 1) * n + p0;
+    const std::uint8_t* w = panel + b * kQ8PanelBlockBytes;
+    Vec::I32 sums[P][kPanelVecs];
+    for (std::size_t p = 0; p < P; ++p)
+      for (std::size_t v = 0; v < kPanelVecs; ++v) sums[p][v] = Vec::i32_set1(starts[p]);
+#pragma GCC unroll 8
+    for (std::size_t s = 0; s < kQ8PanelSteps; ++s) {
+      Vec::I32 ws[kPanelVecs];
+      for (std::size_t v = 0; v < kPanelVecs; ++v)
+        ws[v] = Vec::i32_load(w + s * kQ8PanelStepBytes + v * 4 * W);
+      for (std::size_t p = 0; p < P; ++p)
+        for (std::size_t v = 0; v < kPanelVecs; ++v)
+          sums[p][v] = Vec::dot_u8x4(sums[p][v], ws[v], quads[s * n + p]);
+    }
+    const float* w_scales = reinterpret_cast<const float*>(w + kQ8PanelQuantBytes);
+    Vec::Reg scales[kPanelVecs];
+    for (std::size_t v = 0; v < kPanelVecs; ++v) scales[v] = Vec::load(w_scales + v * W);
+    for (std::size_t p = 0; p < P; ++p) {
+      const Vec::Reg xd = Vec::set1(x_scales[p]);
+      for (std::size_t v = 0; v < kPanelVecs; ++v)
+        acc[p][v] = Vec::fmadd(Vec::i32_to_f32(sums[p][v]), Vec::mul(scales[v], xd), acc[p][v]);
+    }
+  }
+  store_panel_sums(acc, y, ldy, cols);
+}
+
+/// q8_panel_pass with P = the rows left (<= PMax) as a compile-time count.
+template <std::size_t PMax>
+inline void q8_panel_pass_n(std::size_t rows, const std::uint8_t* tile, std::size_t n,
+                            std::size_t p0, const std::uint8_t* panel, std::size_t b_begin,
+                            std::size_t b_end, float* y, std::size_t ldy, std::size_t cols,
+                            PanelPrefetch& prefetch) {
+  if constexpr (PMax > 1) {
+    if (rows < PMax)
+      return q8_panel_pass_n<PMax - 1>(rows, tile, n, p0, panel, b_begin, b_end, y, ldy, cols,
+                                       prefetch);
+  }
+  q8_panel_pass<PMax>(tile, n, p0, panel, b_begin, b_end, y, ldy, cols, prefetch);
+}
+
+inline void gemm_q8_panel(const std::uint8_t* x_tiles, std::size_t M, std::size_t K,
+                          std::size_t k_begin, std::size_t k_end, const std::uint8_t* panel,
+                          const void* next, std::size_t next_bytes, float* y, std::size_t ldy,
+                          std::size_t cols) {
+  const std::size_t tiles = (M + kPanelTileRows - 1) / kPanelTileRows, blocks = K / kQ8Block;
+  const std::size_t b_begin = k_begin / kQ8Block, b_end = k_end / kQ8Block;
+  // Passes of up to kQ8PanelPassRows rows over each tile's (12, or the last tile's) rows.
+  const auto passes = [](std::size_t rows) {
+    return (rows + kQ8PanelPassRows - 1) / kQ8PanelPassRows;
+  };
+  const std::size_t all_passes =
+      M / kPanelTileRows * passes(kPanelTileRows) + passes(M % kPanelTileRows);
+  PanelPrefetch prefetch = spread_prefetch(next, next_bytes, all_passes * (b_end - b_begin));
+  for (std::size_t t = 0; t < tiles; ++t) {
+    const std::size_t m = t * kPanelTileRows;
+    const std::size_t rows = M - m < kPanelTileRows ? M - m : kPanelTileRows;
+    const std::uint8_t* tile = x_tiles + m * blocks * kQ8TileRowBlockBytes;
+    for (std::size_t p = 0; p < rows; p += kQ8PanelPassRows) {
+      const std::size_t n = rows - p < kQ8PanelPassRows ? rows - p : kQ8PanelPassRows;
+      q8_panel_pass_n<kQ8PanelPassRows>(n, tile, rows, p, panel, b_begin, b_end, y + (m + p) * ldy,
+                                        ldy, cols, prefetch);
     }
   }
 }

@@ -86,6 +86,25 @@ struct Vec {
     return _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
   }
 
+  /// kWidth int32 lanes: the integer sums of a Q8 panel block (ops/panel_layout.hpp).
+  using I32 = __m256i;
+  static I32 i32_set1(std::int32_t v) { return _mm256_set1_epi32(v); }
+  static I32 i32_load(const std::uint8_t* p) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  }
+  /// acc + in each lane the dot product of w's 4 unsigned bytes there with the 4 int8 of x4: the
+  /// bytes widened to int16 (255 * 127 fits), pairs summed by madd, then hadd puts lanes
+  /// 0 1 4 5 | 2 3 6 7, which the 64-bit permute orders.
+  static I32 dot_u8x4(I32 acc, I32 bytes, std::int32_t x4) {
+    const __m256i x = _mm256_cvtepi8_epi16(_mm_set1_epi32(x4));
+    const __m256i lo = _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm256_castsi256_si128(bytes)), x);
+    const __m256i hi =
+        _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm256_extracti128_si256(bytes, 1)), x);
+    const __m256i sums = _mm256_permute4x64_epi64(_mm256_hadd_epi32(lo, hi), 0xd8);
+    return _mm256_add_epi32(acc, sums);
+  }
+  static Reg i32_to_f32(I32 v) { return _mm256_cvtepi32_ps(v); }
+
   /// 2 * kWidth bf16 values: what one bf16 dot-product step consumes.
   struct Bf16x2 {
     Reg lo, hi;

@@ -117,6 +117,37 @@ struct Vec {
 #endif
   }
 
+  /// kWidth int32 lanes: the integer sums of a Q8 panel block (ops/panel_layout.hpp).
+  using I32 = __m512i;
+  static I32 i32_set1(std::int32_t v) {
+    return _mm512_set1_epi32(v);
+  }
+  /// acc + in each lane the dot product of w's 4 unsigned bytes there with the 4 int8 of x4.
+  static I32 i32_load(const std::uint8_t* p) {
+    return _mm512_loadu_si512(p);
+  }
+  static I32 dot_u8x4(I32 acc, I32 bytes, std::int32_t x4) {
+#if defined(__AVX512VNNI__)
+    return _mm512_dpbusd_epi32(acc, bytes, _mm512_set1_epi32(x4));
+#else
+    // The bytes widened to int16 (255 * 127 fits), pairs summed by madd into the even and odd
+    // int32 of each lane pair, the pairs added, the even lanes of both halves gathered.
+    const __m512i x = _mm512_cvtepi8_epi16(_mm256_set1_epi32(x4));
+    const __m512i lo = _mm512_madd_epi16(_mm512_cvtepu8_epi16(_mm512_castsi512_si256(bytes)), x);
+    const __m512i hi =
+        _mm512_madd_epi16(_mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64(bytes, 1)), x);
+    const __m512i even =
+        _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i sums =
+        _mm512_permutex2var_epi32(_mm512_add_epi32(lo, _mm512_srli_epi64(lo, 32)), even,
+                                  _mm512_add_epi32(hi, _mm512_srli_epi64(hi, 32)));
+    return _mm512_add_epi32(acc, sums);
+#endif
+  }
+  static Reg i32_to_f32(I32 v) {
+    return _mm512_cvtepi32_ps(v);
+  }
+
   /// 2 * kWidth bf16 values: what one bf16 dot-product step consumes.
 #if defined(__AVX512BF16__)
   using Bf16x2 = __m512bh;

@@ -61,6 +61,25 @@ struct Vec {
     return static_cast<float>(sum);
   }
 
+  /// kWidth int32 lanes: the integer sums of a Q8 panel block (ops/panel_layout.hpp).
+  using I32 = std::int32_t;
+  static I32 i32_set1(std::int32_t v) { return v; }
+  static I32 i32_load(const std::uint8_t* p) {
+    I32 v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+  /// acc + in each lane the dot product of w's 4 unsigned bytes there with the 4 int8 of x4.
+  static I32 dot_u8x4(I32 acc, I32 w, std::int32_t x4) {
+    std::uint8_t u[4];
+    std::int8_t x[4];
+    std::memcpy(u, &w, sizeof u);
+    std::memcpy(x, &x4, sizeof x);
+    for (int t = 0; t < 4; ++t) acc += u[t] * x[t];
+    return acc;
+  }
+  static Reg i32_to_f32(I32 v) { return static_cast<float>(v); }
+
   /// 2 * kWidth bf16 values: what one bf16 dot-product step consumes.
   struct Bf16x2 {
     Reg lo, hi;
