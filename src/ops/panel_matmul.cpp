@@ -63,26 +63,6 @@ void pack_q8_tile(const std::int8_t* xq, const float* xd, std::size_t K, std::si
   }
 }
 
-}  // namespace
-
-bool prefers_panels(Isa isa) {
-  return isa == Isa::avx512 || isa == Isa::avx512_vnni_bf16;
-}
-
-bool prefers_q8_panels(Isa isa) {
-  return isa == Isa::avx512_vnni_bf16;
-}
-
-std::size_t panel_bytes(const Matrix& w) {
-  if (w.rows == 0) return 0;
-  const std::size_t count = (static_cast<std::size_t>(w.rows) + kPanelWidth - 1) / kPanelWidth;
-  if (w.dtype == DType::q8_0) return count * (w.cols / kQ8Block) * kQ8PanelBlockBytes;
-  if (w.dtype != DType::f32) return 0;
-  return count * w.cols * kPanelWidth * sizeof(float);
-}
-
-namespace {
-
 // Q8_0 panels of w in its tile layout (w.dtype q8_0), row by row (each row read in order).
 const std::uint8_t* pack_q8_panels(const Matrix& w, std::uint8_t* out) {
   const std::size_t K = w.cols, N = w.rows, blocks = K / kQ8Block, pairs = q8_tile_pairs(K);
@@ -106,6 +86,22 @@ const std::uint8_t* pack_q8_panels(const Matrix& w, std::uint8_t* out) {
 }
 
 }  // namespace
+
+bool prefers_panels(Isa isa) {
+  return isa == Isa::avx512 || isa == Isa::avx512_vnni_bf16;
+}
+
+bool prefers_q8_panels(Isa isa) {
+  return isa == Isa::avx512_vnni_bf16;
+}
+
+std::size_t panel_bytes(const Matrix& w) {
+  if (w.rows == 0) return 0;
+  const std::size_t count = (static_cast<std::size_t>(w.rows) + kPanelWidth - 1) / kPanelWidth;
+  if (w.dtype == DType::q8_0) return count * (w.cols / kQ8Block) * kQ8PanelBlockBytes;
+  if (w.dtype != DType::f32) return 0;
+  return count * w.cols * kPanelWidth * sizeof(float);
+}
 
 const void* pack_panels(const Matrix& w, std::uint8_t* out) {
   if (w.dtype == DType::q8_0) return pack_q8_panels(w, out);
