@@ -39,7 +39,7 @@ struct Vec {
   }
   /// A hint to start loading the cache line at p into L2 (never faults). Into L2 (T1), not L1
   /// (T0): the L1's fill buffers stay free for the loads themselves. On the Xeon (2 threads,
-  /// alternating with T0): 1B tg q8 22.7-24.0 -> 24.9 tok/s, bf16 12.5 -> 13.1-13.2, f32
+  /// alternating with T0): 1B tg q8 22.7-23.7 -> 24.9 tok/s, bf16 12.5 -> 13.1-13.2, f32
   /// 6.7-6.9 -> 7.0-7.2; 110M tg128 f32 61-65 -> 66-70, bf16 130-139 -> 153-163; the f32 panel
   /// prefill 1678-1702 -> 1760-1778. (The Zen 5 figures in README were measured with T0.)
   static void prefetch(const void* p) { _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T1); }
@@ -126,10 +126,10 @@ struct Vec {
   static I32 i32_set1(std::int32_t v) {
     return _mm512_set1_epi32(v);
   }
-  /// acc + in each lane the dot product of w's 4 unsigned bytes there with the 4 int8 of x4.
   static I32 i32_load(const std::uint8_t* p) {
     return _mm512_loadu_si512(p);
   }
+  /// acc + in each lane the dot product of w's 4 unsigned bytes there with the 4 int8 of x4.
   static I32 dot_u8x4(I32 acc, I32 bytes, std::int32_t x4) {
 #if defined(__AVX512VNNI__)
     return _mm512_dpbusd_epi32(acc, bytes, _mm512_set1_epi32(x4));
