@@ -162,15 +162,13 @@ void Model::convert_weights(DType weight_type) {
 }
 
 // Blocks of rows (prefill) run the layer matrices on packed copies, faster than on our rows: f32
-// on AVX-512 in our panels (ops/panel_matmul.hpp), bf16 and the other ISAs in oneDNN's blocked
-// layout. A second copy of each f32 or bf16 layer matrix (the classifier runs one row per
+// on AVX-512 and Q8_0 on AVX-512 VNNI in our panels (ops/panel_matmul.hpp), bf16 and f32 on the
+// other ISAs in oneDNN's blocked layout (Q8_0 there has no copy: oneDNN takes its rows expanded
+// a chunk at a time). A second copy of each such layer matrix (the classifier runs one row per
 // sequence and keeps its rows only).
 void Model::pack_weights() {
   const Isa isa = active_isa();
-  const auto on_panels = [&](const Matrix& m) {
-    return (m.dtype == DType::f32 && prefers_panels(isa)) ||
-           (m.dtype == DType::q8_0 && prefers_q8_panels(isa));
-  };
+  const auto on_panels = [&](const Matrix& m) { return prefers_panels(m.dtype, isa); };
   const auto packed_bytes = [&](const Matrix& m) {
     return on_panels(m) ? panel_bytes(m) : onednn_packed_bytes(m);
   };

@@ -87,12 +87,9 @@ const std::uint8_t* pack_q8_panels(const Matrix& w, std::uint8_t* out) {
 
 }  // namespace
 
-bool prefers_panels(Isa isa) {
-  return isa == Isa::avx512 || isa == Isa::avx512_vnni_bf16;
-}
-
-bool prefers_q8_panels(Isa isa) {
-  return isa == Isa::avx512_vnni_bf16;
+bool prefers_panels(DType type, Isa isa) {
+  if (type == DType::f32) return isa == Isa::avx512 || isa == Isa::avx512_vnni_bf16;
+  return type == DType::q8_0 && isa == Isa::avx512_vnni_bf16;
 }
 
 std::size_t panel_bytes(const Matrix& w) {

@@ -15,11 +15,10 @@
 
 namespace engine {
 
-/// Whether f32 blocks run on panels with this ISA's kernels (else through oneDNN).
-bool prefers_panels(Isa isa);
-/// Whether Q8_0 blocks run on Q8_0 panels with this ISA's kernels (else expanded to f32 for
-/// oneDNN, a chunk of rows at a time).
-bool prefers_q8_panels(Isa isa);
+/// Whether blocks on weights of this type run on panels with this ISA's kernels: f32 with
+/// AVX-512 (else through oneDNN), Q8_0 with AVX-512 VNNI (else expanded to f32 for oneDNN, a
+/// chunk of rows at a time); no other type.
+bool prefers_panels(DType type, Isa isa);
 
 /// Bytes of the panels of w: f32 (ceil(rows / kPanelWidth), cols, kPanelWidth) floats, Q8_0
 /// ceil(rows / kPanelWidth) x cols / 32 blocks of kQ8PanelBlockBytes (ops/panel_layout.hpp); 0

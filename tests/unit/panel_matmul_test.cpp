@@ -244,15 +244,17 @@ TEST(PanelMatmul, PacksF32AndQ8_0AndPrefersPanelsWithAvx512) {
   EXPECT_EQ(panel_bytes({bf16.data(), DType::f16, 64, 32}), 0u);
   EXPECT_EQ(panel_bytes({bf16.data(), DType::f32, 33, 32}), 2u * 32 * 32 * sizeof(float));
   EXPECT_EQ(panel_bytes({bf16.data(), DType::q8_0, 33, 64}), 2u * 2 * kQ8PanelBlockBytes);
-  EXPECT_TRUE(prefers_panels(Isa::avx512));
-  EXPECT_TRUE(prefers_panels(Isa::avx512_vnni_bf16));
-  EXPECT_FALSE(prefers_panels(Isa::avx2));
-  EXPECT_FALSE(prefers_panels(Isa::scalar));
+  EXPECT_TRUE(prefers_panels(DType::f32, Isa::avx512));
+  EXPECT_TRUE(prefers_panels(DType::f32, Isa::avx512_vnni_bf16));
+  EXPECT_FALSE(prefers_panels(DType::f32, Isa::avx2));
+  EXPECT_FALSE(prefers_panels(DType::f32, Isa::scalar));
+  EXPECT_FALSE(prefers_panels(DType::bf16, Isa::avx512_vnni_bf16));
+  EXPECT_FALSE(prefers_panels(DType::f16, Isa::avx512_vnni_bf16));
   // Q8_0 panels only where vpdpbusd sums a step in one instruction.
-  EXPECT_TRUE(prefers_q8_panels(Isa::avx512_vnni_bf16));
-  EXPECT_FALSE(prefers_q8_panels(Isa::avx512));
-  EXPECT_FALSE(prefers_q8_panels(Isa::avx2));
-  EXPECT_FALSE(prefers_q8_panels(Isa::scalar));
+  EXPECT_TRUE(prefers_panels(DType::q8_0, Isa::avx512_vnni_bf16));
+  EXPECT_FALSE(prefers_panels(DType::q8_0, Isa::avx512));
+  EXPECT_FALSE(prefers_panels(DType::q8_0, Isa::avx2));
+  EXPECT_FALSE(prefers_panels(DType::q8_0, Isa::scalar));
 }
 
 TEST(PanelMatmul, RefusesMoreThanFourProducts) {

@@ -55,17 +55,13 @@ TEST_F(ReferencePath, BlockPrefillEqualsTokenByToken) {
 // run on our panels, f32 and bf16 otherwise on oneDNN's layout.
 void expect_block_path_equals_reference_path(DType weight_type, float tolerance) {
   const auto model = Model::load(test::require_model("stories260K.bin"), weight_type);
-  // Which copy a matrix has, by its type (w2, 172 wide, stays f32 when the others are Q8_0).
-  const auto on_panels = [](DType type) {
-    return (type == DType::f32 && prefers_panels(active_isa())) ||
-           (type == DType::q8_0 && prefers_q8_panels(active_isa()));
-  };
   // Every layer's copies share one buffer per model: each part starts on a cache line (the
   // kernels and oneDNN's blocked layout take 64-byte aligned weights).
   const auto aligned = [](const void* p) { return reinterpret_cast<std::uintptr_t>(p) % 64 == 0; };
   for (const LayerWeights& layer : model->weights().layers)
     for (const Matrix* m : layer.matrices()) {
-      const bool panels = on_panels(m->dtype);
+      // Which copy a matrix has, by its type (w2, 172 wide, stays f32 when the others are Q8_0).
+      const bool panels = prefers_panels(m->dtype, active_isa());
       EXPECT_EQ(m->panels != nullptr, panels) << "panels";
       EXPECT_EQ(m->packed != nullptr, !panels && m->dtype != DType::q8_0) << "oneDNN's copy";
       EXPECT_TRUE(aligned(m->panels) && aligned(m->packed)) << "packed parts on cache lines";
@@ -100,7 +96,7 @@ TEST(Session, Bf16BlockPathEqualsReferencePath) {
 
 TEST(Session, Q8BlockPathEqualsReferencePath) {
   expect_block_path_equals_reference_path(DType::q8_0,
-                                          prefers_q8_panels(active_isa()) ? 0.25f : 0.6f);
+                                          prefers_panels(DType::q8_0, active_isa()) ? 0.25f : 0.6f);
 }
 
 TEST_F(ReferencePath, BlocksAfterCachedTokensEqualOneBlock) {
