@@ -15,6 +15,8 @@ while IFS=$'\t' read -r name sha url; do
   mkdir -p "$(dirname "$dest")"
   if [[ -f "$shared/$name" ]]; then
     cp "$shared/$name" "$dest.part"
+  elif [[ -f "$shared/../$name" ]]; then  # shared/chat-templates beside shared/models
+    cp "$shared/../$name" "$dest.part"
   elif [[ "$url" != "-" ]]; then
     echo "place.sh: downloading $name" >&2
     curl -fsSL --retry 3 -o "$dest.part" "$url" || { echo "place.sh: cannot download $url" >&2; rm -f "$dest.part"; status=1; continue; }
