@@ -100,7 +100,7 @@ void bench_one(const BenchArgs& args, const std::string& path, const std::string
     finish(row, tps, 1e3 / row.ttft_ms);
   }
   // tg: n single-token steps for each of `batch` sequences in one forward pass per step;
-  // tok/s counts the tokens of all sequences (weights are read once per step for the batch).
+  // The token rate counts the tokens of all sequences (weights are read once per step for all).
   for (int batch : args.batches) {
     if (args.n_gen == 0) break;
     Session batched(model, batch);
