@@ -250,6 +250,7 @@ std::string SentencePieceBpe::decode(int prev_token, int token) const {
   const VocabEntry& e = entry(token);
   switch (e.type) {
     case PieceType::control:
+    case PieceType::unused:  // padding never produced from text, as llama.cpp prints it
       return {};
     case PieceType::unknown:
       // Only the unknown piece stands for text; others typed unknown (padding) for nothing.

@@ -69,7 +69,8 @@ class SentencePieceBpe final : public Tokenizer {
   /// control pieces written in the text are cut out first and each run of text between them is
   /// encoded on its own, with its own dummy prefix (llama.cpp's rule).
   std::vector<int> encode(std::string_view text, const EncodeOptions& options) const override;
-  /// Control pieces decode to nothing, `<unk>` to " ⁇ " (libsentencepiece's unk surface).
+  /// Control and unused pieces decode to nothing, `<unk>` to " ⁇ " (libsentencepiece's unk
+  /// surface).
   std::string decode(int prev_token, int token) const override;
   int vocab_size() const override { return static_cast<int>(entries_.size()); }
   int bos_id() const override { return bos_id_; }
