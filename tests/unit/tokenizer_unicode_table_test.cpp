@@ -34,26 +34,9 @@ std::string run_python(std::string& version) {
   return out.substr(newline + 1);
 }
 
+// UnicodeCategory's values in declaration order, as Python's major class letters.
 char major_class(UnicodeCategory category) {
-  switch (category) {
-    case UnicodeCategory::letter:
-      return 'L';
-    case UnicodeCategory::mark:
-      return 'M';
-    case UnicodeCategory::number:
-      return 'N';
-    case UnicodeCategory::punctuation:
-      return 'P';
-    case UnicodeCategory::symbol:
-      return 'S';
-    case UnicodeCategory::separator:
-      return 'Z';
-    case UnicodeCategory::control:
-      return 'C';
-    case UnicodeCategory::unassigned:
-      return '-';
-  }
-  return '?';
+  return "LMNPSZC-"[static_cast<int>(category)];
 }
 
 TEST(TokenizerUnicodeTable, EveryCodePointMatchesPythonUnicodedata) {
