@@ -14,15 +14,15 @@
 namespace engine {
 
 /// y (M, w.rows) = x (M, w.cols) · wᵀ. f32 weights run f32; bf16 weights run bf16 x bf16 with
-/// f32 accumulation (x rounded to bf16); Q8_0 and f16 weights are expanded to f32 first (the block
-/// is compute-bound, so reading them once more costs little). Primitives are created once per
+/// f32 accumulation (x rounded to bf16); every other type is expanded to f32 first (the block is
+/// compute-bound, so reading it once more costs little). Primitives are created once per
 /// (shape, type, thread count) and reused. Uses w.packed when the block's primitive expects its
 /// layout.
 void onednn_matmul(const float* x, const Matrix& w, float* y, int M);
 
-/// Bytes of oneDNN's packed copy of w (with the layout it was made in): 0 unless w is f32 or
-/// bf16 (or when it has no rows). The layout is the one the primitives created for the thread count
-/// set now expect.
+/// Bytes of oneDNN's packed copy of w (with the layout it was made in): 0 unless w's format
+/// takes one (f32, bf16), or when it has no rows. The layout is the one the primitives created for
+/// the thread count set now expect.
 std::size_t onednn_packed_bytes(const Matrix& w);
 /// Writes that copy of w to `out` (onednn_packed_bytes(w), 64-byte aligned) and returns the
 /// weights inside it, for Matrix::packed.
