@@ -74,8 +74,7 @@ void convert_rows(const Conversion& c, std::uint8_t* out) {
 }  // namespace
 
 // All the written matrices go into one buffer, and so do all the packed copies: huge pages are
-// whole 2 MB pages, and a buffer per matrix padded each one (measured: 110M f32 max RSS 86 MB
-// higher).
+// whole 2 MB pages, and a buffer per matrix padded each one (a higher peak RSS).
 void Model::convert_weights(DType weight_type) {
   const WeightFormat& target = weight_format(weight_type);
   if (!target.quantize_row) {
@@ -131,9 +130,9 @@ void Model::convert_weights(DType weight_type) {
     }
     m.dtype = conversions[i].to;
   }
-  // The file's matrices are read no more: its pages leave the process's memory (a 1B f32 load's
-  // peak RSS 12.1 -> 8.0 GB), in one call: a call per matrix (a TLB shootdown each) made the
-  // 110M q8 load 246-258 -> 332-421 ms. Norms and biases map again from the page cache.
+  // The file's matrices are read no more: its pages leave the process's memory (a third of a
+  // load's peak RSS), in one call: a call per matrix (a TLB shootdown each) made loads slower.
+  // Norms and biases map again from the page cache.
   if (file_) file_->release(file_->data(), file_->size());
 }
 

@@ -1,8 +1,8 @@
 // Linear layers over a block of rows (prompt prefill, batches) through oneDNN's matmul, which
 // runs near the CPU's peak where a GEMV per row cannot: bf16 weights always, f32 weights where
 // our panel kernel does not run (ops/panel_matmul.hpp: below AVX-512). f32 and bf16 weights run
-// on a packed copy made at load (oneDNN's blocked layout: 10-25 % faster blocks, for a second
-// copy of the layer matrices); others, or without one, our (N, K) matrix read back as rows
+// on a packed copy made at load (oneDNN's blocked layout: faster blocks, for a second copy of
+// the layer matrices); others, or without one, our (N, K) matrix read back as rows
 // (ops/tile_layout.hpp) is oneDNN's (K, N) `ba`.
 #pragma once
 

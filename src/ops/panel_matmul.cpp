@@ -22,8 +22,7 @@ namespace {
 // L2 while the panels stream past them.
 constexpr std::size_t kBlockRows = 16 * kPanelTileRows;
 // Steps of k per pass when K is above twice as many (an FFN's down projection): the passes
-// keep the tiles' share in L2 (measured: 128 rows by 2048 -> 768, 1388 -> 1327 us; by
-// 5632 -> 2048, 11.1 -> 8.8 ms, where one pass over all of k ran 12 % behind oneDNN).
+// keep the tiles' share in L2 (one pass over all of a long k ran behind oneDNN).
 constexpr std::size_t kStepsPerPass = 512;
 
 // The block's rows in tiles (the kernel's layout), per calling thread and only ever grown: f32

@@ -1,7 +1,7 @@
 // f32 linear layers over blocks of rows (prompt prefill, large batches) on weights packed at
 // load in panels of kPanelWidth output features (ops/panel_layout.hpp). On AVX-512 this beats
-// oneDNN's f32 matmul on the same blocks by 10-17 % (weights streamed from memory while the
-// previous panel computes; see ops/kernels/panel_kernels.hpp); elsewhere oneDNN stays.
+// oneDNN's f32 matmul on the same blocks (weights streamed from memory while the previous panel
+// computes; see ops/kernels/panel_kernels.hpp); elsewhere oneDNN stays.
 #pragma once
 
 #include <cstddef>
