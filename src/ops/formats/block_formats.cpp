@@ -2,7 +2,7 @@
 // row-major. Rows come back as f32 block by block (ggml_blocks.hpp), for embeddings and for
 // blocks of rows (oneDNN on rows expanded a chunk at a time); the decode kernel expands each
 // weight row once and takes its dot product with every row of f32 x: the exact mathematics of
-// the dequantised weights.
+// the dequantised weights. Q4_0, Q4_K and Q6_K can also be converted to from f32 at load.
 #include <cstring>
 #include <vector>
 
@@ -26,6 +26,11 @@ struct BlockRows {
     std::memcpy(loaded + first * row_bytes(cols), file_rows, count * row_bytes(cols));
   }
 
+  static void quantize_row(const float* in, std::uint8_t* out, std::size_t n) {
+    for (std::size_t b = 0; b < n / Block::kValues; ++b)
+      Block::encode(in + b * Block::kValues, out + b * Block::kBytes);
+  }
+
   static void load_rows(const Matrix& w, std::size_t first, std::size_t count, float* out) {
     const std::size_t K = w.cols, blocks = count * (K / Block::kValues);
     const std::uint8_t* in = static_cast<const std::uint8_t*>(w.data) + first * row_bytes(K);
@@ -47,6 +52,15 @@ struct BlockRows {
   }
 };
 
+// Rows::quantize_row for the block types that encode, else null.
+template <typename Block>
+constexpr auto quantizer() -> void (*)(const float*, std::uint8_t*, std::size_t) {
+  if constexpr (requires { Block::encode; })
+    return BlockRows<Block>::quantize_row;
+  else
+    return nullptr;
+}
+
 template <typename Block>
 constexpr WeightFormat block_format(DType dtype, std::string_view name) {
   using Rows = BlockRows<Block>;
@@ -59,7 +73,7 @@ constexpr WeightFormat block_format(DType dtype, std::string_view name) {
       .activations = ActivationType::f32,
       .loaded_bytes = Rows::loaded_bytes,
       .store_rows = Rows::store_rows,
-      .quantize_row = nullptr,
+      .quantize_row = quantizer<Block>(),
       .load_rows = Rows::load_rows,
       .gemm_rows = Rows::gemm_rows,
       .panel_isa = Isa::scalar,

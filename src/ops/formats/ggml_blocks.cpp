@@ -1,5 +1,7 @@
 #include "ops/formats/ggml_blocks.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "ops/half.hpp"
@@ -32,7 +34,110 @@ void scale_min_k4(std::size_t j, const std::uint8_t* q, float& scale, float& min
   }
 }
 
+void put_half(float v, std::uint8_t* p) {
+  const std::uint16_t bits = f32_to_f16(v);
+  std::memcpy(p, &bits, sizeof bits);
+}
+
+// v rounded to the nearest integer in [lo, hi].
+int level(float v, int lo, int hi) {
+  return std::clamp(static_cast<int>(std::lround(v)), lo, hi);
+}
+
+// The inverse of scale_min_k4: 8 6-bit scales and mins into 12 bytes.
+void pack_scale_min_k4(const int* scale, const int* min, std::uint8_t* q) {
+  std::memset(q, 0, 12);
+  for (int j = 0; j < 8; ++j) {
+    if (j < 4) {
+      q[j] |= static_cast<std::uint8_t>(scale[j]);
+      q[j + 4] |= static_cast<std::uint8_t>(min[j]);
+    } else {
+      q[j + 4] = static_cast<std::uint8_t>((scale[j] & 0xF) | (min[j] & 0xF) << 4);
+      q[j - 4] |= static_cast<std::uint8_t>((scale[j] >> 4) << 6);
+      q[j] |= static_cast<std::uint8_t>((min[j] >> 4) << 6);
+    }
+  }
+}
+
 }  // namespace
+
+void Q4_0Block::encode(const float* in, std::uint8_t* block) {
+  // The value of largest magnitude gets level -8 (its sign kept), as ggml's reference does.
+  float extreme = 0.0f;
+  for (int i = 0; i < 32; ++i)
+    if (std::fabs(in[i]) > std::fabs(extreme)) extreme = in[i];
+  put_half(extreme / -8.0f, block);
+  const float d = half_at(block), inverse = d != 0.0f ? 1.0f / d : 0.0f;
+  for (int j = 0; j < 16; ++j)
+    block[2 + j] = static_cast<std::uint8_t>(level(in[j] * inverse + 8.0f, 0, 15) |
+                                             level(in[j + 16] * inverse + 8.0f, 0, 15) << 4);
+}
+
+void Q4_KBlock::encode(const float* in, std::uint8_t* block) {
+  // Per 32 values a scale over their range and a minimum (at most 0), both then quantised to 6
+  // bits against the super-block's largest.
+  float scales[8], mins[8], max_scale = 0.0f, max_min = 0.0f;
+  for (int j = 0; j < 8; ++j) {
+    const float* x = in + 32 * j;
+    float lo = 0.0f, hi = 0.0f;
+    for (int l = 0; l < 32; ++l) {
+      lo = std::min(lo, x[l]);
+      hi = std::max(hi, x[l]);
+    }
+    scales[j] = (hi - lo) / 15.0f;
+    mins[j] = -lo;
+    max_scale = std::max(max_scale, scales[j]);
+    max_min = std::max(max_min, mins[j]);
+  }
+  put_half(max_scale / 63.0f, block);
+  put_half(max_min / 63.0f, block + 2);
+  const float d = half_at(block), dmin = half_at(block + 2);
+  int sc[8], m[8];
+  for (int j = 0; j < 8; ++j) {
+    sc[j] = d > 0.0f ? level(scales[j] / d, 0, 63) : 0;
+    m[j] = dmin > 0.0f ? level(mins[j] / dmin, 0, 63) : 0;
+  }
+  pack_scale_min_k4(sc, m, block + 4);
+  std::uint8_t* qs = block + 16;
+  for (int c = 0; c < 4; ++c)
+    for (int l = 0; l < 32; ++l) {
+      int q[2];
+      for (int h = 0; h < 2; ++h) {
+        const int j = 2 * c + h;
+        const float step = d * static_cast<float>(sc[j]), shift = dmin * static_cast<float>(m[j]);
+        q[h] = step > 0.0f ? level((in[64 * c + 32 * h + l] + shift) / step, 0, 15) : 0;
+      }
+      qs[32 * c + l] = static_cast<std::uint8_t>(q[0] | q[1] << 4);
+    }
+}
+
+void Q6_KBlock::encode(const float* in, std::uint8_t* block) {
+  // Per 16 values a signed scale putting the value of largest magnitude at level -32, the
+  // scales quantised to int8 against the largest.
+  float scales[16], max_scale = 0.0f;
+  for (int j = 0; j < 16; ++j) {
+    float extreme = 0.0f;
+    for (int l = 0; l < 16; ++l)
+      if (std::fabs(in[16 * j + l]) > std::fabs(extreme)) extreme = in[16 * j + l];
+    scales[j] = extreme / -32.0f;
+    max_scale = std::max(max_scale, std::fabs(scales[j]));
+  }
+  put_half(max_scale / 127.0f, block + 208);
+  const float d = half_at(block + 208);
+  auto* sc = reinterpret_cast<std::int8_t*>(block + 192);
+  for (int j = 0; j < 16; ++j)
+    sc[j] = static_cast<std::int8_t>(d > 0.0f ? level(scales[j] / d, -127, 127) : 0);
+  std::uint8_t* ql = block;
+  std::uint8_t* qh = block + 128;
+  std::memset(block, 0, 192);
+  for (int i = 0; i < 256; ++i) {
+    const float step = d * static_cast<float>(sc[i / 16]);
+    const int q = (step != 0.0f ? level(in[i] / step, -32, 31) : 0) + 32;
+    const int n = i / 128, g = i % 128 / 32, l = i % 32;
+    ql[64 * n + l + 32 * (g & 1)] |= static_cast<std::uint8_t>((q & 0xF) << (g < 2 ? 0 : 4));
+    qh[32 * n + l] |= static_cast<std::uint8_t>((q >> 4) << (2 * g));
+  }
+}
 
 void Q4_0Block::decode(const std::uint8_t* block, float* out) {
   const float d = half_at(block);

@@ -10,10 +10,13 @@
 namespace engine::formats {
 
 /// One block type: kValues values in kBytes bytes, ggml type number kGgmlType.
+/// The types a load can also convert f32 weights to have encode(in (kValues,), block): a plain
+/// rounding to the nearest level of max-abs scales (no search for lower error).
 struct Q4_0Block {  // d (f16), 16 bytes of nibbles: values d * (q - 8)
   static constexpr std::size_t kValues = 32, kBytes = 18;
   static constexpr std::uint32_t kGgmlType = 2;
   static void decode(const std::uint8_t* block, float* out);  // out (kValues,)
+  static void encode(const float* in, std::uint8_t* block);
 };
 struct Q4_1Block {  // d, m (f16), 16 bytes of nibbles: d * q + m
   static constexpr std::size_t kValues = 32, kBytes = 20;
@@ -45,6 +48,7 @@ struct Q4_KBlock {  // d, dmin, 12 bytes of 6-bit scales and mins, 128 bytes of 
   static constexpr std::size_t kValues = 256, kBytes = 144;
   static constexpr std::uint32_t kGgmlType = 12;
   static void decode(const std::uint8_t* block, float* out);
+  static void encode(const float* in, std::uint8_t* block);
 };
 struct Q5_KBlock {  // d, dmin, 12 bytes of scales and mins, 32 of fifth bits, 128 of nibbles
   static constexpr std::size_t kValues = 256, kBytes = 176;
@@ -55,6 +59,7 @@ struct Q6_KBlock {  // 128 bytes of low nibbles, 64 of high 2 bits, 16 int8 scal
   static constexpr std::size_t kValues = 256, kBytes = 210;
   static constexpr std::uint32_t kGgmlType = 14;
   static void decode(const std::uint8_t* block, float* out);
+  static void encode(const float* in, std::uint8_t* block);
 };
 
 }  // namespace engine::formats
