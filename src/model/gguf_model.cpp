@@ -13,6 +13,7 @@
 #include "engine/error.hpp"
 #include "engine/model/model.hpp"
 #include "format/gguf_file.hpp"
+#include "ops/weight_format.hpp"
 #include "util/mapped_file.hpp"
 
 namespace engine {
@@ -22,19 +23,11 @@ namespace {
   throw Error(ErrorCode::unsupported, fmt::format("{}: {}", path, problem));
 }
 
+// The weight format reading ggml type `ggml_type`, if any (ops/weight_format.hpp).
 std::optional<DType> dtype_of(std::uint32_t ggml_type) {
-  switch (ggml_type) {
-    case kGgmlF32:
-      return DType::f32;
-    case kGgmlF16:
-      return DType::f16;
-    case kGgmlBf16:
-      return DType::bf16;
-    case kGgmlQ8_0:
-      return DType::q8_0;
-    default:
-      return std::nullopt;
-  }
+  for (const WeightFormat* f : weight_formats())
+    if (f->ggml_type == ggml_type) return f->dtype;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -213,9 +206,10 @@ class GgufModelReader {
     expect_dims(t, {std::uint64_t(cols), std::uint64_t(rows)});
     const auto dtype = dtype_of(t.type);
     if (!dtype)
-      unsupported(gguf_.source(), fmt::format("tensor '{}' is {}: only f32, f16, bf16 and q8_0 "
-                                              "weights are supported",
-                                              t.name, t.layout.name));
+      unsupported(gguf_.source(),
+                  fmt::format("tensor '{}' is {}: weights of that type are not supported (f32, "
+                              "f16, bf16, q4_0, q4_1, q5_0, q5_1, q8_0, q2_K ... q6_K are)",
+                              t.name, t.layout.name));
     return {t.data, *dtype, rows, cols};
   }
 

@@ -24,7 +24,7 @@ namespace {
 
 using test::GgufWriter;
 
-constexpr std::uint32_t kF32 = 0, kF16 = 1, kQ4_0 = 2, kQ8_0 = 8;
+constexpr std::uint32_t kF32 = 0, kF16 = 1, kQ8_0 = 8, kIq4Nl = 20;
 
 std::vector<int> prompt20() {
   const auto tokenizer = load_tokenizer(test::require_model("tok512.bin"));
@@ -290,8 +290,9 @@ TEST_F(GgufWrittenModel, UnsupportedVariants) {
                }),
                "tensor 'blk.0.attn_q.bias' is not part of the llama architecture",
                ErrorCode::unsupported);
-  expect_error(edit(set_type("blk.1.attn_q.weight", kQ4_0, std::string(64 * 2 * 18, '\0'))),
-               "'blk.1.attn_q.weight' is q4_0", ErrorCode::unsupported);
+  // IQ4_NL: blocks of 32 in 18 bytes, a type the engine does not read.
+  expect_error(edit(set_type("blk.1.attn_q.weight", kIq4Nl, std::string(64 * 2 * 18, '\0'))),
+               "'blk.1.attn_q.weight' is iq4_nl", ErrorCode::unsupported);
   expect_error(edit(set_type("blk.0.ffn_norm.weight", kF16, std::string(128, '\0'))),
                "vector tensor 'blk.0.ffn_norm.weight' is f16", ErrorCode::unsupported);
 }
