@@ -27,15 +27,6 @@ const char* const kInteropFiles[] = {"llama32-style-f32", "tinyllama-style-f32",
                                      "smollm2-style-f32", "qwen25-style-f32",
                                      "phi3-style-f32",    "gemma2-style-f32"};
 
-// The largest |got - want| over a row.
-double max_error(std::span<const float> got, const std::vector<double>& want) {
-  EXPECT_EQ(got.size(), want.size());
-  double worst = 0;
-  for (std::size_t i = 0; i < want.size() && i < got.size(); ++i)
-    worst = std::max(worst, std::abs(got[i] - want[i]));
-  return worst;
-}
-
 template <class Row>
 double log_sum_exp(const Row& row) {
   const double max = *std::max_element(row.begin(), row.end());
@@ -105,68 +96,6 @@ void check_against_llamacpp(const std::string& name) {
   EXPECT_EQ(got, greedy["tokens"].get<std::vector<int>>()) << name;
 }
 
-void expect_near(std::span<const float> got, const std::vector<double>& want, double tolerance,
-                 const std::string& where, double& worst) {
-  const double error = max_error(got, want);
-  worst = std::max(worst, error);
-  EXPECT_LE(error, tolerance) << where;
-}
-
-// Prefill, decode and a left-padded batch of `path` against the reference forward.
-void check_against_reference(const std::string& path, const std::vector<int>& prompt) {
-  const test::RefModel m = test::read_reference_model(path);
-  const auto model = Model::load(path);
-  const Rows want = test::reference_logits(m, prompt);
-  const std::size_t vocab = model->config().vocab_size;
-  double worst = 0;
-  {
-    Session prefill(model);
-    const auto all = prefill.forward(prompt, /*all_logits=*/true);
-    for (std::size_t t = 0; t < prompt.size(); ++t)
-      expect_near(all.subspan(t * vocab, vocab), want[t], 1e-4,
-                  path + " prefill row " + std::to_string(t), worst);
-  }
-  {
-    Session decode(model);
-    for (std::size_t t = 0; t < prompt.size(); ++t)
-      expect_near(decode.forward(std::span(&prompt[t], 1)), want[t], 1e-4,
-                  path + " decode step " + std::to_string(t), worst);
-  }
-  // Three prompts of different lengths, left-padded into one batch, then two decode steps.
-  const std::vector<std::vector<int>> prompts = {
-      prompt, {prompt.begin(), prompt.begin() + 3}, {prompt.begin() + 2, prompt.end()}};
-  const int sequences[3] = {0, 1, 2};
-  Session batch(model, 3);
-  std::vector<int> block;
-  for (int i = 0; i < 3; ++i) {
-    const std::size_t padding = prompt.size() - prompts[i].size();
-    batch.set_padding(i, static_cast<int>(padding));
-    block.insert(block.end(), padding, 0);
-    block.insert(block.end(), prompts[i].begin(), prompts[i].end());
-  }
-  // Each sequence's reference once, over all it is fed: row r is the logits after token r.
-  std::vector<std::vector<int>> fed = prompts;
-  for (int step = 0; step < 2; ++step) {
-    const int next[3] = {prompt[1], prompt[4], prompt[2 + step]};
-    for (int i = 0; i < 3; ++i) fed[i].push_back(next[i]);
-  }
-  std::vector<Rows> reference;
-  for (const auto& tokens : fed) reference.push_back(test::reference_logits(m, tokens));
-  std::span<const float> logits = batch.forward_batch(block, sequences);
-  for (int step = 0; step < 3; ++step) {
-    for (int i = 0; i < 3; ++i)
-      expect_near(
-          logits.subspan(i * vocab, vocab), reference[i][prompts[i].size() - 1 + step], 1e-4,
-          path + " batch step " + std::to_string(step) + " sequence " + std::to_string(i), worst);
-    if (step == 2) break;
-    const int next[3] = {fed[0][prompts[0].size() + step], fed[1][prompts[1].size() + step],
-                         fed[2][prompts[2].size() + step]};
-    logits = batch.forward_batch(next, sequences);
-  }
-  std::printf("[ measured ] %s: max |logit - double reference| = %.3g\n",
-              std::filesystem::path(path).filename().c_str(), worst);
-}
-
 // The interop file's prompt tokens (from llama.cpp's run, so no tokenizer is involved).
 std::vector<int> interop_prompt(const std::string& name) {
   std::ifstream in(test::require_model("families/reference/" + name + ".json"));
@@ -180,8 +109,8 @@ TEST(FamilyOnThisIsa, InteropFilesMatchLlamaCpp) {
 
 TEST(FamilyOnThisIsa, InteropFilesMatchTheReference) {
   for (const char* name : kInteropFiles)
-    check_against_reference(test::require_model(std::string("families/") + name + ".gguf"),
-                            interop_prompt(name));
+    test::check_against_reference(test::require_model(std::string("families/") + name + ".gguf"),
+                                  interop_prompt(name));
 }
 
 // What the interop files leave out: qkv biases and fused matrices with random values of their
@@ -198,7 +127,7 @@ TEST(FamilyOnThisIsa, WrittenFilesMatchTheReference) {
       file.floats["rope.scaling.factor"] = 4.0f;
     }
     const test::TempFamilyFile written(file);
-    check_against_reference(written.path, prompt);
+    test::check_against_reference(written.path, prompt);
   }
 }
 
