@@ -284,7 +284,8 @@ TEST_F(GgufWrittenModel, UnsupportedVariants) {
                ErrorCode::unsupported);
   expect_error(replace("general.architecture",
                        [](GgufWriter& g) { g.kv_string("general.architecture", "falcon"); }),
-               "architecture 'falcon' is not supported (llama or gpt2)", ErrorCode::unsupported);
+               "architecture 'falcon' is not supported (llama, qwen2, phi3, gemma2 or gpt2)",
+               ErrorCode::unsupported);
   expect_error(edit([](auto& t) {
                  t.push_back({"blk.0.attn_q.bias", {64}, kF32, std::string(256, '\0')});
                }),

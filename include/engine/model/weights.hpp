@@ -75,6 +75,10 @@ struct LayerWeights {
   const float* b3 = nullptr;             // (hidden_dim,) up projection bias
   const float* b2 = nullptr;             // (dim,) down projection bias
 
+  // gemma2 only (null otherwise): RMSNorm weights of each sub-layer's output.
+  const float* post_att_norm = nullptr;  // (dim,) after the attention output projection
+  const float* post_ffn_norm = nullptr;  // (dim,) after the feed-forward
+
   /// Every matrix of the layer (an architecture's unused ones are empty), for code that treats
   /// them alike: conversion, byte counts.
   std::array<Matrix*, 7> matrices() { return {&wq, &wk, &wv, &wo, &w1, &w2, &w3}; }
