@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "cli/commands.hpp"
+#include "cli/standard_output.hpp"
 #include "engine/error.hpp"
 #include "engine/log.hpp"
 #include "engine/ops/isa.hpp"
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+    engine::cli::check_stdout();
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
