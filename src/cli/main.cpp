@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   engine::cli::add_synth_command(app);
   engine::cli::add_bench_command(app);
   engine::cli::add_convert_command(app);
+  engine::cli::add_serve_command(app);
 
   try {
     app.parse(argc, argv);
