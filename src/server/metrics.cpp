@@ -31,10 +31,14 @@ void Metrics::add_prefill(std::int64_t tokens, double seconds) {
   prefill_seconds_ += seconds;
 }
 
-void Metrics::add_decode(std::int64_t tokens, double seconds) {
+void Metrics::add_decode_time(double seconds) {
+  std::lock_guard lock(mutex_);
+  decode_seconds_ += seconds;
+}
+
+void Metrics::add_generated(std::int64_t tokens) {
   std::lock_guard lock(mutex_);
   decode_tokens_ += tokens;
-  decode_seconds_ += seconds;
 }
 
 std::string Metrics::prometheus(const SchedulerGauges& gauges) const {

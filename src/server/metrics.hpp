@@ -23,8 +23,10 @@ class Metrics {
   void count_cancelled() { ++cancelled_; }
   /// `tokens` prompt tokens run in `seconds` of forward passes.
   void add_prefill(std::int64_t tokens, double seconds);
-  /// `tokens` generated tokens from `seconds` of forward passes.
-  void add_decode(std::int64_t tokens, double seconds);
+  /// `seconds` of decode forward passes (one token per sequence each).
+  void add_decode_time(double seconds);
+  /// `tokens` sampled (EOS not counted).
+  void add_generated(std::int64_t tokens);
 
   /// The Prometheus exposition of every counter plus `gauges`.
   std::string prometheus(const SchedulerGauges& gauges) const;

@@ -150,12 +150,15 @@ void Scheduler::step() {
   }
   if (busy_slots_.empty()) return;
   forward_all();
-  int freed = 0;
+  int freed = 0, generated = 0;
   for (std::size_t i = 0; i < busy_slots_.size(); ++i) {
     Slot& slot = *busy_slots_[i];
+    const int before = slot.generated();
     if (!slot.idle()) slot.advance(logits_[i]);
+    generated += slot.generated() - before;
     freed += slot.idle();
   }
+  metrics_.add_generated(generated);
   if (freed == 0) return;
   std::lock_guard lock(mutex_);
   busy_ -= freed;
@@ -178,7 +181,7 @@ void Scheduler::forward_all() {
     if (prefill_[i])
       metrics_.add_prefill(static_cast<std::int64_t>(blocks_[i].size()), seconds);
     else
-      metrics_.add_decode(1, seconds);
+      metrics_.add_decode_time(seconds);
   }
 }
 

@@ -15,11 +15,11 @@
 namespace engine::server {
 
 struct ServerOptions {
-  std::string host = "127.0.0.1";
+  std::string host{"127.0.0.1"};
   int port = 8080;  ///< 0: any free port (bind() tells which)
-  SchedulerOptions scheduler;
+  SchedulerOptions scheduler{};
   std::size_t max_body = 1 << 20;  ///< bytes of a request body; more: 413
-  std::string api_key;  ///< non-empty: "Authorization: Bearer KEY" on every route but /health
+  std::string api_key{};  ///< non-empty: "Authorization: Bearer KEY" on every route but /health
   double timeout_seconds =
       600;  ///< a request's generation ends after this long (queueing included)
 };

@@ -28,6 +28,8 @@ class Slot {
   /// Takes `job`: a fresh conversation (the prompt must fit the context).
   void start(std::shared_ptr<Job> job);
 
+  /// Tokens the current (or last) job has generated.
+  int generated() const { return static_cast<int>(generated_.size()); }
   /// Whether the prompt still has tokens to run.
   bool prefilling() const { return prefilled_ < job_->spec.prompt.size(); }
   /// The tokens of this slot's next forward pass: the next at most `prefill_chunk` prompt
