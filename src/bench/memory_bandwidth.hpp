@@ -4,8 +4,9 @@
 
 namespace engine {
 
-/// Best-of-3 read bandwidth in GB/s over a buffer far larger than the caches (256 MB), read by
-/// the current OpenMP thread count with the active ISA's f32 GEMV (the decode access pattern).
+/// Best-of-3 read bandwidth, in 10^9 bytes a second, over a buffer far larger than the caches
+/// (256 MB), read by the current OpenMP thread count with the active ISA's f32 GEMV (the decode
+/// access pattern).
 double measure_read_bandwidth_gbps();
 
 }  // namespace engine

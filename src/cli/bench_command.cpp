@@ -12,6 +12,7 @@
 #include "bench/memory_bandwidth.hpp"
 #include "cli/commands.hpp"
 #include "cli/model_files.hpp"
+#include "cli/standard_output.hpp"
 #include "engine/error.hpp"
 #include "engine/model/session.hpp"
 #include "engine/ops/isa.hpp"
@@ -100,7 +101,7 @@ void bench_one(const BenchArgs& args, const std::string& path, const std::string
     finish(row, tps, 1e3 / row.ttft_ms);
   }
   // tg: n single-token steps for each of `batch` sequences in one forward pass per step;
-  // tok/s counts the tokens of all sequences (weights are read once per step for the batch).
+  // The token rate counts the tokens of all sequences (weights are read once per step for all).
   for (int batch : args.batches) {
     if (args.n_gen == 0) break;
     Session batched(model, batch);
@@ -188,7 +189,7 @@ void run_bench(const BenchArgs& args) {
   const std::string out =
       (args.output == "md" ? header + "\n" : "") + format_rows(rows, args.output);
   if (args.output != "md") log::info("{}", header.substr(0, header.size() - 1));
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  write_stdout(out);
 }
 
 }  // namespace

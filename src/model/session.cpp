@@ -28,7 +28,7 @@ namespace {
 // The longest block a windowed session runs in one pass (the ring holds window + block - 1 rows).
 constexpr int kMaxBlock = 1 << 20;
 // Rows from which the per-row steps (norms, RoPE, cache writes) are split across OpenMP's
-// threads (a fork costs ~0.5 us, a row's step about as much): a block's.
+// threads (a fork costs about as much as one row's step): a block's.
 constexpr int kParallelRows = kBlockMinRows;
 
 // f(r) for the R rows of a per-row step: split across OpenMP's threads for a block; in a

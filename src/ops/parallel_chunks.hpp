@@ -12,8 +12,7 @@
 namespace engine {
 
 /// Calls f(begin, count) over [0, n): one chunk per OpenMP thread once n is large enough for the
-/// fork (~0.5 us) to pay, else one call. Chunks start at multiples of 16 values (a cache line of
-/// f32).
+/// fork to pay, else one call. Chunks start at multiples of 16 values (a cache line of f32).
 ///
 /// In a crew (util/crew.hpp), every member calls it with the same arguments and takes the chunk
 /// of its number, whatever n (there is no fork to pay for); then the crew meets at a barrier.

@@ -48,7 +48,7 @@ void run_member(int member, int size, void (*body)(void*) noexcept, void* contex
 
 void run_as_crew(int threads, void (*body)(void*) noexcept, void* context) {
   // At most one member per usable CPU: a member without a CPU of its own holds everyone up at
-  // each barrier (110M q8 decode with -t 4 on 2 CPUs: 27-54 tok/s uncapped, 375-397 capped).
+  // each barrier (uncapped, -t 4 on 2 CPUs decoded about ten times slower).
   const int size = std::clamp(std::min(threads, usable_cpus()), 1, kMaxMembers);
   // The crew's shared state is set by member 0 inside the team job: only the caller that got
   // the team may touch it (run_on_team_at_once runs nothing otherwise).

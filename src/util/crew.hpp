@@ -1,9 +1,9 @@
 // A crew: the thread team running one job together, every member executing the same code
 // (SPMD) and meeting at barriers. A decode step runs as one crew job: its ~70 parallel loops
 // (110M: 12 layers of 4 weight passes, attention and SwiGLU, then the classifier) and ~40
-// serial parts then cost a barrier each (~0.4 us on this project's 2-vCPU guests) instead of a
-// fork and a join (OpenMP ~2.7 us, the team ~1.5 us), and the workers are already running when
-// a loop starts.
+// serial parts then cost a barrier each instead of a fork and a join (a barrier costs a small
+// fraction of either: docs/performance.md), and the workers are already running when a loop
+// starts.
 #pragma once
 
 #include <type_traits>

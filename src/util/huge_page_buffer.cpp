@@ -41,9 +41,8 @@ HugePageBuffer::HugePageBuffer(std::size_t bytes) : size_(bytes) {
   // Fault every page in now (Linux >= 5.14; older kernels fault on first write) rather than in
   // the threads that fill the buffer, whose faults on the same fresh huge pages (oneDNN's
   // reorder) contend. The kernel zeroes each page, and in a VM the host backs it on that first
-  // touch: most of a load's time. Split across the threads, a contiguous range each: 3 GB of
-  // memory the guest had not touched for 10 s took 4.2-4.4 s on one thread, 2.3-2.4 s on two
-  // (Zen 5 guest, 2 vCPUs).
+  // touch: most of a load's time. Split across the threads, a contiguous range each: two
+  // threads populate nearly twice as fast as one (docs/performance.md).
   const std::size_t pages = mapped_ / align;
   const int threads = static_cast<int>(std::clamp<std::size_t>(
       mapped_ / kBytesPerThread, 1, static_cast<std::size_t>(omp_get_max_threads())));

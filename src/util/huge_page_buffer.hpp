@@ -12,8 +12,7 @@ namespace engine {
 /// allocations get 4 KB pages); smaller buffers (a small model's matrices) on 4 KB pages, so
 /// they are not padded to 2 MB each. Why: a decode step streams every weight once, and on 4 KB
 /// pages that stream stalls on a TLB miss every 4 KB and the hardware prefetcher restarts at
-/// each page (measured on the 1B shape with Q8_0 weights, 2 threads, alternating with the
-/// build before: 23.3-24.0 -> 24.8-25.9 tok/s).
+/// each page (the measurement is in docs/performance.md).
 class HugePageBuffer {
  public:
   HugePageBuffer() = default;

@@ -22,9 +22,9 @@ constexpr auto kSpinTime = std::chrono::microseconds(200);
 
 using Clock = std::chrono::steady_clock;
 
-// Spins until done() holds, or for at most `give_up` (then false). Never yields: with another
-// process busy on one of 2 CPUs, yielding after 20 us of spinning ran 110M q8 decode at 124-146
-// tok/s, spinning at 267-271 (OpenMP's threads: 2.5).
+// Spins until done() holds, or for at most `give_up` (then false). Never yields: next to a
+// process busy on one of the CPUs, waits that yield decoded about half as fast as waits that
+// spin (figures in docs/performance.md).
 template <class Done>
 bool spin_until(Done done, Clock::duration give_up = Clock::duration::max()) {
   const Clock::time_point start = Clock::now();
