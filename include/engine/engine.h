@@ -128,7 +128,9 @@ engine_generate_options engine_generate_options_default(void);
 /// means the defaults; `result` may be NULL. Fails before the model runs with
 /// ENGINE_ERROR_INVALID_ARGUMENT (NULL session, tokenizer or prompt; an option out of range),
 /// ENGINE_ERROR_MISMATCH (the tokenizer's vocabulary is not the model's) or
-/// ENGINE_ERROR_CONTEXT_FULL (the prompt does not fit in the context); the session stays usable.
+/// ENGINE_ERROR_CONTEXT_FULL (the prompt does not fit in the context), and while it runs with
+/// ENGINE_ERROR_BAD_FORMAT when the model's logits are not finite (a model whose weights hold
+/// NaN; the message names the step); the session stays usable.
 engine_status engine_generate(engine_session* session, const engine_tokenizer* tokenizer,
                               const char* prompt, const engine_generate_options* options,
                               engine_token_callback on_token, void* user,

@@ -12,6 +12,7 @@
 #include "bench/memory_bandwidth.hpp"
 #include "cli/commands.hpp"
 #include "cli/model_files.hpp"
+#include "cli/standard_output.hpp"
 #include "engine/error.hpp"
 #include "engine/model/session.hpp"
 #include "engine/ops/isa.hpp"
@@ -188,7 +189,7 @@ void run_bench(const BenchArgs& args) {
   const std::string out =
       (args.output == "md" ? header + "\n" : "") + format_rows(rows, args.output);
   if (args.output != "md") log::info("{}", header.substr(0, header.size() - 1));
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  write_stdout(out);
 }
 
 }  // namespace

@@ -13,5 +13,6 @@ void add_mask_command(CLI::App& app);
 void add_synth_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
+void add_template_command(CLI::App& app);
 
 }  // namespace engine::cli

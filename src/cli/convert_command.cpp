@@ -4,12 +4,14 @@
 // so Q/K rows are written as they are (as llama.cpp's own llama2c converter does).
 #include <fmt/format.h>
 
+#include <array>
 #include <cstring>
 #include <filesystem>
 
 #include "cli/commands.hpp"
 #include "cli/llama_gguf_metadata.hpp"
 #include "cli/model_files.hpp"
+#include "cli/output_file.hpp"
 #include "cli/progress_bar.hpp"
 #include "engine/error.hpp"
 #include "format/gguf_tensor_type.hpp"
@@ -81,7 +83,10 @@ void add_vector(GgufWriter& out, const std::string& name, const float* v, int n)
 
 void run_convert(const ConvertArgs& args) {
   const DType type = parse_dtype(args.type);
-  const LoadedModel loaded = load_model_and_tokenizer(resolve_model_files(args.files));
+  const ModelFiles files = resolve_model_files(args.files);
+  // The model's file stays mapped (its norms are read from it) and neither input may be lost.
+  OutputFile file(args.output, std::array{files.model, files.tokenizer});
+  const LoadedModel loaded = load_model_and_tokenizer(files);
   if (loaded.model->config().architecture != Architecture::llama)
     throw Error(ErrorCode::unsupported,
                 fmt::format("convert writes llama models only, and {} is {}", loaded.model->path(),
@@ -92,13 +97,7 @@ void run_convert(const ConvertArgs& args) {
   const ModelConfig& c = loaded.model->config();
   const TransformerWeights& w = loaded.model->weights();
 
-  // The model's file stays mapped (its norms are read from it): writing over it would change
-  // what is being converted.
-  std::error_code same_error;
-  if (std::filesystem::equivalent(args.output, loaded.model->path(), same_error))
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("{}: the output is the model being converted", args.output));
-  GgufWriter out(args.output);
+  GgufWriter out(file.temp_path());
   add_llama_metadata(out, c, std::filesystem::path(loaded.model->path()).stem().string());
   add_sentencepiece_vocabulary(out, *vocab);
 
@@ -121,6 +120,7 @@ void run_convert(const ConvertArgs& args) {
   out.write([](std::size_t done, std::size_t total) {
     show_progress(done, total, fmt::format("{}/{} tensors", done, total));
   });
+  file.commit();
   log::info("wrote {} ({} weights)", args.output, dtype_name(type));
 }
 

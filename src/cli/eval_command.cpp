@@ -1,11 +1,12 @@
 // engine eval: the logits at every position of a prompt, as JSON.
 #include <fmt/format.h>
 
+#include <array>
 #include <cstdio>
-#include <fstream>
 
 #include "cli/commands.hpp"
 #include "cli/model_files.hpp"
+#include "cli/output_file.hpp"
 #include "engine/error.hpp"
 #include "engine/model/session.hpp"
 #include "engine/runtime.hpp"
@@ -23,8 +24,9 @@ struct EvalArgs {
 
 void run_eval(const EvalArgs& args) {
   set_num_threads(args.threads);
-  const LoadedModel loaded =
-      load_model_and_tokenizer(resolve_model_files(args.files), 0, parse_dtype(args.weight_type));
+  const ModelFiles files = resolve_model_files(args.files);
+  OutputFile out(args.logits_out, std::array{files.model, files.tokenizer});
+  const LoadedModel loaded = load_model_and_tokenizer(files, 0, parse_dtype(args.weight_type));
   Session session(loaded.model);
   const std::vector<int> tokens = loaded.tokenizer->encode(args.prompt, true, false);
   if (tokens.size() > static_cast<std::size_t>(session.context_length()))
@@ -48,9 +50,8 @@ void run_eval(const EvalArgs& args) {
     json += "]";
   }
   json += "]}\n";
-  std::ofstream out(args.logits_out, std::ios::binary);
-  if (!out || !out.write(json.data(), static_cast<std::streamsize>(json.size())))
-    throw Error(ErrorCode::io, fmt::format("{}: cannot write", args.logits_out));
+  out.write(json);
+  out.commit();
 }
 
 }  // namespace

@@ -13,6 +13,8 @@
 #include "cli/commands.hpp"
 #include "cli/json_string.hpp"
 #include "cli/model_files.hpp"
+#include "cli/output_file.hpp"
+#include "cli/standard_output.hpp"
 #include "engine/error.hpp"
 #include "engine/generation/generator.hpp"
 #include "engine/render/heatmap.hpp"
@@ -37,11 +39,6 @@ struct GenerateArgs {
   bool heads = false;         // one heatmap per head too
 };
 
-void write_stdout(std::string_view bytes) {
-  std::fwrite(bytes.data(), 1, bytes.size(), stdout);
-  std::fflush(stdout);
-}
-
 std::vector<std::string> read_prompts(const GenerateArgs& args) {
   std::vector<std::string> prompts = args.prompts;
   if (!args.prompts_file.empty()) {
@@ -58,26 +55,37 @@ std::vector<std::string> read_prompts(const GenerateArgs& args) {
 // Heatmaps of the prompt block's attention after the mask: one per layer (heads averaged), and
 // one per head with --heads. Written from the session's observer, so nothing is kept around.
 void observe_attention(Session& session, const std::string& dir, bool heads) {
-  std::filesystem::create_directories(dir);
+  std::error_code error;
+  if (std::filesystem::exists(dir, error) && !std::filesystem::is_directory(dir, error))
+    throw Error(ErrorCode::io, fmt::format("--attention-png {}: not a directory", dir));
+  std::filesystem::create_directories(dir, error);
+  if (error)
+    throw Error(ErrorCode::io,
+                fmt::format("--attention-png {}: cannot create: {}", dir, error.message()));
+  const auto write_png = [](const std::string& path, std::span<const float> values, int rows,
+                            int cols) {
+    OutputFile file(path);
+    write_heatmap_png(file.temp_path(), values, rows, cols);
+    file.commit();
+  };
   // Only the first forward pass (the prompt block, layers 0..n-1), not the decode steps.
   auto passes = std::make_shared<int>(0);
-  session.set_attention_observer(
-      [dir, heads, passes](int layer, const float* probs, int T, int n_heads, int n_keys) {
-        if (layer == 0) ++*passes;
-        if (*passes > 1) return;
-        std::vector<float> mean(static_cast<std::size_t>(T) * n_keys, 0.0f), head(mean.size());
-        for (int h = 0; h < n_heads; ++h) {
-          for (int t = 0; t < T; ++t)
-            for (int j = 0; j < n_keys; ++j) {
-              const float p = probs[(static_cast<std::size_t>(t) * n_heads + h) * n_keys + j];
-              head[static_cast<std::size_t>(t) * n_keys + j] = p;
-              mean[static_cast<std::size_t>(t) * n_keys + j] += p / n_heads;
-            }
-          if (heads)
-            write_heatmap_png(fmt::format("{}/layer{}_head{}.png", dir, layer, h), head, T, n_keys);
+  session.set_attention_observer([dir, heads, passes, write_png](int layer, const float* probs,
+                                                                 int T, int n_heads, int n_keys) {
+    if (layer == 0) ++*passes;
+    if (*passes > 1) return;
+    std::vector<float> mean(static_cast<std::size_t>(T) * n_keys, 0.0f), head(mean.size());
+    for (int h = 0; h < n_heads; ++h) {
+      for (int t = 0; t < T; ++t)
+        for (int j = 0; j < n_keys; ++j) {
+          const float p = probs[(static_cast<std::size_t>(t) * n_heads + h) * n_keys + j];
+          head[static_cast<std::size_t>(t) * n_keys + j] = p;
+          mean[static_cast<std::size_t>(t) * n_keys + j] += p / n_heads;
         }
-        write_heatmap_png(fmt::format("{}/layer{}.png", dir, layer), mean, T, n_keys);
-      });
+      if (heads) write_png(fmt::format("{}/layer{}_head{}.png", dir, layer, h), head, T, n_keys);
+    }
+    write_png(fmt::format("{}/layer{}.png", dir, layer), mean, T, n_keys);
+  });
 }
 
 void print_json(const std::string& prompt, int index, const GenerationResult& r) {

@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/model_files.hpp"
+#include "cli/standard_output.hpp"
 #include "engine/ops/isa.hpp"
 #include "format/gguf_file.hpp"
 #include "util/mapped_file.hpp"
@@ -77,7 +78,7 @@ void run_info(const InfoArgs& args) {
     out = fmt::format("{:<18} {}\n", "model", path);
     for (const auto& [key, value] : fields) out += fmt::format("{:<18} {}\n", key, value);
   }
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  write_stdout(out);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "cli/commands.hpp"
+#include "cli/standard_output.hpp"
 #include "engine/error.hpp"
 #include "engine/log.hpp"
 #include "engine/ops/isa.hpp"
@@ -42,9 +43,11 @@ int main(int argc, char** argv) {
   engine::cli::add_synth_command(app);
   engine::cli::add_bench_command(app);
   engine::cli::add_convert_command(app);
+  engine::cli::add_template_command(app);
 
   try {
     app.parse(argc, argv);
+    engine::cli::check_stdout();
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

@@ -3,9 +3,12 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <string_view>
 
 #include "cli/commands.hpp"
+#include "cli/output_file.hpp"
+#include "cli/standard_output.hpp"
 #include "engine/attention/mask.hpp"
 #include "engine/error.hpp"
 #include "engine/render/heatmap.hpp"
@@ -81,11 +84,17 @@ std::string png_path(const std::string& file, std::size_t index, std::size_t cou
 void run_mask(const CLI::App& cmd, const MaskArgs& args) {
   const MaskKind& kind = checked_kind(cmd, args);
   const std::vector<Mask> masks = kind.build(args);
+  // The PNGs' files first: a target that cannot be created fails before anything is printed.
+  std::vector<std::unique_ptr<OutputFile>> pngs;
+  if (!args.png.empty())
+    for (std::size_t i = 0; i < masks.size(); ++i)
+      pngs.push_back(std::make_unique<OutputFile>(png_path(args.png, i, masks.size())));
   const std::string out = (kind.batched ? to_string(masks) : to_string(masks.front())) + "\n";
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  if (args.png.empty()) return;
-  for (std::size_t i = 0; i < masks.size(); ++i)
-    write_heatmap_png(png_path(args.png, i, masks.size()), masks[i]);
+  write_stdout(out);
+  for (std::size_t i = 0; i < pngs.size(); ++i) {
+    write_heatmap_png(pngs[i]->temp_path(), masks[i]);
+    pngs[i]->commit();
+  }
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/model_files.hpp"
+#include "cli/standard_output.hpp"
 
 namespace engine::cli {
 namespace {
@@ -29,7 +30,7 @@ void run_tokenize(const TokenizeArgs& args) {
     }
   }
   if (!args.pieces) line += '\n';
-  std::fwrite(line.data(), 1, line.size(), stdout);
+  write_stdout(line);
 }
 
 }  // namespace

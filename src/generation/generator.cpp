@@ -38,6 +38,18 @@ bool truncate_at_stop(std::string& text, std::size_t added, const std::vector<st
   return false;
 }
 
+// The sampler's choice; its error (non-finite logits) names the step and the sequence (-1: the
+// only one), so a broken model is reported where it broke.
+int sample_step(Sequence& seq, std::span<float> logits, int step, int sequence) {
+  try {
+    return seq.sampler.sample(logits);
+  } catch (const Error& e) {
+    throw Error(e.code(), sequence < 0 ? fmt::format("generation step {}: {}", step, e.what())
+                                       : fmt::format("generation step {} of sequence {}: {}", step,
+                                                     sequence, e.what()));
+  }
+}
+
 }  // namespace
 
 std::string_view finish_reason_name(FinishReason reason) {
@@ -132,7 +144,8 @@ std::vector<GenerationResult> generate_batch(Session& session, const Tokenizer& 
       Sequence& seq = seqs[active[i]];
       GenerationResult& r = seq.result;
       std::copy_n(logits.begin() + i * vocab, vocab, row.begin());
-      const int next = seq.sampler.sample(row);
+      const int next =
+          sample_step(seq, row, static_cast<int>(r.tokens.size()) + 1, B > 1 ? active[i] : -1);
       const int prev = r.tokens.empty() ? r.prompt_tokens.back() : r.tokens.back();
       if (next == tokenizer.bos_id() || next == tokenizer.eos_id()) {
         r.finish_reason = FinishReason::eos;

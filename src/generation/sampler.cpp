@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "engine/error.hpp"
 
@@ -35,7 +36,29 @@ float Sampler::next_uniform() {
   return static_cast<float>(z >> 40) / 16777216.0f;  // 24 random bits
 }
 
+namespace {
+
+// NaN or +inf anywhere (or nothing above -inf) means the forward pass broke: no token is
+// meaningful, and a NaN would poison every comparison below. -inf is a token never drawn.
+void check_finite(std::span<const float> logits) {
+  if (logits.empty()) throw Error(ErrorCode::invalid_argument, "no logits to sample from");
+  bool any_finite = false;
+  for (std::size_t i = 0; i < logits.size(); ++i) {
+    if (std::isnan(logits[i]) || logits[i] == std::numeric_limits<float>::infinity())
+      throw Error(ErrorCode::bad_format,
+                  fmt::format("the logits are not finite (token {} is {}): the model's weights "
+                              "or its arithmetic produced NaN or infinity",
+                              i, logits[i]));
+    any_finite = any_finite || std::isfinite(logits[i]);
+  }
+  if (!any_finite)
+    throw Error(ErrorCode::bad_format, "the logits are not finite (every token is -inf)");
+}
+
+}  // namespace
+
 int Sampler::sample(std::span<float> logits) {
+  check_finite(logits);
   const int n = static_cast<int>(logits.size());
   if (options_.temperature == 0.0f)
     return static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
@@ -55,6 +78,10 @@ int Sampler::sample(std::span<float> logits) {
     const float p = static_cast<float>(logits[i] / sum);
     if (p >= cutoff) candidates_.emplace_back(p, i);
   }
+  // Below a nucleus of 1/n no probability reaches the cutoff: fall back to every token, so the
+  // most likely one is still found below.
+  if (candidates_.empty())
+    for (int i = 0; i < n; ++i) candidates_.emplace_back(static_cast<float>(logits[i] / sum), i);
 
   // Most likely first (ties by token id, so the order is fully determined), then cut to top-k
   // and to the nucleus of mass top_p.

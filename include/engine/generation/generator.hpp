@@ -50,6 +50,8 @@ using TokenCallback = std::function<bool(int token, std::string_view piece)>;
 /// model with learned positions, GPT-2, still ends at its context), so a prompt of any length
 /// fits and generation stops only at BOS/EOS, max_new_tokens or a stop. The window is the
 /// session's because it sizes the session's KV cache.
+/// Logits that are not finite (a model whose weights hold NaN) end generation with
+/// engine::Error (bad_format) naming the step: "generation step N: the logits are not finite".
 GenerationResult generate(Session& session, const Tokenizer& tokenizer, std::string_view prompt,
                           const GenerationOptions& options, const TokenCallback& on_token = {});
 

@@ -24,7 +24,9 @@ class Sampler {
   /// Validates `options` (throws engine::Error) and seeds the generator.
   explicit Sampler(const SamplingOptions& options);
 
-  /// The next token; `logits` is used as scratch and overwritten.
+  /// The next token; `logits` is used as scratch and overwritten. Total for any input: a token
+  /// at -inf is never drawn; empty logits throw engine::Error (invalid_argument), and NaN, +inf
+  /// or every token at -inf throw engine::Error (bad_format, "the logits are not finite ...").
   int sample(std::span<float> logits);
 
  private:
