@@ -26,9 +26,10 @@ class Tokenizer {
  public:
   virtual ~Tokenizer() = default;
 
-  /// Token ids of `text`. Throws engine::Error (invalid_argument) when the text needs a byte the
-  /// vocabulary has no token for (only possible for bytes that never occur in valid UTF-8, or
-  /// vocabularies that leave out control characters).
+  /// Token ids of `text`. Throws engine::Error when the text needs what a byte-level vocabulary
+  /// lacks: a token for one of its bytes (invalid_argument; only bytes that never occur in valid
+  /// UTF-8, or control characters some vocabularies leave out) or a merge that joins into no
+  /// token (bad_format, a broken file).
   virtual std::vector<int> encode(std::string_view text, const EncodeOptions& options) const = 0;
   /// encode(text, {add_bos, add_eos}): the text is plain (no special tokens parsed).
   std::vector<int> encode(std::string_view text, bool add_bos, bool add_eos) const {
@@ -59,8 +60,8 @@ class Tokenizer {
   virtual bool add_eos() const = 0;
   /// The ids that end generation, sorted: EOS, tokenizer.ggml.eot_token_id and eom_token_id, and
   /// the tokens llama.cpp recognises by their text ("<|eot_id|>", "<|im_end|>", "<|end|>",
-  /// "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>", and the FIM pad/repo/file-separator
-  /// tokens).
+  /// "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>", DeepSeek's end of sentence, and the
+  /// FIM pad/repo/file-separator tokens).
   virtual const std::vector<int>& end_of_generation_ids() const = 0;
   /// Whether generating `id` ends the generation (an id out of range does not).
   bool is_end_of_generation(int id) const;

@@ -38,13 +38,16 @@ std::vector<SpecialTokenMatcher::Fragment> SpecialTokenMatcher::split(std::strin
 std::vector<int> find_end_of_generation_ids(int vocab_size,
                                             const std::function<std::string_view(int)>& text_of,
                                             std::initializer_list<int> ids) {
-  // llama.cpp's list (src/llama-vocab.cpp, special_eog_ids): end-of-turn and end-of-text tokens
-  // of the common chat formats, and the FIM padding, repository and file-separator tokens.
+  // llama.cpp's lists (src/llama-vocab.cpp, special_eog_ids and the EOT it detects by text):
+  // end-of-turn and end-of-text tokens of the common chat formats, and the FIM padding,
+  // repository and file-separator tokens.
   static constexpr std::string_view kTexts[] = {
-      "<|eot_id|>",   "<|im_end|>",    "<|end|>",     "<end_of_turn>", "<|endoftext|>",
-      "<|eom_id|>",   "<EOT>",         "<|fim_pad|>", "<fim-pad>",     "<PAD>",
-      "<|fim_repo|>", "<|repo_name|>", "<fim-repo>",  "<REPO>",        "<|file_sep|>",
+      "<|eot_id|>",    "<|im_end|>", "<|end|>", "<end_of_turn>",
+      "<|endoftext|>", "<|eom_id|>", "<EOT>",   "<｜end▁of▁sentence｜>",
+      "<|fim_pad|>",   "<fim-pad>",  "<PAD>",   "<|fim_repo|>",
+      "<|repo_name|>", "<fim-repo>", "<REPO>",  "<|file_sep|>",
   };
+
   std::vector<int> eog;
   for (const int id : ids)
     if (id >= 0 && id < vocab_size) eog.push_back(id);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/error.hpp"
@@ -88,6 +89,29 @@ INSTANTIATE_TEST_SUITE_P(
       const std::string& file = info.param.file;
       return file.substr(0, file.find('-'));
     });
+
+// llama.cpp's vocab files: the same rule, ids found in each file by its EOS and token texts.
+TEST(TokenizerEndOfGeneration, LlamaCppVocabularies) {
+  const std::vector<std::pair<std::string, std::vector<int>>> expected = {
+      {"llama-spm", {2}},
+      {"phi-3", {32000, 32007}},
+      {"gpt-2", {50256}},
+      {"llama-bpe", {128009}},
+      {"qwen2", {151643, 151645, 151662, 151663, 151664}},
+      {"deepseek-llm", {100001}},
+      {"deepseek-coder", {32014}},
+      {"falcon", {11}},
+      {"mpt", {0}},
+      {"starcoder", {0}},
+      {"refact", {0}},
+  };
+  for (const auto& [name, ids] : expected) {
+    SCOPED_TRACE(name);
+    const auto tokenizer =
+        load_tokenizer(test::require_model("llamacpp-vocab/ggml-vocab-" + name + ".gguf"));
+    EXPECT_EQ(tokenizer->end_of_generation_ids(), ids);
+  }
+}
 
 // Phi-3's padding pieces are typed UNKNOWN in llama.cpp's vocab file and UNUSED in what today's
 // converter writes; <unk> itself is typed CONTROL. Both load, with the unknown id the file names,
