@@ -3,9 +3,10 @@
 // order when done. --json prints one object per prompt and line instead.
 #include <fmt/format.h>
 
-#include <cstdio>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <random>
@@ -29,7 +30,7 @@ struct GenerateArgs {
   std::vector<std::string> prompts;
   std::string prompts_file;
   GenerationOptions options;
-  std::optional<std::uint64_t> seed;
+  std::string seed = "-1";  // -1: random, logged
   int threads = 0;
   int context_length = 0;     // 0: the model's
   std::optional<int> window;  // sliding-window attention over the last W positions
@@ -97,10 +98,27 @@ void print_json(const std::string& prompt, int index, const GenerationResult& r)
   write_stdout(dump_json(line) + "\n");
 }
 
+// --seed: -1 or a number from 0 to 2^63 - 1, parsed here because CLI11 wraps values past the
+// type's range instead of refusing them.
+std::int64_t parse_seed(const std::string& text) {
+  std::int64_t seed = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seed);
+  if (error != std::errc() || end != text.data() + text.size() || seed < -1)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("--seed must be -1 (a random seed) or a whole number from 0 to {}, "
+                            "got '{}'",
+                            std::numeric_limits<std::int64_t>::max(), text));
+  return seed;
+}
+
 void run_generate(const GenerateArgs& args) {
   set_num_threads(args.threads);
   GenerationOptions options = args.options;
-  options.sampling.seed = args.seed ? *args.seed : std::random_device{}();
+  const std::int64_t seed = parse_seed(args.seed);
+  // 63 random bits, so the logged seed can be given back to --seed.
+  const std::uint64_t random_seed =
+      ((std::uint64_t{std::random_device{}()} << 32) | std::random_device{}()) >> 1;
+  options.sampling.seed = seed >= 0 ? static_cast<std::uint64_t>(seed) : random_seed;
   validate(options.sampling);
   if (args.window && *args.window < 1)
     throw Error(ErrorCode::invalid_argument,
@@ -133,7 +151,7 @@ void run_generate(const GenerateArgs& args) {
                               session.position_limit()));
   }
   if (!args.attention_png.empty()) observe_attention(session, args.attention_png, args.heads);
-  if (!args.seed && options.sampling.temperature > 0.0f)
+  if (seed < 0 && options.sampling.temperature > 0.0f)
     log::info("seed {} (pass --seed to repeat this text)", options.sampling.seed);
 
   const bool stream = prompts.size() == 1 && !args.json;
@@ -197,7 +215,8 @@ void add_generate_command(CLI::App& app) {
       ->check(CLI::Range(0.0f, 1.0f))
       ->capture_default_str();
   cmd->add_option("--stop", args->options.stop, "stop once the text contains this (repeatable)");
-  cmd->add_option("--seed", args->seed, "random seed (default: random, logged)");
+  cmd->add_option("--seed", args->seed, "random seed; -1 = random, logged to repeat the run")
+      ->capture_default_str();
   cmd->add_option("-t,--threads", args->threads, "threads (0 = one per core)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--ctx", args->context_length, "context length (default: the model's)")

@@ -25,6 +25,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();  // global options (--log-level, -v) may follow the subcommand
   app.set_version_flag("--version", engine::version());
+  app.footer(
+      "Without -m, commands use stories260K.bin (and tok512.bin) in the models folder:\n"
+      "$ENGINE_MODELS_DIR, else models/ of the source tree engine was built in, else\n"
+      "<prefix>/share/engine/models of an installed engine, else ./models.\n"
+      "Exit status: 0 success, 1 error, 2 usage error (one 'engine: error:' line on stderr).");
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")
       ->capture_default_str();

@@ -18,7 +18,8 @@ struct TokenizeArgs {
 };
 
 void run_tokenize(const TokenizeArgs& args) {
-  const std::string path = resolve_model_files({"", args.tokenizer}).tokenizer;
+  const std::string path =
+      args.tokenizer.empty() ? resolve_model_files({}).tokenizer : args.tokenizer;
   const auto tokenizer = load_tokenizer(path);
   const std::vector<int> ids = tokenizer->encode(args.text, args.bos, false);
   std::string line;
