@@ -4,17 +4,23 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <limits>
 #include <memory>
 #include <optional>
 #include <random>
+#include <sstream>
 
 #include "cli/commands.hpp"
 #include "cli/json_output.hpp"
 #include "cli/model_files.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/output_file.hpp"
 #include "cli/standard_output.hpp"
 #include "engine/error.hpp"
@@ -30,6 +36,9 @@ struct GenerateArgs {
   ModelFiles files;
   std::vector<std::string> prompts;
   std::string prompts_file;
+  std::string prompt_file;  // -f: one prompt, the whole file ("-": stdin)
+  bool escapes = false;     // -e: \n, \t, \\ ... in prompts
+  bool display_prompt = true;
   int batch_size = 4;  // prompts run together; more at once is faster and takes more memory
   GenerationOptions options;
   std::string seed = "-1";  // -1: random, logged
@@ -42,11 +51,61 @@ struct GenerateArgs {
   bool heads = false;         // one heatmap per head too
 };
 
+// -e: the escapes llama.cpp's -e understands in a prompt (\n \r \t \\ \" \' and \xHH); any
+// other backslash stays as it is.
+std::string unescape(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\' || i + 1 == text.size()) {
+      out += text[i];
+      continue;
+    }
+    const char c = text[++i];
+    if (c == 'n')
+      out += '\n';
+    else if (c == 'r')
+      out += '\r';
+    else if (c == 't')
+      out += '\t';
+    else if (c == '\\' || c == '"' || c == '\'')
+      out += c;
+    else if (c == 'x' && i + 2 < text.size() &&
+             std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+             std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += '\\';
+      out += c;
+    }
+  }
+  return out;
+}
+
+// -f FILE: the whole file is one prompt; "-" reads standard input.
+std::string read_prompt_file(const std::string& path) {
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file)
+      throw Error(ErrorCode::io, fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  }
+  std::istream& in = path == "-" ? std::cin : file;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 std::vector<std::string> read_prompts(const GenerateArgs& args) {
   std::vector<std::string> prompts = args.prompts;
+  if (!args.prompt_file.empty()) prompts.push_back(read_prompt_file(args.prompt_file));
+  if (args.escapes)
+    for (std::string& prompt : prompts) prompt = unescape(prompt);
   if (!args.prompts_file.empty()) {
     std::ifstream in(args.prompts_file);
-    if (!in) throw Error(ErrorCode::io, fmt::format("{}: cannot open", args.prompts_file));
+    if (!in)
+      throw Error(ErrorCode::io,
+                  fmt::format("{}: cannot open: {}", args.prompts_file, std::strerror(errno)));
     // One prompt a line; Windows line ends lose their \r, and blank lines are skipped.
     for (std::string line; std::getline(in, line);) {
       if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -153,6 +212,7 @@ std::int64_t parse_seed(const std::string& text) {
 void run_generate(const GenerateArgs& args) {
   set_num_threads(args.threads);
   GenerationOptions options = args.options;
+  if (options.max_new_tokens < 0) options.max_new_tokens = std::numeric_limits<int>::max();
   const std::int64_t seed = parse_seed(args.seed);
   // 63 random bits, so the logged seed can be given back to --seed.
   const std::uint64_t random_seed =
@@ -195,7 +255,7 @@ void run_generate(const GenerateArgs& args) {
     log::info("seed {} (pass --seed to repeat this text)", options.sampling.seed);
 
   const bool stream = prompts.size() == 1 && !args.json;
-  if (stream) write_stdout(prompts[0]);
+  if (stream && args.display_prompt) write_stdout(prompts[0]);
   // Batches of --batch-size prompts, one after the other: each sequence samples from its own
   // generator, so the grouping changes no text, only the memory and the speed.
   RunTotals totals;
@@ -213,7 +273,7 @@ void run_generate(const GenerateArgs& args) {
       else if (stream)
         write_stdout("\n");
       else
-        write_stdout(group[i] + results[i].text + "\n");
+        write_stdout((args.display_prompt ? group[i] : "") + results[i].text + "\n");
       if (results[i].finish_reason == FinishReason::context)
         log::warn("stopped: the context of {} tokens is full{}", session.context_length(),
                   session.model().has_learned_positions()
@@ -238,31 +298,38 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("-z,--tokenizer", args->files.tokenizer,
                   "tokenizer.bin, SentencePiece .model or GGUF (a GGUF model: its own)");
   cmd->add_option("-p,--prompt", args->prompts, "prompt text (default: empty); repeat for a batch");
+  cmd->add_option("-f,--file", args->prompt_file, "one prompt: the whole file (- = stdin)");
+  cmd->add_flag("-e,--escape", args->escapes,
+                "process \\n, \\t, \\\\, \\\", \\' and \\xHH in prompts");
+  cmd->add_flag("!--no-display-prompt", args->display_prompt,
+                "print only the generated text, not the prompt before it");
   cmd->add_option("--prompts-file", args->prompts_file,
                   "one prompt per line (blank lines skipped), run in batches");
   cmd->add_option("-b,--batch-size", args->batch_size,
                   "prompts generated together, one forward pass per step for all")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_option("-n,--max-new-tokens", args->options.max_new_tokens, "tokens to generate")
-      ->check(CLI::NonNegativeNumber)
+  cmd->add_option("-n,--max-new-tokens,--n-predict", args->options.max_new_tokens,
+                  "tokens to generate; -1 = until the end of generation or of the context")
+      ->check(whole_number_at_least(-1))
       ->capture_default_str();
-  cmd->add_option("--temperature", args->options.sampling.temperature, "0 = greedy")
-      ->check(CLI::NonNegativeNumber)
+  cmd->add_option("--temperature,--temp", args->options.sampling.temperature, "0 = greedy")
+      ->check(number_at_least(0))
       ->capture_default_str();
   cmd->add_option("--top-k", args->options.sampling.top_k, "keep the k most likely (0 = all)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(whole_number_at_least(0))
       ->capture_default_str();
-  cmd->add_option("--top-p", args->options.sampling.top_p, "nucleus mass in (0, 1]")
-      ->check(CLI::Range(0.0f, 1.0f))
+  cmd->add_option("--top-p", args->options.sampling.top_p, "nucleus mass, more than 0, at most 1")
+      ->check(fraction_above_zero())
       ->capture_default_str();
   cmd->add_option("--stop", args->options.stop, "stop once the text contains this (repeatable)");
   cmd->add_option("--seed", args->seed, "random seed; -1 = random, logged to repeat the run")
       ->capture_default_str();
   cmd->add_option("-t,--threads", args->threads, "threads (0 = one per core)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--ctx", args->context_length, "context length (default: the model's)")
-      ->check(CLI::PositiveNumber);
+      ->check(whole_number_at_least(0));
+  cmd->add_option("-c,--ctx,--ctx-size", args->context_length,
+                  "context length (default: the model's)")
+      ->check(whole_number_at_least(1));
   cmd->add_option("--window", args->window,
                   "sliding-window attention over the last W positions, with a KV cache of only "
                   "those: generation runs past the context (W >= context: plain causal)");
