@@ -83,6 +83,8 @@ TEST_F(OutputFiles, AnInterruptedConvertLeavesTheOldTargetWhole) {
   const CliResult done = run_cli("convert " + quote(model_) + " -z " + quote(tokenizer_) + " -o " +
                                  quote(target) + " --log-level warn");
   ASSERT_EQ(done.exit_code, 0) << done.err;
+  // stderr is a file here, not a terminal: no progress bar redraws.
+  EXPECT_EQ(done.err, "");
   EXPECT_EQ(read_file(target).substr(0, 4), "GGUF");
 }
 
