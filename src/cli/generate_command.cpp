@@ -323,6 +323,8 @@ void add_generate_command(CLI::App& app) {
       ->check(fraction_above_zero())
       ->capture_default_str();
   cmd->add_option("--stop", args->options.stop, "stop once the text contains this (repeatable)");
+  cmd->add_flag("--ignore-eos", args->options.ignore_eos,
+                "never end at BOS/EOS (their logits are -inf): run to -n, the context or --stop");
   cmd->add_option("--seed", args->seed, "random seed; -1 = random, logged to repeat the run")
       ->capture_default_str();
   cmd->add_option("-t,--threads", args->threads, "threads (0 = one per core)")

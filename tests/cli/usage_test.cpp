@@ -72,6 +72,19 @@ TEST(Usage, PromptFromAFileOrStdinWithEscapes) {
   fs::remove(file);
 }
 
+// "Lily" ends at EOS after 223 greedy tokens; --ignore-eos makes it run to -n, the same text
+// up to there.
+TEST(Usage, IgnoreEosRunsToTheLength) {
+  const std::string args = model_args() + " -p Lily -n 240 --temperature 0 --json";
+  const nlohmann::json ended = parse_json(run_cli(args).out);
+  ASSERT_EQ(ended["finish_reason"], "eos") << ended;
+  const nlohmann::json ignored = parse_json(run_cli(args + " --ignore-eos").out);
+  EXPECT_EQ(ignored["finish_reason"], "length");
+  ASSERT_EQ(ignored["tokens"].size(), 240u);
+  for (std::size_t i = 0; i < ended["tokens"].size(); ++i)
+    EXPECT_EQ(ignored["tokens"][i], ended["tokens"][i]) << i;
+}
+
 // -n -1 runs until the end of generation or of the context.
 TEST(Usage, MinusOneTokensRunsToTheEnd) {
   const CliResult r = run_cli(model_args() + " -p Once -n -1 --ctx 48 --temperature 0 --json");
