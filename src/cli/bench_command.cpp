@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <map>
 #include <numeric>
 #include <random>
@@ -14,6 +13,7 @@
 #include "cli/commands.hpp"
 #include "cli/json_output.hpp"
 #include "cli/model_files.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/standard_output.hpp"
 #include "engine/error.hpp"
 #include "engine/model/session.hpp"
@@ -228,19 +228,19 @@ void add_bench_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("bench", "Measure prompt and generation throughput");
   cmd->add_option("-m,--model", args->model, "model file (default: stories260K)");
   cmd->add_option("-p,--n-prompt", args->n_prompt, "prompt tokens (pp test; 0 = skip)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(whole_number_at_least(0))
       ->capture_default_str();
   cmd->add_option("-n,--n-gen", args->n_gen, "generated tokens (tg test; 0 = skip)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(whole_number_at_least(0))
       ->capture_default_str();
   cmd->add_option("-t,--threads", args->threads, "thread counts, e.g. 1,2 (0 = one per core)")
       ->delimiter(',')
-      ->check(CLI::NonNegativeNumber);
+      ->check(whole_number_at_least(0));
   cmd->add_option("-b,--batch", args->batches, "tg batch sizes, e.g. 1,4,8,16")
       ->delimiter(',')
-      ->check(CLI::PositiveNumber);
+      ->check(whole_number_at_least(1));
   cmd->add_option("-r,--repetitions", args->repetitions, "repetitions per test")
-      ->check(CLI::PositiveNumber)
+      ->check(whole_number_at_least(1))
       ->capture_default_str();
   cmd->add_option("--weight-type", args->weight_types, "f32,bf16,q8")->delimiter(',');
   cmd->add_option("-o,--output", args->output, "md|json|csv")->capture_default_str();

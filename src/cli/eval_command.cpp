@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "cli/json_output.hpp"
 #include "cli/model_files.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/output_file.hpp"
 #include "engine/error.hpp"
 #include "engine/model/session.hpp"
@@ -56,7 +57,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("-p,--prompt", args->prompt, "prompt text")->required();
   cmd->add_option("--logits-out", args->logits_out, "output JSON file")->required();
   cmd->add_option("-t,--threads", args->threads, "threads (0 = one per core)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(whole_number_at_least(0));
   cmd->add_option("--weight-type", args->weight_type, "f32|bf16|q8 (converted at load)")
       ->capture_default_str();
   cmd->callback([args] { run_eval(*args); });

@@ -3,16 +3,24 @@
 // order when done. --json prints one object per prompt and line instead.
 #include <fmt/format.h>
 
-#include <cstdio>
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <random>
+#include <sstream>
 
 #include "cli/commands.hpp"
 #include "cli/json_output.hpp"
 #include "cli/model_files.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/output_file.hpp"
 #include "cli/standard_output.hpp"
 #include "engine/error.hpp"
@@ -28,8 +36,12 @@ struct GenerateArgs {
   ModelFiles files;
   std::vector<std::string> prompts;
   std::string prompts_file;
+  std::string prompt_file;  // -f: one prompt, the whole file ("-": stdin)
+  bool escapes = false;     // -e: \n, \t, \\ ... in prompts
+  bool display_prompt = true;
+  int batch_size = 4;  // prompts run together; more at once is faster and takes more memory
   GenerationOptions options;
-  std::optional<std::uint64_t> seed;
+  std::string seed = "-1";  // -1: random, logged
   int threads = 0;
   int context_length = 0;     // 0: the model's
   std::optional<int> window;  // sliding-window attention over the last W positions
@@ -39,12 +51,66 @@ struct GenerateArgs {
   bool heads = false;         // one heatmap per head too
 };
 
+// -e: the escapes llama.cpp's -e understands in a prompt (\n \r \t \\ \" \' and \xHH); any
+// other backslash stays as it is.
+std::string unescape(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\' || i + 1 == text.size()) {
+      out += text[i];
+      continue;
+    }
+    const char c = text[++i];
+    if (c == 'n')
+      out += '\n';
+    else if (c == 'r')
+      out += '\r';
+    else if (c == 't')
+      out += '\t';
+    else if (c == '\\' || c == '"' || c == '\'')
+      out += c;
+    else if (c == 'x' && i + 2 < text.size() &&
+             std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+             std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += '\\';
+      out += c;
+    }
+  }
+  return out;
+}
+
+// -f FILE: the whole file is one prompt; "-" reads standard input.
+std::string read_prompt_file(const std::string& path) {
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file)
+      throw Error(ErrorCode::io, fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  }
+  std::istream& in = path == "-" ? std::cin : file;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 std::vector<std::string> read_prompts(const GenerateArgs& args) {
   std::vector<std::string> prompts = args.prompts;
+  if (!args.prompt_file.empty()) prompts.push_back(read_prompt_file(args.prompt_file));
+  if (args.escapes)
+    for (std::string& prompt : prompts) prompt = unescape(prompt);
   if (!args.prompts_file.empty()) {
     std::ifstream in(args.prompts_file);
-    if (!in) throw Error(ErrorCode::io, fmt::format("{}: cannot open", args.prompts_file));
-    for (std::string line; std::getline(in, line);) prompts.push_back(line);
+    if (!in)
+      throw Error(ErrorCode::io,
+                  fmt::format("{}: cannot open: {}", args.prompts_file, std::strerror(errno)));
+    // One prompt a line; Windows line ends lose their \r, and blank lines are skipped.
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.find_first_not_of(" \t") != std::string::npos) prompts.push_back(line);
+    }
     if (prompts.empty())
       throw Error(ErrorCode::invalid_argument, fmt::format("{}: no prompts", args.prompts_file));
   }
@@ -88,6 +154,39 @@ void observe_attention(Session& session, const std::string& dir, bool heads) {
   });
 }
 
+// What the summary line reports, summed over the batches: prefill (the prompt blocks and
+// their first samples) and decode (the steps after) separately.
+struct RunTotals {
+  std::size_t prompt_tokens = 0, first_tokens = 0, generated = 0;
+  double prompt_seconds = 0, decode_seconds = 0;
+  std::string finish;
+
+  void add(const std::vector<GenerationResult>& results) {
+    for (const GenerationResult& r : results) {
+      prompt_tokens += r.prompt_tokens.size();
+      generated += r.tokens.size();
+      first_tokens += r.tokens.empty() ? 0 : 1;
+    }
+    prompt_seconds += results.front().prompt_seconds;
+    decode_seconds += results.front().decode_seconds;
+    finish = finish_reason_name(results.front().finish_reason);
+  }
+
+  // "4 prompt tokens, 20 generated (length); prefill 1.2 ms (3333 tok/s), decode 1.8 ms
+  // (10556 tok/s)": the decode speed only when steps after the first token ran.
+  std::string summary(const std::string& batches) const {
+    const std::size_t decoded = generated - first_tokens;
+    std::string line = fmt::format(
+        "{} prompt tokens, {} generated{}; prefill {:.1f} ms ({:.0f} tok/s)", prompt_tokens,
+        generated, batches.empty() ? fmt::format(" ({})", finish) : batches, prompt_seconds * 1e3,
+        prompt_seconds > 0 ? prompt_tokens / prompt_seconds : 0.0);
+    if (decoded > 0 && decode_seconds > 0)
+      line += fmt::format(", decode {:.1f} ms ({:.1f} tok/s)", decode_seconds * 1e3,
+                          decoded / decode_seconds);
+    return line;
+  }
+};
+
 void print_json(const std::string& prompt, int index, const GenerationResult& r) {
   const nlohmann::ordered_json line = {{"index", index},
                                        {"prompt", prompt},
@@ -97,10 +196,28 @@ void print_json(const std::string& prompt, int index, const GenerationResult& r)
   write_stdout(dump_json(line) + "\n");
 }
 
+// --seed: -1 or a number from 0 to 2^63 - 1, parsed here because CLI11 wraps values past the
+// type's range instead of refusing them.
+std::int64_t parse_seed(const std::string& text) {
+  std::int64_t seed = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seed);
+  if (error != std::errc() || end != text.data() + text.size() || seed < -1)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("--seed must be -1 (a random seed) or a whole number from 0 to {}, "
+                            "got '{}'",
+                            std::numeric_limits<std::int64_t>::max(), text));
+  return seed;
+}
+
 void run_generate(const GenerateArgs& args) {
   set_num_threads(args.threads);
   GenerationOptions options = args.options;
-  options.sampling.seed = args.seed ? *args.seed : std::random_device{}();
+  if (options.max_new_tokens < 0) options.max_new_tokens = std::numeric_limits<int>::max();
+  const std::int64_t seed = parse_seed(args.seed);
+  // 63 random bits, so the logged seed can be given back to --seed.
+  const std::uint64_t random_seed =
+      ((std::uint64_t{std::random_device{}()} << 32) | std::random_device{}()) >> 1;
+  options.sampling.seed = seed >= 0 ? static_cast<std::uint64_t>(seed) : random_seed;
   validate(options.sampling);
   if (args.window && *args.window < 1)
     throw Error(ErrorCode::invalid_argument,
@@ -112,8 +229,9 @@ void run_generate(const GenerateArgs& args) {
 
   const LoadedModel loaded = load_model_and_tokenizer(
       resolve_model_files(args.files), args.context_length, parse_dtype(args.weight_type));
-  Session session(loaded.model, {.max_batch = static_cast<int>(prompts.size()),
-                                 .window = args.window.value_or(0)});
+  const std::size_t batch = std::min<std::size_t>(args.batch_size, prompts.size());
+  Session session(loaded.model,
+                  {.max_batch = static_cast<int>(batch), .window = args.window.value_or(0)});
   log::debug("KV cache: {:.1f} KiB ({})", session.memory_bytes() / 1024.0,
              session.window() ? fmt::format("a ring for a window of {}", session.window())
                               : fmt::format("{} positions", session.context_length()));
@@ -133,44 +251,41 @@ void run_generate(const GenerateArgs& args) {
                               session.position_limit()));
   }
   if (!args.attention_png.empty()) observe_attention(session, args.attention_png, args.heads);
-  if (!args.seed && options.sampling.temperature > 0.0f)
+  if (seed < 0 && options.sampling.temperature > 0.0f)
     log::info("seed {} (pass --seed to repeat this text)", options.sampling.seed);
 
   const bool stream = prompts.size() == 1 && !args.json;
-  if (stream) write_stdout(prompts[0]);
-  const std::vector<GenerationResult> results = generate_batch(
-      session, *loaded.tokenizer, prompts, options, [stream](int, int, std::string_view piece) {
-        if (stream) write_stdout(piece);
-        return true;
-      });
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    if (args.json)
-      print_json(prompts[i], static_cast<int>(i), results[i]);
-    else if (stream)
-      write_stdout("\n");
-    else
-      write_stdout(prompts[i] + results[i].text + "\n");
-    if (results[i].finish_reason == FinishReason::context)
-      log::warn("stopped: the context of {} tokens is full{}", session.context_length(),
-                session.model().has_learned_positions()
-                    ? " (the model learned no positions past it)"
-                    : " (--ctx N sets another length; --window W shorter than "
-                      "the context runs past it)");
+  if (stream && args.display_prompt) write_stdout(prompts[0]);
+  // Batches of --batch-size prompts, one after the other: each sequence samples from its own
+  // generator, so the grouping changes no text, only the memory and the speed.
+  RunTotals totals;
+  for (std::size_t begin = 0; begin < prompts.size(); begin += batch) {
+    const std::span<const std::string> group =
+        std::span(prompts).subspan(begin, std::min(batch, prompts.size() - begin));
+    const std::vector<GenerationResult> results = generate_batch(
+        session, *loaded.tokenizer, group, options, [stream](int, int, std::string_view piece) {
+          if (stream) write_stdout(piece);
+          return true;
+        });
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      if (args.json)
+        print_json(group[i], static_cast<int>(begin + i), results[i]);
+      else if (stream)
+        write_stdout("\n");
+      else
+        write_stdout((args.display_prompt ? group[i] : "") + results[i].text + "\n");
+      if (results[i].finish_reason == FinishReason::context)
+        log::warn("stopped: the context of {} tokens is full{}", session.context_length(),
+                  session.model().has_learned_positions()
+                      ? " (the model learned no positions past it)"
+                      : " (--ctx N sets another length; --window W shorter than "
+                        "the context runs past it)");
+    }
+    totals.add(results);
   }
-  std::size_t generated = 0, prompt_tokens = 0;
-  for (const GenerationResult& r : results) {
-    generated += r.tokens.size();
-    prompt_tokens += r.prompt_tokens.size();
-  }
-  const GenerationResult& first = results.front();
-  const double tps = first.decode_seconds > 0 && generated > results.size()
-                         ? (generated - results.size()) / first.decode_seconds
-                         : 0.0;
-  log::info("{} prompt tokens, {} generated ({}), prompt {:.1f} ms, {:.1f} tok/s", prompt_tokens,
-            generated,
-            results.size() == 1 ? finish_reason_name(first.finish_reason)
-                                : fmt::format("batch of {}", results.size()),
-            first.prompt_seconds * 1e3, tps);
+  log::info("{}", totals.summary(prompts.size() == 1 ? ""
+                                                     : fmt::format(" ({} prompts in batches of {})",
+                                                                   prompts.size(), batch)));
 }
 
 }  // namespace
@@ -183,25 +298,40 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("-z,--tokenizer", args->files.tokenizer,
                   "tokenizer.bin, SentencePiece .model or GGUF (a GGUF model: its own)");
   cmd->add_option("-p,--prompt", args->prompts, "prompt text (default: empty); repeat for a batch");
-  cmd->add_option("--prompts-file", args->prompts_file, "one prompt per line, run as a batch");
-  cmd->add_option("-n,--max-new-tokens", args->options.max_new_tokens, "tokens to generate")
-      ->check(CLI::NonNegativeNumber)
+  cmd->add_option("-f,--file", args->prompt_file, "one prompt: the whole file (- = stdin)");
+  cmd->add_flag("-e,--escape", args->escapes,
+                "process \\n, \\t, \\\\, \\\", \\' and \\xHH in prompts");
+  cmd->add_flag("!--no-display-prompt", args->display_prompt,
+                "print only the generated text, not the prompt before it");
+  cmd->add_option("--prompts-file", args->prompts_file,
+                  "one prompt per line (blank lines skipped), run in batches");
+  cmd->add_option("-b,--batch-size", args->batch_size,
+                  "prompts generated together, one forward pass per step for all")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_option("--temperature", args->options.sampling.temperature, "0 = greedy")
-      ->check(CLI::NonNegativeNumber)
+  cmd->add_option("-n,--max-new-tokens,--n-predict", args->options.max_new_tokens,
+                  "tokens to generate; -1 = until the end of generation or of the context")
+      ->check(whole_number_at_least(-1))
+      ->capture_default_str();
+  cmd->add_option("--temperature,--temp", args->options.sampling.temperature, "0 = greedy")
+      ->check(number_at_least(0))
       ->capture_default_str();
   cmd->add_option("--top-k", args->options.sampling.top_k, "keep the k most likely (0 = all)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(whole_number_at_least(0))
       ->capture_default_str();
-  cmd->add_option("--top-p", args->options.sampling.top_p, "nucleus mass in (0, 1]")
-      ->check(CLI::Range(0.0f, 1.0f))
+  cmd->add_option("--top-p", args->options.sampling.top_p, "nucleus mass, more than 0, at most 1")
+      ->check(fraction_above_zero())
       ->capture_default_str();
   cmd->add_option("--stop", args->options.stop, "stop once the text contains this (repeatable)");
-  cmd->add_option("--seed", args->seed, "random seed (default: random, logged)");
+  cmd->add_flag("--ignore-eos", args->options.ignore_eos,
+                "never end at BOS/EOS (their logits are -inf): run to -n, the context or --stop");
+  cmd->add_option("--seed", args->seed, "random seed; -1 = random, logged to repeat the run")
+      ->capture_default_str();
   cmd->add_option("-t,--threads", args->threads, "threads (0 = one per core)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--ctx", args->context_length, "context length (default: the model's)")
-      ->check(CLI::PositiveNumber);
+      ->check(whole_number_at_least(0));
+  cmd->add_option("-c,--ctx,--ctx-size", args->context_length,
+                  "context length (default: the model's)")
+      ->check(whole_number_at_least(1));
   cmd->add_option("--window", args->window,
                   "sliding-window attention over the last W positions, with a KV cache of only "
                   "those: generation runs past the context (W >= context: plain causal)");

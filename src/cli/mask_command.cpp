@@ -1,7 +1,6 @@
 // engine mask: print an attention mask the way numpy prints it, optionally as a heatmap PNG.
 #include <fmt/format.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string_view>

@@ -15,9 +15,12 @@ struct ModelFiles {
   std::string tokenizer;
 };
 
-/// Resolves empty paths to the default model (stories260K.bin + tok512.bin) in the models
-/// folder: $ENGINE_MODELS_DIR, else models/ of the source tree the binary was built in
-/// (build/bin/../../models), else ./models. A GGUF model without a tokenizer uses its own.
+/// Resolves empty paths. No model: the default, stories260K.bin, in the models folder:
+/// $ENGINE_MODELS_DIR, else models/ of the source tree the binary was built in
+/// (build/bin/../../models), else share/engine/models of the install prefix, else ./models;
+/// throws engine::Error (io) saying where it looked when it is not there. No tokenizer: a GGUF
+/// model's own; for a llama2.c checkpoint of vocabulary V, tok<V>.bin or tokenizer.bin beside
+/// it, else in the models folder.
 ModelFiles resolve_model_files(ModelFiles given);
 
 struct LoadedModel {

@@ -1,7 +1,6 @@
 // engine tokenize: print the token ids of a text.
 #include <fmt/format.h>
 
-#include <cstdio>
 
 #include "cli/commands.hpp"
 #include "cli/model_files.hpp"
@@ -18,7 +17,8 @@ struct TokenizeArgs {
 };
 
 void run_tokenize(const TokenizeArgs& args) {
-  const std::string path = resolve_model_files({"", args.tokenizer}).tokenizer;
+  const std::string path =
+      args.tokenizer.empty() ? resolve_model_files({}).tokenizer : args.tokenizer;
   const auto tokenizer = load_tokenizer(path);
   const std::vector<int> ids = tokenizer->encode(args.text, args.bos, false);
   std::string line;

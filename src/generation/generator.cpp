@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <optional>
 
 #include "engine/error.hpp"
@@ -154,6 +155,10 @@ std::vector<GenerationResult> generate_batch(Session& session, const Tokenizer& 
       Sequence& seq = seqs[active[i]];
       GenerationResult& r = seq.result;
       std::copy_n(logits.begin() + i * vocab, vocab, row.begin());
+      if (options.ignore_eos)
+        for (const int end : {tokenizer.bos_id(), tokenizer.eos_id()})
+          if (end >= 0 && static_cast<std::size_t>(end) < vocab)
+            row[end] = -std::numeric_limits<float>::infinity();
       const int next =
           sample_step(seq, row, static_cast<int>(r.tokens.size()) + 1, B > 1 ? active[i] : -1);
       const int prev = r.tokens.empty() ? r.prompt_tokens.back() : r.tokens.back();

@@ -42,7 +42,7 @@ TEST(Bench, PromptAndGenerationEachFitTheContextAlone) {
   EXPECT_EQ(rows[1]["test"], "tg128");
   const CliResult past =
       run_cli("bench -m " + quote(require_model("stories260K.gguf")) + " -p 16 -n 129 -r 1 -t 1");
-  EXPECT_EQ(past.exit_code, 1);
+  EXPECT_EQ(past.exit_code, 2);
   EXPECT_NE(past.err.find("-n 129"), std::string::npos) << past.err;
 }
 
@@ -50,7 +50,7 @@ TEST(Bench, PromptAndGenerationEachFitTheContextAlone) {
 TEST(Bench, NoTestIsAnErrorNotACrash) {
   for (const char* output : {"md", "json", "csv"}) {
     const CliResult r = run_cli(std::string("bench -p 0 -n 0 -r 1 -o ") + output);
-    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_EQ(r.exit_code, 2) << r.err;  // a usage error
     EXPECT_EQ(r.err, "engine: error: nothing to measure: -p and -n are both 0\n");
   }
 }

@@ -20,6 +20,9 @@ struct GenerationOptions {
   /// wholly before it, and the callback never sees it (text that may be a stop string's start
   /// is held back until the next token decides).
   std::vector<std::string> stop;
+  /// Never end at BOS/EOS: their logits are set to -inf before sampling (llama.cpp's
+  /// --ignore-eos), so generation runs to max_new_tokens, the context or a stop string.
+  bool ignore_eos = false;
 };
 
 enum class FinishReason {
