@@ -9,6 +9,7 @@
 #include <exception>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "cli/commands.hpp"
@@ -24,10 +25,25 @@ namespace {
 struct ServeArgs {
   ModelFiles files;
   server::ServerOptions options;
-  std::string alias;  // the model's name in the API (default: the file's stem)
+  std::string alias;          // the model's name in the API (default: the file's stem)
+  std::string chat_template;  // a built-in template's name (default: the GGUF's own)
   int context_length = 0;
   std::string weight_type = "f32";
 };
+
+// The template that renders chat messages: the named built-in, else the one the GGUF carries.
+std::shared_ptr<const ChatTemplate> chat_template_for(const std::string& name,
+                                                      const std::string& model_path,
+                                                      const Tokenizer& tokenizer) {
+  if (name.empty()) {
+    std::optional<ChatTemplate> own = ChatTemplate::from_gguf(model_path);
+    if (!own) log::info("the model carries no chat template: chat completions answer 501");
+    return own ? std::make_shared<const ChatTemplate>(std::move(*own)) : nullptr;
+  }
+  const auto text = [&](int id) { return id >= 0 ? std::string(tokenizer.piece(id)) : ""; };
+  return std::make_shared<const ChatTemplate>(
+      ChatTemplate::builtin(name, text(tokenizer.bos_id()), text(tokenizer.eos_id())));
+}
 
 bool is_loopback(const std::string& host) {
   return host == "127.0.0.1" || host == "localhost" || host == "::1";
@@ -61,7 +77,8 @@ void run_serve(ServeArgs args) {
           load_model_and_tokenizer(files, args.context_length, parse_dtype(args.weight_type));
       const std::string name =
           args.alias.empty() ? std::filesystem::path(files.model).stem().string() : args.alias;
-      server.set_model({name, loaded.model, std::move(loaded.tokenizer)});
+      auto chat_template = chat_template_for(args.chat_template, files.model, *loaded.tokenizer);
+      server.set_model({name, loaded.model, std::move(loaded.tokenizer), chat_template});
       log::info("serving {} ({} slots, context {})", name, options.scheduler.parallel,
                 loaded.model->config().seq_len);
     } catch (...) {
@@ -89,6 +106,9 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("-z,--tokenizer", args->files.tokenizer,
                   "tokenizer.bin, SentencePiece .model or GGUF (a GGUF model: its own)");
   cmd->add_option("--alias", args->alias, "the model's name in the API (default: the file's stem)");
+  cmd->add_option("--chat-template", args->chat_template,
+                  "built-in chat template for /v1/chat/completions: chatml, llama2, llama3, gemma, "
+                  "phi3, zephyr (default: the GGUF's own)");
   cmd->add_option("--host", o.host, "address to listen on")->capture_default_str();
   cmd->add_option("--port", o.port, "port (0: any free one, logged)")
       ->check(CLI::Range(0, 65535))

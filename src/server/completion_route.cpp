@@ -5,6 +5,7 @@
 #include <chrono>
 #include <random>
 
+#include "engine/error.hpp"
 #include "server/api_error.hpp"
 #include "server/response_json.hpp"
 
@@ -41,25 +42,42 @@ std::vector<int> encode_prompt(const Prompt& prompt, const Tokenizer& tokenizer,
   return ids;
 }
 
-std::vector<std::vector<int>> prompt_tokens(const CompletionRequest& r, const Backend& backend) {
-  if (r.endpoint == Endpoint::chat)
+// The chat's prompt: the messages rendered by the model's template, encoded as generate()
+// encodes a prompt. A template that writes the BOS text itself gets it as the BOS token.
+std::vector<int> chat_prompt(const CompletionRequest& r, const Backend& backend) {
+  const ChatTemplate* chat_template = backend.served.chat_template.get();
+  if (!chat_template)
     throw ApiError(501, "invalid_request_error",
-                   "chat completions need a chat template, which this build does not have; use "
-                   "/v1/completions",
-                   {}, "not_implemented");
+                   "this model has no chat template: start the server with --chat-template NAME, "
+                   "or use /v1/completions",
+                   {}, "no_chat_template");
+  std::vector<ChatMessage> messages;
+  for (const Message& m : r.messages) messages.push_back({m.role, m.content});
+  std::string text;
+  try {
+    text = chat_template->render(messages, /*add_generation_prompt=*/true);
+  } catch (const Error& e) {
+    throw invalid_field("messages", fmt::format("the chat template refused them: {}", e.what()));
+  }
+  const std::string& bos = chat_template->bos_token();
+  if (!bos.empty() && text.starts_with(bos)) text.erase(0, bos.size());
+  return encode_prompt(Prompt{.text = text}, *backend.served.tokenizer,
+                       backend.served.model->config().vocab_size);
+}
+
+std::vector<std::vector<int>> prompt_tokens(const CompletionRequest& r, const Backend& backend) {
   const Model& model = *backend.served.model;
   const int context = model.config().seq_len;
   std::vector<std::vector<int>> prompts;
-  for (const Prompt& prompt : r.prompts) {
-    std::vector<int> ids =
-        encode_prompt(prompt, *backend.served.tokenizer, model.config().vocab_size);
+  if (r.endpoint == Endpoint::chat) prompts.push_back(chat_prompt(r, backend));
+  for (const Prompt& prompt : r.prompts)
+    prompts.push_back(encode_prompt(prompt, *backend.served.tokenizer, model.config().vocab_size));
+  for (const std::vector<int>& ids : prompts)
     if (static_cast<int>(ids.size()) > context)
       throw ApiError(
           400, "invalid_request_error",
           fmt::format("the prompt is {} tokens but the context holds {}", ids.size(), context),
-          "prompt", "context_length_exceeded");
-    prompts.push_back(std::move(ids));
-  }
+          r.endpoint == Endpoint::chat ? "messages" : "prompt", "context_length_exceeded");
   return prompts;
 }
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <mutex>
@@ -38,6 +39,14 @@ bool same_secret(std::string_view given, std::string_view expected) {
     difference |= static_cast<unsigned char>(given[i] ^ expected[i % expected.size()]);
   return difference == 0;
 }
+
+// httplib listens with a backlog of 5: a burst of clients connecting at once overflows it, and
+// the kernel drops SYNs that clients resend only a second later. Listening again on the bound
+// socket raises the backlog in place (Linux).
+class HttpServer : public httplib::Server {
+ public:
+  void raise_backlog() { ::listen(svr_sock_, SOMAXCONN); }
+};
 
 }  // namespace
 
@@ -86,7 +95,7 @@ struct Server::State {
   void add_routes();
 
   ServerOptions options;
-  httplib::Server http;
+  HttpServer http;
   Metrics metrics;
   mutable std::mutex mutex;
   std::shared_ptr<Backend> backend_;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "engine/chat/chat_template.hpp"
 #include "engine/model/model.hpp"
 #include "engine/tokenizer.hpp"
 #include "server/scheduler.hpp"
@@ -29,6 +30,8 @@ struct ServedModel {
   std::string name;
   std::shared_ptr<const Model> model;
   std::shared_ptr<const Tokenizer> tokenizer;
+  /// Renders /v1/chat/completions' messages; null: chat completions answer 501.
+  std::shared_ptr<const ChatTemplate> chat_template{};
 };
 
 class Server {

@@ -46,13 +46,14 @@ inline std::shared_ptr<const Tokenizer> load_tok512() {
 /// A running server; stopped (and joined) on destruction.
 class TestServer {
  public:
-  explicit TestServer(ServerOptions options, std::shared_ptr<const Model> model = load_stories())
+  explicit TestServer(ServerOptions options, std::shared_ptr<const Model> model = load_stories(),
+                      std::shared_ptr<const ChatTemplate> chat_template = nullptr)
       : tokenizer(load_tok512()), model(std::move(model)) {
     options.host = "127.0.0.1";
     options.port = 0;
     server_ = std::make_unique<Server>(options);
     port = server_->bind();
-    server_->set_model({"stories260K", this->model, tokenizer});
+    server_->set_model({"stories260K", this->model, tokenizer, std::move(chat_template)});
     thread_ = std::thread([this] { server_->listen(); });
   }
   ~TestServer() { stop(); }

@@ -1,0 +1,95 @@
+// The `engine serve` process: it logs the port it listens on, answers once the model is loaded,
+// and on SIGTERM ends the stream in flight with its last chunk and [DONE], then exits 0.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <regex>
+
+#include "server_fixture.hpp"
+
+namespace engine::server::test {
+namespace {
+
+// Starts `engine serve ARGS` with stderr on a pipe; returns its pid and the pipe.
+std::pair<pid_t, FILE*> start_serve(const std::vector<std::string>& args) {
+  int fds[2];
+  EXPECT_EQ(pipe(fds), 0);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], STDERR_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    std::vector<char*> argv = {const_cast<char*>(ENGINE_TEST_CLI), const_cast<char*>("serve")};
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(ENGINE_TEST_CLI, argv.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  return {pid, fdopen(fds[0], "r")};
+}
+
+// The port from the "listening on http://127.0.0.1:PORT" line (0: not seen).
+int read_port(FILE* log) {
+  char line[512];
+  const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
+  for (int i = 0; i < 20 && std::fgets(line, sizeof line, log); ++i) {
+    std::cmatch m;
+    if (std::regex_search(line, m, listening)) return std::stoi(m[1]);
+  }
+  return 0;
+}
+
+TEST(ServeProcess, SigtermEndsTheStreamInFlightAndExitsZero) {
+  const auto [pid, log] = start_serve({"-m", engine::test::require_model("stories260K.bin"), "-z",
+                                       engine::test::require_model("tok512.bin"), "--port", "0",
+                                       "--ctx", "8192", "--prefill-chunk", "1"});
+  ASSERT_GT(pid, 0);
+  const int port = read_port(log);
+  ASSERT_GT(port, 0);
+  httplib::Client client("127.0.0.1", port);
+  EXPECT_TRUE(eventually([&] {
+    auto r = client.Get("/health");
+    return r && r->status == 200;
+  }));
+
+  // A prompt run one token per step: still streaming when the signal comes.
+  std::vector<std::string> events;
+  std::string raw;
+  std::thread reader([&] {
+    httplib::Client streaming("127.0.0.1", port);
+    streaming.set_read_timeout(60);
+    httplib::Request req;
+    req.method = "POST";
+    req.path = "/v1/completions";
+    req.body =
+        json{{"prompt", std::vector<int>(8000, 300)}, {"max_tokens", 4}, {"stream", true}}.dump();
+    req.set_header("Content-Type", "application/json");
+    req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+      raw.append(data, n);
+      return true;
+    };
+    httplib::Response res;
+    httplib::Error error = httplib::Error::Success;
+    streaming.send(req, res, error);
+  });
+  EXPECT_TRUE(eventually([&] {
+    auto r = client.Get("/metrics");
+    return r && metric_value(r->body, "engine_busy_slots") == 1;
+  }));
+  kill(pid, SIGTERM);
+  reader.join();
+  int status = -1;
+  EXPECT_EQ(waitpid(pid, &status, 0), pid);
+  fclose(log);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_NE(raw.find("\"finish_reason\":\"length\""), std::string::npos) << raw;
+  EXPECT_TRUE(raw.ends_with("data: [DONE]\n\n")) << raw;
+}
+
+}  // namespace
+}  // namespace engine::server::test

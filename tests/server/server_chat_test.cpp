@@ -1,0 +1,104 @@
+// /v1/chat/completions: messages rendered by the model's chat template, then generated exactly as
+// generate() continues that prompt; OpenAI's chat shapes, streamed and whole.
+#include <gtest/gtest.h>
+
+#include "server_fixture.hpp"
+
+namespace engine::server::test {
+namespace {
+
+const SamplingOptions kGreedy{.temperature = 0.0f, .top_p = 1.0f};
+
+// The ChatML rendering of {system, user}, written out by hand from the format's definition.
+const std::string kChatmlPrompt =
+    "<|im_start|>system\nYou tell stories.<|im_end|>\n<|im_start|>user\nOnce upon a "
+    "time<|im_end|>\n<|im_start|>assistant\n";
+
+const json kMessages = json::array({{{"role", "system"}, {"content", "You tell stories."}},
+                                    {{"role", "user"}, {"content", "Once upon a time"}}});
+
+std::shared_ptr<const ChatTemplate> chatml() {
+  return std::make_shared<const ChatTemplate>(ChatTemplate::builtin("chatml", "<s>", "</s>"));
+}
+
+TEST(ServerChat, MessagesAreRenderedByTheTemplateThenGeneratedAsGenerateDoes) {
+  TestServer server({}, load_stories(), chatml());
+  const GenerationResult alone = generate_alone(server, kChatmlPrompt, 24, kGreedy);
+  const Reply r =
+      server.post("/v1/chat/completions",
+                  json{{"messages", kMessages}, {"max_tokens", 24}, {"temperature", 0}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body["object"], "chat.completion");
+  EXPECT_EQ(r.body["id"].get<std::string>().rfind("chatcmpl-", 0), 0u);
+  EXPECT_EQ(r.body["choices"][0]["message"]["role"], "assistant");
+  EXPECT_EQ(r.body["choices"][0]["message"]["content"], alone.text);
+  EXPECT_EQ(r.body["usage"]["prompt_tokens"], alone.prompt_tokens.size());
+  EXPECT_EQ(r.body["usage"]["completion_tokens"], alone.tokens.size());
+}
+
+TEST(ServerChat, StreamStartsWithTheRoleThenContentDeltasThenTheFinishReason) {
+  TestServer server({}, load_stories(), chatml());
+  const GenerationResult alone = generate_alone(server, kChatmlPrompt, 24, kGreedy);
+  const Stream s = server.stream("/v1/chat/completions", json{{"messages", kMessages},
+                                                              {"max_completion_tokens", 24},
+                                                              {"temperature", 0},
+                                                              {"stream", true}});
+  ASSERT_EQ(s.status, 200);
+  ASSERT_GE(s.events.size(), 3u);
+  EXPECT_EQ(s.events.back(), "[DONE]");
+  const json first = json::parse(s.events.front());
+  EXPECT_EQ(first["object"], "chat.completion.chunk");
+  EXPECT_EQ(first["choices"][0]["delta"]["role"], "assistant");
+  std::string text;
+  for (std::size_t i = 1; i + 1 < s.events.size(); ++i) {
+    const json chunk = json::parse(s.events[i]);
+    const json& choice = chunk["choices"][0];
+    if (choice["delta"].contains("content")) text += choice["delta"]["content"].get<std::string>();
+  }
+  EXPECT_EQ(text, alone.text);
+  const json last = json::parse(s.events[s.events.size() - 2]);
+  EXPECT_EQ(last["choices"][0]["finish_reason"], "length");
+}
+
+TEST(ServerChat, LogprobsComeAsContentEntries) {
+  TestServer server({}, load_stories(), chatml());
+  const Reply r = server.post("/v1/chat/completions", json{{"messages", kMessages},
+                                                           {"max_tokens", 4},
+                                                           {"temperature", 0},
+                                                           {"logprobs", true},
+                                                           {"top_logprobs", 2}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json& content = r.body["choices"][0]["logprobs"]["content"];
+  ASSERT_EQ(content.size(), 4u);
+  std::string text;
+  for (const json& entry : content) {
+    text += entry["token"].get<std::string>();
+    ASSERT_EQ(entry["top_logprobs"].size(), 2u);
+    // Greedy: the chosen token is the most likely one.
+    EXPECT_EQ(entry["top_logprobs"][0]["token"], entry["token"]);
+    EXPECT_FLOAT_EQ(entry["top_logprobs"][0]["logprob"].get<float>(),
+                    entry["logprob"].get<float>());
+    EXPECT_LE(entry["top_logprobs"][1]["logprob"].get<float>(), entry["logprob"].get<float>());
+  }
+  EXPECT_EQ(text, r.body["choices"][0]["message"]["content"]);
+}
+
+TEST(ServerChat, WithoutATemplateChatAnswers501) {
+  TestServer server({});
+  const Reply r = server.post("/v1/chat/completions", json{{"messages", kMessages}});
+  EXPECT_EQ(r.status, 501);
+  EXPECT_EQ(r.body["error"]["code"], "no_chat_template");
+}
+
+TEST(ServerChat, BadMessagesGet400) {
+  TestServer server({}, load_stories(), chatml());
+  for (const json& messages : {json::array(), json{{{"content", "no role"}}}, json("hello"),
+                               json{{{"role", "user"}, {"content", {{{"type", "image_url"}}}}}}}) {
+    const Reply r = server.post("/v1/chat/completions", json{{"messages", messages}});
+    EXPECT_EQ(r.status, 400) << messages;
+    EXPECT_EQ(r.body["error"]["param"], "messages") << messages;
+  }
+}
+
+}  // namespace
+}  // namespace engine::server::test

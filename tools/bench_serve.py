@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Load generator for `engine serve` (or any OpenAI-compatible /v1/completions).
+
+For each concurrency C, C clients each stream requests one after another until R requests are
+done, and it reports p50/p99 time to first token (TTFT), p50/p99 inter-token latency (ITL,
+the gaps between streamed chunks) and the aggregate generated tokens per second.
+
+  tools/bench_serve.py --url http://127.0.0.1:8080 --concurrency 1,4,8,16 --requests 64
+
+Standard library only. Every request has a timeout; the run is bounded by R per concurrency.
+"""
+import argparse
+import http.client
+import json
+import statistics
+import threading
+import time
+import urllib.parse
+
+
+def percentile(values, q):
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+def stream_one(url, body, headers, timeout):
+    """One streamed completion: (ttft seconds, chunk gaps, completion tokens, status)."""
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
+    start = time.perf_counter()
+    conn.request("POST", "/v1/completions", body=json.dumps(body), headers=headers)
+    response = conn.getresponse()
+    if response.status != 200:
+        response.read()
+        conn.close()
+        return None, [], 0, response.status
+    ttft, gaps, tokens, last = None, [], 0, None
+    for raw in response:  # http.client undoes the chunking; SSE events are lines
+        line = raw.decode("utf-8", "replace").strip()
+        if not line.startswith("data: ") or line == "data: [DONE]":
+            continue
+        chunk = json.loads(line[6:])
+        now = time.perf_counter()
+        if chunk.get("usage"):
+            tokens = chunk["usage"]["completion_tokens"]
+        if not chunk["choices"] or not chunk["choices"][0]["text"]:
+            continue
+        if ttft is None:
+            ttft = now - start
+        else:
+            gaps.append(now - last)
+        last = now
+    conn.close()
+    return ttft, gaps, tokens, 200
+
+
+def run_level(args, concurrency):
+    headers = {"Content-Type": "application/json"}
+    if args.api_key:
+        headers["Authorization"] = "Bearer " + args.api_key
+    body = {"prompt": args.prompt, "max_tokens": args.max_tokens, "temperature": 0,
+            "stream": True, "stream_options": {"include_usage": True}}
+    lock = threading.Lock()
+    remaining = [args.requests]
+    ttfts, gaps, tokens, statuses = [], [], [0], {}
+
+    def client():
+        while True:
+            with lock:
+                if remaining[0] == 0:
+                    return
+                remaining[0] -= 1
+            ttft, g, n, status = stream_one(args.url, body, headers, args.timeout)
+            with lock:
+                statuses[status] = statuses.get(status, 0) + 1
+                if ttft is not None:
+                    ttfts.append(ttft)
+                gaps.extend(g)
+                tokens[0] += n
+
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - start
+    return {
+        "concurrency": concurrency,
+        "requests": args.requests,
+        "statuses": statuses,
+        "ttft_p50_ms": 1e3 * percentile(ttfts, 50),
+        "ttft_p99_ms": 1e3 * percentile(ttfts, 99),
+        "itl_p50_ms": 1e3 * percentile(gaps, 50),
+        "itl_p99_ms": 1e3 * percentile(gaps, 99),
+        "tok_per_s": tokens[0] / wall,
+        "seconds": wall,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default="http://127.0.0.1:8080")
+    parser.add_argument("--concurrency", default="1,4,8,16")
+    parser.add_argument("--requests", type=int, default=32, help="requests per concurrency")
+    parser.add_argument("--max-tokens", type=int, default=128)
+    parser.add_argument("--prompt", default="Once upon a time")
+    parser.add_argument("--api-key", default="")
+    parser.add_argument("--timeout", type=float, default=120, help="seconds per request")
+    parser.add_argument("--json", action="store_true", help="one JSON object per level")
+    args = parser.parse_args()
+    if not args.json:
+        print("| concurrency | TTFT p50 / p99 (ms) | ITL p50 / p99 (ms) | tok/s | statuses |")
+        print("|---:|---:|---:|---:|---|")
+    for c in [int(x) for x in args.concurrency.split(",")]:
+        r = run_level(args, c)
+        if args.json:
+            print(json.dumps(r))
+        else:
+            print(f"| {c} | {r['ttft_p50_ms']:.1f} / {r['ttft_p99_ms']:.1f} | "
+                  f"{r['itl_p50_ms']:.2f} / {r['itl_p99_ms']:.2f} | {r['tok_per_s']:.0f} | "
+                  f"{r['statuses']} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
