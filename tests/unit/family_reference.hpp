@@ -53,6 +53,7 @@ struct RefModel {
   double query_scale = 0;
   double attn_cap = 0, final_cap = 0;  // 0: no soft-capping
   int window = 0;                      // gemma2: the window of its even layers
+  int session_window = 0;              // a window over every layer (the session's), 0: none
   // GELU as llama.cpp's CPU backend computes it: its input rounded to f16 and looked up in a
   // table of f16 results (GGML_GELU_FP16), instead of the exact function.
   bool f16_gelu = false;
@@ -202,7 +203,9 @@ inline Rows reference_logits(const RefModel& m, const std::vector<int>& tokens) 
     for (int i = 0; i < D; ++i) h[t][i] = m.embd.at(tokens[t], i) * embed_scale;
   for (std::size_t layer = 0; layer < m.layers.size(); ++layer) {
     const RefLayer& l = m.layers[layer];
-    const int window = layer % 2 == 0 ? m.window : 0;
+    int window = layer % 2 == 0 ? m.window : 0;
+    if (m.session_window > 0)
+      window = window > 0 ? std::min(window, m.session_window) : m.session_window;
     Rows q(N), k(N), v(N);
     for (int t = 0; t < N; ++t) {
       const std::vector<double> x = ref_rmsnorm(h[t], l.attn_norm, m.eps);
