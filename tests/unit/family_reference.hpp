@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/model/session.hpp"
@@ -52,6 +53,7 @@ struct RefModel {
   double query_scale = 0;
   double attn_cap = 0, final_cap = 0;  // 0: no soft-capping
   int window = 0;                      // gemma2: the window of its even layers
+  int session_window = 0;              // a window over every layer (the session's), 0: none
   // GELU as llama.cpp's CPU backend computes it: its input rounded to f16 and looked up in a
   // table of f16 results (GGML_GELU_FP16), instead of the exact function.
   bool f16_gelu = false;
@@ -109,28 +111,30 @@ inline RefModel read_reference_model(const std::string& path) {
     const auto t = [&](const char* part) { return read("blk." + std::to_string(i) + "." + part); };
     RefLayer l;
     l.attn_norm = t("attn_norm.weight");
+    // Absent tensors read as empty (no bias, no post-norm).
+    const std::pair<RefTensor RefLayer::*, const char*> plain[] = {
+        {&RefLayer::q_bias, "attn_q.bias"},
+        {&RefLayer::k_bias, "attn_k.bias"},
+        {&RefLayer::v_bias, "attn_v.bias"},
+        {&RefLayer::o, "attn_output.weight"},
+        {&RefLayer::post_attn_norm, "post_attention_norm.weight"},
+        {&RefLayer::ffn_norm, "ffn_norm.weight"},
+        {&RefLayer::down, "ffn_down.weight"},
+        {&RefLayer::post_ffn_norm, "post_ffw_norm.weight"},
+        {&RefLayer::q, "attn_q.weight"},
+        {&RefLayer::k, "attn_k.weight"},
+        {&RefLayer::v, "attn_v.weight"},
+        {&RefLayer::gate, "ffn_gate.weight"},
+        {&RefLayer::up, "ffn_up.weight"}};
+    for (const auto& [member, name] : plain) l.*member = t(name);
     if (m.arch == "phi3") {  // fused: query, key, value rows; gate rows, then up rows
-      const RefTensor qkv = t("attn_qkv.weight"), gate_up = t("ffn_up.weight");
+      const RefTensor qkv = t("attn_qkv.weight"), gate_up = l.up;
       l.q = qkv.row_range(0, q_dim);
       l.k = qkv.row_range(q_dim, kv_dim);
       l.v = qkv.row_range(q_dim + kv_dim, kv_dim);
       l.gate = gate_up.row_range(0, gate_up.rows / 2);
       l.up = gate_up.row_range(gate_up.rows / 2, gate_up.rows / 2);
-    } else {
-      l.q = t("attn_q.weight");
-      l.k = t("attn_k.weight");
-      l.v = t("attn_v.weight");
-      l.gate = t("ffn_gate.weight");
-      l.up = t("ffn_up.weight");
     }
-    l.q_bias = t("attn_q.bias");
-    l.k_bias = t("attn_k.bias");
-    l.v_bias = t("attn_v.bias");
-    l.o = t("attn_output.weight");
-    l.post_attn_norm = t("post_attention_norm.weight");
-    l.ffn_norm = t("ffn_norm.weight");
-    l.down = t("ffn_down.weight");
-    l.post_ffn_norm = t("post_ffw_norm.weight");
     m.layers.push_back(std::move(l));
   }
   return m;
@@ -199,7 +203,9 @@ inline Rows reference_logits(const RefModel& m, const std::vector<int>& tokens) 
     for (int i = 0; i < D; ++i) h[t][i] = m.embd.at(tokens[t], i) * embed_scale;
   for (std::size_t layer = 0; layer < m.layers.size(); ++layer) {
     const RefLayer& l = m.layers[layer];
-    const int window = layer % 2 == 0 ? m.window : 0;
+    int window = layer % 2 == 0 ? m.window : 0;
+    if (m.session_window > 0)
+      window = window > 0 ? std::min(window, m.session_window) : m.session_window;
     Rows q(N), k(N), v(N);
     for (int t = 0; t < N; ++t) {
       const std::vector<double> x = ref_rmsnorm(h[t], l.attn_norm, m.eps);

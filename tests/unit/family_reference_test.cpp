@@ -16,6 +16,7 @@
 #include "engine/ops/isa.hpp"
 #include "family_file.hpp"
 #include "family_reference.hpp"
+#include "rerun_on_isa.hpp"
 #include "test_paths.hpp"
 
 namespace engine {
@@ -147,21 +148,34 @@ TEST(FamilyReference, GemmaIsCloserToLlamaCppWithItsGelu) {
               name.c_str(), worst);
 }
 
+// A session's own sliding window (a ring cache) over Gemma 2's per-layer one: each layer sees the
+// narrower of the two, through a prompt run in chunks and then decode steps.
+TEST(FamilyOnThisIsa, SessionWindowNarrowsGemmaLayers) {
+  const test::TempFamilyFile written(test::FamilyFile("gemma2"));
+  test::RefModel m = test::read_reference_model(written.path);
+  m.session_window = 5;
+  std::vector<int> tokens = {1, 17, 250, 3, 99, 42, 7, 180, 5, 64, 2, 33, 8};
+  const Rows want = test::reference_logits(m, tokens);
+  const auto model = Model::load(written.path);
+  const std::size_t vocab = model->config().vocab_size;
+  Session session(model, SessionOptions{.window = 5, .block = 4});
+  const auto prompt = session.forward(std::span(tokens).first(10), /*all_logits=*/true);
+  double worst = 0;
+  for (std::size_t t = 0; t < 10; ++t)
+    test::expect_near(prompt.subspan(t * vocab, vocab), want[t], 1e-4,
+                      "prompt row " + std::to_string(t), worst);
+  for (std::size_t t = 10; t < tokens.size(); ++t)
+    test::expect_near(session.forward(std::span(&tokens[t], 1)), want[t], 1e-4,
+                      "decode step " + std::to_string(t), worst);
+}
+
 class FamilyPerIsa : public ::testing::TestWithParam<Isa> {};
 
-// active_isa() is decided once per process, so each ISA gets a process of its own: this test
-// binary again, with ENGINE_ISA set and only the tests above.
+// Each ISA in a process of its own (rerun_on_isa.hpp), with only the tests above.
 TEST_P(FamilyPerIsa, LogitsEqualTheReferences) {
-  const std::string command = "ENGINE_ISA=" + std::string(isa_name(GetParam())) + " " +
-                              std::filesystem::read_symlink("/proc/self/exe").string() +
-                              " --gtest_filter='FamilyOnThisIsa.*' 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string out;
-  char buf[4096];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
-  EXPECT_EQ(::pclose(pipe), 0) << out;
-  EXPECT_NE(out.find("[  PASSED  ] 3 tests."), std::string::npos) << out;
+  const test::IsaRun run = test::rerun_on_isa(GetParam(), "FamilyOnThisIsa.*");
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_NE(run.output.find("[  PASSED  ] 4 tests."), std::string::npos) << run.output;
 }
 
 INSTANTIATE_TEST_SUITE_P(AllIsas, FamilyPerIsa, ::testing::ValuesIn(supported_isas()),

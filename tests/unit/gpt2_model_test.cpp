@@ -22,6 +22,7 @@
 #include "expect_engine_error.hpp"
 #include "format/gguf_file.hpp"
 #include "gguf_writer.hpp"
+#include "rerun_on_isa.hpp"
 #include "test_paths.hpp"
 #include "util/mapped_file.hpp"
 
@@ -339,19 +340,11 @@ TEST(Gpt2ReferenceOnThisIsa, WrittenFileTiedAndUntied) {
 
 class Gpt2PerIsa : public ::testing::TestWithParam<Isa> {};
 
-// active_isa() is decided once per process, so each ISA gets a process of its own: this test
-// binary again, with ENGINE_ISA set and only the tests above.
+// Each ISA in a process of its own (rerun_on_isa.hpp), with only the tests above.
 TEST_P(Gpt2PerIsa, LogitsEqualTheReference) {
-  const std::string command = "ENGINE_ISA=" + std::string(isa_name(GetParam())) + " " +
-                              std::filesystem::read_symlink("/proc/self/exe").string() +
-                              " --gtest_filter='Gpt2ReferenceOnThisIsa.*' 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string out;
-  char buf[4096];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
-  EXPECT_EQ(::pclose(pipe), 0) << out;
-  EXPECT_NE(out.find("[  PASSED  ] 2 tests."), std::string::npos) << out;
+  const test::IsaRun run = test::rerun_on_isa(GetParam(), "Gpt2ReferenceOnThisIsa.*");
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_NE(run.output.find("[  PASSED  ] 2 tests."), std::string::npos) << run.output;
 }
 
 INSTANTIATE_TEST_SUITE_P(AllIsas, Gpt2PerIsa, ::testing::ValuesIn(supported_isas()),
