@@ -8,6 +8,7 @@
 #include "cli/model_files.hpp"
 #include "cli/standard_output.hpp"
 #include "engine/ops/isa.hpp"
+#include "engine/tokenizer.hpp"
 #include "format/gguf_file.hpp"
 #include "util/mapped_file.hpp"
 
@@ -19,8 +20,9 @@ struct InfoArgs {
   bool json = false;
 };
 
-// What a GGUF file says about itself: format version, architecture, tensor types (with their
-// counts) and the kind of tokenizer it embeds.
+// What a GGUF file says about itself: format version, tensor types (with their counts), the
+// tokenizer it embeds (kind, pre-tokenizer, the tokens that end generation) and whether it
+// carries a chat template.
 void add_gguf_fields(const std::string& path, nlohmann::ordered_json& fields) {
   const MappedFile file(path);
   const GgufFile gguf({file.data(), file.size()}, path);
@@ -33,9 +35,15 @@ void add_gguf_fields(const std::string& path, nlohmann::ordered_json& fields) {
     return std::string(gguf.find<std::string_view>(key).value_or("none"));
   };
   fields["format"] = fmt::format("gguf v{}", gguf.version());
-  fields["architecture"] = text("general.architecture");
   fields["tensor_types"] = types;
   fields["tokenizer"] = text("tokenizer.ggml.model");
+  const auto tokenizer = load_tokenizer(path);
+  fields["pre_tokenizer"] = tokenizer->pre_tokenizer();
+  std::string ends;
+  for (const int id : tokenizer->end_of_generation_ids())
+    ends += fmt::format("{}{} {}", ends.empty() ? "" : ", ", id, tokenizer->piece(id));
+  fields["end_of_generation"] = ends;
+  fields["chat_template"] = gguf.find_value("tokenizer.chat_template") != nullptr;
 }
 
 void run_info(const InfoArgs& args) {
@@ -44,6 +52,7 @@ void run_info(const InfoArgs& args) {
   const ModelConfig& c = model->config();
   nlohmann::ordered_json fields = {
       {"model", path},
+      {"architecture", architecture_name(c.architecture)},
       {"dim", c.dim},
       {"hidden_dim", c.hidden_dim},
       {"n_layers", c.n_layers},

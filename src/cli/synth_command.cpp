@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -20,6 +21,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/llama_gguf_metadata.hpp"
+#include "cli/output_file.hpp"
 #include "cli/progress_bar.hpp"
 #include "engine/error.hpp"
 #include "engine/model/config.hpp"
@@ -29,6 +31,7 @@
 #include "format/gguf_writer.hpp"
 #include "model/architecture.hpp"
 #include "tokenizer/sentencepiece_bpe.hpp"
+#include "util/log.hpp"
 #include "util/mapped_file.hpp"
 
 namespace engine::cli {
@@ -368,9 +371,9 @@ void add_family_metadata(GgufWriter& out, const ModelConfig& c, const Family& f)
   if (f.sliding_window) out.add_u32(key("attention.sliding_window"), f.sliding_window);
 }
 
-void write_gguf(const SynthArgs& args, const ModelConfig& c, const Family* f,
-                const std::vector<StreamTensor>& layout, WeightStream& stream) {
-  GgufWriter out(args.output);
+void write_gguf(const SynthArgs& args, const std::string& path, const ModelConfig& c,
+                const Family* f, const std::vector<StreamTensor>& layout, WeightStream& stream) {
+  GgufWriter out(path);
   if (f)
     add_family_metadata(out, c, *f);
   else
@@ -459,10 +462,15 @@ void run_synth(const SynthArgs& args) {
   std::uint64_t total = 0;
   for (const StreamTensor& t : layout) total += t.part() * (t.per_layer ? c.n_layers : 1);
   WeightStream stream(args.seed, total);
+  // Written whole or not at all (an interrupted run leaves the old file), never over the -z file.
+  OutputFile file(args.output, std::array{args.tokenizer});
   if (gguf)
-    write_gguf(args, c, f, layout, stream);
+    write_gguf(args, file.temp_path(), c, f, layout, stream);
   else
-    write_checkpoint(args.output, c, layout, stream);
+    write_checkpoint(file.temp_path(), c, layout, stream);
+  file.commit();
+  log::info("wrote {}: {} parameters, {:.1f} MB", args.output, total,
+            std::filesystem::file_size(args.output) / 1e6);
 }
 
 }  // namespace

@@ -61,7 +61,21 @@ int sample_step(Sequence& seq, std::span<float> logits, int step, int sequence) 
   }
 }
 
+// --ignore-eos: no token that would end the generation can be sampled.
+void suppress_end_of_generation(const Tokenizer& tokenizer, std::span<float> logits) {
+  const auto suppress = [&](int id) {
+    if (id >= 0 && static_cast<std::size_t>(id) < logits.size())
+      logits[id] = -std::numeric_limits<float>::infinity();
+  };
+  suppress(tokenizer.bos_id());
+  for (const int id : tokenizer.end_of_generation_ids()) suppress(id);
+}
+
 }  // namespace
+
+bool ends_generation(const Tokenizer& tokenizer, int token) {
+  return token == tokenizer.bos_id() || tokenizer.is_end_of_generation(token);
+}
 
 std::string_view finish_reason_name(FinishReason reason) {
   switch (reason) {
@@ -155,14 +169,11 @@ std::vector<GenerationResult> generate_batch(Session& session, const Tokenizer& 
       Sequence& seq = seqs[active[i]];
       GenerationResult& r = seq.result;
       std::copy_n(logits.begin() + i * vocab, vocab, row.begin());
-      if (options.ignore_eos)
-        for (const int end : {tokenizer.bos_id(), tokenizer.eos_id()})
-          if (end >= 0 && static_cast<std::size_t>(end) < vocab)
-            row[end] = -std::numeric_limits<float>::infinity();
+      if (options.ignore_eos) suppress_end_of_generation(tokenizer, row);
       const int next =
           sample_step(seq, row, static_cast<int>(r.tokens.size()) + 1, B > 1 ? active[i] : -1);
       const int prev = r.tokens.empty() ? r.prompt_tokens.back() : r.tokens.back();
-      if (next == tokenizer.bos_id() || next == tokenizer.eos_id()) {
+      if (ends_generation(tokenizer, next)) {
         r.finish_reason = FinishReason::eos;
         // Text held back as a possible stop string's start is text after all.
         if (on_token && seq.released < r.text.size())

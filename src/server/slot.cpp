@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "engine/generation/generator.hpp"
 #include "server/logprobs.hpp"
 
 namespace engine::server {
@@ -57,7 +58,7 @@ void Slot::advance(std::span<const float> logits) {
   apply_min_p(row_, spec.min_p, spec.sampling.temperature);
   const int next = sampler_->sample(row_);
   const int prev = generated_.empty() ? spec.prompt.back() : generated_.back();
-  if (next == tokenizer_.bos_id() || next == tokenizer_.eos_id()) return finish("stop");
+  if (ends_generation(tokenizer_, next)) return finish("stop");
   generated_.push_back(next);
   if (spec.top_logprobs >= 0)
     logprobs_.push_back(token_logprob(logits, next, spec.top_logprobs, tokenizer_, prev));

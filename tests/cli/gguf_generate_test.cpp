@@ -71,6 +71,31 @@ TEST(GgufInfo, ShowsFormatArchitectureTypesAndTokenizer) {
   EXPECT_EQ(info["shared_classifier"], false);
 }
 
+// A Llama 3 layout: the architecture, its pre-tokenizer and the tokens that end generation as
+// the published vocabulary has them (128001 <|end_of_text|>, 128009 <|eot_id|>, ...).
+TEST(GgufInfo, NamesThePreTokenizerAndTheEndOfGenerationTokens) {
+  const CliResult r =
+      run_cli("info --json -m " + quote(require_model("families/llama32-style-f32.gguf")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json info = parse_json(r.out);
+  EXPECT_EQ(info["architecture"], "llama");
+  EXPECT_EQ(info["pre_tokenizer"], "llama-bpe");
+  const std::string ends = info["end_of_generation"];
+  EXPECT_NE(ends.find("128001 <|end_of_text|>"), std::string::npos) << ends;
+  EXPECT_NE(ends.find("128009 <|eot_id|>"), std::string::npos) << ends;
+  EXPECT_EQ(info["chat_template"], true);  // the file carries Llama 3.2's template
+}
+
+TEST(GgufInfo, NamesTheQwen2Architecture) {
+  const CliResult r =
+      run_cli("info --json -m " + quote(require_model("families/qwen25-style-f32.gguf")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json info = parse_json(r.out);
+  EXPECT_EQ(info["architecture"], "qwen2");
+  EXPECT_EQ(info["pre_tokenizer"], "qwen2");
+  EXPECT_NE(std::string(info["end_of_generation"]).find("151645 <|im_end|>"), std::string::npos);
+}
+
 TEST(GgufTokenize, ReadsTheVocabularyOfAGgufFile) {
   const CliResult r =
       run_cli("tokenize -z " + quote(require_model("llamacpp-vocab/ggml-vocab-gpt-2.gguf")) +

@@ -80,6 +80,29 @@ TEST_F(OutputFiles, AnInterruptedConvertLeavesTheOldTargetWhole) {
   EXPECT_EQ(read_file(target).substr(0, 4), "GGUF");
 }
 
+// The same for synth (killed after 64 KiB of a 1 MB checkpoint), and it never writes over the
+// vocabulary it embeds.
+TEST_F(OutputFiles, AnInterruptedSynthLeavesTheOldTargetWhole) {
+  const std::string target = (dir_ / "synth.bin").string();
+  std::ofstream(target) << "the old contents";
+  const CliResult r =
+      run_cli("synth --preset 260K -o " + quote(target) + " --log-level warn", "ulimit -f 128;");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(read_file(target), "the old contents");
+  const CliResult done = run_cli("synth --preset 260K -o " + quote(target));
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_NE(done.err.find("wrote " + target), std::string::npos) << done.err;
+  EXPECT_GT(fs::file_size(target), 500000u);
+}
+
+TEST_F(OutputFiles, SynthRefusesToWriteOverItsVocabulary) {
+  const std::string vocab = copy("llamacpp-vocab/ggml-vocab-llama-bpe.gguf", "vocab.gguf");
+  const std::string before = read_file(vocab);
+  expect_one_error_line(run_cli("synth --arch llama3 -z " + quote(vocab) + " -o " + quote(vocab)),
+                        "input");
+  EXPECT_EQ(read_file(vocab), before);
+}
+
 TEST_F(OutputFiles, AnUncreatableTargetIsNamedWithTheReason) {
   expect_one_error_line(run_cli("eval -m " + quote(model_) + " -z " + quote(tokenizer_) +
                                 " -p hi --logits-out /nonexistent/x.json"),

@@ -25,8 +25,13 @@ struct GenerationOptions {
   bool ignore_eos = false;
 };
 
+/// Whether sampling `token` ends a generation: one of the vocabulary's end-of-generation tokens
+/// (EOS, end of turn, ...: Tokenizer::is_end_of_generation) or BOS, with which llama2.c's models
+/// end a story.
+bool ends_generation(const Tokenizer& tokenizer, int token);
+
 enum class FinishReason {
-  eos,      ///< the model produced BOS or EOS
+  eos,      ///< the model produced an end-of-generation token (ends_generation)
   length,   ///< max_new_tokens reached
   context,  ///< the context is full (Session::position_limit())
   stopped,  ///< the callback asked to stop, or a stop string appeared
