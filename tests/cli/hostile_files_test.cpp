@@ -58,13 +58,6 @@ std::map<std::string, std::string> commands(const Variant& v, const fs::path& di
 // fixes land and the entries go. Variant file -> its commands that currently fail.
 bool known_defect(const std::string& file, const std::string& command) {
   static const std::map<std::string, std::string> known = {
-      // Defect 1: non-finite logits (NaN norm, infinite weight, retyped matrix) crash sampling.
-      {"gpt2-nan_output_norm", "generate"},
-      {"gpt2-output_retyped_f16", "generate"},
-      {"stories_bin-inf_embedding", "generate"},
-      {"stories_bin-nan_rms_final", "generate"},
-      {"stories_gguf-nan_output_norm", "generate"},
-      {"stories_gguf-t0_retype1", "generate"},
       // Defect 2: NaN in tokenizer.ggml.scores is accepted
       {"stories_gguf-score_nan", "generate,tokenize"},
       {"vocab_spm-score_nan", "tokenize"},
