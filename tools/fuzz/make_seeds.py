@@ -209,7 +209,8 @@ def main():
         "model/v1.bin": llama2c_checkpoint(True),
         "text/ascii.txt": b"Once upon a time, there was a little girl named Lily. It's 42!\n",
         "text/spaces.txt": b"  two  spaces\t\ttabs\n\n\nlines   ",
-        "text/unicode.txt": "caf\u00e9 na\u00efve \u6771\u4eac \u041f\u0440\u0438\u0432\u0435\u0442 \U0001F642\U0001F44D\U0001F3FD".encode(),
+        "text/unicode.txt": "caf\u00e9 na\u00efve \u6771\u4eac \u041f\u0440\u0438\u0432\u0435\u0442 "
+                            "\U0001F642\U0001F44D\U0001F3FD".encode(),
         "text/malformed.txt": b"\xff\xfe\xc3 \xe2\x82 \xed\xa0\x80 \xf4\x90\x80\x80 \x00 <s></s>",
     }
     for name, data in seeds.items():
