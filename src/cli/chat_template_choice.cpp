@@ -5,7 +5,6 @@
 #include <sstream>
 
 #include "engine/error.hpp"
-#include "engine/tokenizer.hpp"
 
 namespace engine::cli {
 namespace {
@@ -28,7 +27,8 @@ void add_chat_template_options(CLI::App& cmd, ChatTemplateChoice& choice) {
   cmd.add_option("--eos", choice.eos, "the text of eos_token (default: the model's EOS piece)");
 }
 
-ChatTemplate choose_chat_template(const ChatTemplateChoice& choice, const std::string& model_path) {
+ChatTemplate choose_chat_template(const ChatTemplateChoice& choice, const std::string& model_path,
+                                  const Tokenizer* tokenizer) {
   std::optional<ChatTemplate> carried;
   if (choice.chat_template.empty()) {
     if (model_path.empty())
@@ -45,7 +45,8 @@ ChatTemplate choose_chat_template(const ChatTemplateChoice& choice, const std::s
   std::string bos = choice.bos.value_or(carried ? carried->bos_token() : "");
   std::string eos = choice.eos.value_or(carried ? carried->eos_token() : "");
   if (!carried && !model_path.empty() && (!choice.bos || !choice.eos)) {
-    const auto tokenizer = load_tokenizer(model_path);
+    std::unique_ptr<Tokenizer> loaded;
+    if (!tokenizer) tokenizer = (loaded = load_tokenizer(model_path)).get();
     if (!choice.bos && tokenizer->bos_id() >= 0) bos = tokenizer->piece(tokenizer->bos_id());
     if (!choice.eos && tokenizer->eos_id() >= 0) eos = tokenizer->piece(tokenizer->eos_id());
   }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "engine/chat/chat_template.hpp"
+#include "engine/tokenizer.hpp"
 
 namespace engine::cli {
 
@@ -20,8 +21,10 @@ struct ChatTemplateChoice {
 /// Adds --chat-template, --bos and --eos.
 void add_chat_template_options(CLI::App& cmd, ChatTemplateChoice& choice);
 
-/// The chosen template for `model_path` (may be empty with --chat-template). Throws
-/// engine::Error (invalid_argument) when the model carries no template and none was chosen.
-ChatTemplate choose_chat_template(const ChatTemplateChoice& choice, const std::string& model_path);
+/// The chosen template for `model_path` (may be empty with --chat-template), BOS/EOS texts
+/// from `tokenizer` when given, else from the model file's. Throws engine::Error
+/// (invalid_argument) when the model carries no template and none was chosen.
+ChatTemplate choose_chat_template(const ChatTemplateChoice& choice, const std::string& model_path,
+                                  const Tokenizer* tokenizer = nullptr);
 
 }  // namespace engine::cli

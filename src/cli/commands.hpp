@@ -14,5 +14,7 @@ void add_synth_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
 void add_template_command(CLI::App& app);
+void add_chat_command(CLI::App& app);
+void add_serve_command(CLI::App& app);
 
 }  // namespace engine::cli

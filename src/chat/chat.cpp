@@ -1,0 +1,144 @@
+#include "engine/chat/chat.hpp"
+
+#include <algorithm>
+
+#include "engine/error.hpp"
+#include "util/log.hpp"
+
+namespace engine {
+namespace {
+
+// Whether the model ends its reply with `token`.
+bool ends_reply(const Tokenizer& tokenizer, int token) {
+  return token == tokenizer.eos_id() || token == tokenizer.bos_id();
+}
+
+// The token ids of a rendered prompt. The tokenizer does not parse special-token texts yet, so
+// a leading bos_token text becomes the BOS id (added as generate() adds it) and the rest is
+// encoded as text.
+std::vector<int> encode_prompt(const Tokenizer& tokenizer, const ChatTemplate& t,
+                               std::string_view prompt) {
+  if (!t.bos_token().empty() && prompt.starts_with(t.bos_token()))
+    prompt.remove_prefix(t.bos_token().size());
+  return tokenizer.encode(prompt, /*add_bos=*/true, /*add_eos=*/false);
+}
+
+std::size_t common_prefix(const std::vector<int>& a, const std::vector<int>& b) {
+  const auto [end_a, end_b] = std::mismatch(a.begin(), a.end(), b.begin(), b.end());
+  return static_cast<std::size_t>(end_a - a.begin());
+}
+
+}  // namespace
+
+Chat::Chat(Session& session, const Tokenizer& tokenizer, ChatTemplate chat_template,
+           std::string system)
+    : session_(session), tokenizer_(tokenizer), template_(std::move(chat_template)) {
+  if (!system.empty()) messages_.push_back({"system", std::move(system)});
+  session_.reset();
+}
+
+void Chat::reset() {
+  std::erase_if(messages_, [](const ChatMessage& m) { return m.role != "system"; });
+}
+
+std::vector<int> Chat::encode_conversation(bool add_generation_prompt) const {
+  return encode_prompt(tokenizer_, template_, template_.render(messages_, add_generation_prompt));
+}
+
+int Chat::make_room(std::vector<int>& tokens) {
+  int dropped = 0;
+  const std::size_t first = !messages_.empty() && messages_[0].role == "system" ? 1 : 0;
+  while (static_cast<int>(tokens.size()) >= session_.position_limit()) {
+    // Keep the system message and the user's new message; drop whole turns where possible.
+    if (messages_.size() <= first + 1)
+      throw Error(ErrorCode::context_full, "the conversation is " + std::to_string(tokens.size()) +
+                                               " tokens but the context has room for " +
+                                               std::to_string(session_.position_limit()));
+    const bool pair = messages_.size() > first + 2 && messages_[first + 1].role == "assistant";
+    messages_.erase(messages_.begin() + static_cast<long>(first),
+                    messages_.begin() + static_cast<long>(first + (pair ? 2 : 1)));
+    dropped += pair ? 2 : 1;
+    tokens = encode_conversation(true);
+  }
+  if (dropped)
+    log::warn(
+        "context full: dropped the oldest {} message(s) and re-read the conversation "
+        "({} tokens)",
+        dropped, tokens.size());
+  return dropped;
+}
+
+std::span<const float> Chat::prefill(const std::vector<int>& tokens, int& reused) {
+  std::size_t keep = common_prefix(cached_, tokens);
+  // The cache can only grow from its end: a conversation that differs earlier (dropped turns,
+  // a reply that re-encodes differently) or adds nothing is read again from the start.
+  if (keep < cached_.size() || keep == tokens.size()) {
+    if (!cached_.empty())
+      log::debug("chat: the conversation differs from the cache at token {} of {}: re-reading it",
+                 keep, cached_.size());
+    session_.reset();
+    cached_.clear();
+    keep = 0;
+  }
+  reused = static_cast<int>(keep);
+  const std::span<const int> fresh = std::span(tokens).subspan(keep);
+  const std::span<const float> logits = session_.forward(fresh);
+  cached_.insert(cached_.end(), fresh.begin(), fresh.end());
+  return logits;
+}
+
+ChatReply Chat::send(std::string user_text, const GenerationOptions& options,
+                     const TokenCallback& on_token) {
+  Sampler sampler(options.sampling);
+  messages_.push_back({"user", std::move(user_text)});
+  ChatReply reply;
+  std::vector<int> tokens;
+  try {
+    tokens = encode_conversation(true);
+    reply.dropped_messages = make_room(tokens);
+  } catch (...) {
+    messages_.pop_back();
+    throw;
+  }
+  reply.prompt_tokens = static_cast<int>(tokens.size());
+  const std::span<const float> first_logits = prefill(tokens, reply.reused_tokens);
+  reply.prefilled_tokens = reply.prompt_tokens - reply.reused_tokens;
+
+  std::vector<float> row(first_logits.begin(), first_logits.end());
+  int prev = tokens.back();
+  for (int step = 0; step < options.max_new_tokens; ++step) {
+    const int next = sampler.sample(row);
+    if (ends_reply(tokenizer_, next)) {
+      reply.finish_reason = FinishReason::eos;
+      break;
+    }
+    reply.tokens.push_back(next);
+    const std::string piece = tokenizer_.decode(prev, next);
+    prev = next;
+    reply.text += piece;
+    if (on_token && !on_token(next, piece)) {
+      reply.finish_reason = FinishReason::stopped;
+      break;
+    }
+    const auto stop = std::find_if(options.stop.begin(), options.stop.end(), [&](const auto& s) {
+      return !s.empty() && reply.text.find(s) != std::string::npos;
+    });
+    if (stop != options.stop.end()) {
+      reply.text.resize(reply.text.find(*stop));
+      reply.finish_reason = FinishReason::stopped;
+      break;
+    }
+    if (step + 1 == options.max_new_tokens) break;  // finish_reason stays length
+    if (session_.position() >= session_.position_limit()) {
+      reply.finish_reason = FinishReason::context;
+      break;
+    }
+    const std::span<const float> logits = session_.forward(std::span(&next, 1));
+    cached_.push_back(next);
+    row.assign(logits.begin(), logits.end());
+  }
+  messages_.push_back({"assistant", reply.text});
+  return reply;
+}
+
+}  // namespace engine

@@ -1,0 +1,160 @@
+// engine chat: talk to a model in its chat format. On a terminal, a REPL (Ctrl-C stops the
+// reply, /reset, /save FILE, /exit); from a pipe, one user message per line and one reply per
+// line. The KV cache carries the conversation: each turn reads only what it adds.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <random>
+
+#include "cli/chat_template_choice.hpp"
+#include "cli/commands.hpp"
+#include "cli/json_output.hpp"
+#include "cli/model_files.hpp"
+#include "cli/output_file.hpp"
+#include "engine/chat/chat.hpp"
+#include "engine/error.hpp"
+#include "engine/runtime.hpp"
+#include "util/log.hpp"
+
+namespace engine::cli {
+namespace {
+
+struct ChatArgs {
+  ModelFiles files;
+  ChatTemplateChoice choice;
+  std::string system;
+  GenerationOptions options;
+  std::optional<std::uint64_t> seed;
+  int threads = 0;
+  int context_length = 0;     // 0: the model's
+  std::optional<int> window;  // sliding-window attention over the last W positions
+  std::string weight_type = "f32";
+};
+
+std::atomic<bool> interrupted{false};
+
+void on_interrupt(int) {
+  interrupted = true;
+}
+
+// Ctrl-C sets `interrupted` (and, without SA_RESTART, interrupts a read at the prompt) instead
+// of ending the process.
+void catch_interrupts() {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+}
+
+void write_stdout(std::string_view bytes) {
+  std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+  std::fflush(stdout);
+}
+
+void save_messages(const Chat& chat, const std::string& path) {
+  nlohmann::ordered_json messages = nlohmann::ordered_json::array();
+  for (const ChatMessage& m : chat.messages())
+    messages.push_back({{"role", m.role}, {"content", m.content}});
+  write_file_atomically(path, dump_json(messages, 2) + "\n");
+}
+
+// Handles a /command; returns false for /exit.
+bool run_command(Chat& chat, const std::string& line) {
+  if (line == "/exit" || line == "/quit") return false;
+  if (line == "/reset") {
+    chat.reset();
+    log::info("conversation reset");
+  } else if (line.starts_with("/save ")) {
+    const std::string path = line.substr(6);
+    save_messages(chat, path);
+    log::info("saved {} messages to {}", chat.messages().size(), path);
+  } else {
+    log::warn("unknown command {} (/reset, /save FILE, /exit)", line);
+  }
+  return true;
+}
+
+void run_chat(const ChatArgs& args) {
+  set_num_threads(args.threads);
+  GenerationOptions options = args.options;
+  options.sampling.seed = args.seed ? *args.seed : std::random_device{}();
+  validate(options.sampling);
+  if (args.window && *args.window < 1)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("--window must be at least 1, got {}", *args.window));
+  const ModelFiles files = resolve_model_files(args.files);
+  const LoadedModel loaded =
+      load_model_and_tokenizer(files, args.context_length, parse_dtype(args.weight_type));
+  const ChatTemplate chat_template =
+      choose_chat_template(args.choice, files.model, loaded.tokenizer.get());
+  Session session(loaded.model, {.window = args.window.value_or(0)});
+  Chat chat(session, *loaded.tokenizer, chat_template, args.system);
+
+  const bool terminal = ::isatty(STDIN_FILENO) != 0;
+  if (terminal) {
+    catch_interrupts();
+    log::info("chatting with {} (Ctrl-C stops a reply; /reset, /save FILE, /exit)", files.model);
+  }
+  for (;;) {
+    if (terminal) write_stdout("> ");
+    std::string line;
+    interrupted = false;
+    if (!std::getline(std::cin, line)) {
+      if (terminal) write_stdout("\n");
+      return;  // end of input, or Ctrl-C at the prompt
+    }
+    if (line.empty()) continue;
+    if (line.front() == '/') {
+      if (!run_command(chat, line)) return;
+      continue;
+    }
+    const ChatReply reply = chat.send(line, options, [](int, std::string_view piece) {
+      write_stdout(piece);
+      return !interrupted.load();
+    });
+    write_stdout("\n");
+    log::debug("turn: {} prompt tokens, {} from the cache, {} prefilled, {} generated ({})",
+               reply.prompt_tokens, reply.reused_tokens, reply.prefilled_tokens,
+               reply.tokens.size(), finish_reason_name(reply.finish_reason));
+    if (reply.finish_reason == FinishReason::context)
+      log::warn("the reply stopped: the context of {} tokens is full", session.context_length());
+  }
+}
+
+}  // namespace
+
+void add_chat_command(CLI::App& app) {
+  auto args = std::make_shared<ChatArgs>();
+  CLI::App* cmd = app.add_subcommand("chat", "Talk to a model in its chat format");
+  cmd->add_option("-m,--model", args->files.model, "GGUF (or llama2.c checkpoint) model");
+  cmd->add_option("-z,--tokenizer", args->files.tokenizer,
+                  "tokenizer.bin, SentencePiece .model or GGUF (a GGUF model: its own)");
+  add_chat_template_options(*cmd, args->choice);
+  cmd->add_option("--system", args->system, "system message that starts the conversation");
+  cmd->add_option("-n,--max-new-tokens", args->options.max_new_tokens, "most tokens per reply")
+      ->capture_default_str();
+  cmd->add_option("--temperature", args->options.sampling.temperature, "0 = greedy")
+      ->capture_default_str();
+  cmd->add_option("--top-k", args->options.sampling.top_k, "keep the k most likely (0 = all)")
+      ->capture_default_str();
+  cmd->add_option("--top-p", args->options.sampling.top_p, "nucleus mass in (0, 1]")
+      ->capture_default_str();
+  cmd->add_option("--seed", args->seed, "random seed (default: random)");
+  cmd->add_option("-t,--threads", args->threads, "threads (0 = one per core)")
+      ->capture_default_str();
+  cmd->add_option("--ctx", args->context_length, "context length (default: the model's)");
+  cmd->add_option("--window", args->window,
+                  "sliding-window attention over the last W positions (the chat never fills "
+                  "the context)");
+  cmd->add_option("--weight-type", args->weight_type, "f32|bf16|q8 (converted at load)")
+      ->capture_default_str();
+  cmd->callback([args] { run_chat(*args); });
+}
+
+}  // namespace engine::cli

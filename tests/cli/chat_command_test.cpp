@@ -1,0 +1,157 @@
+// engine chat: line-per-message from a pipe (scriptable), and the REPL on a pseudo-terminal
+// (Ctrl-C stops a reply without leaving, /reset, /exit).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "cli/run_cli.hpp"
+#include "test_paths.hpp"
+
+namespace engine::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Runs `engine <args>` with `input` on stdin (a pipe, not a terminal). run_cli gives the
+// command /dev/null as stdin, so a shell in front of it pipes the input to "$0" (the engine).
+CliResult run_with_input(const std::string& args, const std::string& input) {
+  const fs::path in = fs::temp_directory_path() / ("engine_chat_in_" + std::to_string(::getpid()));
+  std::ofstream(in, std::ios::binary) << input;
+  CliResult r = run_cli(args, "sh -c 'cat " + quote(in.string()) + R"( | "$0" "$@"')");
+  fs::remove(in);
+  return r;
+}
+
+TEST(ChatCommand, PipeGivesOneReplyPerLineAndSavesTheConversation) {
+  const fs::path saved = fs::temp_directory_path() / ("engine_chat_" + std::to_string(::getpid()));
+  const CliResult r = run_with_input(
+      "chat -m " + quote(require_model("stories260K.gguf")) +
+          " --chat-template chatml --system 'Be brief.' -n 8 --temperature 0 --ctx 512 -v",
+      "Hello there\n\nWhat next?\n/save " + saved.string() + "\n/exit\nnot read\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto messages = nlohmann::json::parse(read_file(saved));
+  fs::remove(saved);
+  ASSERT_EQ(messages.size(), 5u);
+  EXPECT_EQ(messages[0]["role"], "system");
+  EXPECT_EQ(messages[0]["content"], "Be brief.");
+  EXPECT_EQ(messages[1]["content"], "Hello there");
+  EXPECT_EQ(messages[3]["content"], "What next?");
+  // stdout: the two replies, one per line, as the conversation records them.
+  EXPECT_EQ(r.out, messages[2]["content"].get<std::string>() + "\n" +
+                       messages[4]["content"].get<std::string>() + "\n");
+  // The second turn reads only what it adds to the cached conversation.
+  EXPECT_NE(r.err.find("0 from the cache"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("turn: 0 prompt"), std::string::npos) << r.err;
+  const auto second = r.err.rfind("turn: ");
+  ASSERT_NE(second, std::string::npos);
+  EXPECT_EQ(r.err.substr(second).find(" 0 from the cache"), std::string::npos) << r.err;
+}
+
+TEST(ChatCommand, ModelWithoutTemplateNeedsOne) {
+  const CliResult r = run_with_input("chat -m " + quote(require_model("stories260K.gguf")), "Hi\n");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("carries no chat template"), std::string::npos) << r.err;
+}
+
+// A REPL on a pseudo-terminal: reads what the child writes until `needle` appears after
+// `from` (or a timeout), returning everything read so far.
+class Pty {
+ public:
+  explicit Pty(const std::vector<std::string>& argv) {
+    pid_ = ::forkpty(&fd_, nullptr, nullptr, nullptr);
+    if (pid_ == 0) {
+      std::vector<char*> args;
+      for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      ::execv(args[0], args.data());
+      ::_exit(127);
+    }
+  }
+  ~Pty() {
+    if (pid_ > 0 && !exited_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool started() const { return pid_ > 0; }
+  void send(const std::string& bytes) {
+    ASSERT_EQ(::write(fd_, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  }
+  // Reads what the child writes until `needle` appears at or after `from`, or `seconds` pass.
+  bool wait_for(const std::string& needle, std::size_t from, int seconds = 60) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (output_.find(needle, from) == std::string::npos) {
+      if (std::chrono::steady_clock::now() > deadline || !read_some()) return false;
+    }
+    return true;
+  }
+  // Reads until more than `bytes` have arrived after `from`.
+  bool wait_for_bytes(std::size_t bytes, std::size_t from, int seconds = 60) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (output_.size() <= from + bytes) {
+      if (std::chrono::steady_clock::now() > deadline || !read_some()) return false;
+    }
+    return true;
+  }
+  int exit_code() {
+    int status = 0;
+    for (int i = 0; i < 600 && ::waitpid(pid_, &status, WNOHANG) == 0; ++i) read_some();
+    exited_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  const std::string& output() const { return output_; }
+
+ private:
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  bool exited_ = false;
+  std::string output_;
+
+  // Waits up to 100 ms for output; false once the terminal is closed.
+  bool read_some() {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) return true;
+    char buf[4096];
+    const ssize_t n = ::read(fd_, buf, sizeof buf);
+    if (n <= 0) return false;
+    output_.append(buf, static_cast<std::size_t>(n));
+    return true;
+  }
+};
+
+TEST(ChatCommand, ReplOnATerminalCtrlCStopsTheReplyResetAndExit) {
+  // A random-weight model with a sliding window: its greedy reply would never end by itself.
+  Pty pty({ENGINE_TEST_CLI, "chat", "-m", require_model("families/tinyllama-style-f32.gguf"),
+           "--chat-template", "zephyr", "--window", "32", "-n", "100000000", "--temperature", "0"});
+  ASSERT_TRUE(pty.started());
+  ASSERT_TRUE(pty.wait_for("> ", 0)) << pty.output();
+  std::size_t mark = pty.output().size();
+  pty.send("Hello\n");
+  // Wait for a good part of the reply, then interrupt it.
+  ASSERT_TRUE(pty.wait_for("Hello", mark));
+  mark = pty.output().find("Hello", mark) + 5;
+  ASSERT_TRUE(pty.wait_for_bytes(200, mark)) << pty.output();
+  pty.send("\x03");
+  mark = pty.output().size();
+  ASSERT_TRUE(pty.wait_for("> ", mark)) << "no prompt after Ctrl-C: " << pty.output().substr(mark);
+  mark = pty.output().size();
+  pty.send("/reset\n");
+  ASSERT_TRUE(pty.wait_for("conversation reset", mark)) << pty.output().substr(mark);
+  ASSERT_TRUE(pty.wait_for("> ", mark));
+  pty.send("/exit\n");
+  EXPECT_EQ(pty.exit_code(), 0) << pty.output();
+}
+
+}  // namespace
+}  // namespace engine::test

@@ -1,0 +1,111 @@
+// engine::Chat keeps the KV cache across turns: each turn prefills only the tokens it adds to
+// the rendered conversation, and its greedy reply equals running the whole rendered
+// conversation through a fresh session in one go.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "engine/chat/chat.hpp"
+#include "test_paths.hpp"
+
+namespace engine::test {
+namespace {
+
+// Greedy reply of a fresh session to `prompt` (its tokens prefilled as one block): argmax of
+// the logits, fed back one token at a time, until EOS/BOS or `max_new` tokens.
+std::vector<int> reply_in_one_go(const std::shared_ptr<const Model>& model,
+                                 const Tokenizer& tokenizer, const std::vector<int>& prompt,
+                                 int max_new) {
+  Session session(model);
+  std::span<const float> logits = session.forward(prompt);
+  std::vector<int> reply;
+  for (int i = 0; i < max_new; ++i) {
+    const int next =
+        static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    if (next == tokenizer.eos_id() || next == tokenizer.bos_id()) break;
+    reply.push_back(next);
+    if (i + 1 < max_new) logits = session.forward(std::span(&next, 1));
+  }
+  return reply;
+}
+
+// A chat format with little markup: stories260K's context is 128 tokens.
+const char* kShortTemplate =
+    "{% for m in messages %}{{ m.role[0] + ':\\n' + m.content + '\\n' }}{% endfor %}"
+    "{% if add_generation_prompt %}a:\n{% endif %}";
+
+TEST(ChatSession, EachTurnPrefillsOnlyItsNewTokensAndRepliesAsInOneGo) {
+  const std::string path = require_model("stories260K.gguf");
+  const auto model = Model::load(path);
+  const auto tokenizer = load_tokenizer(path);
+  const ChatTemplate chatml(kShortTemplate, "", "");
+  Session session(model);
+  Chat chat(session, *tokenizer, chatml, "Be brief.");
+  GenerationOptions options;
+  options.max_new_tokens = 8;
+  options.sampling.temperature = 0;
+
+  std::vector<ChatMessage> conversation = {{"system", "Be brief."}};
+  std::size_t cached_before = 0;
+  int turn = 0;
+  for (const char* user : {"Tell me a story.", "What did the cat do?", "And then?"}) {
+    conversation.push_back({"user", user});
+    const std::vector<int> prompt =
+        tokenizer->encode(chatml.render(conversation, true), /*add_bos=*/true, false);
+    const ChatReply reply = chat.send(user, options);
+    ASSERT_EQ(reply.prompt_tokens, static_cast<int>(prompt.size())) << user;
+    EXPECT_EQ(reply.reused_tokens, static_cast<int>(cached_before)) << user;
+    EXPECT_EQ(reply.prefilled_tokens, static_cast<int>(prompt.size() - cached_before)) << user;
+    if (turn++ > 0) {
+      EXPECT_LT(reply.prefilled_tokens, static_cast<int>(prompt.size() / 2)) << user;
+    }
+    EXPECT_TRUE(std::equal(prompt.begin(), prompt.end(), chat.cached_tokens().begin())) << user;
+
+    EXPECT_FALSE(reply.tokens.empty()) << user;
+    EXPECT_EQ(reply.tokens, reply_in_one_go(model, *tokenizer, prompt, options.max_new_tokens))
+        << user;
+    conversation.push_back({"assistant", reply.text});
+    EXPECT_EQ(chat.messages().size(), conversation.size());
+    cached_before = chat.cached_tokens().size();
+  }
+}
+
+TEST(ChatSession, ResetKeepsTheSystemMessageAndRereadsFromTheStart) {
+  const std::string path = require_model("stories260K.gguf");
+  const auto model = Model::load(path);
+  const auto tokenizer = load_tokenizer(path);
+  Session session(model);
+  Chat chat(session, *tokenizer, ChatTemplate::builtin("chatml", "", ""), "Be kind.");
+  GenerationOptions options;
+  options.max_new_tokens = 4;
+  options.sampling.temperature = 0;
+  const ChatReply first = chat.send("Hello", options);
+  chat.reset();
+  ASSERT_EQ(chat.messages().size(), 1u);
+  EXPECT_EQ(chat.messages()[0].role, "system");
+  const ChatReply again = chat.send("Hello", options);
+  // Same conversation as the first turn: the cache holds it whole but must run its last
+  // token again for logits, so it re-reads; the reply is the same.
+  EXPECT_EQ(again.tokens, first.tokens);
+  EXPECT_EQ(again.prompt_tokens, first.prompt_tokens);
+}
+
+TEST(ChatSession, FullContextDropsTheOldestTurns) {
+  const std::string path = require_model("stories260K.gguf");
+  const auto model = Model::load(path);
+  const auto tokenizer = load_tokenizer(path);
+  Session session(model);
+  Chat chat(session, *tokenizer, ChatTemplate::builtin("chatml", "", ""), "S");
+  GenerationOptions options;
+  options.max_new_tokens = 8;
+  options.sampling.temperature = 0;
+  const std::string long_text(session.context_length() / 3, 'a');
+  int dropped = 0;
+  for (int i = 0; i < 6; ++i) dropped += chat.send(long_text, options).dropped_messages;
+  EXPECT_GT(dropped, 0);
+  EXPECT_EQ(chat.messages().front().role, "system");
+  EXPECT_LT(static_cast<int>(chat.encode_conversation(false).size()), session.position_limit());
+}
+
+}  // namespace
+}  // namespace engine::test
