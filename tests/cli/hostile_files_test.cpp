@@ -10,7 +10,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -54,36 +53,6 @@ std::map<std::string, std::string> commands(const Variant& v, const fs::path& di
   return {{"info", "info -m " + file},
           {"generate", generate},
           {"tokenize", "tokenize -z " + file + " 'Once upon a time'"}};
-}
-
-// Defects of issue 25 that other changes fix: these runs are reported, not asserted, until the
-// fixes land and the entries go. Variant file -> its commands that currently fail.
-bool known_defect(const std::string& file, const std::string& command) {
-  static const std::map<std::string, std::string> known = {
-      // Defect 2: NaN in tokenizer.ggml.scores is accepted
-      {"stories_gguf-score_nan", "generate,tokenize"},
-      {"vocab_spm-score_nan", "tokenize"},
-      // Defect 3: an infinite norm epsilon or RoPE base is accepted
-      {"gpt2-eps_inf", "info,generate"},
-      {"stories_gguf-llama.attention.layer_norm_rms_epsilon=inf", "info,generate"},
-      {"stories_gguf-llama.rope.freq_base=inf", "info,generate"},
-      // Defect 4: special-token ids out of range are accepted (0xFFFFFFFF reads as none)
-      {"stories_gguf-tokenizer.ggml.bos_token_id=4294967295", "generate,tokenize"},
-      {"stories_gguf-tokenizer.ggml.eos_token_id=4294967295", "generate,tokenize"},
-      {"stories_gguf-tokenizer.ggml.padding_token_id=1000000", "generate,tokenize"},
-      {"stories_gguf-tokenizer.ggml.padding_token_id=4294967295", "generate,tokenize"},
-      {"stories_gguf-tokenizer.ggml.unknown_token_id=1000000", "generate,tokenize"},
-      {"stories_gguf-tokenizer.ggml.unknown_token_id=4294967295", "generate,tokenize"},
-      {"vocab_spm-tokenizer.ggml.bos_token_id=4294967295", "tokenize"},
-      {"vocab_spm-tokenizer.ggml.eos_token_id=4294967295", "tokenize"},
-      {"vocab_spm-tokenizer.ggml.padding_token_id=1000000", "tokenize"},
-      {"vocab_spm-tokenizer.ggml.padding_token_id=4294967295", "tokenize"},
-      {"vocab_spm-tokenizer.ggml.unknown_token_id=1000000", "tokenize"},
-      {"vocab_spm-tokenizer.ggml.unknown_token_id=4294967295", "tokenize"},
-  };
-  const auto it = known.find(file);
-  return it != known.end() &&
-         ("," + it->second + ",").find("," + command + ",") != std::string::npos;
 }
 
 int error_lines(const std::string& err) {
@@ -148,12 +117,7 @@ TEST_P(HostileFiles, EveryRunEndsCleanly) {
     for (const auto& [name, args] : commands(v, dir_)) {
       const CliResult r = run_cli(args, limits());
       const std::string what = problem(r, v.must_fail.count(name) > 0, v.must_pass.count(name) > 0);
-      const std::string id = v.file + " " + name;
-      if (known_defect(v.file, name)) {
-        if (what.empty()) std::cout << "known defect no longer reproduces: " << id << "\n";
-        continue;
-      }
-      EXPECT_EQ(what, "") << id << " (exit " << r.exit_code << ")\n" << r.err;
+      EXPECT_EQ(what, "") << v.file << " " << name << " (exit " << r.exit_code << ")\n" << r.err;
     }
   }
 }

@@ -198,8 +198,9 @@ def gguf_variants(data, model):
                             fail_model))
     for key in ["tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id",
                 "tokenizer.ggml.unknown_token_id", "tokenizer.ggml.padding_token_id"]:
-        for n in [1000000, 0xFFFFFFFF]:
-            out.append(("%s=%d" % (key, n), g.with_kv(key, kv_chunk(key, 4, u32(n))), fail_vocab))
+        out.append(("%s=1000000" % key, g.with_kv(key, kv_chunk(key, 4, u32(1000000))), fail_vocab))
+        # -1 as u32: llama.cpp's converters write it for "none".
+        out.append(("%s=-1" % key, g.with_kv(key, kv_chunk(key, 4, u32(0xFFFFFFFF))), "-"))
     if g.kv("tokenizer.ggml.model"):
         key = "tokenizer.ggml.model"
         out.append(("tokenizer_model_bogus", g.with_kv(key, kv_chunk(key, STRING, gguf_string("bogus"))),
