@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Writes the tiny seed corpora of the fuzz targets into the directory given (some 100 KB in
 all): GGUF files (a llama model with its SentencePiece vocabulary, a GPT-2 byte-level vocabulary,
-every metadata value type), runnable models (llama and gpt2 with weights in f32, f16, bf16 and
-q8_0; non-finite weights; a matrix whose type field says f16 over f32 bytes), llama2.c checkpoints
-(legacy and "ak42" v1) and tokenizer texts. The real vocabularies (models/tok512.*) are added by
+every metadata value type), runnable models (llama and gpt2 with weights in f32, f16, bf16,
+q8_0 and q4_0; non-finite weights; a matrix whose type field says f16 over f32 bytes), llama2.c
+checkpoints (legacy and "ak42" v1) and tokenizer texts. The real vocabularies (models/tok512.*) are added by
 run.sh."""
 import os
 import struct
@@ -15,7 +15,7 @@ def gguf_string(s):
     return struct.pack("<Q", len(b)) + b
 
 
-F32, F16, Q8_0, BF16 = 0, 1, 8, 30
+F32, F16, Q4_0, Q8_0, BF16 = 0, 1, 2, 8, 30
 
 
 def bf16(floats):
@@ -33,11 +33,24 @@ def q8_0(floats):
     return out
 
 
+def q4_0(floats):
+    """ggml's Q4_0: blocks of 32 values as 4-bit q (x = (q - 8) * scale) behind one f16 scale;
+    byte j holds value j in its low nibble and value j + 16 in its high one."""
+    out = b""
+    for i in range(0, len(floats), 32):
+        block = floats[i:i + 32]
+        scale = max(abs(f) for f in block) / 7
+        q = [min(15, max(0, round(f / scale) + 8)) if scale else 8 for f in block]
+        out += struct.pack("<e", scale) + bytes(q[j] | q[j + 16] << 4 for j in range(16))
+    return out
+
+
 ENCODERS = {
     F32: lambda floats: struct.pack("<%df" % len(floats), *floats),
     F16: lambda floats: struct.pack("<%de" % len(floats), *floats),
     BF16: bf16,
     Q8_0: q8_0,
+    Q4_0: q4_0,
 }
 
 
@@ -85,7 +98,7 @@ def values(n, seed):
 
 
 DIM, HIDDEN, HEADS, KV_HEADS, VOCAB, CTX = 8, 16, 2, 1, 8, 16
-QDIM, QHIDDEN = 32, 64  # Q8_0 blocks are 32 wide
+QDIM, QHIDDEN = 32, 64  # Q8_0 and Q4_0 blocks are 32 wide
 NAN, INF = float("nan"), float("inf")
 
 
@@ -195,6 +208,7 @@ def main():
         "model/llama_f16.gguf": llama_gguf(ggml_type=F16),
         "model/llama_bf16.gguf": llama_gguf(ggml_type=BF16),
         "model/llama_q8_0.gguf": llama_gguf(ggml_type=Q8_0, dim=QDIM, hidden=QHIDDEN),
+        "model/llama_q4_0.gguf": llama_gguf(ggml_type=Q4_0, dim=QDIM, hidden=QHIDDEN),
         "model/llama_nan_norm.gguf": llama_gguf(poison={"output_norm.weight": [NAN]}),
         "model/llama_inf_matrix.gguf": llama_gguf(poison={"blk.0.ffn_up.weight": [1.0, INF]}),
         "model/llama_retyped_f16.gguf": llama_gguf(poison={"blk.0.attn_output.weight": F16}),
@@ -203,13 +217,15 @@ def main():
         "model/gpt2_f16.gguf": gpt2_gguf(ggml_type=F16),
         "model/gpt2_bf16.gguf": gpt2_gguf(ggml_type=BF16),
         "model/gpt2_q8_0.gguf": gpt2_gguf(ggml_type=Q8_0, dim=QDIM, hidden=QHIDDEN),
+        "model/gpt2_q4_0.gguf": gpt2_gguf(ggml_type=Q4_0, dim=QDIM, hidden=QHIDDEN),
         "model/gpt2_nan_bias.gguf": gpt2_gguf(poison={"blk.0.ffn_down.bias": [NAN]}),
         "model/gpt2_retyped_f16.gguf": gpt2_gguf(poison={"output.weight": F16}),
         "model/legacy.bin": llama2c_checkpoint(False),
         "model/v1.bin": llama2c_checkpoint(True),
         "text/ascii.txt": b"Once upon a time, there was a little girl named Lily. It's 42!\n",
         "text/spaces.txt": b"  two  spaces\t\ttabs\n\n\nlines   ",
-        "text/unicode.txt": "caf\u00e9 na\u00efve \u6771\u4eac \u041f\u0440\u0438\u0432\u0435\u0442 \U0001F642\U0001F44D\U0001F3FD".encode(),
+        "text/unicode.txt": "caf\u00e9 na\u00efve \u6771\u4eac \u041f\u0440\u0438\u0432\u0435\u0442 "
+                            "\U0001F642\U0001F44D\U0001F3FD".encode(),
         "text/malformed.txt": b"\xff\xfe\xc3 \xe2\x82 \xed\xa0\x80 \xf4\x90\x80\x80 \x00 <s></s>",
     }
     for name, data in seeds.items():

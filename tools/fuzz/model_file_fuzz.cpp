@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <iterator>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -24,8 +25,9 @@ namespace {
 // but does not run (the loader's own bounds are what this target checks there).
 constexpr std::uint64_t kMaxCacheBytes = 64 << 20;
 
-constexpr engine::DType kWeightTypes[] = {engine::DType::f32, engine::DType::f16,
-                                          engine::DType::bf16, engine::DType::q8_0};
+constexpr engine::DType kWeightTypes[] = {
+    engine::DType::f32,  engine::DType::f16,  engine::DType::bf16, engine::DType::q8_0,
+    engine::DType::q4_0, engine::DType::q4_k, engine::DType::q6_k};
 
 // Samples one token from `logits` with `sampler`; aborts on an id out of range.
 int sample(engine::Sampler& sampler, std::span<const float> logits, std::vector<float>& scratch) {
@@ -66,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static engine::fuzz::MemoryFile file("model");
   file.assign(data, size);
   try {
-    run(engine::Model::load(file.path(), kWeightTypes[size % 4]));
+    run(engine::Model::load(file.path(), kWeightTypes[size % std::size(kWeightTypes)]));
   } catch (const engine::Error&) {
   }
   return 0;

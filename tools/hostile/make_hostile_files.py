@@ -7,8 +7,9 @@ duplicate keys, non-finite values. Deterministic (fixed seeds), stdlib only.
 Usage: make_hostile_files.py MODELS_DIR OUT_DIR [SOURCE ...]
 (SOURCE: stories_gguf, stories_bin, tok512_bin, tok512_model, vocab_spm, gpt2; default all).
 OUT_DIR/manifest.tsv lists one variant a line: file name, role (gguf_model, llama2c_model or
-tokenizer: how the test runs it) and the commands that must fail (info,generate,tokenize or -).
-Every other command may succeed or fail, but only ever cleanly."""
+tokenizer: how the test runs it), the commands that must fail and those that must succeed
+(info,generate,tokenize or -). Every other command may succeed or fail, but only ever cleanly.
+Each source comes first unchanged, with the commands it must pass: the runs can succeed."""
 import os
 import random
 import struct
@@ -197,8 +198,9 @@ def gguf_variants(data, model):
                             fail_model))
     for key in ["tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id",
                 "tokenizer.ggml.unknown_token_id", "tokenizer.ggml.padding_token_id"]:
-        for n in [1000000, 0xFFFFFFFF]:
-            out.append(("%s=%d" % (key, n), g.with_kv(key, kv_chunk(key, 4, u32(n))), fail_vocab))
+        out.append(("%s=1000000" % key, g.with_kv(key, kv_chunk(key, 4, u32(1000000))), fail_vocab))
+        # -1 as u32: llama.cpp's converters write it for "none".
+        out.append(("%s=-1" % key, g.with_kv(key, kv_chunk(key, 4, u32(0xFFFFFFFF))), "-"))
     if g.kv("tokenizer.ggml.model"):
         key = "tokenizer.ggml.model"
         out.append(("tokenizer_model_bogus", g.with_kv(key, kv_chunk(key, STRING, gguf_string("bogus"))),
@@ -398,23 +400,26 @@ def main():
         with open(os.path.join(models, name), "rb") as f:
             return f.read()
 
+    # Source: role, file, the commands the unchanged file passes, its variants.
     sources = {
-        "stories_gguf": ("gguf_model", lambda: gguf_variants(read("stories260K.gguf"), True)),
-        "stories_bin": ("llama2c_model", lambda: llama2c_variants(read("stories260K.bin"))),
-        "tok512_bin": ("tokenizer", lambda: tokenizer_bin_variants(read("tok512.bin"))),
-        "tok512_model": ("tokenizer", lambda: sentencepiece_variants(read("tok512.model"))),
-        "vocab_spm": ("tokenizer", lambda: gguf_variants(
-            read("llamacpp-vocab/ggml-vocab-llama-spm.gguf"), False)),
-        "gpt2": ("gguf_model", lambda: gpt2_variants(read("gpt2-tiny-random.gguf"))),
+        "stories_gguf": ("gguf_model", "stories260K.gguf", ALL, lambda d: gguf_variants(d, True)),
+        "stories_bin": ("llama2c_model", "stories260K.bin", "info,generate", llama2c_variants),
+        "tok512_bin": ("tokenizer", "tok512.bin", "generate,tokenize", tokenizer_bin_variants),
+        "tok512_model": ("tokenizer", "tok512.model", "generate,tokenize", sentencepiece_variants),
+        "vocab_spm": ("tokenizer", "llamacpp-vocab/ggml-vocab-llama-spm.gguf", "tokenize",
+                      lambda d: gguf_variants(d, False)),
+        "gpt2": ("gguf_model", "gpt2-tiny-random.gguf", ALL, gpt2_variants),
     }
     with open(os.path.join(out_dir, "manifest.tsv"), "w") as manifest:
         for prefix in sys.argv[3:] or sources:
-            role, make = sources[prefix]
-            for name, data, must_fail in make():
+            role, source, passes, make = sources[prefix]
+            data = read(source)
+            for name, variant, must_fail, must_pass in [("original", data, "-", passes)] + [
+                    v + ("-",) for v in make(data)]:
                 file_name = "%s-%s" % (prefix, name.replace("/", "_"))
                 with open(os.path.join(out_dir, file_name), "wb") as f:
-                    f.write(data)
-                manifest.write("%s\t%s\t%s\n" % (file_name, role, must_fail))
+                    f.write(variant)
+                manifest.write("%s\t%s\t%s\t%s\n" % (file_name, role, must_fail, must_pass))
 
 
 if __name__ == "__main__":
