@@ -115,16 +115,18 @@ void run_perplexity(const PerplexityArgs& args) {
   const int vocab = loaded.model->config().vocab_size;
 
   std::optional<LogProbFileWriter> base_writer;
-  if (base_out) base_writer.emplace(base_out->temp_path(), vocab, scored);
+  const std::uint64_t fingerprint = sequences_fingerprint(sequences);
+  if (base_out) base_writer.emplace(base_out->temp_path(), vocab, scored, fingerprint);
   std::optional<LogProbFile> base_in;
   std::optional<KlDivergence> kl;
   if (!args.kl_base_in.empty()) {
     base_in.emplace(args.kl_base_in);
-    if (base_in->vocab_size() != vocab || base_in->tokens() != scored)
+    if (base_in->vocab_size() != vocab || base_in->tokens() != scored ||
+        base_in->fingerprint() != fingerprint)
       throw Error(
           ErrorCode::invalid_argument,
-          fmt::format("{} holds {} tokens of a vocabulary of {}; this run scores {} of {} "
-                      "(another text, --ctx, --stride, --lines or model?)",
+          fmt::format("{} holds {} tokens of a vocabulary of {}; this run scores {} of {} or "
+                      "in other windows (another text, --ctx, --stride, --lines or model?)",
                       args.kl_base_in, base_in->tokens(), base_in->vocab_size(), scored, vocab));
     kl.emplace();
   }
@@ -180,7 +182,7 @@ void run_perplexity(const PerplexityArgs& args) {
   if (kl) {
     const KlDivergenceResult k = kl->result();
     report += fmt::format(
-        "KL divergence from {}: mean {:.6f} ± {:.6f}, 99th percentile {:.6f}, max {:.6f}, "
+        "KL divergence from {}: mean {:.4g} ± {:.2g}, 99th percentile {:.4g}, max {:.4g}, "
         "top-1 agreement {:.2f} %\n",
         args.kl_base_in, k.mean, k.std_error, k.p99, k.max, 100 * k.top1_agreement);
   }

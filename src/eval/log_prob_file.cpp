@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "engine/error.hpp"
+#include "engine/eval/perplexity.hpp"
 #include "util/mapped_file.hpp"
 
 namespace engine {
@@ -17,7 +18,8 @@ namespace engine {
 namespace {
 
 constexpr std::string_view kMagic = "ENGLOGP1";
-constexpr std::size_t kHeaderBytes = 24;  // magic, u32 vocab_size, u32 0, u64 tokens
+// The magic, u32 vocab_size, u32 0, u64 tokens, u64 fingerprint.
+constexpr std::size_t kHeaderBytes = 32;
 
 std::size_t record_bytes(int vocab_size) {
   return sizeof(std::int32_t) + sizeof(float) * static_cast<std::size_t>(vocab_size);
@@ -29,7 +31,22 @@ std::size_t record_offset(std::int64_t index, int vocab_size) {
 
 }  // namespace
 
-LogProbFileWriter::LogProbFileWriter(const std::string& path, int vocab_size, std::int64_t tokens)
+std::uint64_t sequences_fingerprint(std::span<const ScoredSequence> sequences) {
+  std::uint64_t hash = 14695981039346656037ull;
+  const auto mix = [&](std::uint64_t value) {
+    for (int byte = 0; byte < 8; ++byte, value >>= 8)
+      hash = (hash ^ (value & 0xff)) * 1099511628211ull;
+  };
+  for (const ScoredSequence& s : sequences) {
+    mix(s.tokens.size());
+    for (std::size_t t = 0; t < s.tokens.size(); ++t)
+      mix(static_cast<std::uint64_t>(static_cast<std::uint32_t>(s.tokens[t])) << 1 | s.scored[t]);
+  }
+  return hash;
+}
+
+LogProbFileWriter::LogProbFileWriter(const std::string& path, int vocab_size, std::int64_t tokens,
+                                     std::uint64_t fingerprint)
     : path_(path), vocab_size_(vocab_size), tokens_(tokens), record_(record_bytes(vocab_size)) {
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0)
@@ -40,6 +57,7 @@ LogProbFileWriter::LogProbFileWriter(const std::string& path, int vocab_size, st
   const std::uint64_t count = static_cast<std::uint64_t>(tokens);
   std::memcpy(header + 8, &vocab, sizeof vocab);
   std::memcpy(header + 16, &count, sizeof count);
+  std::memcpy(header + 24, &fingerprint, sizeof fingerprint);
   if (::pwrite(fd_, header, kHeaderBytes, 0) != static_cast<ssize_t>(kHeaderBytes))
     throw Error(ErrorCode::io, fmt::format("cannot write {}: {}", path, std::strerror(errno)));
 }
@@ -89,6 +107,7 @@ LogProbFile::LogProbFile(const std::string& path) : file_(std::make_unique<Mappe
   std::uint64_t count = 0;
   std::memcpy(&vocab, data + 8, sizeof vocab);
   std::memcpy(&count, data + 16, sizeof count);
+  std::memcpy(&fingerprint_, data + 24, sizeof fingerprint_);
   if (vocab == 0 || vocab > (1u << 24) ||
       count > (file_->size() - kHeaderBytes) / record_bytes(static_cast<int>(vocab)))
     throw bad(fmt::format("{} tokens of a vocabulary of {}", count, vocab));

@@ -40,6 +40,8 @@ TEST(StridedWindows, ScoreEveryTextTokenOnceAfterTheContext) {
   ASSERT_EQ(short_end.size(), 3u);
   EXPECT_EQ(short_end[2].tokens, (std::vector<int>{1, 14, 15, 16}));
   EXPECT_EQ(short_end[2].scored, (LossMask{0, 0, 0, 1}));
+  // Both score every text token, in other windows: a KL base of one does not fit the other.
+  EXPECT_NE(sequences_fingerprint(w), sequences_fingerprint(strided_windows(text, 1, 5, 3)));
 }
 
 TEST(StridedWindows, WithoutBosTheFirstTokenIsContext) {
@@ -234,7 +236,8 @@ class LogProbBase : public Stories260K {
     std::int64_t total = 0;
     for (const ScoredSequence& s : sequences)
       total += std::count(s.scored.begin(), s.scored.end(), 1);
-    LogProbFileWriter writer(file_, model->config().vocab_size, total);
+    LogProbFileWriter writer(file_, model->config().vocab_size, total,
+                             sequences_fingerprint(sequences));
     Session session(model, 2);
     score_sequences(session, sequences,
                     [&](const ScoredToken& t) { writer.write(t.index, t.target, t.log_probs); });
@@ -251,6 +254,7 @@ class LogProbBase : public Stories260K {
       kl.add(base.log_probs(t.index), t.log_probs);
     });
     EXPECT_EQ(base.tokens(), kl.result().tokens);
+    EXPECT_EQ(base.fingerprint(), sequences_fingerprint(sequences));
     return kl.result();
   }
 
