@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
   engine::cli::add_template_command(app);
   engine::cli::add_chat_command(app);
   engine::cli::add_serve_command(app);
+  engine::cli::add_perplexity_command(app);
 
   try {
     app.parse(argc, argv);
