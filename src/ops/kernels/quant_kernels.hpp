@@ -113,6 +113,8 @@ struct BlockRowsTile {
         s[k] = Block::scales(blocks[k]);
       }
       const float* xb = xr + b * Block::kValues;
+      // Unrolled, so each chunk's offsets and shifts are constants.
+#pragma GCC unroll 32
       for (std::size_t i = 0; i < Block::kValues; i += Vec::kWidth) {
         Vec::Reg xv[C];
         for (std::size_t c = 0; c < C; ++c) xv[c] = Vec::load(xb + c * cols + i);
