@@ -1,8 +1,9 @@
 // The ggml block types a load keeps as the file has them (Q4_0 ... Q6_K): rows of whole blocks,
 // row-major. Rows come back as f32 block by block (ggml_blocks.hpp), for embeddings and for
-// blocks of rows (oneDNN on rows expanded a chunk at a time); the decode kernel expands each
-// weight row once and takes its dot product with every row of f32 x: the exact mathematics of
-// the dequantised weights. Q4_0, Q4_K and Q6_K can also be converted to from f32 at load.
+// blocks of rows (oneDNN on rows expanded a chunk at a time); the decode kernel (the kernel
+// table's for Q4_0, Q4_K and Q6_K, else one expanding each weight row once) takes the dot
+// products of the dequantised weights with f32 x: the exact mathematics of the file. Q4_0, Q4_K and
+// Q6_K can also be converted to from f32 at load.
 #include <cstring>
 #include <vector>
 
@@ -52,6 +53,27 @@ struct BlockRows {
   }
 };
 
+// The kernel table's decode kernel for Block (null: the rows expanded by BlockRows::gemm_rows).
+using GemmBlocks = void (*kernels::KernelTable::*)(const std::uint8_t*, const float*, float*,
+                                                   std::size_t, std::size_t, std::size_t,
+                                                   std::size_t);
+
+template <typename Block, GemmBlocks kernel>
+void gemm_rows_kernel(const kernels::KernelTable& k, const Matrix& w, std::size_t row,
+                      std::size_t rows, const Activations& x, float* y, std::size_t M) {
+  const auto* first =
+      static_cast<const std::uint8_t*>(w.data) + row * BlockRows<Block>::row_bytes(w.cols);
+  (k.*kernel)(first, x.f32, y + row, rows, w.cols, M, w.rows);
+}
+
+template <typename Block, GemmBlocks kernel>
+constexpr auto gemm_rows() {
+  if constexpr (kernel == nullptr)
+    return BlockRows<Block>::gemm_rows;
+  else
+    return gemm_rows_kernel<Block, kernel>;
+}
+
 // Rows::quantize_row for the block types that encode, else null.
 template <typename Block>
 constexpr auto quantizer() -> void (*)(const float*, std::uint8_t*, std::size_t) {
@@ -61,7 +83,7 @@ constexpr auto quantizer() -> void (*)(const float*, std::uint8_t*, std::size_t)
     return nullptr;
 }
 
-template <typename Block>
+template <typename Block, GemmBlocks kernel = nullptr>
 constexpr WeightFormat block_format(DType dtype, std::string_view name) {
   using Rows = BlockRows<Block>;
   return {
@@ -75,7 +97,7 @@ constexpr WeightFormat block_format(DType dtype, std::string_view name) {
       .store_rows = Rows::store_rows,
       .quantize_row = quantizer<Block>(),
       .load_rows = Rows::load_rows,
-      .gemm_rows = Rows::gemm_rows,
+      .gemm_rows = gemm_rows<Block, kernel>(),
       .panel_isa = Isa::scalar,
       .panel_bytes = nullptr,
       .pack_panels = nullptr,
@@ -86,14 +108,17 @@ constexpr WeightFormat block_format(DType dtype, std::string_view name) {
 
 }  // namespace
 
-const WeightFormat q4_0 = block_format<Q4_0Block>(DType::q4_0, "q4_0");
+const WeightFormat q4_0 =
+    block_format<Q4_0Block, &kernels::KernelTable::gemm_q4_0>(DType::q4_0, "q4_0");
 const WeightFormat q4_1 = block_format<Q4_1Block>(DType::q4_1, "q4_1");
 const WeightFormat q5_0 = block_format<Q5_0Block>(DType::q5_0, "q5_0");
 const WeightFormat q5_1 = block_format<Q5_1Block>(DType::q5_1, "q5_1");
 const WeightFormat q2_k = block_format<Q2_KBlock>(DType::q2_k, "q2_k");
 const WeightFormat q3_k = block_format<Q3_KBlock>(DType::q3_k, "q3_k");
-const WeightFormat q4_k = block_format<Q4_KBlock>(DType::q4_k, "q4_k");
+const WeightFormat q4_k =
+    block_format<Q4_KBlock, &kernels::KernelTable::gemm_q4_k>(DType::q4_k, "q4_k");
 const WeightFormat q5_k = block_format<Q5_KBlock>(DType::q5_k, "q5_k");
-const WeightFormat q6_k = block_format<Q6_KBlock>(DType::q6_k, "q6_k");
+const WeightFormat q6_k =
+    block_format<Q6_KBlock, &kernels::KernelTable::gemm_q6_k>(DType::q6_k, "q6_k");
 
 }  // namespace engine::formats

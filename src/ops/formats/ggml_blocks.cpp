@@ -21,19 +21,6 @@ std::uint32_t u32_at(const std::uint8_t* p) {
   return v;
 }
 
-// Sub-block j's 6-bit scale and min of a Q4_K / Q5_K super-block (8 of each in 12 bytes: the
-// low 6 bits of bytes 0-3 and 4-7 for j < 4, else a nibble of bytes 8-11 and the top 2 bits of
-// bytes 0-3 and 4-7).
-void scale_min_k4(std::size_t j, const std::uint8_t* q, float& scale, float& min) {
-  if (j < 4) {
-    scale = q[j] & 63;
-    min = q[j + 4] & 63;
-  } else {
-    scale = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
-    min = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
-  }
-}
-
 void put_half(float v, std::uint8_t* p) {
   const std::uint16_t bits = f32_to_f16(v);
   std::memcpy(p, &bits, sizeof bits);
@@ -44,7 +31,7 @@ int level(float v, int lo, int hi) {
   return std::clamp(static_cast<int>(std::lround(v)), lo, hi);
 }
 
-// The inverse of scale_min_k4: 8 6-bit scales and mins into 12 bytes.
+// The inverse of k4_scale_min: 8 6-bit scales and mins into 12 bytes.
 void pack_scale_min_k4(const int* scale, const int* min, std::uint8_t* q) {
   std::memset(q, 0, 12);
   for (int j = 0; j < 8; ++j) {
@@ -223,11 +210,11 @@ void Q4_KBlock::decode(const std::uint8_t* block, float* out) {
   const std::uint8_t* scales = block + 4;
   const std::uint8_t* q = block + 16;
   for (std::size_t is = 0; is < 8; is += 2, q += 32) {
-    float sc, m;
-    scale_min_k4(is, scales, sc, m);
-    const float d1 = d * sc, m1 = dmin * m;
-    scale_min_k4(is + 1, scales, sc, m);
-    const float d2 = d * sc, m2 = dmin * m;
+    int sc, m;
+    k4_scale_min(is, scales, sc, m);
+    const float d1 = d * static_cast<float>(sc), m1 = dmin * static_cast<float>(m);
+    k4_scale_min(is + 1, scales, sc, m);
+    const float d2 = d * static_cast<float>(sc), m2 = dmin * static_cast<float>(m);
     for (int l = 0; l < 32; ++l) *out++ = d1 * static_cast<float>(q[l] & 0xF) - m1;
     for (int l = 0; l < 32; ++l) *out++ = d2 * static_cast<float>(q[l] >> 4) - m2;
   }
@@ -240,11 +227,11 @@ void Q5_KBlock::decode(const std::uint8_t* block, float* out) {
   const std::uint8_t* q = block + 48;
   std::uint8_t u1 = 1, u2 = 2;
   for (std::size_t is = 0; is < 8; is += 2, q += 32, u1 <<= 2, u2 <<= 2) {
-    float sc, m;
-    scale_min_k4(is, scales, sc, m);
-    const float d1 = d * sc, m1 = dmin * m;
-    scale_min_k4(is + 1, scales, sc, m);
-    const float d2 = d * sc, m2 = dmin * m;
+    int sc, m;
+    k4_scale_min(is, scales, sc, m);
+    const float d1 = d * static_cast<float>(sc), m1 = dmin * static_cast<float>(m);
+    k4_scale_min(is + 1, scales, sc, m);
+    const float d2 = d * static_cast<float>(sc), m2 = dmin * static_cast<float>(m);
     for (int l = 0; l < 32; ++l)
       *out++ = d1 * static_cast<float>((q[l] & 0xF) + (qh[l] & u1 ? 16 : 0)) - m1;
     for (int l = 0; l < 32; ++l)

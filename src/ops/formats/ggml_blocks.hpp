@@ -9,6 +9,19 @@
 
 namespace engine::formats {
 
+/// Sub-block j's 6-bit scale and min of a Q4_K / Q5_K super-block (8 of each in 12 bytes: the
+/// low 6 bits of bytes 0-3 and 4-7 for j < 4, else a nibble of bytes 8-11 and the top 2 bits of
+/// bytes 0-3 and 4-7). Static: each translation unit, the per-ISA kernels too, keeps its own.
+static inline void k4_scale_min(std::size_t j, const std::uint8_t* q, int& scale, int& min) {
+  if (j < 4) {
+    scale = q[j] & 63;
+    min = q[j + 4] & 63;
+  } else {
+    scale = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+    min = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+  }
+}
+
 /// One block type: kValues values in kBytes bytes, ggml type number kGgmlType.
 /// The types a load can also convert f32 weights to have encode(in (kValues,), block): a plain
 /// rounding to the nearest level of max-abs scales (no search for lower error).

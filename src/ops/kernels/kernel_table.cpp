@@ -13,6 +13,7 @@
 #include <cstring>
 #include <utility>
 
+#include "ops/formats/ggml_blocks.hpp"
 #include "ops/half.hpp"
 #include "ops/kernels/intrinsics.hpp"
 #include "ops/panel_layout.hpp"
@@ -42,6 +43,7 @@ namespace engine::kernels::ENGINE_ISA_NS {
 #include "ops/kernels/vec_tail.hpp"
 #include "ops/kernels/masked_softmax_kernel.hpp"
 #include "ops/kernels/linear_kernels.hpp"
+#include "ops/kernels/quant_kernels.hpp"
 #include "ops/kernels/panel_kernels.hpp"
 #include "ops/kernels/attention_kernels.hpp"
 #include "ops/kernels/elementwise_kernels.hpp"
@@ -62,6 +64,9 @@ const KernelTable& ENGINE_CONCAT(kernel_table_, ENGINE_ISA_NS)() {
       .gemm_bf16 = ENGINE_ISA_NS::gemm_bf16,
       .gemm_f16 = ENGINE_ISA_NS::gemm_f16,
       .gemm_q8_0 = ENGINE_ISA_NS::gemm_q8_0,
+      .gemm_q4_0 = ENGINE_ISA_NS::gemm_blocks<ENGINE_ISA_NS::Q4_0Values>,
+      .gemm_q4_k = ENGINE_ISA_NS::gemm_blocks<ENGINE_ISA_NS::Q4_KValues>,
+      .gemm_q6_k = ENGINE_ISA_NS::gemm_blocks<ENGINE_ISA_NS::Q6_KValues>,
       .gemm_panel = ENGINE_ISA_NS::gemm_panel,
       .gemm_q8_panel = ENGINE_ISA_NS::gemm_q8_panel,
       .quantize_q8 = ENGINE_ISA_NS::quantize_q8,

@@ -105,6 +105,16 @@ struct Vec {
     return _mm256_add_epi32(acc, sums);
   }
   static Reg i32_to_f32(I32 v) { return _mm256_cvtepi32_ps(v); }
+  /// kWidth bytes at p widened to int32 lanes (the quants of the ggml block formats).
+  static I32 i32_load_u8(const std::uint8_t* p) {
+    return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+  }
+  /// (v >> shift) & mask in each lane.
+  static I32 i32_bits(I32 v, int shift, std::int32_t mask) {
+    return _mm256_and_si256(_mm256_srli_epi32(v, shift), _mm256_set1_epi32(mask));
+  }
+  static I32 i32_or(I32 a, I32 b) { return _mm256_or_si256(a, b); }
+  static I32 i32_shl(I32 v, int shift) { return _mm256_slli_epi32(v, shift); }
 
   /// 2 * kWidth bf16 values: what one bf16 dot-product step consumes.
   struct Bf16x2 {

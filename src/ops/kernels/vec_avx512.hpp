@@ -149,6 +149,21 @@ struct Vec {
   static Reg i32_to_f32(I32 v) {
     return _mm512_cvtepi32_ps(v);
   }
+  /// kWidth bytes at p widened to int32 lanes (the quants of the ggml block formats).
+  static I32 i32_load_u8(const std::uint8_t* p) {
+    return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+  /// (v >> shift) & mask in each lane.
+  static I32 i32_bits(I32 v, int shift, std::int32_t mask) {
+    return _mm512_and_si512(_mm512_srli_epi32(v, static_cast<unsigned>(shift)),
+                            _mm512_set1_epi32(mask));
+  }
+  static I32 i32_or(I32 a, I32 b) {
+    return _mm512_or_si512(a, b);
+  }
+  static I32 i32_shl(I32 v, int shift) {
+    return _mm512_slli_epi32(v, static_cast<unsigned>(shift));
+  }
 
   /// 2 * kWidth bf16 values: what one bf16 dot-product step consumes.
 #if defined(__AVX512BF16__)

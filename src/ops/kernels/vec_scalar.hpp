@@ -79,6 +79,12 @@ struct Vec {
     return acc;
   }
   static Reg i32_to_f32(I32 v) { return static_cast<float>(v); }
+  /// kWidth bytes at p widened to int32 lanes (the quants of the ggml block formats).
+  static I32 i32_load_u8(const std::uint8_t* p) { return *p; }
+  /// (v >> shift) & mask in each lane.
+  static I32 i32_bits(I32 v, int shift, std::int32_t mask) { return (v >> shift) & mask; }
+  static I32 i32_or(I32 a, I32 b) { return a | b; }
+  static I32 i32_shl(I32 v, int shift) { return v << shift; }
 
   /// 2 * kWidth bf16 values: what one bf16 dot-product step consumes.
   struct Bf16x2 {
