@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <csignal>
-#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -17,6 +16,7 @@
 #include "cli/commands.hpp"
 #include "cli/json_string.hpp"
 #include "cli/model_files.hpp"
+#include "cli/standard_output.hpp"
 #include "engine/chat/chat.hpp"
 #include "engine/error.hpp"
 #include "engine/runtime.hpp"
@@ -50,11 +50,6 @@ void catch_interrupts() {
   action.sa_handler = on_interrupt;
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
-}
-
-void write_stdout(std::string_view bytes) {
-  std::fwrite(bytes.data(), 1, bytes.size(), stdout);
-  std::fflush(stdout);
 }
 
 void save_messages(const Chat& chat, const std::string& path) {
