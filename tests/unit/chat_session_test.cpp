@@ -70,15 +70,27 @@ TEST(ChatSession, EachTurnPrefillsOnlyItsNewTokensAndRepliesAsInOneGo) {
   }
 }
 
-TEST(ChatSession, ResetKeepsTheSystemMessageAndRereadsFromTheStart) {
-  const std::string path = require_model("stories260K.gguf");
-  const auto model = Model::load(path);
-  const auto tokenizer = load_tokenizer(path);
-  Session session(model);
-  Chat chat(session, *tokenizer, ChatTemplate::builtin("chatml", "", ""), "Be kind.");
+// A chat on stories260K in ChatML, greedy, with `max_new` tokens per reply.
+struct StoriesChat {
+  StoriesChat(const std::string& system, int max_new)
+      : model(Model::load(require_model("stories260K.gguf"))),
+        tokenizer(load_tokenizer(require_model("stories260K.gguf"))),
+        session(model),
+        chat(session, *tokenizer, ChatTemplate::builtin("chatml", "", ""), system) {
+    options.max_new_tokens = max_new;
+    options.sampling.temperature = 0;
+  }
+  std::shared_ptr<const Model> model;
+  std::unique_ptr<Tokenizer> tokenizer;
+  Session session;
+  Chat chat;
   GenerationOptions options;
-  options.max_new_tokens = 4;
-  options.sampling.temperature = 0;
+};
+
+TEST(ChatSession, ResetKeepsTheSystemMessageAndRereadsFromTheStart) {
+  StoriesChat s("Be kind.", 4);
+  Chat& chat = s.chat;
+  const GenerationOptions& options = s.options;
   const ChatReply first = chat.send("Hello", options);
   chat.reset();
   ASSERT_EQ(chat.messages().size(), 1u);
@@ -91,14 +103,10 @@ TEST(ChatSession, ResetKeepsTheSystemMessageAndRereadsFromTheStart) {
 }
 
 TEST(ChatSession, FullContextDropsTheOldestTurns) {
-  const std::string path = require_model("stories260K.gguf");
-  const auto model = Model::load(path);
-  const auto tokenizer = load_tokenizer(path);
-  Session session(model);
-  Chat chat(session, *tokenizer, ChatTemplate::builtin("chatml", "", ""), "S");
-  GenerationOptions options;
-  options.max_new_tokens = 8;
-  options.sampling.temperature = 0;
+  StoriesChat s("S", 8);
+  Chat& chat = s.chat;
+  const GenerationOptions& options = s.options;
+  const Session& session = s.session;
   const std::string long_text(session.context_length() / 3, 'a');
   int dropped = 0;
   for (int i = 0; i < 6; ++i) dropped += chat.send(long_text, options).dropped_messages;
