@@ -10,12 +10,12 @@
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <random>
 
 #include "cli/chat_template_choice.hpp"
 #include "cli/commands.hpp"
 #include "cli/json_string.hpp"
 #include "cli/model_files.hpp"
+#include "cli/sampling_options.hpp"
 #include "cli/standard_output.hpp"
 #include "engine/chat/chat.hpp"
 #include "engine/error.hpp"
@@ -83,11 +83,7 @@ bool run_command(Chat& chat, const std::string& line) {
 void run_chat(const ChatArgs& args) {
   set_num_threads(args.threads);
   GenerationOptions options = args.options;
-  options.sampling.seed = args.seed ? *args.seed : std::random_device{}();
-  validate(options.sampling);
-  if (args.window && *args.window < 1)
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("--window must be at least 1, got {}", *args.window));
+  options.sampling = seeded(options.sampling, args.seed);
   const ModelFiles files = resolve_model_files(args.files);
   const LoadedModel loaded =
       load_model_and_tokenizer(files, args.context_length, parse_dtype(args.weight_type));
@@ -96,6 +92,8 @@ void run_chat(const ChatArgs& args) {
   Session session(loaded.model, {.window = args.window.value_or(0)});
   Chat chat(session, *loaded.tokenizer, chat_template, args.system);
 
+  if (!args.seed && options.sampling.temperature > 0.0f)
+    log::info("seed {} (pass --seed to repeat these replies)", options.sampling.seed);
   const bool terminal = ::isatty(STDIN_FILENO) != 0;
   if (terminal) {
     catch_interrupts();
@@ -138,20 +136,18 @@ void add_chat_command(CLI::App& app) {
   add_chat_template_options(*cmd, args->choice);
   cmd->add_option("--system", args->system, "system message that starts the conversation");
   cmd->add_option("-n,--max-new-tokens", args->options.max_new_tokens, "most tokens per reply")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  cmd->add_option("--temperature", args->options.sampling.temperature, "0 = greedy")
-      ->capture_default_str();
-  cmd->add_option("--top-k", args->options.sampling.top_k, "keep the k most likely (0 = all)")
-      ->capture_default_str();
-  cmd->add_option("--top-p", args->options.sampling.top_p, "nucleus mass in (0, 1]")
-      ->capture_default_str();
-  cmd->add_option("--seed", args->seed, "random seed (default: random)");
+  add_sampling_options(*cmd, args->options.sampling, args->seed);
   cmd->add_option("-t,--threads", args->threads, "threads (0 = one per core)")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  cmd->add_option("--ctx", args->context_length, "context length (default: the model's)");
+  cmd->add_option("--ctx", args->context_length, "context length (default: the model's)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--window", args->window,
                   "sliding-window attention over the last W positions (the chat never fills "
-                  "the context)");
+                  "the context)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--weight-type", args->weight_type, "f32|bf16|q8 (converted at load)")
       ->capture_default_str();
   cmd->callback([args] { run_chat(*args); });

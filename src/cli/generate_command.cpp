@@ -8,12 +8,12 @@
 #include <fstream>
 #include <memory>
 #include <optional>
-#include <random>
 
 #include "cli/commands.hpp"
 #include "cli/json_string.hpp"
 #include "cli/model_files.hpp"
 #include "cli/output_file.hpp"
+#include "cli/sampling_options.hpp"
 #include "cli/standard_output.hpp"
 #include "engine/error.hpp"
 #include "engine/generation/generator.hpp"
@@ -101,8 +101,7 @@ void print_json(const std::string& prompt, int index, const GenerationResult& r)
 void run_generate(const GenerateArgs& args) {
   set_num_threads(args.threads);
   GenerationOptions options = args.options;
-  options.sampling.seed = args.seed ? *args.seed : std::random_device{}();
-  validate(options.sampling);
+  options.sampling = seeded(options.sampling, args.seed);
   if (args.window && *args.window < 1)
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("--window must be at least 1, got {}", *args.window));
@@ -188,17 +187,8 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("-n,--max-new-tokens", args->options.max_new_tokens, "tokens to generate")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  cmd->add_option("--temperature", args->options.sampling.temperature, "0 = greedy")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  cmd->add_option("--top-k", args->options.sampling.top_k, "keep the k most likely (0 = all)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  cmd->add_option("--top-p", args->options.sampling.top_p, "nucleus mass in (0, 1]")
-      ->check(CLI::Range(0.0f, 1.0f))
-      ->capture_default_str();
+  add_sampling_options(*cmd, args->options.sampling, args->seed);
   cmd->add_option("--stop", args->options.stop, "stop once the text contains this (repeatable)");
-  cmd->add_option("--seed", args->seed, "random seed (default: random, logged)");
   cmd->add_option("-t,--threads", args->threads, "threads (0 = one per core)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--ctx", args->context_length, "context length (default: the model's)")

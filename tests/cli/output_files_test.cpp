@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "cli/expect_error_line.hpp"
 #include "cli/run_cli.hpp"
 #include "test_paths.hpp"
 
@@ -14,15 +15,6 @@ namespace engine::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-void expect_one_error_line(const CliResult& r, const std::string& needle) {
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_LT(r.exit_code, 128) << "killed by a signal";
-  EXPECT_EQ(r.out, "");
-  EXPECT_EQ(r.err.rfind("engine: error: ", 0), 0u) << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
-}
 
 class OutputFiles : public ::testing::Test {
  protected:
