@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(cmake g++ make pkg-config ca-certificates curl
           libdnnl-dev ocl-icd-opencl-dev opencl-c-headers  # oneDNN (its CMake config needs OpenCL)
-          libcli11-dev libspdlog-dev libfmt-dev libpng-dev     # libpng: heatmap PNGs
+          libcli11-dev libspdlog-dev libfmt-dev libpng-dev libcpp-httplib-dev nlohmann-json3-dev  # libpng: heatmap PNGs; httplib, json: engine serve
           googletest libgtest-dev libsentencepiece-dev)      # tests; SentencePiece is the reference
 missing=()
 for p in "${packages[@]}"; do

@@ -9,6 +9,7 @@
 
 #include <omp.h>
 
+#include "attention/soft_cap.hpp"
 #include "engine/ops/masked_softmax.hpp"
 #include "engine/runtime.hpp"
 #include "ops/block_path.hpp"
@@ -22,6 +23,16 @@ namespace {
 // Rows per pair of products: each chunk multiplies only the keys its rows may see, so a causal
 // block skips all but a thin strip of its masked upper triangle (about half of the products).
 constexpr int kChunkRows = 16;
+
+// The scale the masked softmax folds in for scores [begin, end) of a row: the query-key scale,
+// or 1 after soft-capping them (Gemma 2), which takes the scale inside its tanh, before the mask
+// stage and the masked softmax.
+float cap_scores(const ModelConfig& c, float* row, int begin, int end) {
+  if (c.attention_softcap == 0) return c.score_scale();
+  soft_cap(row + begin, static_cast<std::size_t>(end - begin), c.attention_softcap,
+           c.score_scale());
+  return 1.0f;
+}
 
 // The keys any of these rows may see, as one range (empty if none): a row of one range adds
 // it, any other row every key.
@@ -53,11 +64,11 @@ void transpose_keys(const ModelConfig& c, int kv_head, const float* keys, RowRan
 void head_attention(const ModelConfig& c, int h, const float* q, const float* keys_t,
                     const float* values, const Mask& mask,
                     std::span<const std::optional<RowRange>> ranges, float* raw, float* observed,
-                    float* out, float scale) {
+                    float* out) {
   const kernels::KernelTable& k = kernels::kernels();
   const Isa isa = active_isa();
   const int T = mask.rows(), n_keys = mask.cols();
-  const int hs = c.head_size(), kv_dim = c.kv_dim(), dim = c.dim;
+  const int hs = c.head_size(), kv_dim = c.kv_dim(), dim = c.q_dim();
   const std::size_t kv_offset = static_cast<std::size_t>(h / c.kv_group()) * hs;
   for (int t0 = 0; t0 < T; t0 += kChunkRows) {
     const int t1 = std::min(T, t0 + kChunkRows);
@@ -71,6 +82,7 @@ void head_attention(const ModelConfig& c, int h, const float* q, const float* ke
       // The range kernel zero-fills outside its range; the mask kernel reads only computed
       // scores (a row with gaps made the chunk's keys all keys) or masks all: every column
       // is written.
+      const float scale = first < last ? cap_scores(c, row.data(), first, last) : 1.0f;
       if (ranges[t])
         masked_softmax(row, *ranges[t], row, scale, isa);
       else
@@ -96,7 +108,7 @@ void head_attention(const ModelConfig& c, int h, const float* q, const float* ke
 // thread transposes a KV head's keys once for the consecutive query heads that share it.
 // `observed` (null when nobody looks) receives the probabilities.
 void block_attention(const ModelConfig& c, const float* q, const float* keys, const float* values,
-                     const Mask& mask, float* observed, float* out, float scale) {
+                     const Mask& mask, float* observed, float* out) {
   const int T = mask.rows(), n_keys = mask.cols(), group = c.kv_group();
   thread_local std::vector<std::optional<RowRange>> t_ranges;
   std::vector<std::optional<RowRange>>& ranges = t_ranges;  // (T) each mask row's range, if one
@@ -123,7 +135,7 @@ void block_attention(const ModelConfig& c, const float* q, const float* keys, co
         transposed = h / group;
         transpose_keys(c, transposed, keys, seen, n_keys, keys_t);
       }
-      head_attention(c, h, q, keys_t, values, mask, ranges, raw, observed, out, scale);
+      head_attention(c, h, q, keys_t, values, mask, ranges, raw, observed, out);
     }
   }
 }
@@ -136,23 +148,22 @@ void multi_head_attention(const ModelConfig& c, const float* q, const float* key
   const kernels::KernelTable& k = kernels::kernels();
   const Isa isa = active_isa();
   const int T = mask.rows(), n_keys = mask.cols();
-  const int hs = c.head_size(), kv_dim = c.kv_dim(), group = c.kv_group();
-  const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
+  const int hs = c.head_size(), kv_dim = c.kv_dim(), group = c.kv_group(), q_dim = c.q_dim();
   const std::int64_t work = static_cast<std::int64_t>(T) * c.n_heads * n_keys * hs;
   // The block kernels sum in another order than the rows: they follow the blocks' oneDNN
   // switch, which off keeps a block bit-for-bit the sums of a token-by-token run.
   if (takes_block_path(T, work))
-    return block_attention(c, q, keys, values, mask, observed ? scores : nullptr, out, scale);
+    return block_attention(c, q, keys, values, mask, observed ? scores : nullptr, out);
 
   // Row by row (decode, small batches): one item per (row, head), on the step's threads (a
   // decode step's crew shares them whatever the work; on OpenMP a fork pays from ~8K
   // multiply-adds: the keys and values come from memory, not the caches).
   for_each_in_runs(T * c.n_heads, work >= (1 << 13), [&](int item) {
     const int t = item / c.n_heads, h = item % c.n_heads;
-    const float* qh = q + static_cast<std::size_t>(t) * c.dim + h * hs;
+    const float* qh = q + static_cast<std::size_t>(t) * q_dim + h * hs;
     const std::size_t kv_offset = static_cast<std::size_t>(h / group) * hs;
     float* s = scores + (static_cast<std::size_t>(t) * c.n_heads + h) * n_keys;
-    float* o = out + static_cast<std::size_t>(t) * c.dim + h * hs;
+    float* o = out + static_cast<std::size_t>(t) * q_dim + h * hs;
     const std::span<float> row(s, n_keys);
 
     // Mask stage: a contiguous row reads only its range of keys; any other mask computes
@@ -162,10 +173,10 @@ void multi_head_attention(const ModelConfig& c, const float* q, const float* key
       const int n = range->end - range->begin;
       k.attention_scores(qh, keys + static_cast<std::size_t>(range->begin) * kv_dim + kv_offset,
                          kv_dim, n, hs, s + range->begin);
-      masked_softmax(row, *range, row, scale, isa);
+      masked_softmax(row, *range, row, cap_scores(c, s, range->begin, range->end), isa);
     } else {
       k.attention_scores(qh, keys + kv_offset, kv_dim, n_keys, hs, s);
-      masked_softmax(row, mask.row(t), row, scale, isa);
+      masked_softmax(row, mask.row(t), row, cap_scores(c, s, 0, n_keys), isa);
     }
     const int begin = range ? range->begin : 0, end = range ? range->end : n_keys;
     k.attention_weighted_sum(s + begin,

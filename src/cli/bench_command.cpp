@@ -6,11 +6,13 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <numeric>
 #include <random>
 
 #include "bench/memory_bandwidth.hpp"
 #include "cli/commands.hpp"
+#include "cli/json_output.hpp"
 #include "cli/model_files.hpp"
 #include "cli/standard_output.hpp"
 #include "engine/error.hpp"
@@ -51,6 +53,22 @@ void mean_stddev(const std::vector<double>& v, double& mean, double& stddev) {
   stddev = v.size() > 1 ? std::sqrt(var / (v.size() - 1)) : 0.0;
 }
 
+// The weight types the matrix products run on: one name ("q8_0"), or each type with its count
+// of matrices when the file mixes them ("q8_0 (35), f32 (1)").
+std::string weight_types_ran(const Model& model) {
+  std::map<std::string_view, int> counts;
+  const TransformerWeights& w = model.weights();
+  for (const LayerWeights& layer : w.layers)
+    for (const Matrix* m : layer.matrices())
+      if (m->data) ++counts[dtype_name(m->dtype)];
+  ++counts[dtype_name(w.wcls.dtype)];
+  if (counts.size() == 1) return std::string(counts.begin()->first);
+  std::string mix;
+  for (const auto& [name, count] : counts)
+    mix += fmt::format("{}{} ({})", mix.empty() ? "" : ", ", name, count);
+  return mix;
+}
+
 // Runs pp and tg for one (weight type, thread count); appends their rows.
 void bench_one(const BenchArgs& args, const std::string& path, const std::string& weight_type,
                int threads, double roofline_gbps, std::vector<BenchRow>& rows) {
@@ -58,10 +76,15 @@ void bench_one(const BenchArgs& args, const std::string& path, const std::string
   const auto model = Model::load(path, parse_dtype(weight_type));
   const double load_ms = seconds_since(load_start) * 1e3;
   const ModelConfig& c = model->config();
-  if (args.n_prompt > c.seq_len || args.n_gen + 1 > c.seq_len)
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("-p {} / -n {} do not fit in the context of {}", args.n_prompt,
-                            args.n_gen, c.seq_len));
+  // pp and tg are separate tests: each must fit in the context on its own.
+  if (args.n_prompt > c.seq_len)
+    throw Error(
+        ErrorCode::invalid_argument,
+        fmt::format("-p {}: a prompt longer than the context of {}", args.n_prompt, c.seq_len));
+  if (args.n_gen > c.seq_len)
+    throw Error(
+        ErrorCode::invalid_argument,
+        fmt::format("-n {}: more steps than the context of {} holds", args.n_gen, c.seq_len));
   std::mt19937 rng(42);
   std::vector<int> tokens(std::max(args.n_prompt, args.n_gen));
   for (int& t : tokens) t = 3 + static_cast<int>(rng() % (c.vocab_size - 3));
@@ -69,12 +92,13 @@ void bench_one(const BenchArgs& args, const std::string& path, const std::string
 
   // Warm-up: first touches of the weights, OpenMP pool start, caches, and the scratch a block
   // of the prompt's size grows on first use (a 16-token warm-up left that to the first pp run).
-  session.forward(std::span(tokens).first(std::max(args.n_prompt, 1)));
+  if (args.n_prompt > 0) session.forward(std::span(tokens).first(args.n_prompt));
+  session.reset();
   session.forward(std::span(tokens).first(1));
 
   BenchRow base;
   base.model = path;
-  base.weight_type = weight_type;
+  base.weight_type = weight_types_ran(*model);
   base.n_threads = threads;
   base.model_bytes = model->weight_bytes_per_token();
   base.load_ms = load_ms;
@@ -100,8 +124,9 @@ void bench_one(const BenchArgs& args, const std::string& path, const std::string
     row.ttft_ms = 1e3 * std::accumulate(seconds.begin(), seconds.end(), 0.0) / seconds.size();
     finish(row, tps, 1e3 / row.ttft_ms);
   }
-  // tg: n single-token steps for each of `batch` sequences in one forward pass per step;
-  // The token rate counts the tokens of all sequences (weights are read once per step for all).
+  // tg: n single-token steps for each of `batch` sequences in one forward pass per step, the
+  // first fed BOS as llama-bench does; tok/s counts the tokens of all sequences (weights are
+  // read once per step for the batch).
   for (int batch : args.batches) {
     if (args.n_gen == 0) break;
     Session batched(model, batch);
@@ -110,11 +135,9 @@ void bench_one(const BenchArgs& args, const std::string& path, const std::string
     std::vector<double> tps;
     for (int r = 0; r < args.repetitions; ++r) {
       batched.reset();
-      std::fill(step.begin(), step.end(), 1);  // BOS
-      batched.forward_batch(step, sequences);
       const auto start = std::chrono::steady_clock::now();
       for (int i = 0; i < args.n_gen; ++i) {
-        std::fill(step.begin(), step.end(), tokens[i]);
+        std::fill(step.begin(), step.end(), i == 0 ? 1 : tokens[i]);  // 1: BOS
         batched.forward_batch(step, sequences);
       }
       tps.push_back(static_cast<double>(batch) * args.n_gen / seconds_since(start));
@@ -133,19 +156,23 @@ void bench_one(const BenchArgs& args, const std::string& path, const std::string
 std::string format_rows(const std::vector<BenchRow>& rows, const std::string& format) {
   std::string out;
   if (format == "json") {
-    out = "[\n";
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      const BenchRow& r = rows[i];
-      out += fmt::format(
-          "  {{\"model\": \"{}\", \"weight_type\": \"{}\", \"n_threads\": {}, \"test\": \"{}\", "
-          "\"n_prompt\": {}, \"n_gen\": {}, \"avg_ts\": {:.3f}, \"stddev_ts\": {:.3f}, "
-          "\"model_bytes\": {}, \"gbps\": {:.3f}, \"roofline_pct\": {:.2f}, \"load_ms\": {:.3f}, "
-          "\"ttft_ms\": {:.3f}, \"n_batch\": {}}}{}\n",
-          r.model, r.weight_type, r.n_threads, r.test, r.n_prompt, r.n_gen, r.avg_ts, r.stddev_ts,
-          r.model_bytes, r.gbps, r.roofline_pct, r.load_ms, r.ttft_ms, r.n_batch,
-          i + 1 < rows.size() ? "," : "");
-    }
-    return out + "]\n";
+    nlohmann::ordered_json array = nlohmann::ordered_json::array();
+    for (const BenchRow& r : rows)
+      array.push_back({{"model", r.model},
+                       {"weight_type", r.weight_type},
+                       {"n_threads", r.n_threads},
+                       {"test", r.test},
+                       {"n_prompt", r.n_prompt},
+                       {"n_gen", r.n_gen},
+                       {"avg_ts", r.avg_ts},
+                       {"stddev_ts", r.stddev_ts},
+                       {"model_bytes", r.model_bytes},
+                       {"gbps", r.gbps},
+                       {"roofline_pct", r.roofline_pct},
+                       {"load_ms", r.load_ms},
+                       {"ttft_ms", r.ttft_ms},
+                       {"n_batch", r.n_batch}});
+    return dump_json(array, 2) + "\n";
   }
   if (format == "csv") {
     out =
@@ -174,6 +201,8 @@ void run_bench(const BenchArgs& args) {
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("unknown output format '{}' (expected md|json|csv)", args.output));
   for (const std::string& w : args.weight_types) parse_dtype(w);  // fail before any work
+  if (args.n_prompt == 0 && args.n_gen == 0)
+    throw Error(ErrorCode::invalid_argument, "nothing to measure: -p and -n are both 0");
   const std::string path = resolve_model_files({args.model, "-"}).model;
   std::vector<BenchRow> rows;
   std::string header;

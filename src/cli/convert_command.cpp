@@ -16,9 +16,8 @@
 #include "engine/error.hpp"
 #include "format/gguf_tensor_type.hpp"
 #include "format/gguf_writer.hpp"
-#include "ops/half.hpp"
 #include "ops/matmul.hpp"
-#include "ops/quantize.hpp"
+#include "ops/weight_format.hpp"
 #include "tokenizer/sentencepiece_bpe.hpp"
 #include "util/log.hpp"
 
@@ -31,46 +30,19 @@ struct ConvertArgs {
   std::string type = "f32";
 };
 
-std::uint32_t ggml_type(DType type) {
-  switch (type) {
-    case DType::f32:
-      return kGgmlF32;
-    case DType::f16:
-      return kGgmlF16;
-    case DType::bf16:
-      return kGgmlBf16;
-    case DType::q8_0:
-      return kGgmlQ8_0;
-  }
-  return kGgmlF32;
-}
-
-// Adds matrix `m` as tensor `name`, converted row by row to `type` (Q8_0 needs rows a multiple
-// of 32 wide; others stay f32, as llama.cpp's converters do).
+// Adds matrix `m` as tensor `name`, converted row by row to `type` (rows that are not whole
+// blocks of it stay f32, as llama.cpp's converters do).
 void add_matrix(GgufWriter& out, const std::string& name, const Matrix& m, DType type) {
-  if (type == DType::q8_0 && m.cols % 32 != 0) type = DType::f32;
+  if (!whole_blocks(weight_format(type), m.cols)) type = DType::f32;
+  const WeightFormat& format = weight_format(type);
   const Matrix stored{nullptr, type, m.rows, m.cols};
-  out.add_tensor(name, m.rows, m.cols, false, ggml_type(type), stored.bytes(),
-                 [m, type, row_bytes = stored.bytes() / m.rows](const auto& write) {
+  out.add_tensor(name, m.rows, m.cols, false, format.ggml_type, stored.bytes(),
+                 [m, &format, row_bytes = stored.bytes() / m.rows](const auto& write) {
                    std::vector<float> row(m.cols);
                    std::vector<std::uint8_t> converted(row_bytes);
                    for (int r = 0; r < m.rows; ++r) {
                      matrix_row(m, r, row.data());
-                     auto* half = reinterpret_cast<std::uint16_t*>(converted.data());
-                     switch (type) {
-                       case DType::f32:
-                         std::memcpy(converted.data(), row.data(), row_bytes);
-                         break;
-                       case DType::bf16:
-                         quantize_bf16(row.data(), half, row.size());
-                         break;
-                       case DType::f16:
-                         for (std::size_t i = 0; i < row.size(); ++i) half[i] = f32_to_f16(row[i]);
-                         break;
-                       case DType::q8_0:
-                         quantize_row_q8_0(row.data(), converted.data(), row.size());
-                         break;
-                     }
+                     format.quantize_row(row.data(), converted.data(), row.size());
                      write(converted.data(), converted.size());
                    }
                  });
@@ -83,6 +55,9 @@ void add_vector(GgufWriter& out, const std::string& name, const float* v, int n)
 
 void run_convert(const ConvertArgs& args) {
   const DType type = parse_dtype(args.type);
+  if (!weight_format(type).quantize_row)
+    throw Error(ErrorCode::unsupported,
+                fmt::format("convert cannot write {} weights yet", dtype_name(type)));
   const ModelFiles files = resolve_model_files(args.files);
   // The model's file stays mapped (its norms are read from it) and neither input may be lost.
   OutputFile file(args.output, std::array{files.model, files.tokenizer});

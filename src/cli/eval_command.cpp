@@ -2,9 +2,9 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <cstdio>
 
 #include "cli/commands.hpp"
+#include "cli/json_output.hpp"
 #include "cli/model_files.hpp"
 #include "cli/output_file.hpp"
 #include "engine/error.hpp"
@@ -36,20 +36,12 @@ void run_eval(const EvalArgs& args) {
   const std::span<const float> logits = session.forward(tokens, /*all_logits=*/true);
   const std::size_t vocab = loaded.model->config().vocab_size;
 
-  // Row i holds the logits after feeding tokens[0..i]; %.9g round-trips every float.
-  std::string json = "{\"tokens\":[";
+  // Row i holds the logits after feeding tokens[0..i].
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   for (std::size_t i = 0; i < tokens.size(); ++i)
-    json += (i ? "," : "") + std::to_string(tokens[i]);
-  json += "],\"logits\":[";
-  for (std::size_t i = 0; i < tokens.size(); ++i) {
-    json += i ? ",[" : "[";
-    for (std::size_t j = 0; j < vocab; ++j) {
-      if (j) json += ',';
-      json += fmt::format("{:.9g}", logits[i * vocab + j]);
-    }
-    json += "]";
-  }
-  json += "]}\n";
+    rows.push_back(
+        std::vector<float>(logits.begin() + i * vocab, logits.begin() + (i + 1) * vocab));
+  const std::string json = dump_json({{"tokens", tokens}, {"logits", rows}}) + "\n";
   out.write(json);
   out.commit();
 }

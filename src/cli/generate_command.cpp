@@ -10,7 +10,7 @@
 #include <optional>
 
 #include "cli/commands.hpp"
-#include "cli/json_string.hpp"
+#include "cli/json_output.hpp"
 #include "cli/model_files.hpp"
 #include "cli/output_file.hpp"
 #include "cli/sampling_options.hpp"
@@ -89,13 +89,12 @@ void observe_attention(Session& session, const std::string& dir, bool heads) {
 }
 
 void print_json(const std::string& prompt, int index, const GenerationResult& r) {
-  std::string ids;
-  for (std::size_t i = 0; i < r.tokens.size(); ++i)
-    ids += (i ? "," : "") + std::to_string(r.tokens[i]);
-  write_stdout(fmt::format(
-      "{{\"index\": {}, \"prompt\": {}, \"text\": {}, \"tokens\": [{}], \"finish_reason\": "
-      "\"{}\"}}\n",
-      index, json_string(prompt), json_string(r.text), ids, finish_reason_name(r.finish_reason)));
+  const nlohmann::ordered_json line = {{"index", index},
+                                       {"prompt", prompt},
+                                       {"text", r.text},
+                                       {"tokens", r.tokens},
+                                       {"finish_reason", finish_reason_name(r.finish_reason)}};
+  write_stdout(dump_json(line) + "\n");
 }
 
 void run_generate(const GenerateArgs& args) {

@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
   engine::cli::add_convert_command(app);
   engine::cli::add_template_command(app);
   engine::cli::add_chat_command(app);
+  engine::cli::add_serve_command(app);
 
   try {
     app.parse(argc, argv);

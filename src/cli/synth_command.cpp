@@ -1,12 +1,15 @@
 // engine synth: write a llama model of a standard shape with random weights, for benchmarks
 // (throughput does not depend on the weight values): a llama2.c checkpoint (version 1, fp32), or
-// a GGUF (llama architecture, f32, a vocabulary embedded) when the output ends in .gguf. Values
+// a GGUF (llama architecture, f32, a vocabulary embedded) when the output ends in .gguf. With
+// --arch, a GGUF of a model family (Llama 3, Qwen2.5, SmolLM2, TinyLlama, Phi-3, Gemma 2) in the
+// layout llama.cpp's converter writes it: its architecture, keys, tensor names and shapes. Values
 // are generated in chunks while writing, so a 4.4 GB file never sits in memory. Both formats
 // draw from one stream in llama2.c order, so a .bin and a .gguf of one seed hold the same
 // weights and give the same logits.
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -21,15 +24,19 @@
 #include "engine/error.hpp"
 #include "engine/model/config.hpp"
 #include "engine/tokenizer.hpp"
+#include "format/gguf_file.hpp"
 #include "format/gguf_tensor_type.hpp"
 #include "format/gguf_writer.hpp"
+#include "model/architecture.hpp"
 #include "tokenizer/sentencepiece_bpe.hpp"
+#include "util/mapped_file.hpp"
 
 namespace engine::cli {
 namespace {
 
 struct SynthArgs {
   std::string preset;
+  std::string arch;
   std::string output;
   std::string tokenizer;
   std::uint64_t seed = 1;
@@ -44,6 +51,37 @@ const std::map<std::string, ModelConfig>& presets() {
       {"1B", {2048, 5632, 22, 32, 4, 32000, 2048}},
   };
   return kPresets;
+}
+
+// What a family's files carry beyond the preset's shape, as llama.cpp's converter writes them
+// for the model it is named after.
+struct Family {
+  std::string_view name;  // --arch
+  Architecture architecture;
+  int vocab_size;  // the real vocabulary's (the classifier's rows)
+  float rope_theta, norm_eps;
+  bool tied;                 // no output.weight: the classifier is the embedding
+  bool llama3_rope_factors;  // rope_freqs.weight (factor 32, low 1, high 4, original 8192)
+  int head_dim;              // attention.key_length when not dim / heads (Gemma 2's 256)
+  int sliding_window;        // attention.sliding_window, 0: none written
+};
+
+const Family kFamilies[] = {
+    {"llama3", Architecture::llama, 128256, 500000.0f, 1e-5f, true, true, 0, 0},
+    {"tinyllama", Architecture::llama, 32000, 10000.0f, 1e-5f, false, false, 0, 0},
+    {"smollm2", Architecture::llama, 49152, 100000.0f, 1e-5f, true, false, 0, 0},
+    {"qwen2", Architecture::qwen2, 151936, 1000000.0f, 1e-6f, true, false, 0, 0},
+    {"phi3", Architecture::phi3, 32064, 10000.0f, 1e-5f, false, false, 0, 2047},
+    {"gemma2", Architecture::gemma2, 256000, 10000.0f, 1e-6f, true, false, 32, 4096},
+};
+
+const Family& family(std::string_view name) {
+  for (const Family& f : kFamilies)
+    if (f.name == name) return f;
+  throw Error(
+      ErrorCode::invalid_argument,
+      fmt::format("unknown --arch '{}' (expected llama3|qwen2|smollm2|tinyllama|phi3|gemma2)",
+                  name));
 }
 
 // Approximately normal values (sum of four uniforms, Irwin-Hall) with standard deviation `std`;
@@ -64,6 +102,8 @@ void fill_random(float* out, std::size_t n, std::uint64_t first, std::uint64_t s
 
 // One tensor of the stream: all layers' parts back to back for a per-layer tensor.
 struct StreamTensor {
+  // Fixed values (Llama 3's RoPE factors) instead of the stream's, when not empty.
+  std::vector<float> values;
   std::string gguf_name;     // "blk.{}.attn_q.weight" ({} the layer) or "token_embd.weight"
   std::uint64_t rows, cols;  // of one layer's part; rows == 1: a vector
   bool per_layer;
@@ -72,29 +112,99 @@ struct StreamTensor {
   std::uint64_t part() const { return rows * cols; }
 };
 
-// The llama2.c checkpoint order (after the header), with each tensor's place in the stream.
-std::vector<StreamTensor> stream_layout(const ModelConfig& c) {
-  constexpr float kStd = 0.02f;
-  const std::uint64_t dim = c.dim, hidden = c.hidden_dim, kv = c.kv_dim(), vocab = c.vocab_size;
-  std::vector<StreamTensor> layout = {
-      {"blk.{}.attn_norm.weight", 1, dim, true, 0},
-      {"blk.{}.ffn_norm.weight", 1, dim, true, 0},
-      {"output_norm.weight", 1, dim, false, 0},
-      {"token_embd.weight", vocab, dim, false, kStd},  // the classifier too (shared)
-      {"blk.{}.attn_q.weight", dim, dim, true, kStd},
-      {"blk.{}.attn_k.weight", kv, dim, true, kStd},
-      {"blk.{}.attn_v.weight", kv, dim, true, kStd},
-      {"blk.{}.attn_output.weight", dim, dim, true, kStd},
-      {"blk.{}.ffn_gate.weight", hidden, dim, true, kStd},
-      {"blk.{}.ffn_down.weight", dim, hidden, true, kStd},
-      {"blk.{}.ffn_up.weight", hidden, dim, true, kStd},
-  };
+// Each tensor's place in the stream, in the layout's order.
+std::vector<StreamTensor> placed(std::vector<StreamTensor> layout, const ModelConfig& c) {
   std::uint64_t first = 0;
   for (StreamTensor& t : layout) {
     t.first = first;
     first += t.part() * (t.per_layer ? c.n_layers : 1);
   }
   return layout;
+}
+
+// The llama2.c checkpoint order (after the header), with each tensor's place in the stream.
+std::vector<StreamTensor> stream_layout(const ModelConfig& c) {
+  constexpr float kStd = 0.02f;
+  const std::uint64_t dim = c.dim, hidden = c.hidden_dim, kv = c.kv_dim(), vocab = c.vocab_size;
+  std::vector<StreamTensor> layout = {
+      {{}, "blk.{}.attn_norm.weight", 1, dim, true, 0},
+      {{}, "blk.{}.ffn_norm.weight", 1, dim, true, 0},
+      {{}, "output_norm.weight", 1, dim, false, 0},
+      {{}, "token_embd.weight", vocab, dim, false, kStd},  // the classifier too (shared)
+      {{}, "blk.{}.attn_q.weight", dim, dim, true, kStd},
+      {{}, "blk.{}.attn_k.weight", kv, dim, true, kStd},
+      {{}, "blk.{}.attn_v.weight", kv, dim, true, kStd},
+      {{}, "blk.{}.attn_output.weight", dim, dim, true, kStd},
+      {{}, "blk.{}.ffn_gate.weight", hidden, dim, true, kStd},
+      {{}, "blk.{}.ffn_down.weight", dim, hidden, true, kStd},
+      {{}, "blk.{}.ffn_up.weight", hidden, dim, true, kStd},
+  };
+  return placed(std::move(layout), c);
+}
+
+// Llama 3.1's frequency factors (convert_hf_to_gguf.py's rule): 1 for wavelengths under
+// 8192 / 4, 32 over 8192, smoothly in between; one per rotated pair.
+std::vector<float> llama3_rope_factors(const ModelConfig& c) {
+  constexpr double kFactor = 32, kLow = 1, kHigh = 4, kOriginal = 8192;
+  constexpr double kPi = 3.14159265358979323846;
+  std::vector<float> factors;
+  for (int i = 0; i < c.head_size(); i += 2) {
+    const double wavelength =
+        2 * kPi * std::pow(c.rope_theta, static_cast<double>(i) / c.head_size());
+    if (wavelength < kOriginal / kHigh) {
+      factors.push_back(1.0f);
+    } else if (wavelength > kOriginal / kLow) {
+      factors.push_back(static_cast<float>(kFactor));
+    } else {
+      const double smooth = (kOriginal / wavelength - kLow) / (kHigh - kLow);
+      factors.push_back(static_cast<float>(1 / ((1 - smooth) / kFactor + smooth)));
+    }
+  }
+  return factors;
+}
+
+// A family's tensors, named and shaped as llama.cpp's converter writes them (norms all ones,
+// biases and matrices random).
+std::vector<StreamTensor> family_layout(const ModelConfig& c, const Family& f) {
+  constexpr float kStd = 0.02f;
+  const std::uint64_t dim = c.dim, hidden = c.hidden_dim, q = c.q_dim(), kv = c.kv_dim();
+  const std::uint64_t vocab = c.vocab_size;
+  const LayerRecipe r = recipe(f.architecture);
+  std::vector<StreamTensor> layout = {{{}, "token_embd.weight", vocab, dim, false, kStd},
+                                      {{}, "output_norm.weight", 1, dim, false, 0}};
+  if (!f.tied) layout.push_back({{}, "output.weight", vocab, dim, false, kStd});
+  if (f.llama3_rope_factors) {
+    std::vector<float> factors = llama3_rope_factors(c);
+    layout.push_back({std::move(factors), "rope_freqs.weight", 1, q / c.n_heads / 2, false, 0});
+  }
+  const auto layer = [&](std::string_view part, std::uint64_t rows, std::uint64_t cols, float std) {
+    layout.push_back({{}, fmt::format("blk.{{}}.{}", part), rows, cols, true, std});
+  };
+  layer("attn_norm.weight", 1, dim, 0);
+  if (r.fused_qkv) {
+    layer("attn_qkv.weight", q + 2 * kv, dim, kStd);
+  } else {
+    layer("attn_q.weight", q, dim, kStd);
+    layer("attn_k.weight", kv, dim, kStd);
+    layer("attn_v.weight", kv, dim, kStd);
+  }
+  if (r.qkv_biases) {
+    layer("attn_q.bias", 1, q, kStd);
+    layer("attn_k.bias", 1, kv, kStd);
+    layer("attn_v.bias", 1, kv, kStd);
+  }
+  layer("attn_output.weight", dim, q, kStd);
+  if (r.post_norms) layer("post_attention_norm.weight", 1, dim, 0);
+  layer("ffn_norm.weight", 1, dim, 0);
+  if (r.fused_gate_up) {
+    layer("ffn_up.weight", 2 * hidden, dim, kStd);
+  } else {
+    layer("ffn_gate.weight", hidden, dim, kStd);
+    layer("ffn_up.weight", hidden, dim, kStd);
+  }
+  layer("ffn_down.weight", dim, hidden, kStd);
+  if (r.post_norms) layer("post_ffw_norm.weight", 1, dim, 0);
+  return placed(std::move(layout), c);
 }
 
 // Generates stream values in chunks for whichever file is being written, and draws the progress
@@ -110,7 +220,9 @@ class WeightStream {
     chunk_.resize(std::min<std::uint64_t>(count, kChunk));
     for (std::uint64_t done = 0; done < count;) {
       const std::size_t n = std::min<std::uint64_t>(count - done, kChunk);
-      if (t.std > 0)
+      if (!t.values.empty())
+        std::copy_n(t.values.begin() + first + done - t.first, n, chunk_.begin());
+      else if (t.std > 0)
         fill_random(chunk_.data(), n, first + done, seed_, t.std);
       else
         std::fill_n(chunk_.data(), n, 1.0f);
@@ -173,24 +285,110 @@ SentencePieceVocabulary synthetic_vocabulary(int size) {
   return vocab;
 }
 
-void write_gguf(const SynthArgs& args, const ModelConfig& c,
-                const std::vector<StreamTensor>& layout, WeightStream& stream) {
-  std::unique_ptr<Tokenizer> tokenizer =
-      args.tokenizer.empty() ? std::make_unique<SentencePieceBpe>(
-                                   synthetic_vocabulary(c.vocab_size), "synthetic vocabulary")
-                             : load_tokenizer(args.tokenizer);
-  const auto* vocab = dynamic_cast<const SentencePieceBpe*>(tokenizer.get());
+// The vocabulary to embed: a SentencePiece-style tokenizer file given with -z, or the synthetic
+// one; its size must be the model's.
+std::unique_ptr<SentencePieceBpe> sentencepiece_vocabulary(const SynthArgs& args,
+                                                           const ModelConfig& c) {
+  if (args.tokenizer.empty())
+    return std::make_unique<SentencePieceBpe>(synthetic_vocabulary(c.vocab_size),
+                                              "synthetic vocabulary");
+  std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(args.tokenizer);
+  auto* vocab = dynamic_cast<SentencePieceBpe*>(tokenizer.get());
   if (!vocab)
     throw Error(ErrorCode::unsupported, "synth embeds SentencePiece-style tokenizers only");
-  if (vocab->vocab_size() != c.vocab_size)
-    throw Error(ErrorCode::mismatch,
-                fmt::format("{} has {} tokens but the {} preset has {}", args.tokenizer,
-                            vocab->vocab_size(), args.preset, c.vocab_size));
+  tokenizer.release();
+  return std::unique_ptr<SentencePieceBpe>(vocab);
+}
 
+// Every tokenizer.* key of a GGUF file (llama.cpp's ggml-vocab-*.gguf, or a model), copied as it
+// is: a family's real vocabulary of whatever kind (byte-level BPE, SentencePiece). Returns its
+// number of tokens.
+int copy_gguf_vocabulary(GgufWriter& out, const std::string& path) {
+  const MappedFile file(path);
+  const GgufFile gguf({file.data(), file.size()}, path);
+  for (const std::string_view key : gguf.keys()) {
+    if (!key.starts_with("tokenizer.")) continue;
+    const GgufValue& v = *gguf.find_value(key);
+    if (v.type() == GgufType::string)
+      out.add_string(key, *v.to_string());
+    else if (v.type() == GgufType::boolean)
+      out.add_bool(key, *v.to_bool());
+    else if (v.to_uint())
+      out.add_u32(key, static_cast<std::uint32_t>(*v.to_uint()));
+    else if (v.to_float())
+      out.add_f32(key, static_cast<float>(*v.to_float()));
+    else if (v.type() == GgufType::array && v.element_type() == GgufType::string)
+      out.add_strings(key, [&] {
+        const auto views = gguf.get<std::vector<std::string_view>>(key);
+        return std::vector<std::string>(views.begin(), views.end());
+      }());
+    else if (v.type() == GgufType::array && v.element_type() == GgufType::f32)
+      out.add_f32s(key, *gguf.find<std::vector<float>>(key));
+    else if (v.type() == GgufType::array)
+      out.add_i32s(key, [&] {
+        const auto wide = *gguf.find<std::vector<std::int64_t>>(key);
+        return std::vector<std::int32_t>(wide.begin(), wide.end());
+      }());
+    else
+      throw Error(ErrorCode::unsupported,
+                  fmt::format("{}: cannot copy '{}' ({})", path, key, v.describe()));
+  }
+  const auto tokens = gguf.find<std::vector<std::string_view>>("tokenizer.ggml.tokens");
+  if (!tokens) throw Error(ErrorCode::bad_format, fmt::format("{}: holds no vocabulary", path));
+  return static_cast<int>(tokens->size());
+}
+
+// The family's hyper-parameters under <architecture>.*, the keys its converter writes.
+void add_family_metadata(GgufWriter& out, const ModelConfig& c, const Family& f) {
+  const std::string_view arch = architecture_name(f.architecture);
+  const auto key = [&](std::string_view name) { return fmt::format("{}.{}", arch, name); };
+  out.add_string("general.architecture", arch);
+  out.add_string("general.name", fmt::format("synth-{}", f.name));
+  out.add_u32(key("context_length"), c.seq_len);
+  out.add_u32(key("embedding_length"), c.dim);
+  out.add_u32(key("block_count"), c.n_layers);
+  out.add_u32(key("feed_forward_length"), c.hidden_dim);
+  out.add_u32(key("attention.head_count"), c.n_heads);
+  out.add_u32(key("attention.head_count_kv"), c.n_kv_heads);
+  out.add_f32(key("attention.layer_norm_rms_epsilon"), c.norm_eps);
+  if (f.architecture != Architecture::gemma2) out.add_f32(key("rope.freq_base"), c.rope_theta);
+  if (f.architecture == Architecture::llama || f.architecture == Architecture::phi3)
+    out.add_u32(key("rope.dimension_count"), c.head_size());
+  if (f.llama3_rope_factors || f.head_dim) {
+    out.add_u32(key("attention.key_length"), c.head_size());
+    out.add_u32(key("attention.value_length"), c.head_size());
+  }
+  if (f.architecture == Architecture::llama) out.add_u32(key("vocab_size"), c.vocab_size);
+  if (f.architecture == Architecture::phi3)
+    out.add_u32(key("rope.scaling.original_context_length"), c.seq_len);
+  if (f.architecture == Architecture::gemma2) {
+    out.add_f32(key("attn_logit_softcapping"), 50.0f);
+    out.add_f32(key("final_logit_softcapping"), 30.0f);
+  }
+  if (f.sliding_window) out.add_u32(key("attention.sliding_window"), f.sliding_window);
+}
+
+void write_gguf(const SynthArgs& args, const ModelConfig& c, const Family* f,
+                const std::vector<StreamTensor>& layout, WeightStream& stream) {
   GgufWriter out(args.output);
-  add_llama_metadata(out, c, "synth-" + args.preset);
-  add_sentencepiece_vocabulary(out, *vocab);
-  // The whole-model tensors, then each layer's (the classifier is tied to the embedding).
+  if (f)
+    add_family_metadata(out, c, *f);
+  else
+    add_llama_metadata(out, c, "synth-" + args.preset);
+  if (is_gguf_file(args.tokenizer)) {
+    const int tokens = copy_gguf_vocabulary(out, args.tokenizer);
+    if (tokens != c.vocab_size)
+      throw Error(ErrorCode::mismatch, fmt::format("{} has {} tokens but the model has {}",
+                                                   args.tokenizer, tokens, c.vocab_size));
+  } else {
+    const std::unique_ptr<SentencePieceBpe> vocab = sentencepiece_vocabulary(args, c);
+    if (vocab->vocab_size() != c.vocab_size)
+      throw Error(ErrorCode::mismatch,
+                  fmt::format("{} has {} tokens but the {} preset has {}", args.tokenizer,
+                              vocab->vocab_size(), args.preset, c.vocab_size));
+    add_sentencepiece_vocabulary(out, *vocab);
+  }
+  // The whole-model tensors, then each layer's.
   const auto add = [&](const StreamTensor& t, int layer) {
     const std::uint64_t first = t.first + (t.per_layer ? layer * t.part() : 0);
     out.add_tensor(fmt::format(fmt::runtime(t.gguf_name), layer), t.rows, t.cols, t.rows == 1,
@@ -207,22 +405,62 @@ void write_gguf(const SynthArgs& args, const ModelConfig& c,
   out.write();
 }
 
+// The shape of a family's file: the preset's ("tiny": 64 wide, 2 layers, as the interop files),
+// with the family's vocabulary (the -z file's size when it has one), RoPE base, epsilon and head
+// width; Gemma 2 keeps 26 layers in "tiny", the fewest llama.cpp accepts.
+ModelConfig family_config(const SynthArgs& args, const Family& f) {
+  ModelConfig c{64, 128, 2, 4, 2, f.vocab_size, 2048};
+  if (args.preset != "tiny") {
+    const auto it = presets().find(args.preset);
+    if (it == presets().end())
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("unknown preset '{}' (expected tiny|260K|15M|110M|1B)", args.preset));
+    c = it->second;
+  } else if (f.architecture == Architecture::gemma2) {
+    c.n_layers = 26;
+  }
+  if (f.architecture == Architecture::phi3) c.n_kv_heads = c.n_heads;
+  c.architecture = f.architecture;
+  c.vocab_size = f.vocab_size;
+  if (is_gguf_file(args.tokenizer)) {
+    const MappedFile file(args.tokenizer);
+    const GgufFile gguf({file.data(), file.size()}, args.tokenizer);
+    c.vocab_size =
+        static_cast<int>(gguf.get<std::vector<std::string_view>>("tokenizer.ggml.tokens").size());
+  } else if (!args.tokenizer.empty()) {
+    c.vocab_size = sentencepiece_vocabulary(args, c)->vocab_size();
+  }
+  c.rope_theta = f.rope_theta;
+  c.norm_eps = f.norm_eps;
+  c.head_dim = f.head_dim;
+  c.shared_classifier = f.tied;
+  return c;
+}
+
 void run_synth(const SynthArgs& args) {
-  const auto it = presets().find(args.preset);
-  if (it == presets().end())
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("unknown preset '{}' (expected 260K|15M|110M|1B)", args.preset));
-  const ModelConfig& c = it->second;
+  const Family* f = args.arch.empty() ? nullptr : &family(args.arch);
   const bool gguf = std::filesystem::path(args.output).extension() == ".gguf";
+  if (f && !gguf)
+    throw Error(ErrorCode::invalid_argument, "--arch writes a .gguf (name the output *.gguf)");
   if (!gguf && !args.tokenizer.empty())
     throw Error(ErrorCode::invalid_argument,
                 "-z embeds a tokenizer in a .gguf output; a llama2.c checkpoint holds none");
-  const std::vector<StreamTensor> layout = stream_layout(c);
+  ModelConfig c;
+  if (f) {
+    c = family_config(args, *f);
+  } else {
+    const auto it = presets().find(args.preset);
+    if (it == presets().end())
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("unknown preset '{}' (expected 260K|15M|110M|1B)", args.preset));
+    c = it->second;
+  }
+  const std::vector<StreamTensor> layout = f ? family_layout(c, *f) : stream_layout(c);
   std::uint64_t total = 0;
   for (const StreamTensor& t : layout) total += t.part() * (t.per_layer ? c.n_layers : 1);
   WeightStream stream(args.seed, total);
   if (gguf)
-    write_gguf(args, c, layout, stream);
+    write_gguf(args, c, f, layout, stream);
   else
     write_checkpoint(args.output, c, layout, stream);
 }
@@ -233,13 +471,23 @@ void add_synth_command(CLI::App& app) {
   auto args = std::make_shared<SynthArgs>();
   CLI::App* cmd = app.add_subcommand(
       "synth", "Write a llama model of a standard shape with random weights (.bin or .gguf)");
-  cmd->add_option("--preset", args->preset, "260K|15M|110M|1B")->required();
+  cmd->add_option("--preset", args->preset,
+                  "260K|15M|110M|1B (with --arch also tiny, the default there)");
+  cmd->add_option(
+      "--arch", args->arch,
+      "a model family in llama.cpp's layout: llama3|qwen2|smollm2|tinyllama|phi3|gemma2 "
+      "(.gguf only; -z VOCAB.gguf embeds its real vocabulary)");
   cmd->add_option("-o,--output", args->output, "output file: llama2.c checkpoint, or *.gguf")
       ->required();
   cmd->add_option("-z,--tokenizer", args->tokenizer,
                   "tokenizer to embed in a .gguf (default: a synthetic vocabulary)");
   cmd->add_option("--seed", args->seed, "random seed")->capture_default_str();
-  cmd->callback([args] { run_synth(*args); });
+  cmd->callback([args] {
+    if (args->preset.empty() && args->arch.empty())
+      throw Error(ErrorCode::invalid_argument, "synth needs --preset (or --arch)");
+    if (args->preset.empty()) args->preset = "tiny";
+    run_synth(*args);
+  });
 }
 
 }  // namespace engine::cli

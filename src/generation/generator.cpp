@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "engine/error.hpp"
 
@@ -19,23 +20,32 @@ struct Sequence {
   explicit Sequence(const SamplingOptions& sampling) : sampler(sampling) {}
   GenerationResult result;
   Sampler sampler;
-  int last_token = 0;
-  bool done = false;
+  std::size_t released = 0;             // bytes of result.text passed to the callback
+  std::vector<std::size_t> token_ends;  // result.text's size after each token
 };
 
-// Cuts `text` at the first stop string that the last `added` bytes completed; false if none.
-bool truncate_at_stop(std::string& text, std::size_t added, const std::vector<std::string>& stop) {
-  for (const std::string& s : stop) {
-    if (s.empty()) continue;
-    // Only a match that ends inside the new bytes is new.
-    const std::size_t from = text.size() > added + s.size() ? text.size() - added - s.size() : 0;
-    const std::size_t at = text.find(s, from);
-    if (at != std::string::npos) {
-      text.resize(at);
-      return true;
-    }
-  }
-  return false;
+// Where the first stop string in `text` begins, searching from `from`; npos if none.
+std::size_t find_stop(const std::string& text, std::size_t from,
+                      const std::vector<std::string>& stop) {
+  std::size_t first = std::string::npos;
+  for (const std::string& s : stop)
+    if (!s.empty()) first = std::min(first, text.find(s, from));
+  return first;
+}
+
+// How many bytes at the end of `text` (after `from`) could be the start of a stop string:
+// they are held back until the next token shows whether the stop string follows.
+std::size_t stop_prefix_at_end(const std::string& text, std::size_t from,
+                               const std::vector<std::string>& stop) {
+  std::size_t held = 0;
+  for (const std::string& s : stop)
+    for (std::size_t k = std::min(s.size() - (s.empty() ? 0 : 1), text.size() - from); k > held;
+         --k)
+      if (text.compare(text.size() - k, k, s, 0, k) == 0) {
+        held = k;
+        break;
+      }
+  return held;
 }
 
 // The sampler's choice; its error (non-finite logits) names the step and the sequence (-1: the
@@ -61,7 +71,7 @@ std::string_view finish_reason_name(FinishReason reason) {
     case FinishReason::context:
       return "context";
     case FinishReason::stopped:
-      return "stopped";
+      return "stop";
   }
   return "?";
 }
@@ -149,19 +159,43 @@ std::vector<GenerationResult> generate_batch(Session& session, const Tokenizer& 
       const int prev = r.tokens.empty() ? r.prompt_tokens.back() : r.tokens.back();
       if (next == tokenizer.bos_id() || next == tokenizer.eos_id()) {
         r.finish_reason = FinishReason::eos;
+        // Text held back as a possible stop string's start is text after all.
+        if (on_token && seq.released < r.text.size())
+          on_token(active[i], -1, std::string_view(r.text).substr(seq.released));
         continue;
       }
       r.tokens.push_back(next);
-      const std::string piece = tokenizer.decode(prev, next);
-      r.text += piece;
-      if (on_token && !on_token(active[i], next, piece)) {
-        r.finish_reason = FinishReason::stopped;
-      } else if (truncate_at_stop(r.text, piece.size(), options.stop)) {
-        r.finish_reason = FinishReason::stopped;
+      r.text += tokenizer.decode(prev, next);
+      seq.token_ends.push_back(r.text.size());
+      // A stop string can only begin in what is not yet released (released bytes never could).
+      const std::size_t stop_at = find_stop(r.text, seq.released, options.stop);
+      std::optional<FinishReason> finish;
+      std::size_t release_to = r.text.size();
+      if (stop_at != std::string::npos) {
+        finish = FinishReason::stopped;
+        release_to = stop_at;
       } else if (static_cast<int>(r.tokens.size()) >= options.max_new_tokens) {
-        r.finish_reason = FinishReason::length;
+        finish = FinishReason::length;
       } else if (session.position() >= session.position_limit()) {
-        r.finish_reason = FinishReason::context;
+        finish = FinishReason::context;
+      } else {
+        release_to -= stop_prefix_at_end(r.text, seq.released, options.stop);
+      }
+      const std::string_view release =
+          std::string_view(r.text).substr(seq.released, release_to - seq.released);
+      seq.released = release_to;
+      if (on_token && !on_token(active[i], next, release) && !finish)
+        finish = FinishReason::stopped;
+      if (stop_at != std::string::npos) {
+        // The stop string and what follows are never shown: tokens keeps those wholly before.
+        r.text.resize(stop_at);
+        while (!seq.token_ends.empty() && seq.token_ends.back() > stop_at) {
+          seq.token_ends.pop_back();
+          r.tokens.pop_back();
+        }
+      }
+      if (finish) {
+        r.finish_reason = *finish;
       } else {
         next_active.push_back(active[i]);
         next_tokens.push_back(next);

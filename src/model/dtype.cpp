@@ -1,45 +1,38 @@
-// Weight element types: names and storage sizes (of matrices and their row ranges).
+// Weight element types: names and storage sizes (of matrices and their row ranges), from their
+// formats (ops/weight_format.hpp).
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+#include <vector>
 
 #include "engine/error.hpp"
 #include "engine/model/weights.hpp"
+#include "ops/weight_format.hpp"
 
 namespace engine {
 
 std::string_view dtype_name(DType dtype) {
-  switch (dtype) {
-    case DType::f32:
-      return "f32";
-    case DType::f16:
-      return "f16";
-    case DType::bf16:
-      return "bf16";
-    case DType::q8_0:
-      return "q8_0";
-  }
-  return "?";
+  return weight_format(dtype).name;
 }
 
 DType parse_dtype(std::string_view name) {
-  if (name == "q8") return DType::q8_0;
-  for (DType d : {DType::f32, DType::f16, DType::bf16, DType::q8_0})
-    if (dtype_name(d) == name) return d;
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == "q8") return DType::q8_0;
+  std::vector<std::string_view> names;
+  for (const WeightFormat* f : weight_formats()) {
+    if (f->name == lower) return f->dtype;
+    names.push_back(f->name);
+  }
   throw Error(ErrorCode::invalid_argument,
-              fmt::format("unknown weight type '{}' (expected f32|bf16|q8)", name));
+              fmt::format("unknown weight type '{}' (expected {})", name, fmt::join(names, "|")));
 }
 
 std::uint64_t Matrix::bytes() const {
-  const std::uint64_t n = static_cast<std::uint64_t>(rows) * cols;
-  switch (dtype) {
-    case DType::f32:
-      return n * 4;
-    case DType::f16:
-    case DType::bf16:
-      return n * 2;
-    case DType::q8_0:
-      return n / 32 * 34;  // 32 int8 + one f16 scale per block
-  }
-  return 0;
+  return static_cast<std::uint64_t>(rows) * file_row_bytes(weight_format(dtype), cols);
 }
 
 Matrix Matrix::row_range(int first, int count) const {

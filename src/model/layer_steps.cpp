@@ -2,16 +2,26 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "engine/error.hpp"
+#include "model/architecture.hpp"
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/matmul.hpp"
 #include "ops/parallel_chunks.hpp"
+#include "ops/rope.hpp"
 #include "util/crew.hpp"
 
 namespace engine {
 
-void embed(const TransformerWeights& w, int token, int position, float* out, float* scratch) {
+void embed(const ModelConfig& c, const TransformerWeights& w, int token, int position, float* out,
+           float* scratch) {
   matrix_row(w.token_embedding, token, out);
+  // Gemma scales in float, as llama.cpp does (sqrtf(n_embd)).
+  if (recipe(c.architecture).scaled_embedding) {
+    const float scale = std::sqrt(static_cast<float>(c.dim));
+    for (int i = 0; i < c.dim; ++i) out[i] *= scale;
+  }
   const Matrix& positions = w.position_embedding;
   if (positions.rows == 0) return;  // llama: positions come from RoPE inside attention
   if (position >= positions.rows)
@@ -25,10 +35,27 @@ void embed(const TransformerWeights& w, int token, int position, float* out, flo
 void normalize(const ModelConfig& c, const float* x, const float* weight, const float* bias,
                float* out) {
   const kernels::KernelTable& k = kernels::kernels();
-  if (c.architecture == Architecture::gpt2)
+  if (recipe(c.architecture).norm == NormKind::layer)
     k.layernorm(x, weight, bias, out, c.dim, c.norm_eps);
   else
     k.rmsnorm(x, weight, out, c.dim, c.norm_eps);
+}
+
+void rotate_query_key(const ModelConfig& c, float* q, float* k, const float* cos,
+                      const float* sin) {
+  const int hs = c.head_size();
+  switch (recipe(c.architecture).rope) {
+    case RopeStyle::pairs:
+      apply_rope(q, c.q_dim(), hs, cos, sin);
+      apply_rope(k, c.kv_dim(), hs, cos, sin);
+      break;
+    case RopeStyle::halves:
+      apply_rope_halves(q, c.q_dim(), hs, cos, sin);
+      apply_rope_halves(k, c.kv_dim(), hs, cos, sin);
+      break;
+    case RopeStyle::none:
+      break;
+  }
 }
 
 namespace {
@@ -44,7 +71,7 @@ void add_bias_rows(const float* bias, float* y, int width, int R) {
 
 void linear(const float* x, const Matrix& w, const float* bias, float* y, int R) {
   matmul(x, w, y, R);
-  // In a crew, one member adds (a barrier after): only when there is a bias (gpt2).
+  // In a crew, one member adds (a barrier after): only when there is a bias (gpt2, qwen2).
   if (bias) on_one_member([&] { add_bias_rows(bias, y, w.rows, R); });
 }
 
@@ -62,12 +89,14 @@ void feed_forward(const ModelConfig& c, const LayerWeights& l, const float* xb, 
                   float* hb2, float* out, int R) {
   const kernels::KernelTable& k = kernels::kernels();
   const std::size_t n = static_cast<std::size_t>(R) * c.hidden_dim;
-  if (c.architecture == Architecture::gpt2) {
+  const FeedForwardKind kind = recipe(c.architecture).feed_forward;
+  if (kind == FeedForwardKind::gelu) {
     linear(xb, l.w3, l.b3, hb, R);
     for_chunks(n, [&](std::size_t i, std::size_t count) { k.gelu(hb + i, count); });
   } else {
+    const auto gated = kind == FeedForwardKind::geglu ? k.geglu : k.swiglu;
     matmuls(xb, {{l.w1, hb}, {l.w3, hb2}}, R);
-    for_chunks(n, [&](std::size_t i, std::size_t count) { k.swiglu(hb + i, hb2 + i, count); });
+    for_chunks(n, [&](std::size_t i, std::size_t count) { gated(hb + i, hb2 + i, count); });
   }
   linear(hb, l.w2, l.b2, out, R);
 }

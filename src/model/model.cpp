@@ -7,6 +7,7 @@
 #include "engine/error.hpp"
 #include "engine/runtime.hpp"
 #include "format/gguf_file.hpp"
+#include "model/architecture.hpp"
 #include "util/huge_page_buffer.hpp"
 #include "util/log.hpp"
 #include "util/mapped_file.hpp"
@@ -46,7 +47,7 @@ std::shared_ptr<const Model> Model::load(const std::string& path, DType weight_t
     log::warn("{}: context raised to {} tokens, past the {} the file declares", path,
               context_length, model->config_.seq_len);
   if (context_length > 0) model->config_.seq_len = context_length;
-  if (model->config_.architecture == Architecture::llama) model->init_rope();
+  if (recipe(model->config_.architecture).rope != RopeStyle::none) model->init_rope();
   model->convert_weights(weight_type);
   if (use_onednn()) model->pack_weights();
   const ModelConfig& c = model->config_;
@@ -70,7 +71,9 @@ std::uint64_t vector_floats(const ModelConfig& c, const LayerWeights& l) {
                                                             {l.bv, kv},
                                                             {l.bo, dim},
                                                             {l.b3, c.hidden_dim},
-                                                            {l.b2, dim}};
+                                                            {l.b2, dim},
+                                                            {l.post_att_norm, dim},
+                                                            {l.post_ffn_norm, dim}};
   std::uint64_t n = 0;
   for (const auto& [v, size] : vectors) n += v ? size : 0;
   return n;
@@ -109,12 +112,15 @@ std::uint64_t Model::weight_bytes_per_token() const {
   return bytes;
 }
 
-// Computed exactly as llama2.c's run.c does (float pow/cos/sin), not read from the file.
+// Computed exactly as llama2.c's run.c does (float pow/cos/sin), not read from the file; a
+// frequency factor (Llama 3.1+) divides its frequency and linear scaling multiplies them all, as
+// llama.cpp applies them (both 1 otherwise: exact, so the llama2.c bits stay).
 void Model::compute_rope(int pos, float* cos, float* sin) const {
   for (int i = 0; i < config_.head_size() / 2; ++i) {
     const float freq =
         1.0f / std::pow(config_.rope_theta, static_cast<float>(2 * i) / config_.head_size());
-    const float angle = static_cast<float>(pos) * freq;
+    const float factor = rope_factors_.empty() ? 1.0f : rope_factors_[i];
+    const float angle = static_cast<float>(pos) * (freq / factor * config_.rope_freq_scale);
     cos[i] = std::cos(angle);
     sin[i] = std::sin(angle);
   }

@@ -1,5 +1,6 @@
-// The decoder forward pass (Llama: RMSNorm, RoPE, grouped-query attention, SwiGLU; GPT-2:
-// learned positions, LayerNorm, biases, GELU; the steps that differ are in layer_steps), run
+// The decoder forward pass (Llama and its kin: RMSNorm, RoPE, grouped-query attention, gated
+// feed-forward; GPT-2: learned positions, LayerNorm, biases, GELU; the steps that differ are in
+// layer_steps, chosen by each architecture's recipe in model/architecture.hpp), run
 // over a block of T tokens for each of S sequences at once: the linear layers see all S*T rows
 // in one matmul; attention runs per sequence on its own cache through its own mask.
 #include "engine/model/session.hpp"
@@ -12,12 +13,15 @@
 #include <numeric>
 
 #include "attention/multi_head_attention.hpp"
+#include "attention/soft_cap.hpp"
 #include "engine/error.hpp"
 #include "engine/runtime.hpp"
+#include "model/architecture.hpp"
 #include "model/layer_steps.hpp"
 #include "ops/block_path.hpp"
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/matmul.hpp"
+#include "ops/parallel_chunks.hpp"
 #include "ops/rope.hpp"
 #include "util/crew.hpp"
 
@@ -88,6 +92,11 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
   // Decode steps (one query row against up to capacity keys) then never allocate a mask.
   masks_.resize(max_batch_);
   for (Mask& mask : masks_) mask.reserve(cache_.capacity());
+  // Gemma 2's windowed layers have masks of their own.
+  if (model_->config().sliding_window > 0) {
+    window_masks_.resize(max_batch_);
+    for (Mask& mask : window_masks_) mask.reserve(cache_.capacity());
+  }
   padding_mask_.reserve(cache_.capacity());
   logit_rows_.reserve(max_batch_);
 }
@@ -130,7 +139,8 @@ void Session::reserve_rows(int rows, int block) {
   const std::size_t scores = observer_ || !use_onednn() ? full : std::min(full, row_path);
   if (scores_.size() < scores) scores_.resize(scores);
   if (x_.size() >= R * c.dim) return;
-  for (auto* v : {&x_, &xb_, &xb2_, &q_}) v->resize(R * c.dim);
+  for (auto* v : {&x_, &xb_}) v->resize(R * c.dim);
+  for (auto* v : {&xb2_, &q_}) v->resize(R * c.q_dim());
   for (auto* v : {&k_, &v_}) v->resize(R * c.kv_dim());
   for (auto* v : {&hb_, &hb2_}) v->resize(R * c.hidden_dim);
   rope_scratch_.resize(R * c.head_size());
@@ -226,6 +236,29 @@ std::span<const float> Session::run_blocks(std::span<const int> tokens,
   return all_logits ? std::span<const float>(chunk_logits_) : logits;
 }
 
+void Session::block_mask(Mask& out, int sequence, int T, int window, const Mask* caller) {
+  const int P = position_, padding = padding_[sequence];
+  if (caller) {  // the caller's own mask (one sequence, checked by forward)
+    out = *caller;
+    if (window) out &= sliding_window_block_mask(T, P, window);
+    return;
+  }
+  if (window_) {  // the ring keeps the session's window, which holds any narrower one
+    padded_sliding_window_ring_mask(
+        out, T, P, padding, window ? std::min(window, window_) : window_, cache_.capacity());
+    return;
+  }
+  // A full cache overwrites nothing: the ring form is the block form.
+  if (window)
+    sliding_window_ring_mask(out, T, P, window, cache_.capacity());
+  else
+    causal_block_mask(out, T, P);
+  if (padding > 0) {
+    padding_block_mask(padding_mask_, T, P, std::min(padding, P + T));
+    out &= padding_mask_;
+  }
+}
+
 std::span<const float> Session::run(std::span<const int> tokens, std::span<const int> sequences,
                                     int T, bool all_logits, const Mask* mask) {
   const ModelConfig& c = model_->config();
@@ -235,36 +268,27 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
   reserve_rows(R, T);
   const kernels::KernelTable& k = kernels::kernels();
   // Row offsets in size_t: rows x width can pass INT_MAX for big batches of long prompts.
-  const std::size_t dim = c.dim, kv_dim = c.kv_dim(), hs = c.head_size();
+  const std::size_t dim = c.dim, q_dim = c.q_dim(), kv_dim = c.kv_dim();
+  const bool rotates = recipe(c.architecture).rope != RopeStyle::none;
 
   // Position of row t of sequence i: padded rows get any valid one (they attend to nothing).
   const auto position = [&](int i, int t) { return std::max(0, P + t - padding_[sequences[i]]); };
   for (int i = 0; i < S; ++i)
     for (int t = 0; t < T; ++t) {
       const std::size_t r = static_cast<std::size_t>(i) * T + t;
-      embed(w, tokens[r], position(i, t), x_.data() + r * dim, xb_.data() + r * dim);
-      if (c.architecture == Architecture::llama) rope_rows_[r] = rope(r, position(i, t));
+      embed(c, w, tokens[r], position(i, t), x_.data() + r * dim, xb_.data() + r * dim);
+      if (rotates) rope_rows_[r] = rope(r, position(i, t));
     }
 
   // The mask stage: row t of a sequence (position P+t) may attend to keys 0..P+t (with a
   // window, only the last window of them), minus the sequence's left padding (whose own rows
   // are fully masked and so attend to nothing). Columns are cache slots: with a window, the
-  // ring's slots, each standing for the real token it holds (see cache_position).
+  // ring's slots, each standing for the real token it holds (see cache_position). Layers with a
+  // window of their own (Gemma 2's) get the sliding-window kind of the same masks.
   for (int i = 0; i < S; ++i) {
-    if (mask) {  // the caller's own mask (one sequence, checked by forward)
-      masks_[i] = *mask;
-      continue;
-    }
-    const int padding = padding_[sequences[i]];
-    if (window_) {
-      padded_sliding_window_ring_mask(masks_[i], T, P, padding, window_, cache_.capacity());
-      continue;
-    }
-    causal_block_mask(masks_[i], T, P);
-    if (padding > 0) {
-      padding_block_mask(padding_mask_, T, P, std::min(padding, P + T));
-      masks_[i] &= padding_mask_;
-    }
+    block_mask(masks_[i], sequences[i], T, 0, mask);
+    if (!window_masks_.empty())
+      block_mask(window_masks_[i], sequences[i], T, c.sliding_window, mask);
   }
 
   // Classifier: over every row, or only each sequence's last (all generation needs).
@@ -284,6 +308,14 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
     });
   };
 
+  // Gemma 2 normalises each sub-layer's output (xb) before the residual add.
+  const auto post_normalize = [&](const float* weight) {
+    if (weight)
+      for_rows(R, [&](int r) {
+        normalize(c, xb_.data() + r * dim, weight, nullptr, xb_.data() + r * dim);
+      });
+  };
+
   const auto layers_and_classifier = [&] {
     for (int l = 0; l < c.n_layers; ++l) {
       const LayerWeights& lw = w.layers[l];
@@ -293,34 +325,39 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
       project_qkv(lw, xb_.data(), q_.data(), k_.data(), v_.data(), R);
       for_rows(R, [&](int r) {
         const int i = r / T, t = r % T, s = sequences[i];
-        if (c.architecture == Architecture::llama) {
-          const auto [rope_cos, rope_sin] = rope_rows_[r];
-          apply_rope(q_.data() + r * dim, dim, hs, rope_cos, rope_sin);
-          apply_rope(k_.data() + r * kv_dim, kv_dim, hs, rope_cos, rope_sin);
-        }
+        if (rotates)
+          rotate_query_key(c, q_.data() + r * q_dim, k_.data() + r * kv_dim, rope_rows_[r].first,
+                           rope_rows_[r].second);
         const int slot_position = cache_position(s, P + t);
         if (slot_position < 0) return;  // left padding a ring never keeps
         std::copy_n(k_.data() + r * kv_dim, kv_dim, cache_.key_row(l, s, slot_position));
         std::copy_n(v_.data() + r * kv_dim, kv_dim, cache_.value_row(l, s, slot_position));
       });
+      const std::vector<Mask>& layer_masks = c.layer_window(l) ? window_masks_ : masks_;
       for (int i = 0; i < S; ++i) {
         const int s = sequences[i];
-        multi_head_attention(c, q_.data() + i * T * dim, cache_.keys(l, s), cache_.values(l, s),
-                             masks_[i], scores_.data(), xb2_.data() + i * T * dim,
+        multi_head_attention(c, q_.data() + i * T * q_dim, cache_.keys(l, s), cache_.values(l, s),
+                             layer_masks[i], scores_.data(), xb2_.data() + i * T * q_dim,
                              observer_ && s == 0);
-        if (observer_ && s == 0) observer_(l, scores_.data(), T, c.n_heads, masks_[i].cols());
+        if (observer_ && s == 0) observer_(l, scores_.data(), T, c.n_heads, layer_masks[i].cols());
       }
       linear(xb2_.data(), lw.wo, lw.bo, xb_.data(), R);
+      post_normalize(lw.post_att_norm);
 
       // Feed-forward sub-layer.
       add_and_normalize(false, lw.rms_ffn, lw.ffn_norm_bias);
       feed_forward(c, lw, xb_.data(), hb_.data(), hb2_.data(), xb_.data(), R);
+      post_normalize(lw.post_ffn_norm);
     }
     for_rows(R, [&](int r) { k.axpy(1.0f, xb_.data() + r * dim, x_.data() + r * dim, dim); });
     for_rows(static_cast<int>(rows.size()), [&](int i) {
       normalize(c, x_.data() + rows[i] * dim, w.rms_final, w.final_norm_bias, xb_.data() + i * dim);
     });
     matmul(xb_.data(), w.wcls, logits_.data(), static_cast<int>(rows.size()));
+    if (c.final_softcap > 0)
+      for_chunks(logits_.size(), [&](std::size_t i, std::size_t count) {
+        soft_cap(logits_.data() + i, count, c.final_softcap);
+      });
   };
   // A step of fewer rows than a block (decode) is ~70 short loops per token: run as one job of
   // the thread team (a crew), each loop closed by a barrier, rather than a fork and join per
@@ -330,7 +367,8 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
   // member must not).
   if (R < kBlockMinRows && !observer_) {
     const std::int64_t largest_pass =
-        std::int64_t{R} * c.dim * std::max({c.vocab_size, c.hidden_dim, c.dim + 2 * c.kv_dim()});
+        std::int64_t{R} * c.dim *
+        std::max({c.vocab_size, c.hidden_dim, c.q_dim() + 2 * c.kv_dim()});
     run_as_crew(largest_pass >= kRowPathSplitWork ? omp_get_max_threads() : 1,
                 layers_and_classifier);
   } else {

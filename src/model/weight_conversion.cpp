@@ -1,7 +1,8 @@
-// Every matrix of a model goes once at load into the tile layout of ops/tile_layout.hpp, the
-// layout the decode kernels stream, in one huge-page buffer; f32 layer matrices and classifier
-// are converted to bf16 or Q8_0 on the way when asked: the decode step then reads half or about
-// a quarter of the bytes. The token and position embeddings keep their type (an embedding is read
+// Every matrix of a model goes once at load into its format's layout (ops/weight_format.hpp: the
+// tile layout of ops/tile_layout.hpp for f32, f16, bf16, Q8_0), the layout the decode kernels
+// stream, in one huge-page buffer; f32 layer matrices and classifier are converted to another
+// format on the way when asked (bf16, Q8_0: the decode step then reads half or about a quarter of
+// the bytes). The token and position embeddings keep their type (an embedding is read
 // one row per token); a shared classifier gets a converted copy of its own. The parts of a fused
 // QKV matrix (gpt2) are converted as three matrices. Norms and biases stay where the file has
 // them. Packing for blocks of rows (panels for f32 on AVX-512, else oneDNN's layout), the last
@@ -17,8 +18,8 @@
 #include "engine/ops/isa.hpp"
 #include "ops/onednn_matmul.hpp"
 #include "ops/panel_matmul.hpp"
-#include "ops/quantize.hpp"
 #include "ops/tile_layout.hpp"
+#include "ops/weight_format.hpp"
 #include "util/huge_page_buffer.hpp"
 #include "util/log.hpp"
 #include "util/mapped_file.hpp"
@@ -33,70 +34,39 @@ std::size_t aligned_part(std::size_t bytes) {
   return (bytes + kPartAlignment - 1) / kPartAlignment * kPartAlignment;
 }
 
-// A matrix as convert_weights writes it: its rows in `to`, in the tile layout.
+// A matrix as convert_weights writes it: its rows in `to`, in that format's loaded layout.
 struct Conversion {
   Matrix* m;
   DType to;
-  std::size_t bytes() const {
-    switch (to) {
-      case DType::f32:
-        return tiled_values<float>(m->rows, m->cols) * sizeof(float);
-      case DType::bf16:
-      case DType::f16:
-        return tiled_values<std::uint16_t>(m->rows, m->cols) * sizeof(std::uint16_t);
-      case DType::q8_0:
-        return q8_tiled_bytes(m->rows, m->cols);
-    }
-    return 0;
-  }
+  std::size_t bytes() const { return weight_format(to).loaded_bytes(m->rows, m->cols); }
 };
 
 // Writes the rows of c.m (f32, or the type it has in a file) to `out` as c.to, a layout tile
 // of rows at a time.
 void convert_rows(const Conversion& c, std::uint8_t* out) {
   const Matrix& m = *c.m;
+  const WeightFormat& to = weight_format(c.to);
   const std::size_t rows = m.rows, cols = m.cols,
                     row_bytes = Matrix{nullptr, m.dtype, 1, m.cols}.bytes();
   const std::uint8_t* in = static_cast<const std::uint8_t*>(m.data);
   const std::int64_t tiles = (rows + kLayoutTileRows - 1) / kLayoutTileRows;
 #pragma omp parallel if (rows * cols > (1 << 16))
   {
-    // A tile's rows converted from f32 (bf16 values or Q8_0 blocks), before they go to the tile.
-    std::vector<std::uint8_t> converted(
-        m.dtype == c.to ? 0 : kLayoutTileRows * (c.to == DType::q8_0 ? cols / 32 * 34 : cols * 2));
+    // A tile's rows converted from f32 to the file blocks of c.to, before they go to the tile.
+    const std::size_t to_row_bytes = file_row_bytes(to, cols);
+    std::vector<std::uint8_t> converted(m.dtype == c.to ? 0 : kLayoutTileRows * to_row_bytes);
 #pragma omp for schedule(static)
     for (std::int64_t tile = 0; tile < tiles; ++tile) {
       const std::size_t first = tile * kLayoutTileRows;
       const std::size_t count = std::min(kLayoutTileRows, rows - first);
       const std::uint8_t* from = in + first * row_bytes;
-      std::size_t from_row_bytes = row_bytes;
       if (m.dtype != c.to) {  // from f32
-        from_row_bytes = converted.size() / kLayoutTileRows;
-        for (std::size_t r = 0; r < count; ++r) {
-          const float* values = reinterpret_cast<const float*>(from + r * row_bytes);
-          std::uint8_t* to = converted.data() + r * from_row_bytes;
-          if (c.to == DType::q8_0)
-            quantize_row_q8_0(values, to, cols);
-          else
-            quantize_bf16(values, reinterpret_cast<std::uint16_t*>(to), cols);
-        }
+        for (std::size_t r = 0; r < count; ++r)
+          to.quantize_row(reinterpret_cast<const float*>(from + r * row_bytes),
+                          converted.data() + r * to_row_bytes, cols);
         from = converted.data();
       }
-      switch (c.to) {
-        case DType::f32:
-          store_tile(reinterpret_cast<const float*>(from), first, count, cols,
-                     reinterpret_cast<float*>(out));
-          break;
-        case DType::bf16:
-        case DType::f16:
-          store_tile(reinterpret_cast<const std::uint16_t*>(from), first, count, cols,
-                     reinterpret_cast<std::uint16_t*>(out));
-          break;
-        case DType::q8_0:
-          for (std::size_t r = 0; r < count; ++r)
-            store_row_q8_0_tiled(from + r * from_row_bytes, first + r, rows, cols, out);
-          break;
-      }
+      to.store_rows(from, first, count, rows, cols, out);
     }
   }
 }
@@ -104,13 +74,17 @@ void convert_rows(const Conversion& c, std::uint8_t* out) {
 }  // namespace
 
 // All the written matrices go into one buffer, and so do all the packed copies: huge pages are
-// whole 2 MB pages, and a buffer per matrix padded each one (measured: 110M f32 max RSS 86 MB
-// higher).
+// whole 2 MB pages, and a buffer per matrix padded each one (a higher peak RSS).
 void Model::convert_weights(DType weight_type) {
-  if (weight_type != DType::f32 && weight_type != DType::bf16 && weight_type != DType::q8_0)
+  const WeightFormat& target = weight_format(weight_type);
+  if (!target.quantize_row) {
+    std::vector<std::string_view> targets;
+    for (const WeightFormat* f : weight_formats())
+      if (f->quantize_row) targets.push_back(f->name);
     throw Error(ErrorCode::unsupported,
-                fmt::format("cannot convert weights to {} (expected f32|bf16|q8)",
-                            dtype_name(weight_type)));
+                fmt::format("cannot convert weights to {} (expected {})", dtype_name(weight_type),
+                            fmt::join(targets, "|")));
+  }
   std::vector<Conversion> conversions;
   int kept_f32 = 0;
   // Every matrix goes to tiles: in its own type, or f32 ones the layers read in weight_type.
@@ -118,8 +92,8 @@ void Model::convert_weights(DType weight_type) {
     if (m.rows == 0) return;  // absent
     DType to = m.dtype;
     if (converts && m.dtype == DType::f32 && weight_type != DType::f32) {
-      if (weight_type == DType::q8_0 && m.cols % 32 != 0)
-        ++kept_f32;  // Q8_0 blocks need rows that are a multiple of 32 wide
+      if (!whole_blocks(target, m.cols))
+        ++kept_f32;  // blocks need rows that are whole blocks wide
       else
         to = weight_type;
     }
@@ -130,7 +104,8 @@ void Model::convert_weights(DType weight_type) {
   add(weights_.wcls, true);
   add(weights_.token_embedding, false);  // read one row per token: keeps its type
   add(weights_.position_embedding, false);
-  if (kept_f32) log::info("{}: {} matrices kept f32 (width not a multiple of 32)", path_, kept_f32);
+  if (kept_f32)
+    log::info("{}: {} matrices kept f32 (width not whole {} blocks)", path_, kept_f32, target.name);
   // A classifier that is the embedding's own tensor (tied) in the embedding's type is written
   // once: first[i] is the first conversion of conversion i's tensor to the same type.
   std::vector<std::size_t> first(conversions.size());
@@ -155,9 +130,9 @@ void Model::convert_weights(DType weight_type) {
     }
     m.dtype = conversions[i].to;
   }
-  // The file's matrices are read no more: its pages leave the process's memory (a 1B f32 load's
-  // peak RSS 12.1 -> 8.0 GB), in one call: a call per matrix (a TLB shootdown each) made the
-  // 110M q8 load 246-258 -> 332-421 ms. Norms and biases map again from the page cache.
+  // The file's matrices are read no more: its pages leave the process's memory (a third of a
+  // load's peak RSS), in one call: a call per matrix (a TLB shootdown each) made loads slower.
+  // Norms and biases map again from the page cache.
   if (file_) file_->release(file_->data(), file_->size());
 }
 

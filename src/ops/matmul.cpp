@@ -7,18 +7,17 @@
 
 #include "engine/runtime.hpp"
 #include "ops/block_path.hpp"
-#include "ops/half.hpp"
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/onednn_matmul.hpp"
 #include "ops/panel_matmul.hpp"
 #include "ops/parallel_runs.hpp"
-#include "ops/quantize.hpp"
 #include "ops/tile_layout.hpp"
+#include "ops/weight_format.hpp"
 
 namespace engine {
 namespace {
 
-// x converted once per call to what the weight type's kernel takes (bf16, or Q8 blocks).
+// x converted once per call to what the weight formats' kernels take (bf16, or Q8 blocks).
 // Per thread and only ever grown, so a decode step allocates nothing once warmed up.
 struct ConvertedInput {
   std::vector<std::uint16_t> bf16;  // (M, K)
@@ -27,12 +26,13 @@ struct ConvertedInput {
 };
 thread_local ConvertedInput t_input;
 
-void convert_input(const kernels::KernelTable& k, DType dtype, const float* x, int M, int K) {
+void convert_input(const kernels::KernelTable& k, ActivationType type, const float* x, int M,
+                   int K) {
   const std::size_t n = static_cast<std::size_t>(M) * K;
-  if (dtype == DType::bf16) {
+  if (type == ActivationType::bf16) {
     if (t_input.bf16.size() < n) t_input.bf16.resize(n);
     k.to_bf16(x, t_input.bf16.data(), n);
-  } else if (dtype == DType::q8_0) {
+  } else if (type == ActivationType::q8) {
     if (t_input.q8.size() < n) {
       t_input.q8.resize(n);
       t_input.q8_scales.resize(n / 32);
@@ -45,35 +45,6 @@ void convert_input(const kernels::KernelTable& k, DType dtype, const float* x, i
 // a block starts a layout tile.
 constexpr int kRowsPerBlock = 64;
 static_assert(kRowsPerBlock % kLayoutTileRows == 0);
-
-// Where row `row` of a tiled matrix of values (T) K wide starts, in values.
-template <typename T>
-std::size_t tile_offset_of(const T*, std::size_t K, std::size_t row) {
-  return tile_offset<T>(tile_groups<T>(K), row, 0);
-}
-
-// Rows [row, row + rows) of y (M, w.rows) for x as convert_input left it.
-void gemm_block(const kernels::KernelTable& k, const Matrix& w, int row, int rows, const float* x,
-                const ConvertedInput& in, float* y, int M) {
-  const std::size_t K = w.cols, N = w.rows;
-  const auto tiled = [&](auto* values) { return values + tile_offset_of(values, K, row); };
-  switch (w.dtype) {
-    case DType::f32:
-      return k.gemm(tiled(static_cast<const float*>(w.data)), x, y + row, rows, K, M, N);
-    case DType::bf16:
-      return k.gemm_bf16(tiled(static_cast<const std::uint16_t*>(w.data)), in.bf16.data(), y + row,
-                         rows, K, M, N);
-    case DType::q8_0: {
-      const Q8TiledParts parts = q8_tiled_parts(w.data, N, K);
-      const std::size_t first = q8_tile_slot(q8_tile_pairs(K), row, 0);
-      return k.gemm_q8_0(parts.quants + first * kQ8Block, parts.scales + first, in.q8.data(),
-                         in.q8_scales.data(), y + row, rows, K, M, N);
-    }
-    case DType::f16:
-      return k.gemm_f16(tiled(static_cast<const std::uint16_t*>(w.data)), x, y + row, rows, K, M,
-                        N);
-  }
-}
 
 // Whether a block of M rows times w takes the block path (panels or oneDNN).
 bool block_path(const Matrix& w, int M) {
@@ -94,23 +65,26 @@ void row_matmuls(const float* x, std::initializer_list<Product> products, int M)
   std::int64_t work = 0;
   std::size_t n = 0;
   for (const Product& p : products) {
-    const bool converted = std::any_of(products.begin(), products.begin() + n,
-                                       [&](const Product& q) { return q.w.dtype == p.w.dtype; });
-    if (!converted) convert_input(k, p.w.dtype, x, M, K);
+    const ActivationType type = weight_format(p.w.dtype).activations;
+    const bool converted =
+        std::any_of(products.begin(), products.begin() + n,
+                    [&](const Product& q) { return weight_format(q.w.dtype).activations == type; });
+    if (!converted) convert_input(k, type, x, M, K);
     first[n + 1] = first[n] + (p.w.rows + kRowsPerBlock - 1) / kRowsPerBlock;
     work += static_cast<std::int64_t>(M) * p.w.rows * K;
     ++n;
   }
   // The thread-local scratch is this thread's (the caller's, or in a crew each member's own,
   // converted by each): take it here, not inside an OpenMP loop.
-  const ConvertedInput& in = t_input;
+  const Activations in{x, t_input.bf16.data(), t_input.q8.data(), t_input.q8_scales.data()};
   const Product* const product = products.begin();
   for_each_in_runs(first[n], work >= kRowPathSplitWork, [&](int b) {
     std::size_t i = 0;
     while (b >= first[i + 1]) ++i;
     const Matrix& w = product[i].w;
     const int row = (b - first[i]) * kRowsPerBlock;
-    gemm_block(k, w, row, std::min(kRowsPerBlock, w.rows - row), x, in, product[i].y, M);
+    weight_format(w.dtype).gemm_rows(k, w, row, std::min(kRowsPerBlock, w.rows - row), in,
+                                     product[i].y, M);
   });
 }
 
@@ -139,28 +113,7 @@ void matmuls(const float* x, std::initializer_list<Product> products, int M) {
 }
 
 void matrix_row(const Matrix& w, int row, float* out) {
-  const std::size_t K = w.cols, r = row;
-  // Row r of 16-bit values in tiles, group by group, each value widened by `widen`.
-  const auto widen_row = [&](auto widen) {
-    constexpr std::size_t G = kGroupValues<std::uint16_t>;
-    const std::size_t groups = tile_groups<std::uint16_t>(K);
-    const auto* tiled = static_cast<const std::uint16_t*>(w.data);
-    for (std::size_t c = 0; c < K; c += G) {
-      const std::uint16_t* group = tiled + tile_offset<std::uint16_t>(groups, r, c);
-      for (std::size_t i = 0; i < std::min(G, K - c); ++i) out[c + i] = widen(group[i]);
-    }
-  };
-  switch (w.dtype) {
-    case DType::f32:
-      return load_rows_tiled(static_cast<const float*>(w.data), r, 1, K, out);
-    case DType::bf16:
-      return widen_row(bf16_to_f32);
-    case DType::f16:
-      return widen_row(f16_to_f32);
-    case DType::q8_0:
-      dequantize_rows_q8_0_tiled(w.data, r, 1, w.rows, K, out);
-      return;
-  }
+  weight_format(w.dtype).load_rows(w, row, 1, out);
 }
 
 }  // namespace engine

@@ -16,8 +16,8 @@
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/matmul.hpp"
 #include "ops/parallel_chunks.hpp"
-#include "ops/quantize.hpp"
 #include "ops/tile_layout.hpp"
+#include "ops/weight_format.hpp"
 
 namespace engine {
 namespace {
@@ -99,7 +99,7 @@ const dnnl_memory_desc_t& packed_layout(const void* packed) {
 }
 
 bool is_bf16(const Matrix& w) {
-  return w.dtype == DType::bf16;
+  return weight_format(w.dtype).onednn_bf16;
 }
 
 // The blocked layout a block's primitive expects for w's weights.
@@ -126,11 +126,11 @@ void execute(const Primitive& primitive, const void* a, const void* b, void* c) 
 }
 
 // Rows [first, first + count) of w (first a multiple of kLayoutTileRows) as a primitive on our
-// rows takes them, out of the tile layout: f32 and bf16 as they are, Q8_0 and f16 expanded to f32
-// (into per-thread scratch, reused across calls); a layout tile of rows at a time, its bytes one
-// stream.
+// rows takes them: bf16 out of its tiles as it is, every other format's rows as f32 (into
+// per-thread scratch, reused across calls); a layout tile of rows at a time, its bytes one stream.
 const void* row_major_weights(const Matrix& w, std::size_t first_row, std::size_t count) {
-  const std::size_t N = w.rows, K = w.cols;
+  const std::size_t K = w.cols;
+  const WeightFormat& format = weight_format(w.dtype);
   const bool bf16 = is_bf16(w);
   if (bf16)
     t_bf16_weights.resize(count * K);
@@ -147,12 +147,8 @@ const void* row_major_weights(const Matrix& w, std::size_t first_row, std::size_
     if (bf16)
       load_rows_tiled(static_cast<const std::uint16_t*>(w.data), first, rows, K,
                       rows_bf16 + at * K);
-    else if (w.dtype == DType::f32)
-      load_rows_tiled(static_cast<const float*>(w.data), first, rows, K, rows_f32 + at * K);
-    else if (w.dtype == DType::q8_0)
-      dequantize_rows_q8_0_tiled(w.data, first, rows, N, K, rows_f32 + at * K);
     else
-      for (std::size_t r = 0; r < rows; ++r) matrix_row(w, first + r, rows_f32 + (at + r) * K);
+      format.load_rows(w, first, rows, rows_f32 + at * K);
   }
   return bf16 ? static_cast<const void*>(rows_bf16) : rows_f32;
 }
@@ -160,7 +156,7 @@ const void* row_major_weights(const Matrix& w, std::size_t first_row, std::size_
 }  // namespace
 
 std::size_t onednn_packed_bytes(const Matrix& w) {
-  if ((w.dtype != DType::f32 && w.dtype != DType::bf16) || w.rows == 0) return 0;
+  if (!weight_format(w.dtype).onednn_packs || w.rows == 0) return 0;
   return kPackedHeader + packed_layout_for(w).get_size();
 }
 
@@ -211,7 +207,7 @@ void onednn_matmul(const float* x, const Matrix& w, float* y, int M) {
     }
     // Our rows, read back a chunk at a time into cache-resident scratch: a whole classifier
     // (the block of a batch of 17+ sequences, or every position's logits) read back per call
-    // made a 110M batch-32 decode step 1.2-1.3x slower.
+    // made a batched decode step markedly slower.
     for (int first = 0; first < N; first += kChunkRows) {
       const int count = std::min(kChunkRows, N - first);
       execute(c.get(linear_key(M, K, count, bf16, false, N)), src,

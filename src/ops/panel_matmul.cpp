@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "engine/error.hpp"
-#include "ops/half.hpp"
 #include "ops/panel_layout.hpp"
 #include "ops/tile_layout.hpp"
+#include "ops/weight_format.hpp"
 
 namespace engine {
 
@@ -22,8 +22,7 @@ namespace {
 // L2 while the panels stream past them.
 constexpr std::size_t kBlockRows = 16 * kPanelTileRows;
 // Steps of k per pass when K is above twice as many (an FFN's down projection): the passes
-// keep the tiles' share in L2 (measured: 128 rows by 2048 -> 768, 1388 -> 1327 us; by
-// 5632 -> 2048, 11.1 -> 8.8 ms, where one pass over all of k ran 12 % behind oneDNN).
+// keep the tiles' share in L2 (one pass over all of a long k ran behind oneDNN).
 constexpr std::size_t kStepsPerPass = 512;
 
 // The block's rows in tiles (the kernel's layout), per calling thread and only ever grown: f32
@@ -63,61 +62,20 @@ void pack_q8_tile(const std::int8_t* xq, const float* xd, std::size_t K, std::si
   }
 }
 
-// Q8_0 panels of w in its tile layout (w.dtype q8_0), row by row (each row read in order).
-const std::uint8_t* pack_q8_panels(const Matrix& w, std::uint8_t* out) {
-  const std::size_t K = w.cols, N = w.rows, blocks = K / kQ8Block, pairs = q8_tile_pairs(K);
-  const Q8TiledParts parts = q8_tiled_parts(w.data, N, K);
-#pragma omp parallel for schedule(static)
-  for (std::size_t n = 0; n < N; ++n) {
-    std::uint8_t* const panel = out + n / kPanelWidth * blocks * kQ8PanelBlockBytes;
-    const std::size_t j = n % kPanelWidth;
-    for (std::size_t b = 0; b < blocks; ++b) {
-      const std::size_t slot = q8_tile_slot(pairs, n, b);
-      const std::uint8_t* q = parts.quants + slot * kQ8Block;
-      std::uint8_t* block = panel + b * kQ8PanelBlockBytes;
-      for (std::size_t s = 0; s < kQ8PanelSteps; ++s)
-        for (std::size_t i = 0; i < 4; ++i)  // quant + 128 as unsigned
-          block[s * kQ8PanelStepBytes + 4 * j + i] = static_cast<std::uint8_t>(q[4 * s + i] ^ 0x80);
-      const float scale = f16_to_f32(parts.scales[slot]);
-      std::memcpy(block + kQ8PanelQuantBytes + j * sizeof(float), &scale, sizeof scale);
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 bool prefers_panels(DType type, Isa isa) {
-  if (type == DType::f32) return isa == Isa::avx512 || isa == Isa::avx512_vnni_bf16;
-  return type == DType::q8_0 && isa == Isa::avx512_vnni_bf16;
+  const WeightFormat& f = weight_format(type);
+  return f.pack_panels && isa >= f.panel_isa;
 }
 
 std::size_t panel_bytes(const Matrix& w) {
-  if (w.rows == 0) return 0;
-  const std::size_t count = (static_cast<std::size_t>(w.rows) + kPanelWidth - 1) / kPanelWidth;
-  if (w.dtype == DType::q8_0) return count * (w.cols / kQ8Block) * kQ8PanelBlockBytes;
-  if (w.dtype != DType::f32) return 0;
-  return count * w.cols * kPanelWidth * sizeof(float);
+  const WeightFormat& f = weight_format(w.dtype);
+  return w.rows == 0 || !f.panel_bytes ? 0 : f.panel_bytes(w);
 }
 
 const void* pack_panels(const Matrix& w, std::uint8_t* out) {
-  if (w.dtype == DType::q8_0) return pack_q8_panels(w, out);
-  const std::size_t K = w.cols, N = w.rows, panel = K * kPanelWidth;
-  float* const panels = reinterpret_cast<float*>(out);
-  const float* const in = static_cast<const float*>(w.data);
-  const std::size_t groups = tile_groups<float>(K);
-  // Row by row: each weight row is read in order (out of its tiles), its panel (cols x 128 bytes)
-  // stays in cache.
-#pragma omp parallel for schedule(static)
-  for (std::size_t n = 0; n < N; ++n) {
-    float* const column = panels + n / kPanelWidth * panel + n % kPanelWidth;
-    for (std::size_t k = 0; k < K; k += kGroupValues<float>) {
-      const float* const group = in + tile_offset<float>(groups, n, k);
-      for (std::size_t j = 0; j < std::min(kGroupValues<float>, K - k); ++j)
-        column[(k + j) * kPanelWidth] = group[j];
-    }
-  }
-  return panels;
+  return weight_format(w.dtype).pack_panels(w, out);
 }
 
 void panel_matmul(const kernels::KernelTable& k, const float* x,
@@ -127,7 +85,8 @@ void panel_matmul(const kernels::KernelTable& k, const float* x,
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("panel_matmul: {} products of one block (1..4)", products.size()));
   const DType dtype = products.begin()->w.dtype;
-  const bool q8 = dtype == DType::q8_0;
+  // The panels' kind: the format's decode activations (Q8 blocks or f32).
+  const bool q8 = weight_format(dtype).activations == ActivationType::q8;
   const std::size_t K = products.begin()->w.cols, rows = M;
   // Bytes per value of k in a panel and in a row of the block's tiles.
   const std::size_t panel_k_bytes =

@@ -1,7 +1,7 @@
 // f32 linear layers over blocks of rows (prompt prefill, large batches) on weights packed at
 // load in panels of kPanelWidth output features (ops/panel_layout.hpp). On AVX-512 this beats
-// oneDNN's f32 matmul on the same blocks by 10-17 % (weights streamed from memory while the
-// previous panel computes; see ops/kernels/panel_kernels.hpp); elsewhere oneDNN stays.
+// oneDNN's f32 matmul on the same blocks (weights streamed from memory while the previous panel
+// computes; see ops/kernels/panel_kernels.hpp); elsewhere oneDNN stays.
 #pragma once
 
 #include <cstddef>
@@ -15,18 +15,18 @@
 
 namespace engine {
 
-/// Whether blocks on weights of this type run on panels with this ISA's kernels: f32 with
-/// AVX-512 (else through oneDNN), Q8_0 with AVX-512 VNNI (else expanded to f32 for oneDNN, a
-/// chunk of rows at a time); no other type.
+/// Whether blocks on weights of this type run on panels with this ISA's kernels, as its format
+/// says (ops/weight_format.hpp): f32 with AVX-512 (else through oneDNN), Q8_0 with AVX-512 VNNI
+/// (else expanded to f32 for oneDNN, a chunk of rows at a time); no other type.
 bool prefers_panels(DType type, Isa isa);
 
 /// Bytes of the panels of w: f32 (ceil(rows / kPanelWidth), cols, kPanelWidth) floats, Q8_0
 /// ceil(rows / kPanelWidth) x cols / 32 blocks of kQ8PanelBlockBytes (ops/panel_layout.hpp); 0
-/// for other types (or when w has no rows).
+/// for types without panels (or when w has no rows).
 std::size_t panel_bytes(const Matrix& w);
-/// Writes the panels of w (f32 or Q8_0, in the tile layout) to `out` (panel_bytes(w), 64-byte
-/// aligned, zeroed: the features past w.rows of the last panel stay 0, and a Q8_0 one's scales)
-/// and returns them, for Matrix::panels.
+/// Writes the panels of w (a type with panels, in its loaded layout) to `out` (panel_bytes(w),
+/// 64-byte aligned, zeroed: the features past w.rows of the last panel stay 0, and a Q8_0 one's
+/// scales) and returns them, for Matrix::panels.
 const void* pack_panels(const Matrix& w, std::uint8_t* out);
 
 /// Each product's y (M, w.rows) = x (M, K) · wᵀ on w.panels (every w with K columns and one

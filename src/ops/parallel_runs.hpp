@@ -53,15 +53,15 @@ void for_each_in_crew_runs(int n, F& f) {
 /// Calls f(i) once for every i in [0, n), on omp_get_max_threads() OpenMP threads when
 /// `parallel`. Each thread takes the items of its own contiguous run in order, then whatever is
 /// left of the other runs (their next items, one at a time). Why: a run of weight rows is one
-/// long memory stream (interleaving the threads' items, schedule(dynamic), made a decode step
-/// slower), yet equal runs leave the faster thread waiting at the join when the other is held
-/// back (a shared host). The figures are in docs/performance.md.
+/// long memory stream (interleaving the threads' items, schedule(dynamic), was slower on a
+/// decode step), yet equal runs leave the faster thread waiting at the join when the other is
+/// held back (a shared host).
 ///
 /// In a crew (util/crew.hpp), every member calls it with the same arguments: the members share
 /// the items whatever `parallel` says (there is no fork to pay for), in runs the same way, and
 /// meet at a barrier after them; a member done with its run takes the back half of what another
 /// has left (crew_steal), so the two meet on that run's cursor once per steal, not per item
-/// (faster than taking the other run's next items one at a time on the smaller models).
+/// (faster than taking the other run's next items one at a time).
 template <class F>
 void for_each_in_runs(int n, bool parallel, F&& f) {
   if (in_crew()) return detail::for_each_in_crew_runs(n, f);

@@ -12,7 +12,7 @@ namespace {
 
 // x rounded to the nearest integer, ties to even: std::nearbyint in the default rounding mode,
 // for |x| <= 2^22 (adding 1.5 * 2^23 leaves no fraction bits). Vectorises where the libm call
-// does not (with it, loading the 1B shape as Q8_0 went from 2.5-3.8 s to 2.1 s).
+// does not (a load converting to Q8_0 spent much of its time in the calls).
 float round_to_even(float x) {
   constexpr float kShift = 12582912.0f;  // 1.5 * 2^23
   return (x + kShift) - kShift;

@@ -9,7 +9,6 @@
 #include <queue>
 
 #include "engine/error.hpp"
-#include "tokenizer/gpt2_pretokenizer.hpp"
 #include "tokenizer/sentencepiece_normalizer.hpp"
 
 namespace engine {
@@ -36,16 +35,20 @@ std::string utf8(char32_t c) {
 
 // GPT-2's bytes_to_unicode: printable Latin-1 bytes stand for themselves, the 68 others (control
 // characters, space, DEL, NBSP, soft hyphen) for U+0100 onwards, in byte order.
+// Every spelling is below U+0144, so one or two UTF-8 bytes.
 struct ByteAlphabet {
+  static constexpr char32_t kEnd = 0x144;
   std::array<std::string, 256> spelling;
-  std::unordered_map<std::string, std::uint8_t> byte_of;
+  std::array<int, kEnd> byte_of;  // -1: the code point spells no byte
 
   ByteAlphabet() {
+    byte_of.fill(-1);
     char32_t next = 0x100;
     for (int b = 0; b < 256; ++b) {
       const bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || b >= 0xAE;
-      spelling[b] = utf8(printable ? static_cast<char32_t>(b) : next++);
-      byte_of.emplace(spelling[b], static_cast<std::uint8_t>(b));
+      const char32_t code = printable ? static_cast<char32_t>(b) : next++;
+      spelling[b] = utf8(code);
+      byte_of[code] = b;
     }
   }
 };
@@ -58,69 +61,79 @@ const ByteAlphabet& alphabet() {
 // The bytes a token stands for. A character outside the byte alphabet (possible in added
 // tokens) stands for its own UTF-8 bytes.
 std::string token_bytes(std::string_view token) {
+  const ByteAlphabet& a = alphabet();
   std::string out;
+  out.reserve(token.size());
   for (std::size_t pos = 0; pos < token.size();) {
     const std::size_t size = std::max<std::size_t>(1, utf8_char_size(token.substr(pos)));
-    const std::string c(token.substr(pos, size));
-    const auto it = alphabet().byte_of.find(c);
-    out += it != alphabet().byte_of.end() ? std::string(1, static_cast<char>(it->second)) : c;
+    const auto byte = [&](std::size_t i) { return static_cast<char32_t>(token[pos + i] & 0xFF); };
+    const char32_t code = size == 1   ? byte(0)
+                          : size == 2 ? (byte(0) & 0x1F) << 6 | (byte(1) & 0x3F)
+                                      : ByteAlphabet::kEnd;
+    if (code < ByteAlphabet::kEnd && a.byte_of[code] >= 0) {
+      out += static_cast<char>(a.byte_of[code]);
+    } else {
+      out += token.substr(pos, size);
+    }
     pos += size;
   }
   return out;
-}
-
-std::uint64_t pair_key(int left, int right) {
-  return static_cast<std::uint64_t>(left) << 32 | static_cast<std::uint32_t>(right);
 }
 
 }  // namespace
 
 ByteLevelBpe::ByteLevelBpe(ByteLevelVocabulary vocab, std::string_view source)
     : tokens_(std::move(vocab.tokens)),
+      ignore_merges_(vocab.ignore_merges),
+      pre_tokenizer_(vocab.pre_tokenizer),
+      pre_tokenizer_name_(std::move(vocab.pre_tokenizer_name)),
       bos_id_(vocab.bos_id),
       eos_id_(vocab.eos_id),
-      add_bos_(vocab.add_bos) {
+      add_bos_(vocab.add_bos),
+      add_eos_(vocab.add_eos),
+      source_(source) {
   if (tokens_.empty()) fail(source, "the vocabulary is empty");
   if (tokens_.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
     fail(source, fmt::format("{} tokens do not fit in int token ids", tokens_.size()));
   if (!vocab.types.empty() && vocab.types.size() != tokens_.size())
     fail(source, fmt::format("{} token types for {} tokens", vocab.types.size(), tokens_.size()));
-  std::unordered_map<std::string_view, int> ids;
+  types_ = vocab.types.empty() ? std::vector<PieceType>(tokens_.size(), PieceType::normal)
+                               : std::move(vocab.types);
+  ids_.reserve(tokens_.size());
   bytes_.reserve(tokens_.size());
-  control_.resize(tokens_.size());
   for (int id = 0; id < vocab_size(); ++id) {
     if (tokens_[id].empty()) fail(source, fmt::format("token {} is empty", id));
-    if (const auto [it, inserted] = ids.emplace(tokens_[id], id); !inserted)
+    if (const auto [it, inserted] = ids_.emplace(tokens_[id], id); !inserted)
       fail(source,
            fmt::format("token '{}' is defined twice (ids {} and {})", tokens_[id], it->second, id));
-    bytes_.push_back(token_bytes(tokens_[id]));
-    control_[id] = !vocab.types.empty() && vocab.types[id] == PieceType::control;
+    const PieceType type = types_[id];
+    // llama.cpp writes user-defined tokens as they appear in text, not in the byte spelling.
+    bytes_.push_back(type == PieceType::user_defined ? tokens_[id] : token_bytes(tokens_[id]));
+    if (type == PieceType::user_defined || type == PieceType::control || type == PieceType::unknown)
+      specials_.add(tokens_[id], id, type == PieceType::user_defined);
   }
   for (int b = 0; b < 256; ++b) {
-    const auto it = ids.find(alphabet().spelling[b]);
-    if (it == ids.end())
-      fail(source, fmt::format("no token for byte 0x{:02X}: not a byte-level vocabulary", b));
-    byte_token_[b] = it->second;
+    const auto it = ids_.find(alphabet().spelling[b]);
+    byte_token_[b] = it == ids_.end() ? -1 : it->second;
   }
-  for (std::size_t rank = 0; rank < vocab.merges.size(); ++rank) {
-    const std::string_view merge = vocab.merges[rank];
-    const std::size_t space = merge.find(' ');
-    const auto left = ids.find(merge.substr(0, space));
-    const auto right =
-        space == std::string_view::npos ? ids.end() : ids.find(merge.substr(space + 1));
-    const auto result = left == ids.end() || right == ids.end()
-                            ? ids.end()
-                            : ids.find(std::string(left->first) + std::string(right->first));
-    if (result == ids.end())
-      fail(source,
-           fmt::format("merge {} '{}' is not two tokens that join into a token", rank, merge));
-    // A repeated pair keeps its first (best) rank.
-    merges_.emplace(pair_key(left->second, right->second),
-                    Merge{static_cast<int>(rank), result->second});
+  merges_ = std::move(vocab.merges);
+  merge_ranks_.reserve(merges_.size());
+  for (std::size_t rank = 0; rank < merges_.size(); ++rank) {
+    // The separator is the first space after the first character, as llama.cpp splits.
+    const std::size_t space = merges_[rank].find(' ', 1);
+    if (space == std::string::npos || space + 1 == merges_[rank].size())
+      fail(source, fmt::format("merge {} '{}' is not two tokens", rank, merges_[rank]));
+    // A repeated merge keeps its first (best) rank.
+    merge_ranks_.emplace(merges_[rank], static_cast<int>(rank));
   }
-  for (const auto& [name, id] : {std::pair{"bos_id", bos_id_}, std::pair{"eos_id", eos_id_}})
+  for (const auto& [name, id] :
+       {std::pair{"bos_id", bos_id_}, std::pair{"eos_id", eos_id_},
+        std::pair{"eot_id", vocab.eot_id}, std::pair{"eom_id", vocab.eom_id}})
     if (id < -1 || id >= vocab_size())
       fail(source, fmt::format("{} {} is out of range for {} tokens", name, id, vocab_size()));
+  end_of_generation_ = find_end_of_generation_ids(
+      vocab_size(), [&](int id) { return std::string_view(tokens_[id]); },
+      {eos_id_, vocab.eot_id, vocab.eom_id});
 }
 
 void ByteLevelBpe::check_id(int id) const {
@@ -136,7 +149,10 @@ std::string_view ByteLevelBpe::piece(int id) const {
 
 std::string ByteLevelBpe::decode(int /*prev_token*/, int token) const {
   check_id(token);
-  return control_[token] ? std::string() : bytes_[token];
+  const PieceType type = types_[token];
+  const bool silent =
+      type == PieceType::control || type == PieceType::unknown || type == PieceType::unused;
+  return silent ? std::string() : bytes_[token];
 }
 
 void ByteLevelBpe::encode_word(std::string_view word, std::vector<int>& ids) const {
@@ -147,28 +163,35 @@ void ByteLevelBpe::encode_word(std::string_view word, std::vector<int>& ids) con
   };
   std::vector<Symbol> symbols;
   symbols.reserve(word.size());
-  for (std::size_t i = 0; i < word.size(); ++i)
-    symbols.push_back({byte_token_[static_cast<std::uint8_t>(word[i])], static_cast<int>(i) - 1,
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    const auto byte = static_cast<std::uint8_t>(word[i]);
+    if (byte_token_[byte] < 0)
+      throw Error(
+          ErrorCode::invalid_argument,
+          fmt::format("the text needs byte 0x{:02X}, which the vocabulary has no token for", byte));
+    symbols.push_back({byte_token_[byte], static_cast<int>(i) - 1,
                        i + 1 < word.size() ? static_cast<int>(i) + 1 : -1});
+  }
 
   struct Candidate {
     int rank;
     int left;
     int left_id;
     int right_id;
-    int result;
   };
   // Lowest rank first, then leftmost.
   const auto later = [](const Candidate& a, const Candidate& b) {
     return a.rank > b.rank || (a.rank == b.rank && a.left > b.left);
   };
   std::priority_queue<Candidate, std::vector<Candidate>, decltype(later)> agenda(later);
+  std::string key;
   const auto add_candidate = [&](int left) {
     if (left < 0 || symbols[left].next < 0) return;
+    const int left_id = symbols[left].id;
     const int right_id = symbols[symbols[left].next].id;
-    const auto it = merges_.find(pair_key(symbols[left].id, right_id));
-    if (it != merges_.end())
-      agenda.push({it->second.rank, left, symbols[left].id, right_id, it->second.result});
+    key.assign(tokens_[left_id]).append(" ").append(tokens_[right_id]);
+    const auto it = merge_ranks_.find(key);
+    if (it != merge_ranks_.end()) agenda.push({it->second, left, left_id, right_id});
   };
   for (int i = 0; i + 1 < static_cast<int>(symbols.size()); ++i) add_candidate(i);
   while (!agenda.empty()) {
@@ -177,9 +200,15 @@ void ByteLevelBpe::encode_word(std::string_view word, std::vector<int>& ids) con
     Symbol& left = symbols[top.left];
     // Stale: either side has merged since this pair was queued.
     if (left.id != top.left_id || left.next < 0 || symbols[left.next].id != top.right_id) continue;
+    key.assign(tokens_[top.left_id]).append(tokens_[top.right_id]);
+    const auto result = ids_.find(key);
+    if (result == ids_.end())
+      throw Error(ErrorCode::bad_format,
+                  fmt::format("{}: merge {} '{}' does not join two tokens into a token", source_,
+                              top.rank, merges_[top.rank]));
     const Symbol right = symbols[left.next];
     symbols[left.next].id = -1;
-    left.id = top.result;
+    left.id = result->second;
     left.next = right.next;
     if (right.next >= 0) symbols[right.next].prev = top.left;
     add_candidate(left.prev);
@@ -188,11 +217,34 @@ void ByteLevelBpe::encode_word(std::string_view word, std::vector<int>& ids) con
   for (int i = symbols.empty() ? -1 : 0; i >= 0; i = symbols[i].next) ids.push_back(symbols[i].id);
 }
 
-std::vector<int> ByteLevelBpe::encode(std::string_view text, bool add_bos, bool add_eos) const {
+void ByteLevelBpe::encode_text(std::string_view text, std::vector<int>& ids) const {
+  std::string spelled;
+  for (const std::string_view word : pretokenize(pre_tokenizer_, text)) {
+    if (ignore_merges_) {
+      spelled.clear();
+      for (const char c : word) spelled += alphabet().spelling[static_cast<std::uint8_t>(c)];
+      if (const auto it = ids_.find(spelled);
+          it != ids_.end() && types_[it->second] == PieceType::normal) {
+        ids.push_back(it->second);
+        continue;
+      }
+    }
+    encode_word(word, ids);
+  }
+}
+
+std::vector<int> ByteLevelBpe::encode(std::string_view text, const EncodeOptions& options) const {
   std::vector<int> ids;
-  if (add_bos && add_bos_ && bos_id_ >= 0) ids.push_back(bos_id_);
-  for (const std::string_view word : gpt2_pretokenize(text)) encode_word(word, ids);
-  if (add_eos && eos_id_ >= 0) ids.push_back(eos_id_);
+  if (options.add_bos && add_bos_ && bos_id_ >= 0) ids.push_back(bos_id_);
+  for (const SpecialTokenMatcher::Fragment& fragment :
+       specials_.split(text, options.parse_special)) {
+    if (fragment.id >= 0) {
+      ids.push_back(fragment.id);
+    } else {
+      encode_text(fragment.text, ids);
+    }
+  }
+  if (options.add_eos && add_eos_ && eos_id_ >= 0) ids.push_back(eos_id_);
   return ids;
 }
 

@@ -23,8 +23,9 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path) {
   if (bytes.empty()) throw Error(ErrorCode::bad_format, fmt::format("{}: empty file", path));
   if (has_gguf_magic(bytes)) {
     auto tokenizer = read_gguf_tokenizer(GgufFile(bytes, path));
-    log::debug("{}: GGUF tokenizer, {} tokens, bos {}, eos {}", path, tokenizer->vocab_size(),
-               tokenizer->bos_id(), tokenizer->eos_id());
+    log::debug("{}: GGUF tokenizer, {} tokens, pre-tokenizer {}, bos {}, eos {}", path,
+               tokenizer->vocab_size(), tokenizer->pre_tokenizer(), tokenizer->bos_id(),
+               tokenizer->eos_id());
     return tokenizer;
   }
   const bool is_model = looks_like_sentencepiece_model(bytes);

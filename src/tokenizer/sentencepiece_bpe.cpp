@@ -45,10 +45,14 @@ SentencePieceBpe::SentencePieceBpe(SentencePieceVocabulary vocab, std::string_vi
       normalizer_(vocab.normalizer),
       byte_fallback_(vocab.byte_fallback),
       bos_id_(vocab.bos_id),
-      eos_id_(vocab.eos_id) {
+      eos_id_(vocab.eos_id),
+      unk_id_(vocab.unk_id),
+      add_bos_(vocab.add_bos),
+      add_eos_(vocab.add_eos) {
   if (entries_.empty()) fail(source, "the vocabulary is empty");
   if (entries_.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
     fail(source, fmt::format("{} pieces do not fit in int token ids", entries_.size()));
+  const bool unk_named = unk_id_ >= 0;
   byte_ids_.fill(-1);
   for (int id = 0; id < vocab_size(); ++id) {
     const VocabEntry& e = entries_[id];
@@ -59,9 +63,15 @@ SentencePieceBpe::SentencePieceBpe(SentencePieceVocabulary vocab, std::string_vi
            fmt::format("piece '{}' is defined twice (ids {} and {})", e.piece, it->second, id));
     switch (e.type) {
       case PieceType::unknown:
-        if (unk_id_ >= 0)
-          fail(source, fmt::format("two unknown pieces (ids {} and {})", unk_id_, id));
-        unk_id_ = id;
+        if (!unk_named) {
+          if (unk_id_ >= 0)
+            fail(source, fmt::format("two unknown pieces (ids {} and {})", unk_id_, id));
+          unk_id_ = id;
+        }
+        controls_.add(e.piece, id, false);
+        break;
+      case PieceType::control:
+        controls_.add(e.piece, id, false);
         break;
       case PieceType::byte: {
         const auto byte = parse_byte_piece(e.piece);
@@ -78,10 +88,15 @@ SentencePieceBpe::SentencePieceBpe(SentencePieceVocabulary vocab, std::string_vi
     }
   }
   if (unk_id_ < 0) fail(source, "no unknown piece (<unk>): SentencePiece needs one");
-  for (const auto& [name, id] : {std::pair{"bos_id", bos_id_}, std::pair{"eos_id", eos_id_}}) {
+  for (const auto& [name, id] :
+       {std::pair{"bos_id", bos_id_}, std::pair{"eos_id", eos_id_}, std::pair{"unk_id", unk_id_},
+        std::pair{"eot_id", vocab.eot_id}, std::pair{"eom_id", vocab.eom_id}}) {
     if (id < -1 || id >= vocab_size())
       fail(source, fmt::format("{} {} is out of range for {} pieces", name, id, vocab_size()));
   }
+  end_of_generation_ = find_end_of_generation_ids(
+      vocab_size(), [&](int id) { return std::string_view(entries_[id].piece); },
+      {eos_id_, vocab.eot_id, vocab.eom_id});
 }
 
 const VocabEntry& SentencePieceBpe::entry(int id) const {
@@ -205,15 +220,29 @@ void SentencePieceBpe::append_ids(std::string_view symbol, const MergeResult& me
   ids.push_back(id);
 }
 
-std::vector<int> SentencePieceBpe::encode(std::string_view text, bool add_bos, bool add_eos) const {
+void SentencePieceBpe::encode_text(std::string_view text, std::vector<int>& ids) const {
   const std::string normalized = normalize(text, normalizer_);
   const MergeResult merged = merge(normalized);
-  std::vector<int> ids;
-  ids.reserve(merged.symbols.size() + 2);
-  if (add_bos && bos_id_ >= 0) ids.push_back(bos_id_);
   for (int i = merged.symbols.empty() ? -1 : 0; i >= 0; i = merged.symbols[i].next)
     append_ids(merged.symbols[i].text, merged, ids);
-  if (add_eos && eos_id_ >= 0) ids.push_back(eos_id_);
+}
+
+std::vector<int> SentencePieceBpe::encode(std::string_view text,
+                                          const EncodeOptions& options) const {
+  std::vector<int> ids;
+  if (options.add_bos && add_bos_ && bos_id_ >= 0) ids.push_back(bos_id_);
+  if (options.parse_special) {
+    for (const SpecialTokenMatcher::Fragment& fragment : controls_.split(text, true)) {
+      if (fragment.id >= 0) {
+        ids.push_back(fragment.id);
+      } else {
+        encode_text(fragment.text, ids);
+      }
+    }
+  } else {
+    encode_text(text, ids);
+  }
+  if (options.add_eos && add_eos_ && eos_id_ >= 0) ids.push_back(eos_id_);
   return ids;
 }
 
@@ -221,9 +250,11 @@ std::string SentencePieceBpe::decode(int prev_token, int token) const {
   const VocabEntry& e = entry(token);
   switch (e.type) {
     case PieceType::control:
+    case PieceType::unused:  // padding never produced from text, as llama.cpp prints it
       return {};
     case PieceType::unknown:
-      return std::string(kUnknownSurface);
+      // Only the unknown piece stands for text; others typed unknown (padding) for nothing.
+      return token == unk_id_ ? std::string(kUnknownSurface) : std::string();
     case PieceType::byte:
       return std::string(1, static_cast<char>(*parse_byte_piece(e.piece)));
     default:

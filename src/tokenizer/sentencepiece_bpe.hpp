@@ -15,6 +15,7 @@
 
 #include "engine/tokenizer.hpp"
 #include "tokenizer/sentencepiece_normalizer.hpp"
+#include "tokenizer/special_tokens.hpp"
 
 namespace engine {
 
@@ -41,6 +42,14 @@ struct SentencePieceVocabulary {
   bool byte_fallback = false;  ///< unknown characters become byte pieces instead of `<unk>`
   int bos_id = 1;              ///< -1: the vocabulary has none
   int eos_id = 2;              ///< -1: the vocabulary has none
+  /// The unknown piece. -1: the one piece typed unknown, which must exist. GGUF files name it
+  /// (tokenizer.ggml.unknown_token_id) and may type other pieces unknown too (Phi-3's padding),
+  /// which then stand for nothing.
+  int unk_id = -1;
+  int eot_id = -1;       ///< end of turn, -1: none
+  int eom_id = -1;       ///< end of message, -1: none
+  bool add_bos = true;   ///< whether encode's add_bos adds BOS
+  bool add_eos = false;  ///< whether encode's add_eos adds EOS
 };
 
 /// The byte a piece of the exact form `<0xXX>` (upper-case hex) stands for.
@@ -55,13 +64,21 @@ class SentencePieceBpe final : public Tokenizer {
   SentencePieceBpe(const SentencePieceBpe&) = delete;
   SentencePieceBpe& operator=(const SentencePieceBpe&) = delete;
 
-  /// BOS/EOS are only added when the vocabulary has them.
-  std::vector<int> encode(std::string_view text, bool add_bos, bool add_eos) const override;
-  /// Control pieces decode to nothing, `<unk>` to " ⁇ " (libsentencepiece's unk surface).
+  using Tokenizer::encode;
+  /// BOS/EOS are only added when the vocabulary has them and adds them. With parse_special,
+  /// control pieces written in the text are cut out first and each run of text between them is
+  /// encoded on its own, with its own dummy prefix (llama.cpp's rule).
+  std::vector<int> encode(std::string_view text, const EncodeOptions& options) const override;
+  /// Control and unused pieces decode to nothing, `<unk>` to " ⁇ " (libsentencepiece's unk
+  /// surface).
   std::string decode(int prev_token, int token) const override;
   int vocab_size() const override { return static_cast<int>(entries_.size()); }
   int bos_id() const override { return bos_id_; }
   int eos_id() const override { return eos_id_; }
+  bool add_bos() const override { return add_bos_; }
+  bool add_eos() const override { return add_eos_; }
+  const std::vector<int>& end_of_generation_ids() const override { return end_of_generation_; }
+  std::string_view pre_tokenizer() const override { return "sentencepiece"; }
   /// The piece in SentencePiece form ("▁" for spaces) for both file kinds.
   std::string_view piece(int id) const override;
   /// The whole vocabulary, indexed by token id (what a GGUF writer embeds).
@@ -75,6 +92,7 @@ class SentencePieceBpe final : public Tokenizer {
   std::size_t user_defined_prefix(std::string_view text) const;
   MergeResult merge(std::string_view normalized) const;
   void append_ids(std::string_view symbol, const MergeResult& merged, std::vector<int>& ids) const;
+  void encode_text(std::string_view text, std::vector<int>& ids) const;
 
   std::vector<VocabEntry> entries_;
   NormalizerOptions normalizer_;
@@ -82,6 +100,10 @@ class SentencePieceBpe final : public Tokenizer {
   int bos_id_;
   int eos_id_;
   int unk_id_ = -1;
+  bool add_bos_;
+  bool add_eos_;
+  std::vector<int> end_of_generation_;
+  SpecialTokenMatcher controls_;  // control and unknown pieces, matched only with parse_special
   // libsentencepiece keeps two maps: only normal, user-defined and unused pieces can result from
   // a merge, so text such as "<s>" or "<0x0A>" never turns into a control or byte token.
   std::unordered_map<std::string_view, int> mergeable_;

@@ -1,6 +1,8 @@
 // The format-independent part of the Tokenizer interface.
 #include "engine/tokenizer.hpp"
 
+#include <algorithm>
+
 namespace engine {
 
 std::string Tokenizer::decode(std::span<const int> tokens) const {
@@ -13,6 +15,11 @@ std::string Tokenizer::decode(std::span<const int> tokens) const {
     prev = token;
   }
   return text;
+}
+
+bool Tokenizer::is_end_of_generation(int id) const {
+  const std::vector<int>& ids = end_of_generation_ids();
+  return std::binary_search(ids.begin(), ids.end(), id);
 }
 
 }  // namespace engine

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "cli/json_lines.hpp"
 #include "cli/run_cli.hpp"
 #include "test_paths.hpp"
 
@@ -12,10 +13,17 @@ namespace {
 TEST(Info, ShowsTheStories260KShape) {
   const CliResult r = run_cli("info --json -m " + quote(require_model("stories260K.bin")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* field :
-       {"\"dim\": 64", "\"hidden_dim\": 172", "\"n_layers\": 5", "\"n_heads\": 8",
-        "\"n_kv_heads\": 4", "\"vocab_size\": 512", "\"context_length\": 512", "\"isa\": \""})
-    EXPECT_NE(r.out.find(field), std::string::npos) << field << " in " << r.out;
+  const nlohmann::json info = parse_json(r.out);
+  EXPECT_EQ(info["dim"], 64);
+  EXPECT_EQ(info["hidden_dim"], 172);
+  EXPECT_EQ(info["n_layers"], 5);
+  EXPECT_EQ(info["n_heads"], 8);
+  EXPECT_EQ(info["n_kv_heads"], 4);
+  EXPECT_EQ(info["vocab_size"], 512);
+  EXPECT_EQ(info["context_length"], 512);
+  EXPECT_EQ(info["shared_classifier"], true);
+  EXPECT_TRUE(info["isa"].is_string());
+  EXPECT_EQ(info["model"], require_model("stories260K.bin"));
 }
 
 TEST(Tokenize, IdsOnOneLine) {
@@ -34,16 +42,22 @@ TEST(Eval, OneLogitsRowPerPosition) {
                               quote(require_model("tok512.bin")) + " -p 'Once upon a time'" +
                               " --logits-out " + quote(out.string()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const std::string json = read_file(out);
+  const nlohmann::json json = parse_json(read_file(out));
   std::filesystem::remove(out);
-  ASSERT_EQ(json.rfind("{\"tokens\":[1,", 0), 0u) << json.substr(0, 80);
-  const auto tokens_end = json.find(']');
-  const std::string tokens = json.substr(11, tokens_end - 11);
-  const auto n_tokens = std::count(tokens.begin(), tokens.end(), ',') + 1;
-  // Rows: one '[' per row after "logits":[.
-  const auto logits = json.substr(json.find("\"logits\":[") + 10);
-  EXPECT_EQ(std::count(logits.begin(), logits.end(), '['), n_tokens);
-  EXPECT_EQ(std::count(logits.begin(), logits.end(), ','), n_tokens * 512 - 1);
+  // BOS first, then the prompt's tokens as tokenize gives them.
+  const CliResult ids =
+      run_cli("tokenize --bos -z " + quote(require_model("tok512.bin")) + " 'Once upon a time'");
+  std::string expected;
+  for (const auto& id : json["tokens"]) {
+    if (!expected.empty()) expected += ' ';
+    expected += id.dump();
+  }
+  EXPECT_EQ(expected + "\n", ids.out);
+  ASSERT_EQ(json["logits"].size(), json["tokens"].size());
+  for (const auto& row : json["logits"]) {
+    ASSERT_EQ(row.size(), 512u);
+    for (const auto& logit : row) ASSERT_TRUE(logit.is_number_float());
+  }
 }
 
 }  // namespace

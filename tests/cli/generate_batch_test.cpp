@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/json_lines.hpp"
 #include "cli/run_cli.hpp"
 #include "test_paths.hpp"
 
@@ -58,15 +59,15 @@ TEST(GenerateBatch, JsonLinesFromAPromptsFile) {
   const CliResult r = run_cli(base_args() + " --json --prompts-file " + quote(file.string()));
   fs::remove(file);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  std::istringstream lines(r.out);
-  std::string line;
-  for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(std::getline(lines, line));
-    EXPECT_EQ(line.rfind("{\"index\": " + std::to_string(i) + ", \"prompt\": \"", 0), 0u) << line;
-    EXPECT_NE(line.find("\"finish_reason\": \"length\"}"), std::string::npos) << line;
-    EXPECT_NE(line.find("\"tokens\": ["), std::string::npos);
+  const std::vector<nlohmann::json> lines = parse_json_lines(r.out);
+  ASSERT_EQ(lines.size(), kPrompts.size()) << r.out;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_EQ(lines[i]["index"], i);
+    EXPECT_EQ(lines[i]["prompt"], kPrompts[i]);
+    EXPECT_EQ(lines[i]["finish_reason"], "length");
+    EXPECT_EQ(lines[i]["tokens"].size(), 24u);
+    EXPECT_TRUE(lines[i]["text"].is_string());
   }
-  EXPECT_FALSE(std::getline(lines, line));
 }
 
 TEST(GenerateBatch, AttentionHeatmapsPerLayerAndHead) {

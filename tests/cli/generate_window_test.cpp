@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "cli/json_lines.hpp"
 #include "cli/run_cli.hpp"
 #include "test_paths.hpp"
 
@@ -18,20 +19,18 @@ std::string base_args() {
 
 // The number of ids in the "tokens" array of a --json line.
 int json_token_count(const std::string& line) {
-  const std::size_t begin = line.find("\"tokens\": [") + 11, end = line.find(']', begin);
-  if (end == begin) return 0;
-  return static_cast<int>(std::count(line.begin() + begin, line.begin() + end, ',')) + 1;
+  return static_cast<int>(parse_json(line)["tokens"].size());
 }
 
 TEST(GenerateWindow, RunsPastTheContextLength) {
   const CliResult r = run_cli(base_args() + " --ctx 64 --window 16 -n 300 --seed 4 --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("\"finish_reason\": \"length\""), std::string::npos) << r.out;
+  EXPECT_EQ(parse_json(r.out)["finish_reason"], "length") << r.out;
   EXPECT_EQ(json_token_count(r.out), 300) << r.out;
   // Without the window the same run stops when the 64 positions are full.
   const CliResult plain = run_cli(base_args() + " --ctx 64 -n 300 --seed 4 --json");
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
-  EXPECT_NE(plain.out.find("\"finish_reason\": \"context\""), std::string::npos) << plain.out;
+  EXPECT_EQ(parse_json(plain.out)["finish_reason"], "context") << plain.out;
   EXPECT_EQ(json_token_count(plain.out), 64);
 }
 

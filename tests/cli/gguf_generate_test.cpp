@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "cli/json_lines.hpp"
 #include "cli/run_cli.hpp"
 #include "test_paths.hpp"
 #include "unit/gguf_writer.hpp"
@@ -61,10 +62,13 @@ TEST(GgufGenerate, CtxRaisesTheContextWithAWarning) {
 TEST(GgufInfo, ShowsFormatArchitectureTypesAndTokenizer) {
   const CliResult r = run_cli("info --json -m " + gguf_model());
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* field : {"\"context_length\": 128", "\"format\": \"gguf v3\"",
-                            "\"architecture\": \"llama\"", "\"tensor_types\": \"f32 (48)\"",
-                            "\"tokenizer\": \"llama\"", "\"shared_classifier\": false"})
-    EXPECT_NE(r.out.find(field), std::string::npos) << field << " in " << r.out;
+  const nlohmann::json info = parse_json(r.out);
+  EXPECT_EQ(info["context_length"], 128);
+  EXPECT_EQ(info["format"], "gguf v3");
+  EXPECT_EQ(info["architecture"], "llama");
+  EXPECT_EQ(info["tensor_types"], "f32 (48)");
+  EXPECT_EQ(info["tokenizer"], "llama");
+  EXPECT_EQ(info["shared_classifier"], false);
 }
 
 TEST(GgufTokenize, ReadsTheVocabularyOfAGgufFile) {
@@ -153,7 +157,7 @@ TEST(GgufGpt2, EmptyPromptStartsFromEndOfText) {
                            " -n 4 --temperature 0 --json --log-level warn";
   const CliResult alone = run_cli(args + " -p ''");
   ASSERT_EQ(alone.exit_code, 0) << alone.err;
-  EXPECT_NE(alone.out.find("\"finish_reason\""), std::string::npos) << alone.out;
+  EXPECT_EQ(parse_json(alone.out)["finish_reason"], "length") << alone.out;
   const CliResult batch = run_cli(args + " -p '' -p Hello");
   ASSERT_EQ(batch.exit_code, 0) << batch.err;
   EXPECT_EQ(batch.out.substr(0, batch.out.find('\n') + 1), alone.out);

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "cli/json_lines.hpp"
 #include "cli/run_cli.hpp"
 #include "test_paths.hpp"
 
@@ -52,9 +53,11 @@ TEST_F(Synth, GgufWithItsOwnVocabularyRunsEverywhere) {
   ASSERT_EQ(run_cli("synth --preset 260K -o " + model).exit_code, 0);
   const CliResult info = run_cli("info --json -m " + model);
   ASSERT_EQ(info.exit_code, 0) << info.err;
-  for (const char* field : {"\"architecture\": \"llama\"", "\"tokenizer\": \"llama\"",
-                            "\"vocab_size\": 512", "\"tensor_types\": \"f32 (47)\""})
-    EXPECT_NE(info.out.find(field), std::string::npos) << field << " in " << info.out;
+  const nlohmann::json fields = parse_json(info.out);
+  EXPECT_EQ(fields["architecture"], "llama");
+  EXPECT_EQ(fields["tokenizer"], "llama");
+  EXPECT_EQ(fields["vocab_size"], 512);
+  EXPECT_EQ(fields["tensor_types"], "f32 (47)");
   const CliResult generated =
       run_cli("generate -m " + model + " -p 'Hello there' -n 8 --temperature 0 --log-level warn");
   ASSERT_EQ(generated.exit_code, 0) << generated.err;

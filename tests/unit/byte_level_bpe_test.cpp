@@ -8,13 +8,17 @@
 
 #include "engine/tokenizer.hpp"
 #include "test_paths.hpp"
-#include "tokenizer/gpt2_pretokenizer.hpp"
+#include "tokenizer/pretokenizer.hpp"
 #include "tokenizer/unicode_classes.hpp"
 
 namespace engine {
 namespace {
 
 using Words = std::vector<std::string_view>;
+
+Words gpt2_pretokenize(std::string_view text) {
+  return pretokenize(PreTokenizer::gpt2, text);
+}
 
 TEST(ByteLevelPretokenizer, SplitsLikeGpt2Regex) {
   EXPECT_EQ(gpt2_pretokenize(""), Words{});
@@ -40,18 +44,27 @@ TEST(ByteLevelPretokenizer, SplitsLikeGpt2Regex) {
 }
 
 TEST(ByteLevelPretokenizer, UnicodeClasses) {
-  EXPECT_EQ(char_class(U'a'), CharClass::letter);
-  EXPECT_EQ(char_class(U'ß'), CharClass::letter);
-  EXPECT_EQ(char_class(U'東'), CharClass::letter);
-  EXPECT_EQ(char_class(0x1E900), CharClass::letter);  // ADLAM CAPITAL LETTER ALIF
-  EXPECT_EQ(char_class(U'7'), CharClass::number);
-  EXPECT_EQ(char_class(U'½'), CharClass::number);
-  EXPECT_EQ(char_class(U'Ⅻ'), CharClass::number);
-  EXPECT_EQ(char_class(U'\u3000'), CharClass::whitespace);
-  EXPECT_EQ(char_class(U'\u0085'), CharClass::whitespace);
-  EXPECT_EQ(char_class(U'!'), CharClass::other);
-  EXPECT_EQ(char_class(0x1F642), CharClass::other);  // 🙂
-  EXPECT_EQ(char_class(0x10FFFF), CharClass::other);
+  using enum UnicodeCategory;
+  EXPECT_EQ(unicode_category(U'a'), letter);
+  EXPECT_EQ(unicode_category(U'ß'), letter);
+  EXPECT_EQ(unicode_category(U'東'), letter);
+  EXPECT_EQ(unicode_category(0x1E900), letter);  // ADLAM CAPITAL LETTER ALIF
+  EXPECT_EQ(unicode_category(U'7'), number);
+  EXPECT_EQ(unicode_category(U'½'), number);
+  EXPECT_EQ(unicode_category(U'Ⅻ'), number);
+  EXPECT_EQ(unicode_category(U'!'), punctuation);
+  EXPECT_EQ(unicode_category(U'、'), punctuation);
+  EXPECT_EQ(unicode_category(U'$'), symbol);
+  EXPECT_EQ(unicode_category(0x1F642), symbol);  // 🙂
+  EXPECT_EQ(unicode_category(0x301), mark);      // COMBINING ACUTE ACCENT
+  EXPECT_EQ(unicode_category(U'\u3000'), separator);
+  EXPECT_EQ(unicode_category(U'\n'), control);
+  EXPECT_EQ(unicode_category(0x10FFFF), unassigned);
+  EXPECT_EQ(unicode_category(0x110000), unassigned);
+  EXPECT_TRUE(is_white_space(U'\u3000'));
+  EXPECT_TRUE(is_white_space(U'\u0085'));
+  EXPECT_FALSE(is_white_space(U'\u200B'));  // ZERO WIDTH SPACE is a format character
+  EXPECT_FALSE(is_white_space(0x1C));       // Python's isspace() says yes; Unicode says no
 }
 
 class ByteLevelBpeGpt2 : public ::testing::Test {

@@ -24,7 +24,7 @@ namespace {
 
 using test::GgufWriter;
 
-constexpr std::uint32_t kF32 = 0, kF16 = 1, kQ4_0 = 2, kQ8_0 = 8;
+constexpr std::uint32_t kF32 = 0, kF16 = 1, kQ8_0 = 8, kIq4Nl = 20;
 
 std::vector<int> prompt20() {
   const auto tokenizer = load_tokenizer(test::require_model("tok512.bin"));
@@ -284,14 +284,16 @@ TEST_F(GgufWrittenModel, UnsupportedVariants) {
                ErrorCode::unsupported);
   expect_error(replace("general.architecture",
                        [](GgufWriter& g) { g.kv_string("general.architecture", "falcon"); }),
-               "architecture 'falcon' is not supported (llama or gpt2)", ErrorCode::unsupported);
+               "architecture 'falcon' is not supported (llama, qwen2, phi3, gemma2 or gpt2)",
+               ErrorCode::unsupported);
   expect_error(edit([](auto& t) {
                  t.push_back({"blk.0.attn_q.bias", {64}, kF32, std::string(256, '\0')});
                }),
                "tensor 'blk.0.attn_q.bias' is not part of the llama architecture",
                ErrorCode::unsupported);
-  expect_error(edit(set_type("blk.1.attn_q.weight", kQ4_0, std::string(64 * 2 * 18, '\0'))),
-               "'blk.1.attn_q.weight' is q4_0", ErrorCode::unsupported);
+  // IQ4_NL: blocks of 32 in 18 bytes, a type the engine does not read.
+  expect_error(edit(set_type("blk.1.attn_q.weight", kIq4Nl, std::string(64 * 2 * 18, '\0'))),
+               "'blk.1.attn_q.weight' is iq4_nl", ErrorCode::unsupported);
   expect_error(edit(set_type("blk.0.ffn_norm.weight", kF16, std::string(128, '\0'))),
                "vector tensor 'blk.0.ffn_norm.weight' is f16", ErrorCode::unsupported);
 }

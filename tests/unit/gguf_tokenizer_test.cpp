@@ -1,6 +1,6 @@
-// Tokenizers built from GGUF metadata: llama.cpp's test vectors for its Llama 2 (SentencePiece)
-// and GPT-2 (byte-level BPE) vocabularies, loaded from the vocab-only .gguf files themselves, and
-// clear errors for tokenizer metadata that does not hold together.
+// Tokenizers built from GGUF metadata: what the vocab-only .gguf files say about BOS, EOS and
+// special tokens, and clear errors for tokenizer metadata that does not hold together (llama.cpp's
+// vectors for these files are in tokenizer_llamacpp_vectors_test.cpp).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -21,51 +21,23 @@ namespace {
 using test::GgufWriter;
 using test::VectorCase;
 
-class GgufTokenizerVectors : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    cases_ = test::read_llamacpp_vectors(GetParam());
-    tokenizer_ = load_tokenizer(test::require_model("llamacpp-vocab/" + GetParam()));
-  }
-  std::vector<VectorCase> cases_;
-  std::unique_ptr<Tokenizer> tokenizer_;
-};
-
-TEST_P(GgufTokenizerVectors, EncodeMatchesEveryCase) {
-  ASSERT_EQ(cases_.size(), 46u);
-  for (std::size_t i = 0; i < cases_.size(); ++i) {
-    const VectorCase& c = cases_[i];
-    SCOPED_TRACE(testing::Message() << "case " << i << ": \"" << c.text << "\"");
-    EXPECT_EQ(tokenizer_->encode(c.text, false, false), c.ids);
-  }
-}
-
-TEST_P(GgufTokenizerVectors, DecodeGivesTheTextBack) {
-  for (std::size_t i = 0; i < cases_.size(); ++i) {
-    const VectorCase& c = cases_[i];
-    SCOPED_TRACE(testing::Message() << "case " << i << ": \"" << c.text << "\"");
-    EXPECT_EQ(tokenizer_->decode(c.ids), c.text);
-  }
-}
-
-INSTANTIATE_TEST_SUITE_P(GgufVocab, GgufTokenizerVectors,
-                         ::testing::Values("ggml-vocab-llama-spm.gguf", "ggml-vocab-gpt-2.gguf"),
-                         [](const auto& info) {
-                           return info.param == "ggml-vocab-gpt-2.gguf" ? "Gpt2" : "LlamaSpm";
-                         });
-
 TEST(GgufTokenizer, LlamaVocabularyAddsBosGpt2DoesNot) {
   const auto llama =
       load_tokenizer(test::require_model("llamacpp-vocab/ggml-vocab-llama-spm.gguf"));
   EXPECT_EQ(llama->bos_id(), 1);
   EXPECT_EQ(llama->eos_id(), 2);
-  EXPECT_EQ(llama->encode("Hello", true, true), (std::vector<int>{1, 15043, 2}));
+  // add_bos_token true, add_eos_token false: asking for both adds BOS only, as llama.cpp does.
+  EXPECT_TRUE(llama->add_bos());
+  EXPECT_FALSE(llama->add_eos());
+  EXPECT_EQ(llama->encode("Hello", true, true), (std::vector<int>{1, 15043}));
   const auto gpt2 = load_tokenizer(test::require_model("llamacpp-vocab/ggml-vocab-gpt-2.gguf"));
   EXPECT_EQ(gpt2->vocab_size(), 50257);
   EXPECT_EQ(gpt2->bos_id(), 50256);
   EXPECT_EQ(gpt2->eos_id(), 50256);
-  // GPT-2 has no add_bos_token: like llama.cpp, no BOS; EOS when asked.
-  EXPECT_EQ(gpt2->encode("Hello", true, true), (std::vector<int>{15496, 50256}));
+  // GPT-2's file has no add_bos_token or add_eos_token: like llama.cpp, neither is added.
+  EXPECT_FALSE(gpt2->add_bos());
+  EXPECT_FALSE(gpt2->add_eos());
+  EXPECT_EQ(gpt2->encode("Hello", true, true), (std::vector<int>{15496}));
   EXPECT_EQ(gpt2->piece(995), "Ġworld");
   EXPECT_EQ(gpt2->decode(std::vector<int>{15496, 50256, 995}), "Hello world");
 }
@@ -131,7 +103,8 @@ TEST_F(GgufBadTokenizer, MissingOrInconsistentKeys) {
       .kv_strings("tokenizer.ggml.tokens", {"<unk>", "a"})
       .kv_i32s("tokenizer.ggml.token_type", {2, 9});
   expect_error(types, "token 1 has type 9");
-  expect_error(llama().kv_u32("tokenizer.ggml.bos_token_id", 10), "bos_id 10 is out of range");
+  expect_error(llama().kv_u32("tokenizer.ggml.bos_token_id", 10),
+               "tokenizer.ggml.bos_token_id 10 is out of range for 4 tokens");
   GgufWriter tokens_as_floats;
   tokens_as_floats.kv_string("tokenizer.ggml.model", "llama")
       .kv_floats("tokenizer.ggml.tokens", {1});
@@ -142,25 +115,57 @@ TEST_F(GgufBadTokenizer, UnsupportedModelsAndPreTokenizers) {
   GgufWriter rwkv;
   rwkv.kv_string("tokenizer.ggml.model", "rwkv").kv_strings("tokenizer.ggml.tokens", {"a"});
   expect_error(rwkv, "tokenizer model 'rwkv'", ErrorCode::unsupported);
-  GgufWriter llama3;
-  llama3.kv_string("tokenizer.ggml.model", "gpt2")
-      .kv_string("tokenizer.ggml.pre", "llama-bpe")
+  GgufWriter tekken;
+  tekken.kv_string("tokenizer.ggml.model", "gpt2")
+      .kv_string("tokenizer.ggml.pre", "tekken")
       .kv_strings("tokenizer.ggml.tokens", {"a"});
-  expect_error(llama3, "pre-tokenizer 'llama-bpe'", ErrorCode::unsupported);
+  expect_error(tekken, "pre-tokenizer 'tekken' is not supported", ErrorCode::unsupported);
 }
 
-TEST_F(GgufBadTokenizer, ByteLevelVocabularyNeedsEveryByteAndValidMerges) {
+// Vocabularies leave out bytes that never occur in UTF-8 (0xC0, 0xC1, 0xF5-0xFF) and sometimes
+// control characters (Falcon): they load, and only text needing such a byte is refused.
+TEST_F(GgufBadTokenizer, MissingByteIsAnErrorOnlyWhenTextNeedsIt) {
   GgufWriter few;
-  few.kv_string("tokenizer.ggml.model", "gpt2").kv_strings("tokenizer.ggml.tokens", {"a", "b"});
-  expect_error(few, "no token for byte 0x00");
+  few.kv_string("tokenizer.ggml.model", "gpt2")
+      .kv_string("tokenizer.ggml.pre", "gpt-2")
+      .kv_strings("tokenizer.ggml.tokens", {"a", "b"});
+  std::ofstream(path_, std::ios::binary) << few.bytes();
+  const auto tokenizer = load_tokenizer(path_);
+  EXPECT_EQ(tokenizer->encode("abba", false, false), (std::vector<int>{0, 1, 1, 0}));
+  test::expect_engine_error([&] { tokenizer->encode("abc", false, false); },
+                            ErrorCode::invalid_argument,
+                            {"the text needs byte 0x63, which the vocabulary has no token for"});
+}
+
+TEST_F(GgufBadTokenizer, SmolLm2VocabularyWithoutImpossibleBytesLoads) {
+  const auto smollm = load_tokenizer(test::require_model("families/smollm2-style-f32.gguf"));
+  EXPECT_EQ(smollm->pre_tokenizer(), "smollm");
+  EXPECT_EQ(smollm->decode(smollm->encode("Zoë ate 12 crêpes 🙂", false, false)),
+            "Zoë ate 12 crêpes 🙂");
+  test::expect_engine_error([&] { smollm->encode("\xC0\x80", false, false); },
+                            ErrorCode::invalid_argument, {"byte 0xC0"});
+}
+
+// Merges are looked up by text when encoding (loading stays fast): a merge that is not two parts
+// fails the load, one whose parts join into no token fails the encode that applies it.
+TEST_F(GgufBadTokenizer, ByteLevelMergesMustJoinTokens) {
   std::vector<std::string> bytes;
   const auto real = load_tokenizer(test::require_model("llamacpp-vocab/ggml-vocab-gpt-2.gguf"));
   for (int id = 0; id < 256; ++id) bytes.emplace_back(real->piece(id));  // GPT-2's first 256
-  GgufWriter merges;
-  merges.kv_string("tokenizer.ggml.model", "gpt2")
-      .kv_strings("tokenizer.ggml.tokens", bytes)
-      .kv_strings("tokenizer.ggml.merges", {"a b"});
-  expect_error(merges, "merge 0 'a b' is not two tokens that join into a token");
+  const auto with_merges = [&](std::vector<std::string> merges) {
+    GgufWriter w;
+    w.kv_string("tokenizer.ggml.model", "gpt2")
+        .kv_string("tokenizer.ggml.pre", "gpt-2")
+        .kv_strings("tokenizer.ggml.tokens", bytes)
+        .kv_strings("tokenizer.ggml.merges", merges);
+    return w;
+  };
+  expect_error(with_merges({"ab"}), "merge 0 'ab' is not two tokens");
+  std::ofstream(path_, std::ios::binary) << with_merges({"a b"}).bytes();
+  const auto tokenizer = load_tokenizer(path_);
+  EXPECT_EQ(tokenizer->encode("ba", false, false).size(), 2u);
+  test::expect_engine_error([&] { tokenizer->encode("ab", false, false); }, ErrorCode::bad_format,
+                            {path_, "merge 0 'a b' does not join two tokens into a token"});
 }
 
 }  // namespace

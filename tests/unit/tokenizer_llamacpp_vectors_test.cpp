@@ -1,5 +1,6 @@
-// llama.cpp's tokenizer test vectors for the Llama 2 SentencePiece vocabulary (ids from Hugging
-// Face's tokenizer, add_special_tokens=False), reproduced with llama2.c's tokenizer.bin.
+// llama.cpp's tokenizer test vectors (ids from Hugging Face's tokenizers, add_special_tokens=False,
+// specials not parsed): for the Llama 2 SentencePiece vocabulary reproduced with llama2.c's
+// tokenizer.bin, and for every vocab-only GGUF llama.cpp ships vectors with, loaded from the file.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -41,11 +42,11 @@ TEST_F(TokenizerLlamaCppVectors, EncodeMatchesEveryCase) {
   }
 }
 
-TEST_F(TokenizerLlamaCppVectors, BosAndEosWrapTheIds) {
+// tokenizer.bin says nothing about BOS/EOS: llama.cpp's SentencePiece defaults add BOS, not EOS.
+TEST_F(TokenizerLlamaCppVectors, BosComesFirst) {
   const VectorCase& c = cases_[0];
   std::vector<int> expected = {1};
   expected.insert(expected.end(), c.ids.begin(), c.ids.end());
-  expected.push_back(2);
   EXPECT_EQ(tokenizer_->encode(c.text, true, true), expected);
 }
 
@@ -69,6 +70,46 @@ TEST_F(TokenizerLlamaCppVectors, LongTextRoundTrips) {
   EXPECT_GT(text.size(), 100000u);
   EXPECT_EQ(tokenizer_->decode(ids), text);
 }
+
+// One GGUF vocabulary per pre-tokenizer family llama.cpp tests.
+class GgufVocabularyVectors : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    cases_ = test::read_llamacpp_vectors("ggml-vocab-" + GetParam() + ".gguf");
+    tokenizer_ =
+        load_tokenizer(test::require_model("llamacpp-vocab/ggml-vocab-" + GetParam() + ".gguf"));
+  }
+  std::vector<VectorCase> cases_;
+  std::unique_ptr<Tokenizer> tokenizer_;
+};
+
+TEST_P(GgufVocabularyVectors, EncodeMatchesEveryCase) {
+  ASSERT_EQ(cases_.size(), 46u);
+  for (std::size_t i = 0; i < cases_.size(); ++i) {
+    const VectorCase& c = cases_[i];
+    SCOPED_TRACE(testing::Message() << "case " << i << ": \"" << c.text << "\"");
+    EXPECT_EQ(tokenizer_->encode(c.text, false, false), c.ids);
+  }
+}
+
+// Every case is valid UTF-8 and none holds a special token, so decoding gives the text back.
+TEST_P(GgufVocabularyVectors, DecodeGivesTheTextBack) {
+  for (std::size_t i = 0; i < cases_.size(); ++i) {
+    const VectorCase& c = cases_[i];
+    SCOPED_TRACE(testing::Message() << "case " << i << ": \"" << c.text << "\"");
+    EXPECT_EQ(tokenizer_->decode(c.ids), c.text);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(LlamaCpp, GgufVocabularyVectors,
+                         ::testing::Values("llama-spm", "phi-3", "gpt-2", "llama-bpe", "qwen2",
+                                           "deepseek-llm", "deepseek-coder", "falcon", "mpt",
+                                           "starcoder", "refact"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           std::erase(name, '-');
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace engine

@@ -1,13 +1,14 @@
 // libFuzzer target: the GGUF reader and the tokenizers built from GGUF metadata. Any input must
 // parse or throw engine::Error; everything parsed is then touched (every metadata value, the
-// first and last byte of every tensor, the tokenizer on a few strings) so that ASan sees any
-// view that points outside the input.
+// first and last byte of every tensor, the tokenizer on a few strings, its ids in range) so that
+// ASan sees any view that points outside the input.
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
 
 #include "engine/error.hpp"
+#include "exercise_tokenizer.hpp"
 #include "format/gguf_file.hpp"
 #include "tokenizer/gguf_tokenizer.hpp"
 
@@ -32,12 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::size_t sum = 0;
     for (const std::string_view key : gguf.keys()) sum += touch(*gguf.find_value(key));
     for (const engine::GgufTensorInfo& t : gguf.tensors()) sum += t.data[0] + t.data[t.bytes - 1];
-    const auto tokenizer = engine::read_gguf_tokenizer(gguf);
-    for (const char* text :
-         {"Hello world", " it's 42\n\n", "\xff\xfe caf\xc3\xa9 \xf0\x9f\x99\x82"}) {
-      const std::vector<int> ids = tokenizer->encode(text, true, true);
-      sum += tokenizer->decode(ids).size();
-    }
+    sum += engine::fuzz::exercise(*engine::read_gguf_tokenizer(gguf));
     volatile std::size_t sink = sum;
     (void)sink;
   } catch (const engine::Error&) {

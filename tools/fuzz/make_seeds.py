@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Writes the tiny seed corpora of the fuzz targets into the directory given (a few KB in all):
-GGUF files (a llama model with its SentencePiece vocabulary, a GPT-2 byte-level vocabulary, every
-metadata value type), llama2.c checkpoints (legacy and "ak42" v1). The SentencePiece seed is
-models/tok512.model, copied by run.sh."""
+"""Writes the tiny seed corpora of the fuzz targets into the directory given (some 100 KB in
+all): GGUF files (a llama model with its SentencePiece vocabulary, a GPT-2 byte-level vocabulary,
+every metadata value type), runnable models (llama and gpt2 with weights in f32, f16, bf16 and
+q8_0; non-finite weights; a matrix whose type field says f16 over f32 bytes), llama2.c checkpoints
+(legacy and "ak42" v1) and tokenizer texts. The real vocabularies (models/tok512.*) are added by
+run.sh."""
 import os
 import struct
 import sys
@@ -11,6 +13,32 @@ import sys
 def gguf_string(s):
     b = s.encode("utf-8")
     return struct.pack("<Q", len(b)) + b
+
+
+F32, F16, Q8_0, BF16 = 0, 1, 8, 30
+
+
+def bf16(floats):
+    return b"".join(struct.pack("<f", f)[2:] for f in floats)
+
+
+def q8_0(floats):
+    """ggml's Q8_0: blocks of 32 int8 with one f16 scale (max |x| / 127) in front."""
+    out = b""
+    for i in range(0, len(floats), 32):
+        block = floats[i:i + 32]
+        scale = max(abs(f) for f in block) / 127
+        quants = [round(f / scale) if scale else 0 for f in block]
+        out += struct.pack("<e32b", scale, *quants)
+    return out
+
+
+ENCODERS = {
+    F32: lambda floats: struct.pack("<%df" % len(floats), *floats),
+    F16: lambda floats: struct.pack("<%de" % len(floats), *floats),
+    BF16: bf16,
+    Q8_0: q8_0,
+}
 
 
 class Gguf:
@@ -35,11 +63,13 @@ class Gguf:
         body = b"".join(gguf_string(v) if type_id == 8 else struct.pack("<" + fmt, v) for v in values)
         return self.add(key, 9, struct.pack("<IQ", type_id, len(values)) + body)
 
-    def tensor(self, name, dims, floats):
+    def tensor(self, name, dims, floats, ggml_type=F32, type_field=None):
+        """`type_field` other than ggml_type lists the tensor as that type over these bytes."""
         self.data += b"\0" * (-len(self.data) % 32)
         self.infos += gguf_string(name) + struct.pack("<I", len(dims))
-        self.infos += b"".join(struct.pack("<Q", d) for d in dims) + struct.pack("<IQ", 0, len(self.data))
-        self.data += struct.pack("<%df" % len(floats), *floats)
+        self.infos += b"".join(struct.pack("<Q", d) for d in dims)
+        self.infos += struct.pack("<IQ", ggml_type if type_field is None else type_field, len(self.data))
+        self.data += ENCODERS[ggml_type](floats)
         self.n_tensors += 1
         return self
 
@@ -55,29 +85,62 @@ def values(n, seed):
 
 
 DIM, HIDDEN, HEADS, KV_HEADS, VOCAB, CTX = 8, 16, 2, 1, 8, 16
-KV_DIM = DIM // HEADS * KV_HEADS
+QDIM, QHIDDEN = 32, 64  # Q8_0 blocks are 32 wide
+NAN, INF = float("nan"), float("inf")
 
 
-def llama_gguf(version=3):
+def llama_gguf(version=3, ggml_type=F32, dim=DIM, hidden=HIDDEN, poison=None):
+    """A one-layer llama; `poison` maps a tensor name to the floats it gets instead, or to a
+    ggml type its type field claims."""
+    poison = poison or {}
+    kv_dim = dim // HEADS * KV_HEADS
     g = Gguf(version)
     g.string("general.architecture", "llama").u32("llama.context_length", CTX)
-    g.u32("llama.embedding_length", DIM).u32("llama.feed_forward_length", HIDDEN)
+    g.u32("llama.embedding_length", dim).u32("llama.feed_forward_length", hidden)
     g.u32("llama.block_count", 1).u32("llama.attention.head_count", HEADS)
-    g.u32("llama.attention.head_count_kv", KV_HEADS).u32("llama.rope.dimension_count", DIM // HEADS)
+    g.u32("llama.attention.head_count_kv", KV_HEADS).u32("llama.rope.dimension_count", dim // HEADS)
     g.f32("llama.attention.layer_norm_rms_epsilon", 1e-5).f32("llama.rope.freq_base", 10000.0)
     g.string("tokenizer.ggml.model", "llama")
     g.array("tokenizer.ggml.tokens", 8, "", ["<unk>", "<s>", "</s>", "<0x0A>", "\u2581", "a", "\u2581a", "b"])
     g.array("tokenizer.ggml.scores", 6, "f", [0, 0, 0, 0, -1, -2, -3, -4])
     g.array("tokenizer.ggml.token_type", 5, "i", [2, 3, 3, 6, 1, 1, 1, 1])
     g.u32("tokenizer.ggml.bos_token_id", 1).u32("tokenizer.ggml.eos_token_id", 2)
-    g.tensor("token_embd.weight", [DIM, VOCAB], values(DIM * VOCAB, 1))
-    shapes = [("attn_norm", [DIM]), ("attn_q", [DIM, DIM]), ("attn_k", [DIM, KV_DIM]),
-              ("attn_v", [DIM, KV_DIM]), ("attn_output", [DIM, DIM]), ("ffn_norm", [DIM]),
-              ("ffn_gate", [DIM, HIDDEN]), ("ffn_down", [HIDDEN, DIM]), ("ffn_up", [DIM, HIDDEN])]
+    shapes = [("token_embd.weight", [dim, VOCAB]), ("blk.0.attn_norm.weight", [dim]),
+              ("blk.0.attn_q.weight", [dim, dim]), ("blk.0.attn_k.weight", [dim, kv_dim]),
+              ("blk.0.attn_v.weight", [dim, kv_dim]), ("blk.0.attn_output.weight", [dim, dim]),
+              ("blk.0.ffn_norm.weight", [dim]), ("blk.0.ffn_gate.weight", [dim, hidden]),
+              ("blk.0.ffn_down.weight", [hidden, dim]), ("blk.0.ffn_up.weight", [dim, hidden]),
+              ("output_norm.weight", [dim])]
+    return add_tensors(g, shapes, ggml_type, poison).bytes()
+
+
+def add_tensors(g, shapes, ggml_type, poison):
+    """Matrices in `ggml_type`, vectors (norms, biases) in f32 as llama.cpp stores them."""
     for i, (name, dims) in enumerate(shapes):
         count = dims[0] * (dims[1] if len(dims) > 1 else 1)
-        g.tensor("blk.0.%s.weight" % name, dims, values(count, i + 2))
-    return g.tensor("output_norm.weight", [DIM], values(DIM, 20)).bytes()
+        stored = ggml_type if len(dims) > 1 else F32
+        floats = poison.get(name, values(count, i + 1))
+        if isinstance(floats, int):
+            g.tensor(name, dims, values(count, i + 1), stored, type_field=floats)
+        else:
+            g.tensor(name, dims, (floats * count)[:count], stored)
+    return g
+
+
+def gpt2_gguf(ggml_type=F32, dim=DIM, hidden=HIDDEN, poison=None):
+    """A one-layer GPT-2 as llama.cpp lays it out (fused attn_qkv, biases, learned positions)."""
+    g = Gguf().string("general.architecture", "gpt2").u32("gpt2.context_length", CTX)
+    g.u32("gpt2.embedding_length", dim).u32("gpt2.feed_forward_length", hidden)
+    g.u32("gpt2.block_count", 1).u32("gpt2.attention.head_count", HEADS)
+    g.f32("gpt2.attention.layer_norm_epsilon", 1e-5)
+    shapes = [("token_embd.weight", [dim, VOCAB]), ("position_embd.weight", [dim, CTX])]
+    for part, n_in, n_out in [("attn_qkv", dim, 3 * dim), ("attn_output", dim, dim),
+                              ("ffn_up", dim, hidden), ("ffn_down", hidden, dim)]:
+        shapes += [("blk.0.%s.weight" % part, [n_in, n_out]), ("blk.0.%s.bias" % part, [n_out])]
+    for norm in ["blk.0.attn_norm", "blk.0.ffn_norm", "output_norm"]:
+        shapes += [(norm + ".weight", [dim]), (norm + ".bias", [dim])]
+    shapes.append(("output.weight", [dim, VOCAB]))
+    return add_tensors(g, shapes, ggml_type, poison or {}).bytes()
 
 
 def gpt2_vocab():
@@ -129,8 +192,25 @@ def main():
         "gguf/gpt2_vocab.gguf": gpt2_vocab(),
         "gguf/every_value_type.gguf": every_value_type(),
         "model/llama.gguf": llama_gguf(),
+        "model/llama_f16.gguf": llama_gguf(ggml_type=F16),
+        "model/llama_bf16.gguf": llama_gguf(ggml_type=BF16),
+        "model/llama_q8_0.gguf": llama_gguf(ggml_type=Q8_0, dim=QDIM, hidden=QHIDDEN),
+        "model/llama_nan_norm.gguf": llama_gguf(poison={"output_norm.weight": [NAN]}),
+        "model/llama_inf_matrix.gguf": llama_gguf(poison={"blk.0.ffn_up.weight": [1.0, INF]}),
+        "model/llama_retyped_f16.gguf": llama_gguf(poison={"blk.0.attn_output.weight": F16}),
+        "model/llama_retyped_bf16.gguf": llama_gguf(poison={"blk.0.attn_q.weight": BF16}),
+        "model/gpt2.gguf": gpt2_gguf(),
+        "model/gpt2_f16.gguf": gpt2_gguf(ggml_type=F16),
+        "model/gpt2_bf16.gguf": gpt2_gguf(ggml_type=BF16),
+        "model/gpt2_q8_0.gguf": gpt2_gguf(ggml_type=Q8_0, dim=QDIM, hidden=QHIDDEN),
+        "model/gpt2_nan_bias.gguf": gpt2_gguf(poison={"blk.0.ffn_down.bias": [NAN]}),
+        "model/gpt2_retyped_f16.gguf": gpt2_gguf(poison={"output.weight": F16}),
         "model/legacy.bin": llama2c_checkpoint(False),
         "model/v1.bin": llama2c_checkpoint(True),
+        "text/ascii.txt": b"Once upon a time, there was a little girl named Lily. It's 42!\n",
+        "text/spaces.txt": b"  two  spaces\t\ttabs\n\n\nlines   ",
+        "text/unicode.txt": "caf\u00e9 na\u00efve \u6771\u4eac \u041f\u0440\u0438\u0432\u0435\u0442 \U0001F642\U0001F44D\U0001F3FD".encode(),
+        "text/malformed.txt": b"\xff\xfe\xc3 \xe2\x82 \xed\xa0\x80 \xf4\x90\x80\x80 \x00 <s></s>",
     }
     for name, data in seeds.items():
         os.makedirs(os.path.join(out, os.path.dirname(name)), exist_ok=True)

@@ -1,36 +1,82 @@
 #!/usr/bin/env bash
-# Builds the fuzz targets with clang++-14 (-fsanitize=fuzzer,address) into build-fuzz/ and runs
-# each for SECONDS (default 60) from the tiny seeds make_seeds.py writes (plus models/tok512.model
-# for the SentencePiece reader). Inputs that crash land in build-fuzz/crashes/.
+# Builds the fuzz targets with clang++-14 (-fsanitize=fuzzer,address,undefined) into build-fuzz/
+# and runs each for SECONDS (default 60). Each run first replays, in full, the committed
+# regression corpus tools/fuzz/corpus/RUN/ and the seeds (make_seeds.py's tiny files plus the
+# real vocabularies and tokenizers of models/), then fuzzes for the rest of its time. CI runs 15 s
+# each; the long run is `tools/fuzz/run.sh 3600` (an hour per run). Inputs that crash land in
+# build-fuzz/crashes/; new inputs in build-fuzz/corpus/RUN/.
+# `tools/fuzz/run.sh minimize [RUN ...]` merges what the runs found into the committed corpus,
+# keeping only inputs that add coverage and are under 64 KB.
 # Needs, besides the project's packages: clang-14 libclang-rt-14-dev libomp-14-dev.
-# Usage: tools/fuzz/run.sh [SECONDS] [gguf|model_file|sentencepiece_model ...]
+# Usage: tools/fuzz/run.sh [SECONDS|minimize] [RUN ...]   (RUN: a name from the table below)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-seconds=${1:-60}
+mode=${1:-60}
 shift || true
-targets=("$@")
-((${#targets[@]})) || targets=(gguf model_file sentencepiece_model)
 build=${FUZZ_BUILD_DIR:-build-fuzz}
+m=models
+v=models/llamacpp-vocab
+
+# RUN: target, extra seeds (files or directories), -max_len (0: libFuzzer's guess from the
+# inputs), tokenize_text's vocabulary and whether it must round-trip valid UTF-8 (see there).
+declare -A target=(
+  [gguf]=gguf [model_file]=model_file [sentencepiece_model]=sentencepiece_model
+  [llama2c_tokenizer]=llama2c_tokenizer [load_tokenizer]=load_tokenizer
+  [text_spm_model]=tokenize_text [text_llama2c_bin]=tokenize_text
+  [text_gguf_spm]=tokenize_text [text_gguf_bpe]=tokenize_text)
+declare -A seeds=(
+  [gguf]="seeds/gguf $v/ggml-vocab-llama-spm.gguf" [model_file]="seeds/model"
+  [sentencepiece_model]="$m/tok512.model" [llama2c_tokenizer]="$m/tok512.bin $m/tokenizer.bin"
+  [load_tokenizer]="seeds/gguf $m/tok512.bin $m/tok512.model"
+  [text_spm_model]=seeds/text [text_llama2c_bin]=seeds/text [text_gguf_spm]=seeds/text
+  [text_gguf_bpe]=seeds/text)
+declare -A max_len=([gguf]=800000 [llama2c_tokenizer]=450000)
+declare -A dicts=([gguf]=gguf [model_file]=gguf [load_tokenizer]=gguf)
+# Lossless per the tokenizer tests: Llama 2's vocabulary keeps extra whitespace and falls back
+# to bytes (tokenizer_llamacpp_vectors_test), byte-level BPE spells every byte
+# (byte_level_bpe_test). tok512.model's normalizer removes extra whitespace: not lossless.
+declare -A vocab=([text_spm_model]="$m/tok512.model 0" [text_llama2c_bin]="$m/tokenizer.bin 1"
+  [text_gguf_spm]="$v/ggml-vocab-llama-spm.gguf 1" [text_gguf_bpe]="$v/ggml-vocab-gpt-2.gguf 1")
+
+runs=("$@")
+((${#runs[@]})) || runs=(gguf model_file sentencepiece_model llama2c_tokenizer load_tokenizer
+  text_spm_model text_llama2c_bin text_gguf_spm text_gguf_bpe)
 
 CXX=clang++-14 cmake -S tools/fuzz -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j"$(nproc)" --target "${targets[@]/%/_fuzz}"
-
+targets=()
+for run in "${runs[@]}"; do targets+=("${target[$run]}_fuzz"); done
+cmake --build "$build" -j"$(nproc)" --target $(printf '%s\n' "${targets[@]}" | sort -u)
 python3 tools/fuzz/make_seeds.py "$build/seeds"
-mkdir -p "$build/seeds/sentencepiece_model" "$build/crashes"
-[[ -f models/tok512.model ]] && cp models/tok512.model "$build/seeds/sentencepiece_model/"
+mkdir -p "$build/crashes"
 
-declare -A seeds=([gguf]=gguf [model_file]=model [sentencepiece_model]=sentencepiece_model)
-declare -A dicts=([gguf]=gguf [model_file]=gguf)
 status=0
-for target in "${targets[@]}"; do
-  corpus="$build/corpus/$target"
-  mkdir -p "$corpus"
-  dict=()
-  [[ -n ${dicts[$target]:-} ]] && dict=(-dict="tools/fuzz/${dicts[$target]}.dict")
-  echo "fuzz: $target for ${seconds}s" >&2
-  "$build/${target}_fuzz" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
-    -print_final_stats=1 -artifact_prefix="$build/crashes/$target-" "${dict[@]}" \
-    "$corpus" "$build/seeds/${seeds[$target]}" || status=1
+for run in "${runs[@]}"; do
+  committed=tools/fuzz/corpus/$run found=$build/corpus/$run
+  mkdir -p "$committed" "$found"
+  if [[ $mode == minimize ]]; then
+    small=$build/small/$run
+    rm -rf "$small" && mkdir -p "$small"
+    find "$found" -type f -size -64k -exec cp {} "$small/" \;
+    "$build/${target[$run]}_fuzz" -merge=1 "$committed" "$small" 2>/dev/null
+    continue
+  fi
+  inputs=()
+  for s in ${seeds[$run]}; do
+    [[ $s == seeds/* ]] && s=$build/$s
+    [[ -e $s ]] && inputs+=("$s")
+  done
+  flags=(-max_total_time="$mode" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1
+    -max_len="${max_len[$run]:-0}" -artifact_prefix="$build/crashes/$run-")
+  [[ -n ${dicts[$run]:-} ]] && flags+=(-dict="tools/fuzz/${dicts[$run]}.dict")
+  env=()
+  if [[ -n ${vocab[$run]:-} ]]; then
+    read -r file round_trip <<<"${vocab[$run]}"
+    [[ -f $file ]] || { echo "fuzz: $run needs $file (models/place.sh)" >&2; status=1; continue; }
+    env=(ENGINE_FUZZ_VOCAB="$file" ENGINE_FUZZ_ROUND_TRIP="$round_trip")
+  fi
+  echo "fuzz: $run for ${mode}s" >&2
+  env "${env[@]}" "$build/${target[$run]}_fuzz" "${flags[@]}" "$found" "$committed" "${inputs[@]}" ||
+    status=1
 done
 exit $status

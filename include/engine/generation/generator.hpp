@@ -15,8 +15,10 @@ namespace engine {
 struct GenerationOptions {
   int max_new_tokens = 256;
   SamplingOptions sampling;
-  /// Generation of a sequence stops as soon as its text contains one of these; the result's
-  /// text ends before it (the streaming callback has already seen the pieces that formed it).
+  /// Generation of a sequence stops as soon as its text contains one of these. The stop string
+  /// and what follows are never shown: the result's text ends before it, its tokens are those
+  /// wholly before it, and the callback never sees it (text that may be a stop string's start
+  /// is held back until the next token decides).
   std::vector<std::string> stop;
 };
 
@@ -26,7 +28,7 @@ enum class FinishReason {
   context,  ///< the context is full (Session::position_limit())
   stopped,  ///< the callback asked to stop, or a stop string appeared
 };
-/// "eos", "length", "context" or "stopped".
+/// "eos", "length", "context" or "stop".
 std::string_view finish_reason_name(FinishReason reason);
 
 struct GenerationResult {
@@ -38,7 +40,10 @@ struct GenerationResult {
   double decode_seconds = 0;  ///< the remaining tokens
 };
 
-/// Called once per generated token with its id and decoded bytes; return false to stop.
+/// Called once per generated token with its id and the bytes now safe to show: its decoded
+/// bytes, less any held back as a possible stop string's start (shown with a later token), and
+/// never a stop string. When generation ends at BOS/EOS with bytes still held back, one last
+/// call passes them with token -1. Return false to stop.
 using TokenCallback = std::function<bool(int token, std::string_view piece)>;
 
 /// Encodes `prompt` (BOS first), runs it through `session` as one block, then samples up to

@@ -18,14 +18,14 @@ class MappedFile;
 class Model {
  public:
   /// Loads a llama2.c checkpoint (legacy header, or the versioned "ak42" v1 fp32 export) or a
-  /// GGUF file of the llama or gpt2 architecture (told apart by the magic). The file is mapped from
-  /// the page cache and every matrix copied once into the kernels' layout on transparent huge
-  /// pages (decode streams every weight per token); norms and biases are used in place. Every size
-  /// is checked against the file length: a truncated, oversized or absurd file throws engine::Error
-  /// naming the file and the problem. `weight_type` other than f32 converts the layer and
-  /// classifier matrices once at load (matrices whose width does not fit the type's blocks stay
-  /// f32). `context_length` > 0 replaces the file's context length (with a warning when longer;
-  /// gpt2 cannot go past its learned positions: context_full).
+  /// GGUF file of the llama, qwen2, phi3, gemma2 or gpt2 architecture (told apart by the magic).
+  /// The file is mapped from the page cache and every matrix copied once into the kernels' layout
+  /// on transparent huge pages (decode streams every weight per token); norms and biases are used
+  /// in place. Every size is checked against the file length: a truncated, oversized or absurd file
+  /// throws engine::Error naming the file and the problem. `weight_type` other than f32 converts
+  /// the layer and classifier matrices once at load (matrices whose width does not fit the type's
+  /// blocks stay f32). `context_length` > 0 replaces the file's context length (with a warning when
+  /// longer; gpt2 cannot go past its learned positions: context_full).
   static std::shared_ptr<const Model> load(const std::string& path, DType weight_type = DType::f32,
                                            int context_length = 0);
 
@@ -50,7 +50,8 @@ class Model {
   /// classifier (one embedding row is negligible), in their stored types.
   std::uint64_t weight_bytes_per_token() const;
 
-  /// RoPE rotation for `pos` (llama): cos and sin of pos * theta^(-2i/head_size), i < head_size/2.
+  /// RoPE rotation for `pos` (all but gpt2): cos and sin of pos * theta^(-2i/head_size) (divided
+  /// by the file's frequency factor i, times the linear scaling), i < head_size / 2.
   const float* rope_cos(int pos) const { return rope_cos_.data() + rope_row(pos); }
   const float* rope_sin(int pos) const { return rope_sin_.data() + rope_row(pos); }
   /// The same rotation computed for any `pos` >= 0, also past the seq_len rows of the table (a
@@ -75,6 +76,7 @@ class Model {
   TransformerWeights weights_;
   std::vector<float> rope_cos_;            // (seq_len, head_size / 2)
   std::vector<float> rope_sin_;            // (seq_len, head_size / 2)
+  std::vector<float> rope_factors_;        // (head_size / 2) frequency divisors, or empty
   std::vector<HugePageBuffer> converted_;  // weights converted or packed at load
 
   friend class Llama2cCheckpointReader;

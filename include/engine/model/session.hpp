@@ -105,6 +105,10 @@ class Session {
                              bool all_logits, const Mask* mask = nullptr);
   void check_block(std::span<const int> tokens, std::span<const int> sequences, int T) const;
   void reserve_rows(int rows, int block);
+  // The mask of `sequence`'s block of T queries at position(): causal (with the session's
+  // window), narrowed to `window` when > 0 (a model's windowed layer), with its padding, or the
+  // caller's mask (narrowed likewise).
+  void block_mask(Mask& out, int sequence, int T, int window, const Mask* caller);
   // The cache position of `sequence`'s row at `pos`. A ring counts from the first real token
   // and keeps no padding (negative: not cached), so each sequence's ring is laid out exactly as
   // when it runs alone; a full cache keeps every position, padding included.
@@ -125,8 +129,8 @@ class Session {
   // Activations of the current step: R rows = sequences x block tokens.
   std::vector<float> x_;       // (R, dim) residual stream
   std::vector<float> xb_;      // (R, dim) normalised input of a sub-layer / its output
-  std::vector<float> xb2_;     // (R, dim) attention output before wo
-  std::vector<float> q_;       // (R, dim) queries
+  std::vector<float> xb2_;     // (R, q_dim) attention output before wo
+  std::vector<float> q_;       // (R, q_dim) queries
   std::vector<float> k_;       // (R, kv_dim) new keys, before they go to the caches
   std::vector<float> v_;       // (R, kv_dim) new values
   std::vector<float> hb_;      // (R, hidden_dim) FFN gate
@@ -136,9 +140,10 @@ class Session {
   std::vector<float> logits_;  // (rows with logits, vocab_size)
   AttentionObserver observer_;
   // Reused every step so a decode step allocates nothing.
-  std::vector<Mask> masks_;      // (sequences in the step) causal & padding mask of each
-  Mask padding_mask_;            // scratch for one sequence's padding mask
-  std::vector<int> logit_rows_;  // rows of the step that get logits
+  std::vector<Mask> masks_;         // (sequences in the step) causal & padding mask of each
+  std::vector<Mask> window_masks_;  // the same for a model's windowed layers (empty: none)
+  Mask padding_mask_;               // scratch for one sequence's padding mask
+  std::vector<int> logit_rows_;     // rows of the step that get logits
   // Only a windowed session uses these: a long block runs in chunks, RoPE runs past the table.
   std::vector<int> chunk_tokens_;    // (sequences, block) one chunk of a longer block
   std::vector<float> chunk_logits_;  // (sequences * T, vocab_size) all logits of a chunked block

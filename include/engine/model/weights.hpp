@@ -1,7 +1,7 @@
 // Views of a decoder's weights. Vectors live in the model file's mapped bytes, matrices in the
 // buffers the Model owns (converted to the kernels' layout, or packed, at load); nothing here
-// owns memory. Matrices are (out, in), as nn.Linear stores them: row-major in a file, the
-// kernels' tiles of 4 rows in a loaded model (src/ops/tile_layout.hpp).
+// owns memory. Matrices are (out, in), as nn.Linear stores them: row-major in a file, in a loaded
+// model the layout of their type (src/ops/weight_format.hpp).
 #pragma once
 
 #include <array>
@@ -11,22 +11,31 @@
 
 namespace engine {
 
-/// Element types weights can be stored in.
+/// Element types weights can be stored in: plain values, and ggml's blocks (ggml-common.h).
 enum class DType : std::uint8_t {
   f32,
   f16,
   bf16,
   q8_0,  ///< blocks of 32 int8 with one f16 scale (GGUF Q8_0)
+  q4_0,  ///< blocks of 32 4-bit quants and an f16 scale
+  q4_1,  ///< ... and an f16 minimum
+  q5_0,  ///< blocks of 32 5-bit quants and an f16 scale
+  q5_1,  ///< ... and an f16 minimum
+  q2_k,  ///< super-blocks of 256 values in sub-blocks with quantised scales (and minima)
+  q3_k,
+  q4_k,
+  q5_k,
+  q6_k,
 };
-/// "f32", "f16", "bf16" or "q8_0".
+/// "f32", "f16", "bf16", "q8_0", "q4_0", ..., "q6_k".
 std::string_view dtype_name(DType dtype);
-/// Parses "f32|f16|bf16|q8_0" ("q8" is accepted for q8_0); throws engine::Error otherwise.
+/// Parses a dtype_name (any case; "q8" is accepted for q8_0); throws engine::Error otherwise.
 DType parse_dtype(std::string_view name);
 
 /// A (rows, cols) weight matrix in its stored type.
 struct Matrix {
-  /// Row-major in a file; in a loaded model the kernels' tiles of 4 rows (an internal layout,
-  /// src/ops/tile_layout.hpp).
+  /// Row-major in a file; in a loaded model the layout of its type's format (f32, f16, bf16 and
+  /// Q8_0 in the kernels' tiles of 4 rows, src/ops/tile_layout.hpp; others as the file has them).
   const void* data = nullptr;
   DType dtype = DType::f32;
   int rows = 0;  // output features
@@ -34,7 +43,7 @@ struct Matrix {
   /// oneDNN's blocked copy of the same weights (made at load for blocks of rows), or null: the
   /// row-wise kernels always read `data`.
   const void* packed = nullptr;
-  /// f32 or Q8_0 weights packed in panels for blocks of rows on AVX-512 (ops/panel_matmul.hpp):
+  /// Weights packed in panels for blocks of rows (ops/panel_matmul.hpp, f32 or Q8_0 on AVX-512):
   /// made at load instead of `packed`, or null.
   const void* panels = nullptr;
 
@@ -65,6 +74,10 @@ struct LayerWeights {
   const float* ffn_norm_bias = nullptr;  // (dim,)
   const float* b3 = nullptr;             // (hidden_dim,) up projection bias
   const float* b2 = nullptr;             // (dim,) down projection bias
+
+  // gemma2 only (null otherwise): RMSNorm weights of each sub-layer's output.
+  const float* post_att_norm = nullptr;  // (dim,) after the attention output projection
+  const float* post_ffn_norm = nullptr;  // (dim,) after the feed-forward
 
   /// Every matrix of the layer (an architecture's unused ones are empty), for code that treats
   /// them alike: conversion, byte counts.

@@ -1,4 +1,4 @@
-// RMSNorm, LayerNorm and the SwiGLU and GELU activations, written once against Vec.
+// RMSNorm, LayerNorm and the SwiGLU, GELU and GELU-gated activations, written once against Vec.
 #pragma once
 
 #include <cmath>
@@ -57,15 +57,26 @@ inline void layernorm(const float* x, const float* weight, const float* bias, fl
 
 // 0.5 x (1 + tanh(u)) is x * sigmoid(2u): one exp, no tanh, and no NaN for any finite x (exp
 // saturates, x / inf is 0).
+inline Vec::Reg gelu_of(Vec::Reg v) {
+  const Vec::Reg one = Vec::set1(1.0f), cubic = Vec::set1(0.044715f);
+  const Vec::Reg minus_two_k = Vec::set1(-2.0f * 0.7978845608028654f);       // -2 sqrt(2/pi)
+  const Vec::Reg inner = Vec::fmadd(Vec::mul(cubic, v), Vec::mul(v, v), v);  // x + 0.044715 x^3
+  return Vec::div(v, Vec::add(one, Vec::exp(Vec::mul(minus_two_k, inner))));
+}
+
 inline void gelu(float* x, std::size_t n) {
   constexpr std::size_t W = Vec::kWidth;
-  const Vec::Reg one = Vec::set1(1.0f), cubic = Vec::set1(0.044715f);
-  const Vec::Reg minus_two_k = Vec::set1(-2.0f * 0.7978845608028654f);  // -2 sqrt(2/pi)
   for (std::size_t i = 0; i < n; i += W) {
     const std::size_t len = n - i < W ? n - i : W;
-    const Vec::Reg v = load_n(x + i, len, 0.0f);
-    const Vec::Reg inner = Vec::fmadd(Vec::mul(cubic, v), Vec::mul(v, v), v);  // x + 0.044715 x^3
-    const Vec::Reg e = Vec::exp(Vec::mul(minus_two_k, inner));
-    store_n(x + i, Vec::div(v, Vec::add(one, e)), len);
+    store_n(x + i, gelu_of(load_n(x + i, len, 0.0f)), len);
+  }
+}
+
+inline void geglu(float* gate, const float* up, std::size_t n) {
+  constexpr std::size_t W = Vec::kWidth;
+  for (std::size_t i = 0; i < n; i += W) {
+    const std::size_t len = n - i < W ? n - i : W;
+    store_n(gate + i, Vec::mul(gelu_of(load_n(gate + i, len, 0.0f)), load_n(up + i, len, 0.0f)),
+            len);
   }
 }

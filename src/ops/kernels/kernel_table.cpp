@@ -72,6 +72,8 @@ const KernelTable& ENGINE_CONCAT(kernel_table_, ENGINE_ISA_NS)() {
       .swiglu = ENGINE_ISA_NS::swiglu,
       .gelu = ENGINE_ISA_NS::gelu,
       .rope = ENGINE_ISA_NS::rope,
+      .rope_halves = ENGINE_ISA_NS::rope_halves,
+      .geglu = ENGINE_ISA_NS::geglu,
       .attention_scores = ENGINE_ISA_NS::attention_scores,
       .attention_weighted_sum = ENGINE_ISA_NS::attention_weighted_sum,
       .attention_block_scores = ENGINE_ISA_NS::attention_block_scores,

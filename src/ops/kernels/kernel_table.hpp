@@ -68,6 +68,13 @@ struct KernelTable {
   /// Rotates the pairs (v[2i], v[2i+1]) of each head of head_size (even) in v's n floats by
   /// cos[i], sin[i]: v0 cos - v1 sin, v0 sin + v1 cos. Bit-identical on every ISA.
   void (*rope)(float* v, std::size_t n, std::size_t head_size, const float* cos, const float* sin);
+  // The Llama-family variants (qwen2, phi3, gemma2).
+  /// Rotates the pairs (v[i], v[i + head_size/2]) of each head (RoPE on halves, llama.cpp's
+  /// NEOX) by cos[i], sin[i], as `rope` does its pairs. Bit-identical on every ISA.
+  void (*rope_halves)(float* v, std::size_t n, std::size_t head_size, const float* cos,
+                      const float* sin);
+  /// gate = gelu(gate) * up, with `gelu`'s GELU (Gemma's GELU-gated feed-forward)
+  void (*geglu)(float* gate, const float* up, std::size_t n);
   /// out[j] = dot(q, keys + j*stride), j < n: one query head against cached keys.
   void (*attention_scores)(const float* q, const float* keys, std::size_t stride, std::size_t n,
                            std::size_t head_size, float* out);

@@ -97,12 +97,9 @@ inline void touch(const void* p) {
 /// How the decode kernels read ahead of their stream of weights in the tile layout
 /// (ops/tile_layout.hpp): every load's cache line is prefetched kAheadBytes before it, and once per
 /// 4 KB page (at the step whose first row's load is in the page's first group of a tile) the page
-/// kTouchAheadBytes on is touched. Measured on Zen 5, 2 threads, harnesses streaming a kernel over
-/// one shape's matrices (OpenMP, rounds alternating the variants, GB/s): Q8_0 1B shape prefetch
-/// 2 KB on 62-67, 4 KB 65-71, 8 KB 73-80, 16 KB 73-85; 110M shape 2 KB 50, 4 KB 55, 8 KB 62,
-/// 16 KB 59; the touch 16 KB on, 1B shape's 22 layers (1.1 GB) on 1 thread 21.8 -> 39.3 (16, 32
-/// or 64 KB alike); bf16 1B shape 4 KB 42-50, 8 KB 42-51, 16 KB 45-54, 8 KB with the touch
-/// 77-83.
+/// kTouchAheadBytes on is touched. The distances are the ones that streamed fastest in
+/// harnesses over the 1B and 110M shapes' Q8_0 and bf16 matrices (shorter ones left memory idle;
+/// the touch roughly doubled a 1-thread stream).
 struct StreamAhead {
   static constexpr std::size_t kAheadBytes = 8192;
   static constexpr std::size_t kTouchAheadBytes = 16384;

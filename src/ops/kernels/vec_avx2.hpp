@@ -38,7 +38,7 @@ struct Vec {
     return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b));
   }
   /// A hint to start loading the cache line at p into L2 (never faults), as on AVX-512 (see
-  /// there); on the Xeon with these kernels forced, 1B tg f32 6.1-6.2 -> 6.3 tok/s, q8 unchanged.
+  /// there).
   static void prefetch(const void* p) { _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T1); }
 
   /// kWidth lanes rounded to the nearest integer (ties to even) stored as int8 (|v| <= 127).

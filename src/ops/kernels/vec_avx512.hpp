@@ -38,10 +38,8 @@ struct Vec {
     return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(b));
   }
   /// A hint to start loading the cache line at p into L2 (never faults). Into L2 (T1), not L1
-  /// (T0): the L1's fill buffers stay free for the loads themselves. On the Xeon (2 threads,
-  /// alternating with T0): 1B tg q8 22.7-23.7 -> 24.9 tok/s, bf16 12.5 -> 13.1-13.2, f32
-  /// 6.7-6.9 -> 7.0-7.2; 110M tg128 f32 61-65 -> 66-70, bf16 130-139 -> 153-163; the f32 panel
-  /// prefill 1678-1702 -> 1760-1778. (The Zen 5 figures in README were measured with T0.)
+  /// (T0): the L1's fill buffers stay free for the loads themselves (faster decode and panel
+  /// prefill for every type than T0).
   static void prefetch(const void* p) { _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T1); }
 
   /// kWidth lanes rounded to the nearest integer (ties to even) stored as int8 (|v| <= 127).

@@ -1,0 +1,124 @@
+// engine serve: the OpenAI-compatible HTTP server (server/). It listens first and loads the
+// model in the background, so /health says 503 until the model is ready; SIGINT or SIGTERM stops
+// accepting, ends the streams in flight with their last chunk and exits 0.
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <memory>
+#include <thread>
+
+#include "cli/commands.hpp"
+#include "cli/model_files.hpp"
+#include "engine/error.hpp"
+#include "engine/runtime.hpp"
+#include "server/server.hpp"
+#include "util/log.hpp"
+
+namespace engine::cli {
+namespace {
+
+struct ServeArgs {
+  ModelFiles files;
+  server::ServerOptions options;
+  std::string alias;  // the model's name in the API (default: the file's stem)
+  int context_length = 0;
+  std::string weight_type = "f32";
+};
+
+bool is_loopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "::1";
+}
+
+void run_serve(ServeArgs args) {
+  // Signals wait for sigwait() below: every thread started from here on inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  set_num_threads(args.options.scheduler.threads);  // a bad -t fails here, before listening
+  server::ServerOptions& options = args.options;
+  if (options.api_key.empty())
+    if (const char* key = std::getenv("ENGINE_API_KEY")) options.api_key = key;
+  if (!is_loopback(options.host) && options.api_key.empty())
+    log::warn("listening on {} without an API key: anyone who can reach it can use it",
+              options.host);
+  const ModelFiles files = resolve_model_files(args.files);
+  server::Server server(options);
+  const int port = server.bind();
+  log::info("listening on http://{}:{}", options.host, port);
+  std::thread http([&] { server.listen(); });
+
+  std::exception_ptr load_error;
+  std::thread loader([&] {
+    try {
+      LoadedModel loaded =
+          load_model_and_tokenizer(files, args.context_length, parse_dtype(args.weight_type));
+      const std::string name =
+          args.alias.empty() ? std::filesystem::path(files.model).stem().string() : args.alias;
+      server.set_model({name, loaded.model, std::move(loaded.tokenizer)});
+      log::info("serving {} ({} slots, context {})", name, options.scheduler.parallel,
+                loaded.model->config().seq_len);
+    } catch (...) {
+      load_error = std::current_exception();
+      kill(getpid(), SIGTERM);  // wakes sigwait below
+    }
+  });
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  if (!load_error) log::info("{}: stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
+  server.stop();
+  loader.join();
+  http.join();
+  if (load_error) std::rethrow_exception(load_error);
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  auto args = std::make_shared<ServeArgs>();
+  server::ServerOptions& o = args->options;
+  CLI::App* cmd = app.add_subcommand("serve", "Serve a model over an OpenAI-compatible HTTP API");
+  cmd->add_option("-m,--model", args->files.model,
+                  "llama2.c checkpoint or GGUF (default: stories260K)");
+  cmd->add_option("-z,--tokenizer", args->files.tokenizer,
+                  "tokenizer.bin, SentencePiece .model or GGUF (a GGUF model: its own)");
+  cmd->add_option("--alias", args->alias, "the model's name in the API (default: the file's stem)");
+  cmd->add_option("--host", o.host, "address to listen on")->capture_default_str();
+  cmd->add_option("--port", o.port, "port (0: any free one, logged)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  cmd->add_option("--parallel", o.scheduler.parallel, "requests generating at once (slots)")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  cmd->add_option("--queue", o.scheduler.queue, "requests waiting for a slot; more get 503")
+      ->check(CLI::Range(0, 1 << 20))
+      ->capture_default_str();
+  cmd->add_option("--prefill-chunk", o.scheduler.prefill_chunk,
+                  "prompt tokens a slot runs per step, between other slots' decode steps")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-body", o.max_body, "largest request body in bytes; more get 413")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--api-key", o.api_key,
+                  "require 'Authorization: Bearer KEY' (default: $ENGINE_API_KEY; none: open)");
+  cmd->add_option("--timeout", o.timeout_seconds,
+                  "seconds a request may take, queueing included (0: no limit)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--ctx", args->context_length, "context length (default: the model's)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("-t,--threads", o.scheduler.threads, "kernel threads (0 = one per core)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--weight-type", args->weight_type, "f32|bf16|q8 (converted at load)")
+      ->capture_default_str();
+  cmd->callback([args] { run_serve(*args); });
+}
+
+}  // namespace engine::cli

@@ -1,0 +1,93 @@
+#include "server/slot.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "server/logprobs.hpp"
+
+namespace engine::server {
+namespace {
+
+// min_p: drops every token less likely than min_p times the most likely one after temperature,
+// i.e. whose logit is below max + temperature * ln(min_p). Greedy picks the maximum anyway.
+void apply_min_p(std::span<float> logits, float min_p, float temperature) {
+  if (min_p <= 0.0f || temperature <= 0.0f) return;
+  const float max = *std::max_element(logits.begin(), logits.end());
+  const float floor = max + temperature * std::log(min_p);
+  for (float& l : logits)
+    if (l < floor) l = -std::numeric_limits<float>::infinity();
+}
+
+}  // namespace
+
+Slot::Slot(std::shared_ptr<const Model> model, const Tokenizer& tokenizer)
+    : session_(std::move(model), 1),
+      tokenizer_(tokenizer),
+      row_(session_.model().config().vocab_size) {}
+
+void Slot::start(std::shared_ptr<Job> job) {
+  job_ = std::move(job);
+  session_.reset();
+  sampler_.emplace(job_->spec.sampling);
+  text_.emplace(job_->spec.stop);
+  generated_.clear();
+  logprobs_.clear();
+  prefilled_ = 0;
+}
+
+std::span<const int> Slot::next_block(int prefill_chunk) {
+  if (!prefilling()) return {&last_token_, 1};
+  const std::vector<int>& prompt = job_->spec.prompt;
+  const std::size_t n = std::min<std::size_t>(prompt.size() - prefilled_, prefill_chunk);
+  const std::span<const int> block(prompt.data() + prefilled_, n);
+  prefilled_ += n;
+  return block;
+}
+
+std::span<const float> Slot::forward(std::span<const int> block) {
+  static constexpr int kSequence[] = {0};
+  return session_.forward_batch(block, kSequence);
+}
+
+void Slot::advance(std::span<const float> logits) {
+  if (prefilling()) return;
+  const JobSpec& spec = job_->spec;
+  std::copy(logits.begin(), logits.end(), row_.begin());
+  apply_min_p(row_, spec.min_p, spec.sampling.temperature);
+  const int next = sampler_->sample(row_);
+  const int prev = generated_.empty() ? spec.prompt.back() : generated_.back();
+  if (next == tokenizer_.bos_id() || next == tokenizer_.eos_id()) return finish("stop");
+  generated_.push_back(next);
+  if (spec.top_logprobs >= 0)
+    logprobs_.push_back(token_logprob(logits, next, spec.top_logprobs, tokenizer_, prev));
+  // The same checks in the same order as engine::generate.
+  if (text_->append(tokenizer_.decode(prev, next))) return finish("stop");
+  if (static_cast<int>(generated_.size()) >= spec.max_tokens) return finish("length");
+  if (session_.position() >= session_.position_limit()) return finish("length");
+  last_token_ = next;
+  send_ready();
+}
+
+void Slot::send_ready() {
+  std::string text = text_->take_ready();
+  if (text.empty()) return;
+  job_->channel->push(
+      {.index = job_->index, .text = std::move(text), .logprobs = std::exchange(logprobs_, {})});
+}
+
+void Slot::finish(const char* reason) {
+  job_->channel->push({.index = job_->index,
+                       .text = text_->take_rest(),
+                       .logprobs = std::exchange(logprobs_, {}),
+                       .finish_reason = reason,
+                       .prompt_tokens = static_cast<int>(job_->spec.prompt.size()),
+                       .completion_tokens = static_cast<int>(generated_.size())});
+  job_.reset();
+}
+
+void Slot::drop() {
+  job_.reset();
+}
+
+}  // namespace engine::server

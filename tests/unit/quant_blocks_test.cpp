@@ -1,0 +1,272 @@
+// ggml's 4- to 6-bit block types (Q4_0 ... Q6_K): every format's rows read back, and its decode
+// kernel's products, against a double-precision decoder written here from ggml's block
+// definitions (ggml-common.h: field order and bit positions), one value at a time.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "ops/half.hpp"
+#include "ops/matmul.hpp"
+#include "ops/weight_format.hpp"
+
+namespace engine {
+namespace {
+
+double half_at(const std::uint8_t* p) {
+  std::uint16_t bits;
+  std::memcpy(&bits, p, 2);
+  return f16_to_f32(bits);
+}
+
+// Value i of a block and the size of the terms it was computed from (the scale of its rounding).
+struct Value {
+  double value, magnitude;
+};
+
+// Q4_0 {d; qs[16]}, Q4_1 {d; m; qs[16]}, Q5_0 {d; qh[4]; qs[16]}, Q5_1 {d; m; qh[4]; qs[16]}:
+// value i < 16 is the low nibble of qs[i], i >= 16 the high nibble of qs[i - 16]; Q5's fifth bit
+// of value i is bit i of qh (little-endian u32).
+Value legacy_value(DType type, const std::uint8_t* b, int i) {
+  const bool has_min = type == DType::q4_1 || type == DType::q5_1;
+  const bool five = type == DType::q5_0 || type == DType::q5_1;
+  const double d = half_at(b), m = has_min ? half_at(b + 2) : 0.0;
+  const std::uint8_t* qh = b + (has_min ? 4 : 2);
+  const std::uint8_t* qs = qh + (five ? 4 : 0);
+  int q = i < 16 ? qs[i] & 0xF : qs[i - 16] >> 4;
+  if (five) q |= ((qh[i / 8] >> (i % 8)) & 1) << 4;
+  const int offset = has_min ? 0 : (five ? 16 : 8);
+  return {d * (q - offset) + m, std::abs(d * q) + std::abs(m) + std::abs(d * offset)};
+}
+
+// Q4_K / Q5_K scales: 8 (scale, min) pairs of 6 bits in 12 bytes (get_scale_min_k4).
+void k4_scale_min(const std::uint8_t* s, int j, int& scale, int& min) {
+  if (j < 4) {
+    scale = s[j] & 63;
+    min = s[j + 4] & 63;
+  } else {
+    scale = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
+    min = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+  }
+}
+
+// Q3_K's 16 6-bit scales as ggml unpacks them: three u32 words through kmask1 = 0x03030303 and
+// kmask2 = 0x0f0f0f0f into four words of int8, minus 32.
+int q3_k_scale(const std::uint8_t* s, int j) {
+  std::uint32_t w[3];
+  std::memcpy(w, s, 12);
+  const std::uint32_t k1 = 0x03030303, k2 = 0x0f0f0f0f;
+  const std::uint32_t aux[4] = {(w[0] & k2) | ((w[2] & k1) << 4),
+                                (w[1] & k2) | (((w[2] >> 2) & k1) << 4),
+                                ((w[0] >> 4) & k2) | (((w[2] >> 4) & k1) << 4),
+                                ((w[1] >> 4) & k2) | (((w[2] >> 6) & k1) << 4)};
+  std::int8_t scales[16];
+  std::memcpy(scales, aux, 16);
+  return scales[j] - 32;
+}
+
+// K-quant value i of a super-block of 256.
+Value k_value(DType type, const std::uint8_t* b, int i) {
+  switch (type) {
+    case DType::q2_k: {  // {scales[16]; qs[64]; d; dmin}: 128-value halves of 4 2-bit planes
+      const int n = i / 128, r = i % 128, plane = r / 32, l = r % 32;
+      const int q = (b[16 + 32 * n + l] >> (2 * plane)) & 3, sc = b[i / 16];
+      const double d = half_at(b + 80) * (sc & 0xF), m = half_at(b + 82) * (sc >> 4);
+      return {d * q - m, std::abs(d * q) + std::abs(m)};
+    }
+    case DType::q3_k: {  // {hmask[32]; qs[64]; scales[12]; d}: high bit set means no -4
+      const int n = i / 128, r = i % 128, plane = r / 32, l = r % 32;
+      const int low = (b[32 + 32 * n + l] >> (2 * plane)) & 3;
+      const bool high = (b[l] >> (4 * n + plane)) & 1;
+      const double d = half_at(b + 108) * q3_k_scale(b + 96, i / 16);
+      const int q = low - (high ? 0 : 4);
+      return {d * q, std::abs(d * q)};
+    }
+    case DType::q4_k:
+    case DType::q5_k: {  // {d; dmin; scales[12]; (qh[32];) qs[128]}: 64-value chunks
+      const bool five = type == DType::q5_k;
+      const int c = i / 64, r = i % 64, sub = 2 * c + r / 32, l = r % 32;
+      const std::uint8_t* qs = b + (five ? 48 : 16);
+      int q = r < 32 ? qs[32 * c + l] & 0xF : qs[32 * c + l] >> 4;
+      if (five) q += ((b[16 + l] >> sub) & 1) * 16;
+      int scale, min;
+      k4_scale_min(b + 4, sub, scale, min);
+      const double d = half_at(b) * scale, m = half_at(b + 2) * min;
+      return {d * q - m, std::abs(d * q) + std::abs(m)};
+    }
+    case DType::q6_k: {  // {ql[128]; qh[64]; scales[16] int8; d}: 128-value halves
+      const int n = i / 128, r = i % 128, g = r / 32, l = r % 32;
+      const std::uint8_t low_byte = b[64 * n + l + 32 * (g & 1)];
+      const int low = g < 2 ? low_byte & 0xF : low_byte >> 4;
+      const int high = (b[128 + 32 * n + l] >> (2 * g)) & 3;
+      const int q = (low | high << 4) - 32;
+      const double d = half_at(b + 208) * static_cast<std::int8_t>(b[192 + 8 * n + l / 16 + 2 * g]);
+      return {d * q, std::abs(d * q)};
+    }
+    default:
+      return legacy_value(type, b, i);
+  }
+}
+
+const DType kBlockTypes[] = {DType::q4_0, DType::q4_1, DType::q5_0, DType::q5_1, DType::q2_k,
+                             DType::q3_k, DType::q4_k, DType::q5_k, DType::q6_k};
+
+// Where a block type keeps its f16 scales (and minima): they get finite values of a model's
+// size, every other byte is random.
+std::vector<int> half_offsets(DType type) {
+  switch (type) {
+    case DType::q4_0:
+    case DType::q5_0:
+      return {0};
+    case DType::q4_1:
+    case DType::q5_1:
+    case DType::q4_k:
+    case DType::q5_k:
+      return {0, 2};
+    case DType::q2_k:
+      return {80, 82};
+    case DType::q3_k:
+      return {108};
+    default:
+      return {208};  // q6_k
+  }
+}
+
+// `rows` rows of random blocks of `type`, `cols` values each, as a file holds them.
+std::vector<std::uint8_t> random_rows(DType type, std::size_t rows, std::size_t cols,
+                                      std::mt19937& rng) {
+  const WeightFormat& f = weight_format(type);
+  std::vector<std::uint8_t> bytes(rows * file_row_bytes(f, cols));
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::uniform_real_distribution<float> scale(-0.02f, 0.02f);
+  for (auto& b : bytes) b = static_cast<std::uint8_t>(byte(rng));
+  for (std::size_t at = 0; at < bytes.size(); at += f.block_bytes)
+    for (int offset : half_offsets(type)) {
+      const std::uint16_t h = f32_to_f16(scale(rng));
+      std::memcpy(&bytes[at + offset], &h, 2);
+    }
+  return bytes;
+}
+
+// Those rows loaded as a model load lays them out.
+struct Loaded {
+  std::vector<std::uint8_t> bytes;
+  Matrix w;
+  Loaded(DType type, const std::vector<std::uint8_t>& file, int rows, int cols)
+      : bytes(weight_format(type).loaded_bytes(rows, cols)), w{bytes.data(), type, rows, cols} {
+    const WeightFormat& f = weight_format(type);
+    const std::size_t row_bytes = file_row_bytes(f, cols);
+    for (int r = 0; r < rows; r += 4)
+      f.store_rows(file.data() + r * row_bytes, r, std::min(4, rows - r), rows, cols, bytes.data());
+  }
+};
+
+TEST(QuantBlocks, FormatsMatchTheirDTypeAndGgmlLayout) {
+  for (DType type : kBlockTypes) {
+    const WeightFormat& f = weight_format(type);
+    EXPECT_EQ(f.dtype, type);
+    EXPECT_EQ(parse_dtype(f.name), type);
+  }
+  // ggml_type_traits: block sizes and ggml type numbers.
+  EXPECT_EQ(weight_format(DType::q4_0).block_bytes, 18u);
+  EXPECT_EQ(weight_format(DType::q5_1).block_bytes, 24u);
+  EXPECT_EQ(weight_format(DType::q2_k).block_bytes, 84u);
+  EXPECT_EQ(weight_format(DType::q3_k).block_bytes, 110u);
+  EXPECT_EQ(weight_format(DType::q4_k).block_bytes, 144u);
+  EXPECT_EQ(weight_format(DType::q5_k).block_bytes, 176u);
+  EXPECT_EQ(weight_format(DType::q6_k).block_bytes, 210u);
+  EXPECT_EQ(weight_format(DType::q4_k).ggml_type, 12u);
+  EXPECT_EQ(weight_format(DType::q6_k).ggml_type, 14u);
+  EXPECT_EQ(parse_dtype("Q4_K"), DType::q4_k);
+}
+
+TEST(QuantBlocks, RowsReadBackAsTheDoublePrecisionDecoderGives) {
+  std::mt19937 rng(20);
+  constexpr int kRows = 6, kCols = 512;
+  for (DType type : kBlockTypes) {
+    const auto file = random_rows(type, kRows, kCols, rng);
+    const Loaded loaded(type, file, kRows, kCols);
+    const WeightFormat& f = weight_format(type);
+    std::vector<float> got(static_cast<std::size_t>(kRows) * kCols);
+    f.load_rows(loaded.w, 0, kRows, got.data());
+    const std::size_t row_bytes = file_row_bytes(f, kCols);
+    for (int r = 0; r < kRows; ++r)
+      for (int c = 0; c < kCols; ++c) {
+        const std::uint8_t* block =
+            file.data() + r * row_bytes + c / f.block_values * f.block_bytes;
+        const Value want = k_value(type, block, static_cast<int>(c % f.block_values));
+        ASSERT_NEAR(got[r * kCols + c], want.value, 1e-6 * want.magnitude + 1e-30)
+            << f.name << " row " << r << " value " << c;
+      }
+    // And one row at a time, as an embedding lookup reads it.
+    std::vector<float> row(kCols);
+    matrix_row(loaded.w, 3, row.data());
+    EXPECT_EQ(row, std::vector<float>(got.begin() + 3 * kCols, got.begin() + 4 * kCols)) << f.name;
+  }
+}
+
+// The decode kernel (and the block path at 20 rows) is the dot product of the dequantised rows.
+TEST(QuantBlocks, ProductsAreTheDequantisedDotProducts) {
+  std::mt19937 rng(21);
+  constexpr int kRows = 70, kCols = 768;
+  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
+  for (DType type : kBlockTypes) {
+    const WeightFormat& f = weight_format(type);
+    const auto file = random_rows(type, kRows, kCols, rng);
+    const Loaded loaded(type, file, kRows, kCols);
+    for (int M : {1, 3, 20}) {
+      std::vector<float> x(static_cast<std::size_t>(M) * kCols), y(M * kRows);
+      for (float& v : x) v = d(rng);
+      matmul(x.data(), loaded.w, y.data(), M);
+      for (int m = 0; m < M; ++m)
+        for (int r = 0; r < kRows; ++r) {
+          double want = 0, magnitude = 0;
+          for (int c = 0; c < kCols; ++c) {
+            const std::uint8_t* block =
+                file.data() + r * file_row_bytes(f, kCols) + c / f.block_values * f.block_bytes;
+            const double w = k_value(type, block, static_cast<int>(c % f.block_values)).value;
+            want += w * x[m * kCols + c];
+            magnitude += std::abs(w * x[m * kCols + c]);
+          }
+          ASSERT_NEAR(y[m * kRows + r], want, 2e-6 * magnitude + 1e-30)
+              << f.name << " M " << M << " row " << r;
+        }
+    }
+  }
+}
+
+// f32 rows converted at load (--weight-type q4_0|q4_k|q6_k) decode, by the decoder above, to
+// values near the originals: a relative RMS error of the size of the type's rounding steps.
+TEST(QuantBlocks, ConversionFromF32DecodesNearTheOriginals) {
+  std::mt19937 rng(22);
+  std::normal_distribution<float> normal(0.0f, 0.02f);
+  constexpr std::size_t kCols = 1024;
+  for (const auto& [type, bound] :
+       {std::pair{DType::q4_0, 0.12}, std::pair{DType::q4_k, 0.12}, std::pair{DType::q6_k, 0.03}}) {
+    const WeightFormat& f = weight_format(type);
+    ASSERT_NE(f.quantize_row, nullptr) << f.name;
+    std::vector<float> x(kCols);
+    for (float& v : x) v = normal(rng);
+    x[5] = 0.2f;  // an outlier, as trained weights have
+    std::vector<std::uint8_t> blocks(file_row_bytes(f, kCols));
+    f.quantize_row(x.data(), blocks.data(), kCols);
+    double error = 0, energy = 0;
+    for (std::size_t c = 0; c < kCols; ++c) {
+      const double v = k_value(type, &blocks[c / f.block_values * f.block_bytes],
+                               static_cast<int>(c % f.block_values))
+                           .value;
+      error += (v - x[c]) * (v - x[c]);
+      energy += static_cast<double>(x[c]) * x[c];
+    }
+    const double relative_rmse = std::sqrt(error / energy);
+    RecordProperty(std::string(f.name) + "_relative_rmse", std::to_string(relative_rmse));
+    EXPECT_LT(relative_rmse, bound) << f.name;
+    EXPECT_GT(relative_rmse, 0.0) << f.name << ": not rounded at all?";
+  }
+}
+
+}  // namespace
+}  // namespace engine
