@@ -6,15 +6,15 @@
 
 #include <atomic>
 #include <csignal>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
 
 #include "cli/chat_template_choice.hpp"
 #include "cli/commands.hpp"
-#include "cli/json_string.hpp"
+#include "cli/json_output.hpp"
 #include "cli/model_files.hpp"
+#include "cli/output_file.hpp"
 #include "cli/sampling_options.hpp"
 #include "cli/standard_output.hpp"
 #include "engine/chat/chat.hpp"
@@ -53,15 +53,10 @@ void catch_interrupts() {
 }
 
 void save_messages(const Chat& chat, const std::string& path) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw Error(ErrorCode::io, path + ": cannot write");
-  out << "[\n";
-  const auto& messages = chat.messages();
-  for (std::size_t i = 0; i < messages.size(); ++i)
-    out << fmt::format("  {{\"role\": {}, \"content\": {}}}{}\n", json_string(messages[i].role),
-                       json_string(messages[i].content), i + 1 < messages.size() ? "," : "");
-  out << "]\n";
-  if (!out) throw Error(ErrorCode::io, path + ": cannot write");
+  nlohmann::ordered_json messages = nlohmann::ordered_json::array();
+  for (const ChatMessage& m : chat.messages())
+    messages.push_back({{"role", m.role}, {"content", m.content}});
+  write_file_atomically(path, dump_json(messages, 2) + "\n");
 }
 
 // Handles a /command; returns false for /exit.

@@ -115,5 +115,26 @@ TEST(ChatSession, FullContextDropsTheOldestTurns) {
   EXPECT_LT(static_cast<int>(chat.encode_conversation(false).size()), session.position_limit());
 }
 
+TEST(ChatSession, TemplateSpecialsAreTokensUserTextNever) {
+  StoriesChat s("", 0);
+  const Tokenizer& tokenizer = *s.tokenizer;
+  // The template writes <s> and </s>; the user types "</s>" too.
+  Chat chat(s.session, tokenizer,
+            ChatTemplate("{{ bos_token }}{% for m in messages %}[{{ m.content }}]{{ eos_token }}"
+                         "{% endfor %}",
+                         "<s>", "</s>"));
+  const std::string user = "hi </s> there";
+  chat.send(user, s.options);
+  // One EOS per message (the user's, and the empty reply): parsed user text would add one more,
+  // unparsed template text would leave none.
+  ASSERT_EQ(chat.messages().size(), 2u);
+  const std::vector<int> ids = chat.encode_conversation(false);
+  ASSERT_FALSE(ids.empty());
+  EXPECT_EQ(ids.front(), tokenizer.bos_id());
+  EXPECT_EQ(ids.back(), tokenizer.eos_id());
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), tokenizer.bos_id()), 1);
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), tokenizer.eos_id()), 2);
+}
+
 }  // namespace
 }  // namespace engine::test
