@@ -10,17 +10,52 @@ namespace {
 
 // Whether the model ends its reply with `token`.
 bool ends_reply(const Tokenizer& tokenizer, int token) {
-  return token == tokenizer.eos_id() || token == tokenizer.bos_id();
+  return tokenizer.is_end_of_generation(token) || token == tokenizer.bos_id();
 }
 
-// The token ids of a rendered prompt. The tokenizer does not parse special-token texts yet, so
-// a leading bos_token text becomes the BOS id (added as generate() adds it) and the rest is
-// encoded as text.
+// The token ids of a rendered prompt: the template's special-token texts ("<|im_start|>",
+// "<s>") become their ids, the messages' own text never does. BOS comes first when the
+// vocabulary adds one, unless the template wrote it.
 std::vector<int> encode_prompt(const Tokenizer& tokenizer, const ChatTemplate& t,
-                               std::string_view prompt) {
-  if (!t.bos_token().empty() && prompt.starts_with(t.bos_token()))
-    prompt.remove_prefix(t.bos_token().size());
-  return tokenizer.encode(prompt, /*add_bos=*/true, /*add_eos=*/false);
+                               std::string_view prompt, std::span<const ChatMessage> messages) {
+  const bool add_bos = t.bos_token().empty() || !prompt.starts_with(t.bos_token());
+  const EncodeOptions special{.add_bos = add_bos, .parse_special = true};
+  // Where each message's text stands in the prompt (templates may trim it: look for that too).
+  std::vector<std::pair<std::size_t, std::size_t>> spans;
+  bool any_special = false;
+  std::size_t from = 0;
+  for (const ChatMessage& m : messages) {
+    if (m.content.empty()) continue;
+    const EncodeOptions plain{};
+    if (tokenizer.encode(m.content, plain) == tokenizer.encode(m.content, {.parse_special = true}))
+      continue;  // no special-token text in it: parsing the whole prompt leaves it alone
+    any_special = true;
+    const std::size_t at = prompt.find(m.content, from);
+    if (at == std::string_view::npos)
+      throw Error(ErrorCode::unsupported,
+                  "a " + m.role +
+                      " message holds special-token text and the chat template "
+                      "changes it: cannot keep it plain text");
+    spans.emplace_back(at, at + m.content.size());
+    from = at + m.content.size();
+  }
+  if (!any_special) return tokenizer.encode(prompt, special);
+  // Template text parsed for specials, message text plain, piece by piece.
+  std::vector<int> ids;
+  std::size_t pos = 0;
+  const auto append = [&](std::string_view text, EncodeOptions options) {
+    options.add_bos = options.add_bos && ids.empty() && pos == 0;
+    const std::vector<int> part = tokenizer.encode(text, options);
+    ids.insert(ids.end(), part.begin(), part.end());
+  };
+  for (const auto& [begin, end] : spans) {
+    append(prompt.substr(pos, begin - pos), special);
+    pos = begin;
+    append(prompt.substr(begin, end - begin), EncodeOptions{});
+    pos = end;
+  }
+  append(prompt.substr(pos), special);
+  return ids;
 }
 
 std::size_t common_prefix(const std::vector<int>& a, const std::vector<int>& b) {
@@ -42,7 +77,8 @@ void Chat::reset() {
 }
 
 std::vector<int> Chat::encode_conversation(bool add_generation_prompt) const {
-  return encode_prompt(tokenizer_, template_, template_.render(messages_, add_generation_prompt));
+  return encode_prompt(tokenizer_, template_, template_.render(messages_, add_generation_prompt),
+                       messages_);
 }
 
 int Chat::make_room(std::vector<int>& tokens) {

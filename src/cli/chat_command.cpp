@@ -6,17 +6,17 @@
 
 #include <atomic>
 #include <csignal>
-#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <random>
 
 #include "cli/chat_template_choice.hpp"
 #include "cli/commands.hpp"
 #include "cli/json_output.hpp"
 #include "cli/model_files.hpp"
 #include "cli/output_file.hpp"
+#include "cli/sampling_options.hpp"
+#include "cli/standard_output.hpp"
 #include "engine/chat/chat.hpp"
 #include "engine/error.hpp"
 #include "engine/runtime.hpp"
@@ -30,7 +30,7 @@ struct ChatArgs {
   ChatTemplateChoice choice;
   std::string system;
   GenerationOptions options;
-  std::optional<std::uint64_t> seed;
+  std::string seed = "-1";  // -1: random, logged
   int threads = 0;
   int context_length = 0;     // 0: the model's
   std::optional<int> window;  // sliding-window attention over the last W positions
@@ -50,11 +50,6 @@ void catch_interrupts() {
   action.sa_handler = on_interrupt;
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
-}
-
-void write_stdout(std::string_view bytes) {
-  std::fwrite(bytes.data(), 1, bytes.size(), stdout);
-  std::fflush(stdout);
 }
 
 void save_messages(const Chat& chat, const std::string& path) {
@@ -83,11 +78,7 @@ bool run_command(Chat& chat, const std::string& line) {
 void run_chat(const ChatArgs& args) {
   set_num_threads(args.threads);
   GenerationOptions options = args.options;
-  options.sampling.seed = args.seed ? *args.seed : std::random_device{}();
-  validate(options.sampling);
-  if (args.window && *args.window < 1)
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("--window must be at least 1, got {}", *args.window));
+  options.sampling = seeded(options.sampling, args.seed);
   const ModelFiles files = resolve_model_files(args.files);
   const LoadedModel loaded =
       load_model_and_tokenizer(files, args.context_length, parse_dtype(args.weight_type));
@@ -138,20 +129,18 @@ void add_chat_command(CLI::App& app) {
   add_chat_template_options(*cmd, args->choice);
   cmd->add_option("--system", args->system, "system message that starts the conversation");
   cmd->add_option("-n,--max-new-tokens", args->options.max_new_tokens, "most tokens per reply")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  cmd->add_option("--temperature", args->options.sampling.temperature, "0 = greedy")
-      ->capture_default_str();
-  cmd->add_option("--top-k", args->options.sampling.top_k, "keep the k most likely (0 = all)")
-      ->capture_default_str();
-  cmd->add_option("--top-p", args->options.sampling.top_p, "nucleus mass in (0, 1]")
-      ->capture_default_str();
-  cmd->add_option("--seed", args->seed, "random seed (default: random)");
+  add_sampling_options(*cmd, args->options.sampling, args->seed);
   cmd->add_option("-t,--threads", args->threads, "threads (0 = one per core)")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  cmd->add_option("--ctx", args->context_length, "context length (default: the model's)");
+  cmd->add_option("--ctx", args->context_length, "context length (default: the model's)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--window", args->window,
                   "sliding-window attention over the last W positions (the chat never fills "
-                  "the context)");
+                  "the context)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--weight-type", args->weight_type, "f32|bf16|q8 (converted at load)")
       ->capture_default_str();
   cmd->callback([args] { run_chat(*args); });

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -14,7 +13,6 @@
 #include <limits>
 #include <memory>
 #include <optional>
-#include <random>
 #include <sstream>
 
 #include "cli/commands.hpp"
@@ -22,6 +20,7 @@
 #include "cli/model_files.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/output_file.hpp"
+#include "cli/sampling_options.hpp"
 #include "cli/standard_output.hpp"
 #include "engine/error.hpp"
 #include "engine/generation/generator.hpp"
@@ -196,29 +195,11 @@ void print_json(const std::string& prompt, int index, const GenerationResult& r)
   write_stdout(dump_json(line) + "\n");
 }
 
-// --seed: -1 or a number from 0 to 2^63 - 1, parsed here because CLI11 wraps values past the
-// type's range instead of refusing them.
-std::int64_t parse_seed(const std::string& text) {
-  std::int64_t seed = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seed);
-  if (error != std::errc() || end != text.data() + text.size() || seed < -1)
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("--seed must be -1 (a random seed) or a whole number from 0 to {}, "
-                            "got '{}'",
-                            std::numeric_limits<std::int64_t>::max(), text));
-  return seed;
-}
-
 void run_generate(const GenerateArgs& args) {
   set_num_threads(args.threads);
   GenerationOptions options = args.options;
   if (options.max_new_tokens < 0) options.max_new_tokens = std::numeric_limits<int>::max();
-  const std::int64_t seed = parse_seed(args.seed);
-  // 63 random bits, so the logged seed can be given back to --seed.
-  const std::uint64_t random_seed =
-      ((std::uint64_t{std::random_device{}()} << 32) | std::random_device{}()) >> 1;
-  options.sampling.seed = seed >= 0 ? static_cast<std::uint64_t>(seed) : random_seed;
-  validate(options.sampling);
+  options.sampling = seeded(options.sampling, args.seed);
   if (args.window && *args.window < 1)
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("--window must be at least 1, got {}", *args.window));
@@ -251,8 +232,6 @@ void run_generate(const GenerateArgs& args) {
                               session.position_limit()));
   }
   if (!args.attention_png.empty()) observe_attention(session, args.attention_png, args.heads);
-  if (seed < 0 && options.sampling.temperature > 0.0f)
-    log::info("seed {} (pass --seed to repeat this text)", options.sampling.seed);
 
   const bool stream = prompts.size() == 1 && !args.json;
   if (stream && args.display_prompt) write_stdout(prompts[0]);
@@ -313,20 +292,10 @@ void add_generate_command(CLI::App& app) {
                   "tokens to generate; -1 = until the end of generation or of the context")
       ->check(whole_number_at_least(-1))
       ->capture_default_str();
-  cmd->add_option("--temperature,--temp", args->options.sampling.temperature, "0 = greedy")
-      ->check(number_at_least(0))
-      ->capture_default_str();
-  cmd->add_option("--top-k", args->options.sampling.top_k, "keep the k most likely (0 = all)")
-      ->check(whole_number_at_least(0))
-      ->capture_default_str();
-  cmd->add_option("--top-p", args->options.sampling.top_p, "nucleus mass, more than 0, at most 1")
-      ->check(fraction_above_zero())
-      ->capture_default_str();
+  add_sampling_options(*cmd, args->options.sampling, args->seed);
   cmd->add_option("--stop", args->options.stop, "stop once the text contains this (repeatable)");
   cmd->add_flag("--ignore-eos", args->options.ignore_eos,
-                "never end at BOS/EOS (their logits are -inf): run to -n, the context or --stop");
-  cmd->add_option("--seed", args->seed, "random seed; -1 = random, logged to repeat the run")
-      ->capture_default_str();
+                "never end at an end-of-generation token: run to -n, the context or --stop");
   cmd->add_option("-t,--threads", args->threads, "threads (0 = one per core)")
       ->check(whole_number_at_least(0));
   cmd->add_option("-c,--ctx,--ctx-size", args->context_length,

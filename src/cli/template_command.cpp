@@ -1,6 +1,5 @@
 // engine template: print the prompt a chat template makes of a conversation (the template
 // test hook, and a way to see exactly what a model is fed).
-#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -8,6 +7,7 @@
 
 #include "cli/chat_template_choice.hpp"
 #include "cli/commands.hpp"
+#include "cli/standard_output.hpp"
 #include "engine/error.hpp"
 
 namespace engine::cli {
@@ -31,7 +31,7 @@ void run_template(const TemplateArgs& args) {
   const ChatTemplate chat_template = choose_chat_template(args.choice, args.model);
   const std::string prompt =
       chat_template.render_json(read_messages(args.messages), args.add_generation_prompt);
-  std::fwrite(prompt.data(), 1, prompt.size(), stdout);
+  write_stdout(prompt);
 }
 
 }  // namespace

@@ -11,10 +11,11 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <thread>
 
+#include "cli/expect_error_line.hpp"
 #include "cli/run_cli.hpp"
+#include "cli/scratch_dir.hpp"
 #include "test_paths.hpp"
 
 namespace engine::test {
@@ -25,22 +26,20 @@ namespace fs = std::filesystem;
 // Runs `engine <args>` with `input` on stdin (a pipe, not a terminal). run_cli gives the
 // command /dev/null as stdin, so a shell in front of it pipes the input to "$0" (the engine).
 CliResult run_with_input(const std::string& args, const std::string& input) {
-  const fs::path in = fs::temp_directory_path() / ("engine_chat_in_" + std::to_string(::getpid()));
-  std::ofstream(in, std::ios::binary) << input;
-  CliResult r = run_cli(args, "sh -c 'cat " + quote(in.string()) + R"( | "$0" "$@"')");
-  fs::remove(in);
-  return r;
+  const ScratchDir dir("engine_chat_in");
+  const std::string in = dir.write("input.txt", input);
+  return run_cli(args, "sh -c 'cat " + quote(in) + R"( | "$0" "$@"')");
 }
 
 TEST(ChatCommand, PipeGivesOneReplyPerLineAndSavesTheConversation) {
-  const fs::path saved = fs::temp_directory_path() / ("engine_chat_" + std::to_string(::getpid()));
+  const ScratchDir dir("engine_chat_save");
+  const fs::path saved = dir.path() / "conversation.json";
   const CliResult r = run_with_input(
       "chat -m " + quote(require_model("stories260K.gguf")) +
           " --chat-template chatml --system 'Be brief.' -n 8 --temperature 0 --ctx 512 -v",
       "Hello there\n\nWhat next?\n/save " + saved.string() + "\n/exit\nnot read\n");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto messages = nlohmann::json::parse(read_file(saved));
-  fs::remove(saved);
   ASSERT_EQ(messages.size(), 5u);
   EXPECT_EQ(messages[0]["role"], "system");
   EXPECT_EQ(messages[0]["content"], "Be brief.");
@@ -58,9 +57,9 @@ TEST(ChatCommand, PipeGivesOneReplyPerLineAndSavesTheConversation) {
 }
 
 TEST(ChatCommand, ModelWithoutTemplateNeedsOne) {
-  const CliResult r = run_with_input("chat -m " + quote(require_model("stories260K.gguf")), "Hi\n");
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.err.find("carries no chat template"), std::string::npos) << r.err;
+  expect_one_error_line(
+      run_with_input("chat -m " + quote(require_model("stories260K.gguf")), "Hi\n"),
+      "carries no chat template");
 }
 
 // A REPL on a pseudo-terminal: reads what the child writes until `needle` appears after

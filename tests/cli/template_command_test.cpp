@@ -4,9 +4,10 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
-#include <fstream>
 
+#include "cli/expect_error_line.hpp"
 #include "cli/run_cli.hpp"
+#include "cli/scratch_dir.hpp"
 #include "test_paths.hpp"
 
 namespace engine::test {
@@ -17,21 +18,14 @@ using Json = nlohmann::ordered_json;
 
 class TemplateCommand : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("engine_template_cli_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   std::string write(const std::string& name, const std::string& bytes) {
-    const fs::path p = dir_ / name;
-    std::ofstream(p, std::ios::binary) << bytes;
-    return p.string();
+    return dir_.write(name, bytes);
   }
   static Json fixtures() {
     return Json::parse(read_file(fs::path(ENGINE_TEST_MODELS_DIR).parent_path() /
                                  "tests/data/chat/renderings.json"));
   }
-  fs::path dir_;
+  ScratchDir dir_{"engine_template_cli"};
 };
 
 TEST_F(TemplateCommand, RendersATemplateFileAsJinja2Does) {
@@ -75,16 +69,6 @@ TEST_F(TemplateCommand, ModelsOwnTemplateAndSpecialTokens) {
   EXPECT_EQ(out.exit_code, 0) << out.err;
   EXPECT_TRUE(out.out.starts_with("<|begin_of_text|><|start_header_id|>")) << out.out;
   EXPECT_NE(out.out.find("Hi<|eot_id|>"), std::string::npos) << out.out;
-}
-
-// One line on stderr, starting "engine: error:", containing `needle`.
-void expect_one_error_line(const CliResult& r, const std::string& needle) {
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_LT(r.exit_code, 128) << "killed by a signal";
-  EXPECT_EQ(r.out, "");
-  EXPECT_EQ(r.err.rfind("engine: error: ", 0), 0u) << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
 }
 
 TEST_F(TemplateCommand, BadInputIsOneErrorLine) {

@@ -70,15 +70,27 @@ TEST(ChatSession, EachTurnPrefillsOnlyItsNewTokensAndRepliesAsInOneGo) {
   }
 }
 
-TEST(ChatSession, ResetKeepsTheSystemMessageAndRereadsFromTheStart) {
-  const std::string path = require_model("stories260K.gguf");
-  const auto model = Model::load(path);
-  const auto tokenizer = load_tokenizer(path);
-  Session session(model);
-  Chat chat(session, *tokenizer, ChatTemplate::builtin("chatml", "", ""), "Be kind.");
+// A chat on stories260K in ChatML, greedy, with `max_new` tokens per reply.
+struct StoriesChat {
+  StoriesChat(const std::string& system, int max_new)
+      : model(Model::load(require_model("stories260K.gguf"))),
+        tokenizer(load_tokenizer(require_model("stories260K.gguf"))),
+        session(model),
+        chat(session, *tokenizer, ChatTemplate::builtin("chatml", "", ""), system) {
+    options.max_new_tokens = max_new;
+    options.sampling.temperature = 0;
+  }
+  std::shared_ptr<const Model> model;
+  std::unique_ptr<Tokenizer> tokenizer;
+  Session session;
+  Chat chat;
   GenerationOptions options;
-  options.max_new_tokens = 4;
-  options.sampling.temperature = 0;
+};
+
+TEST(ChatSession, ResetKeepsTheSystemMessageAndRereadsFromTheStart) {
+  StoriesChat s("Be kind.", 4);
+  Chat& chat = s.chat;
+  const GenerationOptions& options = s.options;
   const ChatReply first = chat.send("Hello", options);
   chat.reset();
   ASSERT_EQ(chat.messages().size(), 1u);
@@ -91,20 +103,37 @@ TEST(ChatSession, ResetKeepsTheSystemMessageAndRereadsFromTheStart) {
 }
 
 TEST(ChatSession, FullContextDropsTheOldestTurns) {
-  const std::string path = require_model("stories260K.gguf");
-  const auto model = Model::load(path);
-  const auto tokenizer = load_tokenizer(path);
-  Session session(model);
-  Chat chat(session, *tokenizer, ChatTemplate::builtin("chatml", "", ""), "S");
-  GenerationOptions options;
-  options.max_new_tokens = 8;
-  options.sampling.temperature = 0;
+  StoriesChat s("S", 8);
+  Chat& chat = s.chat;
+  const GenerationOptions& options = s.options;
+  const Session& session = s.session;
   const std::string long_text(session.context_length() / 3, 'a');
   int dropped = 0;
   for (int i = 0; i < 6; ++i) dropped += chat.send(long_text, options).dropped_messages;
   EXPECT_GT(dropped, 0);
   EXPECT_EQ(chat.messages().front().role, "system");
   EXPECT_LT(static_cast<int>(chat.encode_conversation(false).size()), session.position_limit());
+}
+
+TEST(ChatSession, TemplateSpecialsAreTokensUserTextNever) {
+  StoriesChat s("", 0);
+  const Tokenizer& tokenizer = *s.tokenizer;
+  // The template writes <s> and </s>; the user types "</s>" too.
+  Chat chat(s.session, tokenizer,
+            ChatTemplate("{{ bos_token }}{% for m in messages %}[{{ m.content }}]{{ eos_token }}"
+                         "{% endfor %}",
+                         "<s>", "</s>"));
+  const std::string user = "hi </s> there";
+  chat.send(user, s.options);
+  // One EOS per message (the user's, and the empty reply): parsed user text would add one more,
+  // unparsed template text would leave none.
+  ASSERT_EQ(chat.messages().size(), 2u);
+  const std::vector<int> ids = chat.encode_conversation(false);
+  ASSERT_FALSE(ids.empty());
+  EXPECT_EQ(ids.front(), tokenizer.bos_id());
+  EXPECT_EQ(ids.back(), tokenizer.eos_id());
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), tokenizer.bos_id()), 1);
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), tokenizer.eos_id()), 2);
 }
 
 }  // namespace

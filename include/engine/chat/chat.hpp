@@ -1,6 +1,7 @@
 // A conversation with a model that keeps its KV cache between turns: each turn renders the
 // whole conversation with the chat template, keeps the longest common token prefix with what
-// the session has cached and prefills only the rest.
+// the session has cached and prefills only the rest. The template's special-token texts
+// become their ids; what the user (or the model) wrote is always plain text.
 #pragma once
 
 #include <string>
@@ -32,10 +33,10 @@ class Chat {
 
   /// Appends the user's message, generates the assistant's reply (streamed to `on_token`,
   /// which may return false to stop it) and appends that too. Generation stops at the model's
-  /// end of generation, max_new_tokens, a stop string or a full context. When the rendered
-  /// conversation does not fit, the oldest turns after the system message are dropped (a
-  /// warning says so). Throws engine::Error (context_full) when even the last message does
-  /// not fit, and what the template throws.
+  /// end-of-generation tokens (Tokenizer::is_end_of_generation), max_new_tokens, a stop string or a
+  /// full context. When the rendered conversation does not fit, the oldest turns after the system
+  /// message are dropped (a warning says so). Throws engine::Error (context_full) when even the
+  /// last message does not fit, and what the template throws.
   ChatReply send(std::string user_text, const GenerationOptions& options,
                  const TokenCallback& on_token = {});
 

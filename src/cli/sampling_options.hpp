@@ -1,0 +1,32 @@
+// The sampling flags `engine generate` and `engine chat` share, and the seed they resolve to.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "cli/option_checks.hpp"
+#include "engine/generation/sampler.hpp"
+
+namespace engine::cli {
+
+/// Adds --temperature (--temp), --top-k, --top-p and --seed (text: "-1" means a random seed).
+inline void add_sampling_options(CLI::App& cmd, SamplingOptions& sampling, std::string& seed) {
+  cmd.add_option("--temperature,--temp", sampling.temperature, "0 = greedy")
+      ->check(number_at_least(0))
+      ->capture_default_str();
+  cmd.add_option("--top-k", sampling.top_k, "keep the k most likely (0 = all)")
+      ->check(whole_number_at_least(0))
+      ->capture_default_str();
+  cmd.add_option("--top-p", sampling.top_p, "nucleus mass, more than 0, at most 1")
+      ->check(fraction_above_zero())
+      ->capture_default_str();
+  cmd.add_option("--seed", seed, "random seed; -1 = random, logged to repeat the run")
+      ->capture_default_str();
+}
+
+/// `sampling` with the seed --seed gives (a random one for -1, logged at info level when it
+/// matters so the run can be repeated), validated. Throws engine::Error for a bad seed or option.
+SamplingOptions seeded(SamplingOptions sampling, const std::string& seed);
+
+}  // namespace engine::cli
