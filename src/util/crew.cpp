@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 
 #include "util/cpu_pause.hpp"
@@ -11,6 +12,10 @@ namespace engine {
 namespace {
 
 constexpr int kMaxMembers = 64;
+
+// A barrier spins through the short gaps of a decode step, then gives its CPU up: a member
+// the scheduler took off its CPU must not leave the others spinning for its time slice.
+constexpr Backoff kBarrierBackoff{std::chrono::microseconds(50), std::chrono::microseconds(50)};
 
 // The state of the crew job the team is running (the team is process-wide and runs one job at
 // a time), each field the members write on a cache line of its own.
@@ -65,8 +70,11 @@ void run_as_crew(int threads, void (*body)(void*) noexcept, void* context) {
       for (int r = 0; r < launch.size; ++r)
         g_crew.cursors[r].value.store(0, std::memory_order_relaxed);
       launch.ready.store(true, std::memory_order_release);
+      launch.ready.notify_all();
     } else {
-      while (!launch.ready.load(std::memory_order_acquire)) cpu_pause();
+      wait_backing_off([&] { return launch.ready.load(std::memory_order_acquire); },
+                       [&] { launch.ready.wait(false, std::memory_order_acquire); },
+                       kBarrierBackoff);
     }
     run_member(m, launch.size, launch.body, launch.context);
   };
@@ -94,9 +102,11 @@ void crew_barrier() {
   if (crew.arrived.fetch_add(1, std::memory_order_acq_rel) == t_size - 1) {
     crew.arrived.store(0, std::memory_order_relaxed);
     crew.phase.fetch_add(1, std::memory_order_release);
+    crew.phase.notify_all();  // no system call unless a member sleeps
     return;
   }
-  while (crew.phase.load(std::memory_order_acquire) == phase) cpu_pause();
+  wait_backing_off([&] { return crew.phase.load(std::memory_order_acquire) != phase; },
+                   [&] { crew.phase.wait(phase, std::memory_order_acquire); }, kBarrierBackoff);
 }
 
 unsigned crew_next_loop() {

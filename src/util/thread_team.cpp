@@ -16,24 +16,11 @@
 namespace engine {
 namespace {
 
-// How long a worker spins for the next job before it sleeps: longer than the gaps inside a
-// decode step (attention, norms: tens of microseconds), short next to anything else.
-constexpr auto kSpinTime = std::chrono::microseconds(200);
-
-using Clock = std::chrono::steady_clock;
-
-// Spins until done() holds, or for at most `give_up` (then false). Never yields: next to a
-// process busy on one of the CPUs, waits that yield decoded about half as fast as waits that
-// spin (figures in docs/performance.md).
-template <class Done>
-bool spin_until(Done done, Clock::duration give_up = Clock::duration::max()) {
-  const Clock::time_point start = Clock::now();
-  for (int spins = 1; !done(); ++spins) {
-    cpu_pause();
-    if (spins % 64 == 0 && Clock::now() - start > give_up) return false;
-  }
-  return true;
-}
+// A worker waits for the next job spinning longer than the gaps inside a decode step
+// (attention, norms: tens of microseconds), then sleeps so a prefill's OpenMP threads get the
+// CPUs; the caller waits for the workers to finish like a crew barrier (util/crew.cpp).
+constexpr Backoff kNextJobBackoff{std::chrono::microseconds(200), std::chrono::microseconds(50)};
+constexpr Backoff kJoinBackoff{std::chrono::microseconds(50), std::chrono::microseconds(50)};
 
 thread_local bool t_in_job = false;  // whether this thread is running a team job
 
@@ -66,7 +53,12 @@ class Team {
     generation_.fetch_add(1, std::memory_order_release);
     generation_.notify_all();
     const auto join = [&] {
-      spin_until([&] { return pending_.load(std::memory_order_acquire) == 0; });
+      wait_backing_off([&] { return pending_.load(std::memory_order_acquire) == 0; },
+                       [&] {
+                         const int left = pending_.load(std::memory_order_acquire);
+                         if (left != 0) pending_.wait(left, std::memory_order_acquire);
+                       },
+                       kJoinBackoff);
     };
     try {
       job(context, 0);
@@ -97,12 +89,13 @@ class Team {
     t_in_job = true;  // a job cannot start another
     for (;;) {
       const auto next = [&] { return generation_.load(std::memory_order_acquire) != seen; };
-      if (!spin_until(next, kSpinTime))
-        while (!next()) generation_.wait(seen, std::memory_order_acquire);
+      wait_backing_off(
+          next, [&] { generation_.wait(seen, std::memory_order_acquire); }, kNextJobBackoff);
       seen = generation_.load(std::memory_order_acquire);
       if (stop_.load(std::memory_order_relaxed)) return;
       job_(context_, member);
-      pending_.fetch_sub(1, std::memory_order_release);  // publishes what the job wrote
+      // Release: publishes what the job wrote. The last one wakes the caller if it sleeps.
+      if (pending_.fetch_sub(1, std::memory_order_release) == 1) pending_.notify_one();
     }
   }
 
