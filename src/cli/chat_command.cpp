@@ -86,6 +86,7 @@ void run_chat(const ChatArgs& args) {
       choose_chat_template(args.choice, files.model, loaded.tokenizer.get());
   Session session(loaded.model, {.window = args.window.value_or(0)});
   Chat chat(session, *loaded.tokenizer, chat_template, args.system);
+  log_random_seed(options.sampling, args.seed);
 
   const bool terminal = ::isatty(STDIN_FILENO) != 0;
   if (terminal) {

@@ -232,6 +232,7 @@ void run_generate(const GenerateArgs& args) {
                               session.position_limit()));
   }
   if (!args.attention_png.empty()) observe_attention(session, args.attention_png, args.heads);
+  log_random_seed(options.sampling, args.seed);
 
   const bool stream = prompts.size() == 1 && !args.json;
   if (stream && args.display_prompt) write_stdout(prompts[0]);

@@ -36,11 +36,14 @@ SamplingOptions seeded(SamplingOptions sampling, const std::string& seed) {
     // 63 random bits, so the logged seed can be given back to --seed.
     std::random_device random;
     sampling.seed = ((std::uint64_t{random()} << 32) | random()) >> 1;
-    if (sampling.temperature > 0.0f)
-      log::info("seed {} (pass --seed to repeat this run)", sampling.seed);
   }
   validate(sampling);
   return sampling;
+}
+
+void log_random_seed(const SamplingOptions& sampling, const std::string& seed) {
+  if (parse_seed(seed) < 0 && sampling.temperature > 0.0f)
+    log::info("seed {} (pass --seed to repeat this run)", sampling.seed);
 }
 
 }  // namespace engine::cli

@@ -25,8 +25,11 @@ inline void add_sampling_options(CLI::App& cmd, SamplingOptions& sampling, std::
       ->capture_default_str();
 }
 
-/// `sampling` with the seed --seed gives (a random one for -1, logged at info level when it
-/// matters so the run can be repeated), validated. Throws engine::Error for a bad seed or option.
+/// `sampling` with the seed --seed gives (a random one for -1), validated. Throws engine::Error
+/// for a bad seed or option.
 SamplingOptions seeded(SamplingOptions sampling, const std::string& seed);
+
+/// Logs a random seed at info level (once the run is sure to start), so it can be repeated.
+void log_random_seed(const SamplingOptions& sampling, const std::string& seed);
 
 }  // namespace engine::cli

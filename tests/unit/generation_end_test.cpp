@@ -1,6 +1,6 @@
-// Generation ends on any end-of-generation token of the vocabulary, not only on EOS: Llama 3
-// ends a turn with <|eot_id|> and a text with <|end_of_text|>; Qwen2 with <|im_end|> or
-// <|endoftext|>. The ids are those of the published vocabularies.
+// Generation ends on any end-of-generation token of the vocabulary (llama.cpp's set), not only on
+// EOS, and on BOS: Llama 3 ends a turn with <|eot_id|>; Qwen2 with <|im_end|> or <|endoftext|>.
+// The ids are those of the published vocabularies.
 #include <gtest/gtest.h>
 
 #include "engine/generation/generator.hpp"
@@ -10,11 +10,10 @@
 namespace engine {
 namespace {
 
-TEST(GenerationEnd, Llama3EndsOnEndOfTurnAndEndOfText) {
+TEST(GenerationEnd, Llama3EndsOnEndOfTurnAndBos) {
   const auto tokenizer =
       load_tokenizer(test::require_model("llamacpp-vocab/ggml-vocab-llama-bpe.gguf"));
   EXPECT_TRUE(ends_generation(*tokenizer, 128009));   // <|eot_id|>
-  EXPECT_TRUE(ends_generation(*tokenizer, 128001));   // <|end_of_text|>
   EXPECT_TRUE(ends_generation(*tokenizer, 128000));   // <|begin_of_text|>, BOS
   EXPECT_FALSE(ends_generation(*tokenizer, 9906));    // "Hello"
   EXPECT_FALSE(ends_generation(*tokenizer, 128002));  // a reserved special token
