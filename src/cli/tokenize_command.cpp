@@ -1,7 +1,6 @@
 // engine tokenize: print the token ids of a text.
 #include <fmt/format.h>
 
-
 #include "cli/commands.hpp"
 #include "cli/model_files.hpp"
 #include "cli/standard_output.hpp"
