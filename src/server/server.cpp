@@ -205,6 +205,7 @@ int Server::bind() {
   if (port <= 0)
     throw Error(ErrorCode::io,
                 fmt::format("cannot listen on {}:{}", s.options.host, s.options.port));
+  s.http.raise_backlog();
   return port;
 }
 
