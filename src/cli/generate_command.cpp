@@ -171,8 +171,8 @@ struct RunTotals {
     finish = finish_reason_name(results.front().finish_reason);
   }
 
-  // "4 prompt tokens, 20 generated (length); prefill 1.2 ms (3333 tok/s), decode 1.8 ms
-  // (10556 tok/s)": the decode speed only when steps after the first token ran.
+  // "N prompt tokens, M generated (reason); prefill X ms (Y tok/s), decode Z ms (W tok/s)": the
+  // decode part only when steps after the first token ran.
   std::string summary(const std::string& batches) const {
     const std::size_t decoded = generated - first_tokens;
     std::string line = fmt::format(

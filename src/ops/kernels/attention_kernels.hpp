@@ -21,9 +21,8 @@ inline void attention_scores(const float* q, const float* keys, std::size_t stri
 
 // attention_weighted_sum for a slice of a head of C registers: one pass over the values, each
 // row's slice read once and whole, the C accumulators in registers (lane for lane the same sums
-// as a pass per register, which walked the positions head_size / kWidth times). 110M q8, greedy
-// generate after a 645-token prompt (-n 256, 2 threads, alternating): 266-274 -> 305-313 tok/s;
-// prefetching the rows 16 positions ahead measured slower (289-299).
+// as a pass per register, which walked the positions head_size / kWidth times); prefetching the
+// rows ahead measured slower (figures in docs/performance.md, commit 897219a).
 template <std::size_t C>
 inline void weighted_sum_in_registers(const float* p, const float* values, std::size_t stride,
                                       std::size_t n, std::size_t width, float* out) {
