@@ -7,7 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <regex>
+#include <cstdlib>
+#include <string_view>
 
 #include "server_fixture.hpp"
 
@@ -36,10 +37,11 @@ std::pair<pid_t, FILE*> start_serve(const std::vector<std::string>& args) {
 // The port from the "listening on http://127.0.0.1:PORT" line (0: not seen).
 int read_port(FILE* log) {
   char line[512];
-  const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
+  const std::string_view listening = "listening on http://127.0.0.1:";
   for (int i = 0; i < 20 && std::fgets(line, sizeof line, log); ++i) {
-    std::cmatch m;
-    if (std::regex_search(line, m, listening)) return std::stoi(m[1]);
+    const std::string_view text(line);
+    const std::size_t at = text.find(listening);
+    if (at != std::string_view::npos) return std::atoi(line + at + listening.size());
   }
   return 0;
 }
