@@ -91,7 +91,8 @@ TEST(FamilyValidation, UnsupportedVariantsAreRefusedByName) {
 TEST(FamilyValidation, HyperParametersAreRead) {
   test::FamilyFile file("gemma2");
   const test::TempFamilyFile written(file);
-  const ModelConfig& c = Model::load(written.path)->config();
+  const auto model = Model::load(written.path);  // kept: the config lives in the Model
+  const ModelConfig& c = model->config();
   EXPECT_EQ(c.architecture, Architecture::gemma2);
   EXPECT_EQ(c.head_size(), 24);
   EXPECT_EQ(c.q_dim(), 96);
