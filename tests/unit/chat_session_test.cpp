@@ -70,6 +70,45 @@ TEST(ChatSession, EachTurnPrefillsOnlyItsNewTokensAndRepliesAsInOneGo) {
   }
 }
 
+TEST(ChatSession, AReplyThatReencodesDifferentlyKeepsTheCacheBeforeIt) {
+  const std::string path = require_model("stories260K.gguf");
+  const auto model = Model::load(path);
+  const auto tokenizer = load_tokenizer(path);
+  // The template writes the assistant's replies upper-cased, so the next turn's rendering
+  // differs from the generated tokens in the cache from the reply on.
+  const ChatTemplate upper(
+      "{% for m in messages %}{{ m.role[0] + ':\\n' }}{% if m.role == 'assistant' %}"
+      "{{ m.content | upper }}{% else %}{{ m.content }}{% endif %}{{ '\\n' }}{% endfor %}"
+      "{% if add_generation_prompt %}a:\n{% endif %}",
+      "", "");
+  Session session(model);
+  Chat chat(session, *tokenizer, upper);
+  GenerationOptions options;
+  options.max_new_tokens = 8;
+  options.sampling.temperature = 0;
+  std::vector<ChatMessage> conversation = {{"user", "Tell me a story."}};
+  const std::vector<int> head =
+      tokenizer->encode(upper.render(conversation, true), /*add_bos=*/true, false);
+  const ChatReply first = chat.send(conversation[0].content, options);
+  ASSERT_FALSE(first.tokens.empty());
+  const std::vector<int> cached = chat.cached_tokens();
+
+  conversation.push_back({"assistant", first.text});
+  conversation.push_back({"user", "And then?"});
+  const std::vector<int> prompt =
+      tokenizer->encode(upper.render(conversation, true), /*add_bos=*/true, false);
+  const auto shared = static_cast<int>(
+      std::mismatch(cached.begin(), cached.end(), prompt.begin(), prompt.end()).first -
+      cached.begin());
+  ASSERT_LT(shared, static_cast<int>(cached.size())) << "the reply re-encoded the same";
+  // The first turn's prompt (bar its last token, which may merge with the reply) stays cached.
+  ASSERT_GE(shared, static_cast<int>(head.size()) - 1);
+  const ChatReply second = chat.send("And then?", options);
+  EXPECT_EQ(second.reused_tokens, shared);
+  EXPECT_EQ(second.prefilled_tokens, static_cast<int>(prompt.size()) - shared);
+  EXPECT_EQ(second.tokens, reply_in_one_go(model, *tokenizer, prompt, options.max_new_tokens));
+}
+
 // A chat on stories260K in ChatML, greedy, with `max_new` tokens per reply.
 struct StoriesChat {
   StoriesChat(const std::string& system, int max_new)
