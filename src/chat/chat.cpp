@@ -97,8 +97,8 @@ int Chat::make_room(std::vector<int>& tokens) {
   }
   if (dropped)
     log::warn(
-        "context full: dropped the oldest {} message(s) and re-read the conversation "
-        "({} tokens)",
+        "context full: dropped the oldest {} message(s) after the system message; the "
+        "conversation is now {} tokens",
         dropped, tokens.size());
   return dropped;
 }
