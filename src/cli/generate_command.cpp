@@ -15,6 +15,7 @@
 #include <optional>
 #include <sstream>
 
+#include "cli/chat_template_choice.hpp"
 #include "cli/commands.hpp"
 #include "cli/json_output.hpp"
 #include "cli/model_files.hpp"
@@ -22,6 +23,7 @@
 #include "cli/output_file.hpp"
 #include "cli/sampling_options.hpp"
 #include "cli/standard_output.hpp"
+#include "engine/chat/chat.hpp"
 #include "engine/error.hpp"
 #include "engine/generation/generator.hpp"
 #include "engine/render/heatmap.hpp"
@@ -38,6 +40,9 @@ struct GenerateArgs {
   std::string prompt_file;  // -f: one prompt, the whole file ("-": stdin)
   bool escapes = false;     // -e: \n, \t, \\ ... in prompts
   bool display_prompt = true;
+  bool chat = false;  // --chat: each prompt is a user message in the model's chat template
+  ChatTemplateChoice chat_template;
+  std::string system;  // --system: the system message before each prompt with --chat
   int batch_size = 4;  // prompts run together; more at once is faster and takes more memory
   GenerationOptions options;
   std::string seed = "-1";  // -1: random, logged
@@ -115,6 +120,25 @@ std::vector<std::string> read_prompts(const GenerateArgs& args) {
   }
   if (prompts.empty()) prompts.emplace_back();  // no prompt: generate from BOS alone
   return prompts;
+}
+
+// --chat: each prompt as the one user message (after the --system message) of a conversation
+// in the chat template, ready for the assistant's reply; the template's special-token texts
+// become their ids, the prompt's text never does.
+std::vector<std::vector<int>> encode_chat_prompts(const GenerateArgs& args,
+                                                  const std::string& model_path,
+                                                  const Tokenizer& tokenizer,
+                                                  std::span<const std::string> prompts) {
+  const ChatTemplate chat_template =
+      choose_chat_template(args.chat_template, model_path, &tokenizer);
+  std::vector<std::vector<int>> encoded;
+  for (const std::string& prompt : prompts) {
+    std::vector<ChatMessage> messages;
+    if (!args.system.empty()) messages.push_back({"system", args.system});
+    messages.push_back({"user", prompt});
+    encoded.push_back(encode_chat(tokenizer, chat_template, messages, true));
+  }
+  return encoded;
 }
 
 // Heatmaps of the prompt block's attention after the mask: one per layer (heads averaged), and
@@ -208,8 +232,12 @@ void run_generate(const GenerateArgs& args) {
     throw Error(ErrorCode::invalid_argument, "--attention-png does not combine with --window");
   const std::vector<std::string> prompts = read_prompts(args);
 
-  const LoadedModel loaded = load_model_and_tokenizer(
-      resolve_model_files(args.files), args.context_length, parse_dtype(args.weight_type));
+  const ModelFiles files = resolve_model_files(args.files);
+  const LoadedModel loaded =
+      load_model_and_tokenizer(files, args.context_length, parse_dtype(args.weight_type));
+  const std::vector<std::vector<int>> chat_prompts =
+      args.chat ? encode_chat_prompts(args, files.model, *loaded.tokenizer, prompts)
+                : std::vector<std::vector<int>>{};
   const std::size_t batch = std::min<std::size_t>(args.batch_size, prompts.size());
   Session session(loaded.model,
                   {.max_batch = static_cast<int>(batch), .window = args.window.value_or(0)});
@@ -223,8 +251,9 @@ void run_generate(const GenerateArgs& args) {
         *args.window, session.context_length());
   // Fail on a prompt that cannot fit before printing anything (with a RoPE model's window any
   // prompt fits).
-  for (const std::string& prompt : prompts) {
-    const std::size_t n = loaded.tokenizer->encode(prompt, true, false).size();
+  for (std::size_t i = 0; i < prompts.size(); ++i) {
+    const std::size_t n = args.chat ? chat_prompts[i].size()
+                                    : loaded.tokenizer->encode(prompts[i], true, false).size();
     if (n > static_cast<std::size_t>(session.position_limit()))
       throw Error(ErrorCode::context_full,
                   fmt::format("the prompt is {} tokens but the context of {} holds {}", n,
@@ -235,25 +264,31 @@ void run_generate(const GenerateArgs& args) {
   log_random_seed(options.sampling, args.seed);
 
   const bool stream = prompts.size() == 1 && !args.json;
-  if (stream && args.display_prompt) write_stdout(prompts[0]);
+  // A chat prompt is a message the reply answers, not text it continues: only the reply shows.
+  const bool display_prompt = args.display_prompt && !args.chat;
+  if (stream && display_prompt) write_stdout(prompts[0]);
   // Batches of --batch-size prompts, one after the other: each sequence samples from its own
   // generator, so the grouping changes no text, only the memory and the speed.
   RunTotals totals;
   for (std::size_t begin = 0; begin < prompts.size(); begin += batch) {
     const std::span<const std::string> group =
         std::span(prompts).subspan(begin, std::min(batch, prompts.size() - begin));
-    const std::vector<GenerationResult> results = generate_batch(
-        session, *loaded.tokenizer, group, options, [stream](int, int, std::string_view piece) {
-          if (stream) write_stdout(piece);
-          return true;
-        });
+    const BatchTokenCallback show = [stream](int, int, std::string_view piece) {
+      if (stream) write_stdout(piece);
+      return true;
+    };
+    const std::vector<GenerationResult> results =
+        args.chat
+            ? generate_batch(session, *loaded.tokenizer,
+                             std::span(chat_prompts).subspan(begin, group.size()), options, show)
+            : generate_batch(session, *loaded.tokenizer, group, options, show);
     for (std::size_t i = 0; i < results.size(); ++i) {
       if (args.json)
         print_json(group[i], static_cast<int>(begin + i), results[i]);
       else if (stream)
         write_stdout("\n");
       else
-        write_stdout((args.display_prompt ? group[i] : "") + results[i].text + "\n");
+        write_stdout((display_prompt ? group[i] : "") + results[i].text + "\n");
       if (results[i].finish_reason == FinishReason::context)
         log::warn("stopped: the context of {} tokens is full{}", session.context_length(),
                   session.model().has_learned_positions()
@@ -283,6 +318,14 @@ void add_generate_command(CLI::App& app) {
                 "process \\n, \\t, \\\\, \\\", \\' and \\xHH in prompts");
   cmd->add_flag("!--no-display-prompt", args->display_prompt,
                 "print only the generated text, not the prompt before it");
+  CLI::Option* chat =
+      cmd->add_flag("--chat", args->chat,
+                    "each prompt is a user message in the model's chat template (or "
+                    "--chat-template); prints only the reply");
+  add_chat_template_options(*cmd, args->chat_template);
+  cmd->add_option("--system", args->system, "with --chat: the system message before each prompt");
+  for (const char* name : {"--chat-template", "--bos", "--eos", "--system"})
+    cmd->get_option(name)->needs(chat);
   cmd->add_option("--prompts-file", args->prompts_file,
                   "one prompt per line (blank lines skipped), run in batches");
   cmd->add_option("-b,--batch-size", args->batch_size,

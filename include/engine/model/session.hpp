@@ -86,6 +86,15 @@ class Session {
   std::uint64_t memory_bytes() const;
   /// Forgets the conversations and paddings (the caches are reused, not freed).
   void reset();
+  /// The earliest position truncate() can go back to: past every sequence's left padding and,
+  /// with a window, late enough that the ring still holds the window before it (it overwrites
+  /// the oldest rows as it goes).
+  int truncation_limit() const;
+  /// Forgets the tokens from `position` on in every sequence, keeping the cache before it: the
+  /// next block runs at `position`. A conversation that changed after a common prefix re-runs
+  /// only the rest. Throws engine::Error (invalid_argument) outside [truncation_limit(),
+  /// position()].
+  void truncate(int position);
 
   /// The model it runs.
   const Model& model() const { return *model_; }
