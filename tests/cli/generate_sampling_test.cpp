@@ -37,6 +37,21 @@ TEST(GenerateSampling, PenaltiesChangeGreedyTextAndZeroWindowTurnsThemOff) {
   EXPECT_EQ(generate("--temperature 0 --repeat-penalty 1 --presence-penalty 0"), greedy);
 }
 
+// engine chat takes the same flags; its replies see the penalties over the conversation.
+TEST(GenerateSampling, ChatRepliesFeelThePenalties) {
+  const auto reply = [](const std::string& flags) {
+    const CliResult r =
+        run_cli("chat -m " + quote(require_model("stories260K.gguf")) +
+                    " --chat-template chatml -n 40 -t 1 --temperature 0 --log-level warn " + flags,
+                R"(sh -c 'echo "Tell me a story" | "$0" "$@"')");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  };
+  const std::string greedy = reply("");
+  EXPECT_NE(reply("--repeat-penalty 1.5 --presence-penalty 0.5"), greedy);
+  EXPECT_EQ(reply("--repeat-penalty 1.5 --repeat-last-n 0"), greedy);
+}
+
 // Min-p 1 keeps only the most likely token, whatever the temperature: greedy text.
 TEST(GenerateSampling, MinPOfOneIsGreedy) {
   EXPECT_EQ(generate("--temperature 1.5 --top-p 1 --min-p 1 --seed 4"),
