@@ -14,19 +14,17 @@
 namespace engine {
 namespace {
 
-class GenerationSampling : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    model_ = Model::load(test::require_model("stories260K.bin"));
-    tokenizer_ = load_tokenizer(test::require_model("tok512.bin"));
-  }
-  static void TearDownTestSuite() {
-    model_.reset();
-    tokenizer_.reset();
-  }
-  static inline std::shared_ptr<const Model> model_;
-  static inline std::unique_ptr<Tokenizer> tokenizer_;
-};
+// stories260K and its tokenizer, loaded once for the suite.
+const std::shared_ptr<const Model>& stories() {
+  static const std::shared_ptr<const Model> model =
+      Model::load(test::require_model("stories260K.bin"));
+  return model;
+}
+const Tokenizer& tok512() {
+  static const std::unique_ptr<Tokenizer> tokenizer =
+      load_tokenizer(test::require_model("tok512.bin"));
+  return *tokenizer;
+}
 
 // Greedy decoding where each step takes the argmax of the logits after the penalties over the
 // last `last_n` tokens of prompt and output: a seen token's logit divided by `repeat` when
@@ -55,9 +53,9 @@ std::vector<int> penalised_greedy(const std::shared_ptr<const Model>& model,
   return out;
 }
 
-TEST_F(GenerationSampling, GreedyWithPenaltiesFollowsTheReference) {
+TEST(GenerationSampling, GreedyWithPenaltiesFollowsTheReference) {
   const std::string prompt = "Once upon a time, there was a little girl named Lily.";
-  const std::vector<int> prompt_tokens = tokenizer_->encode(prompt, true, false);
+  const std::vector<int> prompt_tokens = tok512().encode(prompt, true, false);
   GenerationOptions options;
   options.max_new_tokens = 40;
   options.ignore_eos = false;
@@ -66,31 +64,31 @@ TEST_F(GenerationSampling, GreedyWithPenaltiesFollowsTheReference) {
                       .repeat_last_n = 16,
                       .presence_penalty = 0.4f,
                       .frequency_penalty = 0.2f};
-  Session session(model_);
-  const GenerationResult result = generate(session, *tokenizer_, prompt, options);
-  const std::vector<int> want = penalised_greedy(model_, prompt_tokens, 40, 1.3, 16, 0.4, 0.2);
+  Session session(stories());
+  const GenerationResult result = generate(session, tok512(), prompt, options);
+  const std::vector<int> want = penalised_greedy(stories(), prompt_tokens, 40, 1.3, 16, 0.4, 0.2);
   // The reference runs on past an end-of-generation token; generate stops there.
   ASSERT_GT(result.tokens.size(), 10u);
   EXPECT_EQ(result.tokens, std::vector<int>(want.begin(), want.begin() + result.tokens.size()));
   // Without penalties greedy decoding is another text, so the penalties were in force.
   options.sampling = {.temperature = 0.0f};
-  EXPECT_NE(generate(session, *tokenizer_, prompt, options).tokens, result.tokens);
+  EXPECT_NE(generate(session, tok512(), prompt, options).tokens, result.tokens);
 }
 
 // n_probs: each generated token's log-probability and the k most likely, from the log-softmax
 // of the session's logits at that step (before any penalty or truncation).
-TEST_F(GenerationSampling, TopLogProbabilitiesAreTheLogSoftmaxOfTheLogits) {
+TEST(GenerationSampling, TopLogProbabilitiesAreTheLogSoftmaxOfTheLogits) {
   const std::string prompt = "Lily saw a big";
   GenerationOptions options;
   options.max_new_tokens = 12;
   options.n_probs = 4;
   options.sampling = {.temperature = 0.8f, .top_p = 0.95f, .repeat_penalty = 1.2f, .seed = 9};
-  Session session(model_);
-  const GenerationResult result = generate(session, *tokenizer_, prompt, options);
+  Session session(stories());
+  const GenerationResult result = generate(session, tok512(), prompt, options);
   ASSERT_EQ(result.probabilities.size(), result.tokens.size());
   ASSERT_GT(result.tokens.size(), 3u);
 
-  Session reference(model_);
+  Session reference(stories());
   std::span<const float> logits = reference.forward(result.prompt_tokens);
   for (std::size_t i = 0; i < result.tokens.size(); ++i) {
     SCOPED_TRACE(testing::Message() << "token " << i);
