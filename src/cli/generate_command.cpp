@@ -17,6 +17,7 @@
 
 #include "cli/chat_template_choice.hpp"
 #include "cli/commands.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/json_output.hpp"
 #include "cli/model_files.hpp"
 #include "cli/option_checks.hpp"
@@ -210,12 +211,32 @@ struct RunTotals {
   }
 };
 
-void print_json(const std::string& prompt, int index, const GenerationResult& r) {
-  const nlohmann::ordered_json line = {{"index", index},
-                                       {"prompt", prompt},
-                                       {"text", r.text},
-                                       {"tokens", r.tokens},
-                                       {"finish_reason", finish_reason_name(r.finish_reason)}};
+// --n-probs: per generated token, its log-probability and the most likely tokens', each with
+// its text where it stands (after the token before it).
+nlohmann::ordered_json logprobs_json(const GenerationResult& r, const Tokenizer& tokenizer) {
+  nlohmann::ordered_json tokens = nlohmann::ordered_json::array();
+  for (std::size_t i = 0; i < r.probabilities.size(); ++i) {
+    const TokenProbabilities& p = r.probabilities[i];
+    const int prev = i == 0 ? r.prompt_tokens.back() : r.tokens[i - 1];
+    nlohmann::ordered_json top = nlohmann::ordered_json::array();
+    for (const auto& [id, logprob] : p.top)
+      top.push_back({{"token", id}, {"text", tokenizer.decode(prev, id)}, {"logprob", logprob}});
+    tokens.push_back({{"token", p.token},
+                      {"text", tokenizer.decode(prev, p.token)},
+                      {"logprob", p.logprob},
+                      {"top_logprobs", std::move(top)}});
+  }
+  return tokens;
+}
+
+void print_json(const std::string& prompt, int index, const GenerationResult& r,
+                const Tokenizer& tokenizer, bool with_logprobs) {
+  nlohmann::ordered_json line = {{"index", index},
+                                 {"prompt", prompt},
+                                 {"text", r.text},
+                                 {"tokens", r.tokens},
+                                 {"finish_reason", finish_reason_name(r.finish_reason)}};
+  if (with_logprobs) line["logprobs"] = logprobs_json(r, tokenizer);
   write_stdout(dump_json(line) + "\n");
 }
 
@@ -266,16 +287,17 @@ void run_generate(const GenerateArgs& args) {
   const bool stream = prompts.size() == 1 && !args.json;
   // A chat prompt is a message the reply answers, not text it continues: only the reply shows.
   const bool display_prompt = args.display_prompt && !args.chat;
+  catch_interrupts();  // Ctrl-C stops at the next token: the line ends and the summary prints
   if (stream && display_prompt) write_stdout(prompts[0]);
   // Batches of --batch-size prompts, one after the other: each sequence samples from its own
   // generator, so the grouping changes no text, only the memory and the speed.
   RunTotals totals;
-  for (std::size_t begin = 0; begin < prompts.size(); begin += batch) {
+  for (std::size_t begin = 0; begin < prompts.size() && !interrupted(); begin += batch) {
     const std::span<const std::string> group =
         std::span(prompts).subspan(begin, std::min(batch, prompts.size() - begin));
     const BatchTokenCallback show = [stream](int, int, std::string_view piece) {
       if (stream) write_stdout(piece);
-      return true;
+      return !interrupted();
     };
     const std::vector<GenerationResult> results =
         args.chat
@@ -284,7 +306,8 @@ void run_generate(const GenerateArgs& args) {
             : generate_batch(session, *loaded.tokenizer, group, options, show);
     for (std::size_t i = 0; i < results.size(); ++i) {
       if (args.json)
-        print_json(group[i], static_cast<int>(begin + i), results[i]);
+        print_json(group[i], static_cast<int>(begin + i), results[i], *loaded.tokenizer,
+                   options.n_probs > 0);
       else if (stream)
         write_stdout("\n");
       else
@@ -301,6 +324,7 @@ void run_generate(const GenerateArgs& args) {
   log::info("{}", totals.summary(prompts.size() == 1 ? ""
                                                      : fmt::format(" ({} prompts in batches of {})",
                                                                    prompts.size(), batch)));
+  if (interrupted()) end_as_interrupted();
 }
 
 }  // namespace
@@ -350,8 +374,15 @@ void add_generate_command(CLI::App& app) {
                   "those: generation runs past the context (W >= context: plain causal)");
   cmd->add_option("--weight-type", args->weight_type, "f32|bf16|q8 (converted at load)")
       ->capture_default_str();
-  cmd->add_flag("--json", args->json,
-                "one JSON object per prompt and line: index, prompt, text, tokens, finish_reason");
+  CLI::Option* json =
+      cmd->add_flag("--json", args->json,
+                    "one JSON object per prompt and line: index, prompt, text, tokens, "
+                    "finish_reason");
+  cmd->add_option("--n-probs", args->options.n_probs,
+                  "with --json: each token's log-probability and the K most likely tokens' "
+                  "(logprobs)")
+      ->check(whole_number_at_least(0))
+      ->needs(json);
   cmd->add_option("--attention-png", args->attention_png,
                   "directory for heatmaps of the prompt's attention per layer (heads averaged)");
   cmd->add_flag("--heads", args->heads, "with --attention-png: one heatmap per head too");
