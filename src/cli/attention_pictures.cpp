@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <map>
 
 #include "cli/output_file.hpp"
 #include "engine/error.hpp"
@@ -45,8 +44,10 @@ std::vector<float> crop(std::span<const float> values, int size, int first) {
   return out;
 }
 
-std::string_view scale_name(HeatmapScale scale) {
-  return scale == HeatmapScale::log ? "log" : scale == HeatmapScale::row ? "row" : "linear";
+HeatmapScale parse_scale(const std::string& name) {
+  return name == "log"   ? HeatmapScale::log
+         : name == "row" ? HeatmapScale::row
+                         : HeatmapScale::linear;
 }
 
 }  // namespace
@@ -58,12 +59,11 @@ void add_attention_picture_options(CLI::App& cmd, AttentionPictureOptions& optio
       "or promptI_layerL.png for several prompts");
   cmd.add_flag("--heads", options.heads, "with --attention-png: one heatmap per head too")
       ->needs(dir);
-  const std::map<std::string, HeatmapScale> scales = {
-      {"linear", HeatmapScale::linear}, {"log", HeatmapScale::log}, {"row", HeatmapScale::row}};
   cmd.add_option("--scale", options.scale,
                  "with --attention-png: colour scale linear, log (1e-4..1 in decades: spread-out "
                  "attention shows) or row (each query relative to its largest weight)")
-      ->transform(CLI::CheckedTransformer(scales))
+      ->check(CLI::IsMember({"linear", "log", "row"}))
+      ->capture_default_str()
       ->needs(dir);
 }
 
@@ -80,6 +80,7 @@ AttentionPictures::AttentionPictures(const AttentionPictureOptions& options,
     throw Error(ErrorCode::io,
                 fmt::format("--attention-png {}: cannot create: {}", dir, error.message()));
   state_->options = options;
+  state_->scale = parse_scale(options.scale);
   for (const std::string& prompt : prompts) {
     std::vector<std::string>& labels = state_->labels.emplace_back();
     for (int id : tokenizer.encode(prompt, true, false))
@@ -102,7 +103,7 @@ AttentionPictures::AttentionPictures(const AttentionPictureOptions& options,
     for (int r = 0; r < n; ++r)
       for (int c = 0; c < n; ++c) shown.set(r, c, mask.at(padding + r, padding + c));
     HeatmapStyle style;
-    style.scale = state->options.scale;
+    style.scale = state->scale;
     style.mask = &shown;
     if (prompt < state->labels.size() && static_cast<int>(state->labels[prompt].size()) == n)
       style.row_labels = style.column_labels = state->labels[prompt];
@@ -111,7 +112,7 @@ AttentionPictures::AttentionPictures(const AttentionPictureOptions& options,
       style.title = fmt::format(
           "layer {}, {}{}{}", layer, what, several ? fmt::format(", prompt {}", prompt) : "",
           style.scale == HeatmapScale::linear ? ""
-                                              : fmt::format(", {} scale", scale_name(style.scale)));
+                                              : fmt::format(", {} scale", state->options.scale));
       OutputFile file(fmt::format("{}/{}{}.png", state->options.dir,
                                   several ? fmt::format("prompt{}_", prompt) : "", name));
       write_heatmap_png(file.temp_path(), crop(values, T, padding), n, n, style);

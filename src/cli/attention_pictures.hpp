@@ -19,7 +19,7 @@ namespace engine::cli {
 struct AttentionPictureOptions {
   std::string dir;  // "": no pictures
   bool heads = false;
-  HeatmapScale scale = HeatmapScale::linear;
+  std::string scale = "linear";  // linear, log or row (HeatmapScale)
 };
 
 /// Adds --attention-png DIR, --heads and --scale linear|log|row.
@@ -37,6 +37,7 @@ class AttentionPictures {
  private:
   struct State {
     AttentionPictureOptions options;
+    HeatmapScale scale = HeatmapScale::linear;
     std::vector<std::vector<std::string>> labels;  // per prompt: one per token
     std::size_t first_prompt = 0;
   };
