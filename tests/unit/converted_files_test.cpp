@@ -56,9 +56,11 @@ F32Reference f32_reference() {
   return ref;
 }
 
-// The RMS of the model's logits minus the f32 model's over the reference prompt.
-double logit_rmse(const std::string& path, const F32Reference& ref) {
-  Session session(Model::load(path));
+// The RMS of the model's logits (its matrices converted to weight_type at load) minus the f32
+// model's over the reference prompt.
+double logit_rmse(const std::string& path, const F32Reference& ref,
+                  DType weight_type = DType::f32) {
+  Session session(Model::load(path, weight_type));
   const auto logits = session.forward(ref.tokens, /*all_logits=*/true);
   EXPECT_EQ(logits.size(), ref.logits.size());
   double sum = 0;
@@ -97,6 +99,23 @@ TEST_P(ConvertedFiles, HaveLlamaCppsMixAndLogitsAsClose) {
 INSTANTIATE_TEST_SUITE_P(Mixes, ConvertedFiles,
                          ::testing::Values("q2_k", "q3_k_m", "q4_0", "q4_1", "q4_k_m", "q5_0",
                                            "q5_1", "q5_k_m", "q6_k", "q8_0"));
+
+// --weight-type converts the f32 file at load with the same quantisers (the embedding stays f32,
+// the classifier takes the type too): logits as close to f32 as llama.cpp's file of that type.
+TEST(ConvertedFiles, WeightTypesAtLoadAreAsCloseAsLlamaCppsFiles) {
+  const F32Reference ref = f32_reference();
+  const std::string f32 = test::require_model("quant/storyvocab256-f32.gguf");
+  for (const auto& [type, file] : {std::pair{DType::q4_0, "q4_0"}, std::pair{DType::q4_k, "q4_k_m"},
+                                   std::pair{DType::q5_k, "q5_k_m"}, std::pair{DType::q6_k, "q6_k"},
+                                   std::pair{DType::q8_0, "q8_0"}}) {
+    const double ours = logit_rmse(f32, ref, type);
+    const double theirs = logit_rmse(
+        test::require_model(std::string("quant/storyvocab256-lq-") + file + ".gguf"), ref);
+    std::printf("--weight-type %s: logit RMSE vs f32 %.5f, llama.cpp's %s file %.5f\n",
+                dtype_name(type).data(), ours, file, theirs);
+    EXPECT_LT(ours, 1.1 * theirs) << dtype_name(type);
+  }
+}
 
 // Each converted matrix reads back (the loader's exact dequantiser) as the f32 matrix's rows
 // quantised in memory and decoded by their format: the file holds the quantiser's blocks.
