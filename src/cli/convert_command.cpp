@@ -37,15 +37,23 @@ void add_matrix(GgufWriter& out, const FileType& type, TensorPlace place, const 
   place.cols = static_cast<std::size_t>(m.cols);
   const WeightFormat& format = weight_format(tensor_type(type, place));
   const Matrix stored{nullptr, format.dtype, m.rows, m.cols};
+  // Rows quantised on every thread (the scale searches are the slow part of a conversion), then
+  // written in order.
   out.add_tensor(std::string(place.name), m.rows, m.cols, false, format.ggml_type, stored.bytes(),
-                 [m, &format, row_bytes = stored.bytes() / m.rows](const auto& write) {
-                   std::vector<float> row(m.cols);
-                   std::vector<std::uint8_t> converted(row_bytes);
-                   for (int r = 0; r < m.rows; ++r) {
-                     matrix_row(m, r, row.data());
-                     format.quantize_row(row.data(), converted.data(), row.size());
-                     write(converted.data(), converted.size());
+                 [m, &format, bytes = stored.bytes()](const auto& write) {
+                   const std::size_t row_bytes = bytes / m.rows;
+                   std::vector<std::uint8_t> converted(bytes);
+#pragma omp parallel
+                   {
+                     std::vector<float> row(m.cols);
+#pragma omp for schedule(static)
+                     for (int r = 0; r < m.rows; ++r) {
+                       matrix_row(m, r, row.data());
+                       format.quantize_row(row.data(), converted.data() + r * row_bytes,
+                                           row.size());
+                     }
                    }
+                   write(converted.data(), converted.size());
                  });
 }
 
