@@ -27,8 +27,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// storyvocab256-f32.gguf converted by the engine to `type`, once per test process.
+// storyvocab256-f32.gguf converted by the engine to `type`, once per test process; the files
+// go when the process ends.
 std::string converted(const std::string& type) {
+  struct Files {
+    std::vector<fs::path> paths;
+    ~Files() {
+      for (const fs::path& p : paths) fs::remove(p);
+    }
+  };
+  static Files files;
   const fs::path out = fs::temp_directory_path() /
                        ("converted_" + std::to_string(::getpid()) + "_" + type + ".gguf");
   if (!fs::exists(out)) {
@@ -36,6 +44,7 @@ std::string converted(const std::string& type) {
                                 test::require_model("quant/storyvocab256-f32.gguf") + "' -o '" +
                                 out.string() + "' --type " + type + " --log-level warn";
     EXPECT_EQ(std::system(command.c_str()), 0) << command;
+    files.paths.push_back(out);
   }
   return out.string();
 }
