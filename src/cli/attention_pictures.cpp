@@ -15,24 +15,37 @@ namespace {
 
 constexpr std::string_view kSentencePieceSpace = "\xE2\x96\x81";  // U+2581, ▁
 
-/// A token's vocabulary piece as an ASCII label: the SentencePiece space as '_' (it marks where
-/// words start), any other character outside printable ASCII as one '?'.
-std::string token_label(std::string_view piece) {
+/// Text as an ASCII label: a space (or SentencePiece's ▁) as '_' so word starts show, \n, \t and
+/// \r as escapes, any other control or non-ASCII character as one '?'.
+std::string visible(std::string_view text) {
   std::string label;
-  for (std::size_t i = 0; i < piece.size();) {
-    const auto byte = static_cast<unsigned char>(piece[i]);
-    if (piece.substr(i, kSentencePieceSpace.size()) == kSentencePieceSpace) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (text.substr(i, kSentencePieceSpace.size()) == kSentencePieceSpace) {
       label += '_';
       i += kSentencePieceSpace.size();
-    } else if (byte >= 0x80) {  // a UTF-8 lead byte and its continuation bytes
+      continue;
+    }
+    ++i;
+    if (byte >= 0x80) {  // a UTF-8 lead byte: skip its continuation bytes
       label += '?';
-      for (++i; i < piece.size() && (static_cast<unsigned char>(piece[i]) & 0xC0) == 0x80;) ++i;
+      while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
+    } else if (byte == ' ') {
+      label += '_';
+    } else if (byte == '\n' || byte == '\t' || byte == '\r') {
+      label += byte == '\n' ? "\\n" : byte == '\t' ? "\\t" : "\\r";
     } else {
-      label += byte >= 0x20 && byte < 0x7F ? static_cast<char>(byte) : '?';
-      ++i;
+      label += byte > 0x20 && byte < 0x7F ? static_cast<char>(byte) : '?';
     }
   }
   return label;
+}
+
+/// The label of `tokens[i]`: the text it stands for after the token before it (what generation
+/// prints), or its vocabulary piece for a token that prints nothing (<s>, <|im_start|>).
+std::string token_label(const Tokenizer& tokenizer, std::span<const int> tokens, std::size_t i) {
+  const std::string text = tokenizer.decode(i ? tokens[i - 1] : tokenizer.bos_id(), tokens[i]);
+  return visible(text.empty() ? tokenizer.piece(tokens[i]) : text);
 }
 
 /// The sub-matrix of rows and columns [first, size) of a (size, size) row-major matrix.
@@ -69,7 +82,8 @@ void add_attention_picture_options(CLI::App& cmd, AttentionPictureOptions& optio
 
 AttentionPictures::AttentionPictures(const AttentionPictureOptions& options,
                                      const Tokenizer& tokenizer,
-                                     std::span<const std::string> prompts, Session& session)
+                                     std::span<const std::vector<int>> prompt_tokens,
+                                     Session& session)
     : state_(std::make_shared<State>()) {
   const std::string& dir = options.dir;
   std::error_code error;
@@ -81,10 +95,10 @@ AttentionPictures::AttentionPictures(const AttentionPictureOptions& options,
                 fmt::format("--attention-png {}: cannot create: {}", dir, error.message()));
   state_->options = options;
   state_->scale = parse_scale(options.scale);
-  for (const std::string& prompt : prompts) {
+  for (const std::vector<int>& tokens : prompt_tokens) {
     std::vector<std::string>& labels = state_->labels.emplace_back();
-    for (int id : tokenizer.encode(prompt, true, false))
-      labels.push_back(token_label(tokenizer.piece(id)));
+    for (std::size_t i = 0; i < tokens.size(); ++i)
+      labels.push_back(token_label(tokenizer, tokens, i));
   }
 
   // Only the prompt block (no cached keys before it: as many keys as queries), not the decode

@@ -28,9 +28,10 @@ void add_attention_picture_options(CLI::App& cmd, AttentionPictureOptions& optio
 /// The pictures of one run of `prompts`, drawn from `session`'s attention observer.
 class AttentionPictures {
  public:
-  /// Creates the directory (Error(io) naming it when it cannot be) and observes `session`.
+  /// Creates the directory (Error(io) naming it when it cannot be) and observes `session`, whose
+  /// prompt i is the token ids prompt_tokens[i] (what labels its picture).
   AttentionPictures(const AttentionPictureOptions& options, const Tokenizer& tokenizer,
-                    std::span<const std::string> prompts, Session& session);
+                    std::span<const std::vector<int>> prompt_tokens, Session& session);
   /// The batch about to run starts at prompt `first_prompt`: its sequence s is that prompt + s.
   void begin_batch(std::size_t first_prompt) { state_->first_prompt = first_prompt; }
 

@@ -243,8 +243,13 @@ void run_generate(const GenerateArgs& args) {
                               session.position_limit()));
   }
   std::optional<AttentionPictures> pictures;
-  if (!args.pictures.dir.empty())
-    pictures.emplace(args.pictures, *loaded.tokenizer, prompts, session);
+  if (!args.pictures.dir.empty()) {
+    std::vector<std::vector<int>> prompt_tokens = chat_prompts;
+    if (!args.chat)
+      for (const std::string& prompt : prompts)
+        prompt_tokens.push_back(loaded.tokenizer->encode(prompt, true, false));
+    pictures.emplace(args.pictures, *loaded.tokenizer, prompt_tokens, session);
+  }
   log_random_seed(options.sampling, args.seed);
 
   const bool stream = prompts.size() == 1 && !args.json;

@@ -1,13 +1,18 @@
 // engine generate --attention-png: a picture per prompt of a batch (its padding cut off, so it
-// is drawn as when the prompt runs alone), titled, and --scale's values.
+// is drawn as when the prompt runs alone), titled, labelled with its tokens, and --scale's
+// values.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cli/run_cli.hpp"
 #include "cli/scratch_dir.hpp"
 #include "decoded_png.hpp"
+#include "engine/attention/mask.hpp"
+#include "engine/render/heatmap.hpp"
 #include "test_paths.hpp"
 
 namespace engine::test {
@@ -78,6 +83,40 @@ TEST(AttentionPng, ScalesChangeThePicture) {
     };
     EXPECT_GT(dark(other), dark(linear)) << scale;
   }
+}
+
+/// The size of the picture of `labels.size()` tokens labelled `labels` under `title`.
+std::pair<int, int> labelled_size(const std::vector<std::string>& labels,
+                                  const std::string& title) {
+  HeatmapStyle style;
+  style.title = title;
+  style.row_labels = style.column_labels = labels;
+  const Mask mask = subsequent_mask(static_cast<int>(labels.size()));
+  style.mask = &mask;
+  const HeatmapLayout l = heatmap_layout(mask.rows(), mask.cols(), style);
+  return {l.width, l.height};
+}
+
+// Rows and columns are labelled with the text each token prints (a space as _, a newline as
+// \n), or for a token that prints nothing its vocabulary piece: the picture has the size of
+// one with those labels. With --chat they are the tokens of the chat template.
+TEST(AttentionPng, TokensLabelTheAxes) {
+  const ScratchDir scratch("attention_png_labels");
+  draw(scratch.path() / "plain", " -p 'Once upon a time'");
+  const DecodedPng plain = read_png((scratch.path() / "plain" / "layer0.png").string());
+  EXPECT_EQ(std::pair(plain.width, plain.height),
+            labelled_size({"<s>", "Once", "_upon", "_a", "_time"}, "layer 0, heads averaged"));
+
+  const fs::path chat = scratch.path() / "chat";
+  const CliResult r = run_cli(
+      "generate -m " + quote(require_model("families/qwen25-style-f32.gguf")) +
+      " --chat -p 'Hi there' -n 1 --log-level warn --attention-png " + quote(chat.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const DecodedPng chat_png = read_png((chat / "layer0.png").string());
+  EXPECT_EQ(std::pair(chat_png.width, chat_png.height),
+            labelled_size({"<|im_start|>", "user", "\\n", "Hi", "_there", "<|im_end|>", "\\n",
+                           "<|im_start|>", "assistant", "\\n"},
+                          "layer 0, heads averaged"));
 }
 
 TEST(AttentionPng, BadScaleIsAUsageError) {
