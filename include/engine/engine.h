@@ -136,7 +136,8 @@ engine_status engine_generate(engine_session* session, const engine_tokenizer* t
                               engine_token_callback on_token, void* user,
                               engine_generate_result* result);
 
-/// Threads the kernels use for calls made from this thread; n <= 0 means one per core.
+/// Threads the kernels use for calls made from this thread; n <= 0 means one per CPU that no
+/// other process keeps busy (engine::set_num_threads).
 /// Fails with ENGINE_ERROR_INVALID_ARGUMENT for more than 4x the hardware threads.
 engine_status engine_set_num_threads(int n);
 
