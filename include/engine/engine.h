@@ -136,6 +136,84 @@ engine_status engine_generate(engine_session* session, const engine_tokenizer* t
                               engine_token_callback on_token, void* user,
                               engine_generate_result* result);
 
+/// A chat template: renders a conversation into the prompt an instruct model was trained on
+/// (a Jinja template, as GGUF files carry in tokenizer.chat_template). Immutable: shareable.
+typedef struct engine_chat_template engine_chat_template;
+/// A conversation with a model that keeps its KV cache between turns. One thread at a time.
+typedef struct engine_chat engine_chat;
+
+/// What engine_chat_send() did.
+typedef struct engine_chat_result {
+  int prompt_tokens;     ///< tokens of the whole rendered conversation this turn
+  int reused_tokens;     ///< of those, already in the chat's KV cache
+  int prefilled_tokens;  ///< of those, run through the model this turn
+  int generated_tokens;  ///< tokens of the reply passed to the callback
+  int dropped_messages;  ///< oldest messages dropped this turn because the context was full
+  engine_finish_reason finish_reason;  ///< why the reply stopped
+} engine_chat_result;
+
+/// Parses the Jinja chat template `source`, which renders bos_token and eos_token as the given
+/// texts (NULL: ""). On success *out is a new template to release with
+/// engine_chat_template_free(); a construct the interpreter lacks fails (the message names it
+/// and its line:column).
+engine_status engine_chat_template_create(const char* source, const char* bos_token,
+                                          const char* eos_token, engine_chat_template** out);
+
+/// A built-in template by name: "chatml", "llama2", "llama3", "gemma", "phi3" or "zephyr".
+engine_status engine_chat_template_builtin(const char* name, const char* bos_token,
+                                           const char* eos_token, engine_chat_template** out);
+
+/// The template a GGUF file carries, with its BOS/EOS token texts; fails with
+/// ENGINE_ERROR_INVALID_ARGUMENT when it carries none.
+engine_status engine_chat_template_from_file(const char* path, engine_chat_template** out);
+
+/// Releases a template. NULL is a no-op.
+void engine_chat_template_free(engine_chat_template* chat_template);
+
+/// Renders `messages_json`, a JSON array of messages ({"role": ..., "content": ...}, any other
+/// fields) or an object with "messages" and extra template variables, as Hugging Face's
+/// apply_chat_template does; add_generation_prompt non-zero ends with the assistant's header.
+/// On success *out is the prompt, NUL-terminated, to release with engine_string_free().
+engine_status engine_chat_template_render(const engine_chat_template* chat_template,
+                                          const char* messages_json, int add_generation_prompt,
+                                          char** out);
+
+/// Releases a string the library returned. NULL is a no-op.
+void engine_string_free(char* text);
+
+/// Starts a conversation with `model` in `chat_template`, beginning with the `system` message
+/// (NULL or "": none), with a KV cache of its own: the context's, or with `window` >= 1 a
+/// sliding window of that many positions (0: none). The chat holds the model and the tokenizer
+/// (the template is copied): their handles may be freed first. On success *out is a new chat to
+/// release with engine_chat_free().
+engine_status engine_chat_create(const engine_model* model, const engine_tokenizer* tokenizer,
+                                 const engine_chat_template* chat_template, const char* system,
+                                 int window, engine_chat** out);
+
+/// Releases a chat. NULL is a no-op.
+void engine_chat_free(engine_chat* chat);
+
+/// Adds the user's message, generates the assistant's reply (each token to `on_token`, which may
+/// be NULL and returns non-zero to stop) and adds it too. Only the tokens the turn adds to the
+/// rendered conversation are run through the model: the rest are in the KV cache. The template's
+/// special-token texts are tokens, the user's text never is. Stops at the model's
+/// end-of-generation tokens, max_new_tokens, the callback or a full context; when the
+/// conversation does not fit, its oldest turns after the system message are dropped
+/// (result->dropped_messages). `options` NULL means the defaults; `result` may be NULL. Fails
+/// with ENGINE_ERROR_CONTEXT_FULL when the new message alone does not fit, and the message is
+/// not added.
+engine_status engine_chat_send(engine_chat* chat, const char* user_text,
+                               const engine_generate_options* options,
+                               engine_token_callback on_token, void* user,
+                               engine_chat_result* result);
+
+/// Forgets the conversation except the system message.
+engine_status engine_chat_reset(engine_chat* chat);
+
+/// The conversation so far as a JSON array of {"role", "content"} messages (the replies
+/// included), to release with engine_string_free().
+engine_status engine_chat_messages(const engine_chat* chat, char** out);
+
 /// Threads the kernels use for calls made from this thread; n <= 0 means one per CPU that no
 /// other process keeps busy (engine::set_num_threads).
 /// Fails with ENGINE_ERROR_INVALID_ARGUMENT for more than 4x the hardware threads.

@@ -1,36 +1,13 @@
 // engine_generate(): the C++ generate() behind a C callback and plain structs.
+#include "c_api/conversions.hpp"
 #include "c_api/handles.hpp"
 #include "c_api/status.hpp"
 #include "engine/generation/generator.hpp"
 
 using engine::c_api::guarded;
 using engine::c_api::require;
-
-namespace {
-
-engine::GenerationOptions to_cpp(const engine_generate_options& o) {
-  engine::GenerationOptions options;
-  options.max_new_tokens = o.max_new_tokens;
-  options.sampling = {
-      .temperature = o.temperature, .top_k = o.top_k, .top_p = o.top_p, .seed = o.seed};
-  return options;
-}
-
-engine_finish_reason to_c(engine::FinishReason reason) {
-  switch (reason) {
-    case engine::FinishReason::eos:
-      return ENGINE_FINISH_EOS;
-    case engine::FinishReason::length:
-      return ENGINE_FINISH_LENGTH;
-    case engine::FinishReason::context:
-      return ENGINE_FINISH_CONTEXT;
-    case engine::FinishReason::stopped:
-      break;
-  }
-  return ENGINE_FINISH_STOPPED;
-}
-
-}  // namespace
+using engine::c_api::to_c;
+using engine::c_api::to_cpp;
 
 extern "C" {
 

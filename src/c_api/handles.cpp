@@ -1,9 +1,12 @@
 // Creating and freeing the C API's handles, plus the process-wide settings.
 #include "c_api/handles.hpp"
 
+#include <optional>
 #include <string>
 
 #include "c_api/status.hpp"
+#include "engine/error.hpp"
+#include "engine/generation/generator.hpp"
 #include "engine/log.hpp"
 #include "engine/runtime.hpp"
 #include "engine/version.hpp"
@@ -68,6 +71,53 @@ engine_status engine_session_create_windowed(const engine_model* model, int wind
 
 void engine_session_free(engine_session* session) {
   delete session;
+}
+
+engine_status engine_chat_template_create(const char* source, const char* bos_token,
+                                          const char* eos_token, engine_chat_template** out) {
+  return create(out, source, "source", [&] {
+    return new engine_chat_template{
+        engine::ChatTemplate(source, bos_token ? bos_token : "", eos_token ? eos_token : "")};
+  });
+}
+
+engine_status engine_chat_template_builtin(const char* name, const char* bos_token,
+                                           const char* eos_token, engine_chat_template** out) {
+  return create(out, name, "name", [&] {
+    return new engine_chat_template{engine::ChatTemplate::builtin(name, bos_token ? bos_token : "",
+                                                                  eos_token ? eos_token : "")};
+  });
+}
+
+engine_status engine_chat_template_from_file(const char* path, engine_chat_template** out) {
+  return create(out, path, "path", [&] {
+    std::optional<engine::ChatTemplate> carried = engine::ChatTemplate::from_gguf(path);
+    if (!carried)
+      throw engine::Error(
+          engine::ErrorCode::invalid_argument,
+          std::string(path) + " carries no chat template (tokenizer.chat_template)");
+    return new engine_chat_template{std::move(*carried)};
+  });
+}
+
+void engine_chat_template_free(engine_chat_template* chat_template) {
+  delete chat_template;
+}
+
+engine_status engine_chat_create(const engine_model* model, const engine_tokenizer* tokenizer,
+                                 const engine_chat_template* chat_template, const char* system,
+                                 int window, engine_chat** out) {
+  return create(out, model, "model", [&] {
+    require(tokenizer, "tokenizer");
+    require(chat_template, "chat template");
+    engine::check_tokenizer_fits(*model->model, *tokenizer->tokenizer, tokenizer->path);
+    return new engine_chat(model->model, tokenizer->tokenizer, {.window = window},
+                           chat_template->chat_template, system ? system : "");
+  });
+}
+
+void engine_chat_free(engine_chat* chat) {
+  delete chat;
 }
 
 engine_status engine_set_num_threads(int n) {

@@ -13,11 +13,17 @@ bool ends_reply(const Tokenizer& tokenizer, int token) {
   return tokenizer.is_end_of_generation(token) || token == tokenizer.bos_id();
 }
 
-// The token ids of a rendered prompt: the template's special-token texts ("<|im_start|>",
-// "<s>") become their ids, the messages' own text never does. BOS comes first when the
-// vocabulary adds one, unless the template wrote it.
-std::vector<int> encode_prompt(const Tokenizer& tokenizer, const ChatTemplate& t,
-                               std::string_view prompt, std::span<const ChatMessage> messages) {
+std::size_t common_prefix(const std::vector<int>& a, const std::vector<int>& b) {
+  const auto [end_a, end_b] = std::mismatch(a.begin(), a.end(), b.begin(), b.end());
+  return static_cast<std::size_t>(end_a - a.begin());
+}
+
+}  // namespace
+
+std::vector<int> encode_chat(const Tokenizer& tokenizer, const ChatTemplate& t,
+                             std::span<const ChatMessage> messages, bool add_generation_prompt) {
+  const std::string rendered = t.render(messages, add_generation_prompt);
+  const std::string_view prompt = rendered;
   const bool add_bos = t.bos_token().empty() || !prompt.starts_with(t.bos_token());
   const EncodeOptions special{.add_bos = add_bos, .parse_special = true};
   // Where each message's text stands in the prompt (templates may trim it: look for that too).
@@ -58,13 +64,6 @@ std::vector<int> encode_prompt(const Tokenizer& tokenizer, const ChatTemplate& t
   return ids;
 }
 
-std::size_t common_prefix(const std::vector<int>& a, const std::vector<int>& b) {
-  const auto [end_a, end_b] = std::mismatch(a.begin(), a.end(), b.begin(), b.end());
-  return static_cast<std::size_t>(end_a - a.begin());
-}
-
-}  // namespace
-
 Chat::Chat(Session& session, const Tokenizer& tokenizer, ChatTemplate chat_template,
            std::string system)
     : session_(session), tokenizer_(tokenizer), template_(std::move(chat_template)) {
@@ -74,11 +73,11 @@ Chat::Chat(Session& session, const Tokenizer& tokenizer, ChatTemplate chat_templ
 
 void Chat::reset() {
   std::erase_if(messages_, [](const ChatMessage& m) { return m.role != "system"; });
+  past_window_ = false;
 }
 
 std::vector<int> Chat::encode_conversation(bool add_generation_prompt) const {
-  return encode_prompt(tokenizer_, template_, template_.render(messages_, add_generation_prompt),
-                       messages_);
+  return encode_chat(tokenizer_, template_, messages_, add_generation_prompt);
 }
 
 int Chat::make_room(std::vector<int>& tokens) {
@@ -98,24 +97,27 @@ int Chat::make_room(std::vector<int>& tokens) {
   }
   if (dropped)
     log::warn(
-        "context full: dropped the oldest {} message(s) and re-read the conversation "
-        "({} tokens)",
+        "context full: dropped the oldest {} message(s) after the system message; the "
+        "conversation is now {} tokens",
         dropped, tokens.size());
   return dropped;
 }
 
 std::span<const float> Chat::prefill(const std::vector<int>& tokens, int& reused) {
-  std::size_t keep = common_prefix(cached_, tokens);
-  // The cache can only grow from its end: a conversation that differs earlier (dropped turns,
-  // a reply that re-encodes differently) or adds nothing is read again from the start.
-  if (keep < cached_.size() || keep == tokens.size()) {
-    if (!cached_.empty())
-      log::debug("chat: the conversation differs from the cache at token {} of {}: re-reading it",
-                 keep, cached_.size());
+  // Keep the longest common prefix with the cache (a reply that re-encodes differently, or
+  // dropped turns, differ from some token on), but run at least the last token for its logits.
+  std::size_t keep = std::min(common_prefix(cached_, tokens), tokens.size() - 1);
+  if (static_cast<int>(keep) < session_.truncation_limit()) {
+    log::debug(
+        "chat: the conversation differs from the cache at token {}, before the window "
+        "the session still holds: re-reading it",
+        keep);
     session_.reset();
-    cached_.clear();
     keep = 0;
+  } else {
+    session_.truncate(static_cast<int>(keep));
   }
+  cached_.resize(keep);
   reused = static_cast<int>(keep);
   const std::span<const int> fresh = std::span(tokens).subspan(keep);
   const std::span<const float> logits = session_.forward(fresh);
@@ -126,6 +128,9 @@ std::span<const float> Chat::prefill(const std::vector<int>& tokens, int& reused
 ChatReply Chat::send(std::string user_text, const GenerationOptions& options,
                      const TokenCallback& on_token) {
   Sampler sampler(options.sampling);
+  if (options.max_new_tokens < 0)
+    throw Error(ErrorCode::invalid_argument,
+                "max new tokens must be >= 0, got " + std::to_string(options.max_new_tokens));
   messages_.push_back({"user", std::move(user_text)});
   ChatReply reply;
   std::vector<int> tokens;
@@ -137,6 +142,13 @@ ChatReply Chat::send(std::string user_text, const GenerationOptions& options,
     throw;
   }
   reply.prompt_tokens = static_cast<int>(tokens.size());
+  if (session_.window() > 0 && reply.prompt_tokens > session_.window() && !past_window_) {
+    log::info(
+        "the conversation ({} tokens) is longer than the sliding window: the model sees "
+        "its last {} tokens, no turn is dropped",
+        tokens.size(), session_.window());
+    past_window_ = true;
+  }
   const std::span<const float> first_logits = prefill(tokens, reply.reused_tokens);
   reply.prefilled_tokens = reply.prompt_tokens - reply.reused_tokens;
 

@@ -7,7 +7,6 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <limits>
@@ -15,17 +14,18 @@
 #include <optional>
 #include <sstream>
 
+#include "cli/attention_pictures.hpp"
+#include "cli/chat_template_choice.hpp"
 #include "cli/commands.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/json_output.hpp"
 #include "cli/model_files.hpp"
 #include "cli/option_checks.hpp"
-#include "cli/output_file.hpp"
 #include "cli/sampling_options.hpp"
 #include "cli/standard_output.hpp"
+#include "engine/chat/chat.hpp"
 #include "engine/error.hpp"
 #include "engine/generation/generator.hpp"
-#include "engine/render/heatmap.hpp"
 #include "engine/runtime.hpp"
 #include "util/log.hpp"
 
@@ -39,6 +39,9 @@ struct GenerateArgs {
   std::string prompt_file;  // -f: one prompt, the whole file ("-": stdin)
   bool escapes = false;     // -e: \n, \t, \\ ... in prompts
   bool display_prompt = true;
+  bool chat = false;  // --chat: each prompt is a user message in the model's chat template
+  ChatTemplateChoice chat_template;
+  std::string system;  // --system: the system message before each prompt with --chat
   int batch_size = 4;  // prompts run together; more at once is faster and takes more memory
   GenerationOptions options;
   std::string seed = "-1";  // -1: random, logged
@@ -47,8 +50,7 @@ struct GenerateArgs {
   std::optional<int> window;  // sliding-window attention over the last W positions
   std::string weight_type = "f32";
   bool json = false;
-  std::string attention_png;  // directory for per-layer heatmaps of the prompt block
-  bool heads = false;         // one heatmap per head too
+  AttentionPictureOptions pictures;  // --attention-png, --heads, --scale
 };
 
 // -e: the escapes llama.cpp's -e understands in a prompt (\n \r \t \\ \" \' and \xHH); any
@@ -118,40 +120,23 @@ std::vector<std::string> read_prompts(const GenerateArgs& args) {
   return prompts;
 }
 
-// Heatmaps of the prompt block's attention after the mask: one per layer (heads averaged), and
-// one per head with --heads. Written from the session's observer, so nothing is kept around.
-void observe_attention(Session& session, const std::string& dir, bool heads) {
-  std::error_code error;
-  if (std::filesystem::exists(dir, error) && !std::filesystem::is_directory(dir, error))
-    throw Error(ErrorCode::io, fmt::format("--attention-png {}: not a directory", dir));
-  std::filesystem::create_directories(dir, error);
-  if (error)
-    throw Error(ErrorCode::io,
-                fmt::format("--attention-png {}: cannot create: {}", dir, error.message()));
-  const auto write_png = [](const std::string& path, std::span<const float> values, int rows,
-                            int cols) {
-    OutputFile file(path);
-    write_heatmap_png(file.temp_path(), values, rows, cols);
-    file.commit();
-  };
-  // Only the first forward pass (the prompt block, layers 0..n-1), not the decode steps.
-  auto passes = std::make_shared<int>(0);
-  session.set_attention_observer([dir, heads, passes, write_png](int layer, const float* probs,
-                                                                 int T, int n_heads, int n_keys) {
-    if (layer == 0) ++*passes;
-    if (*passes > 1) return;
-    std::vector<float> mean(static_cast<std::size_t>(T) * n_keys, 0.0f), head(mean.size());
-    for (int h = 0; h < n_heads; ++h) {
-      for (int t = 0; t < T; ++t)
-        for (int j = 0; j < n_keys; ++j) {
-          const float p = probs[(static_cast<std::size_t>(t) * n_heads + h) * n_keys + j];
-          head[static_cast<std::size_t>(t) * n_keys + j] = p;
-          mean[static_cast<std::size_t>(t) * n_keys + j] += p / n_heads;
-        }
-      if (heads) write_png(fmt::format("{}/layer{}_head{}.png", dir, layer, h), head, T, n_keys);
-    }
-    write_png(fmt::format("{}/layer{}.png", dir, layer), mean, T, n_keys);
-  });
+// --chat: each prompt as the one user message (after the --system message) of a conversation
+// in the chat template, ready for the assistant's reply; the template's special-token texts
+// become their ids, the prompt's text never does.
+std::vector<std::vector<int>> encode_chat_prompts(const GenerateArgs& args,
+                                                  const std::string& model_path,
+                                                  const Tokenizer& tokenizer,
+                                                  std::span<const std::string> prompts) {
+  const ChatTemplate chat_template =
+      choose_chat_template(args.chat_template, model_path, &tokenizer);
+  std::vector<std::vector<int>> encoded;
+  for (const std::string& prompt : prompts) {
+    std::vector<ChatMessage> messages;
+    if (!args.system.empty()) messages.push_back({"system", args.system});
+    messages.push_back({"user", prompt});
+    encoded.push_back(encode_chat(tokenizer, chat_template, messages, true));
+  }
+  return encoded;
 }
 
 // What the summary line reports, summed over the batches: prefill (the prompt blocks and
@@ -225,12 +210,16 @@ void run_generate(const GenerateArgs& args) {
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("--window must be at least 1, got {}", *args.window));
   // A windowed prompt runs in chunks over a ring of cache slots: no one picture of positions.
-  if (args.window && !args.attention_png.empty())
+  if (args.window && !args.pictures.dir.empty())
     throw Error(ErrorCode::invalid_argument, "--attention-png does not combine with --window");
   const std::vector<std::string> prompts = read_prompts(args);
 
-  const LoadedModel loaded = load_model_and_tokenizer(
-      resolve_model_files(args.files), args.context_length, parse_dtype(args.weight_type));
+  const ModelFiles files = resolve_model_files(args.files);
+  const LoadedModel loaded =
+      load_model_and_tokenizer(files, args.context_length, parse_dtype(args.weight_type));
+  const std::vector<std::vector<int>> chat_prompts =
+      args.chat ? encode_chat_prompts(args, files.model, *loaded.tokenizer, prompts)
+                : std::vector<std::vector<int>>{};
   const std::size_t batch = std::min<std::size_t>(args.batch_size, prompts.size());
   Session session(loaded.model,
                   {.max_batch = static_cast<int>(batch), .window = args.window.value_or(0)});
@@ -244,31 +233,41 @@ void run_generate(const GenerateArgs& args) {
         *args.window, session.context_length());
   // Fail on a prompt that cannot fit before printing anything (with a RoPE model's window any
   // prompt fits).
-  for (const std::string& prompt : prompts) {
-    const std::size_t n = loaded.tokenizer->encode(prompt, true, false).size();
+  for (std::size_t i = 0; i < prompts.size(); ++i) {
+    const std::size_t n = args.chat ? chat_prompts[i].size()
+                                    : loaded.tokenizer->encode(prompts[i], true, false).size();
     if (n > static_cast<std::size_t>(session.position_limit()))
       throw Error(ErrorCode::context_full,
                   fmt::format("the prompt is {} tokens but the context of {} holds {}", n,
                               args.files.model.empty() ? "the model" : args.files.model,
                               session.position_limit()));
   }
-  if (!args.attention_png.empty()) observe_attention(session, args.attention_png, args.heads);
+  std::optional<AttentionPictures> pictures;
+  if (!args.pictures.dir.empty())
+    pictures.emplace(args.pictures, *loaded.tokenizer, prompts, session);
   log_random_seed(options.sampling, args.seed);
 
   const bool stream = prompts.size() == 1 && !args.json;
+  // A chat prompt is a message the reply answers, not text it continues: only the reply shows.
+  const bool display_prompt = args.display_prompt && !args.chat;
   catch_interrupts();  // Ctrl-C stops at the next token: the line ends and the summary prints
-  if (stream && args.display_prompt) write_stdout(prompts[0]);
+  if (stream && display_prompt) write_stdout(prompts[0]);
   // Batches of --batch-size prompts, one after the other: each sequence samples from its own
   // generator, so the grouping changes no text, only the memory and the speed.
   RunTotals totals;
   for (std::size_t begin = 0; begin < prompts.size() && !interrupted(); begin += batch) {
     const std::span<const std::string> group =
         std::span(prompts).subspan(begin, std::min(batch, prompts.size() - begin));
-    const std::vector<GenerationResult> results = generate_batch(
-        session, *loaded.tokenizer, group, options, [stream](int, int, std::string_view piece) {
-          if (stream) write_stdout(piece);
-          return !interrupted();
-        });
+    if (pictures) pictures->begin_batch(begin);
+    const BatchTokenCallback show = [stream](int, int, std::string_view piece) {
+      if (stream) write_stdout(piece);
+      return !interrupted();
+    };
+    const std::vector<GenerationResult> results =
+        args.chat
+            ? generate_batch(session, *loaded.tokenizer,
+                             std::span(chat_prompts).subspan(begin, group.size()), options, show)
+            : generate_batch(session, *loaded.tokenizer, group, options, show);
     for (std::size_t i = 0; i < results.size(); ++i) {
       if (args.json)
         print_json(group[i], static_cast<int>(begin + i), results[i], *loaded.tokenizer,
@@ -276,7 +275,7 @@ void run_generate(const GenerateArgs& args) {
       else if (stream)
         write_stdout("\n");
       else
-        write_stdout((args.display_prompt ? group[i] : "") + results[i].text + "\n");
+        write_stdout((display_prompt ? group[i] : "") + results[i].text + "\n");
       if (results[i].finish_reason == FinishReason::context)
         log::warn("stopped: the context of {} tokens is full{}", session.context_length(),
                   session.model().has_learned_positions()
@@ -307,6 +306,14 @@ void add_generate_command(CLI::App& app) {
                 "process \\n, \\t, \\\\, \\\", \\' and \\xHH in prompts");
   cmd->add_flag("!--no-display-prompt", args->display_prompt,
                 "print only the generated text, not the prompt before it");
+  CLI::Option* chat =
+      cmd->add_flag("--chat", args->chat,
+                    "each prompt is a user message in the model's chat template (or "
+                    "--chat-template); prints only the reply");
+  add_chat_template_options(*cmd, args->chat_template);
+  cmd->add_option("--system", args->system, "with --chat: the system message before each prompt");
+  for (const char* name : {"--chat-template", "--bos", "--eos", "--system"})
+    cmd->get_option(name)->needs(chat);
   cmd->add_option("--prompts-file", args->prompts_file,
                   "one prompt per line (blank lines skipped), run in batches");
   cmd->add_option("-b,--batch-size", args->batch_size,
@@ -340,9 +347,7 @@ void add_generate_command(CLI::App& app) {
                   "(logprobs)")
       ->check(whole_number_at_least(0))
       ->needs(json);
-  cmd->add_option("--attention-png", args->attention_png,
-                  "directory for heatmaps of the prompt's attention per layer (heads averaged)");
-  cmd->add_flag("--heads", args->heads, "with --attention-png: one heatmap per head too");
+  add_attention_picture_options(*cmd, args->pictures);
   cmd->callback([args] { run_generate(*args); });
 }
 

@@ -107,6 +107,22 @@ std::vector<GenerationResult> generate_batch(Session& session, const Tokenizer& 
                                              std::span<const std::string> prompts,
                                              const GenerationOptions& options,
                                              const BatchTokenCallback& on_token) {
+  std::vector<std::vector<int>> encoded;
+  encoded.reserve(prompts.size());
+  for (const std::string& prompt : prompts) {
+    std::vector<int>& ids = encoded.emplace_back(tokenizer.encode(prompt, true, false));
+    // A vocabulary that adds no BOS (GPT-2) encodes "" to nothing: start from its BOS token
+    // (<|endoftext|>), as unconditional GPT-2 generation does.
+    if (ids.empty() && tokenizer.bos_id() >= 0) ids.push_back(tokenizer.bos_id());
+  }
+  return generate_batch(session, tokenizer, std::span<const std::vector<int>>(encoded), options,
+                        on_token);
+}
+
+std::vector<GenerationResult> generate_batch(Session& session, const Tokenizer& tokenizer,
+                                             std::span<const std::vector<int>> prompts,
+                                             const GenerationOptions& options,
+                                             const BatchTokenCallback& on_token) {
   const int B = static_cast<int>(prompts.size());
   if (options.max_new_tokens < 0)
     throw Error(ErrorCode::invalid_argument,
@@ -123,20 +139,16 @@ std::vector<GenerationResult> generate_batch(Session& session, const Tokenizer& 
   std::vector<Sequence> seqs;
   seqs.reserve(B);
   std::size_t longest = 0;
-  for (const std::string& prompt : prompts) {
-    Sequence& seq = seqs.emplace_back(options.sampling);
-    std::vector<int>& ids = seq.result.prompt_tokens;
-    ids = tokenizer.encode(prompt, /*add_bos=*/true, /*add_eos=*/false);
-    // A vocabulary that adds no BOS (GPT-2) encodes "" to nothing: start from its BOS token
-    // (<|endoftext|>), as unconditional GPT-2 generation does.
-    if (ids.empty() && tokenizer.bos_id() >= 0) ids.push_back(tokenizer.bos_id());
-    if (ids.empty())
+  for (const std::vector<int>& prompt : prompts) {
+    if (prompt.empty())
       throw Error(ErrorCode::invalid_argument,
                   fmt::format("prompt {} encodes to no tokens and the vocabulary has no BOS token "
                               "to start from",
-                              seqs.size() - 1));
-    seq.history = ids;
-    longest = std::max(longest, seq.result.prompt_tokens.size());
+                              seqs.size()));
+    Sequence& seq = seqs.emplace_back(options.sampling);
+    seq.result.prompt_tokens = prompt;
+    seq.history = prompt;
+    longest = std::max(longest, prompt.size());
   }
   session.reset();
   if (static_cast<int>(longest) > session.position_limit())

@@ -114,6 +114,23 @@ void Session::reset() {
   std::fill(padding_.begin(), padding_.end(), 0);
 }
 
+int Session::truncation_limit() const {
+  const int padded = *std::max_element(padding_.begin(), padding_.end());
+  // A ring of `capacity` rows holds a sequence's last `capacity` real positions; once it has
+  // wrapped, a query at n needs rows back to n - window + 1, so n may go back `block_` at most.
+  const int least_padding = *std::min_element(padding_.begin(), padding_.end());
+  const bool wrapped = window_ && position_ - least_padding > cache_.capacity();
+  return std::max(padded, wrapped ? position_ - block_ : 0);
+}
+
+void Session::truncate(int position) {
+  if (position < truncation_limit() || position > position_)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("cannot truncate to position {}: the session can go back to {}..{}",
+                            position, truncation_limit(), position_));
+  position_ = position;
+}
+
 void Session::set_padding(int sequence, int padding) {
   if (sequence < 0 || sequence >= max_batch_)
     throw Error(ErrorCode::invalid_argument,
@@ -338,8 +355,8 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
         const int s = sequences[i];
         multi_head_attention(c, q_.data() + i * T * q_dim, cache_.keys(l, s), cache_.values(l, s),
                              layer_masks[i], scores_.data(), xb2_.data() + i * T * q_dim,
-                             observer_ && s == 0);
-        if (observer_ && s == 0) observer_(l, scores_.data(), T, c.n_heads, layer_masks[i].cols());
+                             observer_ != nullptr);
+        if (observer_) observer_(s, l, scores_.data(), layer_masks[i], c.n_heads);
       }
       linear(xb2_.data(), lw.wo, lw.bo, xb_.data(), R);
       post_normalize(lw.post_att_norm);

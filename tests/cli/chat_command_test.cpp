@@ -1,5 +1,5 @@
 // engine chat: line-per-message from a pipe (scriptable), and the REPL on a pseudo-terminal
-// (Ctrl-C stops a reply without leaving, /reset, /exit).
+// (Ctrl-C stops a reply without leaving, /save, /reset, /exit).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -60,6 +60,61 @@ TEST(ChatCommand, ModelWithoutTemplateNeedsOne) {
   expect_one_error_line(
       run_with_input("chat -m " + quote(require_model("stories260K.gguf")), "Hi\n"),
       "carries no chat template");
+}
+
+// Three short messages, each with its reply about a third of a 96-token context in ChatML.
+const std::string kThreeLines =
+    "The cat sat on the mat.\nThe dog ran to the park.\nThe sun is hot today.\n";
+
+TEST(ChatCommand, FullContextDropsTheOldestTurnsAndSaysSo) {
+  const CliResult r = run_with_input("chat -m " + quote(require_model("stories260K.gguf")) +
+                                         " --chat-template chatml --system S -n 4 "
+                                         "--temperature 0 --ctx 96",
+                                     kThreeLines);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 3) << r.out;
+  EXPECT_NE(r.err.find("context full: dropped the oldest 2 message(s)"), std::string::npos)
+      << r.err;
+}
+
+TEST(ChatCommand, AWindowDropsNoTurnAndSaysSo) {
+  const CliResult r = run_with_input("chat -m " + quote(require_model("stories260K.gguf")) +
+                                         " --chat-template chatml -n 4 --temperature 0 "
+                                         "--ctx 96 --window 32",
+                                     kThreeLines);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("context full"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("longer than the sliding window: the model sees its last 32 tokens, no "
+                       "turn is dropped"),
+            std::string::npos)
+      << r.err;
+}
+
+// The prompt tokens of a chat's first turn ("turn: N prompt tokens" with -v).
+long first_turn_prompt_tokens(const std::string& err) {
+  const std::size_t at = err.find("turn: ");
+  return at == std::string::npos ? -1 : std::stol(err.substr(at + 6));
+}
+
+TEST(ChatCommand, UserTextThatLooksLikeEndOfTurnStaysText) {
+  const ScratchDir dir("engine_chat_im_end");
+  const fs::path saved = dir.path() / "conversation.json";
+  const std::string qwen = quote(require_model("families/qwen25-style-f32.gguf"));
+  const std::string user = "Hi <|im_end|> there";
+  const CliResult r = run_with_input("chat -m " + qwen + " -n 4 --temperature 0 --ctx 256 -v",
+                                     user + "\n/save " + saved.string() + "\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto messages = nlohmann::json::parse(read_file(saved));
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[0]["content"], user);
+  // The same prompt as generate --chat makes of it (GenerateChat checks that one against the
+  // template rendered with the user's text kept plain).
+  const CliResult one_shot =
+      run_cli("generate --chat -m " + qwen + " -n 1 --ctx 256 -p " + quote(user));
+  ASSERT_EQ(one_shot.exit_code, 0) << one_shot.err;
+  const long prompt_tokens = first_turn_prompt_tokens(r.err);
+  EXPECT_NE(one_shot.err.find(std::to_string(prompt_tokens) + " prompt tokens"), std::string::npos)
+      << r.err << one_shot.err;
 }
 
 // A REPL on a pseudo-terminal: reads what the child writes until `needle` appears after
@@ -144,10 +199,26 @@ TEST(ChatCommand, ReplOnATerminalCtrlCStopsTheReplyResetAndExit) {
   pty.send("\x03");
   mark = pty.output().size();
   ASSERT_TRUE(pty.wait_for("> ", mark)) << "no prompt after Ctrl-C: " << pty.output().substr(mark);
+  // The interrupted reply is part of the conversation; /reset forgets it.
+  const ScratchDir dir("engine_chat_repl");
+  const std::string saved = (dir.path() / "conversation.json").string();
+  const auto save = [&] {
+    const std::size_t from = pty.output().size();
+    pty.send("/save " + saved + "\n");
+    EXPECT_TRUE(pty.wait_for("saved", from)) << pty.output().substr(from);
+    EXPECT_TRUE(pty.wait_for("> ", from));
+    return nlohmann::json::parse(read_file(saved));
+  };
+  const nlohmann::json before = save();
+  ASSERT_EQ(before.size(), 2u);
+  EXPECT_EQ(before[0]["content"], "Hello");
+  EXPECT_EQ(before[1]["role"], "assistant");
+  EXPECT_FALSE(before[1]["content"].get<std::string>().empty());
   mark = pty.output().size();
   pty.send("/reset\n");
   ASSERT_TRUE(pty.wait_for("conversation reset", mark)) << pty.output().substr(mark);
   ASSERT_TRUE(pty.wait_for("> ", mark));
+  EXPECT_EQ(save().size(), 0u);
   pty.send("/exit\n");
   EXPECT_EQ(pty.exit_code(), 0) << pty.output();
 }

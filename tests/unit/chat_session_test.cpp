@@ -15,8 +15,8 @@ namespace {
 // the logits, fed back one token at a time, until EOS/BOS or `max_new` tokens.
 std::vector<int> reply_in_one_go(const std::shared_ptr<const Model>& model,
                                  const Tokenizer& tokenizer, const std::vector<int>& prompt,
-                                 int max_new) {
-  Session session(model);
+                                 int max_new, const SessionOptions& options = {}) {
+  Session session(model, options);
   std::span<const float> logits = session.forward(prompt);
   std::vector<int> reply;
   for (int i = 0; i < max_new; ++i) {
@@ -70,6 +70,79 @@ TEST(ChatSession, EachTurnPrefillsOnlyItsNewTokensAndRepliesAsInOneGo) {
   }
 }
 
+// Two greedy turns on stories260K in a template that writes the assistant's replies
+// upper-cased, so the second turn's rendering differs from the generated tokens in the cache
+// from the first reply on.
+struct UpperCaseTurns {
+  explicit UpperCaseTurns(const SessionOptions& options)
+      : model(Model::load(require_model("stories260K.gguf"))),
+        tokenizer(load_tokenizer(require_model("stories260K.gguf"))),
+        options(options) {
+    const ChatTemplate upper(
+        "{% for m in messages %}{{ m.role[0] + ':\\n' }}{% if m.role == 'assistant' %}"
+        "{{ m.content | upper }}{% else %}{{ m.content }}{% endif %}{{ '\\n' }}{% endfor %}"
+        "{% if add_generation_prompt %}a:\n{% endif %}",
+        "", "");
+    Session session(model, options);
+    Chat chat(session, *tokenizer, upper);
+    generation.max_new_tokens = 8;
+    generation.sampling.temperature = 0;
+    std::vector<ChatMessage> conversation = {{"user", "Tell me a story."}};
+    first_prompt = tokenizer->encode(upper.render(conversation, true), /*add_bos=*/true, false);
+    const ChatReply first = chat.send(conversation[0].content, generation);
+    EXPECT_FALSE(first.tokens.empty());
+    cached = chat.cached_tokens();
+    conversation.push_back({"assistant", first.text});
+    conversation.push_back({"user", "And then?"});
+    prompt = tokenizer->encode(upper.render(conversation, true), /*add_bos=*/true, false);
+    shared = static_cast<int>(
+        std::mismatch(cached.begin(), cached.end(), prompt.begin(), prompt.end()).first -
+        cached.begin());
+    second = chat.send("And then?", generation);
+  }
+  // The second reply a fresh session with the same options gives the second prompt in one go.
+  std::vector<int> second_in_one_go() const {
+    return reply_in_one_go(model, *tokenizer, prompt, generation.max_new_tokens, options);
+  }
+
+  std::shared_ptr<const Model> model;
+  std::unique_ptr<Tokenizer> tokenizer;
+  SessionOptions options;
+  GenerationOptions generation;
+  std::vector<int> first_prompt;  // the first turn's prompt
+  std::vector<int> cached;        // the cache after the first turn
+  std::vector<int> prompt;        // the second turn's prompt
+  int shared = 0;                 // tokens it shares with `cached`
+  ChatReply second;
+};
+
+TEST(ChatSession, AReplyThatReencodesDifferentlyKeepsTheCacheBeforeIt) {
+  const UpperCaseTurns turns({});
+  ASSERT_LT(turns.shared, static_cast<int>(turns.cached.size())) << "the reply re-encoded the same";
+  // The first turn's prompt (bar its last token, which may merge with the reply) stays cached.
+  ASSERT_GE(turns.shared, static_cast<int>(turns.first_prompt.size()) - 1);
+  EXPECT_EQ(turns.second.reused_tokens, turns.shared);
+  EXPECT_EQ(turns.second.prefilled_tokens, static_cast<int>(turns.prompt.size()) - turns.shared);
+  EXPECT_EQ(turns.second.tokens, turns.second_in_one_go());
+}
+
+TEST(ChatSession, AWindowedChatGoesBackWithinItsRing) {
+  // A ring of 64 + 64 - 1 rows has not wrapped yet: it still holds the common prefix.
+  const UpperCaseTurns turns({.window = 64});
+  ASSERT_LT(static_cast<int>(turns.cached.size()), 127);
+  EXPECT_EQ(turns.second.reused_tokens, turns.shared);
+  EXPECT_EQ(turns.second.tokens, turns.second_in_one_go());
+}
+
+TEST(ChatSession, AWindowedChatRereadsWhatItsRingLost) {
+  // A ring of 8 + 4 - 1 rows can go back 4 positions, less than the reply that differs.
+  const UpperCaseTurns turns({.window = 8, .block = 4});
+  ASSERT_GT(static_cast<int>(turns.cached.size()) - turns.shared, 4);
+  EXPECT_EQ(turns.second.reused_tokens, 0);
+  EXPECT_EQ(turns.second.prefilled_tokens, static_cast<int>(turns.prompt.size()));
+  EXPECT_EQ(turns.second.tokens, turns.second_in_one_go());
+}
+
 // A chat on stories260K in ChatML, greedy, with `max_new` tokens per reply.
 struct StoriesChat {
   StoriesChat(const std::string& system, int max_new)
@@ -87,7 +160,7 @@ struct StoriesChat {
   GenerationOptions options;
 };
 
-TEST(ChatSession, ResetKeepsTheSystemMessageAndRereadsFromTheStart) {
+TEST(ChatSession, ResetKeepsTheSystemMessage) {
   StoriesChat s("Be kind.", 4);
   Chat& chat = s.chat;
   const GenerationOptions& options = s.options;
@@ -96,10 +169,11 @@ TEST(ChatSession, ResetKeepsTheSystemMessageAndRereadsFromTheStart) {
   ASSERT_EQ(chat.messages().size(), 1u);
   EXPECT_EQ(chat.messages()[0].role, "system");
   const ChatReply again = chat.send("Hello", options);
-  // Same conversation as the first turn: the cache holds it whole but must run its last
-  // token again for logits, so it re-reads; the reply is the same.
+  // Same conversation as the first turn: the cache holds it whole (and the first reply after
+  // it) but runs its last token again for the logits; the reply is the same.
   EXPECT_EQ(again.tokens, first.tokens);
   EXPECT_EQ(again.prompt_tokens, first.prompt_tokens);
+  EXPECT_EQ(again.prefilled_tokens, 1);
 }
 
 TEST(ChatSession, FullContextDropsTheOldestTurns) {

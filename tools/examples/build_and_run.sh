@@ -2,7 +2,7 @@
 # Builds tools/examples against an installed libengine (cmake --install build --prefix PREFIX),
 # once with CMake (find_package) and with pkg-config (C++ and C, shared and static), and runs
 # every example greedily for a few tokens on models/stories260K.bin: each must exit 0 and print
-# the prompt plus more text.
+# the prompt plus more text; then the C chat for two turns on models/stories260K.gguf.
 # Usage: tools/examples/build_and_run.sh PREFIX
 set -euo pipefail
 prefix=$(realpath "${1:?usage: $0 PREFIX}")
@@ -47,3 +47,13 @@ for example in stream_cpp stream_c stream_cpp_static stream_cpp_pkgconfig stream
   fi
   echo "$example: $out"
 done
+
+# The chat: two messages, two replies, the second turn reading the first from the cache.
+if ! out=$(printf 'Hello\nWhat next?\n' |
+           "$build/chat_c" "$models/stories260K.gguf" chatml 2>"$build/stderr") ||
+   [[ -z $out ]] || ! grep -q "^turn 2: .* [1-9][0-9]* from the cache" "$build/stderr"; then
+  echo "build_and_run: chat_c printed '$out', expected replies, the second turn from the cache" >&2
+  cat "$build/stderr" >&2
+  exit 1
+fi
+echo "chat_c: $(tr '\n' '|' <<<"$out")"

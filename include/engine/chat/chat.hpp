@@ -14,6 +14,14 @@
 
 namespace engine {
 
+/// The token ids of `messages` rendered by `chat_template`: the template's special-token texts
+/// ("<|im_start|>", "<s>") become their ids, the messages' own text never does; BOS comes first
+/// when the vocabulary adds one, unless the template wrote it. Throws what render() throws, and
+/// engine::Error (unsupported) when a message holding special-token text is changed by the
+/// template so that it cannot be kept plain.
+std::vector<int> encode_chat(const Tokenizer& tokenizer, const ChatTemplate& chat_template,
+                             std::span<const ChatMessage> messages, bool add_generation_prompt);
+
 struct ChatReply {
   std::string text;         ///< the assistant's reply (also appended to the conversation)
   std::vector<int> tokens;  ///< its generated tokens (the end-of-generation token not included)
@@ -35,8 +43,9 @@ class Chat {
   /// which may return false to stop it) and appends that too. Generation stops at the model's
   /// end-of-generation tokens (Tokenizer::is_end_of_generation), max_new_tokens, a stop string or a
   /// full context. When the rendered conversation does not fit, the oldest turns after the system
-  /// message are dropped (a warning says so). Throws engine::Error (context_full) when even the
-  /// last message does not fit, and what the template throws.
+  /// message are dropped (a warning says so); a session with a sliding window drops none (its
+  /// context never fills) and says once that the model sees only the window. Throws engine::Error
+  /// (context_full) when even the last message does not fit, and what the template throws.
   ChatReply send(std::string user_text, const GenerationOptions& options,
                  const TokenCallback& on_token = {});
 
@@ -53,14 +62,16 @@ class Chat {
   // Drops the oldest messages after the system message until the rendered conversation
   // leaves room to reply; returns how many.
   int make_room(std::vector<int>& tokens);
-  // Runs tokens[reused:] after the cache's first `reused` tokens; returns the last logits.
+  // Keeps the longest prefix the cache shares with `tokens` (setting `reused` to its length),
+  // runs the rest and returns the last token's logits.
   std::span<const float> prefill(const std::vector<int>& tokens, int& reused);
 
   Session& session_;
   const Tokenizer& tokenizer_;
   ChatTemplate template_;
   std::vector<ChatMessage> messages_;
-  std::vector<int> cached_;  // what sequence 0 of the session holds
+  std::vector<int> cached_;   // what sequence 0 of the session holds
+  bool past_window_ = false;  // the conversation outgrew the session's window (said once)
 };
 
 }  // namespace engine

@@ -94,6 +94,12 @@ std::vector<GenerationResult> generate_batch(Session& session, const Tokenizer& 
                                              std::span<const std::string> prompts,
                                              const GenerationOptions& options,
                                              const BatchTokenCallback& on_token = {});
+/// The same for prompts already encoded (each BOS first if it wants one, e.g. by encode_chat):
+/// token ids are run as given. Throws engine::Error (invalid_argument) for an empty prompt.
+std::vector<GenerationResult> generate_batch(Session& session, const Tokenizer& tokenizer,
+                                             std::span<const std::vector<int>> prompts,
+                                             const GenerationOptions& options,
+                                             const BatchTokenCallback& on_token = {});
 
 /// Throws engine::Error (mismatch) unless the tokenizer's vocabulary has the model's size.
 void check_tokenizer_fits(const Model& model, const Tokenizer& tokenizer,

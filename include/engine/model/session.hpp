@@ -86,16 +86,26 @@ class Session {
   std::uint64_t memory_bytes() const;
   /// Forgets the conversations and paddings (the caches are reused, not freed).
   void reset();
+  /// The earliest position truncate() can go back to: past every sequence's left padding and,
+  /// with a window, late enough that the ring still holds the window before it (it overwrites
+  /// the oldest rows as it goes).
+  int truncation_limit() const;
+  /// Forgets the tokens from `position` on in every sequence, keeping the cache before it: the
+  /// next block runs at `position`. A conversation that changed after a common prefix re-runs
+  /// only the rest. Throws engine::Error (invalid_argument) outside [truncation_limit(),
+  /// position()].
+  void truncate(int position);
 
   /// The model it runs.
   const Model& model() const { return *model_; }
 
-  /// Sees the attention probabilities of every layer of sequence 0 after the masked softmax:
-  /// `probs` is (T, n_heads, n_keys) for the block's T queries against n_keys cached keys
-  /// (masked positions are exactly 0; with a window, the keys are the ring's slots). For
+  /// Sees the attention probabilities of every layer of every sequence after the masked
+  /// softmax: `probs` is (T, n_heads, n_keys) for the block's T = mask.rows() queries against
+  /// n_keys = mask.cols() cached keys, `mask` the mask stage's output for that sequence (where it
+  /// is 0 the probability is exactly 0; with a window, the keys are the ring's slots). For
   /// heatmaps and debugging; costs nothing when unset.
-  using AttentionObserver =
-      std::function<void(int layer, const float* probs, int T, int n_heads, int n_keys)>;
+  using AttentionObserver = std::function<void(int sequence, int layer, const float* probs,
+                                               const Mask& mask, int n_heads)>;
   void set_attention_observer(AttentionObserver observer) { observer_ = std::move(observer); }
 
  private:
