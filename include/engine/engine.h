@@ -214,7 +214,8 @@ engine_status engine_chat_reset(engine_chat* chat);
 /// included), to release with engine_string_free().
 engine_status engine_chat_messages(const engine_chat* chat, char** out);
 
-/// Threads the kernels use for calls made from this thread; n <= 0 means one per core.
+/// Threads the kernels use for calls made from this thread; n <= 0 means one per CPU that no
+/// other process keeps busy (engine::set_num_threads).
 /// Fails with ENGINE_ERROR_INVALID_ARGUMENT for more than 4x the hardware threads.
 engine_status engine_set_num_threads(int n);
 

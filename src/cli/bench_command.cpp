@@ -233,7 +233,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("-n,--n-gen", args->n_gen, "generated tokens (tg test; 0 = skip)")
       ->check(whole_number_at_least(0))
       ->capture_default_str();
-  cmd->add_option("-t,--threads", args->threads, "thread counts, e.g. 1,2 (0 = one per core)")
+  cmd->add_option("-t,--threads", args->threads, "thread counts, e.g. 1,2 (0 = one per idle CPU)")
       ->delimiter(',')
       ->check(whole_number_at_least(0));
   cmd->add_option("-b,--batch", args->batches, "tg batch sizes, e.g. 1,4,8,16")

@@ -133,7 +133,7 @@ void add_chat_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   add_sampling_options(*cmd, args->options.sampling, args->seed);
-  cmd->add_option("-t,--threads", args->threads, "threads (0 = one per core)")
+  cmd->add_option("-t,--threads", args->threads, "threads (0 = one per idle CPU)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--ctx", args->context_length, "context length (default: the model's)")

@@ -56,7 +56,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("-z,--tokenizer", args->files.tokenizer, "tokenizer file");
   cmd->add_option("-p,--prompt", args->prompt, "prompt text")->required();
   cmd->add_option("--logits-out", args->logits_out, "output JSON file")->required();
-  cmd->add_option("-t,--threads", args->threads, "threads (0 = one per core)")
+  cmd->add_option("-t,--threads", args->threads, "threads (0 = one per idle CPU)")
       ->check(whole_number_at_least(0));
   cmd->add_option("--weight-type", args->weight_type, "f32|bf16|q8 (converted at load)")
       ->capture_default_str();

@@ -333,7 +333,7 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--stop", args->options.stop, "stop once the text contains this (repeatable)");
   cmd->add_flag("--ignore-eos", args->options.ignore_eos,
                 "never end at an end-of-generation token: run to -n, the context or --stop");
-  cmd->add_option("-t,--threads", args->threads, "threads (0 = one per core)")
+  cmd->add_option("-t,--threads", args->threads, "threads (0 = one per idle CPU)")
       ->check(whole_number_at_least(0));
   cmd->add_option("-c,--ctx,--ctx-size", args->context_length,
                   "context length (default: the model's)")

@@ -220,7 +220,7 @@ void add_perplexity_command(CLI::App& app) {
   cmd->add_option("--kl-divergence", args->kl_base_in,
                   "compare against a --kl-divergence-base file: KL divergence, top-1 agreement")
       ->excludes(base_out);
-  cmd->add_option("-t,--threads", args->threads, "threads (0 = one per core)")
+  cmd->add_option("-t,--threads", args->threads, "threads (0 = one per idle CPU)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--json", args->json, "print one JSON object");
   cmd->callback([args] { run_perplexity(*args); });

@@ -134,7 +134,7 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--ctx", args->context_length, "context length (default: the model's)")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("-t,--threads", o.scheduler.threads, "kernel threads (0 = one per core)")
+  cmd->add_option("-t,--threads", o.scheduler.threads, "kernel threads (0 = one per idle CPU)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--weight-type", args->weight_type, "f32|bf16|q8 (converted at load)")
       ->capture_default_str();

@@ -82,7 +82,7 @@ TEST(GenerationSampling, TopLogProbabilitiesAreTheLogSoftmaxOfTheLogits) {
   GenerationOptions options;
   options.max_new_tokens = 12;
   options.n_probs = 4;
-  options.sampling = {.temperature = 0.8f, .top_p = 0.95f, .repeat_penalty = 1.2f, .seed = 9};
+  options.sampling = {.temperature = 0.8f, .top_p = 0.95f, .seed = 9, .repeat_penalty = 1.2f};
   Session session(stories());
   const GenerationResult result = generate(session, tok512(), prompt, options);
   ASSERT_EQ(result.probabilities.size(), result.tokens.size());

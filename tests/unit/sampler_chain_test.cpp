@@ -74,7 +74,7 @@ int reference_argmax(const std::vector<float>& logits, const std::vector<int>& h
   return static_cast<int>(std::max_element(l.begin(), l.end()) - l.begin());
 }
 
-// Draws `draws` tokens with fresh seeds and returns how often each came up, as a fraction.
+// Draws `draws` tokens from one sampler and returns how often each came up, as a fraction.
 std::vector<double> frequencies(const std::vector<float>& logits, const std::vector<int>& history,
                                 SamplingOptions o, int draws) {
   std::vector<double> seen(logits.size(), 0.0);
@@ -183,7 +183,7 @@ TEST(SamplerChain, TopPActsBeforeTemperature) {
 // e^-2 = 0.14).
 TEST(SamplerChain, MinPKeepsTokensNearTheMostLikely) {
   const std::vector<float> logits = {0.0f, -1.0f, -2.0f, -3.0f};
-  const SamplingOptions o{.temperature = 2.0f, .top_p = 1.0f, .min_p = 0.3f, .seed = 5};
+  const SamplingOptions o{.temperature = 2.0f, .top_p = 1.0f, .seed = 5, .min_p = 0.3f};
   const std::vector<double> seen = frequencies(logits, {}, o, 4000);
   EXPECT_EQ(seen[2] + seen[3], 0.0);
   EXPECT_GT(seen[1], 0.3);
@@ -195,7 +195,7 @@ TEST(SamplerChain, MinPKeepsTokensNearTheMostLikely) {
 TEST(SamplerChain, LogitsFarApartDrawTheLikelyToken) {
   const std::vector<float> logits = {-200.0f, 0.0f, -150.0f};
   for (const SamplingOptions& o : {SamplingOptions{.top_p = 1.0f, .seed = 1},
-                                   SamplingOptions{.top_p = 0.5f, .min_p = 0.1f, .seed = 2}}) {
+                                   SamplingOptions{.top_p = 0.5f, .seed = 2, .min_p = 0.1f}}) {
     const std::vector<double> seen = frequencies(logits, {}, o, 500);
     EXPECT_EQ(seen[0] + seen[2], 0.0);
   }
@@ -212,12 +212,12 @@ TEST(SamplerChain, DrawsFollowTheWholeChain) {
     const SamplingOptions o{.temperature = temperature(rng),
                             .top_k = top_k(rng),
                             .top_p = top_p(rng),
+                            .seed = static_cast<std::uint64_t>(round),
                             .min_p = min_p(rng),
                             .repeat_penalty = penalty(rng),
                             .repeat_last_n = last_n(rng),
                             .presence_penalty = additive(rng),
-                            .frequency_penalty = additive(rng),
-                            .seed = static_cast<std::uint64_t>(round)};
+                            .frequency_penalty = additive(rng)};
     SCOPED_TRACE(testing::Message() << "round " << round);
     expect_draws_follow_reference(logits, history, o);
   }

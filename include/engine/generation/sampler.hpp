@@ -11,15 +11,16 @@
 namespace engine {
 
 struct SamplingOptions {
-  float temperature = 1.0f;     ///< 0 = greedy (argmax)
-  int top_k = 0;                ///< keep the k most likely tokens; 0 = all
-  float top_p = 0.9f;           ///< nucleus: smallest set with probability mass >= top_p; 1 = all
+  float temperature = 1.0f;  ///< 0 = greedy (argmax)
+  int top_k = 0;             ///< keep the k most likely tokens; 0 = all
+  float top_p = 0.9f;        ///< nucleus: smallest set with probability mass >= top_p; 1 = all
+  std::uint64_t seed = 0;    ///< same seed, same choices (independent of thread count)
+  // Added after seed, so that code initialising the first four in order stays correct.
   float min_p = 0.0f;           ///< keep tokens at least min_p times as likely as the best; 0 = all
   float repeat_penalty = 1.0f;  ///< a recent token's logit: divided if > 0, else multiplied
   int repeat_last_n = 64;       ///< recent tokens the penalties look at; 0 = none, -1 = all
   float presence_penalty = 0.0f;   ///< subtracted from a recent token's logit
   float frequency_penalty = 0.0f;  ///< subtracted once per occurrence among the recent tokens
-  std::uint64_t seed = 0;          ///< same seed, same choices (independent of thread count)
 };
 
 /// Throws engine::Error (invalid_argument) for a negative temperature or top_k, top_p outside
