@@ -4,15 +4,22 @@
 #include <omp.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "engine/error.hpp"
+#include "util/cpu_load.hpp"
+#include "util/log.hpp"
 
 namespace engine {
 
 void set_num_threads(int n) {
   const int hardware = static_cast<int>(std::thread::hardware_concurrency());
-  if (n <= 0) n = omp_get_num_procs();
+  if (n <= 0) {
+    // A few scheduler ticks (10 ms each) tell a CPU another process holds from an idle one.
+    n = free_cpus(std::chrono::milliseconds(40));
+    log::debug("default thread count: {} of {} CPUs are free", n, omp_get_num_procs());
+  }
   if (hardware > 0 && n > 4 * hardware)
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("{} threads requested but this machine has {}", n, hardware));

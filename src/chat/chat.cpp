@@ -155,7 +155,7 @@ ChatReply Chat::send(std::string user_text, const GenerationOptions& options,
   std::vector<float> row(first_logits.begin(), first_logits.end());
   int prev = tokens.back();
   for (int step = 0; step < options.max_new_tokens; ++step) {
-    const int next = sampler.sample(row);
+    const int next = sampler.sample(row, cached_);  // the conversation so far, for penalties
     if (ends_reply(tokenizer_, next)) {
       reply.finish_reason = FinishReason::eos;
       break;

@@ -16,6 +16,7 @@
 #include "engine/error.hpp"
 #include "format/gguf_tensor_type.hpp"
 #include "format/gguf_writer.hpp"
+#include "model/quant_mix.hpp"
 #include "ops/matmul.hpp"
 #include "ops/weight_format.hpp"
 #include "tokenizer/sentencepiece_bpe.hpp"
@@ -30,21 +31,29 @@ struct ConvertArgs {
   std::string type = "f32";
 };
 
-// Adds matrix `m` as tensor `name`, converted row by row to `type` (rows that are not whole
-// blocks of it stay f32, as llama.cpp's converters do).
-void add_matrix(GgufWriter& out, const std::string& name, const Matrix& m, DType type) {
-  if (!whole_blocks(weight_format(type), m.cols)) type = DType::f32;
-  const WeightFormat& format = weight_format(type);
-  const Matrix stored{nullptr, type, m.rows, m.cols};
-  out.add_tensor(name, m.rows, m.cols, false, format.ggml_type, stored.bytes(),
-                 [m, &format, row_bytes = stored.bytes() / m.rows](const auto& write) {
-                   std::vector<float> row(m.cols);
-                   std::vector<std::uint8_t> converted(row_bytes);
-                   for (int r = 0; r < m.rows; ++r) {
-                     matrix_row(m, r, row.data());
-                     format.quantize_row(row.data(), converted.data(), row.size());
-                     write(converted.data(), converted.size());
+// Adds matrix `m` as tensor `name`, converted row by row to the type file type `type` gives it
+// there (model/quant_mix.hpp).
+void add_matrix(GgufWriter& out, const FileType& type, TensorPlace place, const Matrix& m) {
+  place.cols = static_cast<std::size_t>(m.cols);
+  const WeightFormat& format = weight_format(tensor_type(type, place));
+  const Matrix stored{nullptr, format.dtype, m.rows, m.cols};
+  // Rows quantised on every thread (the scale searches are the slow part of a conversion), then
+  // written in order.
+  out.add_tensor(std::string(place.name), m.rows, m.cols, false, format.ggml_type, stored.bytes(),
+                 [m, &format, bytes = stored.bytes()](const auto& write) {
+                   const std::size_t row_bytes = bytes / m.rows;
+                   std::vector<std::uint8_t> converted(bytes);
+#pragma omp parallel
+                   {
+                     std::vector<float> row(m.cols);
+#pragma omp for schedule(static)
+                     for (int r = 0; r < m.rows; ++r) {
+                       matrix_row(m, r, row.data());
+                       format.quantize_row(row.data(), converted.data() + r * row_bytes,
+                                           row.size());
+                     }
                    }
+                   write(converted.data(), converted.size());
                  });
 }
 
@@ -54,10 +63,7 @@ void add_vector(GgufWriter& out, const std::string& name, const float* v, int n)
 }
 
 void run_convert(const ConvertArgs& args) {
-  const DType type = parse_dtype(args.type);
-  if (!weight_format(type).quantize_row)
-    throw Error(ErrorCode::unsupported,
-                fmt::format("convert cannot write {} weights yet", dtype_name(type)));
+  const FileType& type = parse_file_type(args.type);
   const ModelFiles files = resolve_model_files(args.files);
   // The model's file stays mapped (its norms are read from it) and neither input may be lost.
   OutputFile file(args.output, std::array{files.model, files.tokenizer});
@@ -75,28 +81,40 @@ void run_convert(const ConvertArgs& args) {
   GgufWriter out(file.temp_path());
   add_llama_metadata(out, c, std::filesystem::path(loaded.model->path()).stem().string());
   add_sentencepiece_vocabulary(out, *vocab);
+  out.add_u32("general.file_type", type.llama_ftype);
 
-  add_matrix(out, "token_embd.weight", w.token_embedding, type);
+  const auto place = [&](const std::string& name, int layer) {
+    return TensorPlace{.name = name,
+                       .layer = layer,
+                       .n_layers = c.n_layers,
+                       .kv_group = c.kv_group(),
+                       .classifier = name == "output.weight" ||
+                                     (c.shared_classifier && name == "token_embd.weight")};
+  };
+  add_matrix(out, type, place("token_embd.weight", -1), w.token_embedding);
   for (int l = 0; l < c.n_layers; ++l) {
     const LayerWeights& lw = w.layers[l];
     const std::string blk = fmt::format("blk.{}.", l);
+    const auto add = [&](const char* name, const Matrix& m) {
+      add_matrix(out, type, place(blk + name + ".weight", l), m);
+    };
     add_vector(out, blk + "attn_norm.weight", lw.rms_att, c.dim);
-    add_matrix(out, blk + "attn_q.weight", lw.wq, type);
-    add_matrix(out, blk + "attn_k.weight", lw.wk, type);
-    add_matrix(out, blk + "attn_v.weight", lw.wv, type);
-    add_matrix(out, blk + "attn_output.weight", lw.wo, type);
+    add("attn_q", lw.wq);
+    add("attn_k", lw.wk);
+    add("attn_v", lw.wv);
+    add("attn_output", lw.wo);
     add_vector(out, blk + "ffn_norm.weight", lw.rms_ffn, c.dim);
-    add_matrix(out, blk + "ffn_gate.weight", lw.w1, type);
-    add_matrix(out, blk + "ffn_down.weight", lw.w2, type);
-    add_matrix(out, blk + "ffn_up.weight", lw.w3, type);
+    add("ffn_gate", lw.w1);
+    add("ffn_down", lw.w2);
+    add("ffn_up", lw.w3);
   }
   add_vector(out, "output_norm.weight", w.rms_final, c.dim);
-  if (!c.shared_classifier) add_matrix(out, "output.weight", w.wcls, type);
+  if (!c.shared_classifier) add_matrix(out, type, place("output.weight", -1), w.wcls);
   out.write([](std::size_t done, std::size_t total) {
     show_progress(done, total, fmt::format("{}/{} tensors", done, total));
   });
   file.commit();
-  log::info("wrote {} ({} weights)", args.output, dtype_name(type));
+  log::info("wrote {} ({})", args.output, type.name);
 }
 
 }  // namespace
@@ -110,7 +128,10 @@ void add_convert_command(CLI::App& app) {
   cmd->add_option("-z,--tokenizer", args->files.tokenizer,
                   "tokenizer.bin or .model (default: a GGUF model's own vocabulary)");
   cmd->add_option("-o,--output", args->output, "output .gguf")->required();
-  cmd->add_option("--type", args->type, "f32|f16|bf16|q8_0")->capture_default_str();
+  cmd->add_option("--type", args->type,
+                  "f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1|q2_k|q3_k_m|q4_k_m|q5_k_m|q6_k: the "
+                  "tensor types llama.cpp's file of that type has")
+      ->capture_default_str();
   cmd->callback([args] { run_convert(*args); });
 }
 

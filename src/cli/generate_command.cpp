@@ -7,7 +7,6 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <limits>
@@ -15,18 +14,18 @@
 #include <optional>
 #include <sstream>
 
+#include "cli/attention_pictures.hpp"
 #include "cli/chat_template_choice.hpp"
 #include "cli/commands.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/json_output.hpp"
 #include "cli/model_files.hpp"
 #include "cli/option_checks.hpp"
-#include "cli/output_file.hpp"
 #include "cli/sampling_options.hpp"
 #include "cli/standard_output.hpp"
 #include "engine/chat/chat.hpp"
 #include "engine/error.hpp"
 #include "engine/generation/generator.hpp"
-#include "engine/render/heatmap.hpp"
 #include "engine/runtime.hpp"
 #include "util/log.hpp"
 
@@ -51,8 +50,7 @@ struct GenerateArgs {
   std::optional<int> window;  // sliding-window attention over the last W positions
   std::string weight_type = "f32";
   bool json = false;
-  std::string attention_png;  // directory for per-layer heatmaps of the prompt block
-  bool heads = false;         // one heatmap per head too
+  AttentionPictureOptions pictures;  // --attention-png, --heads, --scale
 };
 
 // -e: the escapes llama.cpp's -e understands in a prompt (\n \r \t \\ \" \' and \xHH); any
@@ -141,42 +139,6 @@ std::vector<std::vector<int>> encode_chat_prompts(const GenerateArgs& args,
   return encoded;
 }
 
-// Heatmaps of the prompt block's attention after the mask: one per layer (heads averaged), and
-// one per head with --heads. Written from the session's observer, so nothing is kept around.
-void observe_attention(Session& session, const std::string& dir, bool heads) {
-  std::error_code error;
-  if (std::filesystem::exists(dir, error) && !std::filesystem::is_directory(dir, error))
-    throw Error(ErrorCode::io, fmt::format("--attention-png {}: not a directory", dir));
-  std::filesystem::create_directories(dir, error);
-  if (error)
-    throw Error(ErrorCode::io,
-                fmt::format("--attention-png {}: cannot create: {}", dir, error.message()));
-  const auto write_png = [](const std::string& path, std::span<const float> values, int rows,
-                            int cols) {
-    OutputFile file(path);
-    write_heatmap_png(file.temp_path(), values, rows, cols);
-    file.commit();
-  };
-  // Only the first forward pass (the prompt block, layers 0..n-1), not the decode steps.
-  auto passes = std::make_shared<int>(0);
-  session.set_attention_observer([dir, heads, passes, write_png](int layer, const float* probs,
-                                                                 int T, int n_heads, int n_keys) {
-    if (layer == 0) ++*passes;
-    if (*passes > 1) return;
-    std::vector<float> mean(static_cast<std::size_t>(T) * n_keys, 0.0f), head(mean.size());
-    for (int h = 0; h < n_heads; ++h) {
-      for (int t = 0; t < T; ++t)
-        for (int j = 0; j < n_keys; ++j) {
-          const float p = probs[(static_cast<std::size_t>(t) * n_heads + h) * n_keys + j];
-          head[static_cast<std::size_t>(t) * n_keys + j] = p;
-          mean[static_cast<std::size_t>(t) * n_keys + j] += p / n_heads;
-        }
-      if (heads) write_png(fmt::format("{}/layer{}_head{}.png", dir, layer, h), head, T, n_keys);
-    }
-    write_png(fmt::format("{}/layer{}.png", dir, layer), mean, T, n_keys);
-  });
-}
-
 // What the summary line reports, summed over the batches: prefill (the prompt blocks and
 // their first samples) and decode (the steps after) separately.
 struct RunTotals {
@@ -210,12 +172,32 @@ struct RunTotals {
   }
 };
 
-void print_json(const std::string& prompt, int index, const GenerationResult& r) {
-  const nlohmann::ordered_json line = {{"index", index},
-                                       {"prompt", prompt},
-                                       {"text", r.text},
-                                       {"tokens", r.tokens},
-                                       {"finish_reason", finish_reason_name(r.finish_reason)}};
+// --n-probs: per generated token, its log-probability and the most likely tokens', each with
+// its text where it stands (after the token before it).
+nlohmann::ordered_json logprobs_json(const GenerationResult& r, const Tokenizer& tokenizer) {
+  nlohmann::ordered_json tokens = nlohmann::ordered_json::array();
+  for (std::size_t i = 0; i < r.probabilities.size(); ++i) {
+    const TokenProbabilities& p = r.probabilities[i];
+    const int prev = i == 0 ? r.prompt_tokens.back() : r.tokens[i - 1];
+    nlohmann::ordered_json top = nlohmann::ordered_json::array();
+    for (const auto& [id, logprob] : p.top)
+      top.push_back({{"token", id}, {"text", tokenizer.decode(prev, id)}, {"logprob", logprob}});
+    tokens.push_back({{"token", p.token},
+                      {"text", tokenizer.decode(prev, p.token)},
+                      {"logprob", p.logprob},
+                      {"top_logprobs", std::move(top)}});
+  }
+  return tokens;
+}
+
+void print_json(const std::string& prompt, int index, const GenerationResult& r,
+                const Tokenizer& tokenizer, bool with_logprobs) {
+  nlohmann::ordered_json line = {{"index", index},
+                                 {"prompt", prompt},
+                                 {"text", r.text},
+                                 {"tokens", r.tokens},
+                                 {"finish_reason", finish_reason_name(r.finish_reason)}};
+  if (with_logprobs) line["logprobs"] = logprobs_json(r, tokenizer);
   write_stdout(dump_json(line) + "\n");
 }
 
@@ -228,7 +210,7 @@ void run_generate(const GenerateArgs& args) {
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("--window must be at least 1, got {}", *args.window));
   // A windowed prompt runs in chunks over a ring of cache slots: no one picture of positions.
-  if (args.window && !args.attention_png.empty())
+  if (args.window && !args.pictures.dir.empty())
     throw Error(ErrorCode::invalid_argument, "--attention-png does not combine with --window");
   const std::vector<std::string> prompts = read_prompts(args);
 
@@ -260,22 +242,26 @@ void run_generate(const GenerateArgs& args) {
                               args.files.model.empty() ? "the model" : args.files.model,
                               session.position_limit()));
   }
-  if (!args.attention_png.empty()) observe_attention(session, args.attention_png, args.heads);
+  std::optional<AttentionPictures> pictures;
+  if (!args.pictures.dir.empty())
+    pictures.emplace(args.pictures, *loaded.tokenizer, prompts, session);
   log_random_seed(options.sampling, args.seed);
 
   const bool stream = prompts.size() == 1 && !args.json;
   // A chat prompt is a message the reply answers, not text it continues: only the reply shows.
   const bool display_prompt = args.display_prompt && !args.chat;
+  catch_interrupts();  // Ctrl-C stops at the next token: the line ends and the summary prints
   if (stream && display_prompt) write_stdout(prompts[0]);
   // Batches of --batch-size prompts, one after the other: each sequence samples from its own
   // generator, so the grouping changes no text, only the memory and the speed.
   RunTotals totals;
-  for (std::size_t begin = 0; begin < prompts.size(); begin += batch) {
+  for (std::size_t begin = 0; begin < prompts.size() && !interrupted(); begin += batch) {
     const std::span<const std::string> group =
         std::span(prompts).subspan(begin, std::min(batch, prompts.size() - begin));
+    if (pictures) pictures->begin_batch(begin);
     const BatchTokenCallback show = [stream](int, int, std::string_view piece) {
       if (stream) write_stdout(piece);
-      return true;
+      return !interrupted();
     };
     const std::vector<GenerationResult> results =
         args.chat
@@ -284,7 +270,8 @@ void run_generate(const GenerateArgs& args) {
             : generate_batch(session, *loaded.tokenizer, group, options, show);
     for (std::size_t i = 0; i < results.size(); ++i) {
       if (args.json)
-        print_json(group[i], static_cast<int>(begin + i), results[i]);
+        print_json(group[i], static_cast<int>(begin + i), results[i], *loaded.tokenizer,
+                   options.n_probs > 0);
       else if (stream)
         write_stdout("\n");
       else
@@ -301,6 +288,7 @@ void run_generate(const GenerateArgs& args) {
   log::info("{}", totals.summary(prompts.size() == 1 ? ""
                                                      : fmt::format(" ({} prompts in batches of {})",
                                                                    prompts.size(), batch)));
+  if (interrupted()) end_as_interrupted();
 }
 
 }  // namespace
@@ -350,11 +338,16 @@ void add_generate_command(CLI::App& app) {
                   "those: generation runs past the context (W >= context: plain causal)");
   cmd->add_option("--weight-type", args->weight_type, "f32|bf16|q8 (converted at load)")
       ->capture_default_str();
-  cmd->add_flag("--json", args->json,
-                "one JSON object per prompt and line: index, prompt, text, tokens, finish_reason");
-  cmd->add_option("--attention-png", args->attention_png,
-                  "directory for heatmaps of the prompt's attention per layer (heads averaged)");
-  cmd->add_flag("--heads", args->heads, "with --attention-png: one heatmap per head too");
+  CLI::Option* json =
+      cmd->add_flag("--json", args->json,
+                    "one JSON object per prompt and line: index, prompt, text, tokens, "
+                    "finish_reason");
+  cmd->add_option("--n-probs", args->options.n_probs,
+                  "with --json: each token's log-probability and the K most likely tokens' "
+                  "(logprobs)")
+      ->check(whole_number_at_least(0))
+      ->needs(json);
+  add_attention_picture_options(*cmd, args->pictures);
   cmd->callback([args] { run_generate(*args); });
 }
 

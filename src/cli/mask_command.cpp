@@ -32,18 +32,33 @@ struct MaskKind {
   bool option_required;
   bool batched;  // one mask per --lengths entry, printed as a 3-D array
   std::vector<Mask> (*build)(const MaskArgs&);
+  // The title of mask `index`'s picture: the kind and its parameters.
+  std::string (*title)(const MaskArgs&, std::size_t index);
 };
 
 const MaskKind kKinds[] = {
     {"causal", "", false, false,
-     [](const MaskArgs& a) { return std::vector{subsequent_mask(a.size)}; }},
-    {"triu", "--k", false, false, [](const MaskArgs& a) { return std::vector{triu(a.size, a.k)}; }},
+     [](const MaskArgs& a) { return std::vector{subsequent_mask(a.size)}; },
+     [](const MaskArgs& a, std::size_t) { return fmt::format("causal, size {}", a.size); }},
+    {"triu", "--k", false, false, [](const MaskArgs& a) { return std::vector{triu(a.size, a.k)}; },
+     [](const MaskArgs& a, std::size_t) {
+       return fmt::format("triu, size {}, k {}", a.size, a.k);
+     }},
     {"padding", "--lengths", true, true,
-     [](const MaskArgs& a) { return padding_masks(a.lengths, a.size); }},
+     [](const MaskArgs& a) { return padding_masks(a.lengths, a.size); },
+     [](const MaskArgs& a, std::size_t i) {
+       return fmt::format("padding, sequence {}: {} of {} valid", i, a.lengths[i], a.size);
+     }},
     {"window", "--window", true, false,
-     [](const MaskArgs& a) { return std::vector{sliding_window_mask(a.size, a.window)}; }},
+     [](const MaskArgs& a) { return std::vector{sliding_window_mask(a.size, a.window)}; },
+     [](const MaskArgs& a, std::size_t) {
+       return fmt::format("sliding window {}, size {}", a.window, a.size);
+     }},
     {"prefix", "--prefix", true, false,
-     [](const MaskArgs& a) { return std::vector{prefix_lm_mask(a.size, a.prefix)}; }},
+     [](const MaskArgs& a) { return std::vector{prefix_lm_mask(a.size, a.prefix)}; },
+     [](const MaskArgs& a, std::size_t) {
+       return fmt::format("prefix-LM, prefix {}, size {}", a.prefix, a.size);
+     }},
 };
 constexpr std::string_view kKindOptions[] = {"--k", "--lengths", "--window", "--prefix"};
 // A printed mask is for reading: 4096 is already 16M entries (and a 4096 px heatmap).
@@ -91,7 +106,7 @@ void run_mask(const CLI::App& cmd, const MaskArgs& args) {
   const std::string out = (kind.batched ? to_string(masks) : to_string(masks.front())) + "\n";
   write_stdout(out);
   for (std::size_t i = 0; i < pngs.size(); ++i) {
-    write_heatmap_png(pngs[i]->temp_path(), masks[i]);
+    write_heatmap_png(pngs[i]->temp_path(), masks[i], kind.title(args, i));
     pngs[i]->commit();
   }
 }
@@ -113,8 +128,8 @@ void add_mask_command(CLI::App& app) {
   cmd->add_option("--prefix", args->prefix,
                   "prefix: the first P positions attend among themselves, the rest causally");
   cmd->add_option("--png", args->png,
-                  "also write a heatmap PNG (padding with several lengths: one per sequence, "
-                  "FILE.png -> FILE-0.png, FILE-1.png, ...)");
+                  "also write a heatmap PNG titled with the kind (padding with several lengths: "
+                  "one per sequence, FILE.png -> FILE-0.png, FILE-1.png, ...)");
   cmd->footer(
       "Prints the 0/1 matrix as numpy prints it: rows are queries, columns keys.\n"
       "causal = 1 - triu(ones, k=1). padding prints a 3-D (batch, size, size) array like\n"

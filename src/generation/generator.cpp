@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "engine/error.hpp"
+#include "generation/token_probabilities.hpp"
 
 namespace engine {
 namespace {
@@ -23,6 +24,7 @@ struct Sequence {
   Sampler sampler;
   std::size_t released = 0;             // bytes of result.text passed to the callback
   std::vector<std::size_t> token_ends;  // result.text's size after each token
+  std::vector<int> history;             // prompt and sampled tokens, for the penalties
 };
 
 // Where the first stop string in `text` begins, searching from `from`; npos if none.
@@ -53,7 +55,7 @@ std::size_t stop_prefix_at_end(const std::string& text, std::size_t from,
 // only one), so a broken model is reported where it broke.
 int sample_step(Sequence& seq, std::span<float> logits, int step, int sequence) {
   try {
-    return seq.sampler.sample(logits);
+    return seq.sampler.sample(logits, seq.history);
   } catch (const Error& e) {
     throw Error(e.code(), sequence < 0 ? fmt::format("generation step {}: {}", step, e.what())
                                        : fmt::format("generation step {} of sequence {}: {}", step,
@@ -125,6 +127,9 @@ std::vector<GenerationResult> generate_batch(Session& session, const Tokenizer& 
   if (options.max_new_tokens < 0)
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("max new tokens must be >= 0, got {}", options.max_new_tokens));
+  if (options.n_probs < 0)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("n_probs must be >= 0, got {}", options.n_probs));
   if (B == 0) return {};
   if (B > session.max_batch())
     throw Error(
@@ -142,6 +147,7 @@ std::vector<GenerationResult> generate_batch(Session& session, const Tokenizer& 
                               seqs.size()));
     Sequence& seq = seqs.emplace_back(options.sampling);
     seq.result.prompt_tokens = prompt;
+    seq.history = prompt;
     longest = std::max(longest, prompt.size());
   }
   session.reset();
@@ -193,6 +199,10 @@ std::vector<GenerationResult> generate_batch(Session& session, const Tokenizer& 
         continue;
       }
       r.tokens.push_back(next);
+      seq.history.push_back(next);
+      if (options.n_probs > 0)
+        r.probabilities.push_back(
+            token_probabilities(logits.subspan(i * vocab, vocab), next, options.n_probs));
       r.text += tokenizer.decode(prev, next);
       seq.token_ends.push_back(r.text.size());
       // A stop string can only begin in what is not yet released (released bytes never could).
@@ -220,6 +230,7 @@ std::vector<GenerationResult> generate_batch(Session& session, const Tokenizer& 
         while (!seq.token_ends.empty() && seq.token_ends.back() > stop_at) {
           seq.token_ends.pop_back();
           r.tokens.pop_back();
+          if (!r.probabilities.empty()) r.probabilities.pop_back();
         }
       }
       if (finish) {

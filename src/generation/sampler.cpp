@@ -19,6 +19,22 @@ void validate(const SamplingOptions& o) {
   if (!(o.top_p > 0.0f && o.top_p <= 1.0f))
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("top-p must be in (0, 1], got {}", o.top_p));
+  if (!(o.min_p >= 0.0f && o.min_p <= 1.0f))
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("min-p must be in [0, 1], got {}", o.min_p));
+  if (!(o.repeat_penalty > 0.0f) || !std::isfinite(o.repeat_penalty))
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("the repeat penalty must be more than 0, got {}", o.repeat_penalty));
+  if (o.repeat_last_n < -1)
+    throw Error(
+        ErrorCode::invalid_argument,
+        fmt::format("repeat-last-n must be -1 (all), 0 (none) or more, got {}", o.repeat_last_n));
+  if (!std::isfinite(o.presence_penalty))
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("the presence penalty must be finite, got {}", o.presence_penalty));
+  if (!std::isfinite(o.frequency_penalty))
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("the frequency penalty must be finite, got {}", o.frequency_penalty));
 }
 
 Sampler::Sampler(const SamplingOptions& options)
@@ -57,63 +73,117 @@ void check_finite(std::span<const float> logits) {
 
 }  // namespace
 
-int Sampler::sample(std::span<float> logits) {
+// llama.cpp's penalties: each token among the last repeat_last_n of `history`, seen c times, has
+// its logit divided by the repeat penalty (multiplied when not positive, so it never rises), then
+// lowered by c * frequency_penalty + presence_penalty.
+void Sampler::penalise(std::span<float> logits, std::span<const int> history) {
+  const SamplingOptions& o = options_;
+  if (o.repeat_last_n == 0 ||
+      (o.repeat_penalty == 1.0f && o.frequency_penalty == 0.0f && o.presence_penalty == 0.0f))
+    return;
+  const std::size_t n =
+      o.repeat_last_n < 0 ? history.size() : std::min<std::size_t>(history.size(), o.repeat_last_n);
+  recent_.assign(history.end() - n, history.end());
+  std::sort(recent_.begin(), recent_.end());
+  for (std::size_t i = 0; i < recent_.size();) {
+    const int token = recent_[i];
+    std::size_t count = 0;
+    for (; i < recent_.size() && recent_[i] == token; ++i) ++count;
+    if (token < 0 || static_cast<std::size_t>(token) >= logits.size())
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("token {} of the history is outside the vocabulary of {}", token,
+                              logits.size()));
+    float& l = logits[token];
+    l = l <= 0.0f ? l * o.repeat_penalty : l / o.repeat_penalty;
+    l -= static_cast<float>(count) * o.frequency_penalty + o.presence_penalty;
+  }
+}
+
+namespace {
+
+// Most likely first; ties by token id, so the order is fully determined.
+bool more_likely(const std::pair<float, int>& a, const std::pair<float, int>& b) {
+  return a.first != b.first ? a.first > b.first : a.second < b.second;
+}
+
+// The most likely candidate's logit: the softmaxes below subtract it, so no exp overflows.
+float best_logit(const std::vector<std::pair<float, int>>& candidates) {
+  return std::min_element(candidates.begin(), candidates.end(), more_likely)->first;
+}
+
+}  // namespace
+
+void Sampler::keep_top_k() {
+  const std::size_t k = options_.top_k;
+  if (k == 0 || k >= candidates_.size()) return;
+  std::partial_sort(candidates_.begin(), candidates_.begin() + k, candidates_.end(), more_likely);
+  candidates_.resize(k);
+}
+
+// The fewest most likely candidates whose probability (before temperature) reaches top_p.
+void Sampler::keep_nucleus() {
+  if (options_.top_p >= 1.0f) return;
+  const float best = best_logit(candidates_);
+  double sum = 0.0;
+  for (const auto& [logit, token] : candidates_) sum += std::exp(static_cast<double>(logit - best));
+  // A token below (1 - top_p) / (n - 1) can never be in the nucleus (as llama2.c observes), so
+  // only the rest are sorted; below a nucleus of 1/n none reaches it, and all stay.
+  const std::size_t n = candidates_.size();
+  const double cutoff = n > 1 ? (1.0 - options_.top_p) / static_cast<double>(n - 1) : 0.0;
+  const auto below_cutoff = [&](const std::pair<float, int>& c) {
+    return std::exp(static_cast<double>(c.first - best)) / sum < cutoff;
+  };
+  if (!std::all_of(candidates_.begin(), candidates_.end(), below_cutoff))
+    std::erase_if(candidates_, below_cutoff);
+  std::sort(candidates_.begin(), candidates_.end(), more_likely);
+  double mass = 0.0;
+  for (std::size_t i = 0; i < candidates_.size(); ++i) {
+    mass += std::exp(static_cast<double>(candidates_[i].first - best)) / sum;
+    if (mass >= options_.top_p) {
+      candidates_.resize(i + 1);
+      return;
+    }
+  }
+}
+
+// The candidates at least min_p times as likely as the best: logit >= best + log(min_p).
+void Sampler::keep_near_best() {
+  if (options_.min_p <= 0.0f) return;
+  const float best = best_logit(candidates_);
+  const float threshold = best + std::log(options_.min_p);
+  std::erase_if(candidates_, [&](const std::pair<float, int>& c) { return c.first < threshold; });
+}
+
+int Sampler::sample(std::span<float> logits, std::span<const int> history) {
   check_finite(logits);
-  const int n = static_cast<int>(logits.size());
+  penalise(logits, history);
   if (options_.temperature == 0.0f)
     return static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
 
-  // Softmax of logits / temperature, in double for the normaliser.
-  const float max = *std::max_element(logits.begin(), logits.end());
-  double sum = 0.0;
-  for (float& l : logits) {
-    l = std::exp((l - max) / options_.temperature);
-    sum += l;
-  }
-  // A token below (1 - top_p) / (n - 1) can never be in the nucleus (as llama2.c observes), so
-  // only the rest are sorted.
-  const float cutoff = options_.top_p < 1.0f && n > 1 ? (1.0f - options_.top_p) / (n - 1) : 0.0f;
   candidates_.clear();
-  for (int i = 0; i < n; ++i) {
-    const float p = static_cast<float>(logits[i] / sum);
-    if (p >= cutoff) candidates_.emplace_back(p, i);
-  }
-  // Below a nucleus of 1/n no probability reaches the cutoff: fall back to every token, so the
-  // most likely one is still found below.
+  for (std::size_t i = 0; i < logits.size(); ++i)
+    if (logits[i] > -std::numeric_limits<float>::infinity())
+      candidates_.emplace_back(logits[i], static_cast<int>(i));
   if (candidates_.empty())
-    for (int i = 0; i < n; ++i) candidates_.emplace_back(static_cast<float>(logits[i] / sum), i);
+    throw Error(ErrorCode::invalid_argument, "the penalties left no token with a finite logit");
+  keep_top_k();
+  keep_nucleus();
+  keep_near_best();
 
-  // Most likely first (ties by token id, so the order is fully determined), then cut to top-k
-  // and to the nucleus of mass top_p.
-  const auto by_probability = [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  };
-  std::size_t keep = candidates_.size();
-  if (options_.top_k > 0) keep = std::min<std::size_t>(keep, options_.top_k);
-  if (keep < candidates_.size() || options_.top_p < 1.0f) {
-    std::partial_sort(candidates_.begin(), candidates_.begin() + keep, candidates_.end(),
-                      by_probability);
-    if (options_.top_p < 1.0f) {
-      double mass = 0.0;
-      for (std::size_t i = 0; i < keep; ++i) {
-        mass += candidates_[i].first;
-        if (mass >= options_.top_p) {
-          keep = i + 1;
-          break;
-        }
-      }
-    }
+  // Temperature last, then a draw from the softmax of what is left.
+  const float best = best_logit(candidates_);
+  double sum = 0.0;
+  for (auto& [logit, token] : candidates_) {
+    logit = std::exp((logit - best) / options_.temperature);
+    sum += logit;
   }
-  double kept_mass = 0.0;
-  for (std::size_t i = 0; i < keep; ++i) kept_mass += candidates_[i].first;
-
-  const double r = next_uniform() * kept_mass;
+  const double r = next_uniform() * sum;
   double cdf = 0.0;
-  for (std::size_t i = 0; i < keep; ++i) {
-    cdf += candidates_[i].first;
-    if (r < cdf) return candidates_[i].second;
+  for (const auto& [weight, token] : candidates_) {
+    cdf += weight;
+    if (r < cdf) return token;
   }
-  return candidates_[keep - 1].second;  // rounding at the very end of the cdf
+  return candidates_.back().second;  // rounding at the very end of the cdf
 }
 
 }  // namespace engine

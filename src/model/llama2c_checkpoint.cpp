@@ -29,8 +29,13 @@ std::int32_t read_i32(const std::uint8_t* p) {
   throw Error(ErrorCode::bad_format, fmt::format("{}: {}", path, problem));
 }
 
+// A file that is neither GGUF nor llama2.c's version 1 is read as a legacy llama2.c header; when
+// that header makes no sense either, the file is most likely not a model at all (text, an image).
+constexpr const char* kNotAModel = "not a model file (neither GGUF nor llama2.c)";
+
 // Rejects zero, negative and absurd hyper-parameters before any size is computed from them.
-void validate(const ModelConfig& c, const std::string& path) {
+// `legacy`: the header had no version 1 magic, so a nonsense field means "not a model file".
+void validate(const ModelConfig& c, const std::string& path, bool legacy) {
   struct Field {
     const char* name;
     int value;
@@ -45,8 +50,9 @@ void validate(const ModelConfig& c, const std::string& path) {
                           {"seq_len", c.seq_len, 1 << 20}};
   for (const auto& f : fields)
     if (f.value <= 0 || f.value > f.max)
-      fail(path, fmt::format("not a llama2.c checkpoint: {} = {} (expected 1..{})", f.name, f.value,
-                             f.max));
+      fail(path,
+           fmt::format("{}: {} = {} (expected 1..{})",
+                       legacy ? kNotAModel : "not a llama2.c checkpoint", f.name, f.value, f.max));
   if (c.dim % c.n_heads != 0)
     fail(path, fmt::format("dim {} is not a multiple of n_heads {}", c.dim, c.n_heads));
   if (c.head_size() % 2 != 0)
@@ -81,8 +87,10 @@ class Llama2cCheckpointReader {
     const MappedFile& file = *model.file_;
     model.path_ = path;
     model.file_bytes_ = file.size();
+    if (file.size() == 0) fail(path, "empty file");
     if (file.size() < kLegacyHeaderBytes)
-      fail(path, fmt::format("file is {} bytes, too small for a llama2.c header", file.size()));
+      fail(path,
+           fmt::format("{}: {} bytes, too small for a llama2.c header", kNotAModel, file.size()));
 
     ModelConfig& c = model.config_;
     const std::uint8_t* p = file.data();
@@ -113,7 +121,7 @@ class Llama2cCheckpointReader {
       c.shared_classifier = c.vocab_size > 0;
       if (c.vocab_size < 0 && c.vocab_size != INT32_MIN) c.vocab_size = -c.vocab_size;
     }
-    validate(c, path);
+    validate(c, path, !v1);
 
     const std::uint64_t expected = header + sizeof(float) * tensor_floats(c, v1);
     if (file.size() != expected)

@@ -355,8 +355,8 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
         const int s = sequences[i];
         multi_head_attention(c, q_.data() + i * T * q_dim, cache_.keys(l, s), cache_.values(l, s),
                              layer_masks[i], scores_.data(), xb2_.data() + i * T * q_dim,
-                             observer_ && s == 0);
-        if (observer_ && s == 0) observer_(l, scores_.data(), T, c.n_heads, layer_masks[i].cols());
+                             observer_ != nullptr);
+        if (observer_) observer_(s, l, scores_.data(), layer_masks[i], c.n_heads);
       }
       linear(xb2_.data(), lw.wo, lw.bo, xb_.data(), R);
       post_normalize(lw.post_att_norm);

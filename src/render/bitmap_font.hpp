@@ -1,4 +1,4 @@
-// A tiny built-in 3x5 bitmap font (digits and the letters of "KEY" and "QUERY") for axis labels.
+// A tiny built-in 3x5 bitmap font (printable ASCII, in capitals) for heatmap titles and labels.
 #pragma once
 
 #include <string_view>
@@ -18,7 +18,8 @@ enum class TextDirection { right, up };
 int text_length(std::string_view text, int scale);
 
 /// Draws `text` with its first glyph at (x, y): the top-left corner of the text when it runs
-/// right, its bottom-left corner when it runs up. Characters the font lacks are left blank.
+/// right, its bottom-left corner when it runs up. Lower case is drawn in capitals, anything
+/// outside printable ASCII as ?.
 void draw_text(RgbImage& image, int x, int y, std::string_view text, int scale, Rgb colour,
                TextDirection direction = TextDirection::right);
 

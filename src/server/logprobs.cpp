@@ -1,30 +1,15 @@
 #include "server/logprobs.hpp"
 
-#include <algorithm>
-#include <cmath>
-#include <numeric>
-#include <vector>
+#include "generation/token_probabilities.hpp"
 
 namespace engine::server {
 
 TokenLogprob token_logprob(std::span<const float> logits, int token, int top,
                            const Tokenizer& tokenizer, int prev_token) {
-  const float max = *std::max_element(logits.begin(), logits.end());
-  double sum = 0.0;
-  for (const float l : logits) sum += std::exp(static_cast<double>(l) - max);
-  const double log_normaliser = max + std::log(sum);
-  const auto logprob = [&](int id) { return static_cast<float>(logits[id] - log_normaliser); };
-
-  TokenLogprob result{tokenizer.decode(prev_token, token), logprob(token), {}};
-  const int k = std::min<int>(top, static_cast<int>(logits.size()));
-  if (k <= 0) return result;
-  std::vector<int> ids(logits.size());
-  std::iota(ids.begin(), ids.end(), 0);
-  std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), [&](int a, int b) {
-    return logits[a] != logits[b] ? logits[a] > logits[b] : a < b;
-  });
-  for (int i = 0; i < k; ++i)
-    result.top.emplace_back(tokenizer.decode(prev_token, ids[i]), logprob(ids[i]));
+  const TokenProbabilities p = token_probabilities(logits, token, top);
+  TokenLogprob result{tokenizer.decode(prev_token, token), p.logprob, {}};
+  for (const auto& [id, logprob] : p.top)
+    result.top.emplace_back(tokenizer.decode(prev_token, id), logprob);
   return result;
 }
 

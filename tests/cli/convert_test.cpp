@@ -89,6 +89,30 @@ TEST_F(Convert, BadTypeIsOneErrorLine) {
   EXPECT_EQ(r.err.rfind("engine: error: ", 0), 0u) << r.err;
 }
 
+// stories260K's rows (64 and 172 values) are not whole 256-value K-quant blocks: Q4_K_M falls
+// back as llama.cpp does and the file generates: of 5 layers x 7 matrices, ffn_down (172) Q6_K or
+// Q4_K -> F16, attn_v of layers 2 and 4 (more bits) Q6_K -> Q8_0, the other 28 Q4_K -> Q5_0; the
+// tied embedding (the classifier) Q8_0; 11 norms f32. Q2_K, whose fallback the engine cannot write,
+// is one error line naming the tensor, no file.
+TEST_F(Convert, KQuantMixesFallBackOnRowsNotWholeBlocks) {
+  const std::string gguf = convert("q4_k_m");
+  const CliResult info = run_cli("info --json -m " + quote(gguf));
+  EXPECT_EQ(parse_json(info.out)["tensor_types"], "f16 (5), f32 (11), q5_0 (28), q8_0 (3)")
+      << info.out;
+  const CliResult r = run_cli("generate -m " + quote(gguf) +
+                              " -p 'Once upon a time' -n 20 --temperature 0 --log-level warn");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, 40), "Once upon a time, there was a little gir");
+
+  const std::string out = (dir_ / "q2_k.gguf").string();
+  const CliResult q2 =
+      run_cli("convert " + quote(require_model("stories260K.bin")) + " -z " +
+              quote(require_model("tok512.bin")) + " -o " + quote(out) + " --type q2_k");
+  EXPECT_EQ(q2.exit_code, 1);
+  EXPECT_EQ(q2.err.rfind("engine: error: blk.0.attn_q.weight: rows of 64 values", 0), 0u) << q2.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
 // convert writes the llama layout: a gpt2 model is refused by name, nothing is written.
 TEST_F(Convert, Gpt2IsRefusedWithOneErrorLine) {
   const std::string out = (dir_ / "gpt2.gguf").string();

@@ -42,6 +42,16 @@ TEST_F(CliErrors, TruncatedModel) {
   expect_one_error_line(r, "truncated");
 }
 
+TEST_F(CliErrors, EmptyAndTextModelFiles) {
+  const std::string tokenizer = quote(require_model("tok512.bin"));
+  expect_one_error_line(
+      run_cli("generate -m " + quote(write("empty.gguf", "")) + " -z " + tokenizer), "empty file");
+  expect_one_error_line(
+      run_cli("generate -m " + quote(write("notes.txt", "Remember to buy milk.\n")) + " -z " +
+              tokenizer),
+      "not a model file (neither GGUF nor llama2.c)");
+}
+
 TEST_F(CliErrors, WrongTokenizerForModel) {
   const CliResult r = run_cli("generate -m " + quote(require_model("stories260K.bin")) + " -z " +
                               quote(require_model("tokenizer.bin")));

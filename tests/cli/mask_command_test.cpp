@@ -1,10 +1,14 @@
-// engine mask: the numpy-style matrix on stdout for every kind, --png files, and one-line errors.
+// engine mask: the numpy-style matrix on stdout for every kind, titled --png pictures, and
+// one-line errors.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <filesystem>
 
 #include "cli/run_cli.hpp"
+#include "decoded_png.hpp"
+#include "engine/attention/mask.hpp"
+#include "engine/render/heatmap.hpp"
 
 namespace engine::test {
 namespace {
@@ -41,18 +45,32 @@ TEST(MaskCommand, PaddingPrintsOneMatrixPerSequenceAs3D) {
             " [[1 1 1]\n  [1 1 1]\n  [1 1 1]]]\n");
 }
 
-bool is_png(const std::filesystem::path& path) {
-  return read_file(path).rfind("\x89PNG\r\n\x1a\n", 0) == 0;
+/// The picture write_heatmap_png draws of `mask` under `title`, decoded.
+DecodedPng library_picture(const Mask& mask, const std::string& title) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("engine_mask_reference_" + std::to_string(::getpid()) + ".png");
+  write_heatmap_png(path.string(), mask, title);
+  DecodedPng png = read_png(path.string());
+  std::filesystem::remove(path);
+  return png;
 }
 
-TEST(MaskCommand, PngWritesAHeatmap) {
+// The PNG is the library's picture of the same mask, titled with the kind and its parameters.
+TEST(MaskCommand, PngWritesATitledHeatmap) {
   const auto dir = std::filesystem::temp_directory_path();
   const auto png = dir / ("engine_mask_" + std::to_string(::getpid()) + ".png");
-  const CliResult r = run_cli("mask --kind causal --size 4 --png " + quote(png.string()));
+  const CliResult r =
+      run_cli("mask --kind window --size 4 --window 2 --png " + quote(png.string()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "[[1 0 0 0]\n [1 1 0 0]\n [1 1 1 0]\n [1 1 1 1]]\n");
-  EXPECT_TRUE(is_png(png)) << png;
+  EXPECT_EQ(r.out, "[[1 0 0 0]\n [1 1 0 0]\n [0 1 1 0]\n [0 0 1 1]]\n");
+  const DecodedPng drawn = read_png(png.string());
   std::filesystem::remove(png);
+  const DecodedPng expected =
+      library_picture(sliding_window_mask(4, 2), "sliding window 2, size 4");
+  EXPECT_EQ(drawn.width, expected.width);
+  EXPECT_EQ(drawn.height, expected.height);
+  EXPECT_TRUE(drawn.rgb == expected.rgb);
+  EXPECT_FALSE(drawn.rgb == library_picture(sliding_window_mask(4, 2), "").rgb);
 }
 
 TEST(MaskCommand, PngForAPaddedBatchWritesOnePerSequence) {
@@ -61,9 +79,14 @@ TEST(MaskCommand, PngForAPaddedBatchWritesOnePerSequence) {
   const CliResult r = run_cli("mask --kind padding --size 4 --lengths 1,4 --png " +
                               quote((dir / (stem + ".png")).string()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* index : {"-0", "-1"}) {
-    const auto png = dir / (stem + index + ".png");
-    EXPECT_TRUE(is_png(png)) << png;
+  const int lengths[] = {1, 4};
+  for (int i = 0; i < 2; ++i) {
+    const auto png = dir / (stem + "-" + std::to_string(i) + ".png");
+    const std::string title = "padding, sequence " + std::to_string(i) + ": " +
+                              std::to_string(lengths[i]) + " of 4 valid";
+    EXPECT_TRUE(read_png(png.string()).rgb ==
+                library_picture(padding_mask(lengths[i], 4), title).rgb)
+        << png;
     std::filesystem::remove(png);
   }
 }

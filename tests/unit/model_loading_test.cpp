@@ -74,7 +74,18 @@ TEST_F(BadCheckpoint, Truncated) {
   expect_error(real_.substr(0, real_.size() - 4), "truncated");
   expect_error(real_.substr(0, 100), "truncated");
   expect_error(real_.substr(0, 10), "too small");
-  expect_error("", "too small");
+}
+
+// A file of nothing or of text is not a damaged model: the message says what it is.
+TEST_F(BadCheckpoint, EmptyFileSaysSo) {
+  expect_error("", "empty file");
+}
+
+TEST_F(BadCheckpoint, TextIsNotAModelFile) {
+  const std::string not_a_model = "not a model file (neither GGUF nor llama2.c)";
+  expect_error("Once upon a time there was a little girl named Lily.\n", not_a_model);
+  expect_error("hello\n", not_a_model);
+  expect_error(std::string(4096, '\xff'), not_a_model);
 }
 
 TEST_F(BadCheckpoint, TrailingData) {
@@ -100,7 +111,6 @@ TEST_F(BadCheckpoint, WrongHeaderAndVersion) {
   expect_error(v2, "version 2");
   v2[4] = 1;
   expect_error(v2.substr(0, 100), "too small for a version 1");
-  expect_error(std::string(4096, '\xff'), "not a llama2.c checkpoint");
 }
 
 TEST(ModelLoading, MissingFileAndDirectory) {

@@ -108,35 +108,5 @@ TEST(QuantBlocks, ProductsAreTheDequantisedDotProducts) {
   }
 }
 
-// f32 rows converted at load (--weight-type q4_0|q4_k|q6_k) decode, by the decoder above, to
-// values near the originals: a relative RMS error of the size of the type's rounding steps.
-TEST(QuantBlocks, ConversionFromF32DecodesNearTheOriginals) {
-  std::mt19937 rng(22);
-  std::normal_distribution<float> normal(0.0f, 0.02f);
-  constexpr std::size_t kCols = 1024;
-  for (const auto& [type, bound] :
-       {std::pair{DType::q4_0, 0.12}, std::pair{DType::q4_k, 0.12}, std::pair{DType::q6_k, 0.03}}) {
-    const WeightFormat& f = weight_format(type);
-    ASSERT_NE(f.quantize_row, nullptr) << f.name;
-    std::vector<float> x(kCols);
-    for (float& v : x) v = normal(rng);
-    x[5] = 0.2f;  // an outlier, as trained weights have
-    std::vector<std::uint8_t> blocks(file_row_bytes(f, kCols));
-    f.quantize_row(x.data(), blocks.data(), kCols);
-    double error = 0, energy = 0;
-    for (std::size_t c = 0; c < kCols; ++c) {
-      const double v = k_value(type, &blocks[c / f.block_values * f.block_bytes],
-                               static_cast<int>(c % f.block_values))
-                           .value;
-      error += (v - x[c]) * (v - x[c]);
-      energy += static_cast<double>(x[c]) * x[c];
-    }
-    const double relative_rmse = std::sqrt(error / energy);
-    RecordProperty(std::string(f.name) + "_relative_rmse", std::to_string(relative_rmse));
-    EXPECT_LT(relative_rmse, bound) << f.name;
-    EXPECT_GT(relative_rmse, 0.0) << f.name << ": not rounded at all?";
-  }
-}
-
 }  // namespace
 }  // namespace engine

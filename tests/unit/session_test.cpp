@@ -134,25 +134,59 @@ TEST(Session, AttentionObserverSeesMaskedProbabilities) {
   const auto model = Model::load(test::require_model("stories260K.bin"));
   Session s(model);
   int layers_seen = 0;
-  s.set_attention_observer([&](int layer, const float* probs, int T, int n_heads, int n_keys) {
-    EXPECT_EQ(layer, layers_seen++);
-    ASSERT_EQ(T, 20);
-    ASSERT_EQ(n_keys, 20);
-    for (int t = 0; t < T; ++t)
-      for (int h = 0; h < n_heads; ++h) {
-        const float* row = probs + (static_cast<std::size_t>(t) * n_heads + h) * n_keys;
-        double sum = 0;
-        for (int j = 0; j < n_keys; ++j) {
-          if (j > t) {
-            EXPECT_EQ(row[j], 0.0f) << "query " << t << " saw the future key " << j;
+  s.set_attention_observer(
+      [&](int sequence, int layer, const float* probs, const Mask& mask, int n_heads) {
+        EXPECT_EQ(sequence, 0);
+        EXPECT_EQ(layer, layers_seen++);
+        EXPECT_EQ(mask, subsequent_mask(20));
+        const int T = mask.rows(), n_keys = mask.cols();
+        ASSERT_EQ(T, 20);
+        ASSERT_EQ(n_keys, 20);
+        for (int t = 0; t < T; ++t)
+          for (int h = 0; h < n_heads; ++h) {
+            const float* row = probs + (static_cast<std::size_t>(t) * n_heads + h) * n_keys;
+            double sum = 0;
+            for (int j = 0; j < n_keys; ++j) {
+              if (j > t) {
+                EXPECT_EQ(row[j], 0.0f) << "query " << t << " saw the future key " << j;
+              }
+              sum += row[j];
+            }
+            EXPECT_NEAR(sum, 1.0, 1e-5);
           }
-          sum += row[j];
-        }
-        EXPECT_NEAR(sum, 1.0, 1e-5);
-      }
-  });
+      });
   s.forward(kPrompt20);
   EXPECT_EQ(layers_seen, model->config().n_layers);
+}
+
+// In a batch the observer sees every sequence, each with its own mask: a left-padded one's
+// padded rows and columns are masked, and its probabilities are 0 exactly there.
+TEST(Session, AttentionObserverSeesEverySequenceOfABatch) {
+  const auto model = Model::load(test::require_model("stories260K.bin"));
+  Session s(model, 2);
+  constexpr int T = 6, kPadding = 2;
+  s.set_padding(1, kPadding);
+  std::vector<int> block(kPrompt20.begin(), kPrompt20.begin() + T);
+  block.insert(block.end(), kPadding, 0);
+  block.insert(block.end(), kPrompt20.begin(), kPrompt20.begin() + T - kPadding);
+  const std::vector<int> sequences = {0, 1};
+  std::vector<int> calls(2, 0);
+  s.set_attention_observer(
+      [&](int sequence, int, const float* probs, const Mask& mask, int n_heads) {
+        ASSERT_TRUE(sequence == 0 || sequence == 1);
+        ++calls[sequence];
+        const Mask expected =
+            sequence == 0 ? subsequent_mask(T) : padding_mask(T - kPadding, T) & subsequent_mask(T);
+        ASSERT_EQ(mask, expected);
+        for (int t = 0; t < T; ++t)
+          for (int h = 0; h < n_heads; ++h)
+            for (int j = 0; j < T; ++j)
+              if (!mask.at(t, j)) {
+                EXPECT_EQ(probs[(static_cast<std::size_t>(t) * n_heads + h) * T + j], 0.0f);
+              }
+      });
+  s.forward_batch(block, sequences);
+  EXPECT_EQ(calls, std::vector<int>(2, model->config().n_layers));
 }
 
 // A block large enough for the products (block_attention) shows the observer the same
@@ -164,8 +198,9 @@ TEST(Session, AttentionObserverSeesTheBlockPathsProbabilities) {
   const auto observed = [&] {
     std::vector<std::vector<float>> layers;
     Session s(model);
-    s.set_attention_observer([&](int, const float* probs, int T, int n_heads, int n_keys) {
-      layers.emplace_back(probs, probs + static_cast<std::size_t>(T) * n_heads * n_keys);
+    s.set_attention_observer([&](int, int, const float* probs, const Mask& mask, int n_heads) {
+      layers.emplace_back(probs,
+                          probs + static_cast<std::size_t>(mask.rows()) * n_heads * mask.cols());
     });
     s.forward(prompt);
     return layers;

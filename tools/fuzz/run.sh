@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the fuzz targets with clang++-14 (-fsanitize=fuzzer,address,undefined) into build-fuzz/
-# and runs each for SECONDS (default 60). Each run first replays, in full, the committed
+# (or FUZZ_BUILD_DIR, a clang build configured with -DENGINE_BUILD_FUZZERS=ON: CI's sanitizer
+# build) and runs each for SECONDS (default 60). Each run first replays, in full, the committed
 # regression corpus tools/fuzz/corpus/RUN/ and the seeds (make_seeds.py's tiny files, tok512.* of
 # models/), then fuzzes for the rest of its time. CI runs 15 s each; the long run is
 # `tools/fuzz/run.sh 3600` (an hour per run), which adds the real-size vocabularies. Inputs that
@@ -46,7 +47,9 @@ runs=("$@")
 ((${#runs[@]})) || runs=(gguf model_file sentencepiece_model llama2c_tokenizer load_tokenizer
   text_spm_model text_llama2c_bin text_gguf_spm text_gguf_bpe)
 
-CXX=clang++-14 cmake -S tools/fuzz -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+[[ -f $build/CMakeCache.txt ]] ||
+  CXX=clang++-14 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DENGINE_BUILD_TESTS=OFF \
+    -DENGINE_SANITIZE=address,undefined,fuzzer-no-link -DENGINE_BUILD_FUZZERS=ON >/dev/null
 targets=()
 for run in "${runs[@]}"; do targets+=("${target[$run]}_fuzz"); done
 cmake --build "$build" -j"$(nproc)" --target $(printf '%s\n' "${targets[@]}" | sort -u)
@@ -67,7 +70,7 @@ for run in "${runs[@]}"; do
     small=$build/small/$run
     rm -rf "$small" && mkdir -p "$small"
     find "$found" -type f -size -64k -exec cp {} "$small/" \;
-    env "${env[@]}" "$build/${target[$run]}_fuzz" -merge=1 "$committed" "$small" 2>/dev/null
+    env "${env[@]}" "$build/bin/${target[$run]}_fuzz" -merge=1 "$committed" "$small" 2>/dev/null
     # Past 200 KB a run the largest inputs go, so that the whole corpus stays under 2 MB.
     total=0
     while read -r size file; do
@@ -94,7 +97,7 @@ for run in "${runs[@]}"; do
     -max_len="$len" -artifact_prefix="$build/crashes/$run-")
   [[ -n ${dicts[$run]:-} ]] && flags+=(-dict="tools/fuzz/${dicts[$run]}.dict")
   echo "fuzz: $run for ${mode}s" >&2
-  env "${env[@]}" "$build/${target[$run]}_fuzz" "${flags[@]}" "$found" "$committed" "${inputs[@]}" ||
+  env "${env[@]}" "$build/bin/${target[$run]}_fuzz" "${flags[@]}" "$found" "$committed" "${inputs[@]}" ||
     status=1
 done
 exit $status

@@ -23,6 +23,9 @@ struct GenerationOptions {
   /// Never end at BOS/EOS: their logits are set to -inf before sampling (llama.cpp's
   /// --ignore-eos), so generation runs to max_new_tokens, the context or a stop string.
   bool ignore_eos = false;
+  /// More than 0: record each generated token's log-probability and the n_probs most likely
+  /// tokens' (GenerationResult::probabilities).
+  int n_probs = 0;
 };
 
 /// Whether sampling `token` ends a generation: one of the vocabulary's end-of-generation tokens
@@ -39,10 +42,19 @@ enum class FinishReason {
 /// "eos", "length", "context" or "stop".
 std::string_view finish_reason_name(FinishReason reason);
 
+/// A generated token's log-probability under the model: the log-softmax of the raw logits at its
+/// step, before penalties, temperature or truncation (what OpenAI's logprobs report).
+struct TokenProbabilities {
+  int token = 0;
+  float logprob = 0;
+  std::vector<std::pair<int, float>> top;  ///< (token, logprob), most likely first; ties: lower id
+};
+
 struct GenerationResult {
-  std::vector<int> prompt_tokens;  ///< BOS first
-  std::vector<int> tokens;         ///< generated tokens (BOS/EOS not included)
-  std::string text;                ///< decoded generated tokens
+  std::vector<int> prompt_tokens;                 ///< BOS first
+  std::vector<int> tokens;                        ///< generated tokens (BOS/EOS not included)
+  std::string text;                               ///< decoded generated tokens
+  std::vector<TokenProbabilities> probabilities;  ///< one per token when n_probs > 0
   FinishReason finish_reason = FinishReason::length;
   double prompt_seconds = 0;  ///< prefill time (the prompt as one block) plus the first sample
   double decode_seconds = 0;  ///< the remaining tokens

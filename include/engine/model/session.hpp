@@ -99,12 +99,13 @@ class Session {
   /// The model it runs.
   const Model& model() const { return *model_; }
 
-  /// Sees the attention probabilities of every layer of sequence 0 after the masked softmax:
-  /// `probs` is (T, n_heads, n_keys) for the block's T queries against n_keys cached keys
-  /// (masked positions are exactly 0; with a window, the keys are the ring's slots). For
+  /// Sees the attention probabilities of every layer of every sequence after the masked
+  /// softmax: `probs` is (T, n_heads, n_keys) for the block's T = mask.rows() queries against
+  /// n_keys = mask.cols() cached keys, `mask` the mask stage's output for that sequence (where it
+  /// is 0 the probability is exactly 0; with a window, the keys are the ring's slots). For
   /// heatmaps and debugging; costs nothing when unset.
-  using AttentionObserver =
-      std::function<void(int layer, const float* probs, int T, int n_heads, int n_keys)>;
+  using AttentionObserver = std::function<void(int sequence, int layer, const float* probs,
+                                               const Mask& mask, int n_heads)>;
   void set_attention_observer(AttentionObserver observer) { observer_ = std::move(observer); }
 
  private:

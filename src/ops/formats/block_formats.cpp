@@ -2,8 +2,8 @@
 // row-major. Rows come back as f32 block by block (ggml_blocks.hpp), for embeddings and for
 // blocks of rows (oneDNN on rows expanded a chunk at a time); the decode kernel (the kernel
 // table's for Q4_0, Q4_K and Q6_K, else one expanding each weight row once) takes the dot
-// products of the dequantised weights with f32 x: the exact mathematics of the file. Q4_0, Q4_K and
-// Q6_K can also be converted to from f32 at load.
+// products of the dequantised weights with f32 x: the exact mathematics of the file. Each can also
+// be converted to from f32 (ggml_blocks.hpp's searching encoders), at load or by engine convert.
 #include <cstring>
 #include <vector>
 
@@ -74,15 +74,6 @@ constexpr auto gemm_rows() {
     return gemm_rows_kernel<Block, kernel>;
 }
 
-// Rows::quantize_row for the block types that encode, else null.
-template <typename Block>
-constexpr auto quantizer() -> void (*)(const float*, std::uint8_t*, std::size_t) {
-  if constexpr (requires { Block::encode; })
-    return BlockRows<Block>::quantize_row;
-  else
-    return nullptr;
-}
-
 template <typename Block, GemmBlocks kernel = nullptr>
 constexpr WeightFormat block_format(DType dtype, std::string_view name) {
   using Rows = BlockRows<Block>;
@@ -95,7 +86,7 @@ constexpr WeightFormat block_format(DType dtype, std::string_view name) {
       .activations = ActivationType::f32,
       .loaded_bytes = Rows::loaded_bytes,
       .store_rows = Rows::store_rows,
-      .quantize_row = quantizer<Block>(),
+      .quantize_row = Rows::quantize_row,
       .load_rows = Rows::load_rows,
       .gemm_rows = gemm_rows<Block, kernel>(),
       .panel_isa = Isa::scalar,

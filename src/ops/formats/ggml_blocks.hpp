@@ -22,9 +22,9 @@ static inline void k4_scale_min(std::size_t j, const std::uint8_t* q, int& scale
   }
 }
 
-/// One block type: kValues values in kBytes bytes, ggml type number kGgmlType.
-/// The types a load can also convert f32 weights to have encode(in (kValues,), block): a plain
-/// rounding to the nearest level of max-abs scales (no search for lower error).
+/// One block type: kValues values in kBytes bytes, ggml type number kGgmlType. encode(in
+/// (kValues,), block) quantises f32 values with scales (and minima) searched for a low weighted
+/// error (scale_search.hpp), then rounds them against the scales as stored.
 struct Q4_0Block {  // d (f16), 16 bytes of nibbles: values d * (q - 8)
   static constexpr std::size_t kValues = 32, kBytes = 18;
   static constexpr std::uint32_t kGgmlType = 2;
@@ -35,27 +35,32 @@ struct Q4_1Block {  // d, m (f16), 16 bytes of nibbles: d * q + m
   static constexpr std::size_t kValues = 32, kBytes = 20;
   static constexpr std::uint32_t kGgmlType = 3;
   static void decode(const std::uint8_t* block, float* out);
+  static void encode(const float* in, std::uint8_t* block);
 };
 struct Q5_0Block {  // d, 32 fifth bits (u32), 16 bytes of nibbles: d * (q - 16)
   static constexpr std::size_t kValues = 32, kBytes = 22;
   static constexpr std::uint32_t kGgmlType = 6;
   static void decode(const std::uint8_t* block, float* out);
+  static void encode(const float* in, std::uint8_t* block);
 };
 struct Q5_1Block {  // d, m, 32 fifth bits, 16 bytes of nibbles: d * q + m
   static constexpr std::size_t kValues = 32, kBytes = 24;
   static constexpr std::uint32_t kGgmlType = 7;
   static void decode(const std::uint8_t* block, float* out);
+  static void encode(const float* in, std::uint8_t* block);
 };
 // The K-quants: super-blocks of 256 values in sub-blocks of 16 or 32 with quantised scales.
 struct Q2_KBlock {  // 16 (scale, min) nibble pairs, 64 bytes of 2-bit quants, d, dmin
   static constexpr std::size_t kValues = 256, kBytes = 84;
   static constexpr std::uint32_t kGgmlType = 10;
   static void decode(const std::uint8_t* block, float* out);
+  static void encode(const float* in, std::uint8_t* block);
 };
 struct Q3_KBlock {  // 32 bytes of high bits, 64 of 2-bit quants, 12 of 6-bit scales, d
   static constexpr std::size_t kValues = 256, kBytes = 110;
   static constexpr std::uint32_t kGgmlType = 11;
   static void decode(const std::uint8_t* block, float* out);
+  static void encode(const float* in, std::uint8_t* block);
 };
 struct Q4_KBlock {  // d, dmin, 12 bytes of 6-bit scales and mins, 128 bytes of nibbles
   static constexpr std::size_t kValues = 256, kBytes = 144;
@@ -67,6 +72,7 @@ struct Q5_KBlock {  // d, dmin, 12 bytes of scales and mins, 32 of fifth bits, 1
   static constexpr std::size_t kValues = 256, kBytes = 176;
   static constexpr std::uint32_t kGgmlType = 13;
   static void decode(const std::uint8_t* block, float* out);
+  static void encode(const float* in, std::uint8_t* block);
 };
 struct Q6_KBlock {  // 128 bytes of low nibbles, 64 of high 2 bits, 16 int8 scales, d
   static constexpr std::size_t kValues = 256, kBytes = 210;

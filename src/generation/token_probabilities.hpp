@@ -1,0 +1,14 @@
+// The log-probabilities behind GenerationOptions::n_probs.
+#pragma once
+
+#include <span>
+
+#include "engine/generation/generator.hpp"
+
+namespace engine {
+
+/// `token`'s log-probability under `logits` (vocab_size floats, log-softmax in double) and the
+/// `top` most likely tokens' (ties: lower id first).
+TokenProbabilities token_probabilities(std::span<const float> logits, int token, int top);
+
+}  // namespace engine
