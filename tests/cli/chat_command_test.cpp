@@ -62,26 +62,25 @@ TEST(ChatCommand, ModelWithoutTemplateNeedsOne) {
       "carries no chat template");
 }
 
-// Three short messages, each with its reply about a third of a 96-token context in ChatML.
-const std::string kThreeLines =
-    "The cat sat on the mat.\nThe dog ran to the park.\nThe sun is hot today.\n";
+// Three short messages to stories260K in ChatML, each turn about a third of a 96-token context.
+CliResult three_turns(const std::string& options) {
+  return run_with_input(
+      "chat -m " + quote(require_model("stories260K.gguf")) +
+          " --chat-template chatml -n 4 --temperature 0 --ctx 96 " + options,
+      "The cat sat on the mat.\nThe dog ran to the park.\nThe sun is hot today.\n");
+}
 
 TEST(ChatCommand, FullContextDropsTheOldestTurnsAndSaysSo) {
-  const CliResult r = run_with_input("chat -m " + quote(require_model("stories260K.gguf")) +
-                                         " --chat-template chatml --system S -n 4 "
-                                         "--temperature 0 --ctx 96",
-                                     kThreeLines);
+  const CliResult r = three_turns("--system S");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 3) << r.out;
-  EXPECT_NE(r.err.find("context full: dropped the oldest 2 message(s)"), std::string::npos)
+  EXPECT_NE(r.err.find("context full: dropped the oldest 2 message(s) after the system message"),
+            std::string::npos)
       << r.err;
 }
 
 TEST(ChatCommand, AWindowDropsNoTurnAndSaysSo) {
-  const CliResult r = run_with_input("chat -m " + quote(require_model("stories260K.gguf")) +
-                                         " --chat-template chatml -n 4 --temperature 0 "
-                                         "--ctx 96 --window 32",
-                                     kThreeLines);
+  const CliResult r = three_turns("--window 32");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err.find("context full"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("longer than the sliding window: the model sees its last 32 tokens, no "

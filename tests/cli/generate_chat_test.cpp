@@ -12,6 +12,7 @@
 #include "engine/chat/chat_template.hpp"
 #include "engine/model/session.hpp"
 #include "engine/tokenizer.hpp"
+#include "greedy_reply.hpp"
 #include "test_paths.hpp"
 
 namespace engine::test {
@@ -38,20 +39,10 @@ std::vector<int> chat_prompt(const Tokenizer& tokenizer, const std::string& syst
   return ids;
 }
 
-// Greedy reply of a fresh session to `prompt` in one block, until an end-of-generation token.
+// Greedy reply of a fresh session to `prompt` in one block (the context as --ctx 256 sets it).
 std::vector<int> greedy_reply(const std::vector<int>& prompt, const Tokenizer& tokenizer,
                               int max_new) {
-  Session session(Model::load(qwen(), DType::f32, 256));
-  std::span<const float> logits = session.forward(prompt);
-  std::vector<int> reply;
-  for (int i = 0; i < max_new; ++i) {
-    const int next =
-        static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-    if (tokenizer.is_end_of_generation(next) || next == tokenizer.bos_id()) break;
-    reply.push_back(next);
-    logits = session.forward(std::span(&next, 1));
-  }
-  return reply;
+  return greedy_reply_in_one_go(Model::load(qwen(), DType::f32, 256), tokenizer, prompt, max_new);
 }
 
 std::string chat_args() {

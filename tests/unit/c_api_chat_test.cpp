@@ -9,12 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "c_api_stream.hpp"
 #include "engine/chat/chat.hpp"
 #include "engine/engine.h"
 #include "test_paths.hpp"
 
 namespace {
 
+using engine::test::greedy;
+using engine::test::Stream;
 using Json = nlohmann::ordered_json;  // keeps the fixtures' key order, as jinja2 saw it
 
 std::string read_text(const std::string& path) {
@@ -29,25 +32,6 @@ std::string take(char* text) {
   std::string copy = text ? text : "";
   engine_string_free(text);
   return copy;
-}
-
-// Token ids and text the callback saw.
-struct Stream {
-  std::vector<int> tokens;
-  std::string text;
-  static int on_token(void* user, int token, const char* bytes, size_t len) {
-    auto* self = static_cast<Stream*>(user);
-    self->tokens.push_back(token);
-    self->text.append(bytes, len);
-    return 0;
-  }
-};
-
-engine_generate_options greedy(int max_new_tokens) {
-  engine_generate_options options = engine_generate_options_default();
-  options.temperature = 0;
-  options.max_new_tokens = max_new_tokens;
-  return options;
 }
 
 TEST(CApiChat, TemplatesRenderAsJinja2) {
@@ -141,6 +125,12 @@ TEST(CApiChat, TurnsAreTheCppChatsAndReuseTheCache) {
   ASSERT_EQ(engine_chat_messages(chat, &out), ENGINE_OK);
   EXPECT_EQ(Json::parse(take(out)).size(), 1u);  // the system message
   engine_chat_free(chat);
+}
+
+TEST(CApiChat, FreeingNullIsANoOp) {
+  engine_chat_free(nullptr);
+  engine_chat_template_free(nullptr);
+  engine_string_free(nullptr);
 }
 
 TEST(CApiChat, BadInputIsAnErrorStatus) {

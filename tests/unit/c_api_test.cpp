@@ -10,10 +10,14 @@
 #include <utility>
 #include <vector>
 
+#include "c_api_stream.hpp"
 #include "engine/engine.hpp"
 #include "test_paths.hpp"
 
 namespace {
+
+using engine::test::greedy;
+using engine::test::Stream;
 
 // Owns the handles one test needs; loading is checked so tests can assume valid handles.
 struct Handles {
@@ -34,27 +38,6 @@ struct Handles {
     engine_model_free(model);
   }
 };
-
-// What the streaming callback saw; it asks to stop after `stop_after` tokens (0 = never).
-struct Stream {
-  std::string text;
-  std::vector<int> tokens;
-  int stop_after = 0;
-
-  static int on_token(void* user, int token, const char* bytes, size_t len) {
-    auto* self = static_cast<Stream*>(user);
-    self->text.append(bytes, len);
-    self->tokens.push_back(token);
-    return self->stop_after > 0 && static_cast<int>(self->tokens.size()) >= self->stop_after;
-  }
-};
-
-engine_generate_options greedy(int max_new_tokens) {
-  engine_generate_options options = engine_generate_options_default();
-  options.temperature = 0;
-  options.max_new_tokens = max_new_tokens;
-  return options;
-}
 
 TEST(CApi, VersionIsTheHeaderVersion) {
   EXPECT_STREQ(engine_version(), engine::version());

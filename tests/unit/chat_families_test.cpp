@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "engine/chat/chat.hpp"
+#include "greedy_reply.hpp"
 #include "test_paths.hpp"
 
 namespace engine::test {
@@ -53,24 +54,6 @@ std::vector<int> encode_rendered(const Tokenizer& tokenizer, const ChatTemplate&
   return tokenizer.encode(rendered, {.add_bos = add_bos, .parse_special = true});
 }
 
-// Greedy reply of a fresh session to `prompt` run as one block, until an end-of-generation
-// token (or BOS) or `max_new` tokens.
-std::vector<int> reply_in_one_go(const std::shared_ptr<const Model>& model,
-                                 const Tokenizer& tokenizer, const std::vector<int>& prompt,
-                                 int max_new) {
-  Session session(model);
-  std::span<const float> logits = session.forward(prompt);
-  std::vector<int> reply;
-  for (int i = 0; i < max_new; ++i) {
-    const int next =
-        static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-    if (tokenizer.is_end_of_generation(next) || next == tokenizer.bos_id()) break;
-    reply.push_back(next);
-    if (i + 1 < max_new) logits = session.forward(std::span(&next, 1));
-  }
-  return reply;
-}
-
 std::size_t common_prefix(const std::vector<int>& a, const std::vector<int>& b) {
   return static_cast<std::size_t>(std::mismatch(a.begin(), a.end(), b.begin(), b.end()).first -
                                   a.begin());
@@ -112,7 +95,8 @@ TEST_P(ChatFamilies, TurnsReplyAsInOneGoAndPrefillOnlyWhatIsNew) {
     prompt_total += reply.prompt_tokens;
     prefilled_total += reply.prefilled_tokens;
 
-    EXPECT_EQ(reply.tokens, reply_in_one_go(model, *tokenizer, prompt, options.max_new_tokens))
+    EXPECT_EQ(reply.tokens,
+              greedy_reply_in_one_go(model, *tokenizer, prompt, options.max_new_tokens))
         << user;
     conversation.push_back({"assistant", reply.text});
   }

@@ -6,28 +6,11 @@
 #include <algorithm>
 
 #include "engine/chat/chat.hpp"
+#include "greedy_reply.hpp"
 #include "test_paths.hpp"
 
 namespace engine::test {
 namespace {
-
-// Greedy reply of a fresh session to `prompt` (its tokens prefilled as one block): argmax of
-// the logits, fed back one token at a time, until EOS/BOS or `max_new` tokens.
-std::vector<int> reply_in_one_go(const std::shared_ptr<const Model>& model,
-                                 const Tokenizer& tokenizer, const std::vector<int>& prompt,
-                                 int max_new, const SessionOptions& options = {}) {
-  Session session(model, options);
-  std::span<const float> logits = session.forward(prompt);
-  std::vector<int> reply;
-  for (int i = 0; i < max_new; ++i) {
-    const int next =
-        static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-    if (next == tokenizer.eos_id() || next == tokenizer.bos_id()) break;
-    reply.push_back(next);
-    if (i + 1 < max_new) logits = session.forward(std::span(&next, 1));
-  }
-  return reply;
-}
 
 // A chat format with little markup: stories260K's context is 128 tokens.
 const char* kShortTemplate =
@@ -62,7 +45,8 @@ TEST(ChatSession, EachTurnPrefillsOnlyItsNewTokensAndRepliesAsInOneGo) {
     EXPECT_TRUE(std::equal(prompt.begin(), prompt.end(), chat.cached_tokens().begin())) << user;
 
     EXPECT_FALSE(reply.tokens.empty()) << user;
-    EXPECT_EQ(reply.tokens, reply_in_one_go(model, *tokenizer, prompt, options.max_new_tokens))
+    EXPECT_EQ(reply.tokens,
+              greedy_reply_in_one_go(model, *tokenizer, prompt, options.max_new_tokens))
         << user;
     conversation.push_back({"assistant", reply.text});
     EXPECT_EQ(chat.messages().size(), conversation.size());
@@ -102,7 +86,7 @@ struct UpperCaseTurns {
   }
   // The second reply a fresh session with the same options gives the second prompt in one go.
   std::vector<int> second_in_one_go() const {
-    return reply_in_one_go(model, *tokenizer, prompt, generation.max_new_tokens, options);
+    return greedy_reply_in_one_go(model, *tokenizer, prompt, generation.max_new_tokens, options);
   }
 
   std::shared_ptr<const Model> model;
