@@ -252,8 +252,9 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--weight-type", args->weight_types, "f32,bf16,q8")->delimiter(',');
   cmd->add_option("-o,--output", args->output, "md|json|csv")->capture_default_str();
   cmd->add_option("--clock", args->clock,
-                  "wall|cpu: time on the wall, or by the CPU time the process used (on cores "
-                  "other processes load: what a 1-thread run would take alone)")
+                  "wall|cpu: time on the wall, or by the CPU time of all the process's "
+                  "threads (on cores other processes load: what a run would take alone; t/s "
+                  "and GB/s are then per CPU second)")
       ->capture_default_str();
   cmd->callback([args] { run_bench(*args); });
 }
