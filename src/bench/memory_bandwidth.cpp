@@ -3,7 +3,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <chrono>
 #include <span>
 #include <vector>
 
@@ -12,7 +11,7 @@
 
 namespace engine {
 
-double measure_read_bandwidth_gbps() {
+double measure_read_bandwidth_gbps(BenchClock clock) {
   // Read the way decode reads weights: GEMV over a (rows, 4096) matrix, several rows at once.
   constexpr std::size_t kCols = 4096, kRows = (256u << 20) / sizeof(float) / kCols;
   constexpr std::size_t kRowsPerChunk = 16;
@@ -27,12 +26,11 @@ double measure_read_bandwidth_gbps() {
   const kernels::KernelTable& k = kernels::kernels();
   double best = 0.0;
   for (int rep = 0; rep < 3; ++rep) {
-    const auto start = std::chrono::steady_clock::now();
+    const double start = clock_seconds(clock);
 #pragma omp parallel for schedule(static)
     for (std::size_t r = 0; r < kRows; r += kRowsPerChunk)
       k.gemm(matrix.data() + r * kCols, x.data(), y.data() + r, kRowsPerChunk, kCols, 1, kRows);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds = clock_seconds(clock) - start;
     if (y[kRows - 1] == static_cast<float>(kCols))  // the reads really happened
       best = std::max(best, matrix.size() * sizeof(float) / seconds / 1e9);
   }

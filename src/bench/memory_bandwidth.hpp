@@ -2,11 +2,13 @@
 // throughput is measured against.
 #pragma once
 
+#include "bench/bench_clock.hpp"
+
 namespace engine {
 
 /// Best-of-3 read bandwidth, in 10^9 bytes a second, over a buffer far larger than the caches
 /// (256 MB), read by the current OpenMP thread count with the active ISA's f32 GEMV (the decode
-/// access pattern).
-double measure_read_bandwidth_gbps();
+/// access pattern), timed on `clock`.
+double measure_read_bandwidth_gbps(BenchClock clock = BenchClock::wall);
 
 }  // namespace engine

@@ -3,7 +3,6 @@
 // and the share of the machine's measured memory roofline.
 #include <fmt/format.h>
 
-#include <chrono>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -33,6 +32,7 @@ struct BenchArgs {
   int repetitions = 5;
   std::vector<std::string> weight_types = {"f32"};
   std::string output = "md";
+  std::string clock = "wall";
 };
 
 struct BenchRow {
@@ -42,8 +42,11 @@ struct BenchRow {
   std::uint64_t model_bytes = 0;
 };
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+BenchClock parse_clock(const std::string& name) {
+  if (name == "wall") return BenchClock::wall;
+  if (name == "cpu") return BenchClock::cpu;
+  throw Error(ErrorCode::invalid_argument,
+              fmt::format("unknown clock '{}' (expected wall|cpu)", name));
 }
 
 void mean_stddev(const std::vector<double>& v, double& mean, double& stddev) {
@@ -72,7 +75,9 @@ std::string weight_types_ran(const Model& model) {
 // Runs pp and tg for one (weight type, thread count); appends their rows.
 void bench_one(const BenchArgs& args, const std::string& path, const std::string& weight_type,
                int threads, double roofline_gbps, std::vector<BenchRow>& rows) {
-  const auto load_start = std::chrono::steady_clock::now();
+  const BenchClock clock = parse_clock(args.clock);
+  const auto seconds_since = [clock](double start) { return clock_seconds(clock) - start; };
+  const double load_start = clock_seconds(clock);
   const auto model = Model::load(path, parse_dtype(weight_type));
   const double load_ms = seconds_since(load_start) * 1e3;
   const ModelConfig& c = model->config();
@@ -113,7 +118,7 @@ void bench_one(const BenchArgs& args, const std::string& path, const std::string
     std::vector<double> tps, seconds;
     for (int r = 0; r < args.repetitions; ++r) {
       session.reset();
-      const auto start = std::chrono::steady_clock::now();
+      const double start = clock_seconds(clock);
       session.forward(std::span(tokens).first(args.n_prompt));
       seconds.push_back(seconds_since(start));
       tps.push_back(args.n_prompt / seconds.back());
@@ -135,7 +140,7 @@ void bench_one(const BenchArgs& args, const std::string& path, const std::string
     std::vector<double> tps;
     for (int r = 0; r < args.repetitions; ++r) {
       batched.reset();
-      const auto start = std::chrono::steady_clock::now();
+      const double start = clock_seconds(clock);
       for (int i = 0; i < args.n_gen; ++i) {
         std::fill(step.begin(), step.end(), i == 0 ? 1 : tokens[i]);  // 1: BOS
         batched.forward_batch(step, sequences);
@@ -201,6 +206,7 @@ void run_bench(const BenchArgs& args) {
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("unknown output format '{}' (expected md|json|csv)", args.output));
   for (const std::string& w : args.weight_types) parse_dtype(w);  // fail before any work
+  const BenchClock clock = parse_clock(args.clock);
   if (args.n_prompt == 0 && args.n_gen == 0)
     throw Error(ErrorCode::invalid_argument, "nothing to measure: -p and -n are both 0");
   const std::string path = resolve_model_files({args.model, "-"}).model;
@@ -209,9 +215,10 @@ void run_bench(const BenchArgs& args) {
   for (int threads : args.threads) {
     set_num_threads(threads);
     const int n = num_threads();
-    const double roofline = measure_read_bandwidth_gbps();
-    header += fmt::format("memory read bandwidth ({} thread{}): {:.1f} GB/s\n", n,
-                          n == 1 ? "" : "s", roofline);
+    const double roofline = measure_read_bandwidth_gbps(clock);
+    header +=
+        fmt::format("memory read bandwidth ({} thread{}{}): {:.1f} GB/s\n", n, n == 1 ? "" : "s",
+                    clock == BenchClock::cpu ? ", CPU time" : "", roofline);
     for (const std::string& w : args.weight_types) bench_one(args, path, w, n, roofline, rows);
   }
   log::info("kernels: {}", isa_name(active_isa()));
@@ -244,6 +251,11 @@ void add_bench_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--weight-type", args->weight_types, "f32,bf16,q8")->delimiter(',');
   cmd->add_option("-o,--output", args->output, "md|json|csv")->capture_default_str();
+  cmd->add_option("--clock", args->clock,
+                  "wall|cpu: time on the wall, or by the CPU time of all the process's "
+                  "threads (on cores other processes load: what a run would take alone; t/s "
+                  "and GB/s are then per CPU second)")
+      ->capture_default_str();
   cmd->callback([args] { run_bench(*args); });
 }
 

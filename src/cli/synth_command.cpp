@@ -67,15 +67,20 @@ struct Family {
   bool llama3_rope_factors;  // rope_freqs.weight (factor 32, low 1, high 4, original 8192)
   int head_dim;              // attention.key_length when not dim / heads (Gemma 2's 256)
   int sliding_window;        // attention.sliding_window, 0: none written
+  bool long_rope;            // LongRoPE factors and keys, for a context 32x the original one
 };
 
+// Phi-3.5's context is 32 times the one it was first trained with (131072 / 4096).
+constexpr int kLongRopeScale = 32;
+
 const Family kFamilies[] = {
-    {"llama3", Architecture::llama, 128256, 500000.0f, 1e-5f, true, true, 0, 0},
-    {"tinyllama", Architecture::llama, 32000, 10000.0f, 1e-5f, false, false, 0, 0},
-    {"smollm2", Architecture::llama, 49152, 100000.0f, 1e-5f, true, false, 0, 0},
-    {"qwen2", Architecture::qwen2, 151936, 1000000.0f, 1e-6f, true, false, 0, 0},
-    {"phi3", Architecture::phi3, 32064, 10000.0f, 1e-5f, false, false, 0, 2047},
-    {"gemma2", Architecture::gemma2, 256000, 10000.0f, 1e-6f, true, false, 32, 4096},
+    {"llama3", Architecture::llama, 128256, 500000.0f, 1e-5f, true, true, 0, 0, false},
+    {"tinyllama", Architecture::llama, 32000, 10000.0f, 1e-5f, false, false, 0, 0, false},
+    {"smollm2", Architecture::llama, 49152, 100000.0f, 1e-5f, true, false, 0, 0, false},
+    {"qwen2", Architecture::qwen2, 151936, 1000000.0f, 1e-6f, true, false, 0, 0, false},
+    {"phi3", Architecture::phi3, 32064, 10000.0f, 1e-5f, false, false, 0, 2047, false},
+    {"phi3.5", Architecture::phi3, 32064, 10000.0f, 1e-5f, false, false, 0, 262144, true},
+    {"gemma2", Architecture::gemma2, 256000, 10000.0f, 1e-6f, true, false, 32, 4096, false},
 };
 
 const Family& family(std::string_view name) {
@@ -83,8 +88,9 @@ const Family& family(std::string_view name) {
     if (f.name == name) return f;
   throw Error(
       ErrorCode::invalid_argument,
-      fmt::format("unknown --arch '{}' (expected llama3|qwen2|smollm2|tinyllama|phi3|gemma2)",
-                  name));
+      fmt::format(
+          "unknown --arch '{}' (expected llama3|qwen2|smollm2|tinyllama|phi3|phi3.5|gemma2)",
+          name));
 }
 
 // Approximately normal values (sum of four uniforms, Irwin-Hall) with standard deviation `std`;
@@ -166,6 +172,18 @@ std::vector<float> llama3_rope_factors(const ModelConfig& c) {
   return factors;
 }
 
+// LongRoPE factors shaped like Phi-3.5's: 1 for the fastest rotation, rising to `top` for the
+// slowest; one per rotated pair.
+std::vector<float> long_rope_factors(const ModelConfig& c, double top) {
+  const int n = c.head_size() / 2;
+  std::vector<float> factors;
+  for (int i = 0; i < n; ++i) {
+    const double t = n > 1 ? static_cast<double>(i) / (n - 1) : 0;
+    factors.push_back(static_cast<float>(1 + (top - 1) * t * t));
+  }
+  return factors;
+}
+
 // A family's tensors, named and shaped as llama.cpp's converter writes them (norms all ones,
 // biases and matrices random).
 std::vector<StreamTensor> family_layout(const ModelConfig& c, const Family& f) {
@@ -180,6 +198,10 @@ std::vector<StreamTensor> family_layout(const ModelConfig& c, const Family& f) {
     std::vector<float> factors = llama3_rope_factors(c);
     layout.push_back({std::move(factors), "rope_freqs.weight", 1, q / c.n_heads / 2, false, 0});
   }
+  if (f.long_rope)
+    for (const auto& [name, top] :
+         {std::pair{"rope_factors_long.weight", 50.0}, std::pair{"rope_factors_short.weight", 1.1}})
+      layout.push_back({long_rope_factors(c, top), name, 1, q / c.n_heads / 2, false, 0});
   const auto layer = [&](std::string_view part, std::uint64_t rows, std::uint64_t cols, float std) {
     layout.push_back({{}, fmt::format("blk.{{}}.{}", part), rows, cols, true, std});
   };
@@ -362,8 +384,16 @@ void add_family_metadata(GgufWriter& out, const ModelConfig& c, const Family& f)
     out.add_u32(key("attention.value_length"), c.head_size());
   }
   if (f.architecture == Architecture::llama) out.add_u32(key("vocab_size"), c.vocab_size);
-  if (f.architecture == Architecture::phi3)
-    out.add_u32(key("rope.scaling.original_context_length"), c.seq_len);
+  if (f.architecture == Architecture::phi3) {
+    // LongRoPE: the converter's attention factor sqrt(1 + ln(scale) / ln(original context)).
+    const int original = f.long_rope ? std::max(2, c.seq_len / kLongRopeScale) : c.seq_len;
+    out.add_u32(key("rope.scaling.original_context_length"), original);
+    if (f.long_rope)
+      out.add_f32(
+          key("rope.scaling.attn_factor"),
+          static_cast<float>(std::sqrt(1 + std::log(static_cast<double>(c.seq_len) / original) /
+                                               std::log(original))));
+  }
   if (f.architecture == Architecture::gemma2) {
     out.add_f32(key("attn_logit_softcapping"), 50.0f);
     out.add_f32(key("final_logit_softcapping"), 30.0f);
@@ -483,7 +513,7 @@ void add_synth_command(CLI::App& app) {
                   "260K|15M|110M|1B (with --arch also tiny, the default there)");
   cmd->add_option(
       "--arch", args->arch,
-      "a model family in llama.cpp's layout: llama3|qwen2|smollm2|tinyllama|phi3|gemma2 "
+      "a model family in llama.cpp's layout: llama3|qwen2|smollm2|tinyllama|phi3|phi3.5|gemma2 "
       "(.gguf only; -z VOCAB.gguf embeds its real vocabulary)");
   cmd->add_option("-o,--output", args->output, "output file: llama2.c checkpoint, or *.gguf")
       ->required();

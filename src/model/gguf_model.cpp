@@ -133,10 +133,12 @@ class GgufModelReader {
     }
   }
 
-  // RoPE's base and linear scaling, over every dimension of a head.
+  // RoPE's base, linear scaling and attention factor (which LongRoPE files write), over every
+  // dimension of a head.
   void read_rope() {
     ModelConfig& c = model_.config_;
     c.rope_theta = finite_positive("rope.freq_base", "RoPE base", 10000.0);
+    c.rope_attn_factor = finite_positive("rope.scaling.attn_factor", "RoPE attention factor", 1.0);
     const auto scaling = gguf_.find<std::string_view>(key("rope.scaling.type"));
     if (scaling == "linear")
       c.rope_freq_scale =
@@ -192,10 +194,14 @@ class GgufModelReader {
       w.final_norm_bias = vector("output_norm.bias", c.dim);
       w.position_embedding = matrix("position_embd.weight", c.seq_len, c.dim);
     }
-    if (gguf_.find_tensor("rope_freqs.weight")) read_rope_factors();
+    if (gguf_.find_tensor("rope_freqs.weight"))
+      model_.rope_factors_ = read_rope_factors("rope_freqs.weight");
+    else if (gguf_.find_tensor("rope_factors_long.weight") ||
+             gguf_.find_tensor("rope_factors_short.weight"))
+      read_long_rope();
     c.shared_classifier = gguf_.find_tensor("output.weight") == nullptr;
     w.wcls = c.shared_classifier ? w.token_embedding : matrix("output.weight", c.vocab_size, c.dim);
-    // A tensor we did not read (a bias, LongRoPE factors, ...) belongs to a variant of the
+    // A tensor we did not read (a bias, a norm, ...) belongs to a variant of the
     // architecture that we would silently run wrong.
     for (const GgufTensorInfo& t : gguf_.tensors())
       if (!used_.contains(t.name))
@@ -204,15 +210,25 @@ class GgufModelReader {
                                 architecture_name(c.architecture)));
   }
 
-  // Llama 3.1+ frequency factors: RoPE frequency i is divided by factor i (head_size / 2 of them).
-  void read_rope_factors() {
+  // RoPE frequency divisors `name` (Llama 3.1+'s rope_freqs, Phi-3's LongRoPE pair): frequency i
+  // is divided by factor i, head_size / 2 of them.
+  std::vector<float> read_rope_factors(const std::string& name) {
     const int n = model_.config_.head_size() / 2;
-    const float* factors = vector("rope_freqs.weight", n);
+    const float* factors = vector(name, n);
     for (int i = 0; i < n; ++i)
       if (!std::isfinite(factors[i]) || !(factors[i] > 0))
-        gguf_.fail(
-            fmt::format("rope_freqs.weight[{}] = {} must be finite and positive", i, factors[i]));
-    model_.rope_factors_.assign(factors, factors + n);
+        gguf_.fail(fmt::format("{}[{}] = {} must be finite and positive", name, i, factors[i]));
+    return {factors, factors + n};
+  }
+
+  // Phi-3's LongRoPE: both factor tensors, and the context they are chosen by (Model::load).
+  void read_long_rope() {
+    Model::LongRopeFactors& f = model_.long_rope_;
+    f.long_factors = read_rope_factors("rope_factors_long.weight");
+    f.short_factors = read_rope_factors("rope_factors_short.weight");
+    f.original_context = model_.config_.seq_len;
+    if (gguf_.find_value(key("rope.scaling.original_context_length")))
+      f.original_context = size_key("rope.scaling.original_context_length", 1 << 20);
   }
 
   static std::string layer_tensor(int layer, std::string_view part, std::string_view kind) {

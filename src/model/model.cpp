@@ -47,6 +47,9 @@ std::shared_ptr<const Model> Model::load(const std::string& path, DType weight_t
     log::warn("{}: context raised to {} tokens, past the {} the file declares", path,
               context_length, model->config_.seq_len);
   if (context_length > 0) model->config_.seq_len = context_length;
+  if (!model->long_rope_.long_factors.empty())
+    model->rope_factors_ = model->uses_long_rope_factors() ? model->long_rope_.long_factors
+                                                           : model->long_rope_.short_factors;
   if (recipe(model->config_.architecture).rope != RopeStyle::none) model->init_rope();
   model->convert_weights(weight_type);
   if (use_onednn()) model->pack_weights();
@@ -113,16 +116,17 @@ std::uint64_t Model::weight_bytes_per_token() const {
 }
 
 // Computed exactly as llama2.c's run.c does (float pow/cos/sin), not read from the file; a
-// frequency factor (Llama 3.1+) divides its frequency and linear scaling multiplies them all, as
-// llama.cpp applies them (both 1 otherwise: exact, so the llama2.c bits stay).
+// frequency factor (Llama 3.1+, LongRoPE) divides its frequency, linear scaling multiplies them
+// all and the attention factor (LongRoPE) cos and sin, as llama.cpp applies them (all 1 otherwise:
+// exact, so the llama2.c bits stay).
 void Model::compute_rope(int pos, float* cos, float* sin) const {
   for (int i = 0; i < config_.head_size() / 2; ++i) {
     const float freq =
         1.0f / std::pow(config_.rope_theta, static_cast<float>(2 * i) / config_.head_size());
     const float factor = rope_factors_.empty() ? 1.0f : rope_factors_[i];
     const float angle = static_cast<float>(pos) * (freq / factor * config_.rope_freq_scale);
-    cos[i] = std::cos(angle);
-    sin[i] = std::sin(angle);
+    cos[i] = std::cos(angle) * config_.rope_attn_factor;
+    sin[i] = std::sin(angle) * config_.rope_attn_factor;
   }
 }
 

@@ -86,9 +86,20 @@ TEST(Bench, WeightTypeIsTheTypeThatRan) {
 }
 
 TEST(Bench, BadOptionsAreOneErrorLine) {
-  const CliResult r = run_cli("bench -o yaml");
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_EQ(r.err.rfind("engine: error: ", 0), 0u) << r.err;
+  for (const char* options : {"-o yaml", "--clock moon"}) {
+    const CliResult r = run_cli(std::string("bench ") + options);
+    EXPECT_NE(r.exit_code, 0) << options;
+    EXPECT_EQ(r.err.rfind("engine: error: ", 0), 0u) << r.err;
+  }
+}
+
+// On the process's CPU time: the probe and the rows are measured, and the header says so.
+TEST(Bench, CpuClockMeasuresTheProbeAndTheRows) {
+  const CliResult r = run_cli("bench -m " + quote(require_model("stories260K.bin")) +
+                              " -p 0 -n 8 -r 1 -t 1 --clock cpu --log-level warn");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("memory read bandwidth (1 thread, CPU time): "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("| tg8 |"), std::string::npos) << r.out;
 }
 
 }  // namespace

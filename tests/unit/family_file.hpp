@@ -24,9 +24,10 @@ struct FamilyFile {
   std::string arch = "llama";  // llama, qwen2, phi3 or gemma2
   int dim = 64, hidden = 96, layers = 3, heads = 4, kv_heads = 2, head = 16, vocab = 300;
   int context = 64;
-  bool write_head_width = false;        // attention.key_length / value_length
-  bool rope_freqs = false;              // Llama 3 rope_freqs.weight: random factors in [1, 8]...
-  std::vector<float> rope_factors;      // ... or these
+  bool write_head_width = false;    // attention.key_length / value_length
+  bool rope_freqs = false;          // Llama 3 rope_freqs.weight: random factors in [1, 8]...
+  std::vector<float> rope_factors;  // ... or these
+  bool long_rope = false;  // Phi-3's rope_factors_long.weight (in [1, 8]) and _short (in [1, 1.5])
   std::map<std::string, float> floats;  // float keys without the "<arch>." prefix
   std::map<std::string, std::uint32_t> ints;
   std::map<std::string, std::string> strings;
@@ -75,14 +76,19 @@ struct FamilyFile {
     };
     const int q_dim = heads * head, kv_dim = kv_heads * head;
     const float wstd = 1.0f / std::sqrt(static_cast<float>(dim));
-    if (rope_freqs) {
-      std::uniform_real_distribution<float> factor(1.0f, 8.0f);
-      std::vector<float> v = rope_factors;
-      if (v.empty()) {
-        v.resize(head / 2);
-        for (float& x : v) x = factor(rng);
+    // RoPE frequency divisors: `given`, or random ones in [1, high].
+    const auto add_factors = [&](const std::string& name, float high, std::vector<float> given) {
+      std::uniform_real_distribution<float> factor(1.0f, high);
+      if (given.empty()) {
+        given.resize(head / 2);
+        for (float& x : given) x = factor(rng);
       }
-      g.tensor("rope_freqs.weight", {std::uint64_t(head / 2)}, 0, GgufWriter::floats(v));
+      g.tensor(name, {std::uint64_t(head / 2)}, 0, GgufWriter::floats(given));
+    };
+    if (rope_freqs) add_factors("rope_freqs.weight", 8.0f, rope_factors);
+    if (long_rope) {
+      add_factors("rope_factors_long.weight", 8.0f, {});
+      add_factors("rope_factors_short.weight", 1.5f, {});
     }
     add("token_embd.weight", vocab, dim, 0.0f, 1.0f);
     for (int l = 0; l < layers; ++l) {

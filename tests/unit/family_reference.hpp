@@ -57,12 +57,18 @@ struct RefModel {
   // GELU as llama.cpp's CPU backend computes it: its input rounded to f16 and looked up in a
   // table of f16 results (GGML_GELU_FP16), instead of the exact function.
   bool f16_gelu = false;
-  std::vector<double> freq_factors;  // rope_freqs.weight, empty when absent
-  RefTensor embd, out_norm, out;     // out empty: tied to embd
+  // The table's float inputs moved by this many float steps (what another summation order does).
+  int gelu_input_steps = 0;
+  double rope_attn_factor = 1;  // rope.scaling.attn_factor: rotated q and k times this
+  // rope_freqs.weight, or LongRoPE's rope_factors_long/short.weight chosen by the context as
+  // llama.cpp does (long past rope.scaling.original_context_length); empty when absent.
+  std::vector<double> freq_factors;
+  RefTensor embd, out_norm, out;  // out empty: tied to embd
   std::vector<RefLayer> layers;
 };
 
-inline RefModel read_reference_model(const std::string& path) {
+// `context`: the context the engine is loaded with (0: the file's).
+inline RefModel read_reference_model(const std::string& path, int context = 0) {
   const MappedFile file(path);
   const GgufFile gguf({file.data(), file.size()}, path);
   RefModel m;
@@ -82,6 +88,7 @@ inline RefModel read_reference_model(const std::string& path) {
   m.theta = f("rope.freq_base", 10000);
   if (gguf.find<std::string_view>(m.arch + ".rope.scaling.type") == "linear")
     m.freq_scale = 1 / gguf.get<double>(m.arch + ".rope.scaling.factor");
+  m.rope_attn_factor = f("rope.scaling.attn_factor", 1);
   m.halves = m.arch != "llama";
   m.query_scale = 1 / std::sqrt(static_cast<double>(m.head));
   if (m.arch == "gemma2") {
@@ -106,6 +113,15 @@ inline RefModel read_reference_model(const std::string& path) {
   m.out_norm = read("output_norm.weight");
   m.out = read("output.weight");
   m.freq_factors = read("rope_freqs.weight").v;
+  if (gguf.find_tensor("rope_factors_long.weight")) {
+    const int trained = u("context_length");
+    const int original = gguf.find_value(m.arch + ".rope.scaling.original_context_length")
+                             ? u("rope.scaling.original_context_length")
+                             : trained;
+    const bool long_context = (context > 0 ? context : trained) > original;
+    m.freq_factors =
+        read(long_context ? "rope_factors_long.weight" : "rope_factors_short.weight").v;
+  }
   const int n_layers = u("block_count"), q_dim = m.heads * m.head, kv_dim = m.kv_heads * m.head;
   for (int i = 0; i < n_layers; ++i) {
     const auto t = [&](const char* part) { return read("blk." + std::to_string(i) + "." + part); };
@@ -163,7 +179,8 @@ inline std::vector<double> ref_linear(const std::vector<double>& x, const RefTen
 }
 
 // Rotates every head of v at position `pos`: frequency i is theta^(-2i/head) (divided by the
-// file's factor i, times the linear scaling), on the pairs (2i, 2i+1) or (i, i + head/2).
+// file's factor i, times the linear scaling), on the pairs (2i, 2i+1) or (i, i + head/2), and
+// scales the result by the attention factor (LongRoPE's cos and sin times it).
 inline void ref_rope(const RefModel& m, std::vector<double>& v, int pos) {
   const int half = m.head / 2;
   for (std::size_t h0 = 0; h0 < v.size(); h0 += m.head)
@@ -173,22 +190,26 @@ inline void ref_rope(const RefModel& m, std::vector<double>& v, int pos) {
       const double c = std::cos(pos * freq), s = std::sin(pos * freq);
       const std::size_t a = m.halves ? h0 + i : h0 + 2 * i, b = m.halves ? a + half : a + 1;
       const double x = v[a], y = v[b];
-      v[a] = x * c - y * s;
-      v[b] = x * s + y * c;
+      v[a] = (x * c - y * s) * m.rope_attn_factor;
+      v[b] = (x * s + y * c) * m.rope_attn_factor;
     }
 }
 
 inline double ref_activation(const RefModel& m, double g) {
   if (m.arch == "gemma2") {  // gelu_pytorch_tanh
-    const auto gelu = [](double x) {
+    if (!m.f16_gelu) {
       const double k = std::sqrt(2 / 3.14159265358979323846);
-      return 0.5 * x * (1 + std::tanh(k * (x + 0.044715 * x * x * x)));
-    };
-    if (!m.f16_gelu) return gelu(g);
-    if (g <= -10) return 0;
-    if (g >= 10) return g;
-    const auto f16 = [](double x) { return f16_to_f32(f32_to_f16(static_cast<float>(x))); };
-    return f16(gelu(f16(g)));
+      return 0.5 * g * (1 + std::tanh(k * (g + 0.044715 * g * g * g)));
+    }
+    // ggml's table: the float GELU of each f16 input, rounded to f16.
+    auto x = static_cast<float>(g);
+    for (int i = 0; i < std::abs(m.gelu_input_steps); ++i)
+      x = std::nextafter(x, m.gelu_input_steps > 0 ? 1e30f : -1e30f);
+    if (x <= -10) return 0;
+    if (x >= 10) return x;
+    const float h = f16_to_f32(f32_to_f16(x));
+    const float y = 0.5f * h * (1.0f + std::tanh(0.7978845608f * h * (1.0f + 0.044715f * h * h)));
+    return f16_to_f32(f32_to_f16(y));
   }
   return g / (1 + std::exp(-g));  // silu
 }
@@ -274,10 +295,12 @@ inline void expect_near(std::span<const float> got, const std::vector<double>& w
   EXPECT_LE(error, tolerance) << where;
 }
 
-// Prefill, decode and a left-padded batch of `path` against the reference forward.
-inline void check_against_reference(const std::string& path, const std::vector<int>& prompt) {
-  const RefModel m = read_reference_model(path);
-  const auto model = Model::load(path);
+// Prefill, decode and a left-padded batch of `path`, loaded with `context` (0: the file's),
+// against the reference forward.
+inline void check_against_reference(const std::string& path, const std::vector<int>& prompt,
+                                    int context = 0) {
+  const RefModel m = read_reference_model(path, context);
+  const auto model = Model::load(path, DType::f32, context);
   const Rows want = reference_logits(m, prompt);
   const std::size_t vocab = model->config().vocab_size;
   double worst = 0;

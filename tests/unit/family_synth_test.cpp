@@ -66,6 +66,7 @@ TEST_F(FamilySynth, EveryFamilyLoadsAndMatchesTheReference) {
       {"smollm2", Architecture::llama, "blk.1.ffn_gate.weight"},
       {"qwen2", Architecture::qwen2, "blk.1.attn_k.bias"},
       {"phi3", Architecture::phi3, "blk.1.attn_qkv.weight"},
+      {"phi3.5", Architecture::phi3, "rope_factors_long.weight"},
       {"gemma2", Architecture::gemma2, "blk.25.post_ffw_norm.weight"},
   };
   const std::vector<int> prompt = {1, 300, 17, 42, 499, 8, 260, 77, 5};
@@ -80,6 +81,8 @@ TEST_F(FamilySynth, EveryFamilyLoadsAndMatchesTheReference) {
     EXPECT_EQ(gguf.get<std::string_view>("general.architecture"),
               architecture_name(f.architecture));
     EXPECT_NE(gguf.find_tensor(f.tensor), nullptr) << f.tensor;
+    // Its context is past the original one: the long factors run (the reference picks them too).
+    EXPECT_EQ(model->uses_long_rope_factors(), std::string(f.arch) == "phi3.5");
     test::check_against_reference(file, prompt);
   }
 }
@@ -115,7 +118,7 @@ TEST_F(FamilySynth, BadArgumentsAreOneError) {
   EXPECT_NE(unknown.status, 0);
   EXPECT_EQ(unknown.output,
             "engine: error: unknown --arch 'falcon' "
-            "(expected llama3|qwen2|smollm2|tinyllama|phi3|gemma2)\n");
+            "(expected llama3|qwen2|smollm2|tinyllama|phi3|phi3.5|gemma2)\n");
   const CliRun checkpoint = run_engine("synth --arch qwen2 -o /tmp/never.bin");
   EXPECT_NE(checkpoint.status, 0);
   EXPECT_NE(checkpoint.output.find("--arch writes a .gguf"), std::string::npos)

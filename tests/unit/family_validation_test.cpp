@@ -1,6 +1,6 @@
 // Malformed or unsupported hyper-parameters of the Llama-family architectures give one clear
 // engine::Error naming the key (issue 25, defect 3: a norm epsilon of +inf used to load and
-// print garbage): epsilons, RoPE bases, scaling factors and frequency factors, soft-caps and the
+// print garbage): epsilons, RoPE bases, scaling, attention and frequency factors, soft-caps and the
 // query scale must be finite and positive; unknown architectures and variants are refused.
 #include <gtest/gtest.h>
 
@@ -55,7 +55,19 @@ TEST(FamilyValidation, RopeBaseAndScalingMustBeFiniteAndPositive) {
     factors.rope_factors = {1, 2, 4, bad, 8, 8, 8, 8};
     expect_load_error(factors, ErrorCode::bad_format,
                       {"rope_freqs.weight[3]", "must be finite and positive"});
+    expect_load_error(
+        with_float("phi3", "rope.scaling.attn_factor", bad), ErrorCode::bad_format,
+        {"RoPE attention factor phi3.rope.scaling.attn_factor", "must be finite and positive"});
   }
+  // LongRoPE needs both factor tensors, with factors > 0 (extra tensors are zeros).
+  test::FamilyFile short_only("phi3");
+  short_only.extra_tensors["rope_factors_short.weight"] = {8};
+  expect_load_error(short_only, ErrorCode::bad_format,
+                    {"tensor 'rope_factors_long.weight' is missing"});
+  test::FamilyFile zero_factors("phi3");
+  zero_factors.extra_tensors["rope_factors_long.weight"] = {8};
+  expect_load_error(zero_factors, ErrorCode::bad_format,
+                    {"rope_factors_long.weight[0] = 0", "must be finite and positive"});
   test::FamilyFile no_factor("llama");
   no_factor.strings["rope.scaling.type"] = "linear";
   expect_load_error(no_factor, ErrorCode::bad_format, {"'llama.rope.scaling.factor' is missing"});
@@ -75,10 +87,11 @@ TEST(FamilyValidation, UnsupportedVariantsAreRefusedByName) {
   test::FamilyFile gemma3("gemma2");
   gemma3.arch = "gemma3";
   expect_load_error(gemma3, ErrorCode::unsupported, {"architecture 'gemma3' is not supported"});
-  test::FamilyFile long_rope("phi3");
-  long_rope.extra_tensors["rope_factors_long.weight"] = {8};
-  expect_load_error(long_rope, ErrorCode::unsupported,
-                    {"tensor 'rope_factors_long.weight' is not part of the phi3 architecture"});
+  test::FamilyFile both_factors("llama");
+  both_factors.rope_freqs = true;
+  both_factors.long_rope = true;
+  expect_load_error(both_factors, ErrorCode::unsupported,
+                    {"tensor 'rope_factors_long.weight' is not part of the llama architecture"});
   test::FamilyFile yarn("qwen2");
   yarn.strings["rope.scaling.type"] = "yarn";
   expect_load_error(yarn, ErrorCode::unsupported, {"RoPE scaling 'yarn' is not supported"});

@@ -49,6 +49,7 @@ struct ModelConfig {
   // Set by the families that need them (0: the default each comment names).
   int head_dim = 0;                // width of a head (GGUF attention.key_length); 0: dim / n_heads
   float rope_freq_scale = 1.0f;    // RoPE linear scaling: positions times this (1 / factor)
+  float rope_attn_factor = 1.0f;   // RoPE cos and sin times this (LongRoPE's attention factor)
   float attention_scale = 0.0f;    // query-key product scale; 0: 1 / sqrt(head_size)
   float attention_softcap = 0.0f;  // scores -> cap * tanh(scores / cap) before the mask; 0: none
   float final_softcap = 0.0f;      // the same on the logits; 0: none

@@ -35,6 +35,10 @@ class Model {
 
   /// Hyper-parameters.
   const ModelConfig& config() const { return config_; }
+  /// Whether RoPE runs on LongRoPE's long factors (the context is past the original one).
+  bool uses_long_rope_factors() const {
+    return !long_rope_.long_factors.empty() && config_.seq_len > long_rope_.original_context;
+  }
   /// Views of the weights (valid as long as the Model).
   const TransformerWeights& weights() const { return weights_; }
   /// The file it was loaded from.
@@ -51,7 +55,8 @@ class Model {
   std::uint64_t weight_bytes_per_token() const;
 
   /// RoPE rotation for `pos` (all but gpt2): cos and sin of pos * theta^(-2i/head_size) (divided
-  /// by the file's frequency factor i, times the linear scaling), i < head_size / 2.
+  /// by the file's frequency factor i, times the linear scaling), i < head_size / 2, both times
+  /// the attention factor.
   const float* rope_cos(int pos) const { return rope_cos_.data() + rope_row(pos); }
   const float* rope_sin(int pos) const { return rope_sin_.data() + rope_row(pos); }
   /// The same rotation computed for any `pos` >= 0, also past the seq_len rows of the table (a
@@ -59,6 +64,14 @@ class Model {
   void compute_rope(int pos, float* cos, float* sin) const;
 
  private:
+  /// Phi-3's LongRoPE frequency divisors (GGUF rope_factors_long/short.weight, head_size / 2
+  /// each): the long ones for a context past the original one the model was trained with, else
+  /// the short ones, as llama.cpp chooses.
+  struct LongRopeFactors {
+    std::vector<float> long_factors, short_factors;
+    int original_context = 0;  // rope.scaling.original_context_length
+  };
+
   Model();
   std::size_t rope_row(int pos) const {
     return static_cast<std::size_t>(pos) * (config_.head_size() / 2);
@@ -77,6 +90,7 @@ class Model {
   std::vector<float> rope_cos_;            // (seq_len, head_size / 2)
   std::vector<float> rope_sin_;            // (seq_len, head_size / 2)
   std::vector<float> rope_factors_;        // (head_size / 2) frequency divisors, or empty
+  LongRopeFactors long_rope_;              // phi3's pair, one chosen into rope_factors_ at load
   std::vector<HugePageBuffer> converted_;  // weights converted or packed at load
 
   friend class Llama2cCheckpointReader;
