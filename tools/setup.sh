@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(cmake g++ make pkg-config ca-certificates curl
           libdnnl-dev ocl-icd-opencl-dev opencl-c-headers  # oneDNN (its CMake config needs OpenCL)
           libcli11-dev libspdlog-dev libfmt-dev libpng-dev libcpp-httplib-dev nlohmann-json3-dev  # libpng: heatmap PNGs; httplib, json: engine serve
-          googletest libgtest-dev libsentencepiece-dev       # tests; SentencePiece is the reference
+          googletest libgtest-dev libsentencepiece-dev libicu-dev  # tests; SentencePiece and ICU are references
           python3)                                           # tests: the hostile-file generator
 missing=()
 for p in "${packages[@]}"; do
