@@ -14,6 +14,8 @@ the server's resident memory and reports the first, largest and last samples.
 Standard library only. Exits 1 on any mismatch or unexpected status, else 0.
 """
 import argparse
+import concurrent.futures
+import functools
 import http.client
 import json
 import subprocess
@@ -111,14 +113,12 @@ def main():
             memory.append(resident_kb(args.pid))
             time.sleep(1)
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
+    workers = [functools.partial(client, i) for i in range(args.clients)]
     if args.pid:
-        threads.append(threading.Thread(target=sample_memory))
+        workers.append(sample_memory)
     start = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(workers)) as pool:
+        list(pool.map(lambda work: work(), workers))  # re-raises a worker's exception
     wall = time.monotonic() - start
 
     ok = statuses.get(200, 0)
