@@ -3,7 +3,8 @@
 
 For each concurrency C, C clients each stream requests one after another until R requests are
 done, and it reports p50/p99 time to first token (TTFT), p50/p99 inter-token latency (ITL,
-the gaps between streamed chunks) and the aggregate generated tokens per second.
+the gaps between streamed chunks), the aggregate generated tokens per second, and that rate
+over the first level's (list 1 first to read each level's speed-up over one stream).
 
   tools/bench_serve.py --url http://127.0.0.1:8080 --concurrency 1,4,8,16 --requests 64
 
@@ -112,16 +113,20 @@ def main():
     parser.add_argument("--json", action="store_true", help="one JSON object per level")
     args = parser.parse_args()
     if not args.json:
-        print("| concurrency | TTFT p50 / p99 (ms) | ITL p50 / p99 (ms) | tok/s | statuses |")
-        print("|---:|---:|---:|---:|---|")
+        print("| concurrency | TTFT p50 / p99 (ms) | ITL p50 / p99 (ms) | tok/s | x first "
+              "| statuses |")
+        print("|---:|---:|---:|---:|---:|---|")
+    first = None
     for c in [int(x) for x in args.concurrency.split(",")]:
         r = run_level(args, c)
+        first = first or r["tok_per_s"]
+        r["vs_first"] = r["tok_per_s"] / first if first else float("nan")
         if args.json:
             print(json.dumps(r))
         else:
             print(f"| {c} | {r['ttft_p50_ms']:.1f} / {r['ttft_p99_ms']:.1f} | "
                   f"{r['itl_p50_ms']:.2f} / {r['itl_p99_ms']:.2f} | {r['tok_per_s']:.0f} | "
-                  f"{r['statuses']} |", flush=True)
+                  f"{r['vs_first']:.2f} | {r['statuses']} |", flush=True)
 
 
 if __name__ == "__main__":

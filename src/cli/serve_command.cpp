@@ -120,7 +120,7 @@ void add_serve_command(CLI::App& app) {
       ->check(CLI::Range(0, 1 << 20))
       ->capture_default_str();
   cmd->add_option("--prefill-chunk", o.scheduler.prefill_chunk,
-                  "prompt tokens a slot runs per step, between other slots' decode steps")
+                  "prompt tokens run per step across the slots, beside their decode steps")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--max-body", o.max_body, "largest request body in bytes; more get 413")

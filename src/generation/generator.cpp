@@ -214,7 +214,7 @@ std::vector<GenerationResult> generate_batch(Session& session, const Tokenizer& 
         release_to = stop_at;
       } else if (static_cast<int>(r.tokens.size()) >= options.max_new_tokens) {
         finish = FinishReason::length;
-      } else if (session.position() >= session.position_limit()) {
+      } else if (session.position(active[i]) >= session.position_limit()) {
         finish = FinishReason::context;
       } else {
         release_to -= stop_prefix_at_end(r.text, seq.released, options.stop);

@@ -1,8 +1,9 @@
 // The decoder forward pass (Llama and its kin: RMSNorm, RoPE, grouped-query attention, gated
 // feed-forward; GPT-2: learned positions, LayerNorm, biases, GELU; the steps that differ are in
 // layer_steps, chosen by each architecture's recipe in model/architecture.hpp), run
-// over a block of T tokens for each of S sequences at once: the linear layers see all S*T rows
-// in one matmul; attention runs per sequence on its own cache through its own mask.
+// over a ragged step: S sequences, each with its own block of tokens at its own position. The
+// linear layers see all R rows in one matmul; attention runs per sequence on its own cache
+// through its own mask.
 #include "engine/model/session.hpp"
 
 #include <fmt/format.h>
@@ -88,7 +89,9 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
       cache_(model_->config().n_layers, max_batch_,
              window_ ? KvCache::window_capacity(window_, block_) : model_->config().seq_len,
              model_->config().kv_dim()) {
+  positions_.assign(max_batch_, 0);
   padding_.assign(max_batch_, 0);
+  in_step_.assign(max_batch_, 0);
   // Decode steps (one query row against up to capacity keys) then never allocate a mask.
   masks_.resize(max_batch_);
   for (Mask& mask : masks_) mask.reserve(cache_.capacity());
@@ -99,6 +102,8 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
   }
   padding_mask_.reserve(cache_.capacity());
   logit_rows_.reserve(max_batch_);
+  row_begin_.reserve(max_batch_ + 1);
+  step_blocks_.reserve(max_batch_);
 }
 
 int Session::position_limit() const {
@@ -110,31 +115,49 @@ std::uint64_t Session::memory_bytes() const {
 }
 
 void Session::reset() {
-  position_ = 0;
+  std::fill(positions_.begin(), positions_.end(), 0);
   std::fill(padding_.begin(), padding_.end(), 0);
 }
 
 int Session::truncation_limit() const {
-  const int padded = *std::max_element(padding_.begin(), padding_.end());
-  // A ring of `capacity` rows holds a sequence's last `capacity` real positions; once it has
-  // wrapped, a query at n needs rows back to n - window + 1, so n may go back `block_` at most.
-  const int least_padding = *std::min_element(padding_.begin(), padding_.end());
-  const bool wrapped = window_ && position_ - least_padding > cache_.capacity();
-  return std::max(padded, wrapped ? position_ - block_ : 0);
+  int limit = 0;
+  for (int s = 0; s < max_batch_; ++s) {
+    limit = std::max(limit, padding_[s]);
+    // A ring of `capacity` rows holds a sequence's last `capacity` real positions; once it has
+    // wrapped, a query at n needs rows back to n - window + 1, so n may go back `block_` at most.
+    if (window_ && positions_[s] - padding_[s] > cache_.capacity())
+      limit = std::max(limit, positions_[s] - block_);
+  }
+  return limit;
 }
 
 void Session::truncate(int position) {
-  if (position < truncation_limit() || position > position_)
+  if (position < truncation_limit() || position > this->position())
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("cannot truncate to position {}: the session can go back to {}..{}",
-                            position, truncation_limit(), position_));
-  position_ = position;
+                            position, truncation_limit(), this->position()));
+  for (int& p : positions_) p = std::min(p, position);
 }
 
-void Session::set_padding(int sequence, int padding) {
+void Session::check_sequence(int sequence) const {
   if (sequence < 0 || sequence >= max_batch_)
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("sequence {} is outside the batch of {}", sequence, max_batch_));
+}
+
+int Session::position(int sequence) const {
+  check_sequence(sequence);
+  return positions_[sequence];
+}
+
+void Session::reset_sequence(int sequence) {
+  check_sequence(sequence);
+  positions_[sequence] = 0;
+  padding_[sequence] = 0;
+}
+
+void Session::set_padding(int sequence, int padding) {
+  check_sequence(sequence);
   if (padding < 0 || (window_ == 0 && padding >= context_length()))
     throw Error(
         ErrorCode::invalid_argument,
@@ -175,24 +198,24 @@ std::pair<const float*, const float*> Session::rope(int row, int pos) {
 }
 
 std::span<const float> Session::forward(std::span<const int> tokens, bool all_logits) {
-  const int sequence = 0;
-  return run_blocks(tokens, std::span(&sequence, 1), static_cast<int>(tokens.size()), all_logits);
+  const SequenceTokens block{.sequence = 0, .tokens = tokens};
+  return run_blocks(std::span(&block, 1), all_logits);
 }
 
 std::span<const float> Session::forward(std::span<const int> tokens, const Mask& mask,
                                         bool all_logits) {
-  const int T = static_cast<int>(tokens.size());
+  const int T = static_cast<int>(tokens.size()), P = positions_[0];
   if (window_)
     throw Error(ErrorCode::invalid_argument,
                 "a caller's mask needs a session without a window (its cache keeps only the "
                 "window)");
-  if (mask.rows() != T || mask.cols() != position_ + T)
+  if (mask.rows() != T || mask.cols() != P + T)
     throw Error(
         ErrorCode::invalid_argument,
-        fmt::format("a block of {} tokens at position {} needs a ({}, {}) mask, got ({}, {})", T,
-                    position_, T, position_ + T, mask.rows(), mask.cols()));
-  const int sequence = 0;
-  return run_blocks(tokens, std::span(&sequence, 1), T, all_logits, &mask);
+        fmt::format("a block of {} tokens at position {} needs a ({}, {}) mask, got ({}, {})", T, P,
+                    T, P + T, mask.rows(), mask.cols()));
+  const SequenceTokens block{.sequence = 0, .tokens = tokens};
+  return run_blocks(std::span(&block, 1), all_logits, &mask);
 }
 
 std::span<const float> Session::forward_batch(std::span<const int> tokens,
@@ -201,60 +224,84 @@ std::span<const float> Session::forward_batch(std::span<const int> tokens,
     throw Error(
         ErrorCode::invalid_argument,
         fmt::format("forward_batch: {} tokens for {} sequences", tokens.size(), sequences.size()));
-  return run_blocks(tokens, sequences, static_cast<int>(tokens.size() / sequences.size()), false);
+  const std::size_t T = tokens.size() / sequences.size();
+  step_blocks_.clear();
+  for (std::size_t i = 0; i < sequences.size(); ++i)
+    step_blocks_.push_back({.sequence = sequences[i], .tokens = tokens.subspan(i * T, T)});
+  return run_blocks(step_blocks_, false);
 }
 
-void Session::check_block(std::span<const int> tokens, std::span<const int> sequences,
-                          int T) const {
-  const ModelConfig& c = model_->config();
-  const int P = position_;
-  if (T == 0) throw Error(ErrorCode::invalid_argument, "forward: empty block of tokens");
-  if (T > position_limit() - P)
-    throw Error(ErrorCode::context_full,
-                fmt::format("{} tokens at position {} do not fit in the context of {}", T, P,
-                            position_limit()));
-  for (int s : sequences)
-    if (s < 0 || s >= max_batch_)
+std::span<const float> Session::forward_ragged(std::span<const SequenceTokens> blocks) {
+  return run_blocks(blocks, false);
+}
+
+void Session::check_blocks(std::span<const SequenceTokens> blocks) {
+  const int vocab = model_->config().vocab_size;
+  if (blocks.empty()) throw Error(ErrorCode::invalid_argument, "forward: no sequence to run");
+  std::fill(in_step_.begin(), in_step_.end(), 0);
+  for (const SequenceTokens& block : blocks) {
+    check_sequence(block.sequence);
+    if (std::exchange(in_step_[block.sequence], 1))
       throw Error(ErrorCode::invalid_argument,
-                  fmt::format("sequence {} is outside the batch of {}", s, max_batch_));
-  for (int token : tokens)
-    if (token < 0 || token >= c.vocab_size)
-      throw Error(
-          ErrorCode::invalid_argument,
-          fmt::format("token id {} is outside the vocabulary (0..{})", token, c.vocab_size - 1));
+                  fmt::format("sequence {} is listed twice in one step", block.sequence));
+    const int T = static_cast<int>(block.tokens.size()), P = positions_[block.sequence];
+    if (T == 0) throw Error(ErrorCode::invalid_argument, "forward: empty block of tokens");
+    if (T > position_limit() - P)
+      throw Error(ErrorCode::context_full,
+                  fmt::format("{} tokens at position {} do not fit in the context of {}", T, P,
+                              position_limit()));
+    for (int token : block.tokens)
+      if (token < 0 || token >= vocab)
+        throw Error(ErrorCode::invalid_argument,
+                    fmt::format("token id {} is outside the vocabulary (0..{})", token, vocab - 1));
+  }
 }
 
 // A block longer than the session's block (a long prompt with a window) runs as consecutive
 // chunks, which is the same computation: each chunk's queries see the keys of the chunks
-// before it through the cache.
-std::span<const float> Session::run_blocks(std::span<const int> tokens,
-                                           std::span<const int> sequences, int T, bool all_logits,
+// before it through the cache. A step's blocks chunk side by side; the shorter ones drop out.
+std::span<const float> Session::run_blocks(std::span<const SequenceTokens> blocks, bool all_logits,
                                            const Mask* mask) {
-  check_block(tokens, sequences, T);
-  if (T <= block_) return run(tokens, sequences, T, all_logits, mask);
+  check_blocks(blocks);
+  std::size_t longest = 0, rows = 0;
+  for (const SequenceTokens& block : blocks) {
+    longest = std::max(longest, block.tokens.size());
+    rows += block.tokens.size();
+  }
+  if (longest <= static_cast<std::size_t>(block_)) return run(blocks, all_logits, mask);
   // Only windowed sessions chunk, and they take no caller's mask (forward checks it).
   if (mask) throw Error(ErrorCode::invalid_argument, "a caller's mask cannot be split in chunks");
-  const int S = static_cast<int>(sequences.size());
   const std::size_t vocab = model_->config().vocab_size;
-  chunk_tokens_.resize(static_cast<std::size_t>(S) * block_);
-  chunk_logits_.resize(all_logits ? S * T * vocab : 0);
-  std::span<const float> logits;
-  for (int begin = 0; begin < T; begin += block_) {
-    const int n = std::min(block_, T - begin);
-    for (int i = 0; i < S; ++i)
-      std::copy_n(tokens.begin() + i * T + begin, n, chunk_tokens_.begin() + i * n);
-    logits = run(std::span(chunk_tokens_).first(static_cast<std::size_t>(S) * n), sequences, n,
-                 all_logits);
-    if (all_logits)
-      for (int i = 0; i < S; ++i)
-        std::copy_n(logits.begin() + i * n * vocab, n * vocab,
-                    chunk_logits_.begin() + (i * T + begin) * vocab);
+  chunk_logits_.resize((all_logits ? rows : blocks.size()) * vocab);
+  std::vector<std::size_t> first_row(blocks.size());  // of each block in all the logits
+  for (std::size_t i = 1; i < blocks.size(); ++i)
+    first_row[i] = first_row[i - 1] + blocks[i - 1].tokens.size();
+  for (std::size_t begin = 0; begin < longest; begin += block_) {
+    chunk_blocks_.clear();
+    chunk_owner_.clear();
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
+      const std::span<const int> tokens = blocks[i].tokens;
+      if (tokens.size() <= begin) continue;
+      chunk_blocks_.push_back(
+          {.sequence = blocks[i].sequence,
+           .tokens = tokens.subspan(begin, std::min<std::size_t>(block_, tokens.size() - begin))});
+      chunk_owner_.push_back(static_cast<int>(i));
+    }
+    const std::span<const float> logits = run(chunk_blocks_, all_logits);
+    for (std::size_t j = 0; j < chunk_blocks_.size(); ++j) {
+      const std::size_t i = chunk_owner_[j], n = chunk_blocks_[j].tokens.size();
+      if (all_logits)
+        std::copy_n(logits.begin() + row_begin_[j] * vocab, n * vocab,
+                    chunk_logits_.begin() + (first_row[i] + begin) * vocab);
+      else if (begin + n == blocks[i].tokens.size())
+        std::copy_n(logits.begin() + j * vocab, vocab, chunk_logits_.begin() + i * vocab);
+    }
   }
-  return all_logits ? std::span<const float>(chunk_logits_) : logits;
+  return chunk_logits_;
 }
 
 void Session::block_mask(Mask& out, int sequence, int T, int window, const Mask* caller) {
-  const int P = position_, padding = padding_[sequence];
+  const int P = positions_[sequence], padding = padding_[sequence];
   if (caller) {  // the caller's own mask (one sequence, checked by forward)
     out = *caller;
     if (window) out &= sliding_window_block_mask(T, P, window);
@@ -276,36 +323,52 @@ void Session::block_mask(Mask& out, int sequence, int T, int window, const Mask*
   }
 }
 
-std::span<const float> Session::run(std::span<const int> tokens, std::span<const int> sequences,
-                                    int T, bool all_logits, const Mask* mask) {
+std::span<const float> Session::run(std::span<const SequenceTokens> blocks, bool all_logits,
+                                    const Mask* mask) {
   const ModelConfig& c = model_->config();
   const TransformerWeights& w = model_->weights();
-  const int S = static_cast<int>(sequences.size()), R = S * T;
-  const int P = position_;
-  reserve_rows(R, T);
+  const int S = static_cast<int>(blocks.size());
+  // Rows [row_begin_[i], row_begin_[i + 1]) are block i's, in order.
+  row_begin_.resize(S + 1);
+  row_begin_[0] = 0;
+  int longest = 0;
+  for (int i = 0; i < S; ++i) {
+    const int T = static_cast<int>(blocks[i].tokens.size());
+    row_begin_[i + 1] = row_begin_[i] + T;
+    longest = std::max(longest, T);
+  }
+  const int R = row_begin_[S];
+  row_block_.resize(R);
+  for (int i = 0; i < S; ++i)
+    std::fill(row_block_.begin() + row_begin_[i], row_block_.begin() + row_begin_[i + 1], i);
+  reserve_rows(R, longest);
   const kernels::KernelTable& k = kernels::kernels();
   // Row offsets in size_t: rows x width can pass INT_MAX for big batches of long prompts.
   const std::size_t dim = c.dim, q_dim = c.q_dim(), kv_dim = c.kv_dim();
   const bool rotates = recipe(c.architecture).rope != RopeStyle::none;
 
-  // Position of row t of sequence i: padded rows get any valid one (they attend to nothing).
-  const auto position = [&](int i, int t) { return std::max(0, P + t - padding_[sequences[i]]); };
-  for (int i = 0; i < S; ++i)
-    for (int t = 0; t < T; ++t) {
-      const std::size_t r = static_cast<std::size_t>(i) * T + t;
-      embed(c, w, tokens[r], position(i, t), x_.data() + r * dim, xb_.data() + r * dim);
-      if (rotates) rope_rows_[r] = rope(r, position(i, t));
-    }
+  // Sequence and position (padding included) of row r.
+  const auto sequence_of = [&](int r) { return blocks[row_block_[r]].sequence; };
+  const auto position_of = [&](int r) {
+    return positions_[sequence_of(r)] + r - row_begin_[row_block_[r]];
+  };
+  for (int r = 0; r < R; ++r) {
+    const int token = blocks[row_block_[r]].tokens[r - row_begin_[row_block_[r]]];
+    // Padded rows get any valid position (they attend to nothing).
+    const int pos = std::max(0, position_of(r) - padding_[sequence_of(r)]);
+    embed(c, w, token, pos, x_.data() + r * dim, xb_.data() + r * dim);
+    if (rotates) rope_rows_[r] = rope(r, pos);
+  }
 
-  // The mask stage: row t of a sequence (position P+t) may attend to keys 0..P+t (with a
+  // The mask stage: row t of a sequence at P (position P+t) may attend to keys 0..P+t (with a
   // window, only the last window of them), minus the sequence's left padding (whose own rows
   // are fully masked and so attend to nothing). Columns are cache slots: with a window, the
   // ring's slots, each standing for the real token it holds (see cache_position). Layers with a
   // window of their own (Gemma 2's) get the sliding-window kind of the same masks.
   for (int i = 0; i < S; ++i) {
-    block_mask(masks_[i], sequences[i], T, 0, mask);
-    if (!window_masks_.empty())
-      block_mask(window_masks_[i], sequences[i], T, c.sliding_window, mask);
+    const int s = blocks[i].sequence, T = row_begin_[i + 1] - row_begin_[i];
+    block_mask(masks_[i], s, T, 0, mask);
+    if (!window_masks_.empty()) block_mask(window_masks_[i], s, T, c.sliding_window, mask);
   }
 
   // Classifier: over every row, or only each sequence's last (all generation needs).
@@ -314,7 +377,7 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
   if (all_logits)
     std::iota(rows.begin(), rows.end(), 0);
   else
-    for (int i = 0; i < S; ++i) rows[i] = i * T + T - 1;
+    for (int i = 0; i < S; ++i) rows[i] = row_begin_[i + 1] - 1;
   logits_.resize(rows.size() * c.vocab_size);
   // Row r of the residual stream plus the sub-layer output before it (xb, unless `first`),
   // then normalised into xb for the next sub-layer: one per-row step (one barrier in a crew).
@@ -341,20 +404,21 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
       add_and_normalize(l == 0, lw.rms_att, lw.att_norm_bias);
       project_qkv(lw, xb_.data(), q_.data(), k_.data(), v_.data(), R);
       for_rows(R, [&](int r) {
-        const int i = r / T, t = r % T, s = sequences[i];
+        const int s = sequence_of(r);
         if (rotates)
           rotate_query_key(c, q_.data() + r * q_dim, k_.data() + r * kv_dim, rope_rows_[r].first,
                            rope_rows_[r].second);
-        const int slot_position = cache_position(s, P + t);
+        const int slot_position = cache_position(s, position_of(r));
         if (slot_position < 0) return;  // left padding a ring never keeps
         std::copy_n(k_.data() + r * kv_dim, kv_dim, cache_.key_row(l, s, slot_position));
         std::copy_n(v_.data() + r * kv_dim, kv_dim, cache_.value_row(l, s, slot_position));
       });
       const std::vector<Mask>& layer_masks = c.layer_window(l) ? window_masks_ : masks_;
       for (int i = 0; i < S; ++i) {
-        const int s = sequences[i];
-        multi_head_attention(c, q_.data() + i * T * q_dim, cache_.keys(l, s), cache_.values(l, s),
-                             layer_masks[i], scores_.data(), xb2_.data() + i * T * q_dim,
+        const int s = blocks[i].sequence;
+        const std::size_t first = row_begin_[i];
+        multi_head_attention(c, q_.data() + first * q_dim, cache_.keys(l, s), cache_.values(l, s),
+                             layer_masks[i], scores_.data(), xb2_.data() + first * q_dim,
                              observer_ != nullptr);
         if (observer_) observer_(s, l, scores_.data(), layer_masks[i], c.n_heads);
       }
@@ -391,7 +455,8 @@ std::span<const float> Session::run(std::span<const int> tokens, std::span<const
   } else {
     layers_and_classifier();
   }
-  position_ += T;
+  for (const SequenceTokens& block : blocks)
+    positions_[block.sequence] += static_cast<int>(block.tokens.size());
   return logits_;
 }
 

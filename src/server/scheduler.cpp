@@ -13,13 +13,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-void check(const SchedulerOptions& o) {
+// The options, checked before the session is sized from them.
+const SchedulerOptions& checked(const SchedulerOptions& o) {
   const auto require = [](bool ok, const char* what, int value) {
     if (!ok) throw Error(ErrorCode::invalid_argument, fmt::format("{}, got {}", what, value));
   };
   require(o.parallel >= 1 && o.parallel <= 1024, "--parallel must be in [1, 1024]", o.parallel);
   require(o.queue >= 0 && o.queue <= 1 << 20, "--queue must be in [0, 1048576]", o.queue);
   require(o.prefill_chunk >= 1, "--prefill-chunk must be at least 1", o.prefill_chunk);
+  return o;
 }
 
 // The last update of a job that never reached a slot (shutdown or its time limit).
@@ -33,10 +35,9 @@ void finish_unstarted(const Job& job) {
 
 Scheduler::Scheduler(std::shared_ptr<const Model> model, const Tokenizer& tokenizer,
                      const SchedulerOptions& options, Metrics& metrics)
-    : options_(options), metrics_(metrics) {
-  check(options_);
+    : options_(checked(options)), metrics_(metrics), session_(std::move(model), options_.parallel) {
   for (int i = 0; i < options_.parallel; ++i)
-    slots_.push_back(std::make_unique<Slot>(model, tokenizer));
+    slots_.push_back(std::make_unique<Slot>(session_, i, tokenizer));
   thread_ = std::thread([this] { run(); });
 }
 
@@ -141,20 +142,25 @@ void Scheduler::retire(Clock::time_point now) {
 void Scheduler::step() {
   busy_slots_.clear();
   blocks_.clear();
-  prefill_.clear();
+  int prefill_budget = options_.prefill_chunk;
   for (const auto& slot : slots_) {
     if (slot->idle()) continue;
+    // Prompts past this round's budget wait for the next round; decode steps always run.
+    const bool prefilling = slot->prefilling();
+    if (prefilling && prefill_budget == 0) continue;
+    const std::span<const int> block = slot->next_block(prefill_budget);
+    if (prefilling) prefill_budget -= static_cast<int>(block.size());
     busy_slots_.push_back(slot.get());
-    prefill_.push_back(slot->prefilling());
-    blocks_.push_back(slot->next_block(options_.prefill_chunk));
+    blocks_.push_back({.sequence = slot->sequence(), .tokens = block});
   }
   if (busy_slots_.empty()) return;
-  forward_all();
+  const std::span<const float> logits = forward_all(options_.prefill_chunk - prefill_budget);
+  const std::size_t vocab = session_.model().config().vocab_size;
   int freed = 0, generated = 0;
   for (std::size_t i = 0; i < busy_slots_.size(); ++i) {
     Slot& slot = *busy_slots_[i];
     const int before = slot.generated();
-    if (!slot.idle()) slot.advance(logits_[i]);
+    if (!slot.idle()) slot.advance(logits.subspan(i * vocab, vocab));
     generated += slot.generated() - before;
     freed += slot.idle();
   }
@@ -165,24 +171,26 @@ void Scheduler::step() {
   jobs_in_flight_ -= freed;
 }
 
-void Scheduler::forward_all() {
-  logits_.assign(busy_slots_.size(), {});
-  for (std::size_t i = 0; i < busy_slots_.size(); ++i) {
-    const Clock::time_point start = Clock::now();
-    try {
-      logits_[i] = busy_slots_[i]->forward(blocks_[i]);
-    } catch (const std::exception& e) {
-      // Requests are checked before they are queued, so this is a bug; it ends only this job.
-      log::at(LogLevel::error, "forward pass failed: {}", e.what());
-      busy_slots_[i]->finish("length");
-      continue;
-    }
-    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    if (prefill_[i])
-      metrics_.add_prefill(static_cast<std::int64_t>(blocks_[i].size()), seconds);
-    else
-      metrics_.add_decode_time(seconds);
+std::span<const float> Scheduler::forward_all(int prefill_tokens) {
+  const Clock::time_point start = Clock::now();
+  std::span<const float> logits;
+  try {
+    logits = session_.forward_ragged(blocks_);
+  } catch (const std::exception& e) {
+    // Requests are checked before they are queued, so this is a bug; it ends this pass's jobs.
+    log::at(LogLevel::error, "forward pass failed: {}", e.what());
+    for (Slot* slot : busy_slots_) slot->finish("length");
+    return {};
   }
+  // The pass's time goes to prompt and decode rows in proportion to their numbers.
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::size_t rows = 0;
+  for (const SequenceTokens& block : blocks_) rows += block.tokens.size();
+  const double prefill_seconds = seconds * prefill_tokens / static_cast<double>(rows);
+  if (prefill_tokens > 0) metrics_.add_prefill(prefill_tokens, prefill_seconds);
+  if (rows > static_cast<std::size_t>(prefill_tokens))
+    metrics_.add_decode_time(seconds - prefill_seconds);
+  return logits;
 }
 
 }  // namespace engine::server

@@ -1,7 +1,9 @@
-// The one thread that runs the model for the server. `parallel` slots generate side by side:
-// every round steps each busy slot once (a chunk of its prompt, or one decode step), so long
-// prompts never stall the streams already running; waiting jobs take free slots between rounds,
-// and cancelled, expired or finished ones leave.
+// The one thread that runs the model for the server. `parallel` slots generate side by side, each
+// in its own sequence of one Session: every round is one ragged forward pass over the busy slots
+// (one decode token each, plus prompt chunks of at most `prefill_chunk` tokens in all), so the
+// weights are read once per round for every stream and long prompts never stall the streams
+// already running; waiting jobs take free slots between rounds, and cancelled, expired or
+// finished ones leave.
 #pragma once
 
 #include <chrono>
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "engine/model/model.hpp"
+#include "engine/model/session.hpp"
 #include "engine/tokenizer.hpp"
 #include "server/job.hpp"
 #include "server/metrics.hpp"
@@ -24,13 +27,14 @@ namespace engine::server {
 struct SchedulerOptions {
   int parallel = 4;         ///< slots: jobs generating at once
   int queue = 64;           ///< jobs waiting for a slot, at most
-  int prefill_chunk = 512;  ///< prompt tokens a slot runs per round
+  int prefill_chunk = 512;  ///< prompt tokens a round runs, across the slots
   int threads = 0;          ///< kernel threads of the scheduler thread (0: one per core)
 };
 
 class Scheduler {
  public:
-  /// Allocates the slots' sessions and starts the thread. `tokenizer` must outlive it.
+  /// Allocates the session (a sequence per slot) and starts the thread. `tokenizer` must outlive
+  /// it.
   Scheduler(std::shared_ptr<const Model> model, const Tokenizer& tokenizer,
             const SchedulerOptions& options, Metrics& metrics);
   /// Stops the thread (as shutdown()).
@@ -56,14 +60,15 @@ class Scheduler {
   void admit();
   // Ends the running jobs whose client left or whose time is up.
   void retire(std::chrono::steady_clock::time_point now);
-  // One forward pass for each busy slot, then each samples from its logits.
+  // One ragged forward pass over the busy slots, then each samples from its logits.
   void step();
-  // The forward passes of one step: logits_[i] for blocks_[i] of busy_slots_[i]. One pass per
-  // slot today; a session whose sequences sit at different positions would make it one call.
-  void forward_all();
+  // The step's forward pass: the last-token logits of each of blocks_, (blocks, vocab_size), or
+  // none when it failed (then every job in it has ended).
+  std::span<const float> forward_all(int prefill_tokens);
 
   SchedulerOptions options_;
   Metrics& metrics_;
+  Session session_;                           // sequence i is slots_[i]'s
   std::vector<std::unique_ptr<Slot>> slots_;  // only the scheduler thread touches them
 
   mutable std::mutex mutex_;
@@ -74,10 +79,8 @@ class Scheduler {
   bool stopping_ = false;
 
   // One step's work, reused every step.
-  std::vector<Slot*> busy_slots_;
-  std::vector<std::span<const int>> blocks_;    // each slot's tokens for this pass
-  std::vector<bool> prefill_;                   // whether the block is prompt tokens
-  std::vector<std::span<const float>> logits_;  // each block's last-token logits
+  std::vector<Slot*> busy_slots_;       // the slots in this round's pass
+  std::vector<SequenceTokens> blocks_;  // each one's tokens, in its sequence
 
   std::thread thread_;  // last: starts once everything above exists
 };

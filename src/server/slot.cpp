@@ -22,14 +22,15 @@ void apply_min_p(std::span<float> logits, float min_p, float temperature) {
 
 }  // namespace
 
-Slot::Slot(std::shared_ptr<const Model> model, const Tokenizer& tokenizer)
-    : session_(std::move(model), 1),
+Slot::Slot(Session& session, int sequence, const Tokenizer& tokenizer)
+    : session_(session),
+      sequence_(sequence),
       tokenizer_(tokenizer),
       row_(session_.model().config().vocab_size) {}
 
 void Slot::start(std::shared_ptr<Job> job) {
   job_ = std::move(job);
-  session_.reset();
+  session_.reset_sequence(sequence_);
   sampler_.emplace(job_->spec.sampling);
   text_.emplace(job_->spec.stop);
   generated_.clear();
@@ -37,18 +38,13 @@ void Slot::start(std::shared_ptr<Job> job) {
   prefilled_ = 0;
 }
 
-std::span<const int> Slot::next_block(int prefill_chunk) {
+std::span<const int> Slot::next_block(int prefill_budget) {
   if (!prefilling()) return {&last_token_, 1};
   const std::vector<int>& prompt = job_->spec.prompt;
-  const std::size_t n = std::min<std::size_t>(prompt.size() - prefilled_, prefill_chunk);
+  const std::size_t n = std::min<std::size_t>(prompt.size() - prefilled_, prefill_budget);
   const std::span<const int> block(prompt.data() + prefilled_, n);
   prefilled_ += n;
   return block;
-}
-
-std::span<const float> Slot::forward(std::span<const int> block) {
-  static constexpr int kSequence[] = {0};
-  return session_.forward_batch(block, kSequence);
 }
 
 void Slot::advance(std::span<const float> logits) {
@@ -65,7 +61,7 @@ void Slot::advance(std::span<const float> logits) {
   // The same checks in the same order as engine::generate.
   if (text_->append(tokenizer_.decode(prev, next))) return finish("stop");
   if (static_cast<int>(generated_.size()) >= spec.max_tokens) return finish("length");
-  if (session_.position() >= session_.position_limit()) return finish("length");
+  if (session_.position(sequence_) >= session_.position_limit()) return finish("length");
   last_token_ = next;
   send_ready();
 }

@@ -1,7 +1,8 @@
-// One generation in progress: its own Session (KV cache), sampler and text. The scheduler asks
-// each busy slot for the tokens of its next forward pass, runs them, and hands the logits back;
-// the slot samples exactly as engine::generate does, so a request's tokens equal generate()'s on
-// the same prompt and options whatever the other slots run.
+// One generation in progress: its sequence of the scheduler's shared Session (its rows of the KV
+// cache), its sampler and text. The scheduler asks each busy slot for the tokens of its next
+// forward pass, runs every slot's in one ragged step, and hands each its logits back; the slot
+// samples exactly as engine::generate does, so a request's tokens equal generate()'s on the same
+// prompt and options whatever the other slots run.
 #pragma once
 
 #include <memory>
@@ -19,27 +20,27 @@ namespace engine::server {
 
 class Slot {
  public:
-  /// A slot with a session of the model's context length, allocated once here.
-  Slot(std::shared_ptr<const Model> model, const Tokenizer& tokenizer);
+  /// The slot that generates in sequence `sequence` of `session` (both must outlive it).
+  Slot(Session& session, int sequence, const Tokenizer& tokenizer);
 
   bool idle() const { return job_ == nullptr; }
   /// The running job (not idle).
   const Job& job() const { return *job_; }
-  /// Takes `job`: a fresh conversation (the prompt must fit the context).
+  /// The slot's sequence in the session.
+  int sequence() const { return sequence_; }
+  /// Takes `job`: a fresh conversation in its sequence (the prompt must fit the context).
   void start(std::shared_ptr<Job> job);
 
   /// Tokens the current (or last) job has generated.
   int generated() const { return static_cast<int>(generated_.size()); }
   /// Whether the prompt still has tokens to run.
   bool prefilling() const { return prefilled_ < job_->spec.prompt.size(); }
-  /// The tokens of this slot's next forward pass: the next at most `prefill_chunk` prompt
-  /// tokens, or the token sampled last.
-  std::span<const int> next_block(int prefill_chunk);
-  /// Runs `block` (what next_block gave) through the session: the logits of its last token
-  /// (vocab_size floats, valid until the next call).
-  std::span<const float> forward(std::span<const int> block);
-  /// Takes the logits of the last pass: once the prompt is in, samples the next token, streams
-  /// its text and ends the job at EOS, a stop string, max_tokens or a full context.
+  /// The tokens of this slot's next forward pass: the next at most `prefill_budget` (at least 1)
+  /// prompt tokens, or the token sampled last.
+  std::span<const int> next_block(int prefill_budget);
+  /// Takes the logits of the last token of the pass that ran next_block's tokens: once the prompt
+  /// is in, samples the next token, streams its text and ends the job at EOS, a stop string,
+  /// max_tokens or a full context.
   void advance(std::span<const float> logits);
 
   /// Ends the job early ("length": the time limit or shutdown) with its last update.
@@ -51,7 +52,8 @@ class Slot {
   // Sends the text that is final so far (if any) as an update.
   void send_ready();
 
-  Session session_;
+  Session& session_;
+  int sequence_;
   const Tokenizer& tokenizer_;
   std::shared_ptr<Job> job_;
   std::optional<Sampler> sampler_;

@@ -7,6 +7,7 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -43,6 +44,14 @@ inline std::shared_ptr<const Tokenizer> load_tok512() {
   return load_tokenizer(engine::test::require_model("tok512.bin"));
 }
 
+/// The scheduler's kernel threads: OMP_NUM_THREADS when set, else 0 (one per core). The
+/// ThreadSanitizer run sets 1, so that libgomp, which TSan cannot see into, starts no pool
+/// threads whose accesses would show as races.
+inline int scheduler_threads() {
+  const char* threads = std::getenv("OMP_NUM_THREADS");
+  return threads ? std::atoi(threads) : 0;
+}
+
 /// A running server; stopped (and joined) on destruction.
 class TestServer {
  public:
@@ -51,6 +60,7 @@ class TestServer {
       : tokenizer(load_tok512()), model(std::move(model)) {
     options.host = "127.0.0.1";
     options.port = 0;
+    if (options.scheduler.threads == 0) options.scheduler.threads = scheduler_threads();
     server_ = std::make_unique<Server>(options);
     port = server_->bind();
     server_->set_model({"stories260K", this->model, tokenizer, std::move(chat_template)});

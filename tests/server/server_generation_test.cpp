@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <future>
+#include <thread>
 
 #include "server_fixture.hpp"
 
@@ -159,6 +160,26 @@ TEST(ServerGeneration, ConcurrentRequestsEachEqualTheirOwnGenerate) {
     }));
   for (std::size_t i = 0; i < cases.size(); ++i)
     EXPECT_EQ(texts[i].get(), generate_alone(server, cases[i].prompt, 48, cases[i].sampling).text)
+        << "request " << i;
+}
+
+// Requests that join while others stream, with a prompt budget of 2 tokens a step: their prompt
+// chunks share passes with the others' decode steps, every sequence at its own position, and
+// the freed sequences are reused; each text still equals its own generate().
+TEST(ServerGeneration, RequestsJoiningMidStreamEqualTheirOwnGenerate) {
+  TestServer server({.scheduler = {.parallel = 3, .queue = 16, .prefill_chunk = 2}});
+  std::vector<std::future<std::string>> texts;
+  for (int i = 0; i < 7; ++i) {
+    texts.push_back(std::async(std::launch::async, [&server, i] {
+      json body = request_for(kPrompts[i % kPrompts.size()], 12 + 9 * i, kGreedy);
+      body["stream"] = true;
+      return stream_text(server.stream("/v1/completions", body));
+    }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(15));
+  }
+  for (int i = 0; i < 7; ++i)
+    EXPECT_EQ(texts[i].get(),
+              generate_alone(server, kPrompts[i % kPrompts.size()], 12 + 9 * i, kGreedy).text)
         << "request " << i;
 }
 

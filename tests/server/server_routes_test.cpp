@@ -74,12 +74,14 @@ TEST(ServerRoutes, MetricsCountResponsesTokensAndSlots) {
                   json{{"prompt", "Once upon a time"}, {"max_tokens", 7}, {"temperature", 0}});
   ASSERT_EQ(r.status, 200);
   server.get("/nowhere");
-  // A response is counted once written, which the client may see first.
+  // A response is counted once written, and the scheduler counts tokens and frees the slot after
+  // the last update is sent: the client may see either first.
   std::string text;
   EXPECT_TRUE(eventually([&] {
     text = server.metrics();
     return text.find("engine_requests_total{status=\"404\"} 1") != std::string::npos &&
-           metric_value(text, "engine_requests_total{status=\"200\"}") >= 1;  // /metrics too
+           metric_value(text, "engine_requests_total{status=\"200\"}") >= 1 &&  // /metrics too
+           metric_value(text, "engine_busy_slots") == 0;
   })) << text;
   EXPECT_EQ(metric_value(text, "engine_slots"), 3);
   EXPECT_EQ(metric_value(text, "engine_busy_slots"), 0);

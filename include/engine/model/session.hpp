@@ -1,7 +1,9 @@
-// Conversations with a model: KV caches, the position and scratch buffers. A session holds up
-// to `max_batch` sequences that step in lockstep through one forward pass per step.
+// Conversations with a model: KV caches, positions and scratch buffers. A session holds up to
+// `max_batch` sequences, each at its own position; one forward pass runs any of them together,
+// each with its own number of tokens (a server's decode steps beside a prompt's chunk).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -31,6 +33,12 @@ struct SessionOptions {
   int block = 0;
 };
 
+/// One sequence's part of a ragged step: its next tokens, at its own position.
+struct SequenceTokens {
+  int sequence = 0;
+  std::span<const int> tokens;
+};
+
 class Session {
  public:
   /// A session for up to `max_batch` sequences, each with a KV cache of the model's context
@@ -39,7 +47,7 @@ class Session {
   /// A session with any options (a sliding window), its KV caches allocated once here.
   Session(std::shared_ptr<const Model> model, const SessionOptions& options);
 
-  /// Runs `tokens` of sequence 0 as one block at positions [position(), position() + size): a
+  /// Runs `tokens` of sequence 0 as one block at positions [position(0), position(0) + size): a
   /// whole prompt at once, or a single token per decode step. Their keys and values are
   /// appended to the KV cache. Returns the logits of the last token (vocab_size floats), or
   /// with `all_logits` those of every token ((tokens.size(), vocab_size), row-major). The span
@@ -49,29 +57,39 @@ class Session {
   std::span<const float> forward(std::span<const int> tokens, bool all_logits = false);
 
   /// The same with the caller's mask instead of the causal one: any kind or combination
-  /// (sliding window, prefix-LM, custom), shape (tokens.size(), position() + tokens.size()),
-  /// row t for the token at position() + t, column c for key c. It goes through the same mask
+  /// (sliding window, prefix-LM, custom), shape (tokens.size(), position(0) + tokens.size()),
+  /// row t for the token at position(0) + t, column c for key c. It goes through the same mask
   /// stage and masked softmax; fully masked rows attend to nothing (zeros). Not for a session
   /// with a window, whose cache no longer holds every column (throws invalid_argument).
   std::span<const float> forward(std::span<const int> tokens, const Mask& mask,
                                  bool all_logits = false);
 
-  /// One block of T tokens for each sequence in `sequences` (indices < max_batch()), all at
-  /// position(): `tokens` is (sequences.size(), T) row-major. Each sequence attends only to its
-  /// own cache, through the causal mask combined with its padding mask. Returns the logits of
-  /// each sequence's last token: (sequences.size(), vocab_size). Sequences left out of a step
-  /// (finished ones) keep their cache but fall behind; they cannot rejoin.
+  /// One block of T tokens for each sequence in `sequences` (indices < max_batch(), each once),
+  /// each at its own position: `tokens` is (sequences.size(), T) row-major. Each sequence
+  /// attends only to its own cache, through the causal mask combined with its padding mask.
+  /// Returns the logits of each sequence's last token: (sequences.size(), vocab_size). Sequences
+  /// left out of a step keep their cache and position.
   std::span<const float> forward_batch(std::span<const int> tokens, std::span<const int> sequences);
+
+  /// One ragged step: each listed sequence (each once) runs its own tokens at its own position,
+  /// all rows through one set of matmuls and each sequence's attention through its own causal
+  /// and padding mask. A row's logits do not depend on which other sequences share the step
+  /// (bit for bit while the step stays on the per-row kernels, below 17 rows). Returns the
+  /// logits of each sequence's last token: (blocks.size(), vocab_size), valid until the next
+  /// call. Throws as forward(), and (invalid_argument) for a sequence listed twice.
+  std::span<const float> forward_ragged(std::span<const SequenceTokens> blocks);
 
   /// Marks the first `padding` positions of `sequence` as left padding: masked for every query,
   /// and the RoPE position of a real token counts from the first real one (as Hugging Face
-  /// computes it: cumsum(attention_mask) - 1). Set before the first block. Without a window
-  /// the padding must leave room in the context.
+  /// computes it: cumsum(attention_mask) - 1). Set before the sequence's first block. Without a
+  /// window the padding must leave room in the context.
   void set_padding(int sequence, int padding);
 
-  /// Tokens processed so far per sequence, padding included (the next token's position). With
-  /// a window it can pass context_length().
-  int position() const { return position_; }
+  /// Tokens `sequence` has processed so far, padding included (its next token's position).
+  /// With a window it can pass context_length().
+  int position(int sequence) const;
+  /// The furthest position of any sequence: that of sequences stepping in lockstep.
+  int position() const { return *std::max_element(positions_.begin(), positions_.end()); }
   /// The model's context length: the positions a session without a window holds.
   int context_length() const { return model_->config().seq_len; }
   /// The sliding window (positions each query sees), or 0 for plain causal attention.
@@ -86,14 +104,17 @@ class Session {
   std::uint64_t memory_bytes() const;
   /// Forgets the conversations and paddings (the caches are reused, not freed).
   void reset();
+  /// Forgets one sequence's conversation and padding: it starts again at position 0 while the
+  /// others go on.
+  void reset_sequence(int sequence);
   /// The earliest position truncate() can go back to: past every sequence's left padding and,
   /// with a window, late enough that the ring still holds the window before it (it overwrites
   /// the oldest rows as it goes).
   int truncation_limit() const;
-  /// Forgets the tokens from `position` on in every sequence, keeping the cache before it: the
-  /// next block runs at `position`. A conversation that changed after a common prefix re-runs
-  /// only the rest. Throws engine::Error (invalid_argument) outside [truncation_limit(),
-  /// position()].
+  /// Forgets the tokens from `position` on in every sequence (one already shorter keeps its
+  /// own), keeping the cache before it: the next block runs at `position`. A conversation that
+  /// changed after a common prefix re-runs only the rest. Throws engine::Error
+  /// (invalid_argument) outside [truncation_limit(), position()].
   void truncate(int position);
 
   /// The model it runs.
@@ -109,13 +130,14 @@ class Session {
   void set_attention_observer(AttentionObserver observer) { observer_ = std::move(observer); }
 
  private:
-  std::span<const float> run_blocks(std::span<const int> tokens, std::span<const int> sequences,
-                                    int T, bool all_logits, const Mask* mask = nullptr);
-  std::span<const float> run(std::span<const int> tokens, std::span<const int> sequences, int T,
-                             bool all_logits, const Mask* mask = nullptr);
-  void check_block(std::span<const int> tokens, std::span<const int> sequences, int T) const;
+  std::span<const float> run_blocks(std::span<const SequenceTokens> blocks, bool all_logits,
+                                    const Mask* mask = nullptr);
+  std::span<const float> run(std::span<const SequenceTokens> blocks, bool all_logits,
+                             const Mask* mask = nullptr);
+  void check_blocks(std::span<const SequenceTokens> blocks);
+  void check_sequence(int sequence) const;
   void reserve_rows(int rows, int block);
-  // The mask of `sequence`'s block of T queries at position(): causal (with the session's
+  // The mask of `sequence`'s block of T queries at its position: causal (with the session's
   // window), narrowed to `window` when > 0 (a model's windowed layer), with its padding, or the
   // caller's mask (narrowed likewise).
   void block_mask(Mask& out, int sequence, int T, int window, const Mask* caller);
@@ -133,9 +155,9 @@ class Session {
   int max_batch_;
   int window_;  // 0: plain causal
   int block_;   // most tokens per pass: the context length, or SessionOptions::block
-  int position_ = 0;
-  std::vector<int> padding_;  // (max_batch) leading padding positions per sequence
-  KvCache cache_;             // (layer, max_batch, capacity, kv_dim) keys and values
+  std::vector<int> positions_;  // (max_batch) next position of each sequence
+  std::vector<int> padding_;    // (max_batch) leading padding positions per sequence
+  KvCache cache_;               // (layer, max_batch, capacity, kv_dim) keys and values
   // Activations of the current step: R rows = sequences x block tokens.
   std::vector<float> x_;       // (R, dim) residual stream
   std::vector<float> xb_;      // (R, dim) normalised input of a sub-layer / its output
@@ -154,9 +176,14 @@ class Session {
   std::vector<Mask> window_masks_;  // the same for a model's windowed layers (empty: none)
   Mask padding_mask_;               // scratch for one sequence's padding mask
   std::vector<int> logit_rows_;     // rows of the step that get logits
+  std::vector<int> row_begin_;      // (blocks + 1) first row of each block of the step
+  std::vector<int> row_block_;      // (R) the block each row of the step belongs to
+  std::vector<SequenceTokens> step_blocks_;  // forward_batch's blocks
+  std::vector<char> in_step_;                // (max_batch) whether a sequence is in the step
   // Only a windowed session uses these: a long block runs in chunks, RoPE runs past the table.
-  std::vector<int> chunk_tokens_;    // (sequences, block) one chunk of a longer block
-  std::vector<float> chunk_logits_;  // (sequences * T, vocab_size) all logits of a chunked block
+  std::vector<SequenceTokens> chunk_blocks_;  // one chunk of each block longer than the block
+  std::vector<int> chunk_owner_;              // (chunk blocks) the step's block each came from
+  std::vector<float> chunk_logits_;           // (rows with logits, vocab_size) of a chunked step
   std::vector<float> rope_scratch_;  // (R, 2, head_size / 2) cos, sin of positions past the table
   std::vector<std::pair<const float*, const float*>> rope_rows_;  // (R) cos, sin of each row
 };
