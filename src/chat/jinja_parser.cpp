@@ -9,6 +9,13 @@ namespace {
 
 using Type = Token::Type;
 
+// Bounds on what the parser, the renderer and the tree's destructor walk recursively, so that a
+// hostile template fails with an error instead of overflowing the stack: tokens in one tag bound
+// an expression's depth, and blocks ({% if %}, {% for %}) nest only so deep. Real chat templates
+// stay far below both.
+constexpr std::size_t kMaxTagTokens = 512;
+constexpr int kMaxBlockDepth = 64;
+
 ExprPtr make(Expr::Kind kind, Position position, std::string name = {}) {
   auto e = std::make_unique<Expr>();
   e->kind = kind;
@@ -36,6 +43,7 @@ class Parser {
   explicit Parser(std::vector<Token> tokens) : tokens_(std::move(tokens)) {}
 
   Template run() {
+    check_tag_lengths();
     Template t;
     std::string end_tag;
     t.body = parse_body({}, end_tag);
@@ -134,8 +142,36 @@ class Parser {
     }
   }
 
+  void check_tag_lengths() const {
+    std::size_t begin = 0;
+    bool inside = false;
+    for (std::size_t i = 0; i < tokens_.size(); ++i) {
+      const Type type = tokens_[i].type;
+      if (type == Type::print_begin || type == Type::block_begin) {
+        begin = i;
+        inside = true;
+      }
+      if (type == Type::print_end || type == Type::block_end) inside = false;
+      if (inside && i - begin > kMaxTagTokens)
+        fail(tokens_[begin], "a tag of more than " + std::to_string(kMaxTagTokens) + " tokens");
+    }
+  }
+
+  // Counts the blocks open around the statement being parsed.
+  struct BlockDepth {
+    BlockDepth(Parser& parser, const Token& tag) : parser(parser) {
+      if (++parser.block_depth_ > kMaxBlockDepth)
+        parser.fail(tag, "blocks nested more than " + std::to_string(kMaxBlockDepth) + " deep");
+    }
+    ~BlockDepth() { --parser.block_depth_; }
+    BlockDepth(const BlockDepth&) = delete;
+    BlockDepth& operator=(const BlockDepth&) = delete;
+    Parser& parser;
+  };
+
   Node parse_statement() {
     const Token& tag = next();
+    const BlockDepth depth(*this, tag);
     Node n = make_node(Node::Kind::text, tag.position);
     if (tag.value == "if") {
       n.kind = Node::Kind::if_chain;
@@ -466,6 +502,7 @@ class Parser {
 
   std::vector<Token> tokens_;
   std::size_t at_ = 0;
+  int block_depth_ = 0;
 };
 
 }  // namespace

@@ -172,7 +172,7 @@ int read_top_logprobs(const json& body, Endpoint endpoint) {
 json parse_json_body(const std::string& body) {
   try {
     return json::parse(body);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // a syntax error, or a number past double's range
     throw ApiError(400, "invalid_request_error", fmt::format("the body is not JSON: {}", e.what()));
   }
 }

@@ -27,6 +27,9 @@ TEST(ServerErrors, BadRequestsGet400NamingTheField) {
   TestServer server({});
   expect_error(server.post("/v1/completions", std::string("{\"prompt\": ")), 400);
   expect_error(server.post("/v1/completions", std::string("[1, 2]")), 400);
+  // JSON allows numbers that overflow a double; the parser refuses them with its own exception.
+  expect_error(server.post("/v1/completions", std::string(R"({"prompt": "a", "top_p": 1e400})")),
+               400);
   expect_error(server.post("/v1/completions", json::object()), 400, "prompt");
   expect_error(server.post("/v1/completions", json{{"prompt", 5}}), 400, "prompt");
   expect_error(server.post("/v1/completions", json{{"prompt", "a"}, {"max_tokens", "ten"}}), 400,

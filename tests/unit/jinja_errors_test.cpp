@@ -76,5 +76,31 @@ TEST(JinjaErrors, MessagesJsonMustBeAListOrAnObjectWithMessages) {
                         {"JSON array of messages"});
 }
 
+// `start`, then `piece` n times.
+std::string repeat(std::string_view piece, int n, std::string start = {}) {
+  std::string out = std::move(start);
+  for (int i = 0; i < n; ++i) out += piece;
+  return out;
+}
+
+// The parser, the renderer and the tree's destructor recurse over the template's nesting: a
+// hostile template nested 100000 deep must fail with an error, not overflow the stack.
+TEST(JinjaErrors, DeepNestingFailsInsteadOfOverflowingTheStack) {
+  constexpr int kDeep = 100000;
+  for (const std::string& expression :
+       {repeat("(", kDeep) + "1" + repeat(")", kDeep), repeat("[", kDeep) + repeat("]", kDeep),
+        repeat("not ", kDeep) + "true", repeat(" + 1", kDeep, "1"),
+        repeat("[0]", kDeep, "messages"), repeat(" | trim", kDeep, "'a'")})
+    expect_engine_error([&] { render(repeat(" }}", 1, "x\n{{ " + expression)); },
+                        ErrorCode::bad_format, {"a tag of more than 512 tokens", "line 2:1"});
+  expect_engine_error([] { render(repeat("{% if true %}", kDeep) + repeat("{% endif %}", kDeep)); },
+                      ErrorCode::bad_format, {"blocks nested more than 64 deep", "line 1:"});
+}
+
+TEST(JinjaErrors, NestingWithinTheLimitsRenders) {
+  EXPECT_EQ(render("{{ " + repeat("(", 100) + "1" + repeat(")", 100) + " }}"), "1");
+  EXPECT_EQ(render(repeat("{% if true %}", 64) + "x" + repeat("{% endif %}", 64)), "x");
+}
+
 }  // namespace
 }  // namespace engine::test

@@ -3,8 +3,11 @@
 all): GGUF files (a llama model with its SentencePiece vocabulary, a GPT-2 byte-level vocabulary,
 every metadata value type), runnable models (llama and gpt2 with weights in f32, f16, bf16,
 q8_0 and q4_0; non-finite weights; a matrix whose type field says f16 over f32 bytes), llama2.c
-checkpoints (legacy and "ak42" v1) and tokenizer texts. The real vocabularies (models/tok512.*) are added by
-run.sh."""
+checkpoints (legacy and "ak42" v1), tokenizer texts, server request bodies and chat templates (the
+real ones of models/chat-templates/, each with a conversation behind a NUL byte). The real
+vocabularies (models/tok512.*) are added by run.sh."""
+import glob
+import json
 import os
 import struct
 import sys
@@ -197,6 +200,46 @@ def llama2c_checkpoint(v1):
     return header + struct.pack("<%df" % floats, *values(floats, 5))
 
 
+# Conversations for the chat templates: plain turns, then the object form with the extra
+# variables and fields (tools, tool calls, content parts, null content) real templates read.
+CONVERSATIONS = [
+    [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
+     {"role": "assistant", "content": "Hello."}, {"role": "user", "content": "Why?"}],
+    {"messages": [{"role": "user", "content": [{"type": "text", "text": "Weather?"}]},
+                  {"role": "assistant", "content": None, "tool_calls": [
+                      {"type": "function", "function": {"name": "get", "arguments": {"x": 1}}}]},
+                  {"role": "tool", "content": "{\"t\": 20}"}],
+     "tools": [{"type": "function", "function": {"name": "get", "parameters": {}}}],
+     "date_string": "26 Jul 2024", "bos_token": "<|begin_of_text|>"},
+]
+
+REQUESTS = {
+    "completion": {"prompt": "Once upon", "max_tokens": 8, "temperature": 0.5, "top_p": 0.9,
+                   "top_k": 40, "min_p": 0.05, "seed": 42, "stop": ["\n", "."], "logprobs": 2,
+                   "n": 1, "echo": False, "stream": True,
+                   "stream_options": {"include_usage": True}},
+    "token_prompts": {"prompt": [[1, 2, 3], "text", [4]], "max_completion_tokens": 1,
+                      "presence_penalty": 0, "logit_bias": {}, "response_format": {"type": "text"}},
+    "chat": {"model": "m", "messages": [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": [{"type": "text", "text": "Hi"}]},
+        {"role": "assistant", "content": None}], "logprobs": True, "top_logprobs": 3,
+        "stop": "x", "seed": -1, "tools": [], "frequency_penalty": 0.0, "suffix": ""},
+}
+
+
+def chat_template_seeds():
+    here = os.path.dirname(os.path.abspath(__file__))
+    seeds = {}
+    for path in sorted(glob.glob(os.path.join(here, "../../models/chat-templates/*.jinja"))):
+        with open(path, "rb") as f:
+            source = f.read()
+        name = os.path.basename(path)
+        for i, conversation in enumerate(CONVERSATIONS):
+            seeds["jinja_template/%s.%d" % (name, i)] = source + b"\0" + json.dumps(conversation).encode()
+    return seeds
+
+
 def main():
     out = sys.argv[1]
     seeds = {
@@ -228,6 +271,9 @@ def main():
                             "\U0001F642\U0001F44D\U0001F3FD".encode(),
         "text/malformed.txt": b"\xff\xfe\xc3 \xe2\x82 \xed\xa0\x80 \xf4\x90\x80\x80 \x00 <s></s>",
     }
+    seeds.update(("completion_request/%s.json" % name, json.dumps(body).encode())
+                 for name, body in REQUESTS.items())
+    seeds.update(chat_template_seeds())
     for name, data in seeds.items():
         os.makedirs(os.path.join(out, os.path.dirname(name)), exist_ok=True)
         with open(os.path.join(out, name), "wb") as f:

@@ -25,18 +25,21 @@ declare -A target=(
   [gguf]=gguf [model_file]=model_file [sentencepiece_model]=sentencepiece_model
   [llama2c_tokenizer]=llama2c_tokenizer [load_tokenizer]=load_tokenizer
   [text_spm_model]=tokenize_text [text_llama2c_bin]=tokenize_text
-  [text_gguf_spm]=tokenize_text [text_gguf_bpe]=tokenize_text)
+  [text_gguf_spm]=tokenize_text [text_gguf_bpe]=tokenize_text
+  [jinja_template]=jinja_template [completion_request]=completion_request)
 declare -A seeds=(
   [gguf]="seeds/gguf" [model_file]="seeds/model"
   [sentencepiece_model]="$m/tok512.model" [llama2c_tokenizer]="$m/tok512.bin"
   [load_tokenizer]="seeds/gguf $m/tok512.bin $m/tok512.model"
   [text_spm_model]=seeds/text [text_llama2c_bin]=seeds/text [text_gguf_spm]=seeds/text
-  [text_gguf_bpe]=seeds/text)
+  [text_gguf_bpe]=seeds/text [jinja_template]=seeds/jinja_template
+  [completion_request]=seeds/completion_request)
 # Real-size vocabularies run some 50 inputs a second against thousands for the small seeds:
 # only runs of 10 minutes or more (the long run) take them, with -max_len raised to fit.
 declare -A real_size=([gguf]=$v/ggml-vocab-llama-spm.gguf [llama2c_tokenizer]=$m/tokenizer.bin)
 declare -A max_len=([gguf]=800000 [llama2c_tokenizer]=450000)
-declare -A dicts=([gguf]=gguf [model_file]=gguf [load_tokenizer]=gguf)
+declare -A dicts=([gguf]=gguf [model_file]=gguf [load_tokenizer]=gguf [jinja_template]=jinja
+  [completion_request]=request)
 # Lossless per the tokenizer tests: Llama 2's vocabulary keeps extra whitespace and falls back
 # to bytes (tokenizer_llamacpp_vectors_test), byte-level BPE spells every byte
 # (byte_level_bpe_test). tok512.model's normalizer removes extra whitespace: not lossless.
@@ -45,7 +48,7 @@ declare -A vocab=([text_spm_model]="$m/tok512.model 0" [text_llama2c_bin]="$m/to
 
 runs=("$@")
 ((${#runs[@]})) || runs=(gguf model_file sentencepiece_model llama2c_tokenizer load_tokenizer
-  text_spm_model text_llama2c_bin text_gguf_spm text_gguf_bpe)
+  text_spm_model text_llama2c_bin text_gguf_spm text_gguf_bpe jinja_template completion_request)
 
 [[ -f $build/CMakeCache.txt ]] ||
   CXX=clang++-14 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DENGINE_BUILD_TESTS=OFF \
