@@ -58,7 +58,7 @@ TEST(MappedFile, ReleasedBytesReadBackTheSame) {
 TEST(MappedFile, MissingFileOrDirectoryIsAnIoError) {
   test::expect_engine_error([&] { MappedFile("/nonexistent/model.bin"); }, ErrorCode::io,
                             {"/nonexistent/model.bin", "cannot open"});
-  test::expect_engine_error([&] { MappedFile(testing::TempDir()); }, ErrorCode::io,
+  test::expect_engine_error([&] { MappedFile{testing::TempDir()}; }, ErrorCode::io,
                             {"not a regular file"});
 }
 
