@@ -31,11 +31,20 @@ struct Variant {
   std::set<std::string> must_pass;  // the unchanged file: the runs themselves can succeed
 };
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ENGINE_TEST_CLANG_ASAN 1
+#endif
+#endif
+#ifndef ENGINE_TEST_CLANG_ASAN
+#define ENGINE_TEST_CLANG_ASAN 0
+#endif
+
 // Each run gets 10 s and 2 GB: an allocation bomb must be refused, not attempted. Under
 // AddressSanitizer, whose shadow memory needs terabytes of address space, the 2 GB are resident
 // memory rather than address space.
 std::string limits() {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || ENGINE_TEST_CLANG_ASAN
   return "ASAN_OPTIONS=hard_rss_limit_mb=2048 timeout -s KILL 10";
 #else
   return "ulimit -v 2097152; timeout -s KILL 10";

@@ -23,6 +23,12 @@ void* operator new(std::size_t n) {
   if (void* p = std::malloc(n ? n : 1)) return p;
   throw std::bad_alloc();
 }
+// The nothrow form too (std::stable_sort's buffer), so that every block our delete frees came
+// from malloc.
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  if (t_counting) ++g_allocations;
+  return std::malloc(n ? n : 1);
+}
 void operator delete(void* p) noexcept {
   std::free(p);
 }
