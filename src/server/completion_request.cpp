@@ -60,8 +60,6 @@ void check_unsupported(const json& body) {
   must_be("n", 1, "one choice per prompt");
   must_be("best_of", 1, "one candidate per prompt");
   must_be("echo", false, "the prompt is not repeated");
-  must_be("presence_penalty", 0, "no penalties");
-  must_be("frequency_penalty", 0, "no penalties");
   must_be("logit_bias", json::object(), "no logit bias");
   must_be("suffix", "", "no insertion");
   must_be("tools", json::array(), "no tool calls");
@@ -200,7 +198,12 @@ CompletionRequest parse_completion_request(const json& body, Endpoint endpoint) 
   r.sampling.top_p = static_cast<float>(number_field(body, "top_p", 0, 1).value_or(1));
   if (r.sampling.top_p <= 0.0f) throw invalid_field("top_p", "'top_p' must be in (0, 1]");
   r.sampling.top_k = static_cast<int>(integer_field(body, "top_k", 0, 1 << 30).value_or(0));
-  r.min_p = static_cast<float>(number_field(body, "min_p", 0, 1).value_or(0));
+  r.sampling.min_p = static_cast<float>(number_field(body, "min_p", 0, 1).value_or(0));
+  // OpenAI's penalties, over the prompt and the reply's last 64 tokens as llama.cpp's server.
+  r.sampling.presence_penalty =
+      static_cast<float>(number_field(body, "presence_penalty", -2, 2).value_or(0));
+  r.sampling.frequency_penalty =
+      static_cast<float>(number_field(body, "frequency_penalty", -2, 2).value_or(0));
   if (const auto seed = integer_field(body, "seed", std::numeric_limits<std::int64_t>::min(),
                                       std::numeric_limits<std::int64_t>::max()))
     r.seed = static_cast<std::uint64_t>(*seed);

@@ -36,9 +36,8 @@ struct CompletionRequest {
   std::vector<Message> messages;  ///< chat
   std::optional<int>
       max_tokens;  ///< absent: OpenAI's default (16 for completions, the context for chat)
-  SamplingOptions sampling;  ///< OpenAI's defaults: temperature 1, top_p 1
+  SamplingOptions sampling;  ///< OpenAI's defaults: temperature 1, top_p 1, no penalties
   std::optional<std::uint64_t> seed;
-  float min_p = 0.0f;  ///< drop tokens less likely than min_p times the most likely one
   std::vector<std::string> stop;
   bool stream = false;
   bool include_usage = false;  ///< stream_options.include_usage: a last chunk with the usage

@@ -162,7 +162,6 @@ void handle_completion(const httplib::Request& request, httplib::Response& respo
                                                        ? 16
                                                        : backend->served.model->config().seq_len),
                .sampling = r.sampling,
-               .min_p = r.min_p,
                .stop = r.stop,
                .top_logprobs = r.top_logprobs,
                .deadline = deadline_after(timeout_seconds)};

@@ -64,7 +64,6 @@ struct JobSpec {
   std::vector<int> prompt{};
   int max_tokens = 16;
   SamplingOptions sampling{};
-  float min_p = 0;
   std::vector<std::string> stop{};
   int top_logprobs = -1;  ///< -1: no logprobs
   std::chrono::steady_clock::time_point deadline{};

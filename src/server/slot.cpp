@@ -1,26 +1,11 @@
 #include "server/slot.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
 
 #include "engine/generation/generator.hpp"
 #include "server/logprobs.hpp"
 
 namespace engine::server {
-namespace {
-
-// min_p: drops every token less likely than min_p times the most likely one after temperature,
-// i.e. whose logit is below max + temperature * ln(min_p). Greedy picks the maximum anyway.
-void apply_min_p(std::span<float> logits, float min_p, float temperature) {
-  if (min_p <= 0.0f || temperature <= 0.0f) return;
-  const float max = *std::max_element(logits.begin(), logits.end());
-  const float floor = max + temperature * std::log(min_p);
-  for (float& l : logits)
-    if (l < floor) l = -std::numeric_limits<float>::infinity();
-}
-
-}  // namespace
 
 Slot::Slot(Session& session, int sequence, const Tokenizer& tokenizer)
     : session_(session),
@@ -34,6 +19,7 @@ void Slot::start(std::shared_ptr<Job> job) {
   sampler_.emplace(job_->spec.sampling);
   text_.emplace(job_->spec.stop);
   generated_.clear();
+  history_ = job_->spec.prompt;
   logprobs_.clear();
   prefilled_ = 0;
 }
@@ -51,11 +37,11 @@ void Slot::advance(std::span<const float> logits) {
   if (prefilling()) return;
   const JobSpec& spec = job_->spec;
   std::copy(logits.begin(), logits.end(), row_.begin());
-  apply_min_p(row_, spec.min_p, spec.sampling.temperature);
-  const int next = sampler_->sample(row_);
+  const int next = sampler_->sample(row_, history_);
   const int prev = generated_.empty() ? spec.prompt.back() : generated_.back();
   if (ends_generation(tokenizer_, next)) return finish("stop");
   generated_.push_back(next);
+  history_.push_back(next);
   if (spec.top_logprobs >= 0)
     logprobs_.push_back(token_logprob(logits, next, spec.top_logprobs, tokenizer_, prev));
   // The same checks in the same order as engine::generate.

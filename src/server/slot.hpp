@@ -59,6 +59,7 @@ class Slot {
   std::optional<Sampler> sampler_;
   std::optional<TextStream> text_;
   std::vector<int> generated_;
+  std::vector<int> history_;            // the prompt and generated_: what the penalties look at
   std::vector<TokenLogprob> logprobs_;  // tokens whose text has not been sent yet
   std::size_t prefilled_ = 0;
   int last_token_ = 0;

@@ -45,6 +45,10 @@ TEST(ServerErrors, BadRequestsGet400NamingTheField) {
   expect_error(server.post("/v1/completions", json{{"prompt", "a"}, {"stream", "yes"}}), 400,
                "stream");
   expect_error(server.post("/v1/completions", json{{"prompt", "a"}, {"n", 2}}), 400, "n");
+  expect_error(server.post("/v1/completions", json{{"prompt", "a"}, {"presence_penalty", 3}}), 400,
+               "presence_penalty");
+  expect_error(server.post("/v1/completions", json{{"prompt", "a"}, {"frequency_penalty", -2.5}}),
+               400, "frequency_penalty");
   expect_error(server.post("/v1/completions", json{{"prompt", {1, 600}}}), 400, "prompt");
   expect_error(server.post("/tokenize", json{{"content", 3}}), 400, "content");
   // Fields OpenAI clients send at their defaults are fine.

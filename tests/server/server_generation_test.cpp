@@ -191,6 +191,22 @@ TEST(ServerGeneration, MinPOfOneKeepsOnlyTheMostLikelyToken) {
   EXPECT_EQ(server.post("/v1/completions", body).body["choices"][0]["text"], greedy.text);
 }
 
+TEST(ServerGeneration, PenaltiesFollowTheLibrarysSamplerChain) {
+  TestServer server({});
+  SamplingOptions penalised = kGreedy;
+  penalised.presence_penalty = 1.5f;
+  penalised.frequency_penalty = 0.5f;
+  const GenerationResult alone = generate_alone(server, "Once upon a time", 40, penalised);
+  ASSERT_NE(alone.text, generate_alone(server, "Once upon a time", 40, kGreedy).text)
+      << "the penalties must change this reply for the test to mean anything";
+  json body = request_for("Once upon a time", 40, kGreedy);
+  body["presence_penalty"] = 1.5;
+  body["frequency_penalty"] = 0.5;
+  const Reply r = server.post("/v1/completions", body);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body["choices"][0]["text"], alone.text);
+}
+
 TEST(ServerGeneration, LogprobsAreTheModelsLogSoftmax) {
   TestServer server({});
   json body = request_for("Once upon a time", 3, kGreedy);
