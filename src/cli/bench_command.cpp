@@ -130,7 +130,7 @@ void bench_one(const BenchArgs& args, const std::string& path, const std::string
     finish(row, tps, 1e3 / row.ttft_ms);
   }
   // tg: n single-token steps for each of `batch` sequences in one forward pass per step, the
-  // first fed BOS as llama-bench does; tok/s counts the tokens of all sequences (weights are
+  // first fed BOS as llama-bench does; the rate counts the tokens of all sequences (weights are
   // read once per step for the batch).
   for (int batch : args.batches) {
     if (args.n_gen == 0) break;

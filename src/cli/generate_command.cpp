@@ -157,7 +157,7 @@ struct RunTotals {
     finish = finish_reason_name(results.front().finish_reason);
   }
 
-  // "N prompt tokens, M generated (reason); prefill X ms (Y tok/s), decode Z ms (W tok/s)": the
+  // "N prompt tokens, M generated (reason); prefill X ms (rate), decode Z ms (rate)": the
   // decode part only when steps after the first token ran.
   std::string summary(const std::string& batches) const {
     const std::size_t decoded = generated - first_tokens;
