@@ -137,11 +137,12 @@ TEST(ConvertedFiles, TensorsReadBackAsTheQuantisedRows) {
     const WeightFormat& f = weight_format(stored->dtype);
     const std::size_t cols = static_cast<std::size_t>(source->cols);
     std::vector<float> row(cols), want(cols), got(cols);
-    std::vector<std::uint8_t> blocks(file_row_bytes(f, cols));
+    std::vector<std::uint8_t> blocks(file_row_bytes(f, cols)), loaded(f.loaded_bytes(1, cols));
     for (int r = 0; r < source->rows; r += 37) {
       matrix_row(*source, r, row.data());
       f.quantize_row(row.data(), blocks.data(), cols);
-      f.load_rows(Matrix{blocks.data(), f.dtype, 1, source->cols}, 0, 1, want.data());
+      f.store_rows(blocks.data(), 0, 1, 1, cols, loaded.data());  // as a load lays it out
+      f.load_rows(Matrix{loaded.data(), f.dtype, 1, source->cols}, 0, 1, want.data());
       matrix_row(*stored, r, got.data());
       ASSERT_EQ(got, want) << f.name << " row " << r;
     }

@@ -3,6 +3,7 @@
 // blocks: the reference the block formats and their kernels are tested against.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -148,6 +149,26 @@ inline std::vector<std::uint8_t> random_rows(DType type, std::size_t rows, std::
       std::memcpy(&bytes[at + offset], &h, 2);
     }
   return bytes;
+}
+
+// x quantised per 32 values as the decode kernels on Q8 activations take it (quantize_q8's
+// definition): d = max|x| / 127, q = x times 1 / d rounded to nearest even, in f32.
+struct Q8Rows {
+  std::vector<std::int8_t> q;
+  std::vector<float> d;
+  double value(std::size_t i) const { return static_cast<double>(q[i]) * d[i / 32]; }
+};
+inline Q8Rows q8_rows(const std::vector<float>& x) {
+  Q8Rows out{std::vector<std::int8_t>(x.size()), std::vector<float>(x.size() / 32)};
+  for (std::size_t b = 0; b < x.size() / 32; ++b) {
+    float amax = 0.0f;
+    for (std::size_t i = 32 * b; i < 32 * b + 32; ++i) amax = std::max(amax, std::abs(x[i]));
+    out.d[b] = amax / 127.0f;
+    const float inv = out.d[b] > 0.0f ? 1.0f / out.d[b] : 0.0f;
+    for (std::size_t i = 32 * b; i < 32 * b + 32; ++i)
+      out.q[i] = static_cast<std::int8_t>(std::nearbyint(x[i] * inv));
+  }
+  return out;
 }
 
 }  // namespace engine::ggml_reference

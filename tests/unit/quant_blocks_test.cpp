@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "ops/block_path.hpp"
 #include "ops/half.hpp"
 #include "ops/matmul.hpp"
 #include "ops/weight_format.hpp"
@@ -78,7 +79,8 @@ TEST(QuantBlocks, RowsReadBackAsTheDoublePrecisionDecoderGives) {
   }
 }
 
-// The decode kernel (and the block path at 20 rows) is the dot product of the dequantised rows.
+// The decode kernel (and the block path at 20 rows) is the dot product of the dequantised rows,
+// with x quantised per 32 values where the format's decode kernel takes it so.
 TEST(QuantBlocks, ProductsAreTheDequantisedDotProducts) {
   std::mt19937 rng(21);
   constexpr int kRows = 70, kCols = 768;
@@ -90,6 +92,9 @@ TEST(QuantBlocks, ProductsAreTheDequantisedDotProducts) {
     for (int M : {1, 3, 20}) {
       std::vector<float> x(static_cast<std::size_t>(M) * kCols), y(M * kRows);
       for (float& v : x) v = d(rng);
+      const Q8Rows xq = q8_rows(x);
+      const bool quantised = f.activations == ActivationType::q8 &&
+                             !takes_block_path(M, std::int64_t{M} * kRows * kCols);
       matmul(x.data(), loaded.w, y.data(), M);
       for (int m = 0; m < M; ++m)
         for (int r = 0; r < kRows; ++r) {
@@ -98,8 +103,9 @@ TEST(QuantBlocks, ProductsAreTheDequantisedDotProducts) {
             const std::uint8_t* block =
                 file.data() + r * file_row_bytes(f, kCols) + c / f.block_values * f.block_bytes;
             const double w = k_value(type, block, static_cast<int>(c % f.block_values)).value;
-            want += w * x[m * kCols + c];
-            magnitude += std::abs(w * x[m * kCols + c]);
+            const double xv = quantised ? xq.value(m * kCols + c) : x[m * kCols + c];
+            want += w * xv;
+            magnitude += std::abs(w * xv);
           }
           ASSERT_NEAR(y[m * kRows + r], want, 2e-6 * magnitude + 1e-30)
               << f.name << " M " << M << " row " << r;

@@ -1,10 +1,12 @@
-// The decode kernels of the ggml block formats (KernelTable::gemm_q4_0, gemm_q4_k, gemm_q6_k)
-// on every ISA this CPU has, against a double-precision dequantise-then-dot written from ggml's
-// block definitions (unit/ggml_block_reference.hpp): every length, 1 to 16 rows of x, and row
-// counts that leave partial register tiles.
+// The decode kernels of the ggml block formats in panels (KernelTable::gemm_q4_0, gemm_q4_k,
+// gemm_q6_k) on every ISA this CPU has, against a double-precision dot product of the weights
+// dequantised by a decoder written from ggml's block definitions (unit/ggml_block_reference.hpp)
+// with x quantised per 32 values: every length, 1 to 16 rows of x, row counts that leave partial
+// panels and lane groups, several panels, weights and x at odd addresses.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -15,12 +17,13 @@
 namespace engine::kernels {
 namespace {
 
-using GemmBlocks = void (*KernelTable::*)(const std::uint8_t*, const float*, float*, std::size_t,
-                                          std::size_t, std::size_t, std::size_t);
+using GemmPanels = void (*KernelTable::*)(const std::uint8_t*, const std::int8_t*, const float*,
+                                          float*, std::size_t, std::size_t, std::size_t,
+                                          std::size_t);
 
 struct Case {
   DType type;
-  GemmBlocks kernel;
+  GemmPanels kernel;
 };
 
 class QuantKernelsPerIsa : public ::testing::TestWithParam<Isa> {};
@@ -37,9 +40,14 @@ TEST_P(QuantKernelsPerIsa, EqualTheDequantisedDotProducts) {
     std::vector<std::size_t> lengths = {256, 512, 768, 1280, 4096};
     if (kase.type == DType::q4_0) lengths.insert(lengths.begin(), {32, 96, 160});
     for (std::size_t cols : lengths)
-      for (std::size_t rows : {1, 3, 6, 13}) {
+      for (std::size_t rows : {1, 3, 9, 16, 37}) {
         const auto file = ggml_reference::random_rows(kase.type, rows, cols, rng);
         const std::size_t row_bytes = file_row_bytes(f, cols);
+        // The panels as a load lays them out, one byte past an aligned address.
+        std::vector<std::uint8_t> loaded(f.loaded_bytes(rows, cols) + 1);
+        for (std::size_t r = 0; r < rows; r += 4)
+          f.store_rows(file.data() + r * row_bytes, r, std::min<std::size_t>(4, rows - r), rows,
+                       cols, loaded.data() + 1);
         // Every weight once, in double precision.
         std::vector<double> w(rows * cols);
         for (std::size_t r = 0; r < rows; ++r)
@@ -52,14 +60,19 @@ TEST_P(QuantKernelsPerIsa, EqualTheDequantisedDotProducts) {
         for (std::size_t M = 1; M <= 16; M += (cols > 1024 ? 5 : 1)) {
           std::vector<float> x(M * cols), y(M * (rows + 2), -7.0f);
           for (float& v : x) v = uniform(rng);
+          const ggml_reference::Q8Rows xq = ggml_reference::q8_rows(x);
+          std::vector<std::int8_t> quants(xq.q.size() + 3);  // x's quants 3 bytes on
+          std::memcpy(quants.data() + 3, xq.q.data(), xq.q.size());
           const std::size_t ldy = rows + 2;  // the columns past `rows` stay untouched
-          (k.*kase.kernel)(file.data(), x.data(), y.data(), rows, cols, M, ldy);
+          (k.*kase.kernel)(loaded.data() + 1, quants.data() + 3, xq.d.data(), y.data(), rows, cols,
+                           M, ldy);
           for (std::size_t m = 0; m < M; ++m) {
             for (std::size_t r = 0; r < rows; ++r) {
               double want = 0, magnitude = 0;
               for (std::size_t c = 0; c < cols; ++c) {
-                want += w[r * cols + c] * x[m * cols + c];
-                magnitude += std::abs(w[r * cols + c] * x[m * cols + c]);
+                const double product = w[r * cols + c] * xq.value(m * cols + c);
+                want += product;
+                magnitude += std::abs(product);
               }
               ASSERT_NEAR(y[m * ldy + r], want, 2e-6 * magnitude + 1e-30)
                   << f.name << " cols " << cols << " rows " << rows << " M " << M << " r " << r;

@@ -1,12 +1,14 @@
-// The ggml block types a load keeps as the file has them (Q4_0 ... Q6_K): rows of whole blocks,
-// row-major. Rows come back as f32 block by block (ggml_blocks.hpp), for embeddings and for
-// blocks of rows (oneDNN on rows expanded a chunk at a time); the decode kernel (the kernel
-// table's for Q4_0, Q4_K and Q6_K, else one expanding each weight row once) takes the dot
-// products of the dequantised weights with f32 x: the exact mathematics of the file. Each can also
-// be converted to from f32 (ggml_blocks.hpp's searching encoders), at load or by engine convert.
+// The ggml block types (Q4_0 ... Q6_K). Q4_0, Q4_K and Q6_K load into panels of 16 rows
+// (block_panels.hpp) for their decode kernels, which take x quantised per 32 values as Q8_0's
+// does (integer sums, scales once per sub-block); the others keep the file's rows of whole blocks,
+// row-major, and their decode kernel expands each weight row once and multiplies it into f32 x.
+// Rows come back as f32 block by block (ggml_blocks.hpp), for embeddings and for blocks of rows
+// (oneDNN on rows expanded a chunk at a time). Each can also be converted to from f32
+// (ggml_blocks.hpp's searching encoders), at load or by engine convert.
 #include <cstring>
 #include <vector>
 
+#include "ops/formats/block_panels.hpp"
 #include "ops/formats/formats.hpp"
 #include "ops/formats/ggml_blocks.hpp"
 #include "ops/kernels/kernel_table.hpp"
@@ -53,28 +55,68 @@ struct BlockRows {
   }
 };
 
-// The kernel table's decode kernel for Block (null: the rows expanded by BlockRows::gemm_rows).
-using GemmBlocks = void (*kernels::KernelTable::*)(const std::uint8_t*, const float*, float*,
-                                                   std::size_t, std::size_t, std::size_t,
-                                                   std::size_t);
+// Q4_0, Q4_K and Q6_K in panels of 16 rows (block_panels.hpp) for their decode kernels on x
+// quantised per 32 values; read back to file blocks for everything else.
+template <typename Block, typename Layout>
+struct BlockPanels {
+  static_assert(Layout::kBytes == Block::kBytes);
+  static constexpr std::size_t kRows = kBlockPanelRows;
+  static std::size_t panel_bytes(std::size_t cols) {
+    return kRows * BlockRows<Block>::row_bytes(cols);
+  }
 
-template <typename Block, GemmBlocks kernel>
-void gemm_rows_kernel(const kernels::KernelTable& k, const Matrix& w, std::size_t row,
-                      std::size_t rows, const Activations& x, float* y, std::size_t M) {
-  const auto* first =
-      static_cast<const std::uint8_t*>(w.data) + row * BlockRows<Block>::row_bytes(w.cols);
-  (k.*kernel)(first, x.f32, y + row, rows, w.cols, M, w.rows);
+  static std::size_t loaded_bytes(std::size_t rows, std::size_t cols) {
+    return (rows + kRows - 1) / kRows * panel_bytes(cols);
+  }
+
+  static void store_rows(const std::uint8_t* file_rows, std::size_t first, std::size_t count,
+                         std::size_t, std::size_t cols, std::uint8_t* loaded) {
+    for (std::size_t r = first; r < first + count;
+         ++r, file_rows += BlockRows<Block>::row_bytes(cols))
+      each_unit(loaded, r, cols, [&](std::size_t in, std::uint8_t* out, std::size_t unit) {
+        std::memcpy(out, file_rows + in, unit);
+      });
+  }
+
+  static void load_rows(const Matrix& w, std::size_t first, std::size_t count, float* out) {
+    const std::size_t K = w.cols, blocks = K / Block::kValues;
+    std::vector<std::uint8_t> row(BlockRows<Block>::row_bytes(K));
+    const auto* loaded = static_cast<const std::uint8_t*>(w.data);
+    for (std::size_t r = first; r < first + count; ++r, out += K) {
+      each_unit(loaded, r, K, [&](std::size_t in, const std::uint8_t* at, std::size_t unit) {
+        std::memcpy(row.data() + in, at, unit);
+      });
+      for (std::size_t b = 0; b < blocks; ++b)
+        Block::decode(row.data() + b * Block::kBytes, out + b * Block::kValues);
+    }
+  }
+
+  /// f(byte of row r's file row, its place in the panels at `loaded`, bytes) for each unit of
+  /// the row.
+  template <typename Byte, typename F>
+  static void each_unit(Byte* loaded, std::size_t r, std::size_t cols, const F& f) {
+    Byte* panel = loaded + r / kRows * panel_bytes(cols);
+    for (std::size_t b = 0; b < cols / Block::kValues; ++b, panel += kRows * Block::kBytes)
+      for (const PanelRun& run : Layout::kRuns)
+        for (std::size_t i = run.first; i < run.first + run.bytes; i += run.unit)
+          f(b * Block::kBytes + i, panel + panel_byte<Layout>(r % kRows, i), run.unit);
+  }
+};
+
+// The kernel table's decode kernel for a panel format.
+using GemmPanels = void (*kernels::KernelTable::*)(const std::uint8_t*, const std::int8_t*,
+                                                   const float*, float*, std::size_t, std::size_t,
+                                                   std::size_t, std::size_t);
+
+template <typename Block, typename Layout, GemmPanels kernel>
+void gemm_panel_rows(const kernels::KernelTable& k, const Matrix& w, std::size_t row,
+                     std::size_t rows, const Activations& x, float* y, std::size_t M) {
+  const auto* first = static_cast<const std::uint8_t*>(w.data) +
+                      row / kBlockPanelRows * BlockPanels<Block, Layout>::panel_bytes(w.cols);
+  (k.*kernel)(first, x.q8, x.q8_scales, y + row, rows, w.cols, M, w.rows);
 }
 
-template <typename Block, GemmBlocks kernel>
-constexpr auto gemm_rows() {
-  if constexpr (kernel == nullptr)
-    return BlockRows<Block>::gemm_rows;
-  else
-    return gemm_rows_kernel<Block, kernel>;
-}
-
-template <typename Block, GemmBlocks kernel = nullptr>
+template <typename Block>
 constexpr WeightFormat block_format(DType dtype, std::string_view name) {
   using Rows = BlockRows<Block>;
   return {
@@ -88,7 +130,7 @@ constexpr WeightFormat block_format(DType dtype, std::string_view name) {
       .store_rows = Rows::store_rows,
       .quantize_row = Rows::quantize_row,
       .load_rows = Rows::load_rows,
-      .gemm_rows = gemm_rows<Block, kernel>(),
+      .gemm_rows = Rows::gemm_rows,
       .panel_isa = Isa::scalar,
       .panel_bytes = nullptr,
       .pack_panels = nullptr,
@@ -97,19 +139,31 @@ constexpr WeightFormat block_format(DType dtype, std::string_view name) {
   };
 }
 
+template <typename Block, typename Layout, GemmPanels kernel>
+constexpr WeightFormat panel_format(DType dtype, std::string_view name) {
+  using Panels = BlockPanels<Block, Layout>;
+  WeightFormat f = block_format<Block>(dtype, name);
+  f.activations = ActivationType::q8;
+  f.loaded_bytes = Panels::loaded_bytes;
+  f.store_rows = Panels::store_rows;
+  f.load_rows = Panels::load_rows;
+  f.gemm_rows = gemm_panel_rows<Block, Layout, kernel>;
+  return f;
+}
+
 }  // namespace
 
 const WeightFormat q4_0 =
-    block_format<Q4_0Block, &kernels::KernelTable::gemm_q4_0>(DType::q4_0, "q4_0");
+    panel_format<Q4_0Block, Q4_0Panel, &kernels::KernelTable::gemm_q4_0>(DType::q4_0, "q4_0");
 const WeightFormat q4_1 = block_format<Q4_1Block>(DType::q4_1, "q4_1");
 const WeightFormat q5_0 = block_format<Q5_0Block>(DType::q5_0, "q5_0");
 const WeightFormat q5_1 = block_format<Q5_1Block>(DType::q5_1, "q5_1");
 const WeightFormat q2_k = block_format<Q2_KBlock>(DType::q2_k, "q2_k");
 const WeightFormat q3_k = block_format<Q3_KBlock>(DType::q3_k, "q3_k");
 const WeightFormat q4_k =
-    block_format<Q4_KBlock, &kernels::KernelTable::gemm_q4_k>(DType::q4_k, "q4_k");
+    panel_format<Q4_KBlock, Q4_KPanel, &kernels::KernelTable::gemm_q4_k>(DType::q4_k, "q4_k");
 const WeightFormat q5_k = block_format<Q5_KBlock>(DType::q5_k, "q5_k");
 const WeightFormat q6_k =
-    block_format<Q6_KBlock, &kernels::KernelTable::gemm_q6_k>(DType::q6_k, "q6_k");
+    panel_format<Q6_KBlock, Q6_KPanel, &kernels::KernelTable::gemm_q6_k>(DType::q6_k, "q6_k");
 
 }  // namespace engine::formats

@@ -12,8 +12,9 @@
 #include <cstdint>
 #include <cstring>
 #include <utility>
+#include <vector>
 
-#include "ops/formats/ggml_blocks.hpp"
+#include "ops/formats/block_panels.hpp"
 #include "ops/half.hpp"
 #include "ops/kernels/intrinsics.hpp"
 #include "ops/panel_layout.hpp"
@@ -64,9 +65,9 @@ const KernelTable& ENGINE_CONCAT(kernel_table_, ENGINE_ISA_NS)() {
       .gemm_bf16 = ENGINE_ISA_NS::gemm_bf16,
       .gemm_f16 = ENGINE_ISA_NS::gemm_f16,
       .gemm_q8_0 = ENGINE_ISA_NS::gemm_q8_0,
-      .gemm_q4_0 = ENGINE_ISA_NS::gemm_blocks<ENGINE_ISA_NS::Q4_0Values>,
-      .gemm_q4_k = ENGINE_ISA_NS::gemm_blocks<ENGINE_ISA_NS::Q4_KValues>,
-      .gemm_q6_k = ENGINE_ISA_NS::gemm_blocks<ENGINE_ISA_NS::Q6_KValues>,
+      .gemm_q4_0 = ENGINE_ISA_NS::gemm_block_panels<ENGINE_ISA_NS::Q4_0Panels>,
+      .gemm_q4_k = ENGINE_ISA_NS::gemm_block_panels<ENGINE_ISA_NS::Q4_KPanels>,
+      .gemm_q6_k = ENGINE_ISA_NS::gemm_block_panels<ENGINE_ISA_NS::Q6_KPanels>,
       .gemm_panel = ENGINE_ISA_NS::gemm_panel,
       .gemm_q8_panel = ENGINE_ISA_NS::gemm_q8_panel,
       .quantize_q8 = ENGINE_ISA_NS::quantize_q8,

@@ -34,15 +34,15 @@ struct KernelTable {
   void (*gemm_q8_0)(const std::uint8_t* quants, const std::uint16_t* scales, const std::int8_t* xq,
                     const float* xd, float* y, std::size_t rows, std::size_t cols, std::size_t M,
                     std::size_t ldy);
-  /// The same for weights of the ggml block formats as a file has them (rows of whole blocks,
-  /// row-major from w; cols a multiple of the block) and f32 x: each weight the f32 value ggml's
-  /// dequantisation gives it, multiplied into x.
-  void (*gemm_q4_0)(const std::uint8_t* w, const float* x, float* y, std::size_t rows,
-                    std::size_t cols, std::size_t M, std::size_t ldy);
-  void (*gemm_q4_k)(const std::uint8_t* w, const float* x, float* y, std::size_t rows,
-                    std::size_t cols, std::size_t M, std::size_t ldy);
-  void (*gemm_q6_k)(const std::uint8_t* w, const float* x, float* y, std::size_t rows,
-                    std::size_t cols, std::size_t M, std::size_t ldy);
+  /// The same for Q4_0, Q4_K and Q6_K weights in panels of 16 rows (ops/formats/block_panels.hpp;
+  /// w: the panel of the first of `rows` rows) and x quantised by quantize_q8: integer sums per
+  /// sub-block of 16 rows at once, scaled once per sub-block.
+  void (*gemm_q4_0)(const std::uint8_t* w, const std::int8_t* xq, const float* xd, float* y,
+                    std::size_t rows, std::size_t cols, std::size_t M, std::size_t ldy);
+  void (*gemm_q4_k)(const std::uint8_t* w, const std::int8_t* xq, const float* xd, float* y,
+                    std::size_t rows, std::size_t cols, std::size_t M, std::size_t ldy);
+  void (*gemm_q6_k)(const std::uint8_t* w, const std::int8_t* xq, const float* xd, float* y,
+                    std::size_t rows, std::size_t cols, std::size_t M, std::size_t ldy);
   /// y (M, cols) = a block of M rows packed in tiles (x_tiles (M, K), see ops/panel_layout.hpp)
   /// times one panel of packed f32 weights (K, kPanelWidth), over steps [k_begin, k_end) of k
   /// (from k_begin > 0 on the partial sums y holds); cols <= kPanelWidth outputs per row at

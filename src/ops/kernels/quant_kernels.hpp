@@ -1,135 +1,271 @@
-// Decode kernels for the ggml block formats kept as the file has them (rows of whole blocks,
-// row-major; ops/formats/ggml_blocks.hpp): each block of a register tile's weight rows is
-// expanded in registers, kWidth values at a time, to exactly the f32 values ggml's
-// dequantisation gives (every product there is exact in f32, so an FMA cannot change one), and
-// multiplied into f32 x. The results are the dot products of the dequantised weights.
+// Decode kernels for Q4_0, Q4_K and Q6_K weights in panels of 16 rows (ops/formats/
+// block_panels.hpp) times x quantised per 32 values by quantize_q8, as Q8_0's: each lane of a
+// vector is one weight row, so vpdpbusd (dot_u8x4) of 4 quant bytes of 16 rows with 4 of x's
+// broadcast sums a whole sub-block of 16 rows in integers, and its scales, minima and offsets are
+// one vector operation per sub-block for those 16 rows. The quants are unsigned (0-15, 0-63): the
+// offsets (Q4_0's 8, Q6_K's 32) start each integer sum at minus the offset times x's sum over
+// the sub-block, and Q4_K's minima multiply x's sums, both precomputed once per call. The
+// results are the dot products of the dequantised weights with the dequantised x: integers
+// exact, each sub-block's scales applied once in f32.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
-/// The f16 at p (unaligned) as f32.
-inline float half_at(const std::uint8_t* p) {
-  std::uint16_t bits;
-  std::memcpy(&bits, p, sizeof bits);
-  return engine::f16_to_f32(bits);
+/// x quantised per 32 values (rows from some m on) and its sums per 16 quants.
+struct QuantizedX {
+  const std::int8_t* q;        // (rows, cols)
+  const float* d;              // (rows, cols / 32)
+  const std::int32_t* sums16;  // (rows, cols / 16)
+  std::size_t cols;
+
+  /// Quants i to i + 3 of row c, as one dot_u8x4 operand.
+  std::int32_t quads(std::size_t c, std::size_t i) const {
+    std::int32_t v;
+    std::memcpy(&v, q + c * cols + i, sizeof v);
+    return v;
+  }
+  float scale(std::size_t c, std::size_t block) const { return d[c * (cols / 32) + block]; }
+  std::int32_t sum16(std::size_t c, std::size_t j) const { return sums16[c * (cols / 16) + j]; }
+  std::int32_t sum32(std::size_t c, std::size_t block) const {
+    return sum16(c, 2 * block) + sum16(c, 2 * block + 1);
+  }
+};
+
+/// The I32 of a panel's 64-byte (16 rows x 4 bytes) unit at p for the lanes from row `lane`.
+inline Vec::I32 panel_quads(const std::uint8_t* p, std::size_t lane) {
+  return Vec::i32_load(p + 4 * lane);
 }
+/// The lanes' f16 values of a panel's run of 16 (one per row) at p.
+inline Vec::Reg panel_halves(const std::uint8_t* p, std::size_t lane) {
+  return Vec::load_f16(reinterpret_cast<const std::uint16_t*>(p) + lane);
+}
+constexpr std::int32_t kNibbles = 0x0F0F0F0F;
 
-/// Q4_0: d (f16), then 16 bytes whose low nibbles are values 0-15 and high nibbles 16-31;
-/// value = d * (q - 8).
-struct Q4_0Values {
-  static constexpr std::size_t kValues = 32, kBytes = 18;
-  struct Scales {
-    Vec::Reg d, offset;  // d, -8 d
-  };
-  static Scales scales(const std::uint8_t* block) {
-    const float d = half_at(block);
-    return {Vec::set1(d), Vec::set1(-8.0f * d)};
-  }
-  /// Values [i, i + kWidth) of the block: q d - 8 d, where q d, 8 d and their sum are exact (4-
-  /// and 11-bit significands), so one FMA gives d (q - 8) as ggml does.
-  static Vec::Reg values(const std::uint8_t* block, const Scales& s, std::size_t i) {
-    const Vec::I32 q = Vec::i32_bits(Vec::i32_load_u8(block + 2 + i % 16), i < 16 ? 0 : 4, 0xF);
-    return Vec::fmadd(Vec::i32_to_f32(q), s.d, s.offset);
-  }
-};
-
-/// Q4_K: d, dmin (f16), 8 6-bit scales and mins, then 4 runs of 32 bytes, run c holding
-/// sub-block 2c in its low nibbles and 2c + 1 in its high ones; value = d * scale * q - dmin * min.
-struct Q4_KValues {
-  static constexpr std::size_t kValues = 256, kBytes = 144;
-  struct Scales {
-    float step[8], shift[8];
-  };
-  static Scales scales(const std::uint8_t* block) {
-    const float d = half_at(block), dmin = half_at(block + 2);
-    Scales s;
-    for (std::size_t j = 0; j < 8; ++j) {
-      int scale, min;
-      engine::formats::k4_scale_min(j, block + 4, scale, min);
-      s.step[j] = d * static_cast<float>(scale);
-      s.shift[j] = dmin * static_cast<float>(min);
-    }
-    return s;
-  }
-  static Vec::Reg values(const std::uint8_t* block, const Scales& s, std::size_t i) {
-    const std::size_t j = i / 32;
-    const Vec::I32 q =
-        Vec::i32_bits(Vec::i32_load_u8(block + 16 + i / 64 * 32 + i % 32), j % 2 == 0 ? 0 : 4, 0xF);
-    return Vec::sub(Vec::mul(Vec::set1(s.step[j]), Vec::i32_to_f32(q)), Vec::set1(s.shift[j]));
-  }
-};
-
-/// Q6_K: 128 bytes of low nibbles, 64 of high 2-bit pairs, 16 int8 scales, d (f16). Each half
-/// of 128 values takes 64 low-nibble bytes (value l + 32g: byte l + 32 (g % 2), the high nibble
-/// for g >= 2) and 32 high-pair bytes (bits 2g, 2g + 1 of byte l); value = d * scale * (q - 32).
-struct Q6_KValues {
-  static constexpr std::size_t kValues = 256, kBytes = 210;
-  struct Scales {
-    float step[16];
-  };
-  static Scales scales(const std::uint8_t* block) {
-    const float d = half_at(block + 208);
-    Scales s;
-    for (std::size_t j = 0; j < 16; ++j)
-      s.step[j] = d * static_cast<float>(static_cast<std::int8_t>(block[192 + j]));
-    return s;
-  }
-  static Vec::Reg values(const std::uint8_t* block, const Scales& s, std::size_t i) {
-    const std::size_t half = i / 128, g = i % 128 / 32, l = i % 32;
-    const Vec::I32 low =
-        Vec::i32_bits(Vec::i32_load_u8(block + 64 * half + 32 * (g % 2) + l), g < 2 ? 0 : 4, 0xF);
-    const Vec::I32 high =
-        Vec::i32_bits(Vec::i32_load_u8(block + 128 + 32 * half + l), static_cast<int>(2 * g), 3);
-    const Vec::Reg q = Vec::i32_to_f32(Vec::i32_or(low, Vec::i32_shl(high, 4)));
-    return Vec::mul(Vec::set1(s.step[i / 16]), Vec::sub(q, Vec::set1(32.0f)));
-  }
-};
-
-/// f32 x times weight rows of Block's blocks: per block of the tile's R rows their scales once,
-/// then each kWidth values expanded and multiplied into the C rows of x.
-template <typename Block>
-struct BlockRowsTile {
-  static_assert(Block::kValues % Vec::kWidth == 0 && 16 % Vec::kWidth == 0);
-  // Each row is a stream of its own: prefetched this far ahead of its loads.
-  static constexpr std::size_t kAheadBytes = 1024;
-  const std::uint8_t* w;  // the first row's blocks
-  const float* x;         // (M, cols)
-  float* y;               // (M, ldy)
-  std::size_t cols, ldy;
-
-  template <std::size_t R, std::size_t C>
-  void run(std::size_t r, std::size_t m) const {
-    const std::size_t row_bytes = cols / Block::kValues * Block::kBytes;
-    const std::uint8_t* wr = w + r * row_bytes;
-    const float* xr = x + m * cols;
-    const auto step = [&](Vec::Reg(&acc)[R][C], std::size_t b, std::size_t) {
-      const std::uint8_t* blocks[R];
-      typename Block::Scales s[R];
-      for (std::size_t k = 0; k < R; ++k) {
-        blocks[k] = wr + k * row_bytes + b * Block::kBytes;
-        Vec::prefetch(blocks[k] + kAheadBytes);
-        s[k] = Block::scales(blocks[k]);
+/// Q4_0: value d (q - 8); a panel block is one block of 32 per row.
+struct Q4_0Panels {
+  using Layout = engine::formats::Q4_0Panel;
+  static constexpr std::size_t kValues = 32;
+  template <std::size_t C>
+  static void block(const std::uint8_t* p, std::size_t lane, const QuantizedX& x, std::size_t b,
+                    Vec::Reg (&acc)[C]) {
+    Vec::I32 sum[C];
+    for (std::size_t c = 0; c < C; ++c) sum[c] = Vec::i32_set1(-8 * x.sum32(c, b));
+    // Unit t: values 4t to 4t + 3 in the low nibbles, 16 on in the high ones.
+    for (std::size_t t = 0; t < 4; ++t) {
+      const Vec::I32 q = panel_quads(p + Layout::kQuants + 64 * t, lane);
+      const Vec::I32 low = Vec::i32_bits(q, 0, kNibbles), high = Vec::i32_bits(q, 4, kNibbles);
+      for (std::size_t c = 0; c < C; ++c) {
+        sum[c] = Vec::dot_u8x4(sum[c], low, x.quads(c, 32 * b + 4 * t));
+        sum[c] = Vec::dot_u8x4(sum[c], high, x.quads(c, 32 * b + 16 + 4 * t));
       }
-      const float* xb = xr + b * Block::kValues;
-      // Unrolled, so each chunk's offsets and shifts are constants.
-#pragma GCC unroll 32
-      for (std::size_t i = 0; i < Block::kValues; i += Vec::kWidth) {
-        Vec::Reg xv[C];
-        for (std::size_t c = 0; c < C; ++c) xv[c] = Vec::load(xb + c * cols + i);
-        for (std::size_t k = 0; k < R; ++k) {
-          const Vec::Reg wv = Block::values(blocks[k], s[k], i);
-          for (std::size_t c = 0; c < C; ++c) acc[k][c] = Vec::fmadd(wv, xv[c], acc[k][c]);
+    }
+    const Vec::Reg d = panel_halves(p + Layout::kD, lane);
+    for (std::size_t c = 0; c < C; ++c)
+      acc[c] = Vec::fmadd(Vec::mul(d, Vec::set1(x.scale(c, b))), Vec::i32_to_f32(sum[c]), acc[c]);
+  }
+};
+
+/// Q4_K: value d scale_j q - dmin min_j in sub-block j of 32; 6-bit scales and mins unpacked
+/// from their 12 bytes for 16 rows at once.
+struct Q4_KPanels {
+  using Layout = engine::formats::Q4_KPanel;
+  static constexpr std::size_t kValues = 256;
+  template <std::size_t C>
+  static void block(const std::uint8_t* p, std::size_t lane, const QuantizedX& x, std::size_t b,
+                    Vec::Reg (&acc)[C]) {
+    Vec::I32 packed[12];
+    for (std::size_t i = 0; i < 12; ++i)
+      packed[i] =
+          Vec::i32_load_u8(p + Layout::kScales + engine::formats::kBlockPanelRows * i + lane);
+    Vec::Reg scaled[C], mins[C];  // sum_j dx_j scale_j (q . x)_j, and -sum_j dx_j min_j sum_j x
+    for (std::size_t c = 0; c < C; ++c) scaled[c] = mins[c] = Vec::zero();
+    // Run r: sub-block 2r in the low nibbles, 2r + 1 in the high ones, 4 values per unit.
+    for (std::size_t r = 0; r < 4; ++r) {
+      Vec::I32 sum[C][2];
+      for (std::size_t c = 0; c < C; ++c) sum[c][0] = sum[c][1] = Vec::i32_set1(0);
+      for (std::size_t t = 0; t < 8; ++t) {
+        const Vec::I32 q = panel_quads(p + Layout::kQuants + 64 * (8 * r + t), lane);
+        const Vec::I32 low = Vec::i32_bits(q, 0, kNibbles), high = Vec::i32_bits(q, 4, kNibbles);
+        const std::size_t i = 256 * b + 64 * r + 4 * t;
+        for (std::size_t c = 0; c < C; ++c) {
+          sum[c][0] = Vec::dot_u8x4(sum[c][0], low, x.quads(c, i));
+          sum[c][1] = Vec::dot_u8x4(sum[c][1], high, x.quads(c, i + 32));
         }
       }
-    };
-    tile_sums<R, C, 1>(cols / Block::kValues, step, y + m * ldy + r, ldy);
+      for (std::size_t h = 0; h < 2; ++h) {
+        const std::size_t j = 2 * r + h, xb = 8 * b + j;
+        Vec::I32 scale, min;
+        scale_min(packed, j, scale, min);
+        const Vec::Reg min_f = Vec::i32_to_f32(min);
+        for (std::size_t c = 0; c < C; ++c) {
+          const float dx = x.scale(c, xb);
+          scaled[c] =
+              Vec::fmadd(Vec::i32_to_f32(Vec::i32_mul(sum[c][h], scale)), Vec::set1(dx), scaled[c]);
+          mins[c] = Vec::fmadd(min_f, Vec::set1(-dx * static_cast<float>(x.sum32(c, xb))), mins[c]);
+        }
+      }
+    }
+    const Vec::Reg d = panel_halves(p + Layout::kD, lane);
+    const Vec::Reg dmin = panel_halves(p + Layout::kDMin, lane);
+    for (std::size_t c = 0; c < C; ++c)
+      acc[c] = Vec::fmadd(d, scaled[c], Vec::fmadd(dmin, mins[c], acc[c]));
+  }
+  /// Sub-block j's scale and min from the 12 packed bytes (as ggml_blocks.hpp's k4_scale_min).
+  static void scale_min(const Vec::I32 (&s)[12], std::size_t j, Vec::I32& scale, Vec::I32& min) {
+    if (j < 4) {
+      scale = Vec::i32_bits(s[j], 0, 63);
+      min = Vec::i32_bits(s[j + 4], 0, 63);
+    } else {
+      scale = Vec::i32_or(Vec::i32_bits(s[j + 4], 0, 0xF),
+                          Vec::i32_shl(Vec::i32_bits(s[j - 4], 6, 3), 4));
+      min =
+          Vec::i32_or(Vec::i32_bits(s[j + 4], 4, 0xF), Vec::i32_shl(Vec::i32_bits(s[j], 6, 3), 4));
+    }
   }
 };
 
-template <typename Block>
-inline void gemm_blocks(const std::uint8_t* w, const float* x, float* y, std::size_t rows,
-                        std::size_t cols, std::size_t M, std::size_t ldy) {
-  for_each_tile(BlockRowsTile<Block>{w, x, y, cols, ldy}, rows, M);
+/// Q6_K: value d scale_j (q - 32) in sub-block j of 16, q's low 4 bits in nibbles and high 2
+/// bits in pairs. Each half of 128 values: unit u of the low nibbles holds values 4u to 4u + 3
+/// (u < 8) or 32 + 4 (u - 8) on (low nibbles) and the same plus 64 (high nibbles); unit u of the
+/// pairs holds the high bits of the four values 4u + 32k, k = 0 to 3, in bits 2k and 2k + 1.
+struct Q6_KPanels {
+  using Layout = engine::formats::Q6_KPanel;
+  static constexpr std::size_t kValues = 256;
+  template <std::size_t C>
+  static void block(const std::uint8_t* p, std::size_t lane, const QuantizedX& x, std::size_t b,
+                    Vec::Reg (&acc)[C]) {
+    constexpr std::int32_t kPairs = 0x03030303;
+    Vec::Reg scaled[C];  // sum_j dx_j scale_j ((q - 32) . x)_j
+    for (std::size_t c = 0; c < C; ++c) scaled[c] = Vec::zero();
+    for (std::size_t half = 0; half < 2; ++half)
+      for (std::size_t s = 0; s < 2; ++s) {
+        // Values 128 half + 32k + 16s on: sub-blocks j = 8 half + 2k + s, k = 0 to 3.
+        Vec::I32 sum[C][4];
+        for (std::size_t c = 0; c < C; ++c)
+          for (std::size_t k = 0; k < 4; ++k)
+            sum[c][k] = Vec::i32_set1(-32 * x.sum16(c, 16 * b + 8 * half + 2 * k + s));
+        for (std::size_t t = 0; t < 4; ++t) {
+          const std::size_t u = 4 * s + t;
+          const Vec::I32 a = panel_quads(p + Layout::kLow + 64 * (16 * half + u), lane);
+          const Vec::I32 a32 = panel_quads(p + Layout::kLow + 64 * (16 * half + 8 + u), lane);
+          const Vec::I32 h = panel_quads(p + Layout::kHigh + 64 * (8 * half + u), lane);
+          const Vec::I32 q[4] = {Vec::i32_or(Vec::i32_bits(a, 0, kNibbles),
+                                             Vec::i32_shl(Vec::i32_bits(h, 0, kPairs), 4)),
+                                 Vec::i32_or(Vec::i32_bits(a32, 0, kNibbles),
+                                             Vec::i32_shl(Vec::i32_bits(h, 2, kPairs), 4)),
+                                 Vec::i32_or(Vec::i32_bits(a, 4, kNibbles),
+                                             Vec::i32_shl(Vec::i32_bits(h, 4, kPairs), 4)),
+                                 Vec::i32_or(Vec::i32_bits(a32, 4, kNibbles),
+                                             Vec::i32_shl(Vec::i32_bits(h, 6, kPairs), 4))};
+          for (std::size_t k = 0; k < 4; ++k)
+            for (std::size_t c = 0; c < C; ++c)
+              sum[c][k] =
+                  Vec::dot_u8x4(sum[c][k], q[k], x.quads(c, 256 * b + 128 * half + 32 * k + 4 * u));
+        }
+        for (std::size_t k = 0; k < 4; ++k) {
+          const std::size_t j = 8 * half + 2 * k + s;
+          const Vec::I32 scale =
+              Vec::i32_load_s8(p + Layout::kScales + engine::formats::kBlockPanelRows * j + lane);
+          for (std::size_t c = 0; c < C; ++c)
+            scaled[c] = Vec::fmadd(Vec::i32_to_f32(Vec::i32_mul(sum[c][k], scale)),
+                                   Vec::set1(x.scale(c, 8 * b + 4 * half + k)), scaled[c]);
+        }
+      }
+    const Vec::Reg d = panel_halves(p + Layout::kD, lane);
+    for (std::size_t c = 0; c < C; ++c) acc[c] = Vec::fmadd(d, scaled[c], acc[c]);
+  }
+};
+
+/// y (M, ldy) = x times `rows` rows of panels from w (a panel's first row), Panels' blocks:
+/// per panel, per C rows of x, per kWidth rows of the panel, one pass over the blocks with C
+/// accumulators. The first pass over a panel reads it ahead as the decode kernels on the tile
+/// layout do (StreamAhead's distances); the others find it in cache.
+template <typename Panels>
+struct BlockPanelRows {
+  static constexpr std::size_t kRows = engine::formats::kBlockPanelRows;
+  static constexpr std::size_t kBlockBytes = kRows * Panels::Layout::kBytes;
+  static_assert(kRows % Vec::kWidth == 0);
+  const std::uint8_t* w;
+  const std::uint8_t* end;  // past the call's panels
+  QuantizedX x;
+  float* y;
+  std::size_t rows, ldy;
+
+  template <std::size_t C>
+  void run(std::size_t panel, std::size_t m) const {
+    const std::size_t blocks = x.cols / Panels::kValues;
+    const std::uint8_t* first = w + panel * blocks * kBlockBytes;
+    const QuantizedX xm{x.q + m * x.cols, x.d + m * (x.cols / 32), x.sums16 + m * (x.cols / 16),
+                        x.cols};
+    for (std::size_t lane = 0; lane < kRows && panel * kRows + lane < rows; lane += Vec::kWidth) {
+      Vec::Reg acc[C];
+      for (auto& a : acc) a = Vec::zero();
+      for (std::size_t b = 0; b < blocks; ++b) {
+        const std::uint8_t* p = first + b * kBlockBytes;
+        if (lane == 0 && m == 0) read_ahead(p);
+        Panels::template block<C>(p, lane, xm, b, acc);
+      }
+      const std::size_t n = std::min<std::size_t>(Vec::kWidth, rows - panel * kRows - lane);
+      for (std::size_t c = 0; c < C; ++c)
+        store_n(y + (m + c) * ldy + panel * kRows + lane, acc[c], n);
+    }
+  }
+  /// Before a block at p: its lines prefetched StreamAhead::kAheadBytes on, and a page that
+  /// begins within its bytes StreamAhead::kTouchAheadBytes on touched.
+  void read_ahead(const std::uint8_t* p) const {
+    for (std::size_t at = 0; at < kBlockBytes; at += 64)
+      Vec::prefetch(p + StreamAhead::kAheadBytes + at);
+    const std::uint8_t* t = p + StreamAhead::kTouchAheadBytes;
+    if (t < end && (reinterpret_cast<std::uintptr_t>(t) % 4096 < kBlockBytes)) touch(t);
+  }
+};
+
+template <std::size_t CMax, std::size_t C = CMax, typename Tile>
+inline void run_panel_cols(const Tile& tile, std::size_t panel, std::size_t m, std::size_t c) {
+  if constexpr (C > 1) {
+    if (c < C) return run_panel_cols<CMax, C - 1>(tile, panel, m, c);
+  }
+  tile.template run<C>(panel, m);
+}
+
+/// x's sums per 16 quants, n quants.
+inline void sums16(const std::int8_t* q, std::size_t n, std::int32_t* out) {
+  for (std::size_t j = 0; j < n / 16; ++j) {
+    std::int32_t s = 0;
+    for (std::size_t i = 0; i < 16; ++i) s += q[16 * j + i];
+    out[j] = s;
+  }
+}
+
+/// The decode kernel of Panels: x's sums for up to kSumRows rows of x at a time, then every
+/// panel of those rows in C = kTileCols rows of x at a time.
+template <typename Panels>
+inline void gemm_block_panels(const std::uint8_t* w, const std::int8_t* xq, const float* xd,
+                              float* y, std::size_t rows, std::size_t cols, std::size_t M,
+                              std::size_t ldy) {
+  constexpr std::size_t kRows = engine::formats::kBlockPanelRows, kSums = 4096;
+  std::int32_t on_stack[kSums];
+  std::vector<std::int32_t> wide;  // rows wider than the stack's sums
+  std::int32_t* sums = on_stack;
+  if (cols / 16 > kSums) {
+    wide.resize(cols / 16);
+    sums = wide.data();
+  }
+  const std::size_t panels = (rows + kRows - 1) / kRows;
+  const std::size_t bytes = panels * cols / Panels::kValues * BlockPanelRows<Panels>::kBlockBytes;
+  const std::size_t group = std::max<std::size_t>(1, kSums / (cols / 16));
+  StreamAhead::touch_first_pages(w, bytes);
+  for (std::size_t m0 = 0; m0 < M; m0 += group) {
+    const std::size_t count = std::min(group, M - m0);
+    sums16(xq + m0 * cols, count * cols, sums);
+    const BlockPanelRows<Panels> tile{
+        w, w + bytes, {xq + m0 * cols, xd + m0 * (cols / 32), sums, cols}, y + m0 * ldy, rows, ldy};
+    for (std::size_t panel = 0; panel < panels; ++panel)
+      for (std::size_t m = 0; m < count; m += kTileCols)
+        run_panel_cols<kTileCols>(tile, panel, m, std::min(kTileCols, count - m));
+  }
 }

@@ -164,6 +164,16 @@ struct Vec {
   static I32 i32_shl(I32 v, int shift) {
     return _mm512_slli_epi32(v, static_cast<unsigned>(shift));
   }
+  static I32 i32_add(I32 a, I32 b) {
+    return _mm512_add_epi32(a, b);
+  }
+  static I32 i32_mul(I32 a, I32 b) {
+    return _mm512_mullo_epi32(a, b);
+  }
+  /// kWidth int8 at p widened to int32 lanes.
+  static I32 i32_load_s8(const std::uint8_t* p) {
+    return _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
 
   /// 2 * kWidth bf16 values: what one bf16 dot-product step consumes.
 #if defined(__AVX512BF16__)

@@ -85,6 +85,10 @@ struct Vec {
   static I32 i32_bits(I32 v, int shift, std::int32_t mask) { return (v >> shift) & mask; }
   static I32 i32_or(I32 a, I32 b) { return a | b; }
   static I32 i32_shl(I32 v, int shift) { return v << shift; }
+  static I32 i32_add(I32 a, I32 b) { return a + b; }
+  static I32 i32_mul(I32 a, I32 b) { return a * b; }
+  /// kWidth int8 at p widened to int32 lanes.
+  static I32 i32_load_s8(const std::uint8_t* p) { return static_cast<std::int8_t>(*p); }
 
   /// 2 * kWidth bf16 values: what one bf16 dot-product step consumes.
   struct Bf16x2 {

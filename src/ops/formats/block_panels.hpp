@@ -1,0 +1,52 @@
+// The layout a load gives Q4_0, Q4_K and Q6_K weights: panels of kBlockPanelRows rows, each
+// block of a panel the file blocks of its rows with their bytes interleaved: every run of a
+// block's bytes goes unit by unit, the unit of each row side by side. A decode kernel then loads
+// the same 4 quant bytes of 16 rows (or the same scale of 16 rows) with one 64-byte (16-byte)
+// load: one integer lane per row, so the integer sums of a whole sub-block and its scale are one
+// vector operation for 16 rows, not per row. The layout only moves bytes, so a panel block is as
+// big as its rows' file blocks and reads back to them exactly. Rows past the last (to a whole
+// panel) are zeros.
+#pragma once
+
+#include <cstddef>
+
+namespace engine::formats {
+
+constexpr std::size_t kBlockPanelRows = 16;
+
+/// Bytes [first, first + bytes) of a file block, which go to a panel block `unit` bytes at a
+/// time: from kBlockPanelRows * first on, unit k of row r at (k * kBlockPanelRows + r) * unit.
+struct PanelRun {
+  std::size_t first, bytes, unit;
+};
+
+/// Where byte i of row r's block lies in its panel block, with the runs of `Layout`.
+template <typename Layout>
+constexpr std::size_t panel_byte(std::size_t r, std::size_t i) {
+  for (const PanelRun& run : Layout::kRuns)
+    if (i < run.first + run.bytes) {
+      const std::size_t k = (i - run.first) / run.unit, at = (i - run.first) % run.unit;
+      return kBlockPanelRows * run.first + (k * kBlockPanelRows + r) * run.unit + at;
+    }
+  return 0;  // not reached: the runs cover the block
+}
+
+// Each layout: the runs of its file block (ggml_blocks.hpp) and where the kernels find each run
+// in a panel block (kBlockPanelRows times the run's first byte).
+struct Q4_0Panel {  // d (f16), 16 bytes of nibbles (byte i: values i and i + 16)
+  static constexpr std::size_t kBytes = 18;
+  static constexpr PanelRun kRuns[] = {{0, 2, 2}, {2, 16, 4}};
+  static constexpr std::size_t kD = 0, kQuants = 32;
+};
+struct Q4_KPanel {  // d, dmin (f16), 12 bytes of 6-bit scales and mins, 128 bytes of nibbles
+  static constexpr std::size_t kBytes = 144;
+  static constexpr PanelRun kRuns[] = {{0, 2, 2}, {2, 2, 2}, {4, 12, 1}, {16, 128, 4}};
+  static constexpr std::size_t kD = 0, kDMin = 32, kScales = 64, kQuants = 256;
+};
+struct Q6_KPanel {  // 128 bytes of low nibbles, 64 of high 2-bit pairs, 16 int8 scales, d
+  static constexpr std::size_t kBytes = 210;
+  static constexpr PanelRun kRuns[] = {{0, 128, 4}, {128, 64, 4}, {192, 16, 1}, {208, 2, 2}};
+  static constexpr std::size_t kLow = 0, kHigh = 2048, kScales = 3072, kD = 3328;
+};
+
+}  // namespace engine::formats
