@@ -182,15 +182,13 @@ struct Q6_KPanels {
 
 /// y (M, ldy) = x times `rows` rows of panels from w (a panel's first row), Panels' blocks:
 /// per panel, per C rows of x, per kWidth rows of the panel, one pass over the blocks with C
-/// accumulators. The first pass over a panel reads it ahead as the decode kernels on the tile
-/// layout do (StreamAhead's distances); the others find it in cache.
+/// accumulators. The first pass over a panel reads it ahead; the others find it in cache.
 template <typename Panels>
 struct BlockPanelRows {
   static constexpr std::size_t kRows = engine::formats::kBlockPanelRows;
   static constexpr std::size_t kBlockBytes = kRows * Panels::Layout::kBytes;
   static_assert(kRows % Vec::kWidth == 0);
   const std::uint8_t* w;
-  const std::uint8_t* end;  // past the call's panels
   QuantizedX x;
   float* y;
   std::size_t rows, ldy;
@@ -214,13 +212,11 @@ struct BlockPanelRows {
         store_n(y + (m + c) * ldy + panel * kRows + lane, acc[c], n);
     }
   }
-  /// Before a block at p: its lines prefetched StreamAhead::kAheadBytes on, and a page that
-  /// begins within its bytes StreamAhead::kTouchAheadBytes on touched.
-  void read_ahead(const std::uint8_t* p) const {
+  /// Before a block at p: its lines prefetched StreamAhead::kAheadBytes on. No page touches
+  /// (as the tile layout's kernels make): here they only made the stream slower.
+  static void read_ahead(const std::uint8_t* p) {
     for (std::size_t at = 0; at < kBlockBytes; at += 64)
       Vec::prefetch(p + StreamAhead::kAheadBytes + at);
-    const std::uint8_t* t = p + StreamAhead::kTouchAheadBytes;
-    if (t < end && (reinterpret_cast<std::uintptr_t>(t) % 4096 < kBlockBytes)) touch(t);
   }
 };
 
@@ -241,7 +237,7 @@ inline void sums16(const std::int8_t* q, std::size_t n, std::int32_t* out) {
   }
 }
 
-/// The decode kernel of Panels: x's sums for up to kSumRows rows of x at a time, then every
+/// The decode kernel of Panels: x's sums for as many rows of x as kSums holds, then every
 /// panel of those rows in C = kTileCols rows of x at a time.
 template <typename Panels>
 inline void gemm_block_panels(const std::uint8_t* w, const std::int8_t* xq, const float* xd,
@@ -256,14 +252,12 @@ inline void gemm_block_panels(const std::uint8_t* w, const std::int8_t* xq, cons
     sums = wide.data();
   }
   const std::size_t panels = (rows + kRows - 1) / kRows;
-  const std::size_t bytes = panels * cols / Panels::kValues * BlockPanelRows<Panels>::kBlockBytes;
   const std::size_t group = std::max<std::size_t>(1, kSums / (cols / 16));
-  StreamAhead::touch_first_pages(w, bytes);
   for (std::size_t m0 = 0; m0 < M; m0 += group) {
     const std::size_t count = std::min(group, M - m0);
     sums16(xq + m0 * cols, count * cols, sums);
     const BlockPanelRows<Panels> tile{
-        w, w + bytes, {xq + m0 * cols, xd + m0 * (cols / 32), sums, cols}, y + m0 * ldy, rows, ldy};
+        w, {xq + m0 * cols, xd + m0 * (cols / 32), sums, cols}, y + m0 * ldy, rows, ldy};
     for (std::size_t panel = 0; panel < panels; ++panel)
       for (std::size_t m = 0; m < count; m += kTileCols)
         run_panel_cols<kTileCols>(tile, panel, m, std::min(kTileCols, count - m));
