@@ -55,6 +55,16 @@ struct BlockRows {
   }
 };
 
+/// Copies a unit of 1, 2 or 4 bytes (fixed-size copies: a load moves every byte of its panels so).
+inline void copy_unit(std::uint8_t* to, const std::uint8_t* from, std::size_t unit) {
+  if (unit == 4)
+    std::memcpy(to, from, 4);
+  else if (unit == 2)
+    std::memcpy(to, from, 2);
+  else
+    *to = *from;
+}
+
 // Q4_0, Q4_K and Q6_K in panels of 16 rows (block_panels.hpp) for their decode kernels on x
 // quantised per 32 values; read back to file blocks for everything else.
 template <typename Block, typename Layout>
@@ -74,7 +84,7 @@ struct BlockPanels {
     for (std::size_t r = first; r < first + count;
          ++r, file_rows += BlockRows<Block>::row_bytes(cols))
       each_unit(loaded, r, cols, [&](std::size_t in, std::uint8_t* out, std::size_t unit) {
-        std::memcpy(out, file_rows + in, unit);
+        copy_unit(out, file_rows + in, unit);
       });
   }
 
@@ -84,7 +94,7 @@ struct BlockPanels {
     const auto* loaded = static_cast<const std::uint8_t*>(w.data);
     for (std::size_t r = first; r < first + count; ++r, out += K) {
       each_unit(loaded, r, K, [&](std::size_t in, const std::uint8_t* at, std::size_t unit) {
-        std::memcpy(row.data() + in, at, unit);
+        copy_unit(row.data() + in, at, unit);
       });
       for (std::size_t b = 0; b < blocks; ++b)
         Block::decode(row.data() + b * Block::kBytes, out + b * Block::kValues);
@@ -92,14 +102,16 @@ struct BlockPanels {
   }
 
   /// f(byte of row r's file row, its place in the panels at `loaded`, bytes) for each unit of
-  /// the row.
+  /// the row (block_panels.hpp).
   template <typename Byte, typename F>
   static void each_unit(Byte* loaded, std::size_t r, std::size_t cols, const F& f) {
     Byte* panel = loaded + r / kRows * panel_bytes(cols);
     for (std::size_t b = 0; b < cols / Block::kValues; ++b, panel += kRows * Block::kBytes)
-      for (const PanelRun& run : Layout::kRuns)
+      for (const PanelRun& run : Layout::kRuns) {
+        Byte* at = panel + kRows * run.first + r % kRows * run.unit;
         for (std::size_t i = run.first; i < run.first + run.bytes; i += run.unit)
-          f(b * Block::kBytes + i, panel + panel_byte<Layout>(r % kRows, i), run.unit);
+          f(b * Block::kBytes + i, at + (i - run.first) * kRows, run.unit);
+      }
   }
 };
 

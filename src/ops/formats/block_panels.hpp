@@ -20,17 +20,6 @@ struct PanelRun {
   std::size_t first, bytes, unit;
 };
 
-/// Where byte i of row r's block lies in its panel block, with the runs of `Layout`.
-template <typename Layout>
-constexpr std::size_t panel_byte(std::size_t r, std::size_t i) {
-  for (const PanelRun& run : Layout::kRuns)
-    if (i < run.first + run.bytes) {
-      const std::size_t k = (i - run.first) / run.unit, at = (i - run.first) % run.unit;
-      return kBlockPanelRows * run.first + (k * kBlockPanelRows + r) * run.unit + at;
-    }
-  return 0;  // not reached: the runs cover the block
-}
-
 // Each layout: the runs of its file block (ggml_blocks.hpp) and where the kernels find each run
 // in a panel block (kBlockPanelRows times the run's first byte).
 struct Q4_0Panel {  // d (f16), 16 bytes of nibbles (byte i: values i and i + 16)
