@@ -138,7 +138,7 @@ struct Q6_KPanels {
   template <std::size_t C>
   static void block(const std::uint8_t* p, std::size_t lane, const QuantizedX& x, std::size_t b,
                     Vec::Reg (&acc)[C]) {
-    constexpr std::int32_t kPairs = 0x03030303;
+    constexpr std::int32_t kHigh = 0x30303030;
     Vec::Reg scaled[C];  // sum_j dx_j scale_j ((q - 32) . x)_j
     for (std::size_t c = 0; c < C; ++c) scaled[c] = Vec::zero();
     for (std::size_t half = 0; half < 2; ++half)
@@ -153,14 +153,14 @@ struct Q6_KPanels {
           const Vec::I32 a = panel_quads(p + Layout::kLow + 64 * (16 * half + u), lane);
           const Vec::I32 a32 = panel_quads(p + Layout::kLow + 64 * (16 * half + 8 + u), lane);
           const Vec::I32 h = panel_quads(p + Layout::kHigh + 64 * (8 * half + u), lane);
-          const Vec::I32 q[4] = {Vec::i32_or(Vec::i32_bits(a, 0, kNibbles),
-                                             Vec::i32_shl(Vec::i32_bits(h, 0, kPairs), 4)),
-                                 Vec::i32_or(Vec::i32_bits(a32, 0, kNibbles),
-                                             Vec::i32_shl(Vec::i32_bits(h, 2, kPairs), 4)),
-                                 Vec::i32_or(Vec::i32_bits(a, 4, kNibbles),
-                                             Vec::i32_shl(Vec::i32_bits(h, 4, kPairs), 4)),
-                                 Vec::i32_or(Vec::i32_bits(a32, 4, kNibbles),
-                                             Vec::i32_shl(Vec::i32_bits(h, 6, kPairs), 4))};
+          // Value 4u + 32k's high pair is bits 2k, 2k + 1 of h: moved to bits 4, 5 of q.
+          const Vec::I32 q[4] = {
+              Vec::i32_or(Vec::i32_bits(a, 0, kNibbles),
+                          Vec::i32_bits(Vec::i32_shl(h, 4), 0, kHigh)),
+              Vec::i32_or(Vec::i32_bits(a32, 0, kNibbles),
+                          Vec::i32_bits(Vec::i32_shl(h, 2), 0, kHigh)),
+              Vec::i32_or(Vec::i32_bits(a, 4, kNibbles), Vec::i32_bits(h, 0, kHigh)),
+              Vec::i32_or(Vec::i32_bits(a32, 4, kNibbles), Vec::i32_bits(h, 2, kHigh))};
           for (std::size_t k = 0; k < 4; ++k)
             for (std::size_t c = 0; c < C; ++c)
               sum[c][k] =
