@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -134,6 +135,24 @@ TEST_P(KernelsPerIsa, ActivationConversionsAreBitIdenticalToScalar) {
     for (std::size_t i = 0; i < n; ++i)  // round to nearest: within half a step
       ASSERT_LE(std::abs(wq[i] * wd[i / 32] - x[1 + i]), wd[i / 32] * 0.5f * 1.0001f);
     EXPECT_EQ(wd[blocks - 1], 0.0f);
+  }
+}
+
+// Every f16 value, at every start within a vector: as f16_to_f32 (NaNs stay NaN).
+TEST_P(KernelsPerIsa, WidenF16IsExact) {
+  std::vector<std::uint16_t> in(65536 + 16);
+  for (std::size_t i = 0; i < in.size(); ++i) in[i] = static_cast<std::uint16_t>(i);
+  for (std::size_t off : {0, 3}) {
+    std::vector<float> out(in.size() - off + 1, 7.0f);
+    simd().widen_f16(in.data() + off, out.data(), in.size() - off - 16);
+    for (std::size_t i = 0; i + off + 16 < in.size(); ++i) {
+      const float want = f16_to_f32(in[off + i]);
+      if (std::isnan(want))
+        ASSERT_TRUE(std::isnan(out[i])) << i;
+      else
+        ASSERT_EQ(std::bit_cast<std::uint32_t>(out[i]), std::bit_cast<std::uint32_t>(want)) << i;
+    }
+    EXPECT_EQ(out[in.size() - off - 16], 7.0f);
   }
 }
 

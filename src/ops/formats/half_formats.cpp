@@ -1,6 +1,6 @@
 // bf16 and f16 weights: 16-bit values in the tile layout (ops/tile_layout.hpp). bf16 runs bf16 x
 // bf16 (x rounded by to_bf16; oneDNN for blocks of rows, on a packed copy), f16 widens its values
-// to f32 against f32 x (blocks: oneDNN on rows widened to f32).
+// to f32 against f32 x (blocks: oneDNN on rows widened to f32 by the kernel table, F16C).
 #include "format/gguf_tensor_type.hpp"
 #include "ops/formats/formats.hpp"
 #include "ops/half.hpp"
@@ -22,8 +22,17 @@ void store_rows(const std::uint8_t* file_rows, std::size_t first, std::size_t co
              reinterpret_cast<Half*>(loaded));
 }
 
-// The rows of the format whose values widen to f32 by `widen` and round from f32 by `narrow`.
-template <float (*widen)(Half), Half (*narrow)(float)>
+void widen_bf16(const Half* in, float* out, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) out[i] = bf16_to_f32(in[i]);
+}
+// F16C through the kernel table: the block path widens a whole f16 matrix per block of rows.
+void widen_f16(const Half* in, float* out, std::size_t n) {
+  kernels::kernels().widen_f16(in, out, n);
+}
+
+// The rows of the format whose values widen to f32 by `widen` (n at a time) and round from f32
+// by `narrow`.
+template <void (*widen)(const Half*, float*, std::size_t), Half (*narrow)(float)>
 struct HalfRows {
   static void quantize_row(const float* in, std::uint8_t* out, std::size_t n) {
     Half* half = reinterpret_cast<Half*>(out);
@@ -38,12 +47,12 @@ struct HalfRows {
     for (std::size_t r = 0; r < count; ++r, out += K)
       for (std::size_t c = 0; c < K; c += G) {
         const Half* group = tiled + tile_offset<Half>(groups, first + r, c);
-        for (std::size_t i = 0; i < std::min(G, K - c); ++i) out[c + i] = widen(group[i]);
+        widen(group, out + c, std::min(G, K - c));
       }
   }
 };
-using Bf16Rows = HalfRows<bf16_to_f32, f32_to_bf16>;
-using F16Rows = HalfRows<f16_to_f32, f32_to_f16>;
+using Bf16Rows = HalfRows<widen_bf16, f32_to_bf16>;
+using F16Rows = HalfRows<widen_f16, f32_to_f16>;
 
 const Half* tiles_from(const Matrix& w, std::size_t row) {
   return static_cast<const Half*>(w.data) + tile_offset<Half>(tile_groups<Half>(w.cols), row, 0);

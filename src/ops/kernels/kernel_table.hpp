@@ -63,6 +63,8 @@ struct KernelTable {
   void (*quantize_q8)(const float* x, std::int8_t* q, float* d, std::size_t n);
   /// n values to bf16, round to nearest even. Bit-identical on every ISA.
   void (*to_bf16)(const float* x, std::uint16_t* out, std::size_t n);
+  /// n IEEE half values widened to f32 (exact; F16C where the ISA has it).
+  void (*widen_f16)(const std::uint16_t* in, float* out, std::size_t n);
   /// y += a * x
   void (*axpy)(float a, const float* x, float* y, std::size_t n);
   /// out = weight * x / sqrt(mean(x^2) + eps)

@@ -302,6 +302,14 @@ inline void to_bf16(const float* x, std::uint16_t* out, std::size_t n) {
   for (std::size_t j = 0; i + j < n; ++j) out[i + j] = tail[j];
 }
 
+/// n IEEE half values widened to f32 (an f16 matrix's rows for the block path).
+inline void widen_f16(const std::uint16_t* in, float* out, std::size_t n) {
+  constexpr std::size_t W = Vec::kWidth;
+  std::size_t i = 0;
+  for (; i + W <= n; i += W) Vec::store(out + i, Vec::load_f16(in + i));
+  for (; i < n; ++i) out[i] = engine::f16_to_f32(in[i]);
+}
+
 inline void axpy(float a, const float* x, float* y, std::size_t n) {
   constexpr std::size_t W = Vec::kWidth;
   const Vec::Reg va = Vec::set1(a);
