@@ -22,17 +22,21 @@ void store_rows(const std::uint8_t* file_rows, std::size_t first, std::size_t co
              reinterpret_cast<Half*>(loaded));
 }
 
-void widen_bf16(const Half* in, float* out, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) out[i] = bf16_to_f32(in[i]);
-}
-// F16C through the kernel table: the block path widens a whole f16 matrix per block of rows.
-void widen_f16(const Half* in, float* out, std::size_t n) {
-  kernels::kernels().widen_f16(in, out, n);
-}
+struct WidenBf16 {
+  void operator()(const Half* in, float* out, std::size_t n) const {
+    for (std::size_t i = 0; i < n; ++i) out[i] = bf16_to_f32(in[i]);
+  }
+};
+// F16C through the kernel table (looked up once per call): the block path widens a whole f16
+// matrix per block of rows.
+struct WidenF16 {
+  const kernels::KernelTable& k = kernels::kernels();
+  void operator()(const Half* in, float* out, std::size_t n) const { k.widen_f16(in, out, n); }
+};
 
-// The rows of the format whose values widen to f32 by `widen` (n at a time) and round from f32
+// The rows of the format whose values widen to f32 by a Widen (n at a time) and round from f32
 // by `narrow`.
-template <void (*widen)(const Half*, float*, std::size_t), Half (*narrow)(float)>
+template <typename Widen, Half (*narrow)(float)>
 struct HalfRows {
   static void quantize_row(const float* in, std::uint8_t* out, std::size_t n) {
     Half* half = reinterpret_cast<Half*>(out);
@@ -44,6 +48,7 @@ struct HalfRows {
     constexpr std::size_t G = kGroupValues<Half>;
     const std::size_t K = w.cols, groups = tile_groups<Half>(K);
     const auto* tiled = static_cast<const Half*>(w.data);
+    const Widen widen;
     for (std::size_t r = 0; r < count; ++r, out += K)
       for (std::size_t c = 0; c < K; c += G) {
         const Half* group = tiled + tile_offset<Half>(groups, first + r, c);
@@ -51,8 +56,8 @@ struct HalfRows {
       }
   }
 };
-using Bf16Rows = HalfRows<widen_bf16, f32_to_bf16>;
-using F16Rows = HalfRows<widen_f16, f32_to_f16>;
+using Bf16Rows = HalfRows<WidenBf16, f32_to_bf16>;
+using F16Rows = HalfRows<WidenF16, f32_to_f16>;
 
 const Half* tiles_from(const Matrix& w, std::size_t row) {
   return static_cast<const Half*>(w.data) + tile_offset<Half>(tile_groups<Half>(w.cols), row, 0);
