@@ -12,40 +12,33 @@
 # python3. Exits non-zero on any failure.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-engine=$(realpath "${1:-$root/build/bin/engine}")
-model=$(realpath "${2:-$root/models/stories260K.bin}")
-source "$root/tools/lib/serve_process.sh"
+# shellcheck source=tools/lib/serve_process.sh
+source "$here/../lib/serve_process.sh"
 command -v nginx >/dev/null || { echo "nginx is not installed (apt-get install nginx)" >&2; exit 1; }
 
-tmp=$(mktemp -d)
-chmod 755 "$tmp"  # nginx's workers run as nobody when it is started as root
-cleanup() {
-  stop_started
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+begin_serve_test models/stories260K.bin "$@"
+chmod 755 "$TMP"  # nginx's workers run as nobody when it is started as root
 
 key="deploy-$RANDOM$RANDOM"
-replica=(-m "$model" --api-key "$key" --parallel 4 --queue 16 --timeout 120 -t 1)
-start_serve "$engine" "$tmp/a.log" "${replica[@]}"
+replica=(-m "$MODEL" --api-key "$key" --parallel 4 --queue 16 --timeout 120 -t 1)
+start_serve "$ENGINE" "$TMP/a.log" "${replica[@]}"
 port_a=$SERVE_PORT pid_a=$SERVE_PID
-start_serve "$engine" "$tmp/b.log" "${replica[@]}"
+start_serve "$ENGINE" "$TMP/b.log" "${replica[@]}"
 port_b=$SERVE_PORT
 wait_healthy "$port_a"
 wait_healthy "$port_b"
 
 # The committed configuration with this run's ports.
-port_nginx=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir "$tmp/nginx"
+port_nginx=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+mkdir "$TMP/nginx"
 sed -e "s/127\.0\.0\.1:8081/127.0.0.1:$port_a/" -e "s/127\.0\.0\.1:8082/127.0.0.1:$port_b/" \
   -e "s/listen 127\.0\.0\.1:8080/listen 127.0.0.1:$port_nginx/" "$here/nginx.conf" \
-  >"$tmp/nginx/nginx.conf"
-nginx -p "$tmp/nginx" -e stderr -c "$tmp/nginx/nginx.conf" -g "daemon off;" </dev/null \
-  2>"$tmp/nginx.log" &
+  >"$TMP/nginx/nginx.conf"
+nginx -p "$TMP/nginx" -e stderr -c "$TMP/nginx/nginx.conf" -g "daemon off;" </dev/null \
+  2>"$TMP/nginx.log" &
 STARTED_PIDS+=("$!")
-wait_healthy "$port_nginx" 30 || { cat "$tmp/nginx.log" >&2; exit 1; }
+wait_healthy "$port_nginx" 30 || { cat "$TMP/nginx.log" >&2; exit 1; }
 
 # Completion responses (status 200) a replica has sent so far.
 served() {
@@ -55,10 +48,10 @@ served() {
 before_a=$(served "$port_a") before_b=$(served "$port_b")
 
 echo "== 16 streaming clients through nginx (port $port_nginx) to replicas $port_a and $port_b"
-timeout 300 python3 "$root/tools/load_serve.py" --engine "$engine" --model "$model" \
+timeout 300 python3 "$ROOT/tools/load_serve.py" --engine "$ENGINE" --model "$MODEL" \
   --url "http://127.0.0.1:$port_nginx" --api-key "$key" --clients 16 --seconds 6 \
-  --max-tokens 48 --timeout 60 --no-503 </dev/null | tee "$tmp/load.txt"
-answered=$(sed -n 's/.*statuses {200: \([0-9]*\)}.*/\1/p' "$tmp/load.txt")
+  --max-tokens 48 --timeout 60 --no-503 </dev/null | tee "$TMP/load.txt"
+answered=$(sed -n 's/.*statuses {200: \([0-9]*\)}.*/\1/p' "$TMP/load.txt")
 
 # The /metrics request that reads the count is itself counted once it is answered.
 served_a=$(($(served "$port_a") - before_a - 1)) served_b=$(($(served "$port_b") - before_b - 1))
@@ -77,13 +70,13 @@ kill "$pid_a"
 wait "$pid_a" 2>/dev/null || true
 before_b=$(served "$port_b")
 for i in 1 2 3 4 5 6; do
-  status=$(curl -s -o "$tmp/reply.json" -w '%{http_code}' --max-time 60 \
+  status=$(curl -s -o "$TMP/reply.json" -w '%{http_code}' --max-time 60 \
     -H "Authorization: Bearer $key" -H "Content-Type: application/json" \
     -d '{"prompt": "Once upon a time", "max_tokens": 8}' \
     "http://127.0.0.1:$port_nginx/v1/completions")
   if [[ $status != 200 ]]; then
     echo "FAIL: request $i through nginx got $status with a replica down" >&2
-    cat "$tmp/reply.json" "$tmp/nginx.log" >&2
+    cat "$TMP/reply.json" "$TMP/nginx.log" >&2
     exit 1
   fi
 done

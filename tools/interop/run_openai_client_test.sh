@@ -10,32 +10,23 @@
 # non-zero if any check fails.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-engine=$(realpath "${1:-$root/build/bin/engine}")
-model=$(realpath "${2:-$root/models/families/phi3-style-f32.gguf}")
-source "$root/tools/lib/serve_process.sh"
+# shellcheck source=tools/lib/serve_process.sh
+source "$here/../lib/serve_process.sh"
 
-tmp=$(mktemp -d)
-cleanup() {
-  stop_started
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-cp "$here/package.json" "$here/package-lock.json" "$here/openai_client_test.mjs" "$tmp/"
-(cd "$tmp" && timeout 300 npm ci --no-audit --no-fund --loglevel=error </dev/null)
+begin_serve_test models/families/phi3-style-f32.gguf "$@"
+cp "$here/package.json" "$here/package-lock.json" "$here/openai_client_test.mjs" "$TMP/"
+(cd "$TMP" && timeout 300 npm ci --no-audit --no-fund --loglevel=error </dev/null)
 
 key="interop-$RANDOM$RANDOM"
-start_serve "$engine" "$tmp/serve.log" -m "$model" --alias interop-model --api-key "$key" \
+start_serve "$ENGINE" "$TMP/serve.log" -m "$MODEL" --alias interop-model --api-key "$key" \
   --parallel 2 --timeout 120
 wait_healthy "$SERVE_PORT"
 
 status=0
-(cd "$tmp" && timeout 300 node openai_client_test.mjs "$engine" "$model" \
+(cd "$TMP" && timeout 300 node openai_client_test.mjs "$ENGINE" "$MODEL" \
   "http://127.0.0.1:$SERVE_PORT/v1" "$key" interop-model </dev/null) || status=$?
 if ((status != 0)); then
   echo "== engine serve log" >&2
-  cat "$tmp/serve.log" >&2
+  cat "$TMP/serve.log" >&2
 fi
 exit "$status"

@@ -1,13 +1,35 @@
-# Sourced by the scripts that test `engine serve` as a process: start replicas on free loopback
-# ports, wait until they answer, stop them on exit. The caller sets `set -euo pipefail`.
+# shellcheck shell=bash
+# Sourced by the scripts that test `engine serve` as a process: a temporary directory, replicas
+# on free loopback ports, waiting until they answer, and stopping every process on exit.
 #
-#   source tools/lib/serve_process.sh
-#   start_serve "$engine" "$tmp/a.log" -m MODEL --api-key KEY   # sets SERVE_PORT
+#   set -euo pipefail
+#   source "$(dirname "$0")/../lib/serve_process.sh"
+#   begin_serve_test models/stories260K.bin "$@"            # sets ROOT, ENGINE, MODEL, TMP
+#   start_serve "$ENGINE" "$TMP/a.log" -m "$MODEL"          # sets SERVE_PID, SERVE_PORT
 #   wait_healthy "$SERVE_PORT"
 #
-# Every process started here is stopped by stop_started, which the caller traps on EXIT.
+# Processes the script starts itself it appends to STARTED_PIDS, to be stopped with the rest.
 
 STARTED_PIDS=()
+
+# begin_serve_test DEFAULT_MODEL [ENGINE [MODEL]]: ROOT (the source tree), ENGINE (default
+# build/bin/engine) and MODEL (default DEFAULT_MODEL, under ROOT) as absolute paths; the
+# temporary directory TMP, which on exit (or SIGINT/SIGTERM) is removed after every started
+# process is stopped.
+# shellcheck disable=SC2034 # ENGINE and MODEL are for the sourcing script
+begin_serve_test() {
+  ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+  ENGINE=$(realpath "${2:-$ROOT/build/bin/engine}")
+  MODEL=$(realpath "${3:-$ROOT/$1}")
+  TMP=$(mktemp -d)
+  trap end_serve_test EXIT
+  trap 'exit 130' INT TERM
+}
+
+end_serve_test() {
+  stop_started
+  rm -rf "$TMP"
+}
 
 # Kills every process these helpers (or the caller, by appending to STARTED_PIDS) started.
 stop_started() {
