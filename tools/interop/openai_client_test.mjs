@@ -63,6 +63,7 @@ check("chat.completions.create, streamed with usage, equals engine generate --ch
     ++chunks;
     ids.add(chunk.id);
     assert.equal(chunk.object, "chat.completion.chunk");
+    if (chunks === 1) assert.equal(chunk.choices[0].delta.role, "assistant");
     if (chunk.usage) usage = chunk.usage;
     if (chunk.choices.length === 0) continue;  // the usage chunk
     assert.equal(finish, null, "a chunk after the one with finish_reason");
