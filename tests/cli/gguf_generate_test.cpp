@@ -11,8 +11,8 @@
 
 #include "cli/json_lines.hpp"
 #include "cli/run_cli.hpp"
+#include "gguf_writer.hpp"
 #include "test_paths.hpp"
-#include "unit/gguf_writer.hpp"
 
 namespace engine::test {
 namespace {
