@@ -1,8 +1,9 @@
 // The decode kernels of the ggml block formats in panels (KernelTable::gemm_q4_0, gemm_q4_k,
 // gemm_q6_k) on every ISA this CPU has, against a double-precision dot product of the weights
-// dequantised by a decoder written from ggml's block definitions (unit/ggml_block_reference.hpp)
-// with x quantised per 32 values: every length, 1 to 16 rows of x, row counts that leave partial
-// panels and lane groups, several panels, weights and x at odd addresses.
+// dequantised by a decoder written from ggml's block definitions
+// (tests/support/ggml_block_reference.hpp) with x quantised per 32 values: every length, 1 to 16
+// rows of x, row counts that leave partial panels and lane groups, several panels, weights and x
+// at odd addresses.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,8 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "ggml_block_reference.hpp"
 #include "ops/kernels/kernel_table.hpp"
-#include "unit/ggml_block_reference.hpp"
 
 namespace engine::kernels {
 namespace {

@@ -9,11 +9,11 @@
 #include <random>
 #include <vector>
 
+#include "ggml_block_reference.hpp"
 #include "ops/block_path.hpp"
 #include "ops/half.hpp"
 #include "ops/matmul.hpp"
 #include "ops/weight_format.hpp"
-#include "unit/ggml_block_reference.hpp"
 
 namespace engine {
 namespace {
