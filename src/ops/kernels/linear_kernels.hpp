@@ -31,7 +31,7 @@ inline float dot(const float* a, const float* b, std::size_t n) {
 // Up to kTileCols rows of x go in tiles of kTileRows weight rows; more rows of x in tiles of
 // half as many weight rows and twice the rows of x (the same number of accumulators), so a
 // batch of 8 passes over each weight tile once: a second pass would find the tile in cache but
-// leave memory idle meanwhile.
+// leave memory idle meanwhile. Q8_0 takes tiles of its own (kQ8TileCols).
 constexpr std::size_t kTileRows = 4;
 constexpr std::size_t kTileCols = Vec::kRegisters >= 32 ? 4 : 2;
 constexpr std::size_t kWideTileRows = kTileRows / 2, kWideTileCols = 2 * kTileCols;
@@ -191,6 +191,12 @@ struct Bf16Tile {
   }
 };
 
+/// Rows of x per Q8_0 tile, whatever M: a row of x holds its quants, their sums and its scales in
+/// registers besides the tile's accumulators, so wider tiles spill to the stack, and a batch of
+/// decode rows is compute-bound there. More rows of x pass over the tile's kTileRows weight rows
+/// again, from L1.
+constexpr std::size_t kQ8TileCols = 2;
+
 /// Q8_0 weights in the tile layout (ops/tile_layout.hpp) times x quantised by quantize_q8:
 /// per block an exact integer dot product, then one f32 multiply-add by both scales. A step
 /// takes Vec::kQ8Blocks blocks (a pair per AVX-512 register), each block's lanes scaled by its
@@ -272,7 +278,8 @@ inline void gemm_q8_0(const std::uint8_t* quants, const std::uint16_t* scales,
                       std::size_t cols, std::size_t M, std::size_t ldy) {
   const std::size_t bytes = q8_tile_slots(rows, cols) * kQ8Block;
   StreamAhead::touch_first_pages(quants, bytes);
-  for_each_tile(Q8Tile{quants, {quants + bytes}, scales, xq, xd, y, cols, ldy}, rows, M);
+  for_each_tile_of<kTileRows, kQ8TileCols>(
+      Q8Tile{quants, {quants + bytes}, scales, xq, xd, y, cols, ldy}, rows, M);
 }
 
 /// x (n a multiple of 32) as Q8 blocks for gemm_q8_0: per 32 values a scale d = max|x| / 127

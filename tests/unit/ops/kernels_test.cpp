@@ -372,37 +372,48 @@ TEST_P(KernelsPerIsa, GemmBf16F16AndQ8_0) {
   }
 }
 
-// The scalar Q8 kernel is the definition: sum over blocks of dw * dx * (integer dot product),
+// Every ISA's Q8 kernel is the definition: sum over blocks of dw * dx * (integer dot product),
 // for every row of tiles of 4, 2 and 1 rows (7 rows: the last row's scales sit third in their
-// layout tile).
-TEST(KernelsScalar, Q8_0TimesQ8IsTheBlockwiseIntegerDotProduct) {
-  std::mt19937 rng(3);
-  const std::size_t rows = 7, cols = 96, row_bytes = cols / 32 * 34;
-  const auto w = random_vector(rows * cols, rng), x = random_vector(cols, rng);
+// layout tile) and every count of x's rows a batch of decode steps may have (1 to 16: tiles of
+// rows of x and their remainders).
+TEST_P(KernelsPerIsa, Q8_0TimesQ8IsTheBlockwiseIntegerDotProduct) {
+  const std::size_t rows = 7, cols = 96, row_bytes = cols / 32 * 34, kMaxM = 16;
+  const auto w = random_vector(rows * cols, rng), x = random_vector(kMaxM * cols, rng);
   std::vector<std::uint8_t> wq(rows * row_bytes);
   for (std::size_t r = 0; r < rows; ++r)
     quantize_row_q8_0(w.data() + r * cols, wq.data() + r * row_bytes, cols);
   wq[5] = 0x80;  // -128
-  std::vector<std::int8_t> xq(cols);
-  std::vector<float> xd(cols / 32);
-  const KernelTable& k = kernels_for(Isa::scalar);
-  k.quantize_q8(x.data(), xq.data(), xd.data(), cols);
+  std::vector<std::int8_t> xq(kMaxM * cols);
+  std::vector<float> xd(kMaxM * cols / 32);
+  scalar().quantize_q8(x.data(), xq.data(), xd.data(), xq.size());
   const test::Q8_0Tiles tiles(wq, rows, cols);
-  std::vector<float> got(rows);
-  k.gemm_q8_0(tiles.parts.quants, tiles.parts.scales, xq.data(), xd.data(), got.data(), rows, cols,
-              1, rows);
-  for (std::size_t r = 0; r < rows; ++r) {
-    const std::uint8_t* row = wq.data() + r * row_bytes;
-    double want = 0;
-    for (std::size_t b = 0; b < cols / 32; ++b) {
-      std::uint16_t bits;
-      std::memcpy(&bits, &row[b * 34], 2);
-      long dot = 0;
-      for (std::size_t i = 0; i < 32; ++i)
-        dot += static_cast<std::int8_t>(row[b * 34 + 2 + i]) * xq[b * 32 + i];
-      want += static_cast<double>(f16_to_f32(bits)) * xd[b] * dot;
+  // want (kMaxM, rows): the definition in double.
+  std::vector<double> want(kMaxM * rows);
+  for (std::size_t m = 0; m < kMaxM; ++m)
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::uint8_t* row = wq.data() + r * row_bytes;
+      for (std::size_t b = 0; b < cols / 32; ++b) {
+        std::uint16_t bits;
+        std::memcpy(&bits, &row[b * 34], 2);
+        long dot = 0;
+        for (std::size_t i = 0; i < 32; ++i)
+          dot += static_cast<std::int8_t>(row[b * 34 + 2 + i]) * xq[m * cols + b * 32 + i];
+        want[m * rows + r] += static_cast<double>(f16_to_f32(bits)) * xd[m * cols / 32 + b] * dot;
+      }
     }
-    EXPECT_NEAR(got[r], want, 1e-5 * std::abs(want) + 1e-6) << "row " << r;
+  for (std::size_t M = 1; M <= kMaxM; ++M) {
+    // got (M, rows + 1): the column past the rows stays untouched.
+    std::vector<float> got(M * (rows + 1), 7.0f);
+    simd().gemm_q8_0(tiles.parts.quants, tiles.parts.scales, xq.data(), xd.data(), got.data(), rows,
+                     cols, M, rows + 1);
+    for (std::size_t m = 0; m < M; ++m) {
+      for (std::size_t r = 0; r < rows; ++r) {
+        const double expected = want[m * rows + r];
+        EXPECT_NEAR(got[m * (rows + 1) + r], expected, 1e-5 * std::abs(expected) + 1e-6)
+            << "M=" << M << " m=" << m << " row " << r;
+      }
+      ASSERT_EQ(got[m * (rows + 1) + rows], 7.0f) << "wrote past the rows, M=" << M;
+    }
   }
 }
 
