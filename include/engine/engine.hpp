@@ -12,7 +12,6 @@
 #include "engine/model/session.hpp"
 #include "engine/ops/isa.hpp"
 #include "engine/ops/masked_softmax.hpp"
-#include "engine/render/heatmap.hpp"
 #include "engine/runtime.hpp"
 #include "engine/tokenizer.hpp"
 #include "engine/version.hpp"

@@ -8,7 +8,7 @@
 #include <numeric>
 #include <random>
 
-#include "bench/memory_bandwidth.hpp"
+#include "cli/bench/memory_bandwidth.hpp"
 #include "cli/commands.hpp"
 #include "cli/json_output.hpp"
 #include "cli/model_files.hpp"
