@@ -2,6 +2,7 @@
 #pragma once
 
 #include "engine/attention/mask.hpp"
+#include "engine/convert.hpp"
 #include "engine/error.hpp"
 #include "engine/generation/generator.hpp"
 #include "engine/generation/sampler.hpp"
