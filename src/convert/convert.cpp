@@ -12,6 +12,7 @@
 #include "format/gguf_tensor_type.hpp"
 #include "format/gguf_writer.hpp"
 #include "model/quant_mix.hpp"
+#include "model/weights.hpp"
 #include "ops/matmul.hpp"
 #include "ops/weight_format.hpp"
 #include "tokenizer/sentencepiece_bpe.hpp"

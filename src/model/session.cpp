@@ -19,6 +19,7 @@
 #include "engine/runtime.hpp"
 #include "model/architecture.hpp"
 #include "model/layer_steps.hpp"
+#include "model/model_impl.hpp"
 #include "ops/block_path.hpp"
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/matmul.hpp"
@@ -188,12 +189,12 @@ void Session::reserve_rows(int rows, int block) {
 }
 
 std::pair<const float*, const float*> Session::rope(int row, int pos) {
-  if (pos < context_length()) return {model_->rope_cos(pos), model_->rope_sin(pos)};
+  if (pos < context_length()) return {model_->impl().rope_cos(pos), model_->impl().rope_sin(pos)};
   // Past the table (only a windowed session gets here): computed once per row and step, for
   // every layer to use.
   const int half = model_->config().head_size() / 2;
   float* cos = rope_scratch_.data() + static_cast<std::size_t>(row) * 2 * half;
-  model_->compute_rope(pos, cos, cos + half);
+  model_->impl().compute_rope(pos, cos, cos + half);
   return {cos, cos + half};
 }
 

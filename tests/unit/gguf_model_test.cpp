@@ -15,6 +15,7 @@
 #include "engine/tokenizer.hpp"
 #include "expect_engine_error.hpp"
 #include "gguf_writer.hpp"
+#include "model/weights.hpp"
 #include "ops/quantize.hpp"
 #include "test_paths.hpp"
 #include "tiled_weights.hpp"

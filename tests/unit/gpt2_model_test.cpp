@@ -22,6 +22,7 @@
 #include "expect_engine_error.hpp"
 #include "format/gguf_file.hpp"
 #include "gguf_writer.hpp"
+#include "model/weights.hpp"
 #include "rerun_on_isa.hpp"
 #include "test_paths.hpp"
 #include "util/mapped_file.hpp"
