@@ -2,12 +2,12 @@
 // original's logits, bit for bit, in f32), progress counts every tensor, and what it cannot
 // write is refused before a file exists.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <utility>
 #include <vector>
 
+#include "cli/scratch_dir.hpp"
 #include "engine/convert.hpp"
 #include "engine/model/session.hpp"
 #include "expect_engine_error.hpp"
@@ -18,16 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class ConvertApi : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("convert_api_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
-};
-
 std::vector<float> prompt_logits(std::shared_ptr<const Model> model) {
   Session session(std::move(model));
   const std::vector<int> tokens = {1, 403, 407, 261, 378, 352};
@@ -35,10 +25,11 @@ std::vector<float> prompt_logits(std::shared_ptr<const Model> model) {
   return {logits.begin(), logits.end()};
 }
 
-TEST_F(ConvertApi, F32FileLoadsAsTheSameModel) {
+TEST(ConvertApi, F32FileLoadsAsTheSameModel) {
+  const ScratchDir dir("convert_api");
   const auto model = Model::load(require_model("stories260K.bin"));
   const auto tokenizer = load_tokenizer(require_model("tok512.bin"));
-  const std::string out = (dir_ / "s.gguf").string();
+  const std::string out = (dir.path() / "s.gguf").string();
   std::vector<std::pair<std::size_t, std::size_t>> calls;
   convert(*model, *tokenizer, out,
           {.type = "F32", .progress = [&](std::size_t done, std::size_t total) {
@@ -59,10 +50,11 @@ TEST_F(ConvertApi, F32FileLoadsAsTheSameModel) {
             tokenizer->encode("Once upon a time", true, false));
 }
 
-TEST_F(ConvertApi, RefusesWhatItCannotWriteBeforeAFileExists) {
+TEST(ConvertApi, RefusesWhatItCannotWriteBeforeAFileExists) {
+  const ScratchDir dir("convert_api");
   const auto model = Model::load(require_model("stories260K.bin"));
   const auto tokenizer = load_tokenizer(require_model("tok512.bin"));
-  const std::string out = (dir_ / "x.gguf").string();
+  const std::string out = (dir.path() / "x.gguf").string();
   expect_engine_error([&] { convert(*model, *tokenizer, out, {.type = "q7_0"}); },
                       ErrorCode::invalid_argument, {"q7_0", "q8_0"});
   const auto gpt2 = Model::load(require_model("gpt2-tiny-random.gguf"));
