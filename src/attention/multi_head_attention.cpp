@@ -10,10 +10,10 @@
 #include <omp.h>
 
 #include "attention/soft_cap.hpp"
-#include "engine/ops/masked_softmax.hpp"
 #include "engine/runtime.hpp"
 #include "ops/block_path.hpp"
 #include "ops/kernels/kernel_table.hpp"
+#include "ops/masked_softmax.hpp"
 #include "ops/parallel_runs.hpp"
 
 namespace engine {

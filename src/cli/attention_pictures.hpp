@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/render/heatmap.hpp"
 #include "engine/model/session.hpp"
-#include "engine/render/heatmap.hpp"
 #include "engine/tokenizer.hpp"
 
 namespace engine::cli {

@@ -8,7 +8,7 @@
 #include <numeric>
 #include <random>
 
-#include "bench/memory_bandwidth.hpp"
+#include "cli/bench/memory_bandwidth.hpp"
 #include "cli/commands.hpp"
 #include "cli/json_output.hpp"
 #include "cli/model_files.hpp"
@@ -60,11 +60,7 @@ void mean_stddev(const std::vector<double>& v, double& mean, double& stddev) {
 // of matrices when the file mixes them ("q8_0 (35), f32 (1)").
 std::string weight_types_ran(const Model& model) {
   std::map<std::string_view, int> counts;
-  const TransformerWeights& w = model.weights();
-  for (const LayerWeights& layer : w.layers)
-    for (const Matrix* m : layer.matrices())
-      if (m->data) ++counts[dtype_name(m->dtype)];
-  ++counts[dtype_name(w.wcls.dtype)];
+  for (const auto& [dtype, count] : model.matrix_types()) counts[dtype_name(dtype)] = count;
   if (counts.size() == 1) return std::string(counts.begin()->first);
   std::string mix;
   for (const auto& [name, count] : counts)

@@ -7,10 +7,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/output_file.hpp"
+#include "cli/render/heatmap.hpp"
 #include "cli/standard_output.hpp"
 #include "engine/attention/mask.hpp"
 #include "engine/error.hpp"
-#include "engine/render/heatmap.hpp"
 
 namespace engine::cli {
 namespace {

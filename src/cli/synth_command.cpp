@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "cli/commands.hpp"
-#include "cli/llama_gguf_metadata.hpp"
 #include "cli/output_file.hpp"
 #include "cli/progress_bar.hpp"
+#include "convert/llama_gguf_metadata.hpp"
 #include "engine/error.hpp"
 #include "engine/model/config.hpp"
 #include "engine/tokenizer.hpp"

@@ -8,6 +8,8 @@
 // we do, so its HF converter already permutes Q/K for that and its llama2.c converter, like
 // llama2.c, never needed to (stories260K.gguf gives the logits of stories260K.bin). qwen2, phi3
 // and gemma2 keep Hugging Face's row order, which rotates halves (RopeStyle::halves).
+#include "model/gguf_model.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -17,7 +19,6 @@
 #include <set>
 
 #include "engine/error.hpp"
-#include "engine/model/model.hpp"
 #include "format/gguf_file.hpp"
 #include "model/architecture.hpp"
 #include "ops/weight_format.hpp"
@@ -41,7 +42,7 @@ std::optional<DType> dtype_of(std::uint32_t ggml_type) {
 
 class GgufModelReader {
  public:
-  static void read(Model& model, const std::string& path) {
+  static void read(Model::Impl& model, const std::string& path) {
     model.file_ = std::make_unique<MappedFile>(path);
     model.path_ = path;
     model.file_bytes_ = model.file_->size();
@@ -51,7 +52,7 @@ class GgufModelReader {
   }
 
  private:
-  GgufModelReader(Model& model, GgufFile gguf) : model_(model), gguf_(std::move(gguf)) {}
+  GgufModelReader(Model::Impl& model, GgufFile gguf) : model_(model), gguf_(std::move(gguf)) {}
 
   // The metadata key `name` of the architecture: "<architecture>.<name>".
   std::string key(std::string_view name) const {
@@ -223,7 +224,7 @@ class GgufModelReader {
 
   // Phi-3's LongRoPE: both factor tensors, and the context they are chosen by (Model::load).
   void read_long_rope() {
-    Model::LongRopeFactors& f = model_.long_rope_;
+    Model::Impl::LongRopeFactors& f = model_.long_rope_;
     f.long_factors = read_rope_factors("rope_factors_long.weight");
     f.short_factors = read_rope_factors("rope_factors_short.weight");
     f.original_context = model_.config_.seq_len;
@@ -338,12 +339,12 @@ class GgufModelReader {
     return reinterpret_cast<const float*>(t.data);
   }
 
-  Model& model_;
+  Model::Impl& model_;
   const GgufFile gguf_;
   std::set<std::string_view> used_;
 };
 
-void read_gguf_model(Model& model, const std::string& path) {
+void read_gguf_model(Model::Impl& model, const std::string& path) {
   GgufModelReader::read(model, path);
 }
 

@@ -1,4 +1,4 @@
-#include "engine/model/kv_cache.hpp"
+#include "model/kv_cache.hpp"
 
 #include "util/huge_page_buffer.hpp"
 

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "engine/model/config.hpp"
-#include "engine/model/weights.hpp"
+#include "model/weights.hpp"
 
 namespace engine {
 

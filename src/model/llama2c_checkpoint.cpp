@@ -4,12 +4,13 @@
 //   RoPE tables (unused: we compute RoPE) before the classifier.
 // - version 1 ("ak42" magic, fp32): a 256-byte header with the same 7 ints and a shared-classifier
 //   byte; norms first, then embedding and the matrices, no RoPE tables.
+#include "model/llama2c_checkpoint.hpp"
+
 #include <fmt/format.h>
 
 #include <cstring>
 
 #include "engine/error.hpp"
-#include "engine/model/model.hpp"
 #include "util/mapped_file.hpp"
 
 namespace engine {
@@ -82,7 +83,7 @@ class TensorCursor {
 
 class Llama2cCheckpointReader {
  public:
-  static void read(Model& model, const std::string& path) {
+  static void read(Model::Impl& model, const std::string& path) {
     model.file_ = std::make_unique<MappedFile>(path);
     const MappedFile& file = *model.file_;
     model.path_ = path;
@@ -214,7 +215,7 @@ class Llama2cCheckpointReader {
   }
 };
 
-void read_llama2c_checkpoint(Model& model, const std::string& path) {
+void read_llama2c_checkpoint(Model::Impl& model, const std::string& path) {
   Llama2cCheckpointReader::read(model, path);
 }
 

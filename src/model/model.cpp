@@ -3,24 +3,23 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <map>
 
 #include "engine/error.hpp"
 #include "engine/runtime.hpp"
 #include "format/gguf_file.hpp"
 #include "model/architecture.hpp"
-#include "util/huge_page_buffer.hpp"
+#include "model/gguf_model.hpp"
+#include "model/llama2c_checkpoint.hpp"
+#include "model/model_impl.hpp"
 #include "util/log.hpp"
-#include "util/mapped_file.hpp"
 
 namespace engine {
-
-void read_llama2c_checkpoint(Model& model, const std::string& path);
-void read_gguf_model(Model& model, const std::string& path);
 
 // The largest context the model readers accept from a file.
 constexpr int kMaxContextLength = 1 << 20;
 
-Model::Model() = default;
+Model::Model() : impl_(std::make_unique<Impl>()) {}
 Model::~Model() = default;
 
 std::shared_ptr<const Model> Model::load(const std::string& path, DType weight_type,
@@ -30,34 +29,54 @@ std::shared_ptr<const Model> Model::load(const std::string& path, DType weight_t
                 fmt::format("context length {} is out of range [0, {}] (0: the file's)",
                             context_length, kMaxContextLength));
   std::shared_ptr<Model> model(new Model());
+  Impl& m = *model->impl_;
   // The file is mapped: every matrix is read once, from the page cache, into the kernels' tile
   // layout (convert_weights), and only norms and biases are used in place.
   if (is_gguf_file(path)) {
-    read_gguf_model(*model, path);
+    read_gguf_model(m, path);
   } else {
-    read_llama2c_checkpoint(*model, path);
+    read_llama2c_checkpoint(m, path);
   }
   // Learned positions (gpt2) end at the file's context: no position embedding exists past it.
-  const int positions = model->weights_.position_embedding.rows;
+  const int positions = m.weights_.position_embedding.rows;
   if (positions > 0 && context_length > positions)
     throw Error(ErrorCode::context_full,
                 fmt::format("{}: a context of {} tokens is past the {} positions the model learned",
                             path, context_length, positions));
-  if (context_length > model->config_.seq_len)
+  if (context_length > m.config_.seq_len)
     log::warn("{}: context raised to {} tokens, past the {} the file declares", path,
-              context_length, model->config_.seq_len);
-  if (context_length > 0) model->config_.seq_len = context_length;
-  if (!model->long_rope_.long_factors.empty())
-    model->rope_factors_ = model->uses_long_rope_factors() ? model->long_rope_.long_factors
-                                                           : model->long_rope_.short_factors;
-  if (recipe(model->config_.architecture).rope != RopeStyle::none) model->init_rope();
-  model->convert_weights(weight_type);
-  if (use_onednn()) model->pack_weights();
-  const ModelConfig& c = model->config_;
+              context_length, m.config_.seq_len);
+  if (context_length > 0) m.config_.seq_len = context_length;
+  if (!m.long_rope_.long_factors.empty())
+    m.rope_factors_ =
+        m.uses_long_rope_factors() ? m.long_rope_.long_factors : m.long_rope_.short_factors;
+  if (recipe(m.config_.architecture).rope != RopeStyle::none) m.init_rope();
+  m.convert_weights(weight_type);
+  if (use_onednn()) m.pack_weights();
+  const ModelConfig& c = m.config_;
   log::debug("{}: {} dim={} hidden={} layers={} heads={} kv_heads={} vocab={} seq_len={}", path,
              architecture_name(c.architecture), c.dim, c.hidden_dim, c.n_layers, c.n_heads,
              c.n_kv_heads, c.vocab_size, c.seq_len);
   return model;
+}
+
+const ModelConfig& Model::config() const {
+  return impl_->config_;
+}
+bool Model::uses_long_rope_factors() const {
+  return impl_->uses_long_rope_factors();
+}
+const TransformerWeights& Model::weights() const {
+  return impl_->weights_;
+}
+const std::string& Model::path() const {
+  return impl_->path_;
+}
+std::uint64_t Model::file_bytes() const {
+  return impl_->file_bytes_;
+}
+bool Model::has_learned_positions() const {
+  return impl_->weights_.position_embedding.rows > 0;
 }
 
 namespace {
@@ -94,32 +113,41 @@ std::uint64_t final_norm_floats(const ModelConfig& c, const TransformerWeights& 
 }  // namespace
 
 std::uint64_t Model::parameter_count() const {
-  const TransformerWeights& w = weights_;
+  const TransformerWeights& w = weights();
   std::uint64_t n = elements(w.token_embedding) + elements(w.position_embedding) +
-                    (config_.shared_classifier ? 0 : elements(w.wcls));
-  n += final_norm_floats(config_, w);
+                    (config().shared_classifier ? 0 : elements(w.wcls));
+  n += final_norm_floats(config(), w);
   for (const LayerWeights& l : w.layers) {
-    n += vector_floats(config_, l);
+    n += vector_floats(config(), l);
     for (const Matrix* m : l.matrices()) n += elements(*m);
   }
   return n;
 }
 
 std::uint64_t Model::weight_bytes_per_token() const {
-  const TransformerWeights& w = weights_;
-  std::uint64_t bytes = w.wcls.bytes() + final_norm_floats(config_, w) * sizeof(float);
+  const TransformerWeights& w = weights();
+  std::uint64_t bytes = w.wcls.bytes() + final_norm_floats(config(), w) * sizeof(float);
   for (const LayerWeights& l : w.layers) {
-    bytes += vector_floats(config_, l) * sizeof(float);
+    bytes += vector_floats(config(), l) * sizeof(float);
     for (const Matrix* m : l.matrices()) bytes += m->bytes();
   }
   return bytes;
+}
+
+std::vector<std::pair<DType, int>> Model::matrix_types() const {
+  std::map<DType, int> counts;
+  for (const LayerWeights& l : weights().layers)
+    for (const Matrix* m : l.matrices())
+      if (m->data) ++counts[m->dtype];
+  ++counts[weights().wcls.dtype];
+  return {counts.begin(), counts.end()};
 }
 
 // Computed exactly as llama2.c's run.c does (float pow/cos/sin), not read from the file; a
 // frequency factor (Llama 3.1+, LongRoPE) divides its frequency, linear scaling multiplies them
 // all and the attention factor (LongRoPE) cos and sin, as llama.cpp applies them (all 1 otherwise:
 // exact, so the llama2.c bits stay).
-void Model::compute_rope(int pos, float* cos, float* sin) const {
+void Model::Impl::compute_rope(int pos, float* cos, float* sin) const {
   for (int i = 0; i < config_.head_size() / 2; ++i) {
     const float freq =
         1.0f / std::pow(config_.rope_theta, static_cast<float>(2 * i) / config_.head_size());
@@ -130,7 +158,7 @@ void Model::compute_rope(int pos, float* cos, float* sin) const {
   }
 }
 
-void Model::init_rope() {
+void Model::Impl::init_rope() {
   rope_cos_.resize(static_cast<std::size_t>(config_.seq_len) * (config_.head_size() / 2));
   rope_sin_.resize(rope_cos_.size());
   for (int pos = 0; pos < config_.seq_len; ++pos)

@@ -13,7 +13,7 @@
 #include <span>
 #include <string_view>
 
-#include "engine/model/weights.hpp"
+#include "engine/dtype.hpp"
 
 namespace engine {
 

@@ -4,7 +4,7 @@
 // over a ragged step: S sequences, each with its own block of tokens at its own position. The
 // linear layers see all R rows in one matmul; attention runs per sequence on its own cache
 // through its own mask.
-#include "engine/model/session.hpp"
+#include "model/session_impl.hpp"
 
 #include <fmt/format.h>
 #include <omp.h>
@@ -19,6 +19,7 @@
 #include "engine/runtime.hpp"
 #include "model/architecture.hpp"
 #include "model/layer_steps.hpp"
+#include "model/model_impl.hpp"
 #include "ops/block_path.hpp"
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/matmul.hpp"
@@ -82,6 +83,12 @@ Session::Session(std::shared_ptr<const Model> model, int max_batch)
     : Session(std::move(model), SessionOptions{.max_batch = max_batch}) {}
 
 Session::Session(std::shared_ptr<const Model> model, const SessionOptions& options)
+    : impl_(std::make_unique<Impl>(std::move(model), options)) {}
+Session::~Session() = default;
+Session::Session(Session&&) noexcept = default;
+Session& Session::operator=(Session&&) noexcept = default;
+
+Session::Impl::Impl(std::shared_ptr<const Model> model, const SessionOptions& options)
     : model_(std::move(model)),
       max_batch_(checked(model_.get(), options).max_batch),
       window_(effective_window(*model_, options.window)),
@@ -106,20 +113,20 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
   step_blocks_.reserve(max_batch_);
 }
 
-int Session::position_limit() const {
+int Session::Impl::position_limit() const {
   return window_ && !model_->has_learned_positions() ? INT_MAX : context_length();
 }
 
-std::uint64_t Session::memory_bytes() const {
+std::uint64_t Session::Impl::memory_bytes() const {
   return cache_.bytes();
 }
 
-void Session::reset() {
+void Session::Impl::reset() {
   std::fill(positions_.begin(), positions_.end(), 0);
   std::fill(padding_.begin(), padding_.end(), 0);
 }
 
-int Session::truncation_limit() const {
+int Session::Impl::truncation_limit() const {
   int limit = 0;
   for (int s = 0; s < max_batch_; ++s) {
     limit = std::max(limit, padding_[s]);
@@ -131,7 +138,7 @@ int Session::truncation_limit() const {
   return limit;
 }
 
-void Session::truncate(int position) {
+void Session::Impl::truncate(int position) {
   if (position < truncation_limit() || position > this->position())
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("cannot truncate to position {}: the session can go back to {}..{}",
@@ -139,24 +146,24 @@ void Session::truncate(int position) {
   for (int& p : positions_) p = std::min(p, position);
 }
 
-void Session::check_sequence(int sequence) const {
+void Session::Impl::check_sequence(int sequence) const {
   if (sequence < 0 || sequence >= max_batch_)
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("sequence {} is outside the batch of {}", sequence, max_batch_));
 }
 
-int Session::position(int sequence) const {
+int Session::Impl::position(int sequence) const {
   check_sequence(sequence);
   return positions_[sequence];
 }
 
-void Session::reset_sequence(int sequence) {
+void Session::Impl::reset_sequence(int sequence) {
   check_sequence(sequence);
   positions_[sequence] = 0;
   padding_[sequence] = 0;
 }
 
-void Session::set_padding(int sequence, int padding) {
+void Session::Impl::set_padding(int sequence, int padding) {
   check_sequence(sequence);
   if (padding < 0 || (window_ == 0 && padding >= context_length()))
     throw Error(
@@ -165,7 +172,7 @@ void Session::set_padding(int sequence, int padding) {
   padding_[sequence] = padding;
 }
 
-void Session::reserve_rows(int rows, int block) {
+void Session::Impl::reserve_rows(int rows, int block) {
   const ModelConfig& c = model_->config();
   const std::size_t R = rows;
   // Attention runs one sequence at a time: the scores need room for one block, not all rows.
@@ -187,23 +194,23 @@ void Session::reserve_rows(int rows, int block) {
   rope_rows_.resize(R);
 }
 
-std::pair<const float*, const float*> Session::rope(int row, int pos) {
-  if (pos < context_length()) return {model_->rope_cos(pos), model_->rope_sin(pos)};
+std::pair<const float*, const float*> Session::Impl::rope(int row, int pos) {
+  if (pos < context_length()) return {model_->impl().rope_cos(pos), model_->impl().rope_sin(pos)};
   // Past the table (only a windowed session gets here): computed once per row and step, for
   // every layer to use.
   const int half = model_->config().head_size() / 2;
   float* cos = rope_scratch_.data() + static_cast<std::size_t>(row) * 2 * half;
-  model_->compute_rope(pos, cos, cos + half);
+  model_->impl().compute_rope(pos, cos, cos + half);
   return {cos, cos + half};
 }
 
-std::span<const float> Session::forward(std::span<const int> tokens, bool all_logits) {
+std::span<const float> Session::Impl::forward(std::span<const int> tokens, bool all_logits) {
   const SequenceTokens block{.sequence = 0, .tokens = tokens};
   return run_blocks(std::span(&block, 1), all_logits);
 }
 
-std::span<const float> Session::forward(std::span<const int> tokens, const Mask& mask,
-                                        bool all_logits) {
+std::span<const float> Session::Impl::forward(std::span<const int> tokens, const Mask& mask,
+                                              bool all_logits) {
   const int T = static_cast<int>(tokens.size()), P = positions_[0];
   if (window_)
     throw Error(ErrorCode::invalid_argument,
@@ -218,8 +225,8 @@ std::span<const float> Session::forward(std::span<const int> tokens, const Mask&
   return run_blocks(std::span(&block, 1), all_logits, &mask);
 }
 
-std::span<const float> Session::forward_batch(std::span<const int> tokens,
-                                              std::span<const int> sequences) {
+std::span<const float> Session::Impl::forward_batch(std::span<const int> tokens,
+                                                    std::span<const int> sequences) {
   if (sequences.empty() || tokens.size() % sequences.size() != 0)
     throw Error(
         ErrorCode::invalid_argument,
@@ -231,11 +238,11 @@ std::span<const float> Session::forward_batch(std::span<const int> tokens,
   return run_blocks(step_blocks_, false);
 }
 
-std::span<const float> Session::forward_ragged(std::span<const SequenceTokens> blocks) {
+std::span<const float> Session::Impl::forward_ragged(std::span<const SequenceTokens> blocks) {
   return run_blocks(blocks, false);
 }
 
-void Session::check_blocks(std::span<const SequenceTokens> blocks) {
+void Session::Impl::check_blocks(std::span<const SequenceTokens> blocks) {
   const int vocab = model_->config().vocab_size;
   if (blocks.empty()) throw Error(ErrorCode::invalid_argument, "forward: no sequence to run");
   std::fill(in_step_.begin(), in_step_.end(), 0);
@@ -260,8 +267,8 @@ void Session::check_blocks(std::span<const SequenceTokens> blocks) {
 // A block longer than the session's block (a long prompt with a window) runs as consecutive
 // chunks, which is the same computation: each chunk's queries see the keys of the chunks
 // before it through the cache. A step's blocks chunk side by side; the shorter ones drop out.
-std::span<const float> Session::run_blocks(std::span<const SequenceTokens> blocks, bool all_logits,
-                                           const Mask* mask) {
+std::span<const float> Session::Impl::run_blocks(std::span<const SequenceTokens> blocks,
+                                                 bool all_logits, const Mask* mask) {
   check_blocks(blocks);
   std::size_t longest = 0, rows = 0;
   for (const SequenceTokens& block : blocks) {
@@ -300,7 +307,7 @@ std::span<const float> Session::run_blocks(std::span<const SequenceTokens> block
   return chunk_logits_;
 }
 
-void Session::block_mask(Mask& out, int sequence, int T, int window, const Mask* caller) {
+void Session::Impl::block_mask(Mask& out, int sequence, int T, int window, const Mask* caller) {
   const int P = positions_[sequence], padding = padding_[sequence];
   if (caller) {  // the caller's own mask (one sequence, checked by forward)
     out = *caller;
@@ -323,8 +330,8 @@ void Session::block_mask(Mask& out, int sequence, int T, int window, const Mask*
   }
 }
 
-std::span<const float> Session::run(std::span<const SequenceTokens> blocks, bool all_logits,
-                                    const Mask* mask) {
+std::span<const float> Session::Impl::run(std::span<const SequenceTokens> blocks, bool all_logits,
+                                          const Mask* mask) {
   const ModelConfig& c = model_->config();
   const TransformerWeights& w = model_->weights();
   const int S = static_cast<int>(blocks.size());
@@ -458,6 +465,64 @@ std::span<const float> Session::run(std::span<const SequenceTokens> blocks, bool
   for (const SequenceTokens& block : blocks)
     positions_[block.sequence] += static_cast<int>(block.tokens.size());
   return logits_;
+}
+
+// The public calls, forwarded to the Impl.
+std::span<const float> Session::forward(std::span<const int> tokens, bool all_logits) {
+  return impl_->forward(tokens, all_logits);
+}
+std::span<const float> Session::forward(std::span<const int> tokens, const Mask& mask,
+                                        bool all_logits) {
+  return impl_->forward(tokens, mask, all_logits);
+}
+std::span<const float> Session::forward_batch(std::span<const int> tokens,
+                                              std::span<const int> sequences) {
+  return impl_->forward_batch(tokens, sequences);
+}
+std::span<const float> Session::forward_ragged(std::span<const SequenceTokens> blocks) {
+  return impl_->forward_ragged(blocks);
+}
+void Session::set_padding(int sequence, int padding) {
+  impl_->set_padding(sequence, padding);
+}
+int Session::position(int sequence) const {
+  return impl_->position(sequence);
+}
+int Session::position() const {
+  return impl_->position();
+}
+int Session::context_length() const {
+  return impl_->context_length();
+}
+int Session::window() const {
+  return impl_->window_;
+}
+int Session::position_limit() const {
+  return impl_->position_limit();
+}
+int Session::max_batch() const {
+  return impl_->max_batch_;
+}
+std::uint64_t Session::memory_bytes() const {
+  return impl_->memory_bytes();
+}
+void Session::reset() {
+  impl_->reset();
+}
+void Session::reset_sequence(int sequence) {
+  impl_->reset_sequence(sequence);
+}
+int Session::truncation_limit() const {
+  return impl_->truncation_limit();
+}
+void Session::truncate(int position) {
+  impl_->truncate(position);
+}
+const Model& Session::model() const {
+  return *impl_->model_;
+}
+void Session::set_attention_observer(AttentionObserver observer) {
+  impl_->observer_ = std::move(observer);
 }
 
 }  // namespace engine

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "engine/error.hpp"
-#include "engine/model/model.hpp"
 #include "engine/ops/isa.hpp"
+#include "model/model_impl.hpp"
 #include "ops/onednn_matmul.hpp"
 #include "ops/panel_matmul.hpp"
 #include "ops/tile_layout.hpp"
@@ -75,7 +75,7 @@ void convert_rows(const Conversion& c, std::uint8_t* out) {
 
 // All the written matrices go into one buffer, and so do all the packed copies: huge pages are
 // whole 2 MB pages, and a buffer per matrix padded each one (a higher peak RSS).
-void Model::convert_weights(DType weight_type) {
+void Model::Impl::convert_weights(DType weight_type) {
   const WeightFormat& target = weight_format(weight_type);
   if (!target.quantize_row) {
     std::vector<std::string_view> targets;
@@ -141,7 +141,7 @@ void Model::convert_weights(DType weight_type) {
 // other ISAs in oneDNN's blocked layout (Q8_0 there has no copy: oneDNN takes its rows expanded
 // a chunk at a time). A second copy of each such layer matrix (the classifier runs one row per
 // sequence and keeps its rows only).
-void Model::pack_weights() {
+void Model::Impl::pack_weights() {
   const Isa isa = active_isa();
   const auto on_panels = [&](const Matrix& m) { return prefers_panels(m.dtype, isa); };
   const auto packed_bytes = [&](const Matrix& m) {

@@ -1,4 +1,4 @@
-#include "engine/ops/masked_softmax.hpp"
+#include "ops/masked_softmax.hpp"
 
 #include <fmt/format.h>
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <initializer_list>
 
-#include "engine/model/weights.hpp"
+#include "ops/matrix.hpp"
 
 namespace engine {
 

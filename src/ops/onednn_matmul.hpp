@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "engine/model/weights.hpp"
+#include "ops/matrix.hpp"
 
 namespace engine {
 

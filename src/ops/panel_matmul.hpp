@@ -8,10 +8,10 @@
 #include <cstdint>
 #include <initializer_list>
 
-#include "engine/model/weights.hpp"
 #include "engine/ops/isa.hpp"
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/matmul.hpp"
+#include "ops/matrix.hpp"
 
 namespace engine {
 

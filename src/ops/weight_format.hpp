@@ -10,8 +10,8 @@
 #include <span>
 #include <string_view>
 
-#include "engine/model/weights.hpp"
 #include "engine/ops/isa.hpp"
+#include "ops/matrix.hpp"
 
 namespace engine {
 namespace kernels {

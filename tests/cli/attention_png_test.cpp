@@ -8,11 +8,11 @@
 #include <utility>
 #include <vector>
 
+#include "cli/render/heatmap.hpp"
 #include "cli/run_cli.hpp"
 #include "cli/scratch_dir.hpp"
 #include "decoded_png.hpp"
 #include "engine/attention/mask.hpp"
-#include "engine/render/heatmap.hpp"
 #include "test_paths.hpp"
 
 namespace engine::test {

@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "cli/render/heatmap.hpp"
 #include "cli/run_cli.hpp"
 #include "decoded_png.hpp"
 #include "engine/attention/mask.hpp"
-#include "engine/render/heatmap.hpp"
 
 namespace engine::test {
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/render/heatmap.hpp"
+#include "cli/render/heatmap.hpp"
 
 namespace engine::test {
 

@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/model/weights.hpp"
 #include "ops/matmul.hpp"
+#include "ops/matrix.hpp"
 #include "ops/quantize.hpp"
 #include "ops/tile_layout.hpp"
 

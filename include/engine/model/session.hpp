@@ -3,16 +3,12 @@
 // each with its own number of tokens (a server's decode steps beside a prompt's chunk).
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <span>
-#include <utility>
-#include <vector>
 
 #include "engine/attention/mask.hpp"
-#include "engine/model/kv_cache.hpp"
 #include "engine/model/model.hpp"
 
 namespace engine {
@@ -46,6 +42,9 @@ class Session {
   explicit Session(std::shared_ptr<const Model> model, int max_batch = 1);
   /// A session with any options (a sliding window), its KV caches allocated once here.
   Session(std::shared_ptr<const Model> model, const SessionOptions& options);
+  ~Session();
+  Session(Session&&) noexcept;
+  Session& operator=(Session&&) noexcept;
 
   /// Runs `tokens` of sequence 0 as one block at positions [position(0), position(0) + size): a
   /// whole prompt at once, or a single token per decode step. Their keys and values are
@@ -89,17 +88,17 @@ class Session {
   /// With a window it can pass context_length().
   int position(int sequence) const;
   /// The furthest position of any sequence: that of sequences stepping in lockstep.
-  int position() const { return *std::max_element(positions_.begin(), positions_.end()); }
+  int position() const;
   /// The model's context length: the positions a session without a window holds.
-  int context_length() const { return model_->config().seq_len; }
+  int context_length() const;
   /// The sliding window (positions each query sees), or 0 for plain causal attention.
-  int window() const { return window_; }
+  int window() const;
   /// The positions a sequence can reach: the context length, or with a window any number (RoPE
   /// is computed for any position) unless the model learned its positions (GPT-2), which end at
   /// its context.
   int position_limit() const;
   /// Sequences the session holds.
-  int max_batch() const { return max_batch_; }
+  int max_batch() const;
   /// Bytes of the KV caches, fixed at construction (with a window: only the ring's rows).
   std::uint64_t memory_bytes() const;
   /// Forgets the conversations and paddings (the caches are reused, not freed).
@@ -118,7 +117,7 @@ class Session {
   void truncate(int position);
 
   /// The model it runs.
-  const Model& model() const { return *model_; }
+  const Model& model() const;
 
   /// Sees the attention probabilities of every layer of every sequence after the masked
   /// softmax: `probs` is (T, n_heads, n_keys) for the block's T = mask.rows() queries against
@@ -127,65 +126,13 @@ class Session {
   /// heatmaps and debugging; costs nothing when unset.
   using AttentionObserver = std::function<void(int sequence, int layer, const float* probs,
                                                const Mask& mask, int n_heads)>;
-  void set_attention_observer(AttentionObserver observer) { observer_ = std::move(observer); }
+  void set_attention_observer(AttentionObserver observer);
 
  private:
-  std::span<const float> run_blocks(std::span<const SequenceTokens> blocks, bool all_logits,
-                                    const Mask* mask = nullptr);
-  std::span<const float> run(std::span<const SequenceTokens> blocks, bool all_logits,
-                             const Mask* mask = nullptr);
-  void check_blocks(std::span<const SequenceTokens> blocks);
-  void check_sequence(int sequence) const;
-  void reserve_rows(int rows, int block);
-  // The mask of `sequence`'s block of T queries at its position: causal (with the session's
-  // window), narrowed to `window` when > 0 (a model's windowed layer), with its padding, or the
-  // caller's mask (narrowed likewise).
-  void block_mask(Mask& out, int sequence, int T, int window, const Mask* caller);
-  // The cache position of `sequence`'s row at `pos`. A ring counts from the first real token
-  // and keeps no padding (negative: not cached), so each sequence's ring is laid out exactly as
-  // when it runs alone; a full cache keeps every position, padding included.
-  int cache_position(int sequence, int pos) const {
-    return window_ ? pos - padding_[sequence] : pos;
-  }
-  // RoPE cos and sin rows of `pos`: the model's table, or past it computed into row `row` of
-  // rope_scratch_.
-  std::pair<const float*, const float*> rope(int row, int pos);
-
-  std::shared_ptr<const Model> model_;
-  int max_batch_;
-  int window_;  // 0: plain causal
-  int block_;   // most tokens per pass: the context length, or SessionOptions::block
-  std::vector<int> positions_;  // (max_batch) next position of each sequence
-  std::vector<int> padding_;    // (max_batch) leading padding positions per sequence
-  KvCache cache_;               // (layer, max_batch, capacity, kv_dim) keys and values
-  // Activations of the current step: R rows = sequences x block tokens.
-  std::vector<float> x_;       // (R, dim) residual stream
-  std::vector<float> xb_;      // (R, dim) normalised input of a sub-layer / its output
-  std::vector<float> xb2_;     // (R, q_dim) attention output before wo
-  std::vector<float> q_;       // (R, q_dim) queries
-  std::vector<float> k_;       // (R, kv_dim) new keys, before they go to the caches
-  std::vector<float> v_;       // (R, kv_dim) new values
-  std::vector<float> hb_;      // (R, hidden_dim) FFN gate
-  std::vector<float> hb2_;     // (R, hidden_dim) FFN up
-  std::vector<float> scores_;  // (block, n_heads, capacity) one sequence's attention scores, then
-                               // probabilities: a row-path block's, or an observed block's
-  std::vector<float> logits_;  // (rows with logits, vocab_size)
-  AttentionObserver observer_;
-  // Reused every step so a decode step allocates nothing.
-  std::vector<Mask> masks_;         // (sequences in the step) causal & padding mask of each
-  std::vector<Mask> window_masks_;  // the same for a model's windowed layers (empty: none)
-  Mask padding_mask_;               // scratch for one sequence's padding mask
-  std::vector<int> logit_rows_;     // rows of the step that get logits
-  std::vector<int> row_begin_;      // (blocks + 1) first row of each block of the step
-  std::vector<int> row_block_;      // (R) the block each row of the step belongs to
-  std::vector<SequenceTokens> step_blocks_;  // forward_batch's blocks
-  std::vector<char> in_step_;                // (max_batch) whether a sequence is in the step
-  // Only a windowed session uses these: a long block runs in chunks, RoPE runs past the table.
-  std::vector<SequenceTokens> chunk_blocks_;  // one chunk of each block longer than the block
-  std::vector<int> chunk_owner_;              // (chunk blocks) the step's block each came from
-  std::vector<float> chunk_logits_;           // (rows with logits, vocab_size) of a chunked step
-  std::vector<float> rope_scratch_;  // (R, 2, head_size / 2) cos, sin of positions past the table
-  std::vector<std::pair<const float*, const float*>> rope_rows_;  // (R) cos, sin of each row
+  /// The caches, positions and scratch buffers: the library's own (src/model/session_impl.hpp),
+  /// hidden so that they can change without breaking apps built against this header.
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace engine

@@ -1,5 +1,5 @@
 // The per-ISA kernel table: one entry per hot loop, filled once per compiled ISA
-// (kernel_table.cpp is compiled four times) and chosen by ops/dispatch.cpp.
+// (kernel_table.cpp is compiled four times) and chosen by ops/kernel_dispatch.cpp.
 #pragma once
 
 #include <cstddef>

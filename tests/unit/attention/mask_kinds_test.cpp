@@ -10,7 +10,7 @@
 
 #include "engine/attention/mask.hpp"
 #include "engine/error.hpp"
-#include "engine/ops/masked_softmax.hpp"
+#include "ops/masked_softmax.hpp"
 
 namespace engine {
 namespace {

@@ -17,6 +17,7 @@
 #include "engine/model/model.hpp"
 #include "engine/model/session.hpp"
 #include "format/gguf_file.hpp"
+#include "model/weights.hpp"
 #include "ops/matmul.hpp"
 #include "ops/weight_format.hpp"
 #include "test_paths.hpp"

@@ -14,6 +14,7 @@
 #include "engine/model/session.hpp"
 #include "engine/tokenizer.hpp"
 #include "expect_engine_error.hpp"
+#include "model/weights.hpp"
 #include "ops/quantize.hpp"
 #include "test_gguf_builder.hpp"
 #include "test_paths.hpp"

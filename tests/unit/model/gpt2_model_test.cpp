@@ -21,6 +21,7 @@
 #include "engine/tokenizer.hpp"
 #include "expect_engine_error.hpp"
 #include "format/gguf_file.hpp"
+#include "model/weights.hpp"
 #include "rerun_on_isa.hpp"
 #include "test_gguf_builder.hpp"
 #include "test_paths.hpp"

@@ -9,6 +9,7 @@
 #include "engine/attention/mask.hpp"
 #include "engine/error.hpp"
 #include "engine/model/session.hpp"
+#include "model/weights.hpp"
 #include "test_paths.hpp"
 #include "tiled_weights.hpp"
 

@@ -9,6 +9,7 @@
 
 #include "engine/error.hpp"
 #include "engine/model/model.hpp"
+#include "model/weights.hpp"
 #include "test_paths.hpp"
 #include "tiled_weights.hpp"
 
@@ -68,6 +69,16 @@ TEST(ModelLoading, Stories260KShape) {
   EXPECT_TRUE(c.shared_classifier);
   // Every float of the file is a parameter, except the header and the two RoPE tables.
   EXPECT_EQ(model->parameter_count() * 4 + 28 + 2 * 512 * 4 * 4, model->file_bytes());
+}
+
+// Loaded as Q8_0, the matrices whose rows are whole 32-value blocks convert: wq, wk, wv, wo, w1
+// and w3 of each of the 5 layers (64 wide) and the tied classifier; w2 is 172 wide and stays f32.
+TEST(ModelLoading, MatrixTypesCountWhatConverted) {
+  using Types = std::vector<std::pair<DType, int>>;
+  EXPECT_EQ(Model::load(test::require_model("stories260K.bin"))->matrix_types(),
+            (Types{{DType::f32, 5 * 7 + 1}}));
+  EXPECT_EQ(Model::load(test::require_model("stories260K.bin"), DType::q8_0)->matrix_types(),
+            (Types{{DType::f32, 5}, {DType::q8_0, 5 * 6 + 1}}));
 }
 
 TEST_F(BadCheckpoint, Truncated) {

@@ -16,6 +16,7 @@
 
 #include "engine/model/model.hpp"
 #include "engine/model/session.hpp"
+#include "model/weights.hpp"
 #include "test_paths.hpp"
 
 namespace engine {

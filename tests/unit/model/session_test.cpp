@@ -8,6 +8,7 @@
 #include "engine/error.hpp"
 #include "engine/ops/isa.hpp"
 #include "engine/runtime.hpp"
+#include "model/weights.hpp"
 #include "test_paths.hpp"
 
 namespace engine {

@@ -1,7 +1,7 @@
 // The masked softmax of every ISA this CPU has against the scalar reference, and the scalar
 // reference against a float64 computation: all lengths 0..300 and 4096, misaligned starts,
 // random masks, fully masked rows, single unmasked positions, -inf and huge inputs.
-#include "engine/ops/masked_softmax.hpp"
+#include "ops/masked_softmax.hpp"
 
 #include <gtest/gtest.h>
 

@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <string>
 
+#include "cli/render/heatmap.hpp"
+#include "cli/render/heatmap_metrics.hpp"
+#include "cli/render/heatmap_scale.hpp"
 #include "engine/error.hpp"
-#include "engine/render/heatmap.hpp"
-#include "render/heatmap_metrics.hpp"
-#include "render/heatmap_scale.hpp"
 
 namespace engine {
 namespace render {

@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "cli/render/bitmap_font.hpp"
+#include "cli/render/heatmap.hpp"
+#include "cli/render/heatmap_metrics.hpp"
+#include "cli/render/heatmap_scale.hpp"
+#include "cli/render/rgb_image.hpp"
 #include "engine/error.hpp"
-#include "engine/render/heatmap.hpp"
-#include "render/bitmap_font.hpp"
-#include "render/heatmap_metrics.hpp"
-#include "render/heatmap_scale.hpp"
-#include "render/rgb_image.hpp"
 
 namespace engine {
 namespace render {

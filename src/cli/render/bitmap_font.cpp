@@ -1,6 +1,6 @@
 // The 3x5 glyphs and text drawing for heatmap titles and labels: small enough to own, no font
 // library. Capitals only: a lower-case letter is drawn as its capital.
-#include "render/bitmap_font.hpp"
+#include "cli/render/bitmap_font.hpp"
 
 #include <array>
 #include <cctype>

@@ -2,7 +2,7 @@
 // throughput is measured against.
 #pragma once
 
-#include "bench/bench_clock.hpp"
+#include "cli/bench/bench_clock.hpp"
 
 namespace engine {
 

@@ -1,5 +1,5 @@
 // RgbImage: rectangle fills and PNG output through libpng's simplified API (no setjmp needed).
-#include "render/rgb_image.hpp"
+#include "cli/render/rgb_image.hpp"
 
 #include <fmt/format.h>
 #include <png.h>

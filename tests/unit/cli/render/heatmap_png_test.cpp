@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "cli/render/heatmap.hpp"
 #include "decoded_png.hpp"
 #include "engine/attention/mask.hpp"
 #include "engine/error.hpp"
-#include "engine/render/heatmap.hpp"
 
 namespace engine {
 namespace {

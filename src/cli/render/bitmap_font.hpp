@@ -3,7 +3,7 @@
 
 #include <string_view>
 
-#include "render/rgb_image.hpp"
+#include "cli/render/rgb_image.hpp"
 
 namespace engine::render {
 

@@ -1,7 +1,7 @@
 // Colour scales: linear, log10 over four decades, and per row. A log scale shows the small but
 // nonzero weights of spread-out attention that a linear one draws as white; a per-row scale
 // shows where each query looks most however flat its row is.
-#include "render/heatmap_scale.hpp"
+#include "cli/render/heatmap_scale.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -4,8 +4,8 @@
 #include <string>
 #include <string_view>
 
-#include "engine/render/heatmap.hpp"
-#include "render/bitmap_font.hpp"
+#include "cli/render/bitmap_font.hpp"
+#include "cli/render/heatmap.hpp"
 
 namespace engine::render {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "engine/error.hpp"
-#include "engine/model/weights.hpp"
+#include "ops/matrix.hpp"
 #include "ops/weight_format.hpp"
 
 namespace engine {

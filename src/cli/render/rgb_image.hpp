@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/render/heatmap.hpp"
+#include "cli/render/heatmap.hpp"
 
 namespace engine::render {
 

@@ -1,4 +1,4 @@
-#include "bench/memory_bandwidth.hpp"
+#include "cli/bench/memory_bandwidth.hpp"
 
 #include <omp.h>
 

@@ -1,6 +1,6 @@
-#include "cli/llama_gguf_metadata.hpp"
+#include "convert/llama_gguf_metadata.hpp"
 
-namespace engine::cli {
+namespace engine {
 
 void add_llama_metadata(GgufWriter& out, const ModelConfig& c, std::string_view name) {
   out.add_string("general.architecture", "llama");
@@ -39,4 +39,4 @@ void add_sentencepiece_vocabulary(GgufWriter& out, const SentencePieceBpe& vocab
   out.add_bool("tokenizer.ggml.add_bos_token", true);
 }
 
-}  // namespace engine::cli
+}  // namespace engine
