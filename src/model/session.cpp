@@ -18,6 +18,7 @@
 #include "engine/error.hpp"
 #include "engine/runtime.hpp"
 #include "model/architecture.hpp"
+#include "model/execution_state.hpp"
 #include "model/layer_steps.hpp"
 #include "ops/block_path.hpp"
 #include "ops/kernels/kernel_table.hpp"
@@ -88,7 +89,8 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
       block_(block_of(*model_, window_, options.block)),
       cache_(model_->config().n_layers, max_batch_,
              window_ ? KvCache::window_capacity(window_, block_) : model_->config().seq_len,
-             model_->config().kv_dim()) {
+             model_->config().kv_dim()),
+      execution_(std::make_unique<ExecutionState>()) {
   positions_.assign(max_batch_, 0);
   padding_.assign(max_batch_, 0);
   in_step_.assign(max_batch_, 0);
@@ -104,6 +106,14 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
   logit_rows_.reserve(max_batch_);
   row_begin_.reserve(max_batch_ + 1);
   step_blocks_.reserve(max_batch_);
+}
+
+Session::~Session() = default;
+Session::Session(Session&&) noexcept = default;
+Session& Session::operator=(Session&&) noexcept = default;
+
+int Session::step_threads() const {
+  return execution_->step_threads;
 }
 
 int Session::position_limit() const {
@@ -441,8 +451,8 @@ std::span<const float> Session::run(std::span<const SequenceTokens> blocks, bool
       });
   };
   // A step of fewer rows than a block (decode) is ~70 short loops per token: run as one job of
-  // the thread team (a crew), each loop closed by a barrier, rather than a fork and join per
-  // loop; on the caller alone when even its largest weight pass is too small to split (the
+  // the session's thread team (a crew), each loop closed by a barrier, rather than a fork and join
+  // per loop; on the caller alone when even its largest weight pass is too small to split (the
   // barriers would cost more). A block runs on OpenMP, like the oneDNN and block kernels in
   // it; so does an observed step (the observer is the caller's code, which may throw: a crew's
   // member must not).
@@ -450,10 +460,11 @@ std::span<const float> Session::run(std::span<const SequenceTokens> blocks, bool
     const std::int64_t largest_pass =
         std::int64_t{R} * c.dim *
         std::max({c.vocab_size, c.hidden_dim, c.q_dim() + 2 * c.kv_dim()});
-    run_as_crew(largest_pass >= kRowPathSplitWork ? omp_get_max_threads() : 1,
-                layers_and_classifier);
+    execution_->step_threads = execution_->crew.run(
+        largest_pass >= kRowPathSplitWork ? omp_get_max_threads() : 1, layers_and_classifier);
   } else {
     layers_and_classifier();
+    execution_->step_threads = omp_get_max_threads();
   }
   for (const SequenceTokens& block : blocks)
     positions_[block.sequence] += static_cast<int>(block.tokens.size());

@@ -1,6 +1,8 @@
 // Conversations with a model: KV caches, positions and scratch buffers. A session holds up to
 // `max_batch` sequences, each at its own position; one forward pass runs any of them together,
-// each with its own number of tokens (a server's decode steps beside a prompt's chunk).
+// each with its own number of tokens (a server's decode steps beside a prompt's chunk). Each
+// session owns the threads its decode steps run on (see step_threads()): sessions on different
+// threads run side by side, each as it would alone.
 #pragma once
 
 #include <algorithm>
@@ -16,6 +18,8 @@
 #include "engine/model/model.hpp"
 
 namespace engine {
+
+struct ExecutionState;
 
 struct SessionOptions {
   /// Sequences the session holds (1..4096).
@@ -46,6 +50,9 @@ class Session {
   explicit Session(std::shared_ptr<const Model> model, int max_batch = 1);
   /// A session with any options (a sliding window), its KV caches allocated once here.
   Session(std::shared_ptr<const Model> model, const SessionOptions& options);
+  ~Session();
+  Session(Session&&) noexcept;
+  Session& operator=(Session&&) noexcept;
 
   /// Runs `tokens` of sequence 0 as one block at positions [position(0), position(0) + size): a
   /// whole prompt at once, or a single token per decode step. Their keys and values are
@@ -120,6 +127,12 @@ class Session {
   /// The model it runs.
   const Model& model() const { return *model_; }
 
+  /// Threads the last forward pass ran on. A step of fewer than 17 rows (decode) runs on the
+  /// session's own thread team, never shared with another session: as many threads as the
+  /// calling thread's num_threads() (at most the usable CPUs; 1 when the step is too small to
+  /// split or is observed). A longer block runs on the calling thread's OpenMP threads.
+  int step_threads() const;
+
   /// Sees the attention probabilities of every layer of every sequence after the masked
   /// softmax: `probs` is (T, n_heads, n_keys) for the block's T = mask.rows() queries against
   /// n_keys = mask.cols() cached keys, `mask` the mask stage's output for that sequence (where it
@@ -186,6 +199,7 @@ class Session {
   std::vector<float> chunk_logits_;           // (rows with logits, vocab_size) of a chunked step
   std::vector<float> rope_scratch_;  // (R, 2, head_size / 2) cos, sin of positions past the table
   std::vector<std::pair<const float*, const float*>> rope_rows_;  // (R) cos, sin of each row
+  std::unique_ptr<ExecutionState> execution_;  // the session's own threads (and their state)
 };
 
 }  // namespace engine

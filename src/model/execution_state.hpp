@@ -1,0 +1,16 @@
+// What a Session runs its forward passes with, owned by the session alone: sessions on different
+// threads share no threads, flags or scratch, so each runs as it would alone.
+#pragma once
+
+#include "util/crew.hpp"
+
+namespace engine {
+
+struct ExecutionState {
+  /// The decode step's threads: the session's own team (util/crew.hpp).
+  Crew crew;
+  /// Threads the last forward pass ran on (Session::step_threads).
+  int step_threads = 1;
+};
+
+}  // namespace engine
