@@ -11,7 +11,6 @@
 
 #include "attention/soft_cap.hpp"
 #include "engine/ops/masked_softmax.hpp"
-#include "engine/runtime.hpp"
 #include "ops/block_path.hpp"
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/parallel_runs.hpp"
@@ -142,17 +141,17 @@ void block_attention(const ModelConfig& c, const float* q, const float* keys, co
 
 }  // namespace
 
-void multi_head_attention(const ModelConfig& c, const float* q, const float* keys,
-                          const float* values, const Mask& mask, float* scores, float* out,
-                          bool observed) {
+void multi_head_attention(const StepContext& step, const ModelConfig& c, const float* q,
+                          const float* keys, const float* values, const Mask& mask, float* scores,
+                          float* out, bool observed) {
   const kernels::KernelTable& k = kernels::kernels();
   const Isa isa = active_isa();
   const int T = mask.rows(), n_keys = mask.cols();
   const int hs = c.head_size(), kv_dim = c.kv_dim(), group = c.kv_group(), q_dim = c.q_dim();
   const std::int64_t work = static_cast<std::int64_t>(T) * c.n_heads * n_keys * hs;
-  // The block kernels sum in another order than the rows: they follow the blocks' oneDNN
-  // switch, which off keeps a block bit-for-bit the sums of a token-by-token run.
-  if (takes_block_path(T, work))
+  // The block kernels sum in another order than the rows: they follow the linear layers' block
+  // path, whose gemv choice keeps a block bit-for-bit the sums of a token-by-token run.
+  if (takes_block_path(step, T, work))
     return block_attention(c, q, keys, values, mask, observed ? scores : nullptr, out);
 
   // Row by row (decode, small batches): one item per (row, head), on the step's threads (a

@@ -5,7 +5,6 @@
 #include <cmath>
 
 #include "engine/error.hpp"
-#include "engine/runtime.hpp"
 #include "format/gguf_file.hpp"
 #include "model/architecture.hpp"
 #include "util/huge_page_buffer.hpp"
@@ -52,7 +51,7 @@ std::shared_ptr<const Model> Model::load(const std::string& path, DType weight_t
                                                            : model->long_rope_.short_factors;
   if (recipe(model->config_.architecture).rope != RopeStyle::none) model->init_rope();
   model->convert_weights(weight_type);
-  if (use_onednn()) model->pack_weights();
+  model->pack_weights();  // for the block path (SessionOptions::block_path)
   const ModelConfig& c = model->config_;
   log::debug("{}: {} dim={} hidden={} layers={} heads={} kv_heads={} vocab={} seq_len={}", path,
              architecture_name(c.architecture), c.dim, c.hidden_dim, c.n_layers, c.n_heads,

@@ -16,7 +16,6 @@
 #include "attention/multi_head_attention.hpp"
 #include "attention/soft_cap.hpp"
 #include "engine/error.hpp"
-#include "engine/runtime.hpp"
 #include "model/architecture.hpp"
 #include "model/execution_state.hpp"
 #include "model/layer_steps.hpp"
@@ -33,6 +32,25 @@ namespace {
 
 // The longest block a windowed session runs in one pass (the ring holds window + block - 1 rows).
 constexpr int kMaxBlock = 1 << 20;
+// The most threads a session runs on (a crew has at most 64 members; OpenMP takes any count).
+constexpr int kMaxThreads = 1024;
+
+// The calling thread's OpenMP thread count, for the scope of a forward pass, set to the
+// session's (when it has one of its own) and restored after: OpenMP keeps it per thread.
+class PassThreads {
+ public:
+  explicit PassThreads(int threads) : saved_(omp_get_max_threads()) {
+    if (threads > 0 && threads != saved_) omp_set_num_threads(threads);
+  }
+  ~PassThreads() {
+    if (omp_get_max_threads() != saved_) omp_set_num_threads(saved_);
+  }
+  PassThreads(const PassThreads&) = delete;
+  PassThreads& operator=(const PassThreads&) = delete;
+
+ private:
+  int saved_;
+};
 // Rows from which the per-row steps (norms, RoPE, cache writes) are split across OpenMP's
 // threads (a fork costs about as much as one row's step): a block's.
 constexpr int kParallelRows = kBlockMinRows;
@@ -58,6 +76,10 @@ const SessionOptions& checked(const Model* model, const SessionOptions& options)
   if (options.window < 0)
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("window must be at least 1 (0: none), got {}", options.window));
+  if (options.threads < 0 || options.threads > kMaxThreads)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("threads must be in 1..{} (0: the caller's), got {}", kMaxThreads,
+                            options.threads));
   if (options.block < 0 || options.block > kMaxBlock)
     throw Error(
         ErrorCode::invalid_argument,
@@ -91,6 +113,8 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
              window_ ? KvCache::window_capacity(window_, block_) : model_->config().seq_len,
              model_->config().kv_dim()),
       execution_(std::make_unique<ExecutionState>()) {
+  execution_->step.block_path = options.block_path == BlockPath::packed;
+  execution_->threads = options.threads;
   positions_.assign(max_batch_, 0);
   padding_.assign(max_batch_, 0);
   in_step_.assign(max_batch_, 0);
@@ -186,7 +210,8 @@ void Session::reserve_rows(int rows, int block) {
   const std::size_t full = static_cast<std::size_t>(block) * row_stride;
   const std::size_t row_path =
       std::max<std::size_t>((kBlockMinRows - 1) * row_stride, kBlockMinWork / c.head_size());
-  const std::size_t scores = observer_ || !use_onednn() ? full : std::min(full, row_path);
+  const std::size_t scores =
+      observer_ || !execution_->step.block_path ? full : std::min(full, row_path);
   if (scores_.size() < scores) scores_.resize(scores);
   if (x_.size() >= R * c.dim) return;
   for (auto* v : {&x_, &xb_}) v->resize(R * c.dim);
@@ -352,7 +377,9 @@ std::span<const float> Session::run(std::span<const SequenceTokens> blocks, bool
   for (int i = 0; i < S; ++i)
     std::fill(row_block_.begin() + row_begin_[i], row_block_.begin() + row_begin_[i + 1], i);
   reserve_rows(R, longest);
+  const PassThreads pass_threads(execution_->threads);
   const kernels::KernelTable& k = kernels::kernels();
+  const StepContext& step = execution_->step;
   // Row offsets in size_t: rows x width can pass INT_MAX for big batches of long prompts.
   const std::size_t dim = c.dim, q_dim = c.q_dim(), kv_dim = c.kv_dim();
   const bool rotates = recipe(c.architecture).rope != RopeStyle::none;
@@ -412,7 +439,7 @@ std::span<const float> Session::run(std::span<const SequenceTokens> blocks, bool
 
       // Attention sub-layer (after the residual add of the layer before's feed-forward).
       add_and_normalize(l == 0, lw.rms_att, lw.att_norm_bias);
-      project_qkv(lw, xb_.data(), q_.data(), k_.data(), v_.data(), R);
+      project_qkv(step, lw, xb_.data(), q_.data(), k_.data(), v_.data(), R);
       for_rows(R, [&](int r) {
         const int s = sequence_of(r);
         if (rotates)
@@ -427,24 +454,24 @@ std::span<const float> Session::run(std::span<const SequenceTokens> blocks, bool
       for (int i = 0; i < S; ++i) {
         const int s = blocks[i].sequence;
         const std::size_t first = row_begin_[i];
-        multi_head_attention(c, q_.data() + first * q_dim, cache_.keys(l, s), cache_.values(l, s),
-                             layer_masks[i], scores_.data(), xb2_.data() + first * q_dim,
-                             observer_ != nullptr);
+        multi_head_attention(step, c, q_.data() + first * q_dim, cache_.keys(l, s),
+                             cache_.values(l, s), layer_masks[i], scores_.data(),
+                             xb2_.data() + first * q_dim, observer_ != nullptr);
         if (observer_) observer_(s, l, scores_.data(), layer_masks[i], c.n_heads);
       }
-      linear(xb2_.data(), lw.wo, lw.bo, xb_.data(), R);
+      linear(step, xb2_.data(), lw.wo, lw.bo, xb_.data(), R);
       post_normalize(lw.post_att_norm);
 
       // Feed-forward sub-layer.
       add_and_normalize(false, lw.rms_ffn, lw.ffn_norm_bias);
-      feed_forward(c, lw, xb_.data(), hb_.data(), hb2_.data(), xb_.data(), R);
+      feed_forward(step, c, lw, xb_.data(), hb_.data(), hb2_.data(), xb_.data(), R);
       post_normalize(lw.post_ffn_norm);
     }
     for_rows(R, [&](int r) { k.axpy(1.0f, xb_.data() + r * dim, x_.data() + r * dim, dim); });
     for_rows(static_cast<int>(rows.size()), [&](int i) {
       normalize(c, x_.data() + rows[i] * dim, w.rms_final, w.final_norm_bias, xb_.data() + i * dim);
     });
-    matmul(xb_.data(), w.wcls, logits_.data(), static_cast<int>(rows.size()));
+    matmul(step, xb_.data(), w.wcls, logits_.data(), static_cast<int>(rows.size()));
     if (c.final_softcap > 0)
       for_chunks(logits_.size(), [&](std::size_t i, std::size_t count) {
         soft_cap(logits_.data() + i, count, c.final_softcap);

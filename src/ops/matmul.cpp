@@ -5,7 +5,6 @@
 #include <cstring>
 #include <vector>
 
-#include "engine/runtime.hpp"
 #include "ops/block_path.hpp"
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/onednn_matmul.hpp"
@@ -47,8 +46,8 @@ constexpr int kRowsPerBlock = 64;
 static_assert(kRowsPerBlock % kLayoutTileRows == 0);
 
 // Whether a block of M rows times w takes the block path (panels or oneDNN).
-bool block_path(const Matrix& w, int M) {
-  return takes_block_path(M, static_cast<std::int64_t>(M) * w.rows * w.cols);
+bool block_path(const StepContext& step, const Matrix& w, int M) {
+  return takes_block_path(step, M, static_cast<std::int64_t>(M) * w.rows * w.cols);
 }
 
 constexpr std::size_t kMaxProducts = 4;  // q, k, v; gate, up
@@ -90,13 +89,14 @@ void row_matmuls(const float* x, std::initializer_list<Product> products, int M)
 
 }  // namespace
 
-void matmul(const float* x, const Matrix& w, float* y, int M) {
-  if (!block_path(w, M)) return row_matmuls(x, {{w, y}}, M);
+void matmul(const StepContext& step, const float* x, const Matrix& w, float* y, int M) {
+  if (!block_path(step, w, M)) return row_matmuls(x, {{w, y}}, M);
   if (w.panels) return panel_matmul(kernels::kernels(), x, {{w, y}}, M);
   onednn_matmul(x, w, y, M);
 }
 
-void matmuls(const float* x, std::initializer_list<Product> products, int M) {
+void matmuls(const StepContext& step, const float* x, std::initializer_list<Product> products,
+             int M) {
   if (products.size() == 0) return;
   const int K = products.begin()->w.cols;
   // Whether the products can share one pass and each w passes `predicate`.
@@ -105,11 +105,12 @@ void matmuls(const float* x, std::initializer_list<Product> products, int M) {
            std::all_of(products.begin(), products.end(),
                        [&](const Product& p) { return p.w.cols == K && predicate(p.w); });
   };
-  if (all([&](const Matrix& w) { return !block_path(w, M); })) return row_matmuls(x, products, M);
+  if (all([&](const Matrix& w) { return !block_path(step, w, M); }))
+    return row_matmuls(x, products, M);
   const DType dtype = products.begin()->w.dtype;
-  if (all([&](const Matrix& w) { return w.panels && w.dtype == dtype && block_path(w, M); }))
+  if (all([&](const Matrix& w) { return w.panels && w.dtype == dtype && block_path(step, w, M); }))
     return panel_matmul(kernels::kernels(), x, products, M);
-  for (const Product& p : products) matmul(x, p.w, p.y, M);
+  for (const Product& p : products) matmul(step, x, p.w, p.y, M);
 }
 
 void matrix_row(const Matrix& w, int row, float* out) {

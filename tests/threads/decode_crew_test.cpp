@@ -57,12 +57,11 @@ struct ThreadCount {
   ~ThreadCount() { set_num_threads(saved); }
 };
 
-// The logits of `steps` decode steps of `batch` sequences (one token each per step), on
-// `threads` threads; the threads each step ran on into `step_threads` unless null.
+// The logits of `steps` decode steps of `batch` sequences (one token each per step), in a
+// session of `threads` threads; the threads each step ran on into `step_threads` unless null.
 std::vector<float> decode(const std::shared_ptr<const Model>& model, int batch, int steps,
                           int threads, std::vector<int>* step_threads = nullptr) {
-  set_num_threads(threads);
-  Session session(model, batch);
+  Session session(model, {.max_batch = batch, .threads = threads});
   std::vector<int> sequences(batch), tokens(batch);
   for (int s = 0; s < batch; ++s) sequences[s] = s;
   std::vector<float> logits;
@@ -102,9 +101,10 @@ TEST(DecodeCrew, StepsOnTwoThreadsGiveTheLogitsOfOne) {
   }
 }
 
-// Two Sessions decoding at the same time on two threads, each asking for 2 threads: each runs
-// every step on a team of its own (Session::step_threads), not one of them alone as with a team
-// shared by the process, and each gives the logits it gives alone.
+// Two Sessions decoding at the same time on two threads, each of 2 threads (callers of 1): each
+// runs every step on a team of its own (Session::step_threads), not one of them alone as with a
+// team shared by the process, and each gives the logits it gives alone. The callers' own
+// OpenMP thread count is theirs again after each step.
 TEST(DecodeCrew, ConcurrentSessionsEachRunEveryStepOnTheirOwnTeam) {
   if (usable_cpus() < 2) GTEST_SKIP() << "one CPU: a crew of one";
   const ThreadCount restore;
@@ -119,16 +119,20 @@ TEST(DecodeCrew, ConcurrentSessionsEachRunEveryStepOnTheirOwnTeam) {
 
   std::vector<float> together[2];
   std::vector<int> step_threads[2];
+  int callers_threads[2] = {0, 0};
   std::latch start(2);
   std::vector<std::thread> threads;
   for (int i = 0; i < 2; ++i)
     threads.emplace_back([&, i] {
+      set_num_threads(1);
       start.arrive_and_wait();
       together[i] = decode(model, batches[i], kSteps, 2, &step_threads[i]);
+      callers_threads[i] = num_threads();
     });
   for (std::thread& t : threads) t.join();
   for (int i = 0; i < 2; ++i) {
     EXPECT_EQ(step_threads[i], std::vector<int>(kSteps, 2)) << "session " << i;
+    EXPECT_EQ(callers_threads[i], 1) << "session " << i;
     ASSERT_EQ(together[i].size(), alone[i].size());
     for (std::size_t j = 0; j < alone[i].size(); ++j)
       ASSERT_EQ(together[i][j], alone[i][j]) << "session " << i << ", logit " << j;

@@ -90,7 +90,7 @@ TEST(QuantBlocks, ProductsAreTheDequantisedDotProducts) {
     for (int M : {1, 3, 20}) {
       std::vector<float> x(static_cast<std::size_t>(M) * kCols), y(M * kRows);
       for (float& v : x) v = d(rng);
-      matmul(x.data(), loaded.w, y.data(), M);
+      matmul(StepContext{}, x.data(), loaded.w, y.data(), M);
       for (int m = 0; m < M; ++m)
         for (int r = 0; r < kRows; ++r) {
           double want = 0, magnitude = 0;

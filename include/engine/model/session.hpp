@@ -21,6 +21,16 @@ namespace engine {
 
 struct ExecutionState;
 
+/// How a block of 17 rows or more (a prompt, a large batch) runs its linear layers and attention.
+enum class BlockPath {
+  /// On the block kernels: the linear layers on the weights packed at load (our panel kernel, or
+  /// oneDNN), attention on register-tiled block kernels. The fastest.
+  packed,
+  /// On the per-row (GEMV) kernels decode runs: slower, but bit for bit the sums a token-by-token
+  /// run makes (what the exactness tests compare against).
+  gemv,
+};
+
 struct SessionOptions {
   /// Sequences the session holds (1..4096).
   int max_batch = 1;
@@ -35,6 +45,11 @@ struct SessionOptions {
   /// window, at most 64 (chunks of 64 rows keep the matmuls efficient; the ring stays under
   /// twice the window).
   int block = 0;
+  /// The kernels blocks of 17 rows or more run on (steps of fewer rows always run per row).
+  BlockPath block_path = BlockPath::packed;
+  /// Threads its forward passes run on (its own decode team, and OpenMP's for blocks). 0: as
+  /// many as the calling thread's num_threads() at each pass (see set_num_threads).
+  int threads = 0;
 };
 
 /// One sequence's part of a ragged step: its next tokens, at its own position.
@@ -128,9 +143,9 @@ class Session {
   const Model& model() const { return *model_; }
 
   /// Threads the last forward pass ran on. A step of fewer than 17 rows (decode) runs on the
-  /// session's own thread team, never shared with another session: as many threads as the
-  /// calling thread's num_threads() (at most the usable CPUs; 1 when the step is too small to
-  /// split or is observed). A longer block runs on the calling thread's OpenMP threads.
+  /// session's own thread team, never shared with another session: SessionOptions::threads (at
+  /// most the usable CPUs; 1 when the step is too small to split or is observed). A longer block
+  /// runs on as many of the calling thread's OpenMP threads.
   int step_threads() const;
 
   /// Sees the attention probabilities of every layer of every sequence after the masked
