@@ -10,8 +10,10 @@ namespace engine {
 struct ExecutionState {
   /// The decode step's threads: the session's own team (util/crew.hpp).
   Crew crew;
-  /// What its steps' kernels run with (the session's options).
-  StepContext step;
+  /// The kernels' scratch, grown on demand (ops/workspace.hpp).
+  Workspace workspace;
+  /// What its steps' kernels run with: the session's options and its workspace.
+  StepContext step{.workspace = workspace};
   /// SessionOptions::threads (0: the calling thread's OpenMP count).
   int threads = 0;
   /// Threads the last forward pass ran on (Session::step_threads).

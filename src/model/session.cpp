@@ -487,8 +487,12 @@ std::span<const float> Session::run(std::span<const SequenceTokens> blocks, bool
     const std::int64_t largest_pass =
         std::int64_t{R} * c.dim *
         std::max({c.vocab_size, c.hidden_dim, c.q_dim() + 2 * c.kv_dim()});
-    execution_->step_threads = execution_->crew.run(
-        largest_pass >= kRowPathSplitWork ? omp_get_max_threads() : 1, layers_and_classifier);
+    const int threads = largest_pass >= kRowPathSplitWork ? omp_get_max_threads() : 1;
+    // Each member converts its inputs into its own buffers: there before the crew starts.
+    std::vector<ConvertedInput>& inputs = execution_->workspace.inputs;
+    if (inputs.size() < static_cast<std::size_t>(Crew::members(threads)))
+      inputs.resize(Crew::members(threads));
+    execution_->step_threads = execution_->crew.run(threads, layers_and_classifier);
   } else {
     layers_and_classifier();
     execution_->step_threads = omp_get_max_threads();

@@ -64,10 +64,14 @@ void run_alone_as_crew(void (*body)(void*) noexcept, void* context) {
   run_member(nullptr, 0, 1, body, context);
 }
 
+int Crew::members(int threads) {
+  return std::clamp(std::min(threads, usable_cpus()), 1, kMaxMembers);
+}
+
 int Crew::run(int threads, void (*body)(void*) noexcept, void* context) {
   // At most one member per usable CPU: a member without a CPU of its own holds everyone up at
   // each barrier (uncapped, -t 4 on 2 CPUs decoded about ten times slower).
-  const int size = std::clamp(std::min(threads, usable_cpus()), 1, kMaxMembers);
+  const int size = members(threads);
   // The crew's shared state is set by member 0 inside the team job: only the caller that got
   // the team may touch it (run_at_once runs nothing otherwise).
   struct Launch {

@@ -40,6 +40,9 @@ class Crew {
         const_cast<void*>(static_cast<const void*>(&body)));
   }
 
+  /// The members run(threads, ...) gives a crew when the team can serve it.
+  static int members(int threads);
+
   /// Its team's worker threads (0 before its first job of two members or more).
   int workers() const { return team_.workers(); }
 

@@ -22,7 +22,8 @@ namespace {
 TEST(Matmuls, SharedPassEqualsEachProductAlone) {
   const int saved_threads = omp_get_max_threads();
   omp_set_num_threads(2);
-  const StepContext step;
+  Workspace workspace;
+  const StepContext step{.workspace = workspace};
   constexpr int K = 256;
   const int rows[] = {300, 200, 50};  // q8, bf16, f32
   std::mt19937 rng(11);
@@ -66,7 +67,8 @@ TEST(Matmuls, SharedPassEqualsEachProductAlone) {
 // block path (no packed copy: oneDNN on rows read back from the tiles).
 TEST(Matmul, BlockOnAnUnpackedMatrixEqualsItsRowsOneByOne) {
   constexpr int N = 1030, K = 64, M = 21;
-  const StepContext step;
+  Workspace workspace;
+  const StepContext step{.workspace = workspace};
   std::mt19937 rng(12);
   std::uniform_real_distribution<float> d(-1.0f, 1.0f);
   std::vector<float> f32(static_cast<std::size_t>(N) * K), x(static_cast<std::size_t>(M) * K);

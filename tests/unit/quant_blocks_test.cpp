@@ -87,10 +87,11 @@ TEST(QuantBlocks, ProductsAreTheDequantisedDotProducts) {
     const WeightFormat& f = weight_format(type);
     const auto file = random_rows(type, kRows, kCols, rng);
     const Loaded loaded(type, file, kRows, kCols);
+    Workspace workspace;
     for (int M : {1, 3, 20}) {
       std::vector<float> x(static_cast<std::size_t>(M) * kCols), y(M * kRows);
       for (float& v : x) v = d(rng);
-      matmul(StepContext{}, x.data(), loaded.w, y.data(), M);
+      matmul(StepContext{.workspace = workspace}, x.data(), loaded.w, y.data(), M);
       for (int m = 0; m < M; ++m)
         for (int r = 0; r < kRows; ++r) {
           double want = 0, magnitude = 0;
