@@ -40,13 +40,15 @@ def expected_texts(args):
     return {r["prompt"]: r["text"] for r in results}
 
 
-def stream_text(url, prompt, max_tokens, timeout):
+def stream_text(url, prompt, max_tokens, timeout, api_key):
     """(status, text, Retry-After) of one streamed completion."""
     parts = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
     body = {"prompt": prompt, "max_tokens": max_tokens, "temperature": 0, "stream": True}
-    conn.request("POST", "/v1/completions", body=json.dumps(body),
-                 headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if api_key:
+        headers["Authorization"] = "Bearer " + api_key
+    conn.request("POST", "/v1/completions", body=json.dumps(body), headers=headers)
     response = conn.getresponse()
     if response.status != 200:
         response.read()
@@ -83,6 +85,9 @@ def main():
     parser.add_argument("--max-tokens", type=int, default=32)
     parser.add_argument("--timeout", type=float, default=120, help="seconds per request")
     parser.add_argument("--pid", type=int, default=0, help="the server's process, for memory")
+    parser.add_argument("--api-key", default="", help="sent as 'Authorization: Bearer KEY'")
+    parser.add_argument("--no-503", action="store_true",
+                        help="fail on a 503 too (a balancer in front retries another replica)")
     args = parser.parse_args()
 
     expected = expected_texts(args)
@@ -96,7 +101,7 @@ def main():
             prompt = PROMPTS[(index + k) % len(PROMPTS)]
             k += 1
             status, text, retry_after = stream_text(args.url, prompt, args.max_tokens,
-                                                    args.timeout)
+                                                    args.timeout, args.api_key)
             with lock:
                 statuses[status] = statuses.get(status, 0) + 1
                 if status == 200 and text != expected[prompt]:
@@ -122,7 +127,8 @@ def main():
     wall = time.monotonic() - start
 
     ok = statuses.get(200, 0)
-    unexpected = {s: n for s, n in statuses.items() if s not in (200, 503)}
+    allowed = (200,) if args.no_503 else (200, 503)
+    unexpected = {s: n for s, n in statuses.items() if s not in allowed}
     print(f"clients {args.clients}, {wall:.1f} s: statuses {statuses}, "
           f"{ok / wall:.1f} responses/s, mismatches {len(mismatches)}, "
           f"503 without Retry-After {retry_after_missing[0]}")

@@ -59,6 +59,9 @@ void run_serve(ServeArgs args) {
 
   set_num_threads(args.options.scheduler.threads);  // a bad -t fails here, before listening
   server::ServerOptions& options = args.options;
+  // Without -t that counted the free CPUs (sampling /proc/stat for a moment): the scheduler's
+  // thread takes the count as it is rather than sampling again while the model loads.
+  options.scheduler.threads = num_threads();
   if (options.api_key.empty())
     if (const char* key = std::getenv("ENGINE_API_KEY")) options.api_key = key;
   if (!is_loopback(options.host) && options.api_key.empty())

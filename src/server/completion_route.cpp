@@ -5,6 +5,7 @@
 #include <chrono>
 #include <random>
 
+#include "engine/chat/chat.hpp"
 #include "engine/error.hpp"
 #include "server/api_error.hpp"
 #include "server/response_json.hpp"
@@ -42,8 +43,9 @@ std::vector<int> encode_prompt(const Prompt& prompt, const Tokenizer& tokenizer,
   return ids;
 }
 
-// The chat's prompt: the messages rendered by the model's template, encoded as generate()
-// encodes a prompt. A template that writes the BOS text itself gets it as the BOS token.
+// The chat's prompt: the messages rendered by the model's template and encoded as `engine chat`
+// and `engine generate --chat` encode them: the template's special-token texts ("<|im_start|>",
+// "</s>") become their ids, the messages' own text stays plain text.
 std::vector<int> chat_prompt(const CompletionRequest& r, const Backend& backend) {
   const ChatTemplate* chat_template = backend.served.chat_template.get();
   if (!chat_template)
@@ -53,16 +55,15 @@ std::vector<int> chat_prompt(const CompletionRequest& r, const Backend& backend)
                    {}, "no_chat_template");
   std::vector<ChatMessage> messages;
   for (const Message& m : r.messages) messages.push_back({m.role, m.content});
-  std::string text;
+  std::vector<int> ids;
   try {
-    text = chat_template->render(messages, /*add_generation_prompt=*/true);
+    ids = encode_chat(*backend.served.tokenizer, *chat_template, messages,
+                      /*add_generation_prompt=*/true);
   } catch (const Error& e) {
     throw invalid_field("messages", fmt::format("the chat template refused them: {}", e.what()));
   }
-  const std::string& bos = chat_template->bos_token();
-  if (!bos.empty() && text.starts_with(bos)) text.erase(0, bos.size());
-  return encode_prompt(Prompt{.text = text}, *backend.served.tokenizer,
-                       backend.served.model->config().vocab_size);
+  if (ids.empty()) throw invalid_field("messages", "the messages render to no tokens");
+  return ids;
 }
 
 std::vector<std::vector<int>> prompt_tokens(const CompletionRequest& r, const Backend& backend) {

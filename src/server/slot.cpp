@@ -18,14 +18,14 @@ void Slot::start(std::shared_ptr<Job> job) {
   session_.reset_sequence(sequence_);
   sampler_.emplace(job_->spec.sampling);
   text_.emplace(job_->spec.stop);
-  generated_.clear();
   history_ = job_->spec.prompt;
+  prompt_size_ = history_.size();
   logprobs_.clear();
   prefilled_ = 0;
 }
 
 std::span<const int> Slot::next_block(int prefill_budget) {
-  if (!prefilling()) return {&last_token_, 1};
+  if (!prefilling()) return {&history_.back(), 1};  // the token sampled last
   const std::vector<int>& prompt = job_->spec.prompt;
   const std::size_t n = std::min<std::size_t>(prompt.size() - prefilled_, prefill_budget);
   const std::span<const int> block(prompt.data() + prefilled_, n);
@@ -38,17 +38,15 @@ void Slot::advance(std::span<const float> logits) {
   const JobSpec& spec = job_->spec;
   std::copy(logits.begin(), logits.end(), row_.begin());
   const int next = sampler_->sample(row_, history_);
-  const int prev = generated_.empty() ? spec.prompt.back() : generated_.back();
+  const int prev = history_.back();
   if (ends_generation(tokenizer_, next)) return finish("stop");
-  generated_.push_back(next);
   history_.push_back(next);
   if (spec.top_logprobs >= 0)
     logprobs_.push_back(token_logprob(logits, next, spec.top_logprobs, tokenizer_, prev));
   // The same checks in the same order as engine::generate.
   if (text_->append(tokenizer_.decode(prev, next))) return finish("stop");
-  if (static_cast<int>(generated_.size()) >= spec.max_tokens) return finish("length");
+  if (generated() >= spec.max_tokens) return finish("length");
   if (session_.position(sequence_) >= session_.position_limit()) return finish("length");
-  last_token_ = next;
   send_ready();
 }
 
@@ -65,7 +63,7 @@ void Slot::finish(const char* reason) {
                        .logprobs = std::exchange(logprobs_, {}),
                        .finish_reason = reason,
                        .prompt_tokens = static_cast<int>(job_->spec.prompt.size()),
-                       .completion_tokens = static_cast<int>(generated_.size())});
+                       .completion_tokens = generated()});
   job_.reset();
 }
 

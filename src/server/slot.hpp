@@ -32,11 +32,11 @@ class Slot {
   void start(std::shared_ptr<Job> job);
 
   /// Tokens the current (or last) job has generated.
-  int generated() const { return static_cast<int>(generated_.size()); }
+  int generated() const { return static_cast<int>(history_.size() - prompt_size_); }
   /// Whether the prompt still has tokens to run.
   bool prefilling() const { return prefilled_ < job_->spec.prompt.size(); }
   /// The tokens of this slot's next forward pass: the next at most `prefill_budget` (at least 1)
-  /// prompt tokens, or the token sampled last.
+  /// prompt tokens, or the token sampled last; valid until advance().
   std::span<const int> next_block(int prefill_budget);
   /// Takes the logits of the last token of the pass that ran next_block's tokens: once the prompt
   /// is in, samples the next token, streams its text and ends the job at EOS, a stop string,
@@ -58,11 +58,10 @@ class Slot {
   std::shared_ptr<Job> job_;
   std::optional<Sampler> sampler_;
   std::optional<TextStream> text_;
-  std::vector<int> generated_;
-  std::vector<int> history_;            // the prompt and generated_: what the penalties look at
+  std::vector<int> history_;            // the prompt, then the reply: what the penalties look at
+  std::size_t prompt_size_ = 0;         // history_'s first tokens that are the prompt
   std::vector<TokenLogprob> logprobs_;  // tokens whose text has not been sent yet
   std::size_t prefilled_ = 0;
-  int last_token_ = 0;
   std::vector<float> row_;  // (vocab_size) the logits the sampler may overwrite
 };
 

@@ -1,5 +1,6 @@
-// Category lookup: a binary search over the generated range table (a few thousand ranges), with
-// no run-time dependency on ICU and the same answer on every machine.
+// Category lookup: a binary search over the range table (a few thousand ranges) that
+// tools/unicode/generate.sh writes from ICU into unicode_category_table.cpp, with no run-time
+// dependency on ICU and the same answer on every machine.
 #include "tokenizer/unicode_classes.hpp"
 
 #include <algorithm>

@@ -11,8 +11,8 @@
 
 #include "cli/json_lines.hpp"
 #include "cli/run_cli.hpp"
+#include "test_gguf_builder.hpp"
 #include "test_paths.hpp"
-#include "unit/gguf_writer.hpp"
 
 namespace engine::test {
 namespace {
@@ -108,7 +108,7 @@ TEST(GgufErrors, UnsupportedArchitectureIsOneLine) {
       (std::filesystem::temp_directory_path() / ("falcon_" + std::to_string(::getpid()) + ".gguf"))
           .string();
   std::ofstream(path, std::ios::binary)
-      << GgufWriter().kv_string("general.architecture", "falcon").bytes();
+      << TestGgufBuilder().kv_string("general.architecture", "falcon").bytes();
   const CliResult r = run_cli("generate -m " + quote(path));
   std::filesystem::remove(path);
   EXPECT_NE(r.exit_code, 0);

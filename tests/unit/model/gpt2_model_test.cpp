@@ -21,8 +21,8 @@
 #include "engine/tokenizer.hpp"
 #include "expect_engine_error.hpp"
 #include "format/gguf_file.hpp"
-#include "gguf_writer.hpp"
 #include "rerun_on_isa.hpp"
+#include "test_gguf_builder.hpp"
 #include "test_paths.hpp"
 #include "util/mapped_file.hpp"
 
@@ -215,7 +215,7 @@ struct Gpt2File {
                                 .value_or(std::vector<std::int64_t>{});
     const std::vector<std::int32_t> types(file_types.begin(), file_types.end());
 
-    test::GgufWriter g;
+    test::TestGgufBuilder g;
     const auto u32 = [&](const std::string& key, std::uint32_t v) {
       if (key != skip_key) g.kv_u32(key, v);
     };
@@ -234,7 +234,8 @@ struct Gpt2File {
     g.kv_strings("tokenizer.ggml.merges", strings("tokenizer.ggml.merges"));
     u32("tokenizer.ggml.bos_token_id", 50256);
     u32("tokenizer.ggml.eos_token_id", 50256);
-    for (const Entry& t : tensors) g.tensor(t.name, t.dims, 0, test::GgufWriter::floats(t.data));
+    for (const Entry& t : tensors)
+      g.tensor(t.name, t.dims, 0, test::TestGgufBuilder::floats(t.data));
     const std::string path =
         (std::filesystem::temp_directory_path() / ("gpt2_" + std::to_string(::getpid()) + ".gguf"))
             .string();

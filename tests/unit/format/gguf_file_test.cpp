@@ -11,12 +11,12 @@
 #include "engine/error.hpp"
 #include "expect_engine_error.hpp"
 #include "format/gguf_file.hpp"
-#include "gguf_writer.hpp"
+#include "test_gguf_builder.hpp"
 
 namespace engine {
 namespace {
 
-using test::GgufWriter;
+using test::TestGgufBuilder;
 
 std::span<const std::uint8_t> span_of(const std::string& bytes) {
   return {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()};
@@ -33,28 +33,29 @@ void expect_error(const std::string& bytes, const std::string& needle,
 }
 
 // A small valid file with two f32 tensors and one metadata value of every kind.
-GgufWriter small_file(std::uint32_t version = 3) {
-  GgufWriter w(version);
+TestGgufBuilder small_file(std::uint32_t version = 3) {
+  TestGgufBuilder w(version);
   w.kv_string("general.architecture", "llama")
-      .kv_raw("u8", 0, GgufWriter::encode<std::uint8_t>(200))
-      .kv_raw("i8", 1, GgufWriter::encode<std::int8_t>(-5))
-      .kv_raw("u16", 2, GgufWriter::encode<std::uint16_t>(60000))
-      .kv_raw("i16", 3, GgufWriter::encode<std::int16_t>(-30000))
+      .kv_raw("u8", 0, TestGgufBuilder::encode<std::uint8_t>(200))
+      .kv_raw("i8", 1, TestGgufBuilder::encode<std::int8_t>(-5))
+      .kv_raw("u16", 2, TestGgufBuilder::encode<std::uint16_t>(60000))
+      .kv_raw("i16", 3, TestGgufBuilder::encode<std::int16_t>(-30000))
       .kv_u32("u32", 4000000000u)
-      .kv_raw("i32", 5, GgufWriter::encode<std::int32_t>(-7))
+      .kv_raw("i32", 5, TestGgufBuilder::encode<std::int32_t>(-7))
       .kv_f32("f32", 0.5f)
       .kv_bool("bool", true)
-      .kv_raw("u64", 10, GgufWriter::encode<std::uint64_t>(1ull << 40))
-      .kv_raw("i64", 11, GgufWriter::encode<std::int64_t>(-(1ll << 40)))
-      .kv_raw("f64", 12, GgufWriter::encode(0.25))
+      .kv_raw("u64", 10, TestGgufBuilder::encode<std::uint64_t>(1ull << 40))
+      .kv_raw("i64", 11, TestGgufBuilder::encode<std::int64_t>(-(1ll << 40)))
+      .kv_raw("f64", 12, TestGgufBuilder::encode(0.25))
       .kv_strings("strings", {"a", "", "ccc"})
       .kv_floats("floats", {1.0f, -2.0f})
       .kv_i32s("ints", {3, -4});
   // An array of two arrays of u8: [[1, 2], [3]].
-  const std::string inner = GgufWriter::array(0, 2, "\x01\x02") + GgufWriter::array(0, 1, "\x03");
-  w.kv_raw("nested", 9, GgufWriter::array(9, 2, inner));
-  w.tensor("a", {4, 2}, 0, GgufWriter::floats({1, 2, 3, 4, 5, 6, 7, 8}));
-  w.tensor("b", {3}, 0, GgufWriter::floats({9, 10, 11}));
+  const std::string inner =
+      TestGgufBuilder::array(0, 2, "\x01\x02") + TestGgufBuilder::array(0, 1, "\x03");
+  w.kv_raw("nested", 9, TestGgufBuilder::array(9, 2, inner));
+  w.tensor("a", {4, 2}, 0, TestGgufBuilder::floats({1, 2, 3, 4, 5, 6, 7, 8}));
+  w.tensor("b", {3}, 0, TestGgufBuilder::floats({9, 10, 11}));
   return w;
 }
 
@@ -112,10 +113,10 @@ TEST(GgufFile, ReadsVersion2) {
 }
 
 TEST(GgufFile, HonoursGeneralAlignment) {
-  GgufWriter w;
+  TestGgufBuilder w;
   w.alignment(64).kv_u32("general.alignment", 64);
-  w.tensor("a", {8}, 0, GgufWriter::floats({1, 2, 3, 4, 5, 6, 7, 8}));
-  w.tensor("b", {2}, 0, GgufWriter::floats({1, 2}));
+  w.tensor("a", {8}, 0, TestGgufBuilder::floats({1, 2, 3, 4, 5, 6, 7, 8}));
+  w.tensor("b", {2}, 0, TestGgufBuilder::floats({1, 2}));
   const std::string bytes = w.bytes();
   const GgufFile f = parse(bytes);
   EXPECT_EQ(f.alignment(), 64u);
@@ -124,7 +125,7 @@ TEST(GgufFile, HonoursGeneralAlignment) {
 }
 
 TEST(GgufFile, SizesQuantizedTensors) {
-  GgufWriter w;
+  TestGgufBuilder w;
   w.tensor("q", {64, 3}, 8, std::string(2 * 34 * 3, '\0'));  // q8_0: 34 bytes per 32
   w.tensor("k", {256}, 12, std::string(144, '\0'));          // q4_K: 144 bytes per 256
   const std::string bytes = w.bytes();
@@ -161,10 +162,10 @@ TEST(GgufFile, BadMagicAndVersions) {
   expect_error("GGUG" + bytes.substr(4), "bad magic");
   expect_error("", "truncated");
   expect_error("GGU", "truncated");
-  expect_error(GgufWriter(7).bytes(), "unknown GGUF version 7");
-  expect_error(GgufWriter(0).bytes(), "unknown GGUF version 0");
-  expect_error(GgufWriter(1).bytes(), "version 1", ErrorCode::unsupported);
-  expect_error(GgufWriter(0x03000000).bytes(), "big-endian", ErrorCode::unsupported);
+  expect_error(TestGgufBuilder(7).bytes(), "unknown GGUF version 7");
+  expect_error(TestGgufBuilder(0).bytes(), "unknown GGUF version 0");
+  expect_error(TestGgufBuilder(1).bytes(), "version 1", ErrorCode::unsupported);
+  expect_error(TestGgufBuilder(0x03000000).bytes(), "big-endian", ErrorCode::unsupported);
 }
 
 TEST(GgufFile, EveryTruncationIsAnError) {
@@ -176,93 +177,101 @@ TEST(GgufFile, EveryTruncationIsAnError) {
 }
 
 TEST(GgufFile, AbsurdCounts) {
-  const std::string header = "GGUF" + GgufWriter::encode<std::uint32_t>(3);
+  const std::string header = "GGUF" + TestGgufBuilder::encode<std::uint32_t>(3);
+  expect_error(header + TestGgufBuilder::encode<std::uint64_t>(0) +
+                   TestGgufBuilder::encode<std::uint64_t>(~0ull),
+               "metadata pairs cannot fit");
+  expect_error(header + TestGgufBuilder::encode<std::uint64_t>(1ull << 62) +
+                   TestGgufBuilder::encode<std::uint64_t>(0),
+               "tensor infos cannot fit");
   expect_error(
-      header + GgufWriter::encode<std::uint64_t>(0) + GgufWriter::encode<std::uint64_t>(~0ull),
-      "metadata pairs cannot fit");
-  expect_error(
-      header + GgufWriter::encode<std::uint64_t>(1ull << 62) + GgufWriter::encode<std::uint64_t>(0),
-      "tensor infos cannot fit");
-  expect_error(GgufWriter().kv_raw("big", 9, GgufWriter::array(4, 1ull << 61, "")).bytes(),
-               "cannot fit");
+      TestGgufBuilder().kv_raw("big", 9, TestGgufBuilder::array(4, 1ull << 61, "")).bytes(),
+      "cannot fit");
   // A count that overflows when multiplied by the element size.
-  expect_error(GgufWriter().kv_raw("big", 9, GgufWriter::array(10, ~0ull / 4, "")).bytes(),
-               "cannot fit");
+  expect_error(
+      TestGgufBuilder().kv_raw("big", 9, TestGgufBuilder::array(10, ~0ull / 4, "")).bytes(),
+      "cannot fit");
 }
 
 TEST(GgufFile, StringLongerThanTheFile) {
-  expect_error(GgufWriter().kv_raw("s", 8, GgufWriter::encode<std::uint64_t>(1000) + "abc").bytes(),
+  expect_error(TestGgufBuilder()
+                   .kv_raw("s", 8, TestGgufBuilder::encode<std::uint64_t>(1000) + "abc")
+                   .bytes(),
                "truncated");
-  expect_error(GgufWriter().kv_raw("s", 8, GgufWriter::encode<std::uint64_t>(~0ull)).bytes(),
-               "truncated");
+  expect_error(
+      TestGgufBuilder().kv_raw("s", 8, TestGgufBuilder::encode<std::uint64_t>(~0ull)).bytes(),
+      "truncated");
   // The key itself.
-  expect_error("GGUF" + GgufWriter::encode<std::uint32_t>(3) +
-                   GgufWriter::encode<std::uint64_t>(0) + GgufWriter::encode<std::uint64_t>(1) +
-                   GgufWriter::encode<std::uint64_t>(1ull << 63) + std::string(20, 'x'),
+  expect_error("GGUF" + TestGgufBuilder::encode<std::uint32_t>(3) +
+                   TestGgufBuilder::encode<std::uint64_t>(0) +
+                   TestGgufBuilder::encode<std::uint64_t>(1) +
+                   TestGgufBuilder::encode<std::uint64_t>(1ull << 63) + std::string(20, 'x'),
                "truncated");
 }
 
 TEST(GgufFile, BadMetadata) {
-  expect_error(GgufWriter().kv_raw("x", 13, "").bytes(), "unknown metadata value type 13");
-  expect_error(GgufWriter().kv_raw("x", 9, GgufWriter::array(99, 0, "")).bytes(),
+  expect_error(TestGgufBuilder().kv_raw("x", 13, "").bytes(), "unknown metadata value type 13");
+  expect_error(TestGgufBuilder().kv_raw("x", 9, TestGgufBuilder::array(99, 0, "")).bytes(),
                "unknown metadata value type 99");
-  expect_error(GgufWriter().kv_raw("b", 7, "\x02").bytes(), "bool of value 2");
-  expect_error(
-      GgufWriter().kv_raw("b", 9, GgufWriter::array(7, 2, std::string("\x01\x05", 2))).bytes(),
-      "bool of value 5");
-  expect_error(GgufWriter().kv_u32("k", 1).kv_u32("k", 2).bytes(), "'k' is defined twice");
-  expect_error(GgufWriter().kv_u32(std::string(70000, 'k'), 1).bytes(), "70000 bytes long");
+  expect_error(TestGgufBuilder().kv_raw("b", 7, "\x02").bytes(), "bool of value 2");
+  expect_error(TestGgufBuilder()
+                   .kv_raw("b", 9, TestGgufBuilder::array(7, 2, std::string("\x01\x05", 2)))
+                   .bytes(),
+               "bool of value 5");
+  expect_error(TestGgufBuilder().kv_u32("k", 1).kv_u32("k", 2).bytes(), "'k' is defined twice");
+  expect_error(TestGgufBuilder().kv_u32(std::string(70000, 'k'), 1).bytes(), "70000 bytes long");
   // Arrays nested 100 deep: refused before the recursion gets deep.
   std::string nested;
   for (int i = 0; i < 100; ++i)
-    nested += GgufWriter::encode<std::uint32_t>(9) + GgufWriter::encode<std::uint64_t>(1);
-  expect_error(GgufWriter().kv_raw("deep", 9, nested).bytes(), "deeper than");
+    nested += TestGgufBuilder::encode<std::uint32_t>(9) + TestGgufBuilder::encode<std::uint64_t>(1);
+  expect_error(TestGgufBuilder().kv_raw("deep", 9, nested).bytes(), "deeper than");
 }
 
 TEST(GgufFile, BadAlignment) {
   for (const std::uint32_t a : {0u, 4u, 48u, 1u << 30}) {
     SCOPED_TRACE(a);
-    expect_error(GgufWriter().kv_u32("general.alignment", a).bytes(), "general.alignment is");
+    expect_error(TestGgufBuilder().kv_u32("general.alignment", a).bytes(), "general.alignment is");
   }
-  expect_error(GgufWriter().kv_string("general.alignment", "32").bytes(),
+  expect_error(TestGgufBuilder().kv_string("general.alignment", "32").bytes(),
                "general.alignment is string");
 }
 
 TEST(GgufFile, BadTensorInfos) {
-  const std::string four = GgufWriter::floats({1, 2, 3, 4});
-  expect_error(GgufWriter().tensor("t", {4}, 0, four).tensor("t", {4}, 0, four).bytes(),
+  const std::string four = TestGgufBuilder::floats({1, 2, 3, 4});
+  expect_error(TestGgufBuilder().tensor("t", {4}, 0, four).tensor("t", {4}, 0, four).bytes(),
                "'t' is listed twice");
-  expect_error(GgufWriter().tensor("t", {4}, 4, four).bytes(), "unknown type 4");
-  expect_error(GgufWriter().tensor("t", {4}, 1000, four).bytes(), "unknown type 1000");
-  expect_error(GgufWriter().tensor("t", {}, 0, four).bytes(), "0 dimensions");
-  expect_error(GgufWriter().tensor("t", {1, 1, 1, 1, 1}, 0, four).bytes(), "5 dimensions");
-  expect_error(GgufWriter().tensor("t", {4, 0}, 0, four).bytes(), "absurd dimension 1 = 0");
-  expect_error(GgufWriter().tensor("t", {1ull << 40, 1ull << 40}, 0, four).bytes(),
+  expect_error(TestGgufBuilder().tensor("t", {4}, 4, four).bytes(), "unknown type 4");
+  expect_error(TestGgufBuilder().tensor("t", {4}, 1000, four).bytes(), "unknown type 1000");
+  expect_error(TestGgufBuilder().tensor("t", {}, 0, four).bytes(), "0 dimensions");
+  expect_error(TestGgufBuilder().tensor("t", {1, 1, 1, 1, 1}, 0, four).bytes(), "5 dimensions");
+  expect_error(TestGgufBuilder().tensor("t", {4, 0}, 0, four).bytes(), "absurd dimension 1 = 0");
+  expect_error(TestGgufBuilder().tensor("t", {1ull << 40, 1ull << 40}, 0, four).bytes(),
                "absurd dimension");
-  expect_error(GgufWriter().tensor(std::string(65, 'n'), {4}, 0, four).bytes(), "name of 65");
-  expect_error(GgufWriter().tensor("t", {33}, 8, std::string(68, '\0')).bytes(),
+  expect_error(TestGgufBuilder().tensor(std::string(65, 'n'), {4}, 0, four).bytes(), "name of 65");
+  expect_error(TestGgufBuilder().tensor("t", {33}, 8, std::string(68, '\0')).bytes(),
                "not whole q8_0 blocks");
 }
 
 TEST(GgufFile, TensorsPastTheEndOverlappingOrMisaligned) {
-  const std::string eight = GgufWriter::floats({1, 2, 3, 4, 5, 6, 7, 8});
-  const std::string bytes = GgufWriter().tensor("t", {8}, 0, eight).bytes();
+  const std::string eight = TestGgufBuilder::floats({1, 2, 3, 4, 5, 6, 7, 8});
+  const std::string bytes = TestGgufBuilder().tensor("t", {8}, 0, eight).bytes();
   expect_error(bytes.substr(0, bytes.size() - 4), "runs past the end");
-  expect_error(GgufWriter().tensor("a", {8}, 0, eight).tensor_info("t", {4}, 0, 1ull << 40).bytes(),
-               "tensor 't' (16 bytes at data offset 1099511627776) runs past the end");
+  expect_error(
+      TestGgufBuilder().tensor("a", {8}, 0, eight).tensor_info("t", {4}, 0, 1ull << 40).bytes(),
+      "tensor 't' (16 bytes at data offset 1099511627776) runs past the end");
   // An offset near 2^64: offset + size must not wrap around.
   expect_error(
-      GgufWriter().tensor("a", {8}, 0, eight).tensor_info("t", {4}, 0, ~0ull & ~31ull).bytes(),
+      TestGgufBuilder().tensor("a", {8}, 0, eight).tensor_info("t", {4}, 0, ~0ull & ~31ull).bytes(),
       "runs past the end");
   expect_error(
-      GgufWriter().tensor("a", {16}, 0, eight + eight).tensor_info("b", {4}, 0, 32).bytes(),
+      TestGgufBuilder().tensor("a", {16}, 0, eight + eight).tensor_info("b", {4}, 0, 32).bytes(),
       "tensors 'a' and 'b' overlap");
-  expect_error(GgufWriter().tensor("a", {8}, 0, eight).tensor_info("b", {8}, 0, 0).bytes(),
+  expect_error(TestGgufBuilder().tensor("a", {8}, 0, eight).tensor_info("b", {8}, 0, 0).bytes(),
                "tensors 'a' and 'b' overlap");
-  expect_error(GgufWriter().tensor_info("t", {4}, 0, 8).bytes(),
+  expect_error(TestGgufBuilder().tensor_info("t", {4}, 0, 8).bytes(),
                "not a multiple of the alignment 32");
   // The infos end where the file does: no room even for the padding before the data.
-  const std::string infos_only = GgufWriter().tensor_info("t", {4}, 0, 0).bytes();
+  const std::string infos_only = TestGgufBuilder().tensor_info("t", {4}, 0, 0).bytes();
   expect_error(infos_only.substr(0, infos_only.size() - 1), "past the end of the file");
 }
 

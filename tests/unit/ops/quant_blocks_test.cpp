@@ -9,10 +9,10 @@
 #include <random>
 #include <vector>
 
+#include "ggml_block_reference.hpp"
 #include "ops/half.hpp"
 #include "ops/matmul.hpp"
 #include "ops/weight_format.hpp"
-#include "unit/ggml_block_reference.hpp"
 
 namespace engine {
 namespace {

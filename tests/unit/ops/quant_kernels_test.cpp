@@ -1,7 +1,7 @@
 // The decode kernels of the ggml block formats (KernelTable::gemm_q4_0, gemm_q4_k, gemm_q6_k)
 // on every ISA this CPU has, against a double-precision dequantise-then-dot written from ggml's
-// block definitions (unit/ggml_block_reference.hpp): every length, 1 to 16 rows of x, and row
-// counts that leave partial register tiles.
+// block definitions (tests/support/ggml_block_reference.hpp): every length, 1 to 16 rows of x, and
+// row counts that leave partial register tiles.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "ggml_block_reference.hpp"
 #include "ops/kernels/kernel_table.hpp"
-#include "unit/ggml_block_reference.hpp"
 
 namespace engine::kernels {
 namespace {

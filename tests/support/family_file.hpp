@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "gguf_writer.hpp"
+#include "test_gguf_builder.hpp"
 
 namespace engine::test {
 
@@ -49,7 +49,7 @@ struct FamilyFile {
   // Writes the file; the caller removes it.
   std::string write() const {
     std::mt19937 rng(1234);
-    GgufWriter g;
+    TestGgufBuilder g;
     g.kv_string("general.architecture", arch);
     const auto key = [&](const std::string& name) { return arch + "." + name; };
     g.kv_u32(key("context_length"), context);
@@ -72,7 +72,7 @@ struct FamilyFile {
       for (float& x : v) x = d(rng);
       std::vector<std::uint64_t> dims = {std::uint64_t(cols)};
       if (rows > 1) dims.push_back(rows);
-      g.tensor(name, dims, 0, GgufWriter::floats(v));
+      g.tensor(name, dims, 0, TestGgufBuilder::floats(v));
     };
     const int q_dim = heads * head, kv_dim = kv_heads * head;
     const float wstd = 1.0f / std::sqrt(static_cast<float>(dim));
@@ -83,7 +83,7 @@ struct FamilyFile {
         given.resize(head / 2);
         for (float& x : given) x = factor(rng);
       }
-      g.tensor(name, {std::uint64_t(head / 2)}, 0, GgufWriter::floats(given));
+      g.tensor(name, {std::uint64_t(head / 2)}, 0, TestGgufBuilder::floats(given));
     };
     if (rope_freqs) add_factors("rope_freqs.weight", 8.0f, rope_factors);
     if (long_rope) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <utility>
+#include <vector>
 
 #include "engine/attention/mask.hpp"
 #include "engine/error.hpp"
@@ -76,30 +77,22 @@ TEST(MaskSlidingWindow, BlockAfterCachedKeys) {
   EXPECT_EQ(sliding_window_block_mask(3, 4, 100), causal_block_mask(3, 4));
 }
 
-// The ring form against a simulated ring cache: positions 0..cached+block-1 written in order
-// into slot p % capacity, then each slot's entry read from the block form at the position the
-// slot ended up holding.
-Mask ring_of(const Mask& block_form, int cached, int capacity) {
+// The ring form stated from positions, not from the block-form functions: positions
+// 0..cached+block-1 are written in order, a left-padded sequence's only from `padding` on (real
+// token p - padding into slot (p - padding) % capacity); query r, at position q = cached + r,
+// sees slot j iff the position the slot holds is in its window, q - window < p <= q. Slots no
+// token reached are 0.
+Mask expected_ring(int block, int cached, int window, int capacity, int padding) {
+  const int written = cached + block;
   std::vector<int> held(capacity, -1);
-  for (int p = 0; p < block_form.cols(); ++p) held[p % capacity] = p;
-  const int slots = std::min(capacity, block_form.cols());
-  Mask ring(block_form.rows(), slots, 0);
-  for (int r = 0; r < block_form.rows(); ++r)
-    for (int j = 0; j < slots; ++j) ring.set(r, j, block_form.at(r, held[j]) == 1);
-  EXPECT_EQ(block_form.cols() - block_form.rows(), cached);
-  return ring;
-}
-
-// The ring of a left-padded sequence that caches only its real tokens: position p (>= padding)
-// into slot (p - padding) % capacity; slots no real token reached yet are 0.
-Mask padded_ring_of(const Mask& block_form, int capacity, int padding) {
-  std::vector<int> held(capacity, -1);
-  for (int p = padding; p < block_form.cols(); ++p) held[(p - padding) % capacity] = p;
-  const int slots = std::min(capacity, std::max(block_form.cols() - padding, 1));
-  Mask ring(block_form.rows(), slots, 0);
-  for (int r = 0; r < block_form.rows(); ++r)
+  for (int p = padding; p < written; ++p) held[(p - padding) % capacity] = p;
+  const int slots = std::min(capacity, std::max(written - padding, 1));
+  Mask ring(block, slots, 0);
+  for (int r = 0; r < block; ++r) {
+    const int q = cached + r;
     for (int j = 0; j < slots; ++j)
-      if (held[j] >= 0) ring.set(r, j, block_form.at(r, held[j]) == 1);
+      ring.set(r, j, held[j] >= 0 && held[j] <= q && held[j] > q - window);
+  }
   return ring;
 }
 
@@ -113,14 +106,11 @@ TEST(MaskSlidingWindow, RingFormIsTheBlockFormInSlotOrder) {
       for (int cached : {0, 1, 3, 7, 12, 30}) {
         const int capacity = window + block - 1;
         sliding_window_ring_mask(ring, block, cached, window, capacity);
-        EXPECT_EQ(ring, ring_of(sliding_window_block_mask(block, cached, window), cached, capacity))
+        EXPECT_EQ(ring, expected_ring(block, cached, window, capacity, 0))
             << window << ", " << block << ", " << cached;
         for (int padding : {0, 2, 5, 40}) {
           padded_sliding_window_ring_mask(ring, block, cached, padding, window, capacity);
-          const Mask block_form =
-              sliding_window_block_mask(block, cached, window) &
-              padding_block_mask(block, cached, std::min(padding, cached + block));
-          EXPECT_EQ(ring, padded_ring_of(block_form, capacity, padding))
+          EXPECT_EQ(ring, expected_ring(block, cached, window, capacity, padding))
               << window << ", " << block << ", " << cached << ", padding " << padding;
         }
       }
@@ -131,8 +121,9 @@ TEST(MaskSlidingWindow, RingFormIsTheBlockFormInSlotOrder) {
   // slots 0..3 hold real tokens 4, 5, 2, 3; it sees 4 and 5.
   padded_sliding_window_ring_mask(ring, 1, 7, 2, 2, 4);
   EXPECT_EQ(ring, Mask({{1, 1, 0, 0}}));
-  // A ring that has not wrapped is the block form itself.
+  // A ring that has not wrapped is the block form itself: positions 4..6, keys 3..4 to 5..6.
   sliding_window_ring_mask(ring, 3, 4, 2, 100);
+  EXPECT_EQ(ring, Mask({{0, 0, 0, 1, 1, 0, 0}, {0, 0, 0, 0, 1, 1, 0}, {0, 0, 0, 0, 0, 1, 1}}));
   EXPECT_EQ(ring, sliding_window_block_mask(3, 4, 2));
 }
 

@@ -7,7 +7,6 @@
 
 #include "engine/error.hpp"
 #include "engine/ops/isa.hpp"
-#include "ops/panel_matmul.hpp"
 #include "test_paths.hpp"
 
 namespace engine {
@@ -40,6 +39,20 @@ TEST_F(ReferencePath, BlockPrefillEqualsTokenByToken) {
   EXPECT_EQ(stepwise.position(), 20);
 }
 
+// Which matrices get our panel copy at load, stated from the kernels we ship rather than
+// asked of the loader: f32 from AVX-512 on, Q8_0 from AVX-512 VNNI on; bf16 never (oneDNN's
+// layout).
+bool has_panel_kernel(DType type, Isa isa) {
+  switch (type) {
+    case DType::f32:
+      return isa >= Isa::avx512;
+    case DType::q8_0:
+      return isa >= Isa::avx512_vnni_bf16;
+    default:
+      return false;
+  }
+}
+
 // The block path (used for blocks this large: the linear layers on the copies packed at load,
 // attention on the block kernels) sums in another order: the same logits within 1e-4 (f32).
 // With bf16 weights both paths round each layer's input to bf16, and the other order flips some
@@ -59,7 +72,7 @@ void expect_block_path_equals_reference_path(DType weight_type, float tolerance)
   for (const LayerWeights& layer : model->weights().layers)
     for (const Matrix* m : layer.matrices()) {
       // Which copy a matrix has, by its type (w2, 172 wide, stays f32 when the others are Q8_0).
-      const bool panels = prefers_panels(m->dtype, active_isa());
+      const bool panels = has_panel_kernel(m->dtype, active_isa());
       EXPECT_EQ(m->panels != nullptr, panels) << "panels";
       EXPECT_EQ(m->packed != nullptr, !panels && m->dtype != DType::q8_0) << "oneDNN's copy";
       EXPECT_TRUE(aligned(m->panels) && aligned(m->packed)) << "packed parts on cache lines";
@@ -91,8 +104,8 @@ TEST(Session, Bf16BlockPathEqualsReferencePath) {
 }
 
 TEST(Session, Q8BlockPathEqualsReferencePath) {
-  expect_block_path_equals_reference_path(DType::q8_0,
-                                          prefers_panels(DType::q8_0, active_isa()) ? 0.25f : 0.6f);
+  expect_block_path_equals_reference_path(
+      DType::q8_0, has_panel_kernel(DType::q8_0, active_isa()) ? 0.25f : 0.6f);
 }
 
 TEST_F(ReferencePath, BlocksAfterCachedTokensEqualOneBlock) {
@@ -134,10 +147,12 @@ TEST(Session, AttentionObserverSeesMaskedProbabilities) {
       [&](int sequence, int layer, const float* probs, const Mask& mask, int n_heads) {
         EXPECT_EQ(sequence, 0);
         EXPECT_EQ(layer, layers_seen++);
-        EXPECT_EQ(mask, subsequent_mask(20));
         const int T = mask.rows(), n_keys = mask.cols();
         ASSERT_EQ(T, 20);
         ASSERT_EQ(n_keys, 20);
+        for (int t = 0; t < T; ++t)
+          for (int j = 0; j < n_keys; ++j)
+            ASSERT_EQ(mask.at(t, j) != 0, j <= t) << "causal mask, query " << t << ", key " << j;
         for (int t = 0; t < T; ++t)
           for (int h = 0; h < n_heads; ++h) {
             const float* row = probs + (static_cast<std::size_t>(t) * n_heads + h) * n_keys;
@@ -171,9 +186,14 @@ TEST(Session, AttentionObserverSeesEverySequenceOfABatch) {
       [&](int sequence, int, const float* probs, const Mask& mask, int n_heads) {
         ASSERT_TRUE(sequence == 0 || sequence == 1);
         ++calls[sequence];
-        const Mask expected =
-            sequence == 0 ? subsequent_mask(T) : padding_mask(T - kPadding, T) & subsequent_mask(T);
-        ASSERT_EQ(mask, expected);
+        // Causal; in the padded sequence the padding positions neither see nor are seen.
+        const int first = sequence == 0 ? 0 : kPadding;
+        ASSERT_EQ(mask.rows(), T);
+        ASSERT_EQ(mask.cols(), T);
+        for (int t = 0; t < T; ++t)
+          for (int j = 0; j < T; ++j)
+            ASSERT_EQ(mask.at(t, j) != 0, j <= t && t >= first && j >= first)
+                << "sequence " << sequence << ", query " << t << ", key " << j;
         for (int t = 0; t < T; ++t)
           for (int h = 0; h < n_heads; ++h)
             for (int j = 0; j < T; ++j)

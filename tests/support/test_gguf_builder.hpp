@@ -1,4 +1,5 @@
 // Builds GGUF files byte by byte for tests: valid ones, and broken ones by patching the bytes.
+// Independent of the library's writer (src/format/gguf_writer.hpp), which the tests check.
 #pragma once
 
 #include <cstdint>
@@ -11,9 +12,9 @@ namespace engine::test {
 
 /// Writes GGUF (v2/v3 layout) with any metadata and tensors. Values are appended as encoded, so
 /// tests can also write what a sane writer never would (unknown types, wrong counts).
-class GgufWriter {
+class TestGgufBuilder {
  public:
-  explicit GgufWriter(std::uint32_t version = 3) : version_(version) {}
+  explicit TestGgufBuilder(std::uint32_t version = 3) : version_(version) {}
 
   /// Raw little-endian encoding of a scalar or a GGUF string, for building values.
   template <typename T>
@@ -27,17 +28,19 @@ class GgufWriter {
   }
 
   /// A key with a value of GGUF type `type` already encoded in `value`.
-  GgufWriter& kv_raw(std::string_view key, std::uint32_t type, const std::string& value) {
+  TestGgufBuilder& kv_raw(std::string_view key, std::uint32_t type, const std::string& value) {
     metadata_ += encode_string(key) + encode(type) + value;
     ++kv_count_;
     return *this;
   }
-  GgufWriter& kv_u32(std::string_view key, std::uint32_t v) { return kv_raw(key, 4, encode(v)); }
-  GgufWriter& kv_f32(std::string_view key, float v) { return kv_raw(key, 6, encode(v)); }
-  GgufWriter& kv_bool(std::string_view key, bool v) {
+  TestGgufBuilder& kv_u32(std::string_view key, std::uint32_t v) {
+    return kv_raw(key, 4, encode(v));
+  }
+  TestGgufBuilder& kv_f32(std::string_view key, float v) { return kv_raw(key, 6, encode(v)); }
+  TestGgufBuilder& kv_bool(std::string_view key, bool v) {
     return kv_raw(key, 7, encode<std::uint8_t>(v));
   }
-  GgufWriter& kv_string(std::string_view key, std::string_view v) {
+  TestGgufBuilder& kv_string(std::string_view key, std::string_view v) {
     return kv_raw(key, 8, encode_string(v));
   }
   /// An array of `element_type` whose elements are already encoded back to back.
@@ -45,17 +48,17 @@ class GgufWriter {
                            const std::string& elements) {
     return encode(element_type) + encode(count) + elements;
   }
-  GgufWriter& kv_strings(std::string_view key, const std::vector<std::string>& values) {
+  TestGgufBuilder& kv_strings(std::string_view key, const std::vector<std::string>& values) {
     std::string elements;
     for (const std::string& v : values) elements += encode_string(v);
     return kv_raw(key, 9, array(8, values.size(), elements));
   }
-  GgufWriter& kv_floats(std::string_view key, const std::vector<float>& values) {
+  TestGgufBuilder& kv_floats(std::string_view key, const std::vector<float>& values) {
     std::string elements;
     for (const float v : values) elements += encode(v);
     return kv_raw(key, 9, array(6, values.size(), elements));
   }
-  GgufWriter& kv_i32s(std::string_view key, const std::vector<std::int32_t>& values) {
+  TestGgufBuilder& kv_i32s(std::string_view key, const std::vector<std::int32_t>& values) {
     std::string elements;
     for (const std::int32_t v : values) elements += encode(v);
     return kv_raw(key, 9, array(5, values.size(), elements));
@@ -63,8 +66,8 @@ class GgufWriter {
 
   /// A tensor info alone (dims fastest-varying first, `offset` into the data section): for
   /// tensors that overlap or lie past the end.
-  GgufWriter& tensor_info(std::string_view name, const std::vector<std::uint64_t>& dims,
-                          std::uint32_t type, std::uint64_t offset) {
+  TestGgufBuilder& tensor_info(std::string_view name, const std::vector<std::uint64_t>& dims,
+                               std::uint32_t type, std::uint64_t offset) {
     infos_ += encode_string(name) + encode<std::uint32_t>(dims.size());
     for (const std::uint64_t d : dims) infos_ += encode(d);
     infos_ += encode(type) + encode(offset);
@@ -72,8 +75,8 @@ class GgufWriter {
     return *this;
   }
   /// A tensor whose data follows the previous one's at the next aligned offset.
-  GgufWriter& tensor(std::string_view name, const std::vector<std::uint64_t>& dims,
-                     std::uint32_t type, const std::string& data) {
+  TestGgufBuilder& tensor(std::string_view name, const std::vector<std::uint64_t>& dims,
+                          std::uint32_t type, const std::string& data) {
     data_.resize(aligned(data_.size()), '\0');
     tensor_info(name, dims, type, data_.size());
     data_ += data;
@@ -87,7 +90,7 @@ class GgufWriter {
   }
 
   /// Alignment used for padding (write general.alignment yourself when it is not 32).
-  GgufWriter& alignment(std::uint64_t a) {
+  TestGgufBuilder& alignment(std::uint64_t a) {
     alignment_ = a;
     return *this;
   }

@@ -11,14 +11,14 @@
 #include "engine/error.hpp"
 #include "engine/tokenizer.hpp"
 #include "expect_engine_error.hpp"
-#include "gguf_writer.hpp"
 #include "llamacpp_vectors.hpp"
+#include "test_gguf_builder.hpp"
 #include "test_paths.hpp"
 
 namespace engine {
 namespace {
 
-using test::GgufWriter;
+using test::TestGgufBuilder;
 using test::VectorCase;
 
 TEST(GgufTokenizer, LlamaVocabularyAddsBosGpt2DoesNot) {
@@ -63,15 +63,15 @@ class GgufBadTokenizer : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove(path_); }
 
-  void expect_error(const GgufWriter& w, const std::string& needle,
+  void expect_error(const TestGgufBuilder& w, const std::string& needle,
                     ErrorCode code = ErrorCode::bad_format) {
     std::ofstream(path_, std::ios::binary) << w.bytes();
     test::expect_engine_error([&] { load_tokenizer(path_); }, code, {path_, needle});
   }
 
   // A minimal valid llama vocabulary.
-  static GgufWriter llama() {
-    GgufWriter w;
+  static TestGgufBuilder llama() {
+    TestGgufBuilder w;
     w.kv_string("tokenizer.ggml.model", "llama")
         .kv_strings("tokenizer.ggml.tokens", {"<unk>", "<s>", "</s>", "▁a"})
         .kv_floats("tokenizer.ggml.scores", {0, 0, 0, -1})
@@ -88,34 +88,34 @@ TEST_F(GgufBadTokenizer, MinimalVocabularyLoads) {
 }
 
 TEST_F(GgufBadTokenizer, MissingOrInconsistentKeys) {
-  expect_error(GgufWriter().kv_strings("tokenizer.ggml.tokens", {"a"}),
+  expect_error(TestGgufBuilder().kv_strings("tokenizer.ggml.tokens", {"a"}),
                "'tokenizer.ggml.model' is missing");
-  expect_error(GgufWriter().kv_string("tokenizer.ggml.model", "llama"),
+  expect_error(TestGgufBuilder().kv_string("tokenizer.ggml.model", "llama"),
                "'tokenizer.ggml.tokens' is missing");
   expect_error(llama().kv_floats("tokenizer.ggml.scores", {0}), "defined twice");
-  GgufWriter w;
+  TestGgufBuilder w;
   w.kv_string("tokenizer.ggml.model", "llama")
       .kv_strings("tokenizer.ggml.tokens", {"<unk>", "<s>", "</s>", "a"})
       .kv_floats("tokenizer.ggml.scores", {0, 0});
   expect_error(w, "tokenizer.ggml.scores has 2 entries for 4 tokens");
-  GgufWriter types;
+  TestGgufBuilder types;
   types.kv_string("tokenizer.ggml.model", "llama")
       .kv_strings("tokenizer.ggml.tokens", {"<unk>", "a"})
       .kv_i32s("tokenizer.ggml.token_type", {2, 9});
   expect_error(types, "token 1 has type 9");
   expect_error(llama().kv_u32("tokenizer.ggml.bos_token_id", 10),
                "tokenizer.ggml.bos_token_id 10 is out of range for 4 tokens");
-  GgufWriter tokens_as_floats;
+  TestGgufBuilder tokens_as_floats;
   tokens_as_floats.kv_string("tokenizer.ggml.model", "llama")
       .kv_floats("tokenizer.ggml.tokens", {1});
   expect_error(tokens_as_floats, "'tokenizer.ggml.tokens' is array of f32");
 }
 
 TEST_F(GgufBadTokenizer, UnsupportedModelsAndPreTokenizers) {
-  GgufWriter rwkv;
+  TestGgufBuilder rwkv;
   rwkv.kv_string("tokenizer.ggml.model", "rwkv").kv_strings("tokenizer.ggml.tokens", {"a"});
   expect_error(rwkv, "tokenizer model 'rwkv'", ErrorCode::unsupported);
-  GgufWriter tekken;
+  TestGgufBuilder tekken;
   tekken.kv_string("tokenizer.ggml.model", "gpt2")
       .kv_string("tokenizer.ggml.pre", "tekken")
       .kv_strings("tokenizer.ggml.tokens", {"a"});
@@ -125,7 +125,7 @@ TEST_F(GgufBadTokenizer, UnsupportedModelsAndPreTokenizers) {
 // Vocabularies leave out bytes that never occur in UTF-8 (0xC0, 0xC1, 0xF5-0xFF) and sometimes
 // control characters (Falcon): they load, and only text needing such a byte is refused.
 TEST_F(GgufBadTokenizer, MissingByteIsAnErrorOnlyWhenTextNeedsIt) {
-  GgufWriter few;
+  TestGgufBuilder few;
   few.kv_string("tokenizer.ggml.model", "gpt2")
       .kv_string("tokenizer.ggml.pre", "gpt-2")
       .kv_strings("tokenizer.ggml.tokens", {"a", "b"});
@@ -153,7 +153,7 @@ TEST_F(GgufBadTokenizer, ByteLevelMergesMustJoinTokens) {
   const auto real = load_tokenizer(test::require_model("llamacpp-vocab/ggml-vocab-gpt-2.gguf"));
   for (int id = 0; id < 256; ++id) bytes.emplace_back(real->piece(id));  // GPT-2's first 256
   const auto with_merges = [&](std::vector<std::string> merges) {
-    GgufWriter w;
+    TestGgufBuilder w;
     w.kv_string("tokenizer.ggml.model", "gpt2")
         .kv_string("tokenizer.ggml.pre", "gpt-2")
         .kv_strings("tokenizer.ggml.tokens", bytes)

@@ -12,8 +12,8 @@
 #include <random>
 #include <vector>
 
+#include "ggml_block_reference.hpp"
 #include "ops/weight_format.hpp"
-#include "unit/ggml_block_reference.hpp"
 
 namespace engine {
 namespace {

@@ -14,15 +14,15 @@
 #include "engine/model/session.hpp"
 #include "engine/tokenizer.hpp"
 #include "expect_engine_error.hpp"
-#include "gguf_writer.hpp"
 #include "ops/quantize.hpp"
+#include "test_gguf_builder.hpp"
 #include "test_paths.hpp"
 #include "tiled_weights.hpp"
 
 namespace engine {
 namespace {
 
-using test::GgufWriter;
+using test::TestGgufBuilder;
 
 constexpr std::uint32_t kF32 = 0, kF16 = 1, kQ8_0 = 8, kIq4Nl = 20;
 
@@ -90,21 +90,21 @@ class GgufWrittenModel : public ::testing::Test {
   };
   struct Options {
     bool tied = true;
-    bool q8_0 = false;                                // layer matrices and output as Q8_0
-    bool embedding_q8_0 = false;                      // the token embedding as Q8_0
-    std::string skip_key;                             // metadata to leave out
-    std::function<void(GgufWriter&)> extra_metadata;  // more (or overriding) metadata
+    bool q8_0 = false;                                     // layer matrices and output as Q8_0
+    bool embedding_q8_0 = false;                           // the token embedding as Q8_0
+    std::string skip_key;                                  // metadata to leave out
+    std::function<void(TestGgufBuilder&)> extra_metadata;  // more (or overriding) metadata
     std::function<void(std::vector<Tensor>&)> edit_tensors;
   };
   // Options that replace metadata `key` (left out when `add` is empty), add metadata, or edit
   // the tensors.
-  static Options replace(std::string key, std::function<void(GgufWriter&)> add = {}) {
+  static Options replace(std::string key, std::function<void(TestGgufBuilder&)> add = {}) {
     Options o;
     o.skip_key = std::move(key);
     o.extra_metadata = std::move(add);
     return o;
   }
-  static Options add(std::function<void(GgufWriter&)> metadata) {
+  static Options add(std::function<void(TestGgufBuilder&)> metadata) {
     return replace("", std::move(metadata));
   }
   static Options edit(std::function<void(std::vector<Tensor>&)> tensors) {
@@ -129,7 +129,7 @@ class GgufWrittenModel : public ::testing::Test {
       return {std::move(name),
               {cols, rows},
               kF32,
-              GgufWriter::floats(std::vector<float>(data, data + rows * cols))};
+              TestGgufBuilder::floats(std::vector<float>(data, data + rows * cols))};
     std::string bytes(rows * cols / 32 * 34, '\0');
     for (std::uint64_t r = 0; r < rows; ++r)
       quantize_row_q8_0(data + r * cols,
@@ -141,14 +141,14 @@ class GgufWrittenModel : public ::testing::Test {
     return {std::move(name),
             {std::uint64_t(dim)},
             kF32,
-            GgufWriter::floats(std::vector<float>(data, data + dim))};
+            TestGgufBuilder::floats(std::vector<float>(data, data + dim))};
   }
 
   std::string write() const { return write(Options()); }
   std::string write(const Options& o) const {
     const ModelConfig& c = checkpoint_->config();
     const TransformerWeights& w = checkpoint_->weights();
-    GgufWriter g;
+    TestGgufBuilder g;
     const auto u32 = [&](const std::string& key, int value) {
       if (key != o.skip_key) g.kv_u32(key, value);
     };
@@ -257,15 +257,15 @@ TEST_F(GgufWrittenModel, MissingMetadataOrTensors) {
 
 TEST_F(GgufWrittenModel, InconsistentHyperParameters) {
   expect_error(replace("llama.attention.head_count",
-                       [](GgufWriter& g) { g.kv_u32("llama.attention.head_count", 7); }),
+                       [](TestGgufBuilder& g) { g.kv_u32("llama.attention.head_count", 7); }),
                "do not divide");
   expect_error(
-      replace("llama.block_count", [](GgufWriter& g) { g.kv_u32("llama.block_count", 0); }),
+      replace("llama.block_count", [](TestGgufBuilder& g) { g.kv_u32("llama.block_count", 0); }),
       "llama.block_count = 0 is out of range");
-  expect_error(
-      replace("llama.block_count", [](GgufWriter& g) { g.kv_string("llama.block_count", "5"); }),
-      "'llama.block_count' is string");
-  expect_error(add([](GgufWriter& g) { g.kv_u32("llama.vocab_size", 500); }),
+  expect_error(replace("llama.block_count",
+                       [](TestGgufBuilder& g) { g.kv_string("llama.block_count", "5"); }),
+               "'llama.block_count' is string");
+  expect_error(add([](TestGgufBuilder& g) { g.kv_u32("llama.vocab_size", 500); }),
                "llama.vocab_size 500 but token_embd.weight has 512 rows");
   expect_error(edit([](auto& t) {
                  t[2].dims = {64, 32};
@@ -276,14 +276,14 @@ TEST_F(GgufWrittenModel, InconsistentHyperParameters) {
 
 TEST_F(GgufWrittenModel, UnsupportedVariants) {
   expect_error(replace("llama.rope.dimension_count",
-                       [](GgufWriter& g) { g.kv_u32("llama.rope.dimension_count", 4); }),
+                       [](TestGgufBuilder& g) { g.kv_u32("llama.rope.dimension_count", 4); }),
                "RoPE over 4 of the 8 dimensions", ErrorCode::unsupported);
-  expect_error(add([](GgufWriter& g) { g.kv_string("llama.rope.scaling.type", "yarn"); }),
+  expect_error(add([](TestGgufBuilder& g) { g.kv_string("llama.rope.scaling.type", "yarn"); }),
                "RoPE scaling 'yarn'", ErrorCode::unsupported);
-  expect_error(add([](GgufWriter& g) { g.kv_u32("llama.expert_count", 8); }), "mixture-of-experts",
-               ErrorCode::unsupported);
+  expect_error(add([](TestGgufBuilder& g) { g.kv_u32("llama.expert_count", 8); }),
+               "mixture-of-experts", ErrorCode::unsupported);
   expect_error(replace("general.architecture",
-                       [](GgufWriter& g) { g.kv_string("general.architecture", "falcon"); }),
+                       [](TestGgufBuilder& g) { g.kv_string("general.architecture", "falcon"); }),
                "architecture 'falcon' is not supported (llama, qwen2, phi3, gemma2 or gpt2)",
                ErrorCode::unsupported);
   expect_error(edit([](auto& t) {

@@ -16,7 +16,6 @@
 
 #include "engine/error.hpp"
 #include "ops/half.hpp"
-#include "ops/panel_layout.hpp"
 #include "ops/panel_matmul.hpp"
 #include "tiled_weights.hpp"
 #include "util/huge_page_buffer.hpp"
@@ -245,8 +244,10 @@ TEST(PanelMatmul, PacksF32AndQ8_0AndPrefersPanelsWithAvx512) {
   const std::vector<std::uint16_t> bf16(64 * 32);
   EXPECT_EQ(panel_bytes({bf16.data(), DType::bf16, 64, 32}), 0u);
   EXPECT_EQ(panel_bytes({bf16.data(), DType::f16, 64, 32}), 0u);
+  // 33 rows take two panels of 32 features; a Q8_0 panel holds per block of 32 values the 32
+  // features' 32 quant bytes and 32 f32 scales.
   EXPECT_EQ(panel_bytes({bf16.data(), DType::f32, 33, 32}), 2u * 32 * 32 * sizeof(float));
-  EXPECT_EQ(panel_bytes({bf16.data(), DType::q8_0, 33, 64}), 2u * 2 * kQ8PanelBlockBytes);
+  EXPECT_EQ(panel_bytes({bf16.data(), DType::q8_0, 33, 64}), 2u * 2 * (32 * 32 + 32 * 4));
   EXPECT_TRUE(prefers_panels(DType::f32, Isa::avx512));
   EXPECT_TRUE(prefers_panels(DType::f32, Isa::avx512_vnni_bf16));
   EXPECT_FALSE(prefers_panels(DType::f32, Isa::avx2));
