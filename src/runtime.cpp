@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <omp.h>
 
-#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -28,17 +27,6 @@ void set_num_threads(int n) {
 
 int num_threads() {
   return omp_get_max_threads();
-}
-
-namespace {
-std::atomic<bool> g_use_onednn{true};
-}  // namespace
-
-void set_use_onednn(bool enabled) {
-  g_use_onednn = enabled;
-}
-bool use_onednn() {
-  return g_use_onednn;
 }
 
 }  // namespace engine

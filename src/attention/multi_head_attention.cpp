@@ -10,7 +10,6 @@
 #include <omp.h>
 
 #include "attention/soft_cap.hpp"
-#include "engine/runtime.hpp"
 #include "ops/block_path.hpp"
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/masked_softmax.hpp"
@@ -107,19 +106,18 @@ void head_attention(const ModelConfig& c, int h, const float* q, const float* ke
 // the heads); each thread's transposed keys and chunk scores stay in its core's cache, and a
 // thread transposes a KV head's keys once for the consecutive query heads that share it.
 // `observed` (null when nobody looks) receives the probabilities.
-void block_attention(const ModelConfig& c, const float* q, const float* keys, const float* values,
-                     const Mask& mask, float* observed, float* out) {
+void block_attention(AttentionScratch& buffers, const ModelConfig& c, const float* q,
+                     const float* keys, const float* values, const Mask& mask, float* observed,
+                     float* out) {
   const int T = mask.rows(), n_keys = mask.cols(), group = c.kv_group();
-  thread_local std::vector<std::optional<RowRange>> t_ranges;
-  std::vector<std::optional<RowRange>>& ranges = t_ranges;  // (T) each mask row's range, if one
+  std::vector<std::optional<RowRange>>& ranges = buffers.ranges;  // (T) each mask row's range
   ranges.resize(T);
   // Per thread of the fork: (head_size, n_keys) transposed keys, then (kChunkRows, n_keys)
   // scores. Sized here, on the caller's thread: an allocation failure inside the parallel
   // region would terminate instead of throwing.
   const std::size_t per_thread = static_cast<std::size_t>(c.head_size() + kChunkRows) * n_keys;
-  thread_local std::vector<float> t_scratch;  // (threads, per_thread)
-  t_scratch.resize(static_cast<std::size_t>(omp_get_max_threads()) * per_thread);
-  float* const scratch = t_scratch.data();
+  buffers.per_thread.resize(static_cast<std::size_t>(omp_get_max_threads()) * per_thread);
+  float* const scratch = buffers.per_thread.data();
 #pragma omp parallel for schedule(static)
   for (int t = 0; t < T; ++t) ranges[t] = mask.row_range(t);
   // Only the keys some row may see are transposed.
@@ -142,18 +140,19 @@ void block_attention(const ModelConfig& c, const float* q, const float* keys, co
 
 }  // namespace
 
-void multi_head_attention(const ModelConfig& c, const float* q, const float* keys,
-                          const float* values, const Mask& mask, float* scores, float* out,
-                          bool observed) {
+void multi_head_attention(const StepContext& step, const ModelConfig& c, const float* q,
+                          const float* keys, const float* values, const Mask& mask, float* scores,
+                          float* out, bool observed) {
   const kernels::KernelTable& k = kernels::kernels();
   const Isa isa = active_isa();
   const int T = mask.rows(), n_keys = mask.cols();
   const int hs = c.head_size(), kv_dim = c.kv_dim(), group = c.kv_group(), q_dim = c.q_dim();
   const std::int64_t work = static_cast<std::int64_t>(T) * c.n_heads * n_keys * hs;
-  // The block kernels sum in another order than the rows: they follow the blocks' oneDNN
-  // switch, which off keeps a block bit-for-bit the sums of a token-by-token run.
-  if (takes_block_path(T, work))
-    return block_attention(c, q, keys, values, mask, observed ? scores : nullptr, out);
+  // The block kernels sum in another order than the rows: they follow the linear layers' block
+  // path, whose gemv choice keeps a block bit-for-bit the sums of a token-by-token run.
+  if (takes_block_path(step, T, work))
+    return block_attention(step.workspace.attention, c, q, keys, values, mask,
+                           observed ? scores : nullptr, out);
 
   // Row by row (decode, small batches): one item per (row, head), on the step's threads (a
   // decode step's crew shares them whatever the work; on OpenMP a fork pays from ~8K

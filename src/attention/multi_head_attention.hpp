@@ -3,6 +3,7 @@
 
 #include "engine/attention/mask.hpp"
 #include "engine/model/config.hpp"
+#include "ops/step_context.hpp"
 
 namespace engine {
 
@@ -17,8 +18,9 @@ namespace engine {
 ///   scores  (T, n_heads, mask.cols()) scratch; holds the probabilities afterwards when
 ///           `observed` (a block of queries writes them there only then)
 ///   out     (T, q_dim)
-void multi_head_attention(const ModelConfig& config, const float* q, const float* keys,
-                          const float* values, const Mask& mask, float* scores, float* out,
-                          bool observed);
+/// A block of 17 rows or more runs on the block kernels when `step` allows the block path.
+void multi_head_attention(const StepContext& step, const ModelConfig& config, const float* q,
+                          const float* keys, const float* values, const Mask& mask, float* scores,
+                          float* out, bool observed);
 
 }  // namespace engine

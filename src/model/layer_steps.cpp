@@ -69,14 +69,16 @@ void add_bias_rows(const float* bias, float* y, int width, int R) {
 
 }  // namespace
 
-void linear(const float* x, const Matrix& w, const float* bias, float* y, int R) {
-  matmul(x, w, y, R);
+void linear(const StepContext& step, const float* x, const Matrix& w, const float* bias, float* y,
+            int R) {
+  matmul(step, x, w, y, R);
   // In a crew, one member adds (a barrier after): only when there is a bias (gpt2, qwen2).
   if (bias) on_one_member([&] { add_bias_rows(bias, y, w.rows, R); });
 }
 
-void project_qkv(const LayerWeights& l, const float* xb, float* q, float* k, float* v, int R) {
-  matmuls(xb, {{l.wq, q}, {l.wk, k}, {l.wv, v}}, R);
+void project_qkv(const StepContext& step, const LayerWeights& l, const float* xb, float* q,
+                 float* k, float* v, int R) {
+  matmuls(step, xb, {{l.wq, q}, {l.wk, k}, {l.wv, v}}, R);
   if (l.bq || l.bk || l.bv)
     on_one_member([&] {
       add_bias_rows(l.bq, q, l.wq.rows, R);
@@ -85,20 +87,20 @@ void project_qkv(const LayerWeights& l, const float* xb, float* q, float* k, flo
     });
 }
 
-void feed_forward(const ModelConfig& c, const LayerWeights& l, const float* xb, float* hb,
-                  float* hb2, float* out, int R) {
+void feed_forward(const StepContext& step, const ModelConfig& c, const LayerWeights& l,
+                  const float* xb, float* hb, float* hb2, float* out, int R) {
   const kernels::KernelTable& k = kernels::kernels();
   const std::size_t n = static_cast<std::size_t>(R) * c.hidden_dim;
   const FeedForwardKind kind = recipe(c.architecture).feed_forward;
   if (kind == FeedForwardKind::gelu) {
-    linear(xb, l.w3, l.b3, hb, R);
+    linear(step, xb, l.w3, l.b3, hb, R);
     for_chunks(n, [&](std::size_t i, std::size_t count) { k.gelu(hb + i, count); });
   } else {
     const auto gated = kind == FeedForwardKind::geglu ? k.geglu : k.swiglu;
-    matmuls(xb, {{l.w1, hb}, {l.w3, hb2}}, R);
+    matmuls(step, xb, {{l.w1, hb}, {l.w3, hb2}}, R);
     for_chunks(n, [&](std::size_t i, std::size_t count) { gated(hb + i, hb2 + i, count); });
   }
-  linear(hb, l.w2, l.b2, out, R);
+  linear(step, hb, l.w2, l.b2, out, R);
 }
 
 }  // namespace engine

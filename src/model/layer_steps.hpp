@@ -6,6 +6,7 @@
 
 #include "engine/model/config.hpp"
 #include "model/weights.hpp"
+#include "ops/step_context.hpp"
 
 namespace engine {
 
@@ -26,16 +27,18 @@ void normalize(const ModelConfig& c, const float* x, const float* weight, const 
 void rotate_query_key(const ModelConfig& c, float* q, float* k, const float* cos, const float* sin);
 
 /// y (R, w.rows) = x (R, w.cols) · wᵀ, plus `bias` (w.rows floats) on every row unless null.
-void linear(const float* x, const Matrix& w, const float* bias, float* y, int R);
+void linear(const StepContext& step, const float* x, const Matrix& w, const float* bias, float* y,
+            int R);
 
 /// The query, key and value projections of R normalised rows xb (R, dim) in one pass over the
 /// block (see matmuls) into q (R, q_dim), k and v (R, kv_dim), plus their biases (gpt2, qwen2).
-void project_qkv(const LayerWeights& l, const float* xb, float* q, float* k, float* v, int R);
+void project_qkv(const StepContext& step, const LayerWeights& l, const float* xb, float* q,
+                 float* k, float* v, int R);
 
 /// The feed-forward sub-layer of R normalised rows xb (R, dim) into out (R, dim), with hb and
 /// hb2 (R, hidden_dim) as scratch; out may be xb. swiglu: w2 · (silu(w1 · x) * (w3 · x));
 /// geglu: the same with gelu; gpt2: w2 · gelu(w3 · x + b3) + b2.
-void feed_forward(const ModelConfig& c, const LayerWeights& l, const float* xb, float* hb,
-                  float* hb2, float* out, int R);
+void feed_forward(const StepContext& step, const ModelConfig& c, const LayerWeights& l,
+                  const float* xb, float* hb, float* hb2, float* out, int R);
 
 }  // namespace engine

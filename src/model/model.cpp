@@ -6,7 +6,6 @@
 #include <map>
 
 #include "engine/error.hpp"
-#include "engine/runtime.hpp"
 #include "format/gguf_file.hpp"
 #include "model/architecture.hpp"
 #include "model/gguf_model.hpp"
@@ -52,7 +51,7 @@ std::shared_ptr<const Model> Model::load(const std::string& path, DType weight_t
         m.uses_long_rope_factors() ? m.long_rope_.long_factors : m.long_rope_.short_factors;
   if (recipe(m.config_.architecture).rope != RopeStyle::none) m.init_rope();
   m.convert_weights(weight_type);
-  if (use_onednn()) m.pack_weights();
+  m.pack_weights();  // for the block path (SessionOptions::block_path)
   const ModelConfig& c = m.config_;
   log::debug("{}: {} dim={} hidden={} layers={} heads={} kv_heads={} vocab={} seq_len={}", path,
              architecture_name(c.architecture), c.dim, c.hidden_dim, c.n_layers, c.n_heads,

@@ -16,8 +16,8 @@
 #include "attention/multi_head_attention.hpp"
 #include "attention/soft_cap.hpp"
 #include "engine/error.hpp"
-#include "engine/runtime.hpp"
 #include "model/architecture.hpp"
+#include "model/execution_state.hpp"
 #include "model/layer_steps.hpp"
 #include "model/model_impl.hpp"
 #include "ops/block_path.hpp"
@@ -33,6 +33,25 @@ namespace {
 
 // The longest block a windowed session runs in one pass (the ring holds window + block - 1 rows).
 constexpr int kMaxBlock = 1 << 20;
+// The most threads a session runs on (a crew has at most 64 members; OpenMP takes any count).
+constexpr int kMaxThreads = 1024;
+
+// The calling thread's OpenMP thread count, for the scope of a forward pass, set to the
+// session's (when it has one of its own) and restored after: OpenMP keeps it per thread.
+class PassThreads {
+ public:
+  explicit PassThreads(int threads) : saved_(omp_get_max_threads()) {
+    if (threads > 0 && threads != saved_) omp_set_num_threads(threads);
+  }
+  ~PassThreads() {
+    if (omp_get_max_threads() != saved_) omp_set_num_threads(saved_);
+  }
+  PassThreads(const PassThreads&) = delete;
+  PassThreads& operator=(const PassThreads&) = delete;
+
+ private:
+  int saved_;
+};
 // Rows from which the per-row steps (norms, RoPE, cache writes) are split across OpenMP's
 // threads (a fork costs about as much as one row's step): a block's.
 constexpr int kParallelRows = kBlockMinRows;
@@ -58,6 +77,10 @@ const SessionOptions& checked(const Model* model, const SessionOptions& options)
   if (options.window < 0)
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("window must be at least 1 (0: none), got {}", options.window));
+  if (options.threads < 0 || options.threads > kMaxThreads)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("threads must be in 1..{} (0: the caller's), got {}", kMaxThreads,
+                            options.threads));
   if (options.block < 0 || options.block > kMaxBlock)
     throw Error(
         ErrorCode::invalid_argument,
@@ -95,7 +118,10 @@ Session::Impl::Impl(std::shared_ptr<const Model> model, const SessionOptions& op
       block_(block_of(*model_, window_, options.block)),
       cache_(model_->config().n_layers, max_batch_,
              window_ ? KvCache::window_capacity(window_, block_) : model_->config().seq_len,
-             model_->config().kv_dim()) {
+             model_->config().kv_dim()),
+      execution_(std::make_unique<ExecutionState>()) {
+  execution_->step.block_path = options.block_path == BlockPath::packed;
+  execution_->threads = options.threads;
   positions_.assign(max_batch_, 0);
   padding_.assign(max_batch_, 0);
   in_step_.assign(max_batch_, 0);
@@ -183,7 +209,8 @@ void Session::Impl::reserve_rows(int rows, int block) {
   const std::size_t full = static_cast<std::size_t>(block) * row_stride;
   const std::size_t row_path =
       std::max<std::size_t>((kBlockMinRows - 1) * row_stride, kBlockMinWork / c.head_size());
-  const std::size_t scores = observer_ || !use_onednn() ? full : std::min(full, row_path);
+  const std::size_t scores =
+      observer_ || !execution_->step.block_path ? full : std::min(full, row_path);
   if (scores_.size() < scores) scores_.resize(scores);
   if (x_.size() >= R * c.dim) return;
   for (auto* v : {&x_, &xb_}) v->resize(R * c.dim);
@@ -349,7 +376,9 @@ std::span<const float> Session::Impl::run(std::span<const SequenceTokens> blocks
   for (int i = 0; i < S; ++i)
     std::fill(row_block_.begin() + row_begin_[i], row_block_.begin() + row_begin_[i + 1], i);
   reserve_rows(R, longest);
+  const PassThreads pass_threads(execution_->threads);
   const kernels::KernelTable& k = kernels::kernels();
+  const StepContext& step = execution_->step;
   // Row offsets in size_t: rows x width can pass INT_MAX for big batches of long prompts.
   const std::size_t dim = c.dim, q_dim = c.q_dim(), kv_dim = c.kv_dim();
   const bool rotates = recipe(c.architecture).rope != RopeStyle::none;
@@ -409,7 +438,7 @@ std::span<const float> Session::Impl::run(std::span<const SequenceTokens> blocks
 
       // Attention sub-layer (after the residual add of the layer before's feed-forward).
       add_and_normalize(l == 0, lw.rms_att, lw.att_norm_bias);
-      project_qkv(lw, xb_.data(), q_.data(), k_.data(), v_.data(), R);
+      project_qkv(step, lw, xb_.data(), q_.data(), k_.data(), v_.data(), R);
       for_rows(R, [&](int r) {
         const int s = sequence_of(r);
         if (rotates)
@@ -424,32 +453,32 @@ std::span<const float> Session::Impl::run(std::span<const SequenceTokens> blocks
       for (int i = 0; i < S; ++i) {
         const int s = blocks[i].sequence;
         const std::size_t first = row_begin_[i];
-        multi_head_attention(c, q_.data() + first * q_dim, cache_.keys(l, s), cache_.values(l, s),
-                             layer_masks[i], scores_.data(), xb2_.data() + first * q_dim,
-                             observer_ != nullptr);
+        multi_head_attention(step, c, q_.data() + first * q_dim, cache_.keys(l, s),
+                             cache_.values(l, s), layer_masks[i], scores_.data(),
+                             xb2_.data() + first * q_dim, observer_ != nullptr);
         if (observer_) observer_(s, l, scores_.data(), layer_masks[i], c.n_heads);
       }
-      linear(xb2_.data(), lw.wo, lw.bo, xb_.data(), R);
+      linear(step, xb2_.data(), lw.wo, lw.bo, xb_.data(), R);
       post_normalize(lw.post_att_norm);
 
       // Feed-forward sub-layer.
       add_and_normalize(false, lw.rms_ffn, lw.ffn_norm_bias);
-      feed_forward(c, lw, xb_.data(), hb_.data(), hb2_.data(), xb_.data(), R);
+      feed_forward(step, c, lw, xb_.data(), hb_.data(), hb2_.data(), xb_.data(), R);
       post_normalize(lw.post_ffn_norm);
     }
     for_rows(R, [&](int r) { k.axpy(1.0f, xb_.data() + r * dim, x_.data() + r * dim, dim); });
     for_rows(static_cast<int>(rows.size()), [&](int i) {
       normalize(c, x_.data() + rows[i] * dim, w.rms_final, w.final_norm_bias, xb_.data() + i * dim);
     });
-    matmul(xb_.data(), w.wcls, logits_.data(), static_cast<int>(rows.size()));
+    matmul(step, xb_.data(), w.wcls, logits_.data(), static_cast<int>(rows.size()));
     if (c.final_softcap > 0)
       for_chunks(logits_.size(), [&](std::size_t i, std::size_t count) {
         soft_cap(logits_.data() + i, count, c.final_softcap);
       });
   };
   // A step of fewer rows than a block (decode) is ~70 short loops per token: run as one job of
-  // the thread team (a crew), each loop closed by a barrier, rather than a fork and join per
-  // loop; on the caller alone when even its largest weight pass is too small to split (the
+  // the session's thread team (a crew), each loop closed by a barrier, rather than a fork and join
+  // per loop; on the caller alone when even its largest weight pass is too small to split (the
   // barriers would cost more). A block runs on OpenMP, like the oneDNN and block kernels in
   // it; so does an observed step (the observer is the caller's code, which may throw: a crew's
   // member must not).
@@ -457,10 +486,15 @@ std::span<const float> Session::Impl::run(std::span<const SequenceTokens> blocks
     const std::int64_t largest_pass =
         std::int64_t{R} * c.dim *
         std::max({c.vocab_size, c.hidden_dim, c.q_dim() + 2 * c.kv_dim()});
-    run_as_crew(largest_pass >= kRowPathSplitWork ? omp_get_max_threads() : 1,
-                layers_and_classifier);
+    const int threads = largest_pass >= kRowPathSplitWork ? omp_get_max_threads() : 1;
+    // Each member converts its inputs into its own buffers: there before the crew starts.
+    std::vector<ConvertedInput>& inputs = execution_->workspace.inputs;
+    if (inputs.size() < static_cast<std::size_t>(Crew::members(threads)))
+      inputs.resize(Crew::members(threads));
+    execution_->step_threads = execution_->crew.run(threads, layers_and_classifier);
   } else {
     layers_and_classifier();
+    execution_->step_threads = omp_get_max_threads();
   }
   for (const SequenceTokens& block : blocks)
     positions_[block.sequence] += static_cast<int>(block.tokens.size());
@@ -502,6 +536,9 @@ int Session::position_limit() const {
 }
 int Session::max_batch() const {
   return impl_->max_batch_;
+}
+int Session::step_threads() const {
+  return impl_->execution_->step_threads;
 }
 std::uint64_t Session::memory_bytes() const {
   return impl_->memory_bytes();

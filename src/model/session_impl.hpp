@@ -11,6 +11,7 @@
 
 #include "engine/attention/mask.hpp"
 #include "engine/model/session.hpp"
+#include "model/execution_state.hpp"
 #include "model/kv_cache.hpp"
 
 namespace engine {
@@ -90,6 +91,7 @@ struct Session::Impl {
   std::vector<float> chunk_logits_;           // (rows with logits, vocab_size) of a chunked step
   std::vector<float> rope_scratch_;  // (R, 2, head_size / 2) cos, sin of positions past the table
   std::vector<std::pair<const float*, const float*>> rope_rows_;  // (R) cos, sin of each row
+  std::unique_ptr<ExecutionState> execution_;  // the session's own threads (and their state)
 };
 
 }  // namespace engine

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "engine/runtime.hpp"
+#include "ops/step_context.hpp"
 
 namespace engine {
 
@@ -16,9 +16,9 @@ constexpr std::int64_t kBlockMinRows = 17;
 /// ... and from this many multiply-adds: below it a fork costs more than it saves.
 constexpr std::int64_t kBlockMinWork = 1 << 20;
 
-/// Whether `rows` rows and `work` multiply-adds take the block path (and set_use_onednn is on).
-inline bool takes_block_path(std::int64_t rows, std::int64_t work) {
-  return rows >= kBlockMinRows && work >= kBlockMinWork && use_onednn();
+/// Whether `rows` rows and `work` multiply-adds take the block path (when the step allows it).
+inline bool takes_block_path(const StepContext& step, std::int64_t rows, std::int64_t work) {
+  return step.block_path && rows >= kBlockMinRows && work >= kBlockMinWork;
 }
 
 }  // namespace engine

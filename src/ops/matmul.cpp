@@ -5,7 +5,6 @@
 #include <cstring>
 #include <vector>
 
-#include "engine/runtime.hpp"
 #include "ops/block_path.hpp"
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/onednn_matmul.hpp"
@@ -13,31 +12,25 @@
 #include "ops/parallel_runs.hpp"
 #include "ops/tile_layout.hpp"
 #include "ops/weight_format.hpp"
+#include "util/crew.hpp"
 
 namespace engine {
 namespace {
 
-// x converted once per call to what the weight formats' kernels take (bf16, or Q8 blocks).
-// Per thread and only ever grown, so a decode step allocates nothing once warmed up.
-struct ConvertedInput {
-  std::vector<std::uint16_t> bf16;  // (M, K)
-  std::vector<std::int8_t> q8;      // (M, K)
-  std::vector<float> q8_scales;     // (M, K / 32)
-};
-thread_local ConvertedInput t_input;
-
-void convert_input(const kernels::KernelTable& k, ActivationType type, const float* x, int M,
-                   int K) {
+// x converted once per call to what the weight formats' kernels take (bf16, or Q8 blocks), into
+// `input` (only ever grown).
+void convert_input(const kernels::KernelTable& k, ActivationType type, const float* x, int M, int K,
+                   ConvertedInput& input) {
   const std::size_t n = static_cast<std::size_t>(M) * K;
   if (type == ActivationType::bf16) {
-    if (t_input.bf16.size() < n) t_input.bf16.resize(n);
-    k.to_bf16(x, t_input.bf16.data(), n);
+    if (input.bf16.size() < n) input.bf16.resize(n);
+    k.to_bf16(x, input.bf16.data(), n);
   } else if (type == ActivationType::q8) {
-    if (t_input.q8.size() < n) {
-      t_input.q8.resize(n);
-      t_input.q8_scales.resize(n / 32);
+    if (input.q8.size() < n) {
+      input.q8.resize(n);
+      input.q8_scales.resize(n / 32);
     }
-    k.quantize_q8(x, t_input.q8.data(), t_input.q8_scales.data(), n);
+    k.quantize_q8(x, input.q8.data(), input.q8_scales.data(), n);
   }
 }
 
@@ -47,8 +40,8 @@ constexpr int kRowsPerBlock = 64;
 static_assert(kRowsPerBlock % kLayoutTileRows == 0);
 
 // Whether a block of M rows times w takes the block path (panels or oneDNN).
-bool block_path(const Matrix& w, int M) {
-  return takes_block_path(M, static_cast<std::int64_t>(M) * w.rows * w.cols);
+bool block_path(const StepContext& step, const Matrix& w, int M) {
+  return takes_block_path(step, M, static_cast<std::int64_t>(M) * w.rows * w.cols);
 }
 
 constexpr std::size_t kMaxProducts = 4;  // q, k, v; gate, up
@@ -57,8 +50,11 @@ constexpr std::size_t kMaxProducts = 4;  // q, k, v; gate, up
 // converted once per weight type, then the weight rows of all the products, in blocks of 64,
 // split across the threads in one fork, each streaming a contiguous run of blocks (across the
 // matrices' boundaries): fewer, longer streams keep a decode step at the memory's rate.
-void row_matmuls(const float* x, std::initializer_list<Product> products, int M) {
+void row_matmuls(Workspace& workspace, const float* x, std::initializer_list<Product> products,
+                 int M) {
   const kernels::KernelTable& k = kernels::kernels();
+  // Each member of a crew converts x into its own (the session sized them for its crew).
+  ConvertedInput& input = workspace.inputs[crew_member()];
   const int K = products.begin()->w.cols;
   // Product i owns blocks [first[i], first[i + 1]).
   int first[kMaxProducts + 1] = {0};
@@ -69,14 +65,12 @@ void row_matmuls(const float* x, std::initializer_list<Product> products, int M)
     const bool converted =
         std::any_of(products.begin(), products.begin() + n,
                     [&](const Product& q) { return weight_format(q.w.dtype).activations == type; });
-    if (!converted) convert_input(k, type, x, M, K);
+    if (!converted) convert_input(k, type, x, M, K, input);
     first[n + 1] = first[n] + (p.w.rows + kRowsPerBlock - 1) / kRowsPerBlock;
     work += static_cast<std::int64_t>(M) * p.w.rows * K;
     ++n;
   }
-  // The thread-local scratch is this thread's (the caller's, or in a crew each member's own,
-  // converted by each): take it here, not inside an OpenMP loop.
-  const Activations in{x, t_input.bf16.data(), t_input.q8.data(), t_input.q8_scales.data()};
+  const Activations in{x, input.bf16.data(), input.q8.data(), input.q8_scales.data()};
   const Product* const product = products.begin();
   for_each_in_runs(first[n], work >= kRowPathSplitWork, [&](int b) {
     std::size_t i = 0;
@@ -90,13 +84,14 @@ void row_matmuls(const float* x, std::initializer_list<Product> products, int M)
 
 }  // namespace
 
-void matmul(const float* x, const Matrix& w, float* y, int M) {
-  if (!block_path(w, M)) return row_matmuls(x, {{w, y}}, M);
-  if (w.panels) return panel_matmul(kernels::kernels(), x, {{w, y}}, M);
-  onednn_matmul(x, w, y, M);
+void matmul(const StepContext& step, const float* x, const Matrix& w, float* y, int M) {
+  if (!block_path(step, w, M)) return row_matmuls(step.workspace, x, {{w, y}}, M);
+  if (w.panels) return panel_matmul(kernels::kernels(), step.workspace.panels, x, {{w, y}}, M);
+  onednn_matmul(step.workspace.onednn, x, w, y, M);
 }
 
-void matmuls(const float* x, std::initializer_list<Product> products, int M) {
+void matmuls(const StepContext& step, const float* x, std::initializer_list<Product> products,
+             int M) {
   if (products.size() == 0) return;
   const int K = products.begin()->w.cols;
   // Whether the products can share one pass and each w passes `predicate`.
@@ -105,11 +100,12 @@ void matmuls(const float* x, std::initializer_list<Product> products, int M) {
            std::all_of(products.begin(), products.end(),
                        [&](const Product& p) { return p.w.cols == K && predicate(p.w); });
   };
-  if (all([&](const Matrix& w) { return !block_path(w, M); })) return row_matmuls(x, products, M);
+  if (all([&](const Matrix& w) { return !block_path(step, w, M); }))
+    return row_matmuls(step.workspace, x, products, M);
   const DType dtype = products.begin()->w.dtype;
-  if (all([&](const Matrix& w) { return w.panels && w.dtype == dtype && block_path(w, M); }))
-    return panel_matmul(kernels::kernels(), x, products, M);
-  for (const Product& p : products) matmul(x, p.w, p.y, M);
+  if (all([&](const Matrix& w) { return w.panels && w.dtype == dtype && block_path(step, w, M); }))
+    return panel_matmul(kernels::kernels(), step.workspace.panels, x, products, M);
+  for (const Product& p : products) matmul(step, x, p.w, p.y, M);
 }
 
 void matrix_row(const Matrix& w, int row, float* out) {

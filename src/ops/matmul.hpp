@@ -6,6 +6,7 @@
 #include <initializer_list>
 
 #include "ops/matrix.hpp"
+#include "ops/step_context.hpp"
 
 namespace engine {
 
@@ -14,7 +15,7 @@ namespace engine {
 constexpr std::int64_t kRowPathSplitWork = 1 << 17;
 
 /// y (M, w.rows) = x (M, w.cols) · wᵀ.
-void matmul(const float* x, const Matrix& w, float* y, int M);
+void matmul(const StepContext& step, const float* x, const Matrix& w, float* y, int M);
 
 /// One product of matmuls: y (M, w.rows) = x · wᵀ.
 struct Product {
@@ -25,7 +26,8 @@ struct Product {
 /// products of one width share a pass: per row (decode) x is converted once and the threads
 /// fork once for all the weight rows; on panels the block is packed once and the threads run
 /// through all the panels, each prefetching its next panel across the matrices' boundaries.
-void matmuls(const float* x, std::initializer_list<Product> products, int M);
+void matmuls(const StepContext& step, const float* x, std::initializer_list<Product> products,
+             int M);
 
 /// Row `row` of `w` converted to f32 into out (w.cols floats): an embedding lookup.
 void matrix_row(const Matrix& w, int row, float* out);

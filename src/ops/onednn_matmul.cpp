@@ -77,11 +77,6 @@ PrimitiveCache& cache() {
   return instance;
 }
 
-// Per-thread scratch for converted inputs, reused across calls.
-thread_local std::vector<std::uint16_t> t_bf16_x;
-thread_local std::vector<std::uint16_t> t_bf16_weights;
-thread_local std::vector<float> t_f32_weights;
-
 // A packed copy starts with the layout it was made in (oneDNN 2.x memory descriptors are plain C
 // structs), so a block runs on it only with a primitive that expects that very layout.
 constexpr std::size_t kPackedHeader = 1024;
@@ -127,18 +122,18 @@ void execute(const Primitive& primitive, const void* a, const void* b, void* c) 
 
 // Rows [first, first + count) of w (first a multiple of kLayoutTileRows) as a primitive on our
 // rows takes them: bf16 out of its tiles as it is, every other format's rows as f32 (into
-// per-thread scratch, reused across calls); a layout tile of rows at a time, its bytes one stream.
-const void* row_major_weights(const Matrix& w, std::size_t first_row, std::size_t count) {
+// `scratch`, reused across calls); a layout tile of rows at a time, its bytes one stream.
+const void* row_major_weights(OnednnScratch& scratch, const Matrix& w, std::size_t first_row,
+                              std::size_t count) {
   const std::size_t K = w.cols;
   const WeightFormat& format = weight_format(w.dtype);
   const bool bf16 = is_bf16(w);
   if (bf16)
-    t_bf16_weights.resize(count * K);
+    scratch.bf16_weights.resize(count * K);
   else
-    t_f32_weights.resize(count * K);
-  // The scratch is thread-local: take its address here, not inside the parallel loop.
-  std::uint16_t* const rows_bf16 = t_bf16_weights.data();
-  float* const rows_f32 = t_f32_weights.data();
+    scratch.f32_weights.resize(count * K);
+  std::uint16_t* const rows_bf16 = scratch.bf16_weights.data();
+  float* const rows_f32 = scratch.f32_weights.data();
   const std::int64_t tiles = (count + kLayoutTileRows - 1) / kLayoutTileRows;
 #pragma omp parallel for schedule(static)
   for (std::int64_t tile = 0; tile < tiles; ++tile) {
@@ -168,15 +163,13 @@ const void* onednn_pack(const Matrix& w, std::uint8_t* out) {
   try {
     PrimitiveCache& c = cache();
     const dt type = is_bf16(w) ? dt::bf16 : dt::f32;
+    OnednnScratch read_back;  // the whole matrix: freed once packed
     dnnl::memory plain({{w.cols, w.rows}, type, tag::ba}, c.engine(),
-                       const_cast<void*>(row_major_weights(w, 0, w.rows)));
+                       const_cast<void*>(row_major_weights(read_back, w, 0, w.rows)));
     dnnl::memory blocked(layout, c.engine(), weights);
     dnnl::stream stream(c.engine());
     c.reorder(plain, blocked).execute(stream, plain, blocked);
     stream.wait();
-    // The read-back rows were the whole matrix: not kept for the rest of the thread's life.
-    std::vector<std::uint16_t>().swap(t_bf16_weights);
-    std::vector<float>().swap(t_f32_weights);
     return weights;
   } catch (const dnnl::error& e) {
     throw Error(ErrorCode::unsupported,
@@ -184,16 +177,15 @@ const void* onednn_pack(const Matrix& w, std::uint8_t* out) {
   }
 }
 
-void onednn_matmul(const float* x, const Matrix& w, float* y, int M) {
+void onednn_matmul(OnednnScratch& scratch, const float* x, const Matrix& w, float* y, int M) {
   const int K = w.cols, N = w.rows;
   const bool bf16 = is_bf16(w);
   const void* src = x;
   if (bf16) {
-    t_bf16_x.resize(static_cast<std::size_t>(M) * K);
+    scratch.bf16_x.resize(static_cast<std::size_t>(M) * K);
     // The vector kernel (the scalar quantize_bf16 is for weights at load): every block pays it.
-    // The scratch is thread-local: take its address here, not inside the parallel chunks.
-    std::uint16_t* converted = t_bf16_x.data();
-    for_chunks(t_bf16_x.size(), [&](std::size_t i, std::size_t count) {
+    std::uint16_t* converted = scratch.bf16_x.data();
+    for_chunks(scratch.bf16_x.size(), [&](std::size_t i, std::size_t count) {
       kernels::kernels().to_bf16(x + i, converted + i, count);
     });
     src = converted;
@@ -211,7 +203,7 @@ void onednn_matmul(const float* x, const Matrix& w, float* y, int M) {
     for (int first = 0; first < N; first += kChunkRows) {
       const int count = std::min(kChunkRows, N - first);
       execute(c.get(linear_key(M, K, count, bf16, false, N)), src,
-              row_major_weights(w, first, count), y + first);
+              row_major_weights(scratch, w, first, count), y + first);
     }
   } catch (const dnnl::error& e) {
     throw Error(ErrorCode::unsupported,

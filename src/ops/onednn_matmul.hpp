@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "ops/matrix.hpp"
+#include "ops/workspace.hpp"
 
 namespace engine {
 
@@ -18,7 +19,8 @@ namespace engine {
 /// compute-bound, so reading it once more costs little). Primitives are created once per
 /// (shape, type, thread count) and reused. Uses w.packed when the block's primitive expects its
 /// layout.
-void onednn_matmul(const float* x, const Matrix& w, float* y, int M);
+/// `scratch` holds x rounded to bf16 and the rows of an unpacked w read back.
+void onednn_matmul(OnednnScratch& scratch, const float* x, const Matrix& w, float* y, int M);
 
 /// Bytes of oneDNN's packed copy of w (with the layout it was made in): 0 unless w's format
 /// takes one (f32, bf16), or when it has no rows. The layout is the one the primitives created for

@@ -25,13 +25,6 @@ constexpr std::size_t kBlockRows = 16 * kPanelTileRows;
 // keep the tiles' share in L2 (one pass over all of a long k ran behind oneDNN).
 constexpr std::size_t kStepsPerPass = 512;
 
-// The block's rows in tiles (the kernel's layout), per calling thread and only ever grown: f32
-// values, or for Q8_0 panels the rows quantised (xq, xd) and their Q8 tiles.
-thread_local std::vector<float> t_tiles;
-thread_local std::vector<std::int8_t> t_xq;
-thread_local std::vector<float> t_xd;
-thread_local std::vector<std::uint8_t> t_q8_tiles;
-
 // Tile t of x (M, K): rows [12t, 12t + n) as (K, n), step k's n values side by side.
 void pack_tile(const float* x, std::size_t K, std::size_t M, std::size_t t, float* tiles) {
   const std::size_t m = t * kPanelTileRows, n = std::min(kPanelTileRows, M - m);
@@ -78,7 +71,7 @@ const void* pack_panels(const Matrix& w, std::uint8_t* out) {
   return weight_format(w.dtype).pack_panels(w, out);
 }
 
-void panel_matmul(const kernels::KernelTable& k, const float* x,
+void panel_matmul(const kernels::KernelTable& k, PanelScratch& scratch, const float* x,
                   std::initializer_list<Product> products, int M) {
   constexpr std::size_t kMaxProducts = 4;
   if (products.size() == 0 || products.size() > kMaxProducts)
@@ -110,20 +103,21 @@ void panel_matmul(const kernels::KernelTable& k, const float* x,
     while (item >= first[i + 1]) ++i;
     return static_cast<const std::uint8_t*>(product[i]->w.panels) + (item - first[i]) * panel;
   };
-  // The thread-local scratch is the caller's: take it here, not inside the parallel region.
+  // The block's rows in tiles (the kernel's layout), sized here: an allocation failure inside
+  // the parallel region would terminate instead of throwing.
   if (q8) {
-    if (t_xq.size() < rows * K) {
-      t_xq.resize(rows * K);
-      t_xd.resize(rows * K / kQ8Block);
+    if (scratch.xq.size() < rows * K) {
+      scratch.xq.resize(rows * K);
+      scratch.xd.resize(rows * K / kQ8Block);
     }
-    if (t_q8_tiles.size() < rows * row_bytes) t_q8_tiles.resize(rows * row_bytes);
-  } else if (t_tiles.size() < rows * K) {
-    t_tiles.resize(rows * K);
+    if (scratch.q8_tiles.size() < rows * row_bytes) scratch.q8_tiles.resize(rows * row_bytes);
+  } else if (scratch.tiles.size() < rows * K) {
+    scratch.tiles.resize(rows * K);
   }
-  std::int8_t* const xq = t_xq.data();
-  float* const xd = t_xd.data();
+  std::int8_t* const xq = scratch.xq.data();
+  float* const xd = scratch.xd.data();
   std::uint8_t* const x_tiles =
-      q8 ? t_q8_tiles.data() : reinterpret_cast<std::uint8_t*>(t_tiles.data());
+      q8 ? scratch.q8_tiles.data() : reinterpret_cast<std::uint8_t*>(scratch.tiles.data());
   // Passes over the block: rows in blocks of kBlockRows, k in blocks of kc (the tiles of a pass
   // stay in L2). Every thread keeps its panels (its columns of y) in every pass: no barrier.
   const std::size_t kc = K > 2 * kStepsPerPass ? kStepsPerPass : K;

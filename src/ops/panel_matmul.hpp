@@ -12,6 +12,7 @@
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/matmul.hpp"
 #include "ops/matrix.hpp"
+#include "ops/workspace.hpp"
 
 namespace engine {
 
@@ -33,7 +34,7 @@ const void* pack_panels(const Matrix& w, std::uint8_t* out);
 /// type) with the kernels of `k`: x packed in tiles once (for Q8_0 quantised per 32 values as
 /// the Q8_0 decode kernel takes it), then all the products' panels split across the threads.
 /// Row m of a y is the same whatever M and the other products are. At most 4 products.
-void panel_matmul(const kernels::KernelTable& k, const float* x,
+void panel_matmul(const kernels::KernelTable& k, PanelScratch& scratch, const float* x,
                   std::initializer_list<Product> products, int M);
 
 }  // namespace engine

@@ -6,7 +6,6 @@
 #include <cstdint>
 
 #include "util/cpu_pause.hpp"
-#include "util/thread_team.hpp"
 
 namespace engine {
 namespace {
@@ -17,8 +16,10 @@ constexpr int kMaxMembers = 64;
 // the scheduler took off its CPU must not leave the others spinning for its time slice.
 constexpr Backoff kBarrierBackoff{std::chrono::microseconds(50), std::chrono::microseconds(50)};
 
-// The state of the crew job the team is running (the team is process-wide and runs one job at
-// a time), each field the members write on a cache line of its own.
+}  // namespace
+
+// The state of the crew job its team is running (one at a time), each field the members write
+// on a cache line of its own.
 struct CrewState {
   alignas(64) std::atomic<int> arrived{0};          // members at the current barrier
   alignas(64) std::atomic<std::uint32_t> phase{0};  // barriers completed
@@ -29,21 +30,26 @@ struct CrewState {
     std::atomic<std::uint64_t> value{0};
   } cursors[kMaxMembers];
 };
-CrewState g_crew;
+namespace {
 
-thread_local int t_member = -1;  // -1: not in a crew
+thread_local CrewState* t_crew = nullptr;  // the state of this thread's crew (of more than one)
+thread_local int t_member = -1;            // -1: not in a crew
 thread_local int t_size = 1;
 thread_local unsigned t_loops = 0;
 
 // body(context) as member `member` of a crew of `size`; this thread's place in an enclosing
 // crew (if any) restored after.
-void run_member(int member, int size, void (*body)(void*) noexcept, void* context) {
+void run_member(CrewState* crew, int member, int size, void (*body)(void*) noexcept,
+                void* context) {
+  CrewState* const saved_crew = t_crew;
   const int saved_member = t_member, saved_size = t_size;
   const unsigned saved_loops = t_loops;
+  t_crew = crew;
   t_member = member;
   t_size = size;
   t_loops = 0;
   body(context);
+  t_crew = saved_crew;
   t_member = saved_member;
   t_size = saved_size;
   t_loops = saved_loops;
@@ -51,24 +57,36 @@ void run_member(int member, int size, void (*body)(void*) noexcept, void* contex
 
 }  // namespace
 
-void run_as_crew(int threads, void (*body)(void*) noexcept, void* context) {
+Crew::Crew() : state_(std::make_unique<CrewState>()) {}
+Crew::~Crew() = default;
+
+void run_alone_as_crew(void (*body)(void*) noexcept, void* context) {
+  run_member(nullptr, 0, 1, body, context);
+}
+
+int Crew::members(int threads) {
+  return std::clamp(std::min(threads, usable_cpus()), 1, kMaxMembers);
+}
+
+int Crew::run(int threads, void (*body)(void*) noexcept, void* context) {
   // At most one member per usable CPU: a member without a CPU of its own holds everyone up at
   // each barrier (uncapped, -t 4 on 2 CPUs decoded about ten times slower).
-  const int size = std::clamp(std::min(threads, usable_cpus()), 1, kMaxMembers);
+  const int size = members(threads);
   // The crew's shared state is set by member 0 inside the team job: only the caller that got
-  // the team may touch it (run_on_team_at_once runs nothing otherwise).
+  // the team may touch it (run_at_once runs nothing otherwise).
   struct Launch {
+    CrewState& crew;
     int size;
     void (*body)(void*) noexcept;
     void* context;
     std::atomic<bool> ready{false};
-  } launch{size, body, context};
+  } launch{*state_, size, body, context};
   const auto member = [](void* l, int m) {
     Launch& launch = *static_cast<Launch*>(l);
     if (m == 0) {
-      g_crew.arrived.store(0, std::memory_order_relaxed);
+      launch.crew.arrived.store(0, std::memory_order_relaxed);
       for (int r = 0; r < launch.size; ++r)
-        g_crew.cursors[r].value.store(0, std::memory_order_relaxed);
+        launch.crew.cursors[r].value.store(0, std::memory_order_relaxed);
       launch.ready.store(true, std::memory_order_release);
       launch.ready.notify_all();
     } else {
@@ -76,10 +94,11 @@ void run_as_crew(int threads, void (*body)(void*) noexcept, void* context) {
                        [&] { launch.ready.wait(false, std::memory_order_acquire); },
                        kBarrierBackoff);
     }
-    run_member(m, launch.size, launch.body, launch.context);
+    run_member(&launch.crew, m, launch.size, launch.body, launch.context);
   };
-  if (size > 1 && run_on_team_at_once(size, member, &launch)) return;
-  run_member(0, 1, body, context);  // a crew of one
+  if (size > 1 && team_.run_at_once(size, member, &launch)) return size;
+  run_alone_as_crew(body, context);
+  return 1;
 }
 
 bool in_crew() {
@@ -96,7 +115,7 @@ int crew_size() {
 
 void crew_barrier() {
   if (t_size <= 1) return;
-  CrewState& crew = g_crew;
+  CrewState& crew = *t_crew;
   // Read the phase before arriving: the last to arrive moves it on only after everyone has.
   const std::uint32_t phase = crew.phase.load(std::memory_order_acquire);
   if (crew.arrived.fetch_add(1, std::memory_order_acq_rel) == t_size - 1) {
@@ -137,7 +156,7 @@ std::uint64_t pack(const RunCursor& c) {
 // returns the cursor it moved from, or an empty one.
 template <class Move>
 RunCursor move_cursor(unsigned loop, int run, int begin, int end, Move move) {
-  std::atomic<std::uint64_t>& cursor = g_crew.cursors[run].value;
+  std::atomic<std::uint64_t>& cursor = t_crew->cursors[run].value;
   std::uint64_t value = cursor.load(std::memory_order_relaxed);
   for (;;) {
     const RunCursor from = unpack(value, loop, begin, end);

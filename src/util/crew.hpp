@@ -6,29 +6,65 @@
 // starts.
 #pragma once
 
+#include <memory>
 #include <type_traits>
+
+#include "util/thread_team.hpp"
 
 namespace engine {
 
-/// Runs body(context) on min(threads, usable_cpus(), 64) threads at once, the caller (member 0) and
-/// the team's workers, each in the crew until all return. When the team cannot give every
-/// member a thread of its own (a call inside a crew, a team job or an OpenMP region, or another
-/// thread of the process has the team), the caller runs body alone: a crew of one, whose
-/// barriers return at once. body must not throw: a member that left it would leave the others
-/// waiting at the next barrier (std::terminate instead).
-void run_as_crew(int threads, void (*body)(void* context) noexcept, void* context);
+struct CrewState;
+
+/// A thread team and the state of the crew job it runs: one per owner (a Session's execution
+/// state), so crews of different owners run side by side, each on threads of its own.
+class Crew {
+ public:
+  Crew();
+  ~Crew();
+  Crew(const Crew&) = delete;
+  Crew& operator=(const Crew&) = delete;
+
+  /// Runs body(context) on min(threads, usable_cpus(), 64) threads at once, the caller (member
+  /// 0) and this crew's workers, each in the crew until all return; returns the members it ran
+  /// on. When the team cannot give every member a thread of its own (a call inside a crew, a
+  /// team job or an OpenMP region, or another thread is running this crew), the caller runs
+  /// body alone: a crew of one, whose barriers return at once. body must not throw: a member
+  /// that left it would leave the others waiting at the next barrier (std::terminate instead).
+  int run(int threads, void (*body)(void* context) noexcept, void* context);
+
+  template <class F>
+  int run(int threads, F&& body) {
+    using Body = std::remove_reference_t<F>;
+    return run(
+        threads, [](void* f) noexcept { (*static_cast<Body*>(f))(); },
+        const_cast<void*>(static_cast<const void*>(&body)));
+  }
+
+  /// The members run(threads, ...) gives a crew when the team can serve it.
+  static int members(int threads);
+
+  /// Its team's worker threads (0 before its first job of two members or more).
+  int workers() const { return team_.workers(); }
+
+ private:
+  ThreadTeam team_;
+  std::unique_ptr<CrewState> state_;
+};
+
+/// body() as a crew of one on the caller: its loops are the caller's alone, its barriers return
+/// at once. body must not throw.
+void run_alone_as_crew(void (*body)(void* context) noexcept, void* context);
 
 template <class F>
-void run_as_crew(int threads, F&& body) {
+void run_alone_as_crew(F&& body) {
   using Body = std::remove_reference_t<F>;
-  run_as_crew(
-      threads, [](void* f) noexcept { (*static_cast<Body*>(f))(); },
-      const_cast<void*>(static_cast<const void*>(&body)));
+  run_alone_as_crew([](void* f) noexcept { (*static_cast<Body*>(f))(); },
+                    const_cast<void*>(static_cast<const void*>(&body)));
 }
 
 /// Whether this thread is running in a crew (of any size, one included).
 bool in_crew();
-/// This thread's member number in its crew (0: the caller of run_as_crew); 0 outside a crew.
+/// This thread's member number in its crew (0: the caller of Crew::run); 0 outside a crew.
 int crew_member();
 /// Members of this thread's crew; 1 outside a crew.
 int crew_size();
@@ -41,7 +77,7 @@ void crew_barrier();
 /// meets at a barrier: a step's serial part. Else f(). f must not throw.
 template <class F>
 void on_one_member(F&& f) {
-  if (crew_member() == 0) run_as_crew(1, f);
+  if (crew_member() == 0) run_alone_as_crew(f);
   crew_barrier();
 }
 

@@ -24,10 +24,14 @@ constexpr Backoff kJoinBackoff{std::chrono::microseconds(50), std::chrono::micro
 
 thread_local bool t_in_job = false;  // whether this thread is running a team job
 
-// One process-wide team: `workers` threads, numbered 1..workers (the caller is 0).
-class Team {
+}  // namespace
+
+// The team's `workers` threads, numbered 1..workers (the caller is 0).
+class ThreadTeam::Workers {
  public:
-  ~Team() { resize(0); }
+  ~Workers() { resize(0); }
+
+  int count() const { return static_cast<int>(workers_.size()); }
 
   // Whether the caller got the team (else another thread of the process has it).
   bool acquire() { return !busy_.exchange(true, std::memory_order_acquire); }
@@ -109,20 +113,20 @@ class Team {
   alignas(64) std::atomic<int> pending_{0};
 };
 
-Team& team() {
-  static Team t;
-  return t;
+ThreadTeam::ThreadTeam() : workers_(std::make_unique<Workers>()) {}
+ThreadTeam::~ThreadTeam() = default;
+
+int ThreadTeam::workers() const {
+  return workers_->count();
 }
 
-}  // namespace
-
-bool run_on_team_at_once(int threads, void (*job)(void*, int), void* context) {
-  Team& t = team();
+bool ThreadTeam::run_at_once(int threads, void (*job)(void*, int), void* context) {
+  Workers& t = *workers_;
   if (threads <= 1 || threads > usable_cpus() || t_in_job || omp_in_parallel() || !t.acquire())
     return false;
   // Released however the job ends (the caller's part may throw).
   struct Held {
-    Team& team;
+    Workers& team;
     ~Held() {
       t_in_job = false;
       team.release();

@@ -1,4 +1,4 @@
-// run_as_crew: every member runs the body at once and meets the others at each barrier; serial
+// Crew::run: every member runs the body at once and meets the others at each barrier; serial
 // parts run once; calls the team cannot serve (one thread, nested, concurrent) run as a crew
 // of one instead of waiting or deadlocking.
 #include "util/crew.hpp"
@@ -26,14 +26,17 @@ TEST(Crew, OutsideACrewActsAsACrewOfOne) {
 }
 
 TEST(Crew, HasOneMemberPerThreadUpToTheCpus) {
+  Crew crew;
   for (int threads : {1, 2, usable_cpus() + 3}) {
     const int want = std::min({threads, usable_cpus(), 64});
     std::vector<std::atomic<int>> members(want);
     std::atomic<int> wrong_size{0};
-    run_as_crew(threads, [&] {
-      if (!in_crew() || crew_size() != want) wrong_size.fetch_add(1);
-      members[crew_member()].fetch_add(1);
-    });
+    EXPECT_EQ(crew.run(threads,
+                       [&] {
+                         if (!in_crew() || crew_size() != want) wrong_size.fetch_add(1);
+                         members[crew_member()].fetch_add(1);
+                       }),
+              want);
     EXPECT_EQ(wrong_size.load(), 0) << threads;
     for (int m = 0; m < want; ++m) EXPECT_EQ(members[m].load(), 1) << m << " of " << threads;
     EXPECT_FALSE(in_crew());
@@ -44,10 +47,11 @@ TEST(Crew, HasOneMemberPerThreadUpToTheCpus) {
 // member may see a slot of a round behind (the barrier let it pass too early) or ahead.
 TEST(Crew, BarrierPublishesEveryMembersWrites) {
   if (usable_cpus() < 2) GTEST_SKIP() << "one CPU: a crew of one";
+  Crew crew;
   constexpr int kRounds = 2000;
   std::vector<int> slots(2, -1);  // plain ints: the barrier must publish them
   std::atomic<int> wrong{0};
-  run_as_crew(2, [&] {
+  crew.run(2, [&] {
     const int me = crew_member();
     for (int round = 0; round < kRounds; ++round) {
       slots[me] = round;
@@ -63,9 +67,10 @@ TEST(Crew, BarrierPublishesEveryMembersWrites) {
 // front one at a time, each item once.
 TEST(Crew, HelperStealsBackHalvesOwnerTakesTheFront) {
   if (usable_cpus() < 2) GTEST_SKIP() << "one CPU: a crew of one";
+  Crew crew;
   std::vector<CrewRange> stolen;
   std::vector<int> taken;
-  run_as_crew(2, [&] {
+  crew.run(2, [&] {
     const unsigned loop = crew_next_loop();
     if (crew_member() == 1)
       for (int i = 0; i < 2; ++i) stolen.push_back(crew_steal(loop, 0, 0, 10));
@@ -86,9 +91,10 @@ TEST(Crew, HelperStealsBackHalvesOwnerTakesTheFront) {
 
 TEST(Crew, OnOneMemberRunsOnceAndEveryoneSeesIt) {
   if (usable_cpus() < 2) GTEST_SKIP() << "one CPU: a crew of one";
+  Crew crew;
   int value = 0;  // plain: the barrier after the serial part must publish it
   std::atomic<int> calls{0}, wrong{0};
-  run_as_crew(2, [&] {
+  crew.run(2, [&] {
     for (int round = 1; round <= 500; ++round) {
       on_one_member([&] {
         calls.fetch_add(1);
@@ -105,9 +111,10 @@ TEST(Crew, OnOneMemberRunsOnceAndEveryoneSeesIt) {
 // A serial part runs as member 0's own crew of one: a loop inside it is member 0's alone (the
 // others, at the barrier after it, take none of its items and meet no barrier of its).
 TEST(Crew, OnOneMemberRunsItsLoopsAlone) {
+  Crew crew;
   std::atomic<int> wrong{0};
   int items = 0;  // plain: only member 0 writes, the barrier publishes
-  run_as_crew(2, [&] {
+  crew.run(2, [&] {
     on_one_member([&] {
       if (crew_size() != 1 || crew_member() != 0) wrong.fetch_add(1);
       crew_barrier();  // a crew of one's: returns at once
@@ -119,32 +126,38 @@ TEST(Crew, OnOneMemberRunsItsLoopsAlone) {
   EXPECT_EQ(wrong.load(), 0);
 }
 
+// The same crew or another one: a member's thread is already busy.
 TEST(Crew, ACrewInsideACrewIsACrewOfOneThenTheOuterOneAgain) {
+  Crew crew, other;
   std::atomic<int> inner_calls{0}, wrong{0};
-  run_as_crew(2, [&] {
+  crew.run(2, [&] {
     const int member = crew_member(), size = crew_size();
-    run_as_crew(2, [&] {
-      inner_calls.fetch_add(1);
-      if (crew_size() != 1 || crew_member() != 0) wrong.fetch_add(1);
-      crew_barrier();  // a crew of one's: returns at once
-    });
+    for (Crew* inner : {&crew, &other}) {
+      const int members = inner->run(2, [&] {
+        inner_calls.fetch_add(1);
+        if (crew_size() != 1 || crew_member() != 0) wrong.fetch_add(1);
+        crew_barrier();  // a crew of one's: returns at once
+      });
+      if (members != 1) wrong.fetch_add(1);
+    }
     if (crew_member() != member || crew_size() != size) wrong.fetch_add(1);
     crew_barrier();
   });
-  EXPECT_EQ(inner_calls.load(), std::min(2, usable_cpus()));
+  EXPECT_EQ(inner_calls.load(), 2 * std::min(2, usable_cpus()));
   EXPECT_EQ(wrong.load(), 0);
 }
 
-// Threads of their own each running crews with barriers and shared loops: whoever does not get
-// the team runs a crew of one; all finish, every item taken once.
-TEST(Crew, CallersOnSeveralThreadsAllComplete) {
-  constexpr int kCallers = 3, kRounds = 300, kItems = 40;
+// One caller per crew in `crews` (on a thread of its own) running crew jobs with barriers and
+// shared loops; counts the jobs that ran alone. Returns items taken minus items owed: 0 when
+// every item was taken once.
+long run_crews(std::vector<Crew*> crews, std::atomic<int>& members_of_one) {
+  constexpr int kRounds = 300, kItems = 40;
   std::atomic<long> items{0};
   std::vector<std::thread> callers;
-  for (int c = 0; c < kCallers; ++c)
-    callers.emplace_back([&] {
-      for (int r = 0; r < kRounds; ++r)
-        run_as_crew(2, [&] {
+  for (Crew* crew : crews)
+    callers.emplace_back([&, crew] {
+      for (int r = 0; r < kRounds; ++r) {
+        const int members = crew->run(2, [&] {
           const int size = crew_size(), me = crew_member();
           if (size == 1) {
             items.fetch_add(kItems);
@@ -156,9 +169,28 @@ TEST(Crew, CallersOnSeveralThreadsAllComplete) {
               items.fetch_add(1);
           crew_barrier();
         });
+        if (members == 1) members_of_one.fetch_add(1);
+      }
     });
   for (std::thread& t : callers) t.join();
-  EXPECT_EQ(items.load(), long{kCallers} * kRounds * kItems);
+  return items.load() - long{kRounds} * kItems * static_cast<long>(crews.size());
+}
+
+// One crew, callers on several threads: whoever does not get its team runs a crew of one; all
+// finish, every item taken once.
+TEST(Crew, CallersOfOneCrewOnSeveralThreadsAllComplete) {
+  Crew shared;
+  std::atomic<int> alone{0};
+  EXPECT_EQ(run_crews({&shared, &shared, &shared}, alone), 0) << "items missed or repeated";
+}
+
+// A crew each (as each Session has): every caller gets its full crew, every time.
+TEST(Crew, CallersWithCrewsOfTheirOwnAllGetEveryMember) {
+  if (usable_cpus() < 2) GTEST_SKIP() << "one CPU: a crew of one";
+  Crew a, b, c;
+  std::atomic<int> alone{0};
+  EXPECT_EQ(run_crews({&a, &b, &c}, alone), 0) << "items missed or repeated";
+  EXPECT_EQ(alone.load(), 0) << "a crew ran alone";
 }
 
 }  // namespace

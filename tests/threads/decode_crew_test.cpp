@@ -11,8 +11,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <latch>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/engine.hpp"
@@ -55,12 +57,11 @@ struct ThreadCount {
   ~ThreadCount() { set_num_threads(saved); }
 };
 
-// The logits of `steps` decode steps of `batch` sequences (one token each per step), on
-// `threads` threads.
+// The logits of `steps` decode steps of `batch` sequences (one token each per step), in a
+// session of `threads` threads; the threads each step ran on into `step_threads` unless null.
 std::vector<float> decode(const std::shared_ptr<const Model>& model, int batch, int steps,
-                          int threads) {
-  set_num_threads(threads);
-  Session session(model, batch);
+                          int threads, std::vector<int>* step_threads = nullptr) {
+  Session session(model, {.max_batch = batch, .threads = threads});
   std::vector<int> sequences(batch), tokens(batch);
   for (int s = 0; s < batch; ++s) sequences[s] = s;
   std::vector<float> logits;
@@ -69,20 +70,24 @@ std::vector<float> decode(const std::shared_ptr<const Model>& model, int batch, 
     const auto out =
         batch == 1 ? session.forward(tokens) : session.forward_batch(tokens, sequences);
     logits.insert(logits.end(), out.begin(), out.end());
+    if (step_threads) step_threads->push_back(session.step_threads());
   }
   return logits;
 }
+
+// The checkpoint's path, removed however the test ends.
+struct RandomCheckpoint {
+  std::string path = write_random_checkpoint("engine_decode_crew_");
+  ~RandomCheckpoint() { std::filesystem::remove(path); }
+};
 
 TEST(DecodeCrew, StepsOnTwoThreadsGiveTheLogitsOfOne) {
   if (usable_cpus() < 2) GTEST_SKIP() << "one CPU: a crew of one";
   const ThreadCount restore;
   set_num_threads(1);
-  const std::string path = write_random_checkpoint("engine_decode_crew_");
+  const RandomCheckpoint checkpoint;
+  const std::string& path = checkpoint.path;
   ASSERT_FALSE(path.empty()) << "cannot write a checkpoint to the temporary directory";
-  struct Removed {  // however the test ends
-    const std::string& path;
-    ~Removed() { std::filesystem::remove(path); }
-  } removed{path};
   for (DType type : {DType::f32, DType::q8_0}) {
     set_num_threads(1);  // no OpenMP region of more than one thread, here or below
     const auto model = Model::load(path, type);
@@ -93,6 +98,44 @@ TEST(DecodeCrew, StepsOnTwoThreadsGiveTheLogitsOfOne) {
       for (std::size_t i = 0; i < one.size(); ++i)
         ASSERT_EQ(one[i], two[i]) << "logit " << i << ", batch " << batch;
     }
+  }
+}
+
+// Two Sessions decoding at the same time on two threads, each of 2 threads (callers of 1): each
+// runs every step on a team of its own (Session::step_threads), not one of them alone as with a
+// team shared by the process, and each gives the logits it gives alone. The callers' own
+// OpenMP thread count is theirs again after each step.
+TEST(DecodeCrew, ConcurrentSessionsEachRunEveryStepOnTheirOwnTeam) {
+  if (usable_cpus() < 2) GTEST_SKIP() << "one CPU: a crew of one";
+  const ThreadCount restore;
+  set_num_threads(1);
+  const RandomCheckpoint checkpoint;
+  ASSERT_FALSE(checkpoint.path.empty()) << "cannot write a checkpoint to the temporary directory";
+  const auto model = Model::load(checkpoint.path, DType::q8_0);
+  constexpr int kSteps = 60;
+  const int batches[2] = {1, 3};
+  std::vector<float> alone[2];
+  for (int i = 0; i < 2; ++i) alone[i] = decode(model, batches[i], kSteps, 2);
+
+  std::vector<float> together[2];
+  std::vector<int> step_threads[2];
+  int callers_threads[2] = {0, 0};
+  std::latch start(2);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i)
+    threads.emplace_back([&, i] {
+      set_num_threads(1);
+      start.arrive_and_wait();
+      together[i] = decode(model, batches[i], kSteps, 2, &step_threads[i]);
+      callers_threads[i] = num_threads();
+    });
+  for (std::thread& t : threads) t.join();
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(step_threads[i], std::vector<int>(kSteps, 2)) << "session " << i;
+    EXPECT_EQ(callers_threads[i], 1) << "session " << i;
+    ASSERT_EQ(together[i].size(), alone[i].size());
+    for (std::size_t j = 0; j < alone[i].size(); ++j)
+      ASSERT_EQ(together[i][j], alone[i][j]) << "session " << i << ", logit " << j;
   }
 }
 

@@ -34,7 +34,7 @@ TEST_P(ForChunks, CoversEveryValueOnce) {
         });
       };
       if (crew)
-        run_as_crew(threads, loop);
+        Crew().run(threads, loop);
       else
         loop();
       for (std::size_t i = 0; i < n; ++i)

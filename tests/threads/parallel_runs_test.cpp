@@ -49,10 +49,13 @@ class ForEachInRuns : public testing::TestWithParam<bool> {
   template <class F>
   void run(F&& loops) {
     if (GetParam())
-      run_as_crew(omp_get_max_threads(), loops);
+      crew_.run(omp_get_max_threads(), loops);
     else
       loops();
   }
+
+ private:
+  Crew crew_;
 };
 
 INSTANTIATE_TEST_SUITE_P(Threads, ForEachInRuns, testing::Values(false, true),

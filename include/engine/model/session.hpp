@@ -1,6 +1,8 @@
 // Conversations with a model: KV caches, positions and scratch buffers. A session holds up to
 // `max_batch` sequences, each at its own position; one forward pass runs any of them together,
-// each with its own number of tokens (a server's decode steps beside a prompt's chunk).
+// each with its own number of tokens (a server's decode steps beside a prompt's chunk). Each
+// session owns the threads its decode steps run on (see step_threads()): sessions on different
+// threads run side by side, each as it would alone.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +14,17 @@
 #include "engine/model/model.hpp"
 
 namespace engine {
+
+
+/// How a block of 17 rows or more (a prompt, a large batch) runs its linear layers and attention.
+enum class BlockPath {
+  /// On the block kernels: the linear layers on the weights packed at load (our panel kernel, or
+  /// oneDNN), attention on register-tiled block kernels. The fastest.
+  packed,
+  /// On the per-row (GEMV) kernels decode runs: slower, but bit for bit the sums a token-by-token
+  /// run makes (what the exactness tests compare against).
+  gemv,
+};
 
 struct SessionOptions {
   /// Sequences the session holds (1..4096).
@@ -27,6 +40,11 @@ struct SessionOptions {
   /// window, at most 64 (chunks of 64 rows keep the matmuls efficient; the ring stays under
   /// twice the window).
   int block = 0;
+  /// The kernels blocks of 17 rows or more run on (steps of fewer rows always run per row).
+  BlockPath block_path = BlockPath::packed;
+  /// Threads its forward passes run on (its own decode team, and OpenMP's for blocks). 0: as
+  /// many as the calling thread's num_threads() at each pass (see set_num_threads).
+  int threads = 0;
 };
 
 /// One sequence's part of a ragged step: its next tokens, at its own position.
@@ -118,6 +136,12 @@ class Session {
 
   /// The model it runs.
   const Model& model() const;
+
+  /// Threads the last forward pass ran on. A step of fewer than 17 rows (decode) runs on the
+  /// session's own thread team, never shared with another session: SessionOptions::threads (at
+  /// most the usable CPUs; 1 when the step is too small to split or is observed). A longer block
+  /// runs on as many of the calling thread's OpenMP threads.
+  int step_threads() const;
 
   /// Sees the attention probabilities of every layer of every sequence after the masked
   /// softmax: `probs` is (T, n_heads, n_keys) for the block's T = mask.rows() queries against

@@ -14,7 +14,6 @@
 #include <string>
 #include <vector>
 
-#include "engine/runtime.hpp"
 #include "ops/block_path.hpp"
 
 namespace engine {
@@ -106,10 +105,10 @@ Run run(const ModelConfig& c, const Inputs& in, const Mask& mask, bool block, bo
   const float nan = std::numeric_limits<float>::quiet_NaN();
   Run r{std::vector<float>(static_cast<std::size_t>(T) * c.n_heads * n_keys, nan),
         std::vector<float>(static_cast<std::size_t>(T) * c.dim, nan)};
-  set_use_onednn(block);
-  multi_head_attention(c, in.q.data(), in.keys.data(), in.values.data(), mask, r.scores.data(),
-                       r.out.data(), observed);
-  set_use_onednn(true);
+  Workspace workspace;
+  multi_head_attention(StepContext{.block_path = block, .workspace = workspace}, c, in.q.data(),
+                       in.keys.data(), in.values.data(), mask, r.scores.data(), r.out.data(),
+                       observed);
   return r;
 }
 
@@ -121,11 +120,10 @@ void check(const ModelConfig& c, const Mask& mask, const std::string& what) {
                std::to_string(c.n_heads) + "/" + std::to_string(c.n_kv_heads) + ", head size " +
                std::to_string(c.head_size()));
   const std::int64_t work = static_cast<std::int64_t>(T) * c.n_heads * n_keys * c.head_size();
-  set_use_onednn(true);
-  ASSERT_TRUE(takes_block_path(T, work)) << "the case must reach the block path";
-  set_use_onednn(false);
-  ASSERT_FALSE(takes_block_path(T, work));
-  set_use_onednn(true);
+  Workspace workspace;
+  ASSERT_TRUE(takes_block_path(StepContext{.block_path = true, .workspace = workspace}, T, work))
+      << "the case must reach the block path";
+  ASSERT_FALSE(takes_block_path(StepContext{.block_path = false, .workspace = workspace}, T, work));
 
   const Inputs in = random_inputs(c, T, n_keys, static_cast<std::uint32_t>(T * 1000 + n_keys));
   const Reference ref = reference(c, in, mask);

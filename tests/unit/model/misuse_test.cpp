@@ -72,6 +72,10 @@ TEST_F(Misuse, OptionsOutOfRangeAreInvalidArguments) {
     EXPECT_EQ(streamed, 0);
   }
   EXPECT_EQ(error_code([] { set_num_threads(1 << 30); }), ErrorCode::invalid_argument);
+  for (int threads : {-1, 1 << 30})
+    EXPECT_EQ(error_code([&] { Session(model_, {.threads = threads}); }),
+              ErrorCode::invalid_argument)
+        << threads;
 }
 
 TEST_F(Misuse, PromptLongerThanContextLeavesTheSessionUsable) {

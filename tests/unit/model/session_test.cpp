@@ -7,7 +7,6 @@
 
 #include "engine/error.hpp"
 #include "engine/ops/isa.hpp"
-#include "engine/runtime.hpp"
 #include "model/weights.hpp"
 #include "test_paths.hpp"
 
@@ -20,14 +19,13 @@ const std::vector<int> kPrompt20 = {1,   403, 407, 261, 378, 429, 287, 411, 374,
 // The reference path: the block's linear layers use the same GEMV kernels as single tokens.
 class ReferencePath : public ::testing::Test {
  protected:
-  void SetUp() override { set_use_onednn(false); }
-  void TearDown() override { set_use_onednn(true); }
+  const SessionOptions gemv_{.block_path = BlockPath::gemv};
 };
 
 TEST_F(ReferencePath, BlockPrefillEqualsTokenByToken) {
   const auto model = Model::load(test::require_model("stories260K.bin"));
   const int vocab = model->config().vocab_size;
-  Session block(model), stepwise(model);
+  Session block(model, gemv_), stepwise(model, gemv_);
   const auto all = block.forward(kPrompt20, /*all_logits=*/true);
   const std::vector<float> block_logits(all.begin(), all.end());
   ASSERT_EQ(block_logits.size(), kPrompt20.size() * vocab);
@@ -83,15 +81,13 @@ void expect_block_path_equals_reference_path(DType weight_type, float tolerance)
     }
   std::vector<int> prompt(128);
   for (std::size_t i = 0; i < prompt.size(); ++i) prompt[i] = kPrompt20[i % kPrompt20.size()];
-  const auto logits = [&] {
-    Session s(model);
+  const auto logits = [&](BlockPath path) {
+    Session s(model, {.block_path = path});
     const auto all = s.forward(prompt, /*all_logits=*/true);
     return std::vector<float>(all.begin(), all.end());
   };
-  const std::vector<float> fast = logits();
-  set_use_onednn(false);
-  const std::vector<float> reference = logits();
-  set_use_onednn(true);
+  const std::vector<float> fast = logits(BlockPath::packed);
+  const std::vector<float> reference = logits(BlockPath::gemv);
   ASSERT_EQ(fast.size(), reference.size());
   float max_diff = 0;
   for (std::size_t j = 0; j < fast.size(); ++j)
@@ -115,7 +111,7 @@ TEST(Session, Q8BlockPathEqualsReferencePath) {
 
 TEST_F(ReferencePath, BlocksAfterCachedTokensEqualOneBlock) {
   const auto model = Model::load(test::require_model("stories260K.bin"));
-  Session one(model), split(model);
+  Session one(model, gemv_), split(model, gemv_);
   const auto whole = one.forward(kPrompt20);
   const std::vector<float> want(whole.begin(), whole.end());
   split.forward(std::span(kPrompt20).first(7));
@@ -216,9 +212,9 @@ TEST(Session, AttentionObserverSeesTheBlockPathsProbabilities) {
   const auto model = Model::load(test::require_model("stories260K.bin"));
   std::vector<int> prompt(128);
   for (std::size_t i = 0; i < prompt.size(); ++i) prompt[i] = kPrompt20[i % kPrompt20.size()];
-  const auto observed = [&] {
+  const auto observed = [&](BlockPath path) {
     std::vector<std::vector<float>> layers;
-    Session s(model);
+    Session s(model, {.block_path = path});
     s.set_attention_observer([&](int, int, const float* probs, const Mask& mask, int n_heads) {
       layers.emplace_back(probs,
                           probs + static_cast<std::size_t>(mask.rows()) * n_heads * mask.cols());
@@ -226,10 +222,8 @@ TEST(Session, AttentionObserverSeesTheBlockPathsProbabilities) {
     s.forward(prompt);
     return layers;
   };
-  const auto block = observed();
-  set_use_onednn(false);
-  const auto rows = observed();
-  set_use_onednn(true);
+  const auto block = observed(BlockPath::packed);
+  const auto rows = observed(BlockPath::gemv);
   ASSERT_EQ(block.size(), static_cast<std::size_t>(model->config().n_layers));
   ASSERT_EQ(rows.size(), block.size());
   for (std::size_t l = 0; l < block.size(); ++l) {

@@ -22,6 +22,8 @@ namespace {
 TEST(Matmuls, SharedPassEqualsEachProductAlone) {
   const int saved_threads = omp_get_max_threads();
   omp_set_num_threads(2);
+  Workspace workspace;
+  const StepContext step{.workspace = workspace};
   constexpr int K = 256;
   const int rows[] = {300, 200, 50};  // q8, bf16, f32
   std::mt19937 rng(11);
@@ -50,9 +52,9 @@ TEST(Matmuls, SharedPassEqualsEachProductAlone) {
       shared[i].assign(static_cast<std::size_t>(M) * rows[i],
                        std::numeric_limits<float>::quiet_NaN());
       alone[i] = shared[i];
-      matmul(x.data(), w[i], alone[i].data(), M);
+      matmul(step, x.data(), w[i], alone[i].data(), M);
     }
-    matmuls(x.data(),
+    matmuls(step, x.data(),
             {{w[0], shared[0].data()}, {w[1], shared[1].data()}, {w[2], shared[2].data()}}, M);
     for (int i = 0; i < 3; ++i) EXPECT_EQ(shared[i], alone[i]) << "product " << i << ", M " << M;
     // Computed at all (NaN never equals NaN, but an all-NaN pair would also differ above).
@@ -65,6 +67,8 @@ TEST(Matmuls, SharedPassEqualsEachProductAlone) {
 // block path (no packed copy: oneDNN on rows read back from the tiles).
 TEST(Matmul, BlockOnAnUnpackedMatrixEqualsItsRowsOneByOne) {
   constexpr int N = 1030, K = 64, M = 21;
+  Workspace workspace;
+  const StepContext step{.workspace = workspace};
   std::mt19937 rng(12);
   std::uniform_real_distribution<float> d(-1.0f, 1.0f);
   std::vector<float> f32(static_cast<std::size_t>(N) * K), x(static_cast<std::size_t>(M) * K);
@@ -77,9 +81,9 @@ TEST(Matmul, BlockOnAnUnpackedMatrixEqualsItsRowsOneByOne) {
   for (const auto& [w, bound] : {std::pair{Matrix{f32_tiles.data(), DType::f32, N, K}, 1e-4f},
                                  std::pair{Matrix{bf16_tiles.data(), DType::bf16, N, K}, 1e-3f}}) {
     std::vector<float> block(static_cast<std::size_t>(M) * N), row(N);
-    matmul(x.data(), w, block.data(), M);
+    matmul(step, x.data(), w, block.data(), M);
     for (int m = 0; m < M; ++m) {
-      matmul(x.data() + m * K, w, row.data(), 1);
+      matmul(step, x.data() + m * K, w, row.data(), 1);
       for (int n = 0; n < N; ++n)
         ASSERT_NEAR(block[m * N + n], row[n], bound)
             << dtype_name(w.dtype) << " " << m << ", " << n;

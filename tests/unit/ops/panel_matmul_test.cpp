@@ -51,7 +51,8 @@ class PanelMatmulPerIsa : public ::testing::TestWithParam<Isa> {
 std::vector<float> run(const kernels::KernelTable& k, const std::vector<float>& x, const Matrix& w,
                        std::size_t M) {
   std::vector<float> y(M * w.rows, std::numeric_limits<float>::quiet_NaN());
-  panel_matmul(k, x.data() + 1, {{w, y.data()}}, M);
+  PanelScratch scratch;
+  panel_matmul(k, scratch, x.data() + 1, {{w, y.data()}}, M);
   return y;
 }
 
@@ -140,7 +141,8 @@ TEST_P(PanelMatmulPerIsa, SeveralProductsEqualEachAlone) {
   }
   const auto x = random_vector(M * K + 1, rng);
   std::vector<float> y0(M * rows[0]), y1(M * rows[1]), y2(M * rows[2]);
-  panel_matmul(simd(), x.data() + 1,
+  PanelScratch scratch;
+  panel_matmul(simd(), scratch, x.data() + 1,
                {{matrices[0], y0.data()}, {matrices[1], y1.data()}, {matrices[2], y2.data()}}, M);
   EXPECT_EQ(y0, run(simd(), x, matrices[0], M));
   EXPECT_EQ(y1, run(simd(), x, matrices[1], M));
@@ -229,7 +231,8 @@ TEST_P(PanelMatmulPerIsa, Q8_0SeveralProductsEqualEachAlone) {
   const Q8Panels w0(random_vector(70 * K, rng), 70, K), w1(random_vector(33 * K, rng), 33, K);
   const auto x = random_vector(M * K + 1, rng);
   std::vector<float> y0(M * 70), y1(M * 33);
-  panel_matmul(simd(), x.data() + 1, {{w0.matrix, y0.data()}, {w1.matrix, y1.data()}}, M);
+  PanelScratch scratch;
+  panel_matmul(simd(), scratch, x.data() + 1, {{w0.matrix, y0.data()}, {w1.matrix, y1.data()}}, M);
   EXPECT_EQ(y0, run(simd(), x, w0.matrix, M));
   EXPECT_EQ(y1, run(simd(), x, w1.matrix, M));
 }
@@ -264,11 +267,12 @@ TEST(PanelMatmul, RefusesMoreThanFourProducts) {
   const auto buffer = pack(m);
   std::vector<float> y(32);
   const kernels::KernelTable& k = kernels::kernels_for(Isa::scalar);
+  PanelScratch scratch;
   EXPECT_THROW(
-      panel_matmul(k, x.data(),
+      panel_matmul(k, scratch, x.data(),
                    {{m, y.data()}, {m, y.data()}, {m, y.data()}, {m, y.data()}, {m, y.data()}}, 1),
       Error);
-  panel_matmul(k, x.data(), {{m, y.data()}}, 1);
+  panel_matmul(k, scratch, x.data(), {{m, y.data()}}, 1);
   EXPECT_EQ(y, std::vector<float>(32, 4.0f));
 }
 
@@ -280,7 +284,8 @@ TEST(PanelMatmul, RefusesProductsOfTwoTypes) {
   const auto buffer = pack(f32);
   const Q8Panels q8(w, 32, 32);
   std::vector<float> y0(32), y1(32);
-  EXPECT_THROW(panel_matmul(kernels::kernels_for(Isa::scalar), x.data(),
+  PanelScratch scratch;
+  EXPECT_THROW(panel_matmul(kernels::kernels_for(Isa::scalar), scratch, x.data(),
                             {{f32, y0.data()}, {q8.matrix, y1.data()}}, 1),
                Error);
 }

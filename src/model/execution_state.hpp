@@ -1,0 +1,23 @@
+// What a Session runs its forward passes with, owned by the session alone: sessions on different
+// threads share no threads, flags or scratch, so each runs as it would alone.
+#pragma once
+
+#include "ops/step_context.hpp"
+#include "util/crew.hpp"
+
+namespace engine {
+
+struct ExecutionState {
+  /// The decode step's threads: the session's own team (util/crew.hpp).
+  Crew crew;
+  /// The kernels' scratch, grown on demand (ops/workspace.hpp).
+  Workspace workspace;
+  /// What its steps' kernels run with: the session's options and its workspace.
+  StepContext step{.workspace = workspace};
+  /// SessionOptions::threads (0: the calling thread's OpenMP count).
+  int threads = 0;
+  /// Threads the last forward pass ran on (Session::step_threads).
+  int step_threads = 1;
+};
+
+}  // namespace engine
