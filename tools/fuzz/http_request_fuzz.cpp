@@ -1,11 +1,12 @@
-// libFuzzer target: raw HTTP/1.1 requests through `engine serve`'s routes, without a socket
+// libFuzzer target: raw HTTP/1.1 requests through `engine serve`'s routes, without a connection
 // (Server::answer). The server runs a tiny model ($ENGINE_FUZZ_MODEL: make_seeds.py's one-layer
 // llama, a context of 16) with the API key "fuzz-key", a body limit of 4 KB and the chatml
 // template, so that every route answers: /v1/completions and /v1/chat/completions (generation
 // included), /tokenize, /detokenize, /v1/models, /health, /metrics, and unknown ones.
 // Every answer must be a documented status (never 500) with a body of its content type: JSON
 // (OpenAI error objects for errors), Server-Sent Events whose data is JSON or [DONE], or
-// Prometheus text for /metrics; a success other than /health's needs the key in the request.
+// Prometheus text for /metrics, or the slice a Range header asked for; a success other than
+// /health's needs the key in the request.
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -33,6 +35,7 @@ std::unique_ptr<engine::server::Server> server;
 struct Response {
   int status = 0;
   std::string content_type;
+  std::string content_range;  // "bytes FIRST-LAST/SIZE" when the body is a slice
   std::string body;
 };
 
@@ -93,6 +96,7 @@ std::optional<Response> parse_response(std::string_view raw) {
     if (line.starts_with("content-type: ")) response.content_type = line.substr(14);
     if (line == "transfer-encoding: chunked") chunked = true;
     if (line.starts_with("content-encoding: ")) encoding = line.substr(18);
+    if (line.starts_with("content-range: ")) response.content_range = line.substr(15);
   }
   std::optional<std::string> body(raw.substr(head_end + 4));
   if (chunked) body = unchunk(*body);
@@ -120,7 +124,16 @@ bool valid_events(std::string_view body) {
   return true;
 }
 
+// httplib answers a Range header with that slice of any body, errors included: the slice must
+// be as long as its Content-Range says.
+bool valid_slice(const Response& r) {
+  unsigned long long first = 0, last = 0, size = 0;
+  return std::sscanf(r.content_range.c_str(), "bytes %llu-%llu/%llu", &first, &last, &size) == 3 &&
+         first <= last && last < size && r.body.size() == last - first + 1;
+}
+
 bool valid_body(const Response& r) {
+  if (!r.content_range.empty()) return valid_slice(r);
   if (r.content_type == "application/json") {
     if (!nlohmann::json::accept(r.body)) return false;
     if (r.status < 400) return true;
