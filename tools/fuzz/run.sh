@@ -5,7 +5,9 @@
 # regression corpus tools/fuzz/corpus/RUN/ and the seeds (make_seeds.py's tiny files, tok512.* of
 # models/), then fuzzes for the rest of its time. CI runs 15 s each; the long run is
 # `tools/fuzz/run.sh 3600` (an hour per run), which adds the real-size vocabularies. Inputs that
-# crash land in build-fuzz/crashes/; new inputs in build-fuzz/corpus/RUN/.
+# crash land in build-fuzz/crashes/; new inputs in build-fuzz/corpus/RUN/. An input running
+# longer than FUZZ_TIMEOUT seconds of wall time (default 10) counts as a hang: raise it on a
+# machine busy enough to stall a run for that long (docs/fuzzing.md).
 # `tools/fuzz/run.sh minimize [RUN ...]` merges what the runs found into the committed corpus,
 # keeping only inputs that add coverage and are under 64 KB.
 # Needs, besides the project's packages: clang-14 libclang-rt-14-dev libomp-14-dev.
@@ -105,7 +107,7 @@ for run in "${runs[@]}"; do
       cp "$s" "${inputs[0]}/"
     fi
   done
-  flags=(-max_total_time="$mode" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1
+  flags=(-max_total_time="$mode" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=4096 -print_final_stats=1
     -max_len="$len" -artifact_prefix="$build/crashes/$run-")
   if [[ -n ${dicts[$run]:-} ]]; then
     for d in ${dicts[$run]}; do cat "tools/fuzz/$d.dict"; done >"$build/$run.dict"
