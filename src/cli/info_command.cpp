@@ -1,11 +1,14 @@
 // engine info: a model's hyper-parameters, size and the kernels that will run it.
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <map>
+#include <string>
 
 #include "cli/commands.hpp"
 #include "cli/json_output.hpp"
 #include "cli/model_files.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/standard_output.hpp"
 #include "engine/ops/isa.hpp"
 #include "engine/tokenizer.hpp"
@@ -17,13 +20,26 @@ namespace {
 
 struct InfoArgs {
   std::string model;
+  int context_length = 0;  // 0: the model's
   bool json = false;
 };
+
+// Phi-3's LongRoPE: which of the file's two factor sets the context selects, by Model::load's
+// rule (long past the context the model was trained with), and the two numbers compared.
+std::string long_rope_choice(const GgufFile& gguf, const Model& model) {
+  const int context = model.config().seq_len;
+  const std::string key = fmt::format("{}.rope.scaling.original_context_length",
+                                      gguf.get<std::string_view>("general.architecture"));
+  const std::uint64_t original = gguf.find<std::uint64_t>(key).value_or(context);
+  return model.uses_long_rope_factors()
+             ? fmt::format("long (context {} > original {})", context, original)
+             : fmt::format("short (context {} <= original {})", context, original);
+}
 
 // What a GGUF file says about itself: format version, tensor types (with their counts), the
 // tokenizer it embeds (kind, pre-tokenizer, the tokens that end generation) and whether it
 // carries a chat template.
-void add_gguf_fields(const std::string& path, nlohmann::ordered_json& fields) {
+void add_gguf_fields(const std::string& path, const Model& model, nlohmann::ordered_json& fields) {
   const MappedFile file(path);
   const GgufFile gguf({file.data(), file.size()}, path);
   std::map<std::string_view, int> counts;
@@ -36,6 +52,8 @@ void add_gguf_fields(const std::string& path, nlohmann::ordered_json& fields) {
   };
   fields["format"] = fmt::format("gguf v{}", gguf.version());
   fields["tensor_types"] = types;
+  if (gguf.find_tensor("rope_factors_long.weight"))
+    fields["rope_factors"] = long_rope_choice(gguf, model);
   fields["tokenizer"] = text("tokenizer.ggml.model");
   const auto tokenizer = load_tokenizer(path);
   fields["pre_tokenizer"] = tokenizer->pre_tokenizer();
@@ -48,7 +66,7 @@ void add_gguf_fields(const std::string& path, nlohmann::ordered_json& fields) {
 
 void run_info(const InfoArgs& args) {
   const std::string path = resolve_model_files({args.model, "-"}).model;
-  const auto model = Model::load(path);
+  const auto model = Model::load(path, DType::f32, args.context_length);
   const ModelConfig& c = model->config();
   nlohmann::ordered_json fields = {
       {"model", path},
@@ -66,7 +84,7 @@ void run_info(const InfoArgs& args) {
       {"file_bytes", model->file_bytes()},
       {"isa", isa_name(active_isa())},
   };
-  if (is_gguf_file(path)) add_gguf_fields(path, fields);
+  if (is_gguf_file(path)) add_gguf_fields(path, *model, fields);
   if (args.json) return write_stdout(dump_json(fields) + "\n");
   std::string out;
   for (const auto& [key, value] : fields.items())
@@ -81,6 +99,10 @@ void add_info_command(CLI::App& app) {
   auto args = std::make_shared<InfoArgs>();
   CLI::App* cmd = app.add_subcommand("info", "Show a model's dimensions, size and kernels");
   cmd->add_option("-m,--model", args->model, "model file (default: stories260K)");
+  cmd->add_option("-c,--ctx,--ctx-size", args->context_length,
+                  "context length to describe the model at (default: the model's; it chooses "
+                  "Phi-3's LongRoPE factors)")
+      ->check(whole_number_at_least(1));
   cmd->add_flag("--json", args->json, "print one JSON object");
   cmd->callback([args] { run_info(*args); });
 }

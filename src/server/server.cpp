@@ -4,6 +4,7 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -40,12 +41,50 @@ bool same_secret(std::string_view given, std::string_view expected) {
   return difference == 0;
 }
 
+// A connection whose client has sent `input` and stops sending: what answer() serves on.
+class StringStream final : public httplib::Stream {
+ public:
+  explicit StringStream(std::string_view input) : input_(input) {}
+  bool is_readable() const override { return true; }
+  bool is_writable() const override { return true; }
+  ssize_t read(char* ptr, std::size_t size) override {
+    const std::size_t n = std::min(size, input_.size());
+    input_.copy(ptr, n);
+    input_.remove_prefix(n);
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t write(const char* ptr, std::size_t size) override {
+    output.append(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = "127.0.0.1";
+    port = 0;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    ip = "127.0.0.1";
+    port = 0;
+  }
+  socket_t socket() const override { return INVALID_SOCKET; }
+
+  std::string output;
+
+ private:
+  std::string_view input_;
+};
+
 // httplib listens with a backlog of 5: a burst of clients connecting at once overflows it, and
 // the kernel drops SYNs that clients resend only a second later. Listening again on the bound
 // socket raises the backlog in place (Linux).
 class HttpServer : public httplib::Server {
  public:
   void raise_backlog() { ::listen(svr_sock_, SOMAXCONN); }
+  std::string answer(std::string_view request) {
+    StringStream stream(request);
+    bool connection_closed = false;
+    process_request(stream, /*close_connection=*/true, connection_closed, [](httplib::Request&) {});
+    return std::move(stream.output);
+  }
 };
 
 }  // namespace
@@ -213,6 +252,10 @@ void Server::listen() {
   State& s = *state_;
   s.listening = true;
   if (!s.stopping) s.http.listen_after_bind();
+}
+
+std::string Server::answer(std::string_view request) {
+  return state_->http.answer(request);
 }
 
 void Server::set_model(ServedModel model) {

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "engine/chat/chat_template.hpp"
 #include "engine/model/model.hpp"
@@ -47,6 +48,11 @@ class Server {
   void listen();
   /// Starts serving `model`: its scheduler thread and slots. /health turns 200.
   void set_model(ServedModel model);
+  /// Answers `request`, the raw bytes of one HTTP/1.1 request, as if a client had sent them on a
+  /// connection and closed it, and returns the raw response: every route, header check and error
+  /// without a connection (the http_request fuzz target runs on it). bind() first: httplib
+  /// writes a streamed body only while the server's socket is open.
+  std::string answer(std::string_view request);
   /// Stops accepting connections and ends every request in flight with its last chunk; listen()
   /// returns once they are written.
   void stop();

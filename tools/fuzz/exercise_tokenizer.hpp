@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/tokenizer.hpp"
+#include "tokenizer/sentencepiece_normalizer.hpp"
 
 namespace engine::fuzz {
 
@@ -27,6 +28,27 @@ inline std::string encode_and_decode(const Tokenizer& tokenizer, std::string_vie
     streamed += tokenizer.decode(i == 0 ? tokenizer.bos_id() : ids[i - 1], ids[i]);
   for (const int id : ids) streamed += tokenizer.piece(id);
   return tokenizer.decode(ids) + streamed;
+}
+
+/// Whether `text` is valid UTF-8.
+inline bool valid_utf8(std::string_view text) {
+  while (!text.empty()) {
+    const std::size_t n = utf8_char_size(text);
+    if (n == 0) return false;
+    text.remove_prefix(n);
+  }
+  return true;
+}
+
+/// Aborts unless `text` comes back exactly: decode(encode(text)) == text, whole and streamed
+/// token by token.
+inline void require_round_trip(const Tokenizer& tokenizer, std::string_view text) {
+  const std::vector<int> ids = tokenizer.encode(text, false, false);
+  if (tokenizer.decode(ids) != text) std::abort();
+  std::string streamed;
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    streamed += tokenizer.decode(i == 0 ? tokenizer.bos_id() : ids[i - 1], ids[i]);
+  if (streamed != text) std::abort();
 }
 
 /// A few texts that reach the normalizer, the pre-tokenizer, byte fallback and the special

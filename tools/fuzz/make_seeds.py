@@ -3,9 +3,9 @@
 all): GGUF files (a llama model with its SentencePiece vocabulary, a GPT-2 byte-level vocabulary,
 every metadata value type), runnable models (llama and gpt2 with weights in f32, f16, bf16,
 q8_0 and q4_0; non-finite weights; a matrix whose type field says f16 over f32 bytes), llama2.c
-checkpoints (legacy and "ak42" v1), tokenizer texts, server request bodies and chat templates (the
-real ones of models/chat-templates/, each with a conversation behind a NUL byte). The real
-vocabularies (models/tok512.*) are added by run.sh."""
+checkpoints (legacy and "ak42" v1), tokenizer texts, server request bodies, raw HTTP requests and
+chat templates (the real ones of models/chat-templates/, each with a conversation behind a NUL
+byte). The real vocabularies (models/tok512.*) are added by run.sh."""
 import glob
 import json
 import os
@@ -228,6 +228,37 @@ REQUESTS = {
 }
 
 
+def http_request(method, path, body=None, key="fuzz-key", headers=()):
+    """A raw HTTP/1.1 request for the http_request target (whose server's key is fuzz-key)."""
+    lines = ["%s %s HTTP/1.1" % (method, path), "Host: localhost"]
+    if key is not None:
+        lines.append("Authorization: Bearer " + key)
+    lines += headers
+    data = b"" if body is None else json.dumps(body).encode()
+    if body is not None:
+        lines += ["Content-Type: application/json", "Content-Length: %d" % len(data)]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + data
+
+
+HTTP_REQUESTS = {
+    "health": http_request("GET", "/health", key=None),
+    "models": http_request("GET", "/v1/models/fuzz"),
+    "metrics": http_request("GET", "/metrics"),
+    "completion": http_request("POST", "/v1/completions", REQUESTS["completion"]),
+    "chat": http_request("POST", "/v1/chat/completions", REQUESTS["chat"]),
+    "tokenize": http_request("POST", "/tokenize", {"content": "a ab", "add_special": True,
+                                                   "with_pieces": True}),
+    "detokenize": http_request("POST", "/detokenize", {"tokens": [1, 5, 6, 7]}),
+    "wrong_key": http_request("POST", "/tokenize", {"content": "a"}, key="wrong"),
+    "no_key": http_request("GET", "/v1/models", key=None),
+    "too_large": http_request("POST", "/v1/completions", {"prompt": "a" * 5000}),
+    "continue": http_request("POST", "/tokenize", {"content": "b"},
+                             headers=["Expect: 100-continue"]),
+    "chunked": b"POST /detokenize HTTP/1.1\r\nAuthorization: Bearer fuzz-key\r\n"
+               b"Transfer-Encoding: chunked\r\n\r\n5\r\n{\"tok\r\n9\r\nens\": []}\r\n0\r\n\r\n",
+}
+
+
 def chat_template_seeds():
     here = os.path.dirname(os.path.abspath(__file__))
     seeds = {}
@@ -273,6 +304,7 @@ def main():
     }
     seeds.update(("completion_request/%s.json" % name, json.dumps(body).encode())
                  for name, body in REQUESTS.items())
+    seeds.update(("http_request/%s.http" % name, request) for name, request in HTTP_REQUESTS.items())
     seeds.update(chat_template_seeds())
     for name, data in seeds.items():
         os.makedirs(os.path.join(out, os.path.dirname(name)), exist_ok=True)

@@ -5,7 +5,9 @@
 # regression corpus tools/fuzz/corpus/RUN/ and the seeds (make_seeds.py's tiny files, tok512.* of
 # models/), then fuzzes for the rest of its time. CI runs 15 s each; the long run is
 # `tools/fuzz/run.sh 3600` (an hour per run), which adds the real-size vocabularies. Inputs that
-# crash land in build-fuzz/crashes/; new inputs in build-fuzz/corpus/RUN/.
+# crash land in build-fuzz/crashes/; new inputs in build-fuzz/corpus/RUN/. An input running
+# longer than FUZZ_TIMEOUT seconds of wall time (default 10) counts as a hang: raise it on a
+# machine busy enough to stall a run for that long (docs/fuzzing.md).
 # `tools/fuzz/run.sh minimize [RUN ...]` merges what the runs found into the committed corpus,
 # keeping only inputs that add coverage and are under 64 KB.
 # Needs, besides the project's packages: clang-14 libclang-rt-14-dev libomp-14-dev.
@@ -26,29 +28,35 @@ declare -A target=(
   [llama2c_tokenizer]=llama2c_tokenizer [load_tokenizer]=load_tokenizer
   [text_spm_model]=tokenize_text [text_llama2c_bin]=tokenize_text
   [text_gguf_spm]=tokenize_text [text_gguf_bpe]=tokenize_text
-  [jinja_template]=jinja_template [completion_request]=completion_request)
+  [jinja_template]=jinja_template [completion_request]=completion_request
+  [http_request]=http_request [byte_level_bpe]=byte_level_bpe)
 declare -A seeds=(
   [gguf]="seeds/gguf" [model_file]="seeds/model"
   [sentencepiece_model]="$m/tok512.model" [llama2c_tokenizer]="$m/tok512.bin"
   [load_tokenizer]="seeds/gguf $m/tok512.bin $m/tok512.model"
   [text_spm_model]=seeds/text [text_llama2c_bin]=seeds/text [text_gguf_spm]=seeds/text
   [text_gguf_bpe]=seeds/text [jinja_template]=seeds/jinja_template
-  [completion_request]=seeds/completion_request)
+  [completion_request]=seeds/completion_request [http_request]=seeds/http_request
+  [byte_level_bpe]=seeds/text)
 # Real-size vocabularies run some 50 inputs a second against thousands for the small seeds:
 # only runs of 10 minutes or more (the long run) take them, with -max_len raised to fit.
 declare -A real_size=([gguf]=$v/ggml-vocab-llama-spm.gguf [llama2c_tokenizer]=$m/tokenizer.bin)
 declare -A max_len=([gguf]=800000 [llama2c_tokenizer]=450000)
 declare -A dicts=([gguf]=gguf [model_file]=gguf [load_tokenizer]=gguf [jinja_template]=jinja
-  [completion_request]=request)
+  [completion_request]=request [http_request]="http request")
 # Lossless per the tokenizer tests: Llama 2's vocabulary keeps extra whitespace and falls back
 # to bytes (tokenizer_llamacpp_vectors_test), byte-level BPE spells every byte
 # (byte_level_bpe_test). tok512.model's normalizer removes extra whitespace: not lossless.
 declare -A vocab=([text_spm_model]="$m/tok512.model 0" [text_llama2c_bin]="$m/tokenizer.bin 1"
   [text_gguf_spm]="$v/ggml-vocab-llama-spm.gguf 1" [text_gguf_bpe]="$v/ggml-vocab-gpt-2.gguf 1")
+# What the other targets load once: http_request's model, byte_level_bpe's vocabularies.
+declare -A inputs_env=([http_request]="ENGINE_FUZZ_MODEL=$build/seeds/model/llama.gguf"
+  [byte_level_bpe]="ENGINE_FUZZ_VOCAB_DIR=$v")
 
 runs=("$@")
 ((${#runs[@]})) || runs=(gguf model_file sentencepiece_model llama2c_tokenizer load_tokenizer
-  text_spm_model text_llama2c_bin text_gguf_spm text_gguf_bpe jinja_template completion_request)
+  text_spm_model text_llama2c_bin text_gguf_spm text_gguf_bpe jinja_template completion_request
+  http_request byte_level_bpe)
 
 [[ -f $build/CMakeCache.txt ]] ||
   CXX=clang++-14 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DENGINE_BUILD_TESTS=OFF \
@@ -69,6 +77,9 @@ for run in "${runs[@]}"; do
     [[ -f $file ]] || { echo "fuzz: $run needs $file (models/place.sh)" >&2; status=1; continue; }
     env=(ENGINE_FUZZ_VOCAB="$file" ENGINE_FUZZ_ROUND_TRIP="$round_trip")
   fi
+  [[ -n ${inputs_env[$run]:-} ]] && env=(${inputs_env[$run]})
+  [[ $run != byte_level_bpe || -d $v ]] ||
+    { echo "fuzz: $run needs $v (models/place.sh)" >&2; status=1; continue; }
   if [[ $mode == minimize ]]; then
     small=$build/small/$run
     rm -rf "$small" && mkdir -p "$small"
@@ -96,9 +107,12 @@ for run in "${runs[@]}"; do
       cp "$s" "${inputs[0]}/"
     fi
   done
-  flags=(-max_total_time="$mode" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1
+  flags=(-max_total_time="$mode" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=4096 -print_final_stats=1
     -max_len="$len" -artifact_prefix="$build/crashes/$run-")
-  [[ -n ${dicts[$run]:-} ]] && flags+=(-dict="tools/fuzz/${dicts[$run]}.dict")
+  if [[ -n ${dicts[$run]:-} ]]; then
+    for d in ${dicts[$run]}; do cat "tools/fuzz/$d.dict"; done >"$build/$run.dict"
+    flags+=(-dict="$build/$run.dict")
+  fi
   echo "fuzz: $run for ${mode}s" >&2
   env "${env[@]}" "$build/bin/${target[$run]}_fuzz" "${flags[@]}" "$found" "$committed" "${inputs[@]}" ||
     status=1
