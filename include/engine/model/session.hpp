@@ -15,7 +15,6 @@
 
 namespace engine {
 
-
 /// How a block of 17 rows or more (a prompt, a large batch) runs its linear layers and attention.
 enum class BlockPath {
   /// On the block kernels: the linear layers on the weights packed at load (our panel kernel, or
