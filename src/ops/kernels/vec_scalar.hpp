@@ -19,14 +19,21 @@ struct Vec {
   // kWidth is 1, so a partial vector is always empty.
   static Reg load_partial(const float*, std::size_t, float fill) { return fill; }
   static void store_partial(float*, Reg, std::size_t) {}
+  /// A 16-bit value at any address: halves packed in quant panels need not be 2-byte aligned,
+  /// as the vector ISAs' unaligned loads allow.
+  static std::uint16_t load_half(const std::uint16_t* p) {
+    std::uint16_t h;
+    std::memcpy(&h, p, sizeof h);
+    return h;
+  }
   /// A bf16 value widened to f32 (bf16 is the top half of an f32).
   static Reg load_bf16(const std::uint16_t* p) {
-    const std::uint32_t bits = static_cast<std::uint32_t>(*p) << 16;
+    const std::uint32_t bits = static_cast<std::uint32_t>(load_half(p)) << 16;
     float f;
     std::memcpy(&f, &bits, sizeof f);
     return f;
   }
-  static Reg load_f16(const std::uint16_t* p) { return engine::f16_to_f32(*p); }
+  static Reg load_f16(const std::uint16_t* p) { return engine::f16_to_f32(load_half(p)); }
   static Reg load_i8(const std::int8_t* p) { return static_cast<float>(*p); }
   static void prefetch(const void*) {}
 
