@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <latch>
 #include <set>
 #include <thread>
 #include <type_traits>
@@ -105,6 +106,9 @@ TEST(ThreadTeam, CallersWithTeamsOfTheirOwnAreAllServed) {
   constexpr int kCallers = 3, kRounds = 500;
   std::atomic<long> refused{0};
   std::vector<std::set<std::thread::id>> workers(kCallers);  // each caller's workers' ids
+  // Every team lives until all callers are done: a worker that had exited could pass its
+  // thread id on to another team's worker.
+  std::latch done(kCallers);
   std::vector<std::thread> callers;
   for (int c = 0; c < kCallers; ++c)
     callers.emplace_back([&, c] {
@@ -118,6 +122,7 @@ TEST(ThreadTeam, CallersWithTeamsOfTheirOwnAreAllServed) {
         else
           workers[c].insert(worker);
       }
+      done.arrive_and_wait();
     });
   for (std::thread& t : callers) t.join();
   EXPECT_EQ(refused.load(), 0);
