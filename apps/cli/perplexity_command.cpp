@@ -18,7 +18,7 @@
 #include "engine/eval/kl_divergence.hpp"
 #include "engine/eval/perplexity.hpp"
 #include "engine/runtime.hpp"
-#include "eval/log_prob_file.hpp"
+#include "engine/eval/log_prob_file.hpp"
 
 namespace engine::cli {
 namespace {
