@@ -484,8 +484,8 @@ std::span<const float> Session::Impl::run(std::span<const SequenceTokens> blocks
   // A step of fewer rows than a block (decode) is ~70 short loops per token: run as one job of
   // the session's thread team (a crew), each loop closed by a barrier, rather than a fork and join
   // per loop; on the caller alone when even its largest weight pass is too small to split (the
-  // barriers would cost more). A block runs on OpenMP, like the oneDNN and block kernels in
-  // it; so does an observed step (the observer is the caller's code, which may throw: a crew's
+  // barriers would cost more). A block forks OpenMP teams, like the oneDNN and block kernels
+  // in it; so does an observed step (the observer is the caller's code, which may throw: a crew's
   // member must not).
   if (R < kBlockMinRows && !observer_) {
     const std::int64_t largest_pass =

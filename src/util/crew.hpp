@@ -37,6 +37,10 @@ class Parallel {
   /// A crew of one on the caller: every loop is its alone, in order; barriers return at once.
   static Parallel alone() { return Parallel(nullptr, 0, 1); }
 
+  // Not copied: a copy would count its loops apart from the member's own.
+  Parallel(const Parallel&) = delete;
+  Parallel& operator=(const Parallel&) = delete;
+
   /// Whether loops fork OpenMP teams (else they are shared by the members of a crew).
   bool forks() const { return forks_; }
   /// This thread's member number in its crew (0: the caller of Crew::run); 0 when forking.
