@@ -28,8 +28,12 @@ void convert_input(const kernels::KernelTable& k, ActivationType type, const flo
     if (input.q8.size() < n) {
       input.q8.resize(n);
       input.q8_scales.resize(n / 32);
+      input.q8_sums16.resize(n / 16);
+      input.q8_dsums32.resize(n / 32);
     }
     k.quantize_q8(x, input.q8.data(), input.q8_scales.data(), n);
+    k.q8_sums(input.q8.data(), input.q8_scales.data(), n, input.q8_sums16.data(),
+              input.q8_dsums32.data());
   }
 }
 
@@ -70,7 +74,12 @@ void row_matmuls(const StepContext& step, const float* x, std::initializer_list<
     work += static_cast<std::int64_t>(M) * p.w.rows * K;
     ++n;
   }
-  const Activations in{x, input.bf16.data(), input.q8.data(), input.q8_scales.data()};
+  const Activations in{x,
+                       input.bf16.data(),
+                       input.q8.data(),
+                       input.q8_scales.data(),
+                       input.q8_sums16.data(),
+                       input.q8_dsums32.data()};
   const Product* const product = products.begin();
   for_each_in_runs(step.parallel, first[n], work >= kRowPathSplitWork, [&](int b) {
     std::size_t i = 0;

@@ -28,10 +28,12 @@ enum class ActivationType : std::uint8_t {
 /// x (M, K) as the decode kernels take it: the f32 values, and the conversions made for the
 /// call (null where no product of the call takes them).
 struct Activations {
-  const float* f32 = nullptr;           // (M, K)
-  const std::uint16_t* bf16 = nullptr;  // (M, K)
-  const std::int8_t* q8 = nullptr;      // (M, K)
-  const float* q8_scales = nullptr;     // (M, K / 32)
+  const float* f32 = nullptr;               // (M, K)
+  const std::uint16_t* bf16 = nullptr;      // (M, K)
+  const std::int8_t* q8 = nullptr;          // (M, K)
+  const float* q8_scales = nullptr;         // (M, K / 32)
+  const std::int32_t* q8_sums16 = nullptr;  // (M, K / 16), KernelTable::q8_sums
+  const float* q8_dsums32 = nullptr;        // (M, K / 32)
 };
 
 struct WeightFormat {

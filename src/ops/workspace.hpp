@@ -14,9 +14,11 @@ namespace engine {
 
 /// x converted once per call to what the weight formats' per-row kernels take (ops/matmul.cpp).
 struct ConvertedInput {
-  std::vector<std::uint16_t> bf16;  // (M, K)
-  std::vector<std::int8_t> q8;      // (M, K)
-  std::vector<float> q8_scales;     // (M, K / 32)
+  std::vector<std::uint16_t> bf16;      // (M, K)
+  std::vector<std::int8_t> q8;          // (M, K)
+  std::vector<float> q8_scales;         // (M, K / 32)
+  std::vector<std::int32_t> q8_sums16;  // (M, K / 16)
+  std::vector<float> q8_dsums32;        // (M, K / 32)
 };
 
 /// A block's rows in the panel kernel's tiles (ops/panel_matmul.cpp): f32 values, or for Q8_0

@@ -129,15 +129,17 @@ struct BlockPanels {
 
 // The kernel table's decode kernel for a panel format.
 using GemmPanels = void (*kernels::KernelTable::*)(const std::uint8_t*, const std::int8_t*,
-                                                   const float*, float*, std::size_t, std::size_t,
-                                                   std::size_t, std::size_t);
+                                                   const float*, const std::int32_t*, const float*,
+                                                   float*, std::size_t, std::size_t, std::size_t,
+                                                   std::size_t);
 
 template <typename Block, typename Layout, GemmPanels kernel>
 void gemm_panel_rows(const kernels::KernelTable& k, const Matrix& w, std::size_t row,
                      std::size_t rows, const Activations& x, float* y, std::size_t M) {
   const auto* first = static_cast<const std::uint8_t*>(w.data) +
                       row / kBlockPanelRows * BlockPanels<Block, Layout>::panel_bytes(w.cols);
-  (k.*kernel)(first, x.q8, x.q8_scales, y + row, rows, w.cols, M, w.rows);
+  (k.*kernel)(first, x.q8, x.q8_scales, x.q8_sums16, x.q8_dsums32, y + row, rows, w.cols, M,
+              w.rows);
 }
 
 template <typename Block>

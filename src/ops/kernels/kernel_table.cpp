@@ -72,6 +72,7 @@ const KernelTable& ENGINE_CONCAT(kernel_table_, ENGINE_ISA_NS)() {
       .gemm_f16_panel = ENGINE_ISA_NS::gemm_panel<std::uint16_t>,
       .gemm_q8_panel = ENGINE_ISA_NS::gemm_q8_panel,
       .quantize_q8 = ENGINE_ISA_NS::quantize_q8,
+      .q8_sums = ENGINE_ISA_NS::q8_sums,
       .to_bf16 = ENGINE_ISA_NS::to_bf16,
       .widen_f16 = ENGINE_ISA_NS::widen_f16,
       .axpy = ENGINE_ISA_NS::axpy,

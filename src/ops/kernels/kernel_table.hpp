@@ -35,14 +35,17 @@ struct KernelTable {
                     const float* xd, float* y, std::size_t rows, std::size_t cols, std::size_t M,
                     std::size_t ldy);
   /// The same for Q4_0, Q4_K and Q6_K weights in panels of 16 rows (ops/formats/block_panels.hpp;
-  /// w: the panel of the first of `rows` rows) and x quantised by quantize_q8: integer sums per
-  /// sub-block of 16 rows at once, scaled once per sub-block.
-  void (*gemm_q4_0)(const std::uint8_t* w, const std::int8_t* xq, const float* xd, float* y,
-                    std::size_t rows, std::size_t cols, std::size_t M, std::size_t ldy);
-  void (*gemm_q4_k)(const std::uint8_t* w, const std::int8_t* xq, const float* xd, float* y,
-                    std::size_t rows, std::size_t cols, std::size_t M, std::size_t ldy);
-  void (*gemm_q6_k)(const std::uint8_t* w, const std::int8_t* xq, const float* xd, float* y,
-                    std::size_t rows, std::size_t cols, std::size_t M, std::size_t ldy);
+  /// w: the panel of the first of `rows` rows) and x quantised by quantize_q8 with its sums by
+  /// q8_sums: integer sums per sub-block of 16 rows at once, scaled once per sub-block.
+  void (*gemm_q4_0)(const std::uint8_t* w, const std::int8_t* xq, const float* xd,
+                    const std::int32_t* sums16, const float* dsums32, float* y, std::size_t rows,
+                    std::size_t cols, std::size_t M, std::size_t ldy);
+  void (*gemm_q4_k)(const std::uint8_t* w, const std::int8_t* xq, const float* xd,
+                    const std::int32_t* sums16, const float* dsums32, float* y, std::size_t rows,
+                    std::size_t cols, std::size_t M, std::size_t ldy);
+  void (*gemm_q6_k)(const std::uint8_t* w, const std::int8_t* xq, const float* xd,
+                    const std::int32_t* sums16, const float* dsums32, float* y, std::size_t rows,
+                    std::size_t cols, std::size_t M, std::size_t ldy);
   /// y (M, cols) = a block of M rows packed in tiles (x_tiles (M, K), see ops/panel_layout.hpp)
   /// times one panel of packed f32 weights (K, kPanelWidth), over steps [k_begin, k_end) of k
   /// (from k_begin > 0 on the partial sums y holds); cols <= kPanelWidth outputs per row at
@@ -66,6 +69,10 @@ struct KernelTable {
   /// n (a multiple of 32) values to blocks of 32: d[b] = max|x| / 127, q = round(x / d[b]).
   /// Bit-identical on every ISA.
   void (*quantize_q8)(const float* x, std::int8_t* q, float* d, std::size_t n);
+  /// The sums of n quants from quantize_q8 per 16 (sums16, n / 16) and per block of 32 times
+  /// the block's d (dsums32, n / 32), which the Q4_0, Q4_K and Q6_K kernels take.
+  void (*q8_sums)(const std::int8_t* q, const float* d, std::size_t n, std::int32_t* sums16,
+                  float* dsums32);
   /// n values to bf16, round to nearest even. Bit-identical on every ISA.
   void (*to_bf16)(const float* x, std::uint16_t* out, std::size_t n);
   /// n IEEE half values widened to f32 (exact; F16C where the ISA has it).

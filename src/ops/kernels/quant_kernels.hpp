@@ -4,7 +4,7 @@
 // broadcast sums a whole sub-block of 16 rows in integers, and its scales, minima and offsets are
 // one vector operation per sub-block for those 16 rows. The quants are unsigned (0-15, 0-63): the
 // offsets (Q4_0's 8, Q6_K's 32) start each integer sum at minus the offset times x's sum over
-// the sub-block, and Q4_K's minima multiply x's sums, both precomputed once per call. The
+// the sub-block, and Q4_K's minima multiply x's sums, both precomputed once per x (q8_sums). The
 // results are the dot products of the dequantised weights with the dequantised x: integers
 // exact, each sub-block's scales applied once in f32.
 #pragma once
@@ -13,7 +13,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <vector>
 
 /// x quantised per 32 values (rows from some m on) and its sums per 16 quants.
 struct QuantizedX {
@@ -237,45 +236,26 @@ inline void run_panel_cols(const Tile& tile, std::size_t panel, std::size_t m, s
 }
 
 /// x's sums per 16 quants, n quants, and each block of 32's sum times its scale d.
-inline void x_sums(const std::int8_t* q, const float* d, std::size_t n, std::int32_t* sums,
-                   float* dsums) {
+inline void q8_sums(const std::int8_t* q, const float* d, std::size_t n, std::int32_t* sums16,
+                    float* dsums32) {
   for (std::size_t j = 0; j < n / 16; ++j) {
     std::int32_t s = 0;
     for (std::size_t i = 0; i < 16; ++i) s += q[16 * j + i];
-    sums[j] = s;
+    sums16[j] = s;
   }
   for (std::size_t b = 0; b < n / 32; ++b)
-    dsums[b] = d[b] * static_cast<float>(sums[2 * b] + sums[2 * b + 1]);
+    dsums32[b] = d[b] * static_cast<float>(sums16[2 * b] + sums16[2 * b + 1]);
 }
 
-/// The decode kernel of Panels: x's sums for as many rows of x as kSums holds, then every
-/// panel of those rows in C = kPanelCols rows of x at a time.
+/// The decode kernel of Panels: every panel in C = kPanelCols rows of x at a time.
 template <typename Panels>
 inline void gemm_block_panels(const std::uint8_t* w, const std::int8_t* xq, const float* xd,
-                              float* y, std::size_t rows, std::size_t cols, std::size_t M,
-                              std::size_t ldy) {
-  constexpr std::size_t kRows = engine::formats::kBlockPanelRows, kSums = 4096;
-  std::int32_t on_stack[kSums];
-  float dsums_on_stack[kSums / 2];
-  std::vector<std::int32_t> wide;  // rows wider than the stack's sums
-  std::vector<float> wide_dsums;
-  std::int32_t* sums = on_stack;
-  float* dsums = dsums_on_stack;
-  if (cols / 16 > kSums) {
-    wide.resize(cols / 16);
-    wide_dsums.resize(cols / 32);
-    sums = wide.data();
-    dsums = wide_dsums.data();
-  }
+                              const std::int32_t* sums16, const float* dsums32, float* y,
+                              std::size_t rows, std::size_t cols, std::size_t M, std::size_t ldy) {
+  constexpr std::size_t kRows = engine::formats::kBlockPanelRows;
   const std::size_t panels = (rows + kRows - 1) / kRows;
-  const std::size_t group = std::max<std::size_t>(1, kSums / (cols / 16));
-  for (std::size_t m0 = 0; m0 < M; m0 += group) {
-    const std::size_t count = std::min(group, M - m0);
-    x_sums(xq + m0 * cols, xd + m0 * (cols / 32), count * cols, sums, dsums);
-    const BlockPanelRows<Panels> tile{
-        w, {xq + m0 * cols, xd + m0 * (cols / 32), sums, dsums, cols}, y + m0 * ldy, rows, ldy};
-    for (std::size_t panel = 0; panel < panels; ++panel)
-      for (std::size_t m = 0; m < count; m += kPanelCols)
-        run_panel_cols<kPanelCols>(tile, panel, m, std::min(kPanelCols, count - m));
-  }
+  const BlockPanelRows<Panels> tile{w, {xq, xd, sums16, dsums32, cols}, y, rows, ldy};
+  for (std::size_t panel = 0; panel < panels; ++panel)
+    for (std::size_t m = 0; m < M; m += kPanelCols)
+      run_panel_cols<kPanelCols>(tile, panel, m, std::min(kPanelCols, M - m));
 }

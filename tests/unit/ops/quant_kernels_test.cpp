@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -19,8 +18,8 @@ namespace engine::kernels {
 namespace {
 
 using GemmPanels = void (*KernelTable::*)(const std::uint8_t*, const std::int8_t*, const float*,
-                                          float*, std::size_t, std::size_t, std::size_t,
-                                          std::size_t);
+                                          const std::int32_t*, const float*, float*, std::size_t,
+                                          std::size_t, std::size_t, std::size_t);
 
 struct Case {
   DType type;
@@ -66,11 +65,17 @@ TEST_P(QuantKernelsPerIsa, EqualTheDequantisedDotProducts) {
           std::vector<float> x(M * cols), y(M * (rows + 2), -7.0f);
           for (float& v : x) v = uniform(rng);
           const ggml_reference::Q8Rows xq = ggml_reference::q8_rows(x);
-          std::vector<std::int8_t> quants(xq.q.size() + 3);  // x's quants 3 bytes on
-          std::memcpy(quants.data() + 3, xq.q.data(), xq.q.size());
+          std::vector<std::int8_t> quants(3);  // x's quants 3 bytes on
+          quants.insert(quants.end(), xq.q.begin(), xq.q.end());
+          // The quants' sums per 16, and per 32 times the block's scale, as the kernels take them.
+          std::vector<std::int32_t> sums16(xq.q.size() / 16, 0);
+          std::vector<float> dsums32(xq.q.size() / 32);
+          for (std::size_t i = 0; i < xq.q.size(); ++i) sums16[i / 16] += xq.q[i];
+          for (std::size_t b = 0; b < dsums32.size(); ++b)
+            dsums32[b] = xq.d[b] * static_cast<float>(sums16[2 * b] + sums16[2 * b + 1]);
           const std::size_t ldy = rows + 2;  // the columns past `rows` stay untouched
-          (k.*kase.kernel)(loaded.data() + 1, quants.data() + 3, xq.d.data(), y.data(), rows, cols,
-                           M, ldy);
+          (k.*kase.kernel)(loaded.data() + 1, quants.data() + 3, xq.d.data(), sums16.data(),
+                           dsums32.data(), y.data(), rows, cols, M, ldy);
           for (std::size_t m = 0; m < M; ++m) {
             for (std::size_t r = 0; r < rows; ++r) {
               double want = 0, magnitude = 0;
