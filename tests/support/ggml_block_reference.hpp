@@ -1,4 +1,4 @@
-// A double-precision decoder of ggml's 4- to 6-bit block types written from their definitions
+// A double-precision decoder of ggml's 4- to 8-bit block types written from their definitions
 // (ggml-common.h: field order and bit positions), one value at a time, and random rows of
 // blocks: the reference the block formats and their kernels are tested against.
 #pragma once
@@ -67,7 +67,7 @@ inline int q3_k_scale(const std::uint8_t* s, int j) {
   return scales[j] - 32;
 }
 
-// K-quant value i of a super-block of 256.
+// K-quant value i of a super-block of 256 (or of Q8_0's block of 32).
 inline Value k_value(DType type, const std::uint8_t* b, int i) {
   switch (type) {
     case DType::q2_k: {  // {scales[16]; qs[64]; d; dmin}: 128-value halves of 4 2-bit planes
@@ -105,6 +105,10 @@ inline Value k_value(DType type, const std::uint8_t* b, int i) {
       const double d = half_at(b + 208) * static_cast<std::int8_t>(b[192 + 8 * n + l / 16 + 2 * g]);
       return {d * q, std::abs(d * q)};
     }
+    case DType::q8_0: {  // {d; qs[32] int8}
+      const double d = half_at(b) * static_cast<std::int8_t>(b[2 + i]);
+      return {d, std::abs(d)};
+    }
     default:
       return legacy_value(type, b, i);
   }
@@ -120,6 +124,7 @@ inline std::vector<int> half_offsets(DType type) {
   switch (type) {
     case DType::q4_0:
     case DType::q5_0:
+    case DType::q8_0:
       return {0};
     case DType::q4_1:
     case DType::q5_1:

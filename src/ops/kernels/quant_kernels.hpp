@@ -185,7 +185,7 @@ struct Q6_KPanels {
 /// accumulators. The first pass over a panel reads it ahead; the others find it in cache.
 template <typename Panels>
 struct BlockPanelRows {
-  static constexpr std::size_t kRows = engine::formats::kBlockPanelRows;
+  static constexpr std::size_t kRows = engine::formats::kBlockPanelRows, kCols = kTileCols;
   static constexpr std::size_t kBlockBytes = kRows * Panels::Layout::kBytes;
   static_assert(kRows % Vec::kWidth == 0);
   const std::uint8_t* w;
@@ -237,13 +237,13 @@ inline void sums16(const std::int8_t* q, std::size_t n, std::int32_t* out) {
   }
 }
 
-/// The decode kernel of Panels: x's sums for as many rows of x as kSums holds, then every
-/// panel of those rows in C = kTileCols rows of x at a time.
-template <typename Panels>
-inline void gemm_block_panels(const std::uint8_t* w, const std::int8_t* xq, const float* xd,
-                              float* y, std::size_t rows, std::size_t cols, std::size_t M,
-                              std::size_t ldy) {
-  constexpr std::size_t kRows = engine::formats::kBlockPanelRows, kSums = 4096;
+/// The decode kernel of a panel tile (BlockPanelRows, or Q8_0's): x's sums for as many rows of x
+/// as kSums holds, then every panel of those rows in C = Tile::kCols rows of x at a time.
+template <typename Tile>
+inline void gemm_panel_tiles(const std::uint8_t* w, const std::int8_t* xq, const float* xd,
+                             float* y, std::size_t rows, std::size_t cols, std::size_t M,
+                             std::size_t ldy) {
+  constexpr std::size_t kRows = Tile::kRows, kSums = 4096;
   std::int32_t on_stack[kSums];
   std::vector<std::int32_t> wide;  // rows wider than the stack's sums
   std::int32_t* sums = on_stack;
@@ -256,10 +256,17 @@ inline void gemm_block_panels(const std::uint8_t* w, const std::int8_t* xq, cons
   for (std::size_t m0 = 0; m0 < M; m0 += group) {
     const std::size_t count = std::min(group, M - m0);
     sums16(xq + m0 * cols, count * cols, sums);
-    const BlockPanelRows<Panels> tile{
+    const Tile tile{
         w, {xq + m0 * cols, xd + m0 * (cols / 32), sums, cols}, y + m0 * ldy, rows, ldy};
     for (std::size_t panel = 0; panel < panels; ++panel)
-      for (std::size_t m = 0; m < count; m += kTileCols)
-        run_panel_cols<kTileCols>(tile, panel, m, std::min(kTileCols, count - m));
+      for (std::size_t m = 0; m < count; m += Tile::kCols)
+        run_panel_cols<Tile::kCols>(tile, panel, m, std::min(Tile::kCols, count - m));
   }
+}
+
+template <typename Panels>
+inline void gemm_block_panels(const std::uint8_t* w, const std::int8_t* xq, const float* xd,
+                              float* y, std::size_t rows, std::size_t cols, std::size_t M,
+                              std::size_t ldy) {
+  gemm_panel_tiles<BlockPanelRows<Panels>>(w, xq, xd, y, rows, cols, M, ldy);
 }
