@@ -5,8 +5,8 @@
 // the bytes). The token and position embeddings keep their type (an embedding is read
 // one row per token); a shared classifier gets a converted copy of its own. The parts of a fused
 // QKV matrix (gpt2) are converted as three matrices. Norms and biases stay where the file has
-// them. Packing for blocks of rows (panels for f32 on AVX-512, else oneDNN's layout), the last
-// step of a load, is here too.
+// them. Packing for blocks of rows (panels for f32 and f16 on AVX-512, else oneDNN's layout), the
+// last step of a load, is here too.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -137,10 +137,10 @@ void Model::Impl::convert_weights(DType weight_type) {
 }
 
 // Blocks of rows (prefill) run the layer matrices on packed copies, faster than on our rows: f32
-// on AVX-512 and Q8_0 on AVX-512 VNNI in our panels (ops/panel_matmul.hpp), bf16 and f32 on the
-// other ISAs in oneDNN's blocked layout (Q8_0 there has no copy: oneDNN takes its rows expanded
-// a chunk at a time). A second copy of each such layer matrix (the classifier runs one row per
-// sequence and keeps its rows only).
+// and f16 on AVX-512 and Q8_0 on AVX-512 VNNI in our panels (ops/panel_matmul.hpp), bf16 and f32
+// on the other ISAs in oneDNN's blocked layout (Q8_0 and f16 there have no copy: oneDNN takes
+// their rows expanded a chunk at a time). A second copy of each such layer matrix (the classifier
+// runs one row per sequence and keeps its rows only).
 void Model::Impl::pack_weights() {
   const Isa isa = active_isa();
   const auto on_panels = [&](const Matrix& m) { return prefers_panels(m.dtype, isa); };

@@ -41,7 +41,8 @@ static_assert(kRowsPerBlock % kLayoutTileRows == 0);
 
 // Whether a block of M rows times w takes the block path (panels or oneDNN).
 bool block_path(const StepContext& step, const Matrix& w, int M) {
-  return takes_block_path(step, M, static_cast<std::int64_t>(M) * w.rows * w.cols);
+  return !weight_format(w.dtype).blocks_on_rows &&
+         takes_block_path(step, M, static_cast<std::int64_t>(M) * w.rows * w.cols);
 }
 
 constexpr std::size_t kMaxProducts = 4;  // q, k, v; gate, up

@@ -78,12 +78,15 @@ void panel_matmul(const kernels::KernelTable& k, PanelScratch& scratch, const fl
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("panel_matmul: {} products of one block (1..4)", products.size()));
   const DType dtype = products.begin()->w.dtype;
-  // The panels' kind: the format's decode activations (Q8 blocks or f32).
-  const bool q8 = weight_format(dtype).activations == ActivationType::q8;
+  const WeightFormat& format = weight_format(dtype);
+  // The panels' kind: the format's decode activations (Q8 blocks or f32); f32 ones hold the
+  // format's own values, f32 or f16 (widened by the kernel).
+  const bool q8 = format.activations == ActivationType::q8;
+  const bool f16 = !q8 && format.block_bytes == sizeof(std::uint16_t);
   const std::size_t K = products.begin()->w.cols, rows = M;
   // Bytes per value of k in a panel and in a row of the block's tiles.
   const std::size_t panel_k_bytes =
-      q8 ? kQ8PanelBlockBytes / kQ8Block : kPanelWidth * sizeof(float);
+      q8 ? kQ8PanelBlockBytes / kQ8Block : kPanelWidth * format.block_bytes;
   const std::size_t panel = K * panel_k_bytes;
   const std::size_t row_bytes = q8 ? K / kQ8Block * kQ8TileRowBlockBytes : K * sizeof(float);
   const std::size_t tiles = (rows + kPanelTileRows - 1) / kPanelTileRows;
@@ -160,6 +163,10 @@ void panel_matmul(const kernels::KernelTable& k, PanelScratch& scratch, const fl
       if (q8)
         k.gemm_q8_panel(x_tiles + m0 * row_bytes, block, K, k0, k1, current, next, next_bytes, y, N,
                         cols);
+      else if (f16)
+        k.gemm_f16_panel(reinterpret_cast<const float*>(x_tiles + m0 * row_bytes), block, K, k0, k1,
+                         reinterpret_cast<const std::uint16_t*>(current), next, next_bytes, y, N,
+                         cols);
       else
         k.gemm_panel(reinterpret_cast<const float*>(x_tiles + m0 * row_bytes), block, K, k0, k1,
                      reinterpret_cast<const float*>(current), next, next_bytes, y, N, cols);

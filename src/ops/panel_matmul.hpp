@@ -17,13 +17,13 @@
 namespace engine {
 
 /// Whether blocks on weights of this type run on panels with this ISA's kernels, as its format
-/// says (ops/weight_format.hpp): f32 with AVX-512 (else through oneDNN), Q8_0 with AVX-512 VNNI
-/// (else expanded to f32 for oneDNN, a chunk of rows at a time); no other type.
+/// says (ops/weight_format.hpp): f32 and f16 with AVX-512 (else through oneDNN), Q8_0 with
+/// AVX-512 VNNI (else expanded to f32 for oneDNN, a chunk of rows at a time); no other type.
 bool prefers_panels(DType type, Isa isa);
 
-/// Bytes of the panels of w: f32 (ceil(rows / kPanelWidth), cols, kPanelWidth) floats, Q8_0
-/// ceil(rows / kPanelWidth) x cols / 32 blocks of kQ8PanelBlockBytes (ops/panel_layout.hpp); 0
-/// for types without panels (or when w has no rows).
+/// Bytes of the panels of w: f32 (f16) (ceil(rows / kPanelWidth), cols, kPanelWidth) floats
+/// (halves), Q8_0 ceil(rows / kPanelWidth) x cols / 32 blocks of kQ8PanelBlockBytes
+/// (ops/panel_layout.hpp); 0 for types without panels (or when w has no rows).
 std::size_t panel_bytes(const Matrix& w);
 /// Writes the panels of w (a type with panels, in its loaded layout) to `out` (panel_bytes(w),
 /// 64-byte aligned, zeroed: the features past w.rows of the last panel stay 0, and a Q8_0 one's

@@ -67,6 +67,10 @@ struct WeightFormat {
   /// oneDNN (the block path without panels) runs this format bf16 x bf16 (else f32, on rows
   /// read back by load_rows), and on a packed copy made at load.
   bool onednn_bf16, onednn_packs;
+  /// Blocks of rows run on gemm_rows as decode does, never the block path: its register tiles
+  /// reuse each unpacked weight vector for several rows of x, which beats expanding the rows
+  /// for oneDNN.
+  bool blocks_on_rows = false;
 };
 
 /// The format of `dtype`.

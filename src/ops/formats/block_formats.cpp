@@ -1,10 +1,11 @@
 // The ggml block types (Q4_0 ... Q6_K). Q4_0, Q4_K and Q6_K load into panels of 16 rows
 // (block_panels.hpp) for their decode kernels, which take x quantised per 32 values as Q8_0's
-// does (integer sums, scales once per sub-block); the others keep the file's rows of whole blocks,
-// row-major, and their decode kernel expands each weight row once and multiplies it into f32 x.
-// Rows come back as f32 block by block (ggml_blocks.hpp), for embeddings and for blocks of rows
-// (oneDNN on rows expanded a chunk at a time). Each can also be converted to from f32
-// (ggml_blocks.hpp's searching encoders), at load or by engine convert.
+// does (integer sums, scales once per sub-block), and so do their prompt blocks; the others keep
+// the file's rows of whole blocks, row-major, and their decode kernel expands each weight row
+// once and multiplies it into f32 x. Rows come back as f32 block by block (ggml_blocks.hpp), for
+// embeddings and for the others' blocks of rows (oneDNN on rows expanded a chunk at a time).
+// Each can also be converted to from f32 (ggml_blocks.hpp's searching encoders), at load or by
+// engine convert.
 #include <cstring>
 #include <vector>
 
@@ -160,6 +161,7 @@ constexpr WeightFormat panel_format(DType dtype, std::string_view name) {
   f.store_rows = Panels::store_rows;
   f.load_rows = Panels::load_rows;
   f.gemm_rows = gemm_panel_rows<Block, Layout, kernel>;
+  f.blocks_on_rows = true;
   return f;
 }
 

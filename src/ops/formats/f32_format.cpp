@@ -1,12 +1,11 @@
 // f32 weights: values in the tile layout (ops/tile_layout.hpp) for the f32 decode kernel; blocks
 // of rows on f32 panels with AVX-512 (ops/panel_matmul.hpp), else oneDNN on a packed copy.
-#include <algorithm>
 #include <cstring>
 
 #include "format/gguf_tensor_type.hpp"
 #include "ops/formats/formats.hpp"
+#include "ops/formats/value_panels.hpp"
 #include "ops/kernels/kernel_table.hpp"
-#include "ops/panel_layout.hpp"
 #include "ops/tile_layout.hpp"
 
 namespace engine::formats {
@@ -38,31 +37,6 @@ void gemm_rows(const kernels::KernelTable& k, const Matrix& w, std::size_t row, 
   k.gemm(tiles, x.f32, y + row, rows, K, M, w.rows);
 }
 
-// Panels: (ceil(rows / kPanelWidth), cols, kPanelWidth) floats.
-std::size_t panel_bytes(const Matrix& w) {
-  const std::size_t count = (static_cast<std::size_t>(w.rows) + kPanelWidth - 1) / kPanelWidth;
-  return count * w.cols * kPanelWidth * sizeof(float);
-}
-
-const void* pack_panels(const Matrix& w, std::uint8_t* out) {
-  const std::size_t K = w.cols, N = w.rows, panel = K * kPanelWidth;
-  float* const panels = reinterpret_cast<float*>(out);
-  const float* const in = static_cast<const float*>(w.data);
-  const std::size_t groups = tile_groups<float>(K);
-  // Row by row: each weight row is read in order (out of its tiles), its panel (cols x 128 bytes)
-  // stays in cache.
-#pragma omp parallel for schedule(static)
-  for (std::size_t n = 0; n < N; ++n) {
-    float* const column = panels + n / kPanelWidth * panel + n % kPanelWidth;
-    for (std::size_t k = 0; k < K; k += kGroupValues<float>) {
-      const float* const group = in + tile_offset<float>(groups, n, k);
-      for (std::size_t j = 0; j < std::min(kGroupValues<float>, K - k); ++j)
-        column[(k + j) * kPanelWidth] = group[j];
-    }
-  }
-  return panels;
-}
-
 }  // namespace
 
 const WeightFormat f32{
@@ -78,8 +52,8 @@ const WeightFormat f32{
     .load_rows = load_rows,
     .gemm_rows = gemm_rows,
     .panel_isa = Isa::avx512,
-    .panel_bytes = panel_bytes,
-    .pack_panels = pack_panels,
+    .panel_bytes = value_panel_bytes<float>,
+    .pack_panels = pack_value_panels<float>,
     .onednn_bf16 = false,
     .onednn_packs = true,
 };

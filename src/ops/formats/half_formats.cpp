@@ -1,8 +1,10 @@
 // bf16 and f16 weights: 16-bit values in the tile layout (ops/tile_layout.hpp). bf16 runs bf16 x
 // bf16 (x rounded by to_bf16; oneDNN for blocks of rows, on a packed copy), f16 widens its values
-// to f32 against f32 x (blocks: oneDNN on rows widened to f32 by the kernel table, F16C).
+// to f32 against f32 x (blocks: with AVX-512 on f16 panels widened in registers, else oneDNN on
+// rows widened to f32 by the kernel table, F16C).
 #include "format/gguf_tensor_type.hpp"
 #include "ops/formats/formats.hpp"
+#include "ops/formats/value_panels.hpp"
 #include "ops/half.hpp"
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/tile_layout.hpp"
@@ -106,9 +108,9 @@ const WeightFormat f16{
     .quantize_row = F16Rows::quantize_row,
     .load_rows = F16Rows::load_rows,
     .gemm_rows = gemm_rows_f16,
-    .panel_isa = Isa::scalar,
-    .panel_bytes = nullptr,
-    .pack_panels = nullptr,
+    .panel_isa = Isa::avx512,
+    .panel_bytes = value_panel_bytes<Half>,
+    .pack_panels = pack_value_panels<Half>,
     .onednn_bf16 = false,
     .onednn_packs = false,
 };

@@ -51,6 +51,11 @@ struct KernelTable {
   void (*gemm_panel)(const float* x_tiles, std::size_t M, std::size_t K, std::size_t k_begin,
                      std::size_t k_end, const float* panel, const void* next,
                      std::size_t next_bytes, float* y, std::size_t ldy, std::size_t cols);
+  /// The same for a panel of IEEE half weights (K, kPanelWidth), widened to f32 as they load:
+  /// the sums gemm_panel makes on those weights as f32.
+  void (*gemm_f16_panel)(const float* x_tiles, std::size_t M, std::size_t K, std::size_t k_begin,
+                         std::size_t k_end, const std::uint16_t* panel, const void* next,
+                         std::size_t next_bytes, float* y, std::size_t ldy, std::size_t cols);
   /// The same for a block quantised per 32 values (as quantize_q8) in Q8 tiles (x_tiles) times
   /// a Q8_0 panel (K / 32 blocks of kQ8PanelBlockBytes), steps [k_begin, k_end) multiples of
   /// 32: an exact integer sum per block, then one multiply-add by both scales.

@@ -1,5 +1,6 @@
 // The f32 block product on weights packed in panels (ops/panel_matmul.hpp): one panel of
-// kPanelWidth output features against every row of a block, written once against Vec.
+// kPanelWidth output features against every row of a block, written once against Vec. Panels
+// of f16 values run the same sums, each step's weights widened in registers (exact).
 //
 // Why not oneDNN here: on weights that come from memory (every layer's, in turn) its f32 matmul
 // stalls on them, well below its rate on cached weights. This kernel prefetches the next panel
@@ -57,12 +58,20 @@ inline void store_panel_sums(const Vec::Reg (&acc)[P][kPanelVecs], float* y, std
     }
 }
 
+/// kWidth panel values from p as f32: f32 as they are, f16 widened (F16C where the ISA has it).
+inline Vec::Reg load_panel_values(const float* p) {
+  return Vec::load(p);
+}
+inline Vec::Reg load_panel_values(const std::uint16_t* p) {
+  return Vec::load_f16(p);
+}
+
 /// y (P, cols) (+)= the P rows of a tile from `a` (row p of step k at a[k * stride + p]) times
 /// rows [k_begin, k_end) of the panel b (K, kPanelWidth); from k_begin > 0 on the partial sums
 /// y holds. Each output is one FMA chain over k from 0 (a partial sum kept in y is the same
 /// f32): the same sums whatever the block's size.
-template <std::size_t P>
-inline void panel_pass(const float* a, std::size_t stride, const float* b, std::size_t k_begin,
+template <std::size_t P, typename T>
+inline void panel_pass(const float* a, std::size_t stride, const T* b, std::size_t k_begin,
                        std::size_t k_end, float* y, std::size_t ldy, std::size_t cols,
                        PanelPrefetch& prefetch) {
   constexpr std::size_t W = Vec::kWidth;
@@ -78,7 +87,8 @@ inline void panel_pass(const float* a, std::size_t stride, const float* b, std::
 #pragma GCC unroll 8
     for (std::size_t k = k0; k < steps_end; ++k) {
       Vec::Reg bk[kPanelVecs];
-      for (std::size_t v = 0; v < kPanelVecs; ++v) bk[v] = Vec::load(b + k * kPanelWidth + v * W);
+      for (std::size_t v = 0; v < kPanelVecs; ++v)
+        bk[v] = load_panel_values(b + k * kPanelWidth + v * W);
       for (std::size_t p = 0; p < P; ++p) {
         const Vec::Reg ak = Vec::set1(a[k * stride + p]);
         for (std::size_t v = 0; v < kPanelVecs; ++v) acc[p][v] = Vec::fmadd(ak, bk[v], acc[p][v]);
@@ -89,8 +99,8 @@ inline void panel_pass(const float* a, std::size_t stride, const float* b, std::
 }
 
 /// panel_pass with P = the rows left (<= PMax) as a compile-time count.
-template <std::size_t PMax>
-inline void panel_pass_n(std::size_t rows, const float* a, std::size_t stride, const float* b,
+template <std::size_t PMax, typename T>
+inline void panel_pass_n(std::size_t rows, const float* a, std::size_t stride, const T* b,
                          std::size_t k_begin, std::size_t k_end, float* y, std::size_t ldy,
                          std::size_t cols, PanelPrefetch& prefetch) {
   if constexpr (PMax > 1) {
@@ -107,9 +117,11 @@ inline PanelPrefetch spread_prefetch(const void* next, std::size_t next_bytes, s
   return {first, first + lines * 64, chunks ? (lines + chunks - 1) / chunks : 0};
 }
 
+/// T: float or std::uint16_t (f16) panel values.
+template <typename T>
 inline void gemm_panel(const float* x_tiles, std::size_t M, std::size_t K, std::size_t k_begin,
-                       std::size_t k_end, const float* panel, const void* next,
-                       std::size_t next_bytes, float* y, std::size_t ldy, std::size_t cols) {
+                       std::size_t k_end, const T* panel, const void* next, std::size_t next_bytes,
+                       float* y, std::size_t ldy, std::size_t cols) {
   const std::size_t tiles = (M + kPanelTileRows - 1) / kPanelTileRows;
   PanelPrefetch prefetch = spread_prefetch(
       next, next_bytes, tiles * ((k_end - k_begin + kPrefetchSteps - 1) / kPrefetchSteps));

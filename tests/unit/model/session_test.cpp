@@ -41,11 +41,12 @@ TEST_F(ReferencePath, BlockPrefillEqualsTokenByToken) {
 }
 
 // Which matrices get our panel copy at load, stated from the kernels we ship rather than
-// asked of the loader: f32 from AVX-512 on, Q8_0 from AVX-512 VNNI on; bf16 never (oneDNN's
-// layout).
+// asked of the loader: f32 and f16 from AVX-512 on, Q8_0 from AVX-512 VNNI on; bf16 never
+// (oneDNN's layout).
 bool has_panel_kernel(DType type, Isa isa) {
   switch (type) {
     case DType::f32:
+    case DType::f16:
       return isa >= Isa::avx512;
     case DType::q8_0:
       return isa >= Isa::avx512_vnni_bf16;
@@ -64,8 +65,8 @@ bool has_panel_kernel(DType type, Isa isa) {
 // layers' quantisation: measured 0.25. Without
 // panels a Q8_0 block runs on rows expanded to f32 (a chunk at a time, no copy) times f32
 // activations, the reference on quantised activations: measured 0.46, the q8 accuracy
-// difference itself (Bf16AndQ8WeightsStayCloseToF32). f32 on AVX-512 and Q8_0 on AVX-512 VNNI
-// run on our panels, f32 and bf16 otherwise on oneDNN's layout.
+// difference itself (Bf16AndQ8WeightsStayCloseToF32). f32 and f16 on AVX-512 and Q8_0 on
+// AVX-512 VNNI run on our panels, f32 and bf16 otherwise on oneDNN's layout.
 void expect_block_path_equals_reference_path(DType weight_type, float tolerance) {
   const auto model = Model::load(test::require_model("stories260K.bin"), weight_type);
   // Every layer's copies share one buffer per model: each part starts on a cache line (the
@@ -76,7 +77,9 @@ void expect_block_path_equals_reference_path(DType weight_type, float tolerance)
       // Which copy a matrix has, by its type (w2, 172 wide, stays f32 when the others are Q8_0).
       const bool panels = has_panel_kernel(m->dtype, active_isa());
       EXPECT_EQ(m->panels != nullptr, panels) << "panels";
-      EXPECT_EQ(m->packed != nullptr, !panels && m->dtype != DType::q8_0) << "oneDNN's copy";
+      // Without panels Q8_0 and f16 run oneDNN on rows expanded a chunk at a time, no copy.
+      EXPECT_EQ(m->packed != nullptr, !panels && m->dtype != DType::q8_0 && m->dtype != DType::f16)
+          << "oneDNN's copy";
       EXPECT_TRUE(aligned(m->panels) && aligned(m->packed)) << "packed parts on cache lines";
       EXPECT_TRUE(weight_type == DType::f32 || aligned(m->data)) << "converted parts too";
     }
@@ -99,6 +102,11 @@ void expect_block_path_equals_reference_path(DType weight_type, float tolerance)
 
 TEST(Session, BlockPathEqualsReferencePath) {
   expect_block_path_equals_reference_path(DType::f32, 1e-4f);
+}
+
+// f16 weights widen exactly on both paths, against the same f32 activations: as close as f32.
+TEST(Session, F16BlockPathEqualsReferencePath) {
+  expect_block_path_equals_reference_path(DType::f16, 1e-4f);
 }
 
 TEST(Session, Bf16BlockPathEqualsReferencePath) {

@@ -1,13 +1,16 @@
-// The block product on panels (ops/panel_matmul.hpp), f32 and Q8_0, on every ISA this CPU has:
-// against a double-precision product (for Q8_0 the blockwise definition on the quantised rows)
+// The block product on panels (ops/panel_matmul.hpp), f32, f16 and Q8_0, on every ISA this CPU
+// has: against a double-precision product (for f16 of the weights widened, for Q8_0 the
+// blockwise definition on the quantised rows)
 // and the scalar kernel for odd block, feature and input sizes (partial tiles of rows, partial
 // last panels, one input or block, passes over k and rows), with misaligned x; each row's result
 // independent of the block it came in.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <random>
 #include <string>
@@ -57,10 +60,12 @@ std::vector<float> run(const kernels::KernelTable& k, const std::vector<float>& 
 }
 
 // y = x wᵀ (x at an odd offset) on `simd` against `definition` (m, n) -> {exact value, sum of
-// the terms' magnitudes} and the scalar kernel, within the rounding of that sum.
+// the terms' magnitudes} and the scalar kernel, within the rounding of that sum: `relative`
+// times it (1e-6 where no term dominates and the roundings cancel).
 template <typename Definition>
 void expect_definition(const kernels::KernelTable& simd, const std::vector<float>& x,
-                       const Matrix& packed, std::size_t M, Definition definition) {
+                       const Matrix& packed, std::size_t M, Definition definition,
+                       double relative = 1e-6) {
   const std::size_t N = packed.rows, K = packed.cols;
   ASSERT_NE(packed.panels, nullptr);
   ASSERT_EQ(reinterpret_cast<std::uintptr_t>(packed.panels) % 64, 0u);
@@ -72,8 +77,8 @@ void expect_definition(const kernels::KernelTable& simd, const std::vector<float
       const std::string where = "M=" + std::to_string(M) + " N=" + std::to_string(N) +
                                 " K=" + std::to_string(K) + " at (" + std::to_string(m) + ", " +
                                 std::to_string(n) + ")";
-      ASSERT_LE(std::abs(got[m * N + n] - exact), 1e-6 * magnitude + 1e-30) << where;
-      ASSERT_LE(std::abs(got[m * N + n] - want[m * N + n]), 1e-6 * magnitude + 1e-30) << where;
+      ASSERT_LE(std::abs(got[m * N + n] - exact), relative * magnitude + 1e-30) << where;
+      ASSERT_LE(std::abs(got[m * N + n] - want[m * N + n]), relative * magnitude + 1e-30) << where;
     }
 }
 
@@ -147,6 +152,77 @@ TEST_P(PanelMatmulPerIsa, SeveralProductsEqualEachAlone) {
   EXPECT_EQ(y0, run(simd(), x, matrices[0], M));
   EXPECT_EQ(y1, run(simd(), x, matrices[1], M));
   EXPECT_EQ(y2, run(simd(), x, matrices[2], M));
+}
+
+// f16: w (N, K) rounded to IEEE half (with a subnormal, the largest half and a negative zero
+// among them), tiled as a load tiles it, then packed in panels of halves; `widened` holds the
+// halves' exact f32 values.
+struct F16Panels {
+  std::vector<float> widened;  // (N, K)
+  std::vector<std::uint16_t> halves;
+  test::Tiles<std::uint16_t> tiles;
+  Matrix matrix;
+  HugePageBuffer buffer;
+  F16Panels(const std::vector<float>& w, std::size_t N, std::size_t K)
+      : halves(rounded(w)),
+        tiles(halves.data(), N, K),
+        matrix{tiles.data(), DType::f16, static_cast<int>(N), static_cast<int>(K)},
+        buffer(panel_bytes(matrix)) {
+    for (const std::uint16_t h : halves) widened.push_back(f16_to_f32(h));
+    matrix.panels = pack_panels(matrix, buffer.data());
+  }
+  static std::vector<std::uint16_t> rounded(const std::vector<float>& w) {
+    std::vector<std::uint16_t> h(w.size());
+    for (std::size_t i = 0; i < w.size(); ++i) h[i] = f32_to_f16(w[i]);
+    const std::uint16_t edges[] = {0x0001, 0x7bff, 0x8000};  // 2^-24, 65504, -0
+    for (std::size_t i = 0; i < std::size(edges) && i < h.size(); ++i)
+      h[i * h.size() / std::size(edges)] = edges[i];
+    return h;
+  }
+};
+
+void expect_f16_product(const kernels::KernelTable& simd, std::size_t M, std::size_t N,
+                        std::size_t K, std::mt19937& rng) {
+  const auto x = random_vector(M * K + 1, rng);
+  const F16Panels w(random_vector(N * K, rng), N, K);
+  // The row holding 65504 sums every term at that term's size, so its roundings need not
+  // cancel: the bound for any order of K f32 additions.
+  const double relative = std::max(1e-6, static_cast<double>(K) * 0x1p-24);
+  expect_definition(
+      simd, x, w.matrix, M,
+      [&](std::size_t m, std::size_t n) {
+        double exact = 0, magnitude = 0;
+        for (std::size_t k = 0; k < K; ++k) {
+          const double p = static_cast<double>(x[1 + m * K + k]) * w.widened[n * K + k];
+          exact += p;
+          magnitude += std::abs(p);
+        }
+        return std::pair{exact, magnitude};
+      },
+      relative);
+}
+
+TEST_P(PanelMatmulPerIsa, F16EqualsTheProductForOddSizes) {
+  for (std::size_t M : {1, 2, 11, 12, 13, 25, 128})
+    for (std::size_t N : {1, 5, 31, 32, 33, 70})
+      for (std::size_t K : {1, 3, 16, 17, 100}) expect_f16_product(simd(), M, N, K, rng);
+}
+
+TEST_P(PanelMatmulPerIsa, F16EqualsTheProductInPassesOverKAndRows) {
+  for (std::size_t M : {13, 200})
+    for (std::size_t K : {1025, 1100}) expect_f16_product(simd(), M, 45, K, rng);
+}
+
+// The f16 panels give the very sums the f32 panels give on the widened weights: widening is
+// exact, and the kernel is the f32 one past the load.
+TEST_P(PanelMatmulPerIsa, F16EqualsF32PanelsOfTheWidenedWeights) {
+  for (const auto& [M, K] : {std::pair<std::size_t, std::size_t>{29, 64}, {200, 1100}}) {
+    const F16Panels w(random_vector(45 * K, rng), 45, K);
+    Matrix f32{w.widened.data(), DType::f32, 45, static_cast<int>(K)};
+    const auto buffer = pack(f32);
+    const auto x = random_vector(M * K + 1, rng);
+    EXPECT_EQ(run(simd(), x, w.matrix, M), run(simd(), x, f32, M)) << "K=" << K;
+  }
 }
 
 // Q8_0: w (N, K) as GGUF blocks with one quant at -128 (the panel holds quant + 128 as a byte:
@@ -254,20 +330,22 @@ TEST_P(PanelMatmulPerIsa, Q8_0PanelsEqualTheDecodeKernel) {
 INSTANTIATE_TEST_SUITE_P(AllIsas, PanelMatmulPerIsa, ::testing::ValuesIn(supported_isas()),
                          [](const auto& info) { return std::string(isa_name(info.param)); });
 
-TEST(PanelMatmul, PacksF32AndQ8_0AndPrefersPanelsWithAvx512) {
+TEST(PanelMatmul, PacksF32F16AndQ8_0AndPrefersPanelsWithAvx512) {
   const std::vector<std::uint16_t> bf16(64 * 32);
   EXPECT_EQ(panel_bytes({bf16.data(), DType::bf16, 64, 32}), 0u);
-  EXPECT_EQ(panel_bytes({bf16.data(), DType::f16, 64, 32}), 0u);
   // 33 rows take two panels of 32 features; a Q8_0 panel holds per block of 32 values the 32
   // features' 32 quant bytes and 32 f32 scales.
   EXPECT_EQ(panel_bytes({bf16.data(), DType::f32, 33, 32}), 2u * 32 * 32 * sizeof(float));
+  EXPECT_EQ(panel_bytes({bf16.data(), DType::f16, 33, 32}), 2u * 32 * 32 * 2);
   EXPECT_EQ(panel_bytes({bf16.data(), DType::q8_0, 33, 64}), 2u * 2 * (32 * 32 + 32 * 4));
   EXPECT_TRUE(prefers_panels(DType::f32, Isa::avx512));
   EXPECT_TRUE(prefers_panels(DType::f32, Isa::avx512_vnni_bf16));
   EXPECT_FALSE(prefers_panels(DType::f32, Isa::avx2));
   EXPECT_FALSE(prefers_panels(DType::f32, Isa::scalar));
   EXPECT_FALSE(prefers_panels(DType::bf16, Isa::avx512_vnni_bf16));
-  EXPECT_FALSE(prefers_panels(DType::f16, Isa::avx512_vnni_bf16));
+  EXPECT_TRUE(prefers_panels(DType::f16, Isa::avx512));
+  EXPECT_TRUE(prefers_panels(DType::f16, Isa::avx512_vnni_bf16));
+  EXPECT_FALSE(prefers_panels(DType::f16, Isa::avx2));
   // Q8_0 panels only where vpdpbusd sums a step in one instruction.
   EXPECT_TRUE(prefers_panels(DType::q8_0, Isa::avx512_vnni_bf16));
   EXPECT_FALSE(prefers_panels(DType::q8_0, Isa::avx512));

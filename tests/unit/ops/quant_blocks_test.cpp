@@ -93,9 +93,11 @@ TEST(QuantBlocks, ProductsAreTheDequantisedDotProducts) {
       std::vector<float> x(static_cast<std::size_t>(M) * kCols), y(M * kRows);
       for (float& v : x) v = d(rng);
       const Q8Rows xq = q8_rows(x);
-      // M = 20 is a block (17+ rows, 20 x 70 x 768 multiply-adds): it runs on f32 x; decode rows
-      // run on x quantised per 32 values.
-      const bool quantised = f.activations == ActivationType::q8 && M < 17;
+      // M = 20 is a block (17+ rows, 20 x 70 x 768 multiply-adds): it runs on f32 x, but for
+      // the types in panels, whose blocks run as decode does; decode rows run on x quantised per
+      // 32 values.
+      const bool panels = type == DType::q4_0 || type == DType::q4_k || type == DType::q6_k;
+      const bool quantised = f.activations == ActivationType::q8 && (M < 17 || panels);
       matmul(StepContext{.workspace = workspace}, x.data(), loaded.w, y.data(), M);
       for (int m = 0; m < M; ++m)
         for (int r = 0; r < kRows; ++r) {

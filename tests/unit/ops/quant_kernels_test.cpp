@@ -2,8 +2,8 @@
 // gemm_q6_k, gemm_q8_0) on every ISA this CPU has, against a double-precision dot product of the
 // weights dequantised by a decoder written from ggml's block definitions
 // (tests/support/ggml_block_reference.hpp) with x quantised per 32 values: every length, 1 to 16
-// rows of x, row counts that leave partial panels and lane groups, several panels, weights and x
-// at odd addresses.
+// rows of x and blocks of 23 and 64, row counts that leave partial panels and lane groups, several
+// panels, weights and x at odd addresses.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -62,7 +62,11 @@ TEST_P(QuantKernelsPerIsa, EqualTheDequantisedDotProducts) {
                                         &file[r * row_bytes + c / f.block_values * f.block_bytes],
                                         static_cast<int>(c % f.block_values))
                     .value;
-        for (std::size_t M = 1; M <= 16; M += (cols > 1024 ? 5 : 1)) {
+        // 1 to 16 rows of x (decode), and blocks of a prompt (groups of rows past the first).
+        std::vector<std::size_t> counts;
+        for (std::size_t M = 1; M <= 16; M += (cols > 1024 ? 5 : 1)) counts.push_back(M);
+        counts.insert(counts.end(), {23, 64});
+        for (std::size_t M : counts) {
           std::vector<float> x(M * cols), y(M * (rows + 2), -7.0f);
           for (float& v : x) v = uniform(rng);
           const ggml_reference::Q8Rows xq = ggml_reference::q8_rows(x);
