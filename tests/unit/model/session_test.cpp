@@ -62,11 +62,11 @@ bool has_panel_kernel(DType type, Isa isa) {
 // the logits' size). With Q8_0 weights on panels both paths quantise each row of a layer's input
 // the same way and give the same products (PanelMatmulPerIsa.Q8_0PanelsEqualTheDecodeKernel);
 // attention and the f32 matrices run in another order, which flips some roundings of the next
-// layers' quantisation: measured 0.25. Without
-// panels a Q8_0 block runs on rows expanded to f32 (a chunk at a time, no copy) times f32
-// activations, the reference on quantised activations: measured 0.46, the q8 accuracy
-// difference itself (Bf16AndQ8WeightsStayCloseToF32). f32 and f16 on AVX-512 and Q8_0 on
-// AVX-512 VNNI run on our panels, f32 and bf16 otherwise on oneDNN's layout.
+// layers' quantisation: measured 0.25. Without panels a Q8_0 block runs on rows expanded to f32
+// (a chunk at a time, no copy) times f32 activations, the reference on quantised activations:
+// measured 0.46, the q8 accuracy difference itself (Bf16AndQ8WeightsStayCloseToF32). f32 and
+// f16 on AVX-512 and Q8_0 on AVX-512 VNNI run on our panels, f32 and bf16 otherwise on oneDNN's
+// layout.
 void expect_block_path_equals_reference_path(DType weight_type, float tolerance) {
   const auto model = Model::load(test::require_model("stories260K.bin"), weight_type);
   // Every layer's copies share one buffer per model: each part starts on a cache line (the
