@@ -22,4 +22,10 @@ LogLevel parse_log_level(std::string_view name);
 using LogSink = std::function<void(LogLevel, std::string_view)>;
 void set_log_sink(LogSink sink);
 
+/// Whether a message at `level` is written (not off, and at or above log_level()).
+bool log_enabled(LogLevel level);
+/// Writes one line (no trailing newline) at `level` to the sink, as the library's own messages
+/// go; dropped when !log_enabled(level). Apps use it to log where the library does.
+void log_message(LogLevel level, std::string_view message);
+
 }  // namespace engine

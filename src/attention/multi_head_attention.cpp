@@ -157,7 +157,7 @@ void multi_head_attention(const StepContext& step, const ModelConfig& c, const f
   // Row by row (decode, small batches): one item per (row, head), on the step's threads (a
   // decode step's crew shares them whatever the work; on OpenMP a fork pays from ~8K
   // multiply-adds: the keys and values come from memory, not the caches).
-  for_each_in_runs(T * c.n_heads, work >= (1 << 13), [&](int item) {
+  for_each_in_runs(step.parallel, T * c.n_heads, work >= (1 << 13), [&](int item) {
     const int t = item / c.n_heads, h = item % c.n_heads;
     const float* qh = q + static_cast<std::size_t>(t) * q_dim + h * hs;
     const std::size_t kv_offset = static_cast<std::size_t>(h / group) * hs;

@@ -1,4 +1,4 @@
-#include "eval/log_prob_file.hpp"
+#include "engine/eval/log_prob_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/model/gguf_summary.hpp"  // is_gguf_file
 #include "format/gguf_tensor_type.hpp"
 #include "format/gguf_value.hpp"
 
@@ -77,9 +78,5 @@ class GgufFile {
 
 /// Whether `bytes` start with the GGUF magic "GGUF".
 bool has_gguf_magic(std::span<const std::uint8_t> bytes);
-
-/// Whether the file at `path` starts with the GGUF magic; false when it cannot be read (the
-/// loader that is tried next reports that).
-bool is_gguf_file(const std::string& path);
 
 }  // namespace engine

@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "engine/error.hpp"
-#include "generation/token_probabilities.hpp"
+#include "engine/generation/token_probabilities.hpp"
 
 namespace engine {
 namespace {

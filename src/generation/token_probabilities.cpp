@@ -1,4 +1,4 @@
-#include "generation/token_probabilities.hpp"
+#include "engine/generation/token_probabilities.hpp"
 
 #include <algorithm>
 #include <cmath>

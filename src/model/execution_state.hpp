@@ -2,7 +2,7 @@
 // threads share no threads, flags or scratch, so each runs as it would alone.
 #pragma once
 
-#include "ops/step_context.hpp"
+#include "ops/workspace.hpp"
 #include "util/crew.hpp"
 
 namespace engine {
@@ -12,8 +12,8 @@ struct ExecutionState {
   Crew crew;
   /// The kernels' scratch, grown on demand (ops/workspace.hpp).
   Workspace workspace;
-  /// What its steps' kernels run with: the session's options and its workspace.
-  StepContext step{.workspace = workspace};
+  /// SessionOptions::block_path is packed (StepContext::block_path).
+  bool block_path = true;
   /// SessionOptions::threads (0: the calling thread's OpenMP count).
   int threads = 0;
   /// Threads the last forward pass ran on (Session::step_threads).

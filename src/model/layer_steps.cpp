@@ -10,7 +10,6 @@
 #include "ops/matmul.hpp"
 #include "ops/parallel_chunks.hpp"
 #include "ops/rope.hpp"
-#include "util/crew.hpp"
 
 namespace engine {
 
@@ -73,14 +72,14 @@ void linear(const StepContext& step, const float* x, const Matrix& w, const floa
             int R) {
   matmul(step, x, w, y, R);
   // In a crew, one member adds (a barrier after): only when there is a bias (gpt2, qwen2).
-  if (bias) on_one_member([&] { add_bias_rows(bias, y, w.rows, R); });
+  if (bias) step.parallel.on_one_member([&] { add_bias_rows(bias, y, w.rows, R); });
 }
 
 void project_qkv(const StepContext& step, const LayerWeights& l, const float* xb, float* q,
                  float* k, float* v, int R) {
   matmuls(step, xb, {{l.wq, q}, {l.wk, k}, {l.wv, v}}, R);
   if (l.bq || l.bk || l.bv)
-    on_one_member([&] {
+    step.parallel.on_one_member([&] {
       add_bias_rows(l.bq, q, l.wq.rows, R);
       add_bias_rows(l.bk, k, l.wk.rows, R);
       add_bias_rows(l.bv, v, l.wv.rows, R);
@@ -94,11 +93,12 @@ void feed_forward(const StepContext& step, const ModelConfig& c, const LayerWeig
   const FeedForwardKind kind = recipe(c.architecture).feed_forward;
   if (kind == FeedForwardKind::gelu) {
     linear(step, xb, l.w3, l.b3, hb, R);
-    for_chunks(n, [&](std::size_t i, std::size_t count) { k.gelu(hb + i, count); });
+    for_chunks(step.parallel, n, [&](std::size_t i, std::size_t count) { k.gelu(hb + i, count); });
   } else {
     const auto gated = kind == FeedForwardKind::geglu ? k.geglu : k.swiglu;
     matmuls(step, xb, {{l.w1, hb}, {l.w3, hb2}}, R);
-    for_chunks(n, [&](std::size_t i, std::size_t count) { gated(hb + i, hb2 + i, count); });
+    for_chunks(step.parallel, n,
+               [&](std::size_t i, std::size_t count) { gated(hb + i, hb2 + i, count); });
   }
   linear(step, hb, l.w2, l.b2, out, R);
 }

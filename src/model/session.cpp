@@ -59,9 +59,9 @@ constexpr int kParallelRows = kBlockMinRows;
 // f(r) for the R rows of a per-row step: split across OpenMP's threads for a block; in a
 // decode step's crew, run by one member while the others wait at the barrier after it.
 template <class F>
-void for_rows(int R, F&& f) {
-  if (in_crew())
-    return on_one_member([&] {
+void for_rows(Parallel& parallel, int R, F&& f) {
+  if (!parallel.forks())
+    return parallel.on_one_member([&] {
       for (int r = 0; r < R; ++r) f(r);
     });
 #pragma omp parallel for schedule(static) if (R >= kParallelRows)
@@ -120,7 +120,7 @@ Session::Impl::Impl(std::shared_ptr<const Model> model, const SessionOptions& op
              window_ ? KvCache::window_capacity(window_, block_) : model_->config().seq_len,
              model_->config().kv_dim()),
       execution_(std::make_unique<ExecutionState>()) {
-  execution_->step.block_path = options.block_path == BlockPath::packed;
+  execution_->block_path = options.block_path == BlockPath::packed;
   execution_->threads = options.threads;
   positions_.assign(max_batch_, 0);
   padding_.assign(max_batch_, 0);
@@ -209,8 +209,7 @@ void Session::Impl::reserve_rows(int rows, int block) {
   const std::size_t full = static_cast<std::size_t>(block) * row_stride;
   const std::size_t row_path =
       std::max<std::size_t>((kBlockMinRows - 1) * row_stride, kBlockMinWork / c.head_size());
-  const std::size_t scores =
-      observer_ || !execution_->step.block_path ? full : std::min(full, row_path);
+  const std::size_t scores = observer_ || !execution_->block_path ? full : std::min(full, row_path);
   if (scores_.size() < scores) scores_.resize(scores);
   if (x_.size() >= R * c.dim) return;
   for (auto* v : {&x_, &xb_}) v->resize(R * c.dim);
@@ -378,7 +377,6 @@ std::span<const float> Session::Impl::run(std::span<const SequenceTokens> blocks
   reserve_rows(R, longest);
   const PassThreads pass_threads(execution_->threads);
   const kernels::KernelTable& k = kernels::kernels();
-  const StepContext& step = execution_->step;
   // Row offsets in size_t: rows x width can pass INT_MAX for big batches of long prompts.
   const std::size_t dim = c.dim, q_dim = c.q_dim(), kv_dim = c.kv_dim();
   const bool rotates = recipe(c.architecture).rope != RopeStyle::none;
@@ -417,29 +415,35 @@ std::span<const float> Session::Impl::run(std::span<const SequenceTokens> blocks
   logits_.resize(rows.size() * c.vocab_size);
   // Row r of the residual stream plus the sub-layer output before it (xb, unless `first`),
   // then normalised into xb for the next sub-layer: one per-row step (one barrier in a crew).
-  const auto add_and_normalize = [&](bool first, const float* weight, const float* bias) {
-    for_rows(R, [&](int r) {
+  const auto add_and_normalize = [&](Parallel& parallel, bool first, const float* weight,
+                                     const float* bias) {
+    for_rows(parallel, R, [&](int r) {
       if (!first) k.axpy(1.0f, xb_.data() + r * dim, x_.data() + r * dim, dim);
       normalize(c, x_.data() + r * dim, weight, bias, xb_.data() + r * dim);
     });
   };
 
   // Gemma 2 normalises each sub-layer's output (xb) before the residual add.
-  const auto post_normalize = [&](const float* weight) {
+  const auto post_normalize = [&](Parallel& parallel, const float* weight) {
     if (weight)
-      for_rows(R, [&](int r) {
+      for_rows(parallel, R, [&](int r) {
         normalize(c, xb_.data() + r * dim, weight, nullptr, xb_.data() + r * dim);
       });
   };
 
-  const auto layers_and_classifier = [&] {
+  // The pass, on one thread of those running it: `parallel` says how its collective calls (every
+  // one given `parallel` or `step`) share their work.
+  const auto layers_and_classifier = [&](Parallel& parallel) {
+    const StepContext step{.block_path = execution_->block_path,
+                           .workspace = execution_->workspace,
+                           .parallel = parallel};
     for (int l = 0; l < c.n_layers; ++l) {
       const LayerWeights& lw = w.layers[l];
 
       // Attention sub-layer (after the residual add of the layer before's feed-forward).
-      add_and_normalize(l == 0, lw.rms_att, lw.att_norm_bias);
+      add_and_normalize(parallel, l == 0, lw.rms_att, lw.att_norm_bias);
       project_qkv(step, lw, xb_.data(), q_.data(), k_.data(), v_.data(), R);
-      for_rows(R, [&](int r) {
+      for_rows(parallel, R, [&](int r) {
         const int s = sequence_of(r);
         if (rotates)
           rotate_query_key(c, q_.data() + r * q_dim, k_.data() + r * kv_dim, rope_rows_[r].first,
@@ -459,20 +463,21 @@ std::span<const float> Session::Impl::run(std::span<const SequenceTokens> blocks
         if (observer_) observer_(s, l, scores_.data(), layer_masks[i], c.n_heads);
       }
       linear(step, xb2_.data(), lw.wo, lw.bo, xb_.data(), R);
-      post_normalize(lw.post_att_norm);
+      post_normalize(parallel, lw.post_att_norm);
 
       // Feed-forward sub-layer.
-      add_and_normalize(false, lw.rms_ffn, lw.ffn_norm_bias);
+      add_and_normalize(parallel, false, lw.rms_ffn, lw.ffn_norm_bias);
       feed_forward(step, c, lw, xb_.data(), hb_.data(), hb2_.data(), xb_.data(), R);
-      post_normalize(lw.post_ffn_norm);
+      post_normalize(parallel, lw.post_ffn_norm);
     }
-    for_rows(R, [&](int r) { k.axpy(1.0f, xb_.data() + r * dim, x_.data() + r * dim, dim); });
-    for_rows(static_cast<int>(rows.size()), [&](int i) {
+    for_rows(parallel, R,
+             [&](int r) { k.axpy(1.0f, xb_.data() + r * dim, x_.data() + r * dim, dim); });
+    for_rows(parallel, static_cast<int>(rows.size()), [&](int i) {
       normalize(c, x_.data() + rows[i] * dim, w.rms_final, w.final_norm_bias, xb_.data() + i * dim);
     });
     matmul(step, xb_.data(), w.wcls, logits_.data(), static_cast<int>(rows.size()));
     if (c.final_softcap > 0)
-      for_chunks(logits_.size(), [&](std::size_t i, std::size_t count) {
+      for_chunks(parallel, logits_.size(), [&](std::size_t i, std::size_t count) {
         soft_cap(logits_.data() + i, count, c.final_softcap);
       });
   };
@@ -493,7 +498,7 @@ std::span<const float> Session::Impl::run(std::span<const SequenceTokens> blocks
       inputs.resize(Crew::members(threads));
     execution_->step_threads = execution_->crew.run(threads, layers_and_classifier);
   } else {
-    layers_and_classifier();
+    layers_and_classifier(Parallel::forking());
     execution_->step_threads = omp_get_max_threads();
   }
   for (const SequenceTokens& block : blocks)

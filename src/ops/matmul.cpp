@@ -12,7 +12,6 @@
 #include "ops/parallel_runs.hpp"
 #include "ops/tile_layout.hpp"
 #include "ops/weight_format.hpp"
-#include "util/crew.hpp"
 
 namespace engine {
 namespace {
@@ -51,11 +50,11 @@ constexpr std::size_t kMaxProducts = 4;  // q, k, v; gate, up
 // converted once per weight type, then the weight rows of all the products, in blocks of 64,
 // split across the threads in one fork, each streaming a contiguous run of blocks (across the
 // matrices' boundaries): fewer, longer streams keep a decode step at the memory's rate.
-void row_matmuls(Workspace& workspace, const float* x, std::initializer_list<Product> products,
+void row_matmuls(const StepContext& step, const float* x, std::initializer_list<Product> products,
                  int M) {
   const kernels::KernelTable& k = kernels::kernels();
   // Each member of a crew converts x into its own (the session sized them for its crew).
-  ConvertedInput& input = workspace.inputs[crew_member()];
+  ConvertedInput& input = step.workspace.inputs[step.parallel.member()];
   const int K = products.begin()->w.cols;
   // Product i owns blocks [first[i], first[i + 1]).
   int first[kMaxProducts + 1] = {0};
@@ -73,7 +72,7 @@ void row_matmuls(Workspace& workspace, const float* x, std::initializer_list<Pro
   }
   const Activations in{x, input.bf16.data(), input.q8.data(), input.q8_scales.data()};
   const Product* const product = products.begin();
-  for_each_in_runs(first[n], work >= kRowPathSplitWork, [&](int b) {
+  for_each_in_runs(step.parallel, first[n], work >= kRowPathSplitWork, [&](int b) {
     std::size_t i = 0;
     while (b >= first[i + 1]) ++i;
     const Matrix& w = product[i].w;
@@ -86,7 +85,7 @@ void row_matmuls(Workspace& workspace, const float* x, std::initializer_list<Pro
 }  // namespace
 
 void matmul(const StepContext& step, const float* x, const Matrix& w, float* y, int M) {
-  if (!block_path(step, w, M)) return row_matmuls(step.workspace, x, {{w, y}}, M);
+  if (!block_path(step, w, M)) return row_matmuls(step, x, {{w, y}}, M);
   if (w.panels) return panel_matmul(kernels::kernels(), step.workspace.panels, x, {{w, y}}, M);
   onednn_matmul(step.workspace.onednn, x, w, y, M);
 }
@@ -102,7 +101,7 @@ void matmuls(const StepContext& step, const float* x, std::initializer_list<Prod
                        [&](const Product& p) { return p.w.cols == K && predicate(p.w); });
   };
   if (all([&](const Matrix& w) { return !block_path(step, w, M); }))
-    return row_matmuls(step.workspace, x, products, M);
+    return row_matmuls(step, x, products, M);
   const DType dtype = products.begin()->w.dtype;
   if (all([&](const Matrix& w) { return w.panels && w.dtype == dtype && block_path(step, w, M); }))
     return panel_matmul(kernels::kernels(), step.workspace.panels, x, products, M);

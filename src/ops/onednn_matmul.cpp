@@ -183,9 +183,10 @@ void onednn_matmul(OnednnScratch& scratch, const float* x, const Matrix& w, floa
   const void* src = x;
   if (bf16) {
     scratch.bf16_x.resize(static_cast<std::size_t>(M) * K);
-    // The vector kernel (the scalar quantize_bf16 is for weights at load): every block pays it.
+    // The vector kernel (the scalar quantize_bf16 is for weights at load): every block pays it,
+    // on OpenMP's threads like the oneDNN call after it (a block never runs in a crew).
     std::uint16_t* converted = scratch.bf16_x.data();
-    for_chunks(scratch.bf16_x.size(), [&](std::size_t i, std::size_t count) {
+    for_chunks(Parallel::forking(), scratch.bf16_x.size(), [&](std::size_t i, std::size_t count) {
       kernels::kernels().to_bf16(x + i, converted + i, count);
     });
     src = converted;

@@ -21,53 +21,53 @@ inline int run_start(int n, int r, int runs) {
 
 /// for_each_in_runs in a crew: the crew's cursors instead of a fork's.
 template <class F>
-void for_each_in_crew_runs(int n, F& f) {
-  const int runs = crew_size(), me = crew_member();
+void for_each_in_crew_runs(Parallel& crew, int n, F& f) {
+  const int runs = crew.members(), me = crew.member();
   if (runs == 1) {
     for (int i = 0; i < n; ++i) f(i);
     return;
   }
   if (n > kMaxCrewRunItems) {  // more than a cursor counts: one member walks them all
-    on_one_member([&] {
+    crew.on_one_member([&] {
       for (int i = 0; i < n; ++i) f(i);
     });
     return;
   }
-  const unsigned loop = crew_next_loop();
+  const unsigned loop = crew.next_loop();
   const auto run_range = [&](int run) {
     return std::pair{run_start(n, run, runs), run_start(n, run + 1, runs)};
   };
   const auto [begin, end] = run_range(me);
-  for (int i; (i = crew_take(loop, me, begin, end)) >= 0;) f(i);  // its own run first
+  for (int i; (i = crew.take(loop, me, begin, end)) >= 0;) f(i);  // its own run first
   for (int j = 1; j < runs; ++j) {  // then the back halves of what the others have left
     const int run = (me + j) % runs;
     const auto [run_begin, run_end] = run_range(run);
-    for (CrewRange r; (r = crew_steal(loop, run, run_begin, run_end)).first < r.last;)
+    for (CrewRange r; (r = crew.steal(loop, run, run_begin, run_end)).first < r.last;)
       for (int i = r.first; i < r.last; ++i) f(i);
   }
-  crew_barrier();
+  crew.barrier();
 }
 
 }  // namespace detail
 
-/// Calls f(i) once for every i in [0, n), on omp_get_max_threads() OpenMP threads when
-/// `parallel`. Each thread takes the items of its own contiguous run in order, then whatever is
-/// left of the other runs (their next items, one at a time). Why: a run of weight rows is one
-/// long memory stream (interleaving the threads' items, schedule(dynamic), was slower on a
-/// decode step), yet equal runs leave the faster thread waiting at the join when the other is
-/// held back (a shared host).
+/// Calls f(i) once for every i in [0, n), on omp_get_max_threads() OpenMP threads when `fork`
+/// (the work pays for a fork) and `parallel` forks. Each thread takes the items of its own
+/// contiguous run in order, then whatever is left of the other runs (their next items, one at a
+/// time). Why: a run of weight rows is one long memory stream (interleaving the threads' items,
+/// schedule(dynamic), was slower on a decode step), yet equal runs leave the faster thread waiting
+/// at the join when the other is held back (a shared host).
 ///
-/// In a crew (util/crew.hpp), every member calls it with the same arguments: the members share
-/// the items whatever `parallel` says (there is no fork to pay for), in runs the same way, and
-/// meet at a barrier after them; a member done with its run takes the back half of what another
-/// has left (crew_steal), so the two meet on that run's cursor once per steal, not per item
-/// (faster than taking the other run's next items one at a time).
+/// In a crew (`parallel` a member's, util/crew.hpp), every member calls it with the same
+/// arguments: the members share the items whatever `fork` says (there is no fork to pay for), in
+/// runs the same way, and meet at a barrier after them; a member done with its run takes the back
+/// half of what another has left (Parallel::steal), so the two meet on that run's cursor once per
+/// steal, not per item (faster than taking the other run's next items one at a time).
 template <class F>
-void for_each_in_runs(int n, bool parallel, F&& f) {
-  if (in_crew()) return detail::for_each_in_crew_runs(n, f);
+void for_each_in_runs(Parallel& parallel, int n, bool fork, F&& f) {
+  if (!parallel.forks()) return detail::for_each_in_crew_runs(parallel, n, f);
   constexpr int kMaxRuns = 64;
   // As many runs as threads; OpenMP forks no more threads than items.
-  const int runs = parallel && n > 1 ? std::min(omp_get_max_threads(), kMaxRuns) : 1;
+  const int runs = fork && n > 1 ? std::min(omp_get_max_threads(), kMaxRuns) : 1;
   if (runs <= 1) {
     for (int i = 0; i < n; ++i) f(i);
     return;

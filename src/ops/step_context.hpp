@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ops/workspace.hpp"
+#include "util/crew.hpp"
 
 namespace engine {
 
@@ -12,6 +13,10 @@ struct StepContext {
   bool block_path = true;
   /// The session's scratch for the kernels.
   Workspace& workspace;
+  /// How this thread runs the pass's parallel loops: a call taking this context is collective
+  /// (in a crew, every member makes it, and it ends at a barrier). Unless set: forking OpenMP
+  /// teams per loop, as a prompt block's pass does.
+  Parallel& parallel = Parallel::forking();
 };
 
 }  // namespace engine

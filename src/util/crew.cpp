@@ -30,45 +30,20 @@ struct CrewState {
     std::atomic<std::uint64_t> value{0};
   } cursors[kMaxMembers];
 };
-namespace {
-
-thread_local CrewState* t_crew = nullptr;  // the state of this thread's crew (of more than one)
-thread_local int t_member = -1;            // -1: not in a crew
-thread_local int t_size = 1;
-thread_local unsigned t_loops = 0;
-
-// body(context) as member `member` of a crew of `size`; this thread's place in an enclosing
-// crew (if any) restored after.
-void run_member(CrewState* crew, int member, int size, void (*body)(void*) noexcept,
-                void* context) {
-  CrewState* const saved_crew = t_crew;
-  const int saved_member = t_member, saved_size = t_size;
-  const unsigned saved_loops = t_loops;
-  t_crew = crew;
-  t_member = member;
-  t_size = size;
-  t_loops = 0;
-  body(context);
-  t_crew = saved_crew;
-  t_member = saved_member;
-  t_size = saved_size;
-  t_loops = saved_loops;
-}
-
-}  // namespace
 
 Crew::Crew() : state_(std::make_unique<CrewState>()) {}
 Crew::~Crew() = default;
 
-void run_alone_as_crew(void (*body)(void*) noexcept, void* context) {
-  run_member(nullptr, 0, 1, body, context);
+Parallel& Parallel::forking() {
+  static Parallel forking;
+  return forking;
 }
 
 int Crew::members(int threads) {
   return std::clamp(std::min(threads, usable_cpus()), 1, kMaxMembers);
 }
 
-int Crew::run(int threads, void (*body)(void*) noexcept, void* context) {
+int Crew::run(int threads, void (*body)(void*, Parallel&) noexcept, void* context) {
   // At most one member per usable CPU: a member without a CPU of its own holds everyone up at
   // each barrier (uncapped, -t 4 on 2 CPUs decoded about ten times slower).
   const int size = members(threads);
@@ -77,7 +52,7 @@ int Crew::run(int threads, void (*body)(void*) noexcept, void* context) {
   struct Launch {
     CrewState& crew;
     int size;
-    void (*body)(void*) noexcept;
+    void (*body)(void*, Parallel&) noexcept;
     void* context;
     std::atomic<bool> ready{false};
   } launch{*state_, size, body, context};
@@ -94,31 +69,21 @@ int Crew::run(int threads, void (*body)(void*) noexcept, void* context) {
                        [&] { launch.ready.wait(false, std::memory_order_acquire); },
                        kBarrierBackoff);
     }
-    run_member(&launch.crew, m, launch.size, launch.body, launch.context);
+    Parallel context(&launch.crew, m, launch.size);
+    launch.body(launch.context, context);
   };
   if (size > 1 && team_.run_at_once(size, member, &launch)) return size;
-  run_alone_as_crew(body, context);
+  Parallel alone = Parallel::alone();
+  body(context, alone);
   return 1;
 }
 
-bool in_crew() {
-  return t_member >= 0;
-}
-
-int crew_member() {
-  return std::max(t_member, 0);
-}
-
-int crew_size() {
-  return t_size;
-}
-
-void crew_barrier() {
-  if (t_size <= 1) return;
-  CrewState& crew = *t_crew;
+void Parallel::barrier() {
+  if (size_ <= 1) return;
+  CrewState& crew = *crew_;
   // Read the phase before arriving: the last to arrive moves it on only after everyone has.
   const std::uint32_t phase = crew.phase.load(std::memory_order_acquire);
-  if (crew.arrived.fetch_add(1, std::memory_order_acq_rel) == t_size - 1) {
+  if (crew.arrived.fetch_add(1, std::memory_order_acq_rel) == size_ - 1) {
     crew.arrived.store(0, std::memory_order_relaxed);
     crew.phase.fetch_add(1, std::memory_order_release);
     crew.phase.notify_all();  // no system call unless a member sleeps
@@ -126,10 +91,6 @@ void crew_barrier() {
   }
   wait_backing_off([&] { return crew.phase.load(std::memory_order_acquire) != phase; },
                    [&] { crew.phase.wait(phase, std::memory_order_acquire); }, kBarrierBackoff);
-}
-
-unsigned crew_next_loop() {
-  return ++t_loops;
 }
 
 namespace {
@@ -155,8 +116,8 @@ std::uint64_t pack(const RunCursor& c) {
 // Moves the cursor of `run` by `move` (RunCursor -> the new cursor, or nothing to take) and
 // returns the cursor it moved from, or an empty one.
 template <class Move>
-RunCursor move_cursor(unsigned loop, int run, int begin, int end, Move move) {
-  std::atomic<std::uint64_t>& cursor = t_crew->cursors[run].value;
+RunCursor move_cursor(CrewState& crew, unsigned loop, int run, int begin, int end, Move move) {
+  std::atomic<std::uint64_t>& cursor = crew.cursors[run].value;
   std::uint64_t value = cursor.load(std::memory_order_relaxed);
   for (;;) {
     const RunCursor from = unpack(value, loop, begin, end);
@@ -169,17 +130,17 @@ RunCursor move_cursor(unsigned loop, int run, int begin, int end, Move move) {
 
 }  // namespace
 
-int crew_take(unsigned loop, int run, int begin, int end) {
-  const RunCursor from = move_cursor(loop, run, begin, end, [](RunCursor c) {
+int Parallel::take(unsigned loop, int run, int begin, int end) {
+  const RunCursor from = move_cursor(*crew_, loop, run, begin, end, [](RunCursor c) {
     ++c.front;
     return c;
   });
   return from.front < from.back ? from.front : -1;
 }
 
-CrewRange crew_steal(unsigned loop, int run, int begin, int end) {
+CrewRange Parallel::steal(unsigned loop, int run, int begin, int end) {
   const auto split = [](const RunCursor& c) { return c.back - (c.back - c.front + 1) / 2; };
-  const RunCursor from = move_cursor(loop, run, begin, end, [&](RunCursor c) {
+  const RunCursor from = move_cursor(*crew_, loop, run, begin, end, [&](RunCursor c) {
     c.back = split(c);
     return c;
   });

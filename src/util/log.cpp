@@ -69,13 +69,12 @@ void set_log_sink(LogSink sink) {
   g_sink = std::move(sink);
 }
 
-namespace log {
-
-bool enabled(LogLevel level) {
+bool log_enabled(LogLevel level) {
   return level != LogLevel::off && level >= g_level.load();
 }
 
-void write(LogLevel level, std::string_view message) {
+void log_message(LogLevel level, std::string_view message) {
+  if (!log_enabled(level)) return;
   std::lock_guard lock(g_sink_mutex);
   if (g_sink)
     g_sink(level, message);
@@ -83,5 +82,4 @@ void write(LogLevel level, std::string_view message) {
     stderr_logger().log(to_spdlog(level), "{}", message);
 }
 
-}  // namespace log
 }  // namespace engine

@@ -7,12 +7,9 @@
 
 namespace engine::log {
 
-bool enabled(LogLevel level);
-void write(LogLevel level, std::string_view message);
-
 template <typename... Args>
 void at(LogLevel level, fmt::format_string<Args...> format, Args&&... args) {
-  if (enabled(level)) write(level, fmt::format(format, std::forward<Args>(args)...));
+  if (log_enabled(level)) log_message(level, fmt::format(format, std::forward<Args>(args)...));
 }
 template <typename... Args>
 void debug(fmt::format_string<Args...> format, Args&&... args) {

@@ -1,6 +1,6 @@
-// Crew::run: every member runs the body at once and meets the others at each barrier; serial
-// parts run once; calls the team cannot serve (one thread, nested, concurrent) run as a crew
-// of one instead of waiting or deadlocking.
+// Crew::run: every member runs the body at once, with a context of its own, and meets the
+// others at each barrier; serial parts run once; calls the team cannot serve (one thread,
+// nested, concurrent) run as a crew of one instead of waiting or deadlocking.
 #include "util/crew.hpp"
 
 #include <gtest/gtest.h>
@@ -15,14 +15,23 @@
 namespace engine {
 namespace {
 
-TEST(Crew, OutsideACrewActsAsACrewOfOne) {
-  EXPECT_FALSE(in_crew());
-  EXPECT_EQ(crew_member(), 0);
-  EXPECT_EQ(crew_size(), 1);
-  crew_barrier();  // returns at once
+TEST(Crew, ACrewOfOneIsTheCallerAlone) {
+  Parallel alone = Parallel::alone();
+  EXPECT_FALSE(alone.forks());
+  EXPECT_EQ(alone.member(), 0);
+  EXPECT_EQ(alone.members(), 1);
+  alone.barrier();  // returns at once
   int calls = 0;
-  on_one_member([&] { ++calls; });
+  alone.on_one_member([&] { ++calls; });
   EXPECT_EQ(calls, 1);
+}
+
+TEST(Crew, ForkingIsNoCrew) {
+  Parallel& forking = Parallel::forking();
+  EXPECT_TRUE(forking.forks());
+  EXPECT_EQ(forking.member(), 0);
+  EXPECT_EQ(forking.members(), 1);
+  forking.barrier();  // returns at once
 }
 
 TEST(Crew, HasOneMemberPerThreadUpToTheCpus) {
@@ -32,14 +41,13 @@ TEST(Crew, HasOneMemberPerThreadUpToTheCpus) {
     std::vector<std::atomic<int>> members(want);
     std::atomic<int> wrong_size{0};
     EXPECT_EQ(crew.run(threads,
-                       [&] {
-                         if (!in_crew() || crew_size() != want) wrong_size.fetch_add(1);
-                         members[crew_member()].fetch_add(1);
+                       [&](Parallel& member) {
+                         if (member.forks() || member.members() != want) wrong_size.fetch_add(1);
+                         members[member.member()].fetch_add(1);
                        }),
               want);
     EXPECT_EQ(wrong_size.load(), 0) << threads;
     for (int m = 0; m < want; ++m) EXPECT_EQ(members[m].load(), 1) << m << " of " << threads;
-    EXPECT_FALSE(in_crew());
   }
 }
 
@@ -51,13 +59,13 @@ TEST(Crew, BarrierPublishesEveryMembersWrites) {
   constexpr int kRounds = 2000;
   std::vector<int> slots(2, -1);  // plain ints: the barrier must publish them
   std::atomic<int> wrong{0};
-  crew.run(2, [&] {
-    const int me = crew_member();
+  crew.run(2, [&](Parallel& member) {
+    const int me = member.member();
     for (int round = 0; round < kRounds; ++round) {
       slots[me] = round;
-      crew_barrier();
+      member.barrier();
       if (slots[1 - me] != round) wrong.fetch_add(1);
-      crew_barrier();  // nobody writes the next round before both have read this one
+      member.barrier();  // nobody writes the next round before both have read this one
     }
   });
   EXPECT_EQ(wrong.load(), 0);
@@ -70,15 +78,15 @@ TEST(Crew, HelperStealsBackHalvesOwnerTakesTheFront) {
   Crew crew;
   std::vector<CrewRange> stolen;
   std::vector<int> taken;
-  crew.run(2, [&] {
-    const unsigned loop = crew_next_loop();
-    if (crew_member() == 1)
-      for (int i = 0; i < 2; ++i) stolen.push_back(crew_steal(loop, 0, 0, 10));
-    crew_barrier();
-    if (crew_member() == 0)
-      for (int i; (i = crew_take(loop, 0, 0, 10)) >= 0;) taken.push_back(i);
-    crew_barrier();
-    if (crew_member() == 1) stolen.push_back(crew_steal(loop, 0, 0, 10));  // nothing left
+  crew.run(2, [&](Parallel& member) {
+    const unsigned loop = member.next_loop();
+    if (member.member() == 1)
+      for (int i = 0; i < 2; ++i) stolen.push_back(member.steal(loop, 0, 0, 10));
+    member.barrier();
+    if (member.member() == 0)
+      for (int i; (i = member.take(loop, 0, 0, 10)) >= 0;) taken.push_back(i);
+    member.barrier();
+    if (member.member() == 1) stolen.push_back(member.steal(loop, 0, 0, 10));  // nothing left
   });
   ASSERT_EQ(stolen.size(), 3u);
   EXPECT_EQ(stolen[0].first, 5);
@@ -94,35 +102,17 @@ TEST(Crew, OnOneMemberRunsOnceAndEveryoneSeesIt) {
   Crew crew;
   int value = 0;  // plain: the barrier after the serial part must publish it
   std::atomic<int> calls{0}, wrong{0};
-  crew.run(2, [&] {
+  crew.run(2, [&](Parallel& member) {
     for (int round = 1; round <= 500; ++round) {
-      on_one_member([&] {
+      member.on_one_member([&] {
         calls.fetch_add(1);
         value = round;
       });
       if (value != round) wrong.fetch_add(1);
-      crew_barrier();
+      member.barrier();
     }
   });
   EXPECT_EQ(calls.load(), 500);
-  EXPECT_EQ(wrong.load(), 0);
-}
-
-// A serial part runs as member 0's own crew of one: a loop inside it is member 0's alone (the
-// others, at the barrier after it, take none of its items and meet no barrier of its).
-TEST(Crew, OnOneMemberRunsItsLoopsAlone) {
-  Crew crew;
-  std::atomic<int> wrong{0};
-  int items = 0;  // plain: only member 0 writes, the barrier publishes
-  crew.run(2, [&] {
-    on_one_member([&] {
-      if (crew_size() != 1 || crew_member() != 0) wrong.fetch_add(1);
-      crew_barrier();  // a crew of one's: returns at once
-      items = 100;
-    });
-    if (items != 100) wrong.fetch_add(1);
-    crew_barrier();
-  });
   EXPECT_EQ(wrong.load(), 0);
 }
 
@@ -130,18 +120,16 @@ TEST(Crew, OnOneMemberRunsItsLoopsAlone) {
 TEST(Crew, ACrewInsideACrewIsACrewOfOneThenTheOuterOneAgain) {
   Crew crew, other;
   std::atomic<int> inner_calls{0}, wrong{0};
-  crew.run(2, [&] {
-    const int member = crew_member(), size = crew_size();
+  crew.run(2, [&](Parallel& outer) {
     for (Crew* inner : {&crew, &other}) {
-      const int members = inner->run(2, [&] {
+      const int members = inner->run(2, [&](Parallel& member) {
         inner_calls.fetch_add(1);
-        if (crew_size() != 1 || crew_member() != 0) wrong.fetch_add(1);
-        crew_barrier();  // a crew of one's: returns at once
+        if (member.members() != 1 || member.member() != 0) wrong.fetch_add(1);
+        member.barrier();  // a crew of one's: returns at once
       });
       if (members != 1) wrong.fetch_add(1);
     }
-    if (crew_member() != member || crew_size() != size) wrong.fetch_add(1);
-    crew_barrier();
+    outer.barrier();
   });
   EXPECT_EQ(inner_calls.load(), 2 * std::min(2, usable_cpus()));
   EXPECT_EQ(wrong.load(), 0);
@@ -157,17 +145,17 @@ long run_crews(std::vector<Crew*> crews, std::atomic<int>& members_of_one) {
   for (Crew* crew : crews)
     callers.emplace_back([&, crew] {
       for (int r = 0; r < kRounds; ++r) {
-        const int members = crew->run(2, [&] {
-          const int size = crew_size(), me = crew_member();
+        const int members = crew->run(2, [&](Parallel& member) {
+          const int size = member.members(), me = member.member();
           if (size == 1) {
             items.fetch_add(kItems);
             return;
           }
-          const unsigned loop = crew_next_loop();
+          const unsigned loop = member.next_loop();
           for (int run = 0; run < size; ++run)
-            for (int i; (i = crew_take(loop, (me + run) % size, 0, kItems / size)) >= 0;)
+            for (int i; (i = member.take(loop, (me + run) % size, 0, kItems / size)) >= 0;)
               items.fetch_add(1);
-          crew_barrier();
+          member.barrier();
         });
         if (members == 1) members_of_one.fetch_add(1);
       }

@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "util/crew.hpp"
 
@@ -27,8 +29,8 @@ TEST_P(ForChunks, CoversEveryValueOnce) {
     for (std::size_t n : {0, 1, 15, 16, 17, 33, 65536, 65537, 98321, 200003}) {
       const auto calls = std::make_unique<std::atomic<int>[]>(n + 1);  // + 1: none past n
       std::atomic<int> misaligned{0};
-      const auto loop = [&] {
-        for_chunks(n, [&](std::size_t begin, std::size_t count) {
+      const auto loop = [&](Parallel& parallel) {
+        for_chunks(parallel, n, [&](std::size_t begin, std::size_t count) {
           if (begin % 16 != 0) misaligned.fetch_add(1);
           for (std::size_t i = begin; i < begin + count; ++i) calls[i].fetch_add(1);
         });
@@ -36,7 +38,7 @@ TEST_P(ForChunks, CoversEveryValueOnce) {
       if (crew)
         Crew().run(threads, loop);
       else
-        loop();
+        loop(Parallel::forking());
       for (std::size_t i = 0; i < n; ++i)
         ASSERT_EQ(calls[i].load(), 1) << i << " of " << n << ", " << threads << " threads";
       EXPECT_EQ(calls[n].load(), 0) << n;
@@ -44,6 +46,18 @@ TEST_P(ForChunks, CoversEveryValueOnce) {
     }
   }
   omp_set_num_threads(saved);
+}
+
+// A crew of one takes the whole length in one chunk, on the caller: nothing to split it for.
+TEST(ForChunksAlone, TakesEverythingInOneChunk) {
+  Parallel alone = Parallel::alone();
+  for (std::size_t n : {1, 17, 200003}) {
+    std::vector<std::pair<std::size_t, std::size_t>> chunks;
+    for_chunks(alone, n,
+               [&](std::size_t begin, std::size_t count) { chunks.emplace_back(begin, count); });
+    ASSERT_EQ(chunks.size(), 1u) << n;
+    EXPECT_EQ(chunks[0], std::make_pair(std::size_t{0}, n));
+  }
 }
 
 }  // namespace

@@ -10,7 +10,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <numeric>
 #include <thread>
+#include <vector>
 
 #include "util/crew.hpp"
 #include "util/thread_team.hpp"
@@ -42,8 +44,9 @@ int team_size() {
   return team;
 }
 
-// Both ways of running the loops: on OpenMP from the caller, or with every member of a crew of
-// omp_get_max_threads() calling them (the decode step's way).
+// Both ways of running the loops: forking OpenMP teams from the caller, or with every member of
+// a crew of omp_get_max_threads() calling them (the decode step's way); loops(parallel) gets the
+// context it passes them.
 class ForEachInRuns : public testing::TestWithParam<bool> {
  protected:
   template <class F>
@@ -51,7 +54,7 @@ class ForEachInRuns : public testing::TestWithParam<bool> {
     if (GetParam())
       crew_.run(omp_get_max_threads(), loops);
     else
-      loops();
+      loops(Parallel::forking());
   }
 
  private:
@@ -65,9 +68,11 @@ TEST_P(ForEachInRuns, CallsEveryItemOnce) {
   for (int threads : {1, 2, 3, 8}) {
     const ThreadCount count(threads);
     for (int n : {0, 1, 2, 3, 7, 64, 1000}) {
-      for (bool parallel : {false, true}) {
+      for (bool fork : {false, true}) {
         const auto calls = std::make_unique<std::atomic<int>[]>(n + 1);  // + 1: no call past n
-        run([&] { for_each_in_runs(n, parallel, [&](int i) { calls[i].fetch_add(1); }); });
+        run([&](Parallel& parallel) {
+          for_each_in_runs(parallel, n, fork, [&](int i) { calls[i].fetch_add(1); });
+        });
         for (int i = 0; i < n; ++i)
           EXPECT_EQ(calls[i].load(), 1) << "item " << i << " of " << n << ", " << threads;
         EXPECT_EQ(calls[n].load(), 0) << "past the end, " << threads;
@@ -90,8 +95,8 @@ TEST_P(ForEachInRuns, OthersFinishTheRunOfAThreadHeldBack) {
     return numbers.try_emplace(std::this_thread::get_id(), static_cast<int>(numbers.size()))
         .first->second;
   };
-  run([&] {
-    for_each_in_runs(n, true, [&](int i) {
+  run([&](Parallel& parallel) {
+    for_each_in_runs(parallel, n, true, [&](int i) {
       const int thread = number();
       if (i == 0) {
         // Whoever takes item 0 is held there until the other thread has taken items of run 0
@@ -121,10 +126,10 @@ TEST_P(ForEachInRuns, ConsecutiveLoopsEachCallEveryItemOnce) {
   constexpr int kLoops = 200;
   std::vector<std::atomic<int>> calls(kLoops * 64);
   std::atomic<int> incomplete{0};
-  run([&] {
+  run([&](Parallel& parallel) {
     for (int loop = 0; loop < kLoops; ++loop) {
       const int n = 1 + loop % 64;
-      for_each_in_runs(n, true, [&](int i) { calls[loop * 64 + i].fetch_add(1); });
+      for_each_in_runs(parallel, n, true, [&](int i) { calls[loop * 64 + i].fetch_add(1); });
       for (int i = 0; i < n; ++i)  // after the loop, on every thread
         if (calls[loop * 64 + i].load() != 1) incomplete.fetch_add(1);
     }
@@ -133,6 +138,47 @@ TEST_P(ForEachInRuns, ConsecutiveLoopsEachCallEveryItemOnce) {
     for (int i = 0; i < 64; ++i)
       ASSERT_EQ(calls[loop * 64 + i].load(), i < 1 + loop % 64 ? 1 : 0) << loop << " " << i;
   EXPECT_EQ(incomplete.load(), 0);
+}
+
+// A crew of one is the caller alone: every item on the calling thread, in order, whatever the
+// OpenMP thread count says.
+TEST(ForEachInRunsAlone, RunsEveryItemOnTheCallerInOrder) {
+  const ThreadCount count(2);
+  Parallel alone = Parallel::alone();
+  const std::thread::id caller = std::this_thread::get_id();
+  std::vector<int> items;  // plain: only the caller may write it
+  bool elsewhere = false;
+  for_each_in_runs(alone, 100, true, [&](int i) {
+    if (std::this_thread::get_id() != caller) elsewhere = true;
+    items.push_back(i);
+  });
+  std::vector<int> in_order(100);
+  std::iota(in_order.begin(), in_order.end(), 0);
+  EXPECT_EQ(items, in_order);
+  EXPECT_FALSE(elsewhere);
+}
+
+// Two crews (two sessions' teams) on two callers at once: each runs its loops on its own two
+// members, every item of each loop once; neither crew's loops take the other's items.
+TEST(ForEachInRunsCrews, TwoRunTheirLoopsSideBySide) {
+  if (usable_cpus() < 2) GTEST_SKIP() << "one CPU: crews of one";
+  constexpr int kLoops = 100, kItems = 50;
+  Crew crews[2];
+  std::vector<std::atomic<int>> calls(2 * kLoops * kItems);
+  std::atomic<int> members[2] = {0, 0};
+  std::vector<std::thread> callers;
+  for (int c = 0; c < 2; ++c)
+    callers.emplace_back([&, c] {
+      members[c] = crews[c].run(2, [&](Parallel& parallel) {
+        for (int loop = 0; loop < kLoops; ++loop)
+          for_each_in_runs(parallel, kItems, false,
+                           [&](int i) { calls[(c * kLoops + loop) * kItems + i].fetch_add(1); });
+      });
+    });
+  for (std::thread& t : callers) t.join();
+  EXPECT_EQ(members[0].load(), 2);
+  EXPECT_EQ(members[1].load(), 2);
+  for (std::size_t i = 0; i < calls.size(); ++i) ASSERT_EQ(calls[i].load(), 1) << i;
 }
 
 }  // namespace

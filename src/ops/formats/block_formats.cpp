@@ -6,6 +6,7 @@
 // embeddings and for the others' blocks of rows (oneDNN on rows expanded a chunk at a time).
 // Each can also be converted to from f32 (ggml_blocks.hpp's searching encoders), at load or by
 // engine convert.
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -44,14 +45,24 @@ struct BlockRows {
 
   static void gemm_rows(const kernels::KernelTable& k, const Matrix& w, std::size_t row,
                         std::size_t rows, const Activations& x, float* y, std::size_t M) {
-    // One row expanded at a time, per thread and only ever grown.
-    thread_local std::vector<float> t_row;
+    // Each row expanded a piece of whole blocks at a time into a buffer on the stack (no
+    // scratch to share between the threads), its dot products summed piece by piece.
+    constexpr std::size_t kPiece = 1024;
+    static_assert(kPiece % Block::kValues == 0);
+    float values[kPiece];
     const std::size_t K = w.cols, N = w.rows;
-    if (t_row.size() < K) t_row.resize(K);
-    float* const values = t_row.data();
+    const std::uint8_t* const data = static_cast<const std::uint8_t*>(w.data);
     for (std::size_t r = row; r < row + rows; ++r) {
-      load_rows(w, r, 1, values);
-      for (std::size_t m = 0; m < M; ++m) y[m * N + r] = k.dot(values, x.f32 + m * K, K);
+      for (std::size_t m = 0; m < M; ++m) y[m * N + r] = 0.0f;
+      for (std::size_t begin = 0; begin < K; begin += kPiece) {
+        const std::size_t count = std::min(kPiece, K - begin);
+        const std::uint8_t* blocks =
+            data + r * row_bytes(K) + begin / Block::kValues * Block::kBytes;
+        for (std::size_t b = 0; b < count / Block::kValues; ++b)
+          Block::decode(blocks + b * Block::kBytes, values + b * Block::kValues);
+        for (std::size_t m = 0; m < M; ++m)
+          y[m * N + r] += k.dot(values, x.f32 + m * K + begin, count);
+      }
     }
   }
 };

@@ -39,7 +39,7 @@ constexpr std::size_t kWideTileRows = kTileRows / 2, kWideTileCols = 2 * kTileCo
 // address row r + k from row r's place in its layout tile.
 static_assert(kLayoutTileRows % kTileRows == 0 && kLayoutTileRows % kWideTileRows == 0);
 // The weights are in the tile layout (ops/tile_layout.hpp): a call's weights are one stream,
-// which StreamAhead runs ahead of.
+// which the kernels read ahead of.
 
 /// tile.run<R, C>(r, m) for the tile at weight row r and x row m, with C = the c <= CMax rows
 /// of x left, as a compile-time count so the accumulators stay in registers.
@@ -162,10 +162,13 @@ struct LinearTile {
 };
 
 /// bf16 x times bf16 weights in the tile layout: exact products summed in f32 (vdpbf16ps where
-/// the CPU has it).
+/// the CPU has it). It reads ahead on its own terms, not StreamAhead's: each load's line is
+/// prefetched kAheadBytes before it and no page is touched, which streamed far faster on the Zen 4
+/// guests (a touch's demand load holds up retirement for a memory latency once per page, and
+/// prefetches 8 KB on were slower than 2 KB); StreamAhead's distances were measured on Zen 5.
 struct Bf16Tile {
+  static constexpr std::size_t kAheadBytes = 2048;
   const std::uint16_t* w;  // the first row's tile
-  StreamAhead ahead;
   const std::uint16_t* x;  // (M, cols)
   float* y;                // (M, ldy)
   std::size_t cols, ldy;
@@ -182,7 +185,7 @@ struct Bf16Tile {
       for (std::size_t c = 0; c < C; ++c) xv[c] = Vec::load_bf16x2_n(xr + c * n + i, len);
       for (std::size_t k = 0; k < R; ++k) {
         const std::uint16_t* p = tiled_row_at(wr, k, i);
-        ahead.before_load(p, k);
+        Vec::prefetch(reinterpret_cast<const std::uint8_t*>(p) + kAheadBytes);
         const Vec::Bf16x2 wv = Vec::load_bf16x2_n(p, len);
         for (std::size_t c = 0; c < C; ++c) acc[k][c] = Vec::dot_bf16x2(acc[k][c], wv, xv[c]);
       }
@@ -214,7 +217,7 @@ inline void gemm_f16(const std::uint16_t* w, const float* x, float* y, std::size
 
 inline void gemm_bf16(const std::uint16_t* w, const std::uint16_t* x, float* y, std::size_t rows,
                       std::size_t cols, std::size_t M, std::size_t ldy) {
-  for_each_tile_of_values<Bf16Tile>(w, rows, cols, M, x, y, cols, ldy);
+  for_each_tile(Bf16Tile{w, x, y, cols, ldy}, rows, M);
 }
 
 /// x (n a multiple of 32) as Q8 blocks for gemm_q8_0: per 32 values a scale d = max|x| / 127

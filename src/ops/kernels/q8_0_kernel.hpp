@@ -57,7 +57,8 @@ struct Q8_0PanelRows {
 
   /// x from row m on.
   QuantizedX rows_of_x(std::size_t m) const {
-    return {x.q + m * x.cols, x.d + m * (x.cols / 32), x.sums16 + m * (x.cols / 16), x.cols};
+    return {x.q + m * x.cols, x.d + m * (x.cols / 32), x.sums16 + m * (x.cols / 16),
+            x.dsums32 + m * (x.cols / 32), x.cols};
   }
 
   /// Blocks [b, end) of weight rows lane to lane + kPass times G rows of x (acc's from g on),

@@ -20,6 +20,7 @@ struct QuantizedX {
   const std::int8_t* q;        // (rows, cols)
   const float* d;              // (rows, cols / 32)
   const std::int32_t* sums16;  // (rows, cols / 16)
+  const float* dsums32;        // (rows, cols / 32): d times the sum of each block's quants
   std::size_t cols;
 
   /// Quants i to i + 3 of row c, as one dot_u8x4 operand.
@@ -33,6 +34,7 @@ struct QuantizedX {
   std::int32_t sum32(std::size_t c, std::size_t block) const {
     return sum16(c, 2 * block) + sum16(c, 2 * block + 1);
   }
+  float dsum32(std::size_t c, std::size_t block) const { return dsums32[c * (cols / 32) + block]; }
 };
 
 /// The I32 of a panel's 64-byte (16 rows x 4 bytes) unit at p for the lanes from row `lane`.
@@ -44,6 +46,9 @@ inline Vec::Reg panel_halves(const std::uint8_t* p, std::size_t lane) {
   return Vec::load_f16(reinterpret_cast<const std::uint16_t*>(p) + lane);
 }
 constexpr std::int32_t kNibbles = 0x0F0F0F0F;
+/// Rows of x per pass over a panel: with 32 registers 8 (each unpacked weight vector serves 8
+/// rows; their integer sums still fit), else kTileCols.
+constexpr std::size_t kPanelCols = Vec::kRegisters >= 32 ? 8 : kTileCols;
 
 /// Q4_0: value d (q - 8); a panel block is one block of 32 per row.
 struct Q4_0Panels {
@@ -54,6 +59,7 @@ struct Q4_0Panels {
                     Vec::Reg (&acc)[C]) {
     Vec::I32 sum[C];
     for (std::size_t c = 0; c < C; ++c) sum[c] = Vec::i32_set1(-8 * x.sum32(c, b));
+#pragma GCC unroll 4
     // Unit t: values 4t to 4t + 3 in the low nibbles, 16 on in the high ones.
     for (std::size_t t = 0; t < 4; ++t) {
       const Vec::I32 q = panel_quads(p + Layout::kQuants + 64 * t, lane);
@@ -77,16 +83,14 @@ struct Q4_KPanels {
   template <std::size_t C>
   static void block(const std::uint8_t* p, std::size_t lane, const QuantizedX& x, std::size_t b,
                     Vec::Reg (&acc)[C]) {
-    Vec::I32 packed[12];
-    for (std::size_t i = 0; i < 12; ++i)
-      packed[i] =
-          Vec::i32_load_u8(p + Layout::kScales + engine::formats::kBlockPanelRows * i + lane);
+    const std::uint8_t* packed = p + Layout::kScales + lane;
     Vec::Reg scaled[C], mins[C];  // sum_j dx_j scale_j (q . x)_j, and -sum_j dx_j min_j sum_j x
     for (std::size_t c = 0; c < C; ++c) scaled[c] = mins[c] = Vec::zero();
     // Run r: sub-block 2r in the low nibbles, 2r + 1 in the high ones, 4 values per unit.
     for (std::size_t r = 0; r < 4; ++r) {
       Vec::I32 sum[C][2];
       for (std::size_t c = 0; c < C; ++c) sum[c][0] = sum[c][1] = Vec::i32_set1(0);
+#pragma GCC unroll 8
       for (std::size_t t = 0; t < 8; ++t) {
         const Vec::I32 q = panel_quads(p + Layout::kQuants + 64 * (8 * r + t), lane);
         const Vec::I32 low = Vec::i32_bits(q, 0, kNibbles), high = Vec::i32_bits(q, 4, kNibbles);
@@ -102,10 +106,9 @@ struct Q4_KPanels {
         scale_min(packed, j, scale, min);
         const Vec::Reg min_f = Vec::i32_to_f32(min);
         for (std::size_t c = 0; c < C; ++c) {
-          const float dx = x.scale(c, xb);
-          scaled[c] =
-              Vec::fmadd(Vec::i32_to_f32(Vec::i32_mul(sum[c][h], scale)), Vec::set1(dx), scaled[c]);
-          mins[c] = Vec::fmadd(min_f, Vec::set1(-dx * static_cast<float>(x.sum32(c, xb))), mins[c]);
+          scaled[c] = Vec::fmadd(Vec::i32_to_f32(Vec::i32_mul(sum[c][h], scale)),
+                                 Vec::set1(x.scale(c, xb)), scaled[c]);
+          mins[c] = Vec::fmadd(min_f, Vec::set1(-x.dsum32(c, xb)), mins[c]);
         }
       }
     }
@@ -114,16 +117,21 @@ struct Q4_KPanels {
     for (std::size_t c = 0; c < C; ++c)
       acc[c] = Vec::fmadd(d, scaled[c], Vec::fmadd(dmin, mins[c], acc[c]));
   }
-  /// Sub-block j's scale and min from the 12 packed bytes (as ggml_blocks.hpp's k4_scale_min).
-  static void scale_min(const Vec::I32 (&s)[12], std::size_t j, Vec::I32& scale, Vec::I32& min) {
+  /// Sub-block j's scale and min from the 12 packed bytes of the lanes' rows, byte i at
+  /// packed + 16 i (as ggml_blocks.hpp's k4_scale_min), each loaded where needed: held in
+  /// registers for the whole block they crowded out the sums.
+  static void scale_min(const std::uint8_t* packed, std::size_t j, Vec::I32& scale, Vec::I32& min) {
+    const auto byte = [&](std::size_t i) {
+      return Vec::i32_load_u8(packed + engine::formats::kBlockPanelRows * i);
+    };
     if (j < 4) {
-      scale = Vec::i32_bits(s[j], 0, 63);
-      min = Vec::i32_bits(s[j + 4], 0, 63);
+      scale = Vec::i32_bits(byte(j), 0, 63);
+      min = Vec::i32_bits(byte(j + 4), 0, 63);
     } else {
-      scale = Vec::i32_or(Vec::i32_bits(s[j + 4], 0, 0xF),
-                          Vec::i32_shl(Vec::i32_bits(s[j - 4], 6, 3), 4));
-      min =
-          Vec::i32_or(Vec::i32_bits(s[j + 4], 4, 0xF), Vec::i32_shl(Vec::i32_bits(s[j], 6, 3), 4));
+      const Vec::I32 low = byte(j + 4);
+      scale = Vec::i32_or(Vec::i32_bits(low, 0, 0xF),
+                          Vec::i32_shl(Vec::i32_bits(byte(j - 4), 6, 3), 4));
+      min = Vec::i32_or(Vec::i32_bits(low, 4, 0xF), Vec::i32_shl(Vec::i32_bits(byte(j), 6, 3), 4));
     }
   }
 };
@@ -142,38 +150,38 @@ struct Q6_KPanels {
     Vec::Reg scaled[C];  // sum_j dx_j scale_j ((q - 32) . x)_j
     for (std::size_t c = 0; c < C; ++c) scaled[c] = Vec::zero();
     for (std::size_t half = 0; half < 2; ++half)
-      for (std::size_t s = 0; s < 2; ++s) {
-        // Values 128 half + 32k + 16s on: sub-blocks j = 8 half + 2k + s, k = 0 to 3.
-        Vec::I32 sum[C][4];
+      for (std::size_t k = 0; k < 4; ++k) {
+        // Values 128 half + 32k on, x's block 8b + 4 half + k: sub-blocks j0 = 8 half + 2k
+        // (s = 0) and j0 + 1 (s = 1), summed in integers before the block's one f32 step.
+        const std::size_t j0 = 8 * half + 2 * k, xb = 8 * b + 4 * half + k;
+        Vec::I32 sum[C][2];
         for (std::size_t c = 0; c < C; ++c)
-          for (std::size_t k = 0; k < 4; ++k)
-            sum[c][k] = Vec::i32_set1(-32 * x.sum16(c, 16 * b + 8 * half + 2 * k + s));
-        for (std::size_t t = 0; t < 4; ++t) {
-          const std::size_t u = 4 * s + t;
-          const Vec::I32 a = panel_quads(p + Layout::kLow + 64 * (16 * half + u), lane);
-          const Vec::I32 a32 = panel_quads(p + Layout::kLow + 64 * (16 * half + 8 + u), lane);
+          for (std::size_t s = 0; s < 2; ++s)
+            sum[c][s] = Vec::i32_set1(-32 * x.sum16(c, 16 * b + j0 + s));
+        // The low nibbles of value 4u + 32k: unit u of run 16 half (k even) or 16 half + 8
+        // (k odd), low (k < 2) or high (k >= 2) nibbles; its high pair: bits 2k, 2k + 1 of
+        // unit u of the pairs, moved to bits 4, 5.
+        const std::size_t low_run = 16 * half + 8 * (k % 2), low_shift = 4 * (k / 2);
+#pragma GCC unroll 8
+        for (std::size_t u = 0; u < 8; ++u) {
+          const Vec::I32 a = panel_quads(p + Layout::kLow + 64 * (low_run + u), lane);
           const Vec::I32 h = panel_quads(p + Layout::kHigh + 64 * (8 * half + u), lane);
-          // Value 4u + 32k's high pair is bits 2k, 2k + 1 of h: moved to bits 4, 5 of q.
-          const Vec::I32 q[4] = {
-              Vec::i32_or(Vec::i32_bits(a, 0, kNibbles),
-                          Vec::i32_bits(Vec::i32_shl(h, 4), 0, kHigh)),
-              Vec::i32_or(Vec::i32_bits(a32, 0, kNibbles),
-                          Vec::i32_bits(Vec::i32_shl(h, 2), 0, kHigh)),
-              Vec::i32_or(Vec::i32_bits(a, 4, kNibbles), Vec::i32_bits(h, 0, kHigh)),
-              Vec::i32_or(Vec::i32_bits(a32, 4, kNibbles), Vec::i32_bits(h, 2, kHigh))};
-          for (std::size_t k = 0; k < 4; ++k)
-            for (std::size_t c = 0; c < C; ++c)
-              sum[c][k] =
-                  Vec::dot_u8x4(sum[c][k], q[k], x.quads(c, 256 * b + 128 * half + 32 * k + 4 * u));
-        }
-        for (std::size_t k = 0; k < 4; ++k) {
-          const std::size_t j = 8 * half + 2 * k + s;
-          const Vec::I32 scale =
-              Vec::i32_load_s8(p + Layout::kScales + engine::formats::kBlockPanelRows * j + lane);
+          const Vec::I32 high = k < 2 ? Vec::i32_shl(h, static_cast<int>(4 - 2 * k))
+                                      : Vec::i32_bits(h, 2 * k - 4, -1);
+          const Vec::I32 q = Vec::i32_or(Vec::i32_bits(a, static_cast<int>(low_shift), kNibbles),
+                                         Vec::i32_bits(high, 0, kHigh));
           for (std::size_t c = 0; c < C; ++c)
-            scaled[c] = Vec::fmadd(Vec::i32_to_f32(Vec::i32_mul(sum[c][k], scale)),
-                                   Vec::set1(x.scale(c, 8 * b + 4 * half + k)), scaled[c]);
+            sum[c][u / 4] =
+                Vec::dot_u8x4(sum[c][u / 4], q, x.quads(c, 256 * b + 128 * half + 32 * k + 4 * u));
         }
+        const Vec::I32 scale0 =
+            Vec::i32_load_s8(p + Layout::kScales + engine::formats::kBlockPanelRows * j0 + lane);
+        const Vec::I32 scale1 = Vec::i32_load_s8(
+            p + Layout::kScales + engine::formats::kBlockPanelRows * (j0 + 1) + lane);
+        for (std::size_t c = 0; c < C; ++c)
+          scaled[c] = Vec::fmadd(Vec::i32_to_f32(Vec::i32_add(Vec::i32_mul(sum[c][0], scale0),
+                                                              Vec::i32_mul(sum[c][1], scale1))),
+                                 Vec::set1(x.scale(c, xb)), scaled[c]);
       }
     const Vec::Reg d = panel_halves(p + Layout::kD, lane);
     for (std::size_t c = 0; c < C; ++c) acc[c] = Vec::fmadd(d, scaled[c], acc[c]);
@@ -185,7 +193,7 @@ struct Q6_KPanels {
 /// accumulators. The first pass over a panel reads it ahead; the others find it in cache.
 template <typename Panels>
 struct BlockPanelRows {
-  static constexpr std::size_t kRows = engine::formats::kBlockPanelRows, kCols = kTileCols;
+  static constexpr std::size_t kRows = engine::formats::kBlockPanelRows, kCols = kPanelCols;
   static constexpr std::size_t kBlockBytes = kRows * Panels::Layout::kBytes;
   static_assert(kRows % Vec::kWidth == 0);
   const std::uint8_t* w;
@@ -198,7 +206,7 @@ struct BlockPanelRows {
     const std::size_t blocks = x.cols / Panels::kValues;
     const std::uint8_t* first = w + panel * blocks * kBlockBytes;
     const QuantizedX xm{x.q + m * x.cols, x.d + m * (x.cols / 32), x.sums16 + m * (x.cols / 16),
-                        x.cols};
+                        x.dsums32 + m * (x.cols / 32), x.cols};
     for (std::size_t lane = 0; lane < kRows && panel * kRows + lane < rows; lane += Vec::kWidth) {
       Vec::Reg acc[C];
       for (auto& a : acc) a = Vec::zero();
@@ -228,13 +236,16 @@ inline void run_panel_cols(const Tile& tile, std::size_t panel, std::size_t m, s
   tile.template run<C>(panel, m);
 }
 
-/// x's sums per 16 quants, n quants.
-inline void sums16(const std::int8_t* q, std::size_t n, std::int32_t* out) {
+/// x's sums per 16 quants, n quants, and each block of 32's sum times its scale d.
+inline void x_sums(const std::int8_t* q, const float* d, std::size_t n, std::int32_t* sums,
+                   float* dsums) {
   for (std::size_t j = 0; j < n / 16; ++j) {
     std::int32_t s = 0;
     for (std::size_t i = 0; i < 16; ++i) s += q[16 * j + i];
-    out[j] = s;
+    sums[j] = s;
   }
+  for (std::size_t b = 0; b < n / 32; ++b)
+    dsums[b] = d[b] * static_cast<float>(sums[2 * b] + sums[2 * b + 1]);
 }
 
 /// The decode kernel of a panel tile (BlockPanelRows, or Q8_0's): x's sums for as many rows of x
@@ -245,19 +256,24 @@ inline void gemm_panel_tiles(const std::uint8_t* w, const std::int8_t* xq, const
                              std::size_t ldy) {
   constexpr std::size_t kRows = Tile::kRows, kSums = 4096;
   std::int32_t on_stack[kSums];
+  float dsums_on_stack[kSums / 2];
   std::vector<std::int32_t> wide;  // rows wider than the stack's sums
+  std::vector<float> wide_dsums;
   std::int32_t* sums = on_stack;
+  float* dsums = dsums_on_stack;
   if (cols / 16 > kSums) {
     wide.resize(cols / 16);
+    wide_dsums.resize(cols / 32);
     sums = wide.data();
+    dsums = wide_dsums.data();
   }
   const std::size_t panels = (rows + kRows - 1) / kRows;
   const std::size_t group = std::max<std::size_t>(1, kSums / (cols / 16));
   for (std::size_t m0 = 0; m0 < M; m0 += group) {
     const std::size_t count = std::min(group, M - m0);
-    sums16(xq + m0 * cols, count * cols, sums);
+    x_sums(xq + m0 * cols, xd + m0 * (cols / 32), count * cols, sums, dsums);
     const Tile tile{
-        w, {xq + m0 * cols, xd + m0 * (cols / 32), sums, cols}, y + m0 * ldy, rows, ldy};
+        w, {xq + m0 * cols, xd + m0 * (cols / 32), sums, dsums, cols}, y + m0 * ldy, rows, ldy};
     for (std::size_t panel = 0; panel < panels; ++panel)
       for (std::size_t m = 0; m < count; m += Tile::kCols)
         run_panel_cols<Tile::kCols>(tile, panel, m, std::min(Tile::kCols, count - m));

@@ -118,12 +118,16 @@ struct Vec {
     return _mm512_dpbf16_ps(acc, a, b);
   }
 #else
+  /// Widened to f32 by interleaving with zeros (bf16 is the top half of an f32), one instruction
+  /// per 16 values: lo holds values 0-3, 8-11, 16-19, 24-27 and hi the others. Both operands
+  /// come in the same order, so the lanes still pair equal elements.
   struct Bf16x2 {
     Reg lo, hi;
   };
   static Bf16x2 load_bf16x2_n(const std::uint16_t* p, std::size_t n) {
-    const __m512i h = load_u16x32_n(p, n);
-    return {widen_bf16(_mm512_castsi512_si256(h)), widen_bf16(_mm512_extracti64x4_epi64(h, 1))};
+    const __m512i h = load_u16x32_n(p, n), zero = _mm512_setzero_si512();
+    return {_mm512_castsi512_ps(_mm512_unpacklo_epi16(zero, h)),
+            _mm512_castsi512_ps(_mm512_unpackhi_epi16(zero, h))};
   }
   /// acc + the products of a and b (exact in f32: bf16 has an 8-bit significand).
   static Reg dot_bf16x2(Reg acc, Bf16x2 a, Bf16x2 b) {

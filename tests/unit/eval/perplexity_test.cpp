@@ -12,9 +12,9 @@
 
 #include "engine/error.hpp"
 #include "engine/eval/kl_divergence.hpp"
+#include "engine/eval/log_prob_file.hpp"
 #include "engine/eval/perplexity.hpp"
 #include "engine/tokenizer.hpp"
-#include "eval/log_prob_file.hpp"
 #include "family_reference.hpp"
 #include "test_paths.hpp"
 

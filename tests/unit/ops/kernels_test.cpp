@@ -498,6 +498,41 @@ TEST_P(KernelsPerIsa, GemmBf16OddWidths) {
   }
 }
 
+// Every ISA's bf16 kernel is the definition: each output the sum of the exact products of its
+// row's bf16 weights and x's bf16 values, within what f32 sums may round (cols * 2^-24 of the
+// sum of |products|). Every length to 70 and the model widths around 2048 (partial and whole
+// steps, x and the weights at misaligned starts), 9 rows (tiles of 4 and of 2 rows with one
+// left) and 1 to 9 rows of x (tiles of x and the wide tiles, each with a remainder).
+TEST_P(KernelsPerIsa, GemmBf16IsTheSumOfExactProducts) {
+  const auto check = [&](std::size_t rows, std::size_t cols, std::size_t M, std::size_t off) {
+    const auto w = random_vector(rows * cols, rng), x = random_vector(M * cols + off, rng);
+    std::vector<std::uint16_t> wb(w.size()), xb(x.size());
+    quantize_bf16(w.data(), wb.data(), wb.size());
+    quantize_bf16(x.data(), xb.data(), xb.size());
+    const test::Tiles<std::uint16_t> wt(wb.data(), rows, cols, off);
+    const std::size_t ldy = rows + 1;  // the column past the rows stays untouched
+    std::vector<float> got(M * ldy, 7.0f);
+    simd().gemm_bf16(wt.data(), xb.data() + off, got.data(), rows, cols, M, ldy);
+    for (std::size_t m = 0; m < M; ++m) {
+      for (std::size_t r = 0; r < rows; ++r) {
+        double want = 0, magnitude = 0;
+        for (std::size_t i = 0; i < cols; ++i) {
+          const double product = static_cast<double>(bf16_to_f32(wb[r * cols + i])) *
+                                 bf16_to_f32(xb[off + m * cols + i]);
+          want += product;
+          magnitude += std::abs(product);
+        }
+        ASSERT_LE(std::abs(got[m * ldy + r] - want), cols * 0x1p-24 * magnitude)
+            << "cols=" << cols << " M=" << M << " off=" << off << " m=" << m << " row " << r;
+      }
+      ASSERT_EQ(got[m * ldy + rows], 7.0f) << "wrote past the rows, cols=" << cols;
+    }
+  };
+  for (std::size_t cols = 1; cols <= 70; ++cols) check(9, cols, 1 + cols % 9, cols % 3);
+  for (std::size_t cols : {2016, 2047, 2048, 2049, 2080})
+    for (std::size_t M : {1, 2, 3, 5, 9}) check(9, cols, M, M % 2);
+}
+
 // Rows of Q8_0 blocks stored in panels read back as the blocks' values (within half a step of
 // the f32 they were made from), in a partial panel whose padding rows stay zero.
 TEST(Quantize, Q8_0PanelsReadBackEveryRow) {

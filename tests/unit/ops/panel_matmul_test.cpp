@@ -82,34 +82,95 @@ void expect_definition(const kernels::KernelTable& simd, const std::vector<float
     }
 }
 
-// f32: the definition in double precision.
+// f32 and f16: the definition in double precision, x's row (K values) times w's row as f32.
+std::pair<double, double> dot_definition(const float* x, const float* w, std::size_t K) {
+  double exact = 0, magnitude = 0;
+  for (std::size_t k = 0; k < K; ++k) {
+    const double p = static_cast<double>(x[k]) * w[k];
+    exact += p;
+    magnitude += std::abs(p);
+  }
+  return {exact, magnitude};
+}
+
 void expect_product(const kernels::KernelTable& simd, std::size_t M, std::size_t N, std::size_t K,
                     std::mt19937& rng) {
   const auto w = random_vector(N * K, rng), x = random_vector(M * K + 1, rng);
   Matrix packed{w.data(), DType::f32, static_cast<int>(N), static_cast<int>(K)};
   const auto buffer = pack(packed);
   expect_definition(simd, x, packed, M, [&](std::size_t m, std::size_t n) {
-    double exact = 0, magnitude = 0;
-    for (std::size_t k = 0; k < K; ++k) {
-      const double p = static_cast<double>(x[1 + m * K + k]) * w[n * K + k];
-      exact += p;
-      magnitude += std::abs(p);
-    }
-    return std::pair{exact, magnitude};
+    return dot_definition(x.data() + 1 + m * K, w.data() + n * K, K);
   });
+}
+
+// An IEEE half's value from its definition (finite halves): sign, 5 exponent bits (bias 15, 0
+// for subnormals), 10 mantissa bits.
+float half_value(std::uint16_t h) {
+  const int exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
+  const double magnitude =
+      exponent == 0 ? std::ldexp(mantissa, -24) : std::ldexp(1024 + mantissa, exponent - 25);
+  return static_cast<float>(h & 0x8000 ? -magnitude : magnitude);
+}
+
+// f16: w (N, K) rounded to IEEE half (with a subnormal, the largest half and a negative zero
+// among them), tiled as a load tiles it, then packed in panels of halves; `widened` holds the
+// halves' values.
+struct F16Panels {
+  std::vector<float> widened;  // (N, K)
+  std::vector<std::uint16_t> halves;
+  test::Tiles<std::uint16_t> tiles;
+  Matrix matrix;
+  HugePageBuffer buffer;
+  F16Panels(const std::vector<float>& w, std::size_t N, std::size_t K)
+      : halves(rounded(w)),
+        tiles(halves.data(), N, K),
+        matrix{tiles.data(), DType::f16, static_cast<int>(N), static_cast<int>(K)},
+        buffer(panel_bytes(matrix)) {
+    for (const std::uint16_t h : halves) widened.push_back(half_value(h));
+    matrix.panels = pack_panels(matrix, buffer.data());
+  }
+  static std::vector<std::uint16_t> rounded(const std::vector<float>& w) {
+    std::vector<std::uint16_t> h(w.size());
+    for (std::size_t i = 0; i < w.size(); ++i) h[i] = f32_to_f16(w[i]);
+    const std::uint16_t edges[] = {0x0001, 0x7bff, 0x8000};  // 2^-24, 65504, -0
+    for (std::size_t i = 0; i < std::size(edges) && i < h.size(); ++i)
+      h[i * h.size() / std::size(edges)] = edges[i];
+    return h;
+  }
+};
+
+void expect_f16_product(const kernels::KernelTable& simd, std::size_t M, std::size_t N,
+                        std::size_t K, std::mt19937& rng) {
+  const auto x = random_vector(M * K + 1, rng);
+  const F16Panels w(random_vector(N * K, rng), N, K);
+  // The row holding 65504 sums every term at that term's size, so its roundings need not
+  // cancel: the bound for any order of K f32 additions.
+  const double relative = std::max(1e-6, static_cast<double>(K) * 0x1p-24);
+  expect_definition(
+      simd, x, w.matrix, M,
+      [&](std::size_t m, std::size_t n) {
+        return dot_definition(x.data() + 1 + m * K, w.widened.data() + n * K, K);
+      },
+      relative);
 }
 
 TEST_P(PanelMatmulPerIsa, EqualsTheProductForOddSizes) {
   for (std::size_t M : {1, 2, 11, 12, 13, 25, 128})
     for (std::size_t N : {1, 5, 31, 32, 33, 70})
-      for (std::size_t K : {1, 3, 16, 17, 100}) expect_product(simd(), M, N, K, rng);
+      for (std::size_t K : {1, 3, 16, 17, 100}) {
+        expect_product(simd(), M, N, K, rng);
+        expect_f16_product(simd(), M, N, K, rng);
+      }
 }
 
 // Past 1024 inputs the block runs in passes over k (partial sums kept in y), past 192 rows in
 // passes over the rows.
 TEST_P(PanelMatmulPerIsa, EqualsTheProductInPassesOverKAndRows) {
   for (std::size_t M : {13, 200})
-    for (std::size_t K : {1025, 1100}) expect_product(simd(), M, 45, K, rng);
+    for (std::size_t K : {1025, 1100}) {
+      expect_product(simd(), M, 45, K, rng);
+      expect_f16_product(simd(), M, 45, K, rng);
+    }
 }
 
 // Each row of a block of M rows equals the same row run alone, bit for bit.
@@ -152,65 +213,6 @@ TEST_P(PanelMatmulPerIsa, SeveralProductsEqualEachAlone) {
   EXPECT_EQ(y0, run(simd(), x, matrices[0], M));
   EXPECT_EQ(y1, run(simd(), x, matrices[1], M));
   EXPECT_EQ(y2, run(simd(), x, matrices[2], M));
-}
-
-// f16: w (N, K) rounded to IEEE half (with a subnormal, the largest half and a negative zero
-// among them), tiled as a load tiles it, then packed in panels of halves; `widened` holds the
-// halves' exact f32 values.
-struct F16Panels {
-  std::vector<float> widened;  // (N, K)
-  std::vector<std::uint16_t> halves;
-  test::Tiles<std::uint16_t> tiles;
-  Matrix matrix;
-  HugePageBuffer buffer;
-  F16Panels(const std::vector<float>& w, std::size_t N, std::size_t K)
-      : halves(rounded(w)),
-        tiles(halves.data(), N, K),
-        matrix{tiles.data(), DType::f16, static_cast<int>(N), static_cast<int>(K)},
-        buffer(panel_bytes(matrix)) {
-    for (const std::uint16_t h : halves) widened.push_back(f16_to_f32(h));
-    matrix.panels = pack_panels(matrix, buffer.data());
-  }
-  static std::vector<std::uint16_t> rounded(const std::vector<float>& w) {
-    std::vector<std::uint16_t> h(w.size());
-    for (std::size_t i = 0; i < w.size(); ++i) h[i] = f32_to_f16(w[i]);
-    const std::uint16_t edges[] = {0x0001, 0x7bff, 0x8000};  // 2^-24, 65504, -0
-    for (std::size_t i = 0; i < std::size(edges) && i < h.size(); ++i)
-      h[i * h.size() / std::size(edges)] = edges[i];
-    return h;
-  }
-};
-
-void expect_f16_product(const kernels::KernelTable& simd, std::size_t M, std::size_t N,
-                        std::size_t K, std::mt19937& rng) {
-  const auto x = random_vector(M * K + 1, rng);
-  const F16Panels w(random_vector(N * K, rng), N, K);
-  // The row holding 65504 sums every term at that term's size, so its roundings need not
-  // cancel: the bound for any order of K f32 additions.
-  const double relative = std::max(1e-6, static_cast<double>(K) * 0x1p-24);
-  expect_definition(
-      simd, x, w.matrix, M,
-      [&](std::size_t m, std::size_t n) {
-        double exact = 0, magnitude = 0;
-        for (std::size_t k = 0; k < K; ++k) {
-          const double p = static_cast<double>(x[1 + m * K + k]) * w.widened[n * K + k];
-          exact += p;
-          magnitude += std::abs(p);
-        }
-        return std::pair{exact, magnitude};
-      },
-      relative);
-}
-
-TEST_P(PanelMatmulPerIsa, F16EqualsTheProductForOddSizes) {
-  for (std::size_t M : {1, 2, 11, 12, 13, 25, 128})
-    for (std::size_t N : {1, 5, 31, 32, 33, 70})
-      for (std::size_t K : {1, 3, 16, 17, 100}) expect_f16_product(simd(), M, N, K, rng);
-}
-
-TEST_P(PanelMatmulPerIsa, F16EqualsTheProductInPassesOverKAndRows) {
-  for (std::size_t M : {13, 200})
-    for (std::size_t K : {1025, 1100}) expect_f16_product(simd(), M, 45, K, rng);
 }
 
 // The f16 panels give the very sums the f32 panels give on the widened weights: widening is

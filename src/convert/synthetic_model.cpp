@@ -1,27 +1,22 @@
-// engine synth: write a llama model of a standard shape with random weights, for benchmarks
-// (throughput does not depend on the weight values): a llama2.c checkpoint (version 1, fp32), or
-// a GGUF (llama architecture, f32, a vocabulary embedded) when the output ends in .gguf. With
-// --arch, a GGUF of a model family (Llama 3, Qwen2.5, SmolLM2, TinyLlama, Phi-3, Gemma 2) in the
-// layout llama.cpp's converter writes it: its architecture, keys, tensor names and shapes. Values
-// are generated in chunks while writing, so a 4.4 GB file never sits in memory. Both formats
-// draw from one stream in llama2.c order, so a .bin and a .gguf of one seed hold the same
-// weights and give the same logits.
+// engine::synthesize_model: llama models of a standard shape with random weights. With a family,
+// a GGUF in the layout llama.cpp's converter writes for the model it is named after (Llama 3,
+// Qwen2.5, SmolLM2, TinyLlama, Phi-3, Gemma 2).
+#include "engine/synth.hpp"
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
+#include <string_view>
 #include <vector>
 
-#include "cli/commands.hpp"
-#include "cli/output_file.hpp"
-#include "cli/progress_bar.hpp"
 #include "convert/llama_gguf_metadata.hpp"
 #include "engine/error.hpp"
 #include "engine/model/config.hpp"
@@ -31,19 +26,10 @@
 #include "format/gguf_writer.hpp"
 #include "model/architecture.hpp"
 #include "tokenizer/sentencepiece_bpe.hpp"
-#include "util/log.hpp"
 #include "util/mapped_file.hpp"
 
-namespace engine::cli {
+namespace engine {
 namespace {
-
-struct SynthArgs {
-  std::string preset;
-  std::string arch;
-  std::string output;
-  std::string tokenizer;
-  std::uint64_t seed = 1;
-};
 
 const std::map<std::string, ModelConfig>& presets() {
   static const std::map<std::string, ModelConfig> kPresets = {
@@ -59,7 +45,7 @@ const std::map<std::string, ModelConfig>& presets() {
 // What a family's files carry beyond the preset's shape, as llama.cpp's converter writes them
 // for the model it is named after.
 struct Family {
-  std::string_view name;  // --arch
+  std::string_view name;  // SynthOptions::family
   Architecture architecture;
   int vocab_size;  // the real vocabulary's (the classifier's rows)
   float rope_theta, norm_eps;
@@ -75,9 +61,9 @@ constexpr int kLongRopeScale = 32;
 
 const Family kFamilies[] = {
     {"llama3", Architecture::llama, 128256, 500000.0f, 1e-5f, true, true, 0, 0, false},
-    {"tinyllama", Architecture::llama, 32000, 10000.0f, 1e-5f, false, false, 0, 0, false},
-    {"smollm2", Architecture::llama, 49152, 100000.0f, 1e-5f, true, false, 0, 0, false},
     {"qwen2", Architecture::qwen2, 151936, 1000000.0f, 1e-6f, true, false, 0, 0, false},
+    {"smollm2", Architecture::llama, 49152, 100000.0f, 1e-5f, true, false, 0, 0, false},
+    {"tinyllama", Architecture::llama, 32000, 10000.0f, 1e-5f, false, false, 0, 0, false},
     {"phi3", Architecture::phi3, 32064, 10000.0f, 1e-5f, false, false, 0, 2047, false},
     {"phi3.5", Architecture::phi3, 32064, 10000.0f, 1e-5f, false, false, 0, 262144, true},
     {"gemma2", Architecture::gemma2, 256000, 10000.0f, 1e-6f, true, false, 32, 4096, false},
@@ -86,11 +72,8 @@ const Family kFamilies[] = {
 const Family& family(std::string_view name) {
   for (const Family& f : kFamilies)
     if (f.name == name) return f;
-  throw Error(
-      ErrorCode::invalid_argument,
-      fmt::format(
-          "unknown --arch '{}' (expected llama3|qwen2|smollm2|tinyllama|phi3|phi3.5|gemma2)",
-          name));
+  throw Error(ErrorCode::invalid_argument, fmt::format("unknown model family '{}' (expected {})",
+                                                       name, fmt::join(synth_families(), "|")));
 }
 
 // Approximately normal values (sum of four uniforms, Irwin-Hall) with standard deviation `std`;
@@ -232,12 +215,14 @@ std::vector<StreamTensor> family_layout(const ModelConfig& c, const Family& f) {
   return placed(std::move(layout), c);
 }
 
-// Generates stream values in chunks for whichever file is being written, and draws the progress
-// bar over the whole stream.
+// Generates stream values in chunks for whichever file is being written, and reports the
+// progress over the whole stream.
 class WeightStream {
  public:
   using Sink = std::function<void(const void*, std::size_t)>;
-  WeightStream(std::uint64_t seed, std::uint64_t total) : seed_(seed), total_(total) {}
+  using Progress = std::function<void(std::uint64_t, std::uint64_t)>;
+  WeightStream(std::uint64_t seed, std::uint64_t total, Progress progress)
+      : seed_(seed), total_(total), progress_(std::move(progress)) {}
 
   // Elements [first, first + count) of tensor `t`'s stream as f32 bytes into `sink`.
   void write(const StreamTensor& t, std::uint64_t first, std::uint64_t count, const Sink& sink) {
@@ -254,12 +239,13 @@ class WeightStream {
       sink(chunk_.data(), n * sizeof(float));
       done += n;
       written_ += n;
-      show_progress(written_, total_, fmt::format("{:.2f} GB", written_ * 4.0 / 1e9));
+      if (progress_) progress_(written_, total_);
     }
   }
 
  private:
   std::uint64_t seed_, total_, written_ = 0;
+  Progress progress_;
   std::vector<float> chunk_;
 };
 
@@ -312,12 +298,12 @@ SentencePieceVocabulary synthetic_vocabulary(int size) {
 
 // The vocabulary to embed: a SentencePiece-style tokenizer file given with -z, or the synthetic
 // one; its size must be the model's.
-std::unique_ptr<SentencePieceBpe> sentencepiece_vocabulary(const SynthArgs& args,
+std::unique_ptr<SentencePieceBpe> sentencepiece_vocabulary(const SynthOptions& options,
                                                            const ModelConfig& c) {
-  if (args.tokenizer.empty())
+  if (options.tokenizer.empty())
     return std::make_unique<SentencePieceBpe>(synthetic_vocabulary(c.vocab_size),
                                               "synthetic vocabulary");
-  std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(args.tokenizer);
+  std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(options.tokenizer);
   auto* vocab = dynamic_cast<SentencePieceBpe*>(tokenizer.get());
   if (!vocab)
     throw Error(ErrorCode::unsupported, "synth embeds SentencePiece-style tokenizers only");
@@ -401,24 +387,24 @@ void add_family_metadata(GgufWriter& out, const ModelConfig& c, const Family& f)
   if (f.sliding_window) out.add_u32(key("attention.sliding_window"), f.sliding_window);
 }
 
-void write_gguf(const SynthArgs& args, const std::string& path, const ModelConfig& c,
+void write_gguf(const SynthOptions& options, const std::string& path, const ModelConfig& c,
                 const Family* f, const std::vector<StreamTensor>& layout, WeightStream& stream) {
   GgufWriter out(path);
   if (f)
     add_family_metadata(out, c, *f);
   else
-    add_llama_metadata(out, c, "synth-" + args.preset);
-  if (is_gguf_file(args.tokenizer)) {
-    const int tokens = copy_gguf_vocabulary(out, args.tokenizer);
+    add_llama_metadata(out, c, "synth-" + options.preset);
+  if (is_gguf_file(options.tokenizer)) {
+    const int tokens = copy_gguf_vocabulary(out, options.tokenizer);
     if (tokens != c.vocab_size)
       throw Error(ErrorCode::mismatch, fmt::format("{} has {} tokens but the model has {}",
-                                                   args.tokenizer, tokens, c.vocab_size));
+                                                   options.tokenizer, tokens, c.vocab_size));
   } else {
-    const std::unique_ptr<SentencePieceBpe> vocab = sentencepiece_vocabulary(args, c);
+    const std::unique_ptr<SentencePieceBpe> vocab = sentencepiece_vocabulary(options, c);
     if (vocab->vocab_size() != c.vocab_size)
       throw Error(ErrorCode::mismatch,
-                  fmt::format("{} has {} tokens but the {} preset has {}", args.tokenizer,
-                              vocab->vocab_size(), args.preset, c.vocab_size));
+                  fmt::format("{} has {} tokens but the {} preset has {}", options.tokenizer,
+                              vocab->vocab_size(), options.preset, c.vocab_size));
     add_sentencepiece_vocabulary(out, *vocab);
   }
   // The whole-model tensors, then each layer's.
@@ -441,13 +427,14 @@ void write_gguf(const SynthArgs& args, const std::string& path, const ModelConfi
 // The shape of a family's file: the preset's ("tiny": 64 wide, 2 layers, as the interop files),
 // with the family's vocabulary (the -z file's size when it has one), RoPE base, epsilon and head
 // width; Gemma 2 keeps 26 layers in "tiny", the fewest llama.cpp accepts.
-ModelConfig family_config(const SynthArgs& args, const Family& f) {
+ModelConfig family_config(const SynthOptions& options, const Family& f) {
   ModelConfig c{64, 128, 2, 4, 2, f.vocab_size, 2048};
-  if (args.preset != "tiny") {
-    const auto it = presets().find(args.preset);
+  if (options.preset != "tiny") {
+    const auto it = presets().find(options.preset);
     if (it == presets().end())
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("unknown preset '{}' (expected tiny|260K|15M|110M|1B)", args.preset));
+      throw Error(
+          ErrorCode::invalid_argument,
+          fmt::format("unknown preset '{}' (expected tiny|260K|15M|110M|1B)", options.preset));
     c = it->second;
   } else if (f.architecture == Architecture::gemma2) {
     c.n_layers = 26;
@@ -455,13 +442,13 @@ ModelConfig family_config(const SynthArgs& args, const Family& f) {
   if (f.architecture == Architecture::phi3) c.n_kv_heads = c.n_heads;
   c.architecture = f.architecture;
   c.vocab_size = f.vocab_size;
-  if (is_gguf_file(args.tokenizer)) {
-    const MappedFile file(args.tokenizer);
-    const GgufFile gguf({file.data(), file.size()}, args.tokenizer);
+  if (is_gguf_file(options.tokenizer)) {
+    const MappedFile file(options.tokenizer);
+    const GgufFile gguf({file.data(), file.size()}, options.tokenizer);
     c.vocab_size =
         static_cast<int>(gguf.get<std::vector<std::string_view>>("tokenizer.ggml.tokens").size());
-  } else if (!args.tokenizer.empty()) {
-    c.vocab_size = sentencepiece_vocabulary(args, c)->vocab_size();
+  } else if (!options.tokenizer.empty()) {
+    c.vocab_size = sentencepiece_vocabulary(options, c)->vocab_size();
   }
   c.rope_theta = f.rope_theta;
   c.norm_eps = f.norm_eps;
@@ -470,62 +457,43 @@ ModelConfig family_config(const SynthArgs& args, const Family& f) {
   return c;
 }
 
-void run_synth(const SynthArgs& args) {
-  const Family* f = args.arch.empty() ? nullptr : &family(args.arch);
-  const bool gguf = std::filesystem::path(args.output).extension() == ".gguf";
+}  // namespace
+
+std::span<const std::string_view> synth_families() {
+  static const std::vector<std::string_view> kNames = [] {
+    std::vector<std::string_view> names;
+    for (const Family& f : kFamilies) names.push_back(f.name);
+    return names;
+  }();
+  return kNames;
+}
+
+std::uint64_t synthesize_model(const std::string& path, const SynthOptions& options) {
+  const Family* f = options.family.empty() ? nullptr : &family(options.family);
+  const bool gguf = options.format == SynthFormat::gguf;
   if (f && !gguf)
-    throw Error(ErrorCode::invalid_argument, "--arch writes a .gguf (name the output *.gguf)");
-  if (!gguf && !args.tokenizer.empty())
-    throw Error(ErrorCode::invalid_argument,
-                "-z embeds a tokenizer in a .gguf output; a llama2.c checkpoint holds none");
+    throw Error(ErrorCode::invalid_argument, "a model family is written as GGUF only");
+  if (!gguf && !options.tokenizer.empty())
+    throw Error(ErrorCode::invalid_argument, "a llama2.c checkpoint holds no tokenizer");
   ModelConfig c;
   if (f) {
-    c = family_config(args, *f);
+    c = family_config(options, *f);
   } else {
-    const auto it = presets().find(args.preset);
+    const auto it = presets().find(options.preset);
     if (it == presets().end())
       throw Error(ErrorCode::invalid_argument,
-                  fmt::format("unknown preset '{}' (expected 260K|15M|110M|1B)", args.preset));
+                  fmt::format("unknown preset '{}' (expected 260K|15M|110M|1B)", options.preset));
     c = it->second;
   }
   const std::vector<StreamTensor> layout = f ? family_layout(c, *f) : stream_layout(c);
   std::uint64_t total = 0;
   for (const StreamTensor& t : layout) total += t.part() * (t.per_layer ? c.n_layers : 1);
-  WeightStream stream(args.seed, total);
-  // Written whole or not at all (an interrupted run leaves the old file), never over the -z file.
-  OutputFile file(args.output, std::array{args.tokenizer});
+  WeightStream stream(options.seed, total, options.progress);
   if (gguf)
-    write_gguf(args, file.temp_path(), c, f, layout, stream);
+    write_gguf(options, path, c, f, layout, stream);
   else
-    write_checkpoint(file.temp_path(), c, layout, stream);
-  file.commit();
-  log::info("wrote {}: {} parameters, {:.1f} MB", args.output, total,
-            std::filesystem::file_size(args.output) / 1e6);
+    write_checkpoint(path, c, layout, stream);
+  return total;
 }
 
-}  // namespace
-
-void add_synth_command(CLI::App& app) {
-  auto args = std::make_shared<SynthArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "synth", "Write a llama model of a standard shape with random weights (.bin or .gguf)");
-  cmd->add_option("--preset", args->preset,
-                  "260K|15M|110M|1B (with --arch also tiny, the default there)");
-  cmd->add_option(
-      "--arch", args->arch,
-      "a model family in llama.cpp's layout: llama3|qwen2|smollm2|tinyllama|phi3|phi3.5|gemma2 "
-      "(.gguf only; -z VOCAB.gguf embeds its real vocabulary)");
-  cmd->add_option("-o,--output", args->output, "output file: llama2.c checkpoint, or *.gguf")
-      ->required();
-  cmd->add_option("-z,--tokenizer", args->tokenizer,
-                  "tokenizer to embed in a .gguf (default: a synthetic vocabulary)");
-  cmd->add_option("--seed", args->seed, "random seed")->capture_default_str();
-  cmd->callback([args] {
-    if (args->preset.empty() && args->arch.empty())
-      throw Error(ErrorCode::invalid_argument, "synth needs --preset (or --arch)");
-    if (args->preset.empty()) args->preset = "tiny";
-    run_synth(*args);
-  });
-}
-
-}  // namespace engine::cli
+}  // namespace engine

@@ -1,6 +1,6 @@
 #include "server/logprobs.hpp"
 
-#include "generation/token_probabilities.hpp"
+#include "engine/generation/token_probabilities.hpp"
 
 namespace engine::server {
 

@@ -8,8 +8,8 @@
 #include "cli/model_files.hpp"
 #include "cli/output_file.hpp"
 #include "cli/progress_bar.hpp"
+#include "common/log.hpp"
 #include "engine/convert.hpp"
-#include "util/log.hpp"
 
 namespace engine::cli {
 namespace {
@@ -31,7 +31,7 @@ void run_convert(const ConvertArgs& args) {
       }};
   convert(*loaded.model, *loaded.tokenizer, file.temp_path(), options);
   file.commit();
-  log::info("wrote {} ({})", args.output, args.type);
+  app::log(LogLevel::info, "wrote {} ({})", args.output, args.type);
 }
 
 }  // namespace

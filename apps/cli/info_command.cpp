@@ -2,7 +2,6 @@
 #include <fmt/format.h>
 
 #include <cstdint>
-#include <map>
 #include <string>
 
 #include "cli/commands.hpp"
@@ -10,10 +9,9 @@
 #include "cli/model_files.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/standard_output.hpp"
+#include "engine/model/gguf_summary.hpp"
 #include "engine/ops/isa.hpp"
 #include "engine/tokenizer.hpp"
-#include "format/gguf_file.hpp"
-#include "util/mapped_file.hpp"
 
 namespace engine::cli {
 namespace {
@@ -26,11 +24,9 @@ struct InfoArgs {
 
 // Phi-3's LongRoPE: which of the file's two factor sets the context selects, by Model::load's
 // rule (long past the context the model was trained with), and the two numbers compared.
-std::string long_rope_choice(const GgufFile& gguf, const Model& model) {
+std::string long_rope_choice(const GgufSummary& gguf, const Model& model) {
   const int context = model.config().seq_len;
-  const std::string key = fmt::format("{}.rope.scaling.original_context_length",
-                                      gguf.get<std::string_view>("general.architecture"));
-  const std::uint64_t original = gguf.find<std::uint64_t>(key).value_or(context);
+  const std::uint64_t original = gguf.original_context_length.value_or(context);
   return model.uses_long_rope_factors()
              ? fmt::format("long (context {} > original {})", context, original)
              : fmt::format("short (context {} <= original {})", context, original);
@@ -40,28 +36,21 @@ std::string long_rope_choice(const GgufFile& gguf, const Model& model) {
 // tokenizer it embeds (kind, pre-tokenizer, the tokens that end generation) and whether it
 // carries a chat template.
 void add_gguf_fields(const std::string& path, const Model& model, nlohmann::ordered_json& fields) {
-  const MappedFile file(path);
-  const GgufFile gguf({file.data(), file.size()}, path);
-  std::map<std::string_view, int> counts;
-  for (const GgufTensorInfo& t : gguf.tensors()) ++counts[t.layout.name];
+  const GgufSummary gguf = summarize_gguf(path);
   std::string types;
-  for (const auto& [name, count] : counts)
+  for (const auto& [name, count] : gguf.tensor_types)
     types += fmt::format("{}{} ({})", types.empty() ? "" : ", ", name, count);
-  const auto text = [&](std::string_view key) {
-    return std::string(gguf.find<std::string_view>(key).value_or("none"));
-  };
-  fields["format"] = fmt::format("gguf v{}", gguf.version());
+  fields["format"] = fmt::format("gguf v{}", gguf.version);
   fields["tensor_types"] = types;
-  if (gguf.find_tensor("rope_factors_long.weight"))
-    fields["rope_factors"] = long_rope_choice(gguf, model);
-  fields["tokenizer"] = text("tokenizer.ggml.model");
+  if (gguf.has_long_rope_factors) fields["rope_factors"] = long_rope_choice(gguf, model);
+  fields["tokenizer"] = gguf.tokenizer_model.value_or("none");
   const auto tokenizer = load_tokenizer(path);
   fields["pre_tokenizer"] = tokenizer->pre_tokenizer();
   std::string ends;
   for (const int id : tokenizer->end_of_generation_ids())
     ends += fmt::format("{}{} {}", ends.empty() ? "" : ", ", id, tokenizer->piece(id));
   fields["end_of_generation"] = ends;
-  fields["chat_template"] = gguf.find_value("tokenizer.chat_template") != nullptr;
+  fields["chat_template"] = gguf.has_chat_template;
 }
 
 void run_info(const InfoArgs& args) {

@@ -14,10 +14,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/model_files.hpp"
+#include "common/log.hpp"
 #include "engine/error.hpp"
 #include "engine/runtime.hpp"
 #include "server/server.hpp"
-#include "util/log.hpp"
 
 namespace engine::cli {
 namespace {
@@ -37,7 +37,8 @@ std::shared_ptr<const ChatTemplate> chat_template_for(const std::string& name,
                                                       const Tokenizer& tokenizer) {
   if (name.empty()) {
     std::optional<ChatTemplate> own = ChatTemplate::from_gguf(model_path);
-    if (!own) log::info("the model carries no chat template: chat completions answer 501");
+    if (!own)
+      app::log(LogLevel::info, "the model carries no chat template: chat completions answer 501");
     return own ? std::make_shared<const ChatTemplate>(std::move(*own)) : nullptr;
   }
   const auto text = [&](int id) { return id >= 0 ? std::string(tokenizer.piece(id)) : ""; };
@@ -65,12 +66,13 @@ void run_serve(ServeArgs args) {
   if (options.api_key.empty())
     if (const char* key = std::getenv("ENGINE_API_KEY")) options.api_key = key;
   if (!is_loopback(options.host) && options.api_key.empty())
-    log::warn("listening on {} without an API key: anyone who can reach it can use it",
-              options.host);
+    app::log(LogLevel::warn,
+             "listening on {} without an API key: anyone who can reach it can use it",
+             options.host);
   const ModelFiles files = resolve_model_files(args.files);
   server::Server server(options);
   const int port = server.bind();
-  log::info("listening on http://{}:{}", options.host, port);
+  app::log(LogLevel::info, "listening on http://{}:{}", options.host, port);
   std::thread http([&] { server.listen(); });
 
   std::exception_ptr load_error;
@@ -82,8 +84,8 @@ void run_serve(ServeArgs args) {
           args.alias.empty() ? std::filesystem::path(files.model).stem().string() : args.alias;
       auto chat_template = chat_template_for(args.chat_template, files.model, *loaded.tokenizer);
       server.set_model({name, loaded.model, std::move(loaded.tokenizer), chat_template});
-      log::info("serving {} ({} slots, context {})", name, options.scheduler.parallel,
-                loaded.model->config().seq_len);
+      app::log(LogLevel::info, "serving {} ({} slots, context {})", name,
+               options.scheduler.parallel, loaded.model->config().seq_len);
     } catch (...) {
       load_error = std::current_exception();
       kill(getpid(), SIGTERM);  // wakes sigwait below
@@ -91,7 +93,8 @@ void run_serve(ServeArgs args) {
   });
   int signal = 0;
   sigwait(&stop_signals, &signal);
-  if (!load_error) log::info("{}: stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
+  if (!load_error)
+    app::log(LogLevel::info, "{}: stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
   server.stop();
   loader.join();
   http.join();

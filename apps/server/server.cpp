@@ -9,13 +9,13 @@
 #include <mutex>
 #include <thread>
 
+#include "common/log.hpp"
 #include "engine/error.hpp"
 #include "server/api_error.hpp"
 #include "server/backend.hpp"
 #include "server/completion_route.hpp"
 #include "server/response_json.hpp"
 #include "server/tokenize_route.hpp"
-#include "util/log.hpp"
 
 namespace engine::server {
 namespace {
@@ -125,7 +125,7 @@ struct Server::State {
       } catch (const Error& e) {
         send_error(res, ApiError(400, "invalid_request_error", e.what()));
       } catch (const std::exception& e) {
-        log::at(LogLevel::error, "{} {}: {}", req.method, req.path, e.what());
+        app::log(LogLevel::error, "{} {}: {}", req.method, req.path, e.what());
         send_error(res, ApiError(500, "server_error", "internal error"));
       }
     };
@@ -216,7 +216,7 @@ void Server::State::add_routes() {
       }));
   http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     metrics.count_response(res.status);
-    log::debug("{} {} -> {}", req.method, req.path, res.status);
+    app::log(LogLevel::debug, "{} {} -> {}", req.method, req.path, res.status);
   });
 }
 

@@ -17,10 +17,10 @@
 #include "cli/output_file.hpp"
 #include "cli/sampling_options.hpp"
 #include "cli/standard_output.hpp"
+#include "common/log.hpp"
 #include "engine/chat/chat.hpp"
 #include "engine/error.hpp"
 #include "engine/runtime.hpp"
-#include "util/log.hpp"
 
 namespace engine::cli {
 namespace {
@@ -64,13 +64,13 @@ bool run_command(Chat& chat, const std::string& line) {
   if (line == "/exit" || line == "/quit") return false;
   if (line == "/reset") {
     chat.reset();
-    log::info("conversation reset");
+    app::log(LogLevel::info, "conversation reset");
   } else if (line.starts_with("/save ")) {
     const std::string path = line.substr(6);
     save_messages(chat, path);
-    log::info("saved {} messages to {}", chat.messages().size(), path);
+    app::log(LogLevel::info, "saved {} messages to {}", chat.messages().size(), path);
   } else {
-    log::warn("unknown command {} (/reset, /save FILE, /exit)", line);
+    app::log(LogLevel::warn, "unknown command {} (/reset, /save FILE, /exit)", line);
   }
   return true;
 }
@@ -91,7 +91,8 @@ void run_chat(const ChatArgs& args) {
   const bool terminal = ::isatty(STDIN_FILENO) != 0;
   if (terminal) {
     catch_interrupts();
-    log::info("chatting with {} (Ctrl-C stops a reply; /reset, /save FILE, /exit)", files.model);
+    app::log(LogLevel::info, "chatting with {} (Ctrl-C stops a reply; /reset, /save FILE, /exit)",
+             files.model);
   }
   for (;;) {
     if (terminal) write_stdout("> ");
@@ -111,11 +112,13 @@ void run_chat(const ChatArgs& args) {
       return !interrupted.load();
     });
     write_stdout("\n");
-    log::debug("turn: {} prompt tokens, {} from the cache, {} prefilled, {} generated ({})",
-               reply.prompt_tokens, reply.reused_tokens, reply.prefilled_tokens,
-               reply.tokens.size(), finish_reason_name(reply.finish_reason));
+    app::log(LogLevel::debug,
+             "turn: {} prompt tokens, {} from the cache, {} prefilled, {} generated ({})",
+             reply.prompt_tokens, reply.reused_tokens, reply.prefilled_tokens, reply.tokens.size(),
+             finish_reason_name(reply.finish_reason));
     if (reply.finish_reason == FinishReason::context)
-      log::warn("the reply stopped: the context of {} tokens is full", session.context_length());
+      app::log(LogLevel::warn, "the reply stopped: the context of {} tokens is full",
+               session.context_length());
   }
 }
 

@@ -23,11 +23,11 @@
 #include "cli/option_checks.hpp"
 #include "cli/sampling_options.hpp"
 #include "cli/standard_output.hpp"
+#include "common/log.hpp"
 #include "engine/chat/chat.hpp"
 #include "engine/error.hpp"
 #include "engine/generation/generator.hpp"
 #include "engine/runtime.hpp"
-#include "util/log.hpp"
 
 namespace engine::cli {
 namespace {
@@ -223,14 +223,14 @@ void run_generate(const GenerateArgs& args) {
   const std::size_t batch = std::min<std::size_t>(args.batch_size, prompts.size());
   Session session(loaded.model,
                   {.max_batch = static_cast<int>(batch), .window = args.window.value_or(0)});
-  log::debug("KV cache: {:.1f} KiB ({})", session.memory_bytes() / 1024.0,
-             session.window() ? fmt::format("a ring for a window of {}", session.window())
-                              : fmt::format("{} positions", session.context_length()));
+  app::log(LogLevel::debug, "KV cache: {:.1f} KiB ({})", session.memory_bytes() / 1024.0,
+           session.window() ? fmt::format("a ring for a window of {}", session.window())
+                            : fmt::format("{} positions", session.context_length()));
   if (args.window && session.window() == 0)
-    log::warn(
-        "--window {} covers the whole context of {}: plain causal attention, which stops "
-        "when the context is full",
-        *args.window, session.context_length());
+    app::log(LogLevel::warn,
+             "--window {} covers the whole context of {}: plain causal attention, which stops "
+             "when the context is full",
+             *args.window, session.context_length());
   // Fail on a prompt that cannot fit before printing anything (with a RoPE model's window any
   // prompt fits).
   for (std::size_t i = 0; i < prompts.size(); ++i) {
@@ -282,17 +282,19 @@ void run_generate(const GenerateArgs& args) {
       else
         write_stdout((display_prompt ? group[i] : "") + results[i].text + "\n");
       if (results[i].finish_reason == FinishReason::context)
-        log::warn("stopped: the context of {} tokens is full{}", session.context_length(),
-                  session.model().has_learned_positions()
-                      ? " (the model learned no positions past it)"
-                      : " (--ctx N sets another length; --window W shorter than "
-                        "the context runs past it)");
+        app::log(LogLevel::warn, "stopped: the context of {} tokens is full{}",
+                 session.context_length(),
+                 session.model().has_learned_positions()
+                     ? " (the model learned no positions past it)"
+                     : " (--ctx N sets another length; --window W shorter than "
+                       "the context runs past it)");
     }
     totals.add(results);
   }
-  log::info("{}", totals.summary(prompts.size() == 1 ? ""
-                                                     : fmt::format(" ({} prompts in batches of {})",
-                                                                   prompts.size(), batch)));
+  app::log(LogLevel::info, "{}",
+           totals.summary(prompts.size() == 1 ? ""
+                                              : fmt::format(" ({} prompts in batches of {})",
+                                                            prompts.size(), batch)));
   if (interrupted()) end_as_interrupted();
 }
 

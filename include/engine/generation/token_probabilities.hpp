@@ -1,4 +1,5 @@
-// The log-probabilities behind GenerationOptions::n_probs.
+// Log-probabilities of a logits row: what GenerationOptions::n_probs reports per generated token,
+// for callers that sample themselves (the server's "logprobs").
 #pragma once
 
 #include <span>

@@ -1,8 +1,9 @@
-#include "cli/bench/memory_bandwidth.hpp"
+#include "engine/ops/memory_bandwidth.hpp"
 
 #include <omp.h>
 
 #include <algorithm>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -11,7 +12,7 @@
 
 namespace engine {
 
-double measure_read_bandwidth_gbps(BenchClock clock) {
+double measure_read_bandwidth_gbps(const std::function<double()>& seconds) {
   // Read the way decode reads weights: GEMV over a (rows, 4096) matrix, several rows at once.
   constexpr std::size_t kCols = 4096, kRows = (256u << 20) / sizeof(float) / kCols;
   constexpr std::size_t kRowsPerChunk = 16;
@@ -26,13 +27,13 @@ double measure_read_bandwidth_gbps(BenchClock clock) {
   const kernels::KernelTable& k = kernels::kernels();
   double best = 0.0;
   for (int rep = 0; rep < 3; ++rep) {
-    const double start = clock_seconds(clock);
+    const double start = seconds();
 #pragma omp parallel for schedule(static)
     for (std::size_t r = 0; r < kRows; r += kRowsPerChunk)
       k.gemm(matrix.data() + r * kCols, x.data(), y.data() + r, kRowsPerChunk, kCols, 1, kRows);
-    const double seconds = clock_seconds(clock) - start;
+    const double elapsed = seconds() - start;
     if (y[kRows - 1] == static_cast<float>(kCols))  // the reads really happened
-      best = std::max(best, matrix.size() * sizeof(float) / seconds / 1e9);
+      best = std::max(best, matrix.size() * sizeof(float) / elapsed / 1e9);
   }
   return best;
 }

@@ -12,7 +12,7 @@
 
 #include "engine/error.hpp"
 #include "engine/generation/generator.hpp"
-#include "format/gguf_file.hpp"
+#include "engine/model/gguf_summary.hpp"
 
 namespace engine::cli {
 namespace fs = std::filesystem;

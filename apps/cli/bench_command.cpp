@@ -8,17 +8,18 @@
 #include <numeric>
 #include <random>
 
-#include "cli/bench/memory_bandwidth.hpp"
+#include "cli/bench_clock.hpp"
 #include "cli/commands.hpp"
 #include "cli/json_output.hpp"
 #include "cli/model_files.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/standard_output.hpp"
+#include "common/log.hpp"
 #include "engine/error.hpp"
 #include "engine/model/session.hpp"
 #include "engine/ops/isa.hpp"
+#include "engine/ops/memory_bandwidth.hpp"
 #include "engine/runtime.hpp"
-#include "util/log.hpp"
 
 namespace engine::cli {
 namespace {
@@ -211,16 +212,16 @@ void run_bench(const BenchArgs& args) {
   for (int threads : args.threads) {
     set_num_threads(threads);
     const int n = num_threads();
-    const double roofline = measure_read_bandwidth_gbps(clock);
+    const double roofline = measure_read_bandwidth_gbps([clock] { return clock_seconds(clock); });
     header +=
         fmt::format("memory read bandwidth ({} thread{}{}): {:.1f} GB/s\n", n, n == 1 ? "" : "s",
                     clock == BenchClock::cpu ? ", CPU time" : "", roofline);
     for (const std::string& w : args.weight_types) bench_one(args, path, w, n, roofline, rows);
   }
-  log::info("kernels: {}", isa_name(active_isa()));
+  app::log(LogLevel::info, "kernels: {}", isa_name(active_isa()));
   const std::string out =
       (args.output == "md" ? header + "\n" : "") + format_rows(rows, args.output);
-  if (args.output != "md") log::info("{}", header.substr(0, header.size() - 1));
+  if (args.output != "md") app::log(LogLevel::info, "{}", header.substr(0, header.size() - 1));
   write_stdout(out);
 }
 

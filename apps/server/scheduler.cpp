@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
+#include "common/log.hpp"
 #include "engine/error.hpp"
 #include "engine/runtime.hpp"
-#include "util/log.hpp"
 
 namespace engine::server {
 namespace {
@@ -178,7 +178,7 @@ std::span<const float> Scheduler::forward_all(int prefill_tokens) {
     logits = session_.forward_ragged(blocks_);
   } catch (const std::exception& e) {
     // Requests are checked before they are queued, so this is a bug; it ends this pass's jobs.
-    log::at(LogLevel::error, "forward pass failed: {}", e.what());
+    app::log(LogLevel::error, "forward pass failed: {}", e.what());
     for (Slot* slot : busy_slots_) slot->finish("length");
     return {};
   }

@@ -7,8 +7,8 @@
 #include <limits>
 #include <random>
 
+#include "common/log.hpp"
 #include "engine/error.hpp"
-#include "util/log.hpp"
 
 namespace engine::cli {
 namespace {
@@ -43,7 +43,7 @@ SamplingOptions seeded(SamplingOptions sampling, const std::string& seed) {
 
 void log_random_seed(const SamplingOptions& sampling, const std::string& seed) {
   if (parse_seed(seed) < 0 && sampling.temperature > 0.0f)
-    log::info("seed {} (pass --seed to repeat this run)", sampling.seed);
+    app::log(LogLevel::info, "seed {} (pass --seed to repeat this run)", sampling.seed);
 }
 
 }  // namespace engine::cli
