@@ -14,6 +14,9 @@ constexpr std::size_t kPanelWidth = 32;
 /// of AVX-512's 32 registers (14 rows measured no faster).
 constexpr std::size_t kPanelTileRows = 12;
 
+/// Values per Q8 block (Q8_0 weights, x quantised for them).
+constexpr std::size_t kQ8Block = 32;
+
 /// Q8_0 panels: per block of 32 values of k, kQ8PanelSteps steps of 4 values, step s holding
 /// feature j's 4 quants (k = 32b + 4s ...) as unsigned bytes (quant + 128) at 4j: one vpdpbusd
 /// per register of features; then the kPanelWidth features' scales of the block as f32.

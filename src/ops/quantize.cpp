@@ -5,7 +5,6 @@
 #include <cstring>
 
 #include "ops/half.hpp"
-#include "ops/tile_layout.hpp"
 
 namespace engine {
 namespace {
@@ -37,36 +36,6 @@ void quantize_row_q8_0(const float* in, std::uint8_t* out, std::size_t n) {
       out[2 + i] = static_cast<std::uint8_t>(
           static_cast<std::int8_t>(std::clamp(round_to_even(in[i] * inv), -127.0f, 127.0f)));
   }
-}
-
-void store_row_q8_0_tiled(const std::uint8_t* row, std::size_t r, std::size_t rows,
-                          std::size_t cols, std::uint8_t* tiled) {
-  const std::size_t pairs = q8_tile_pairs(cols);
-  std::uint8_t* quants = tiled;
-  std::uint8_t* scales = tiled + q8_tile_slots(rows, cols) * kQ8Block;
-  for (std::size_t b = 0; b < cols / kQ8Block; ++b, row += kQ8Block + 2) {
-    const std::size_t slot = q8_tile_slot(pairs, r, b);
-    std::memcpy(scales + slot * 2, row, 2);
-    std::memcpy(quants + slot * kQ8Block, row + 2, kQ8Block);
-  }
-}
-
-void dequantize_rows_q8_0_tiled(const void* tiled, std::size_t first, std::size_t count,
-                                std::size_t rows, std::size_t cols, float* out) {
-  const std::size_t pairs = q8_tile_pairs(cols), blocks = cols / kQ8Block, end = first + count;
-  const Q8TiledParts parts = q8_tiled_parts(tiled, rows, cols);
-  // In the order the slots are stored (tile by tile, pair by pair, row by row): one stream.
-  for (std::size_t tile = first / kLayoutTileRows * kLayoutTileRows; tile < end;
-       tile += kLayoutTileRows)
-    for (std::size_t b = 0; b < blocks; b += kQ8PairBlocks)
-      for (std::size_t r = std::max(tile, first); r < std::min(tile + kLayoutTileRows, end); ++r)
-        for (std::size_t half = 0; half < kQ8PairBlocks && b + half < blocks; ++half) {
-          const std::size_t slot = q8_tile_slot(pairs, r, b + half);
-          const float scale = f16_to_f32(parts.scales[slot]);
-          const auto* q = reinterpret_cast<const std::int8_t*>(parts.quants + slot * kQ8Block);
-          float* o = out + (r - first) * cols + (b + half) * kQ8Block;
-          for (std::size_t i = 0; i < kQ8Block; ++i) o[i] = scale * q[i];
-        }
 }
 
 }  // namespace engine

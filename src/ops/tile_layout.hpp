@@ -1,4 +1,4 @@
-// The in-memory layout of every weight matrix of a loaded model (f32, bf16, f16, Q8_0), made at
+// The in-memory layout of the weight matrices of a loaded model in f32, bf16 and f16, made at
 // load for the decode kernels (ops/kernels/linear_kernels.hpp). Rows go in tiles of kLayoutTileRows
 // and each row's values in groups of one 64-byte cache line; a tile's group is that group of
 // each of its rows side by side, and the groups follow one another tile by tile. A kernel's
@@ -7,12 +7,6 @@
 // page touches per row).
 // Rows past the last (to a whole tile) and the values past a row's last (to a whole group) are
 // zeros, so every group can be read whole.
-//
-// Q8_0 (GGUF's blocks: 32 int8 quants and an f16 scale): GGUF stores a block as 34 bytes (scale,
-// then quants), so a kernel step of two blocks per row read two scalar f16 scales 34 bytes apart
-// and 64 unaligned quant bytes, per row: on Zen 5 the scales, not the memory, set the decode rate
-// of large models. Here a group is a pair of blocks' quants (64 bytes) and the scales live in a
-// region of their own after all the quants, a row's pair of scales 4 contiguous bytes.
 #pragma once
 
 #include <algorithm>
@@ -95,44 +89,6 @@ void load_rows_tiled(const T* tiled, std::size_t first, std::size_t count, std::
     count -= rows;
     out += rows * cols;
   }
-}
-
-// Q8_0: a group is a pair of blocks.
-constexpr std::size_t kQ8Block = 32;      // values per block
-constexpr std::size_t kQ8PairBlocks = 2;  // blocks of a row side by side in a group
-static_assert(kQ8PairBlocks * kQ8Block == kLayoutGroupBytes);
-
-/// Block pairs (groups) per row: a row's blocks rounded up to whole pairs.
-constexpr std::size_t q8_tile_pairs(std::size_t cols) {
-  return (cols / kQ8Block + kQ8PairBlocks - 1) / kQ8PairBlocks;
-}
-
-/// The slot of block b of row r: its quants are the 32 bytes at slot * 32, its scale the f16 at
-/// index slot of the scales. Slots of one tile's pair are consecutive (row-major, 2 per row), so
-/// for r < kLayoutTileRows this is also the offset of (r, b) from its tile's first slot.
-constexpr std::size_t q8_tile_slot(std::size_t pairs, std::size_t r, std::size_t b) {
-  return layout_group(pairs, r, b / kQ8PairBlocks) * kQ8PairBlocks + b % kQ8PairBlocks;
-}
-
-/// Slots of a (rows, cols) matrix, padding included.
-constexpr std::size_t q8_tile_slots(std::size_t rows, std::size_t cols) {
-  return layout_groups(rows, q8_tile_pairs(cols)) * kQ8PairBlocks;
-}
-
-/// Bytes of a tiled (rows, cols) matrix: the quants, then the scales.
-constexpr std::size_t q8_tiled_bytes(std::size_t rows, std::size_t cols) {
-  return q8_tile_slots(rows, cols) * (kQ8Block + sizeof(std::uint16_t));
-}
-
-/// The two regions of a tiled (rows, cols) matrix stored at `data`.
-struct Q8TiledParts {
-  const std::uint8_t* quants;   // (slots, 32) int8
-  const std::uint16_t* scales;  // (slots,) f16
-};
-inline Q8TiledParts q8_tiled_parts(const void* data, std::size_t rows, std::size_t cols) {
-  const auto* quants = static_cast<const std::uint8_t*>(data);
-  return {quants,
-          reinterpret_cast<const std::uint16_t*>(quants + q8_tile_slots(rows, cols) * kQ8Block)};
 }
 
 }  // namespace engine

@@ -1,4 +1,4 @@
-// A double-precision decoder of ggml's 4- to 6-bit block types written from their definitions
+// A double-precision decoder of ggml's 4- to 8-bit block types written from their definitions
 // (ggml-common.h: field order and bit positions), one value at a time, and random rows of
 // blocks: the reference the block formats and their kernels are tested against.
 #pragma once
@@ -67,7 +67,7 @@ inline int q3_k_scale(const std::uint8_t* s, int j) {
   return scales[j] - 32;
 }
 
-// K-quant value i of a super-block of 256.
+// K-quant value i of a super-block of 256 (or of Q8_0's block of 32).
 inline Value k_value(DType type, const std::uint8_t* b, int i) {
   switch (type) {
     case DType::q2_k: {  // {scales[16]; qs[64]; d; dmin}: 128-value halves of 4 2-bit planes
@@ -105,6 +105,10 @@ inline Value k_value(DType type, const std::uint8_t* b, int i) {
       const double d = half_at(b + 208) * static_cast<std::int8_t>(b[192 + 8 * n + l / 16 + 2 * g]);
       return {d * q, std::abs(d * q)};
     }
+    case DType::q8_0: {  // {d; qs[32] int8}
+      const double d = half_at(b) * static_cast<std::int8_t>(b[2 + i]);
+      return {d, std::abs(d)};
+    }
     default:
       return legacy_value(type, b, i);
   }
@@ -120,6 +124,7 @@ inline std::vector<int> half_offsets(DType type) {
   switch (type) {
     case DType::q4_0:
     case DType::q5_0:
+    case DType::q8_0:
       return {0};
     case DType::q4_1:
     case DType::q5_1:
@@ -168,6 +173,20 @@ inline Q8Rows q8_rows(const std::vector<float>& x) {
     for (std::size_t i = 32 * b; i < 32 * b + 32; ++i)
       out.q[i] = static_cast<std::int8_t>(std::nearbyint(x[i] * inv));
   }
+  return out;
+}
+
+// Quants' sums per 16 and per 32 times the block's scale, as the integer kernels take them with
+// x's quants (q, d): (n / 16) and (n / 32).
+struct QuantSums {
+  std::vector<std::int32_t> sums16;
+  std::vector<float> dsums32;
+};
+inline QuantSums quant_sums(const std::vector<std::int8_t>& q, const std::vector<float>& d) {
+  QuantSums out{std::vector<std::int32_t>(q.size() / 16, 0), std::vector<float>(q.size() / 32)};
+  for (std::size_t i = 0; i < q.size(); ++i) out.sums16[i / 16] += q[i];
+  for (std::size_t b = 0; b < out.dsums32.size(); ++b)
+    out.dsums32[b] = d[b] * static_cast<float>(out.sums16[2 * b] + out.sums16[2 * b + 1]);
   return out;
 }
 

@@ -1,6 +1,6 @@
-// Matrices for the kernel tests, laid out in tiles as a model load does (store_tile,
-// store_row_q8_0_tiled): f32, bf16 and f16 from rows of values, Q8_0 from GGUF blocks made from
-// f32 rows (quantize_row_q8_0), which a test may edit.
+// Matrices for the kernel tests, laid out as a model load does: f32, bf16 and f16 from rows of
+// values in tiles (store_tile), Q8_0 from GGUF blocks made from f32 rows (quantize_row_q8_0),
+// which a test may edit, in panels (the format's store_rows).
 #pragma once
 
 #include <algorithm>
@@ -12,6 +12,7 @@
 #include "ops/matrix.hpp"
 #include "ops/quantize.hpp"
 #include "ops/tile_layout.hpp"
+#include "ops/weight_format.hpp"
 
 namespace engine::test {
 
@@ -47,16 +48,21 @@ inline std::vector<std::uint8_t> q8_0_blocks(const float* w, std::size_t rows, s
   return blocks;
 }
 
-/// Those blocks in the tile layout the kernels read.
-struct Q8_0Tiles {
+/// Those blocks in the panels a load gives them (the format's store_rows, four rows at a time as
+/// a load calls it; ops/formats/q8_0_panels.hpp), `offset` bytes into the allocation.
+struct Q8_0Loaded {
   std::vector<std::uint8_t> bytes;
-  Q8_0Tiles(const std::vector<std::uint8_t>& blocks, std::size_t rows, std::size_t cols)
-      : bytes(q8_tiled_bytes(rows, cols)) {
-    for (std::size_t r = 0; r < rows; ++r)
-      store_row_q8_0_tiled(blocks.data() + r * (cols / 32 * 34), r, rows, cols, bytes.data());
-    parts = q8_tiled_parts(bytes.data(), rows, cols);
+  std::size_t offset;
+  Q8_0Loaded(const std::vector<std::uint8_t>& blocks, std::size_t rows, std::size_t cols,
+             std::size_t offset = 0)
+      : bytes(offset + weight_format(DType::q8_0).loaded_bytes(rows, cols)), offset(offset) {
+    for (std::size_t r = 0; r < rows; r += kLayoutTileRows)
+      weight_format(DType::q8_0)
+          .store_rows(blocks.data() + r * (cols / 32 * 34), r, std::min(kLayoutTileRows, rows - r),
+                      rows, cols, data());
   }
-  Q8TiledParts parts;
+  std::uint8_t* data() { return bytes.data() + offset; }
+  const std::uint8_t* data() const { return bytes.data() + offset; }
 };
 
 }  // namespace engine::test

@@ -1,40 +1,62 @@
-// Q8_0 weights (GGUF's blocks of 32 int8 and an f16 scale): the quants and scales in the tile
-// layout's two regions (ops/tile_layout.hpp), the decode kernel on x quantised per 32 values,
-// blocks of rows on Q8 panels with AVX-512 VNNI (ops/panel_layout.hpp), else oneDNN on rows
-// expanded to f32 a chunk at a time.
+// Q8_0 weights (GGUF's blocks of 32 int8 and an f16 scale): loaded in panels of 32 rows
+// (q8_0_panels.hpp) for the decode kernel on x quantised per 32 values, blocks of rows on the
+// prefill's Q8 panels with AVX-512 VNNI (ops/panel_layout.hpp), else oneDNN on rows expanded to
+// f32 a chunk at a time.
 #include <cstring>
 
 #include "format/gguf_tensor_type.hpp"
 #include "ops/formats/formats.hpp"
+#include "ops/formats/q8_0_panels.hpp"
 #include "ops/half.hpp"
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/panel_layout.hpp"
 #include "ops/quantize.hpp"
-#include "ops/tile_layout.hpp"
 
 namespace engine::formats {
 namespace {
 
 constexpr std::size_t kBlockBytes = kQ8Block + sizeof(std::uint16_t);
 
-void store_rows(const std::uint8_t* file_rows, std::size_t first, std::size_t count,
-                std::size_t rows, std::size_t cols, std::uint8_t* loaded) {
-  for (std::size_t r = 0; r < count; ++r)
-    store_row_q8_0_tiled(file_rows + r * (cols / kQ8Block * kBlockBytes), first + r, rows, cols,
-                         loaded);
+void store_rows(const std::uint8_t* file_rows, std::size_t first, std::size_t count, std::size_t,
+                std::size_t cols, std::uint8_t* loaded) {
+  const std::size_t blocks = cols / kQ8Block;
+  for (std::size_t r = first; r < first + count; ++r) {
+    const std::size_t j = r % kQ8DecodePanelRows;
+    for (std::size_t b = 0; b < blocks; ++b, file_rows += kBlockBytes) {
+      std::uint8_t* block = loaded + q8_decode_block(cols, r, b);
+      std::memcpy(block + 2 * j, file_rows, 2);
+      for (std::size_t s = 0; s < kQ8PanelSteps; ++s)
+        for (std::size_t i = 0; i < 4; ++i)  // quant + 128 as unsigned
+          block[kQ8DecodeScaleBytes + s * kQ8DecodeStepBytes + 4 * j + i] =
+              file_rows[2 + 4 * s + i] ^ 0x80;
+    }
+  }
 }
 
 void load_rows(const Matrix& w, std::size_t first, std::size_t count, float* out) {
-  dequantize_rows_q8_0_tiled(w.data, first, count, w.rows, w.cols, out);
+  const std::size_t K = w.cols, blocks = K / kQ8Block;
+  const auto* loaded = static_cast<const std::uint8_t*>(w.data);
+  for (std::size_t r = first; r < first + count; ++r) {
+    const std::size_t j = r % kQ8DecodePanelRows;
+    for (std::size_t b = 0; b < blocks; ++b, out += kQ8Block) {
+      const std::uint8_t* block = loaded + q8_decode_block(K, r, b);
+      std::uint16_t bits;
+      std::memcpy(&bits, block + 2 * j, 2);
+      const float scale = f16_to_f32(bits);
+      for (std::size_t s = 0; s < kQ8PanelSteps; ++s)
+        for (std::size_t i = 0; i < 4; ++i)
+          out[4 * s + i] =
+              scale * static_cast<std::int8_t>(
+                          block[kQ8DecodeScaleBytes + s * kQ8DecodeStepBytes + 4 * j + i] ^ 0x80);
+    }
+  }
 }
 
 void gemm_rows(const kernels::KernelTable& k, const Matrix& w, std::size_t row, std::size_t rows,
                const Activations& x, float* y, std::size_t M) {
-  const std::size_t K = w.cols, N = w.rows;
-  const Q8TiledParts parts = q8_tiled_parts(w.data, N, K);
-  const std::size_t first = q8_tile_slot(q8_tile_pairs(K), row, 0);
-  k.gemm_q8_0(parts.quants + first * kQ8Block, parts.scales + first, x.q8, x.q8_scales, y + row,
-              rows, K, M, N);
+  const auto* first = static_cast<const std::uint8_t*>(w.data) + q8_decode_block(w.cols, row, 0);
+  k.gemm_q8_0(first, x.q8, x.q8_scales, x.q8_sums16, x.q8_dsums32, y + row, rows, w.cols, M,
+              w.rows);
 }
 
 std::size_t panel_bytes(const Matrix& w) {
@@ -42,23 +64,23 @@ std::size_t panel_bytes(const Matrix& w) {
   return count * (w.cols / kQ8Block) * kQ8PanelBlockBytes;
 }
 
-// The panels of w in its tile layout, row by row (each row read in order).
+// The prefill panels from the decode panels, which have the same rows per panel and the same
+// steps: a block's quants copied, its scales widened to f32.
+static_assert(kQ8DecodePanelRows == kPanelWidth);
 const void* pack_panels(const Matrix& w, std::uint8_t* out) {
-  const std::size_t K = w.cols, N = w.rows, blocks = K / kQ8Block, pairs = q8_tile_pairs(K);
-  const Q8TiledParts parts = q8_tiled_parts(w.data, N, K);
+  const std::size_t blocks =
+      (static_cast<std::size_t>(w.rows) + kPanelWidth - 1) / kPanelWidth * (w.cols / kQ8Block);
+  const auto* in = static_cast<const std::uint8_t*>(w.data);
 #pragma omp parallel for schedule(static)
-  for (std::size_t n = 0; n < N; ++n) {
-    std::uint8_t* const panel = out + n / kPanelWidth * blocks * kQ8PanelBlockBytes;
-    const std::size_t j = n % kPanelWidth;
-    for (std::size_t b = 0; b < blocks; ++b) {
-      const std::size_t slot = q8_tile_slot(pairs, n, b);
-      const std::uint8_t* q = parts.quants + slot * kQ8Block;
-      std::uint8_t* block = panel + b * kQ8PanelBlockBytes;
-      for (std::size_t s = 0; s < kQ8PanelSteps; ++s)
-        for (std::size_t i = 0; i < 4; ++i)  // quant + 128 as unsigned
-          block[s * kQ8PanelStepBytes + 4 * j + i] = static_cast<std::uint8_t>(q[4 * s + i] ^ 0x80);
-      const float scale = f16_to_f32(parts.scales[slot]);
-      std::memcpy(block + kQ8PanelQuantBytes + j * sizeof(float), &scale, sizeof scale);
+  for (std::size_t b = 0; b < blocks; ++b) {
+    const std::uint8_t* from = in + b * kQ8DecodeBlockBytes;
+    std::uint8_t* to = out + b * kQ8PanelBlockBytes;
+    std::memcpy(to, from + kQ8DecodeScaleBytes, kQ8PanelQuantBytes);
+    for (std::size_t j = 0; j < kPanelWidth; ++j) {
+      std::uint16_t bits;
+      std::memcpy(&bits, from + 2 * j, 2);
+      const float scale = f16_to_f32(bits);
+      std::memcpy(to + kQ8PanelQuantBytes + j * sizeof(float), &scale, sizeof scale);
     }
   }
   return out;
@@ -73,7 +95,7 @@ const WeightFormat q8_0{
     .block_values = kQ8Block,
     .block_bytes = kBlockBytes,
     .activations = ActivationType::q8,
-    .loaded_bytes = q8_tiled_bytes,
+    .loaded_bytes = q8_decode_bytes,
     .store_rows = store_rows,
     .quantize_row = quantize_row_q8_0,
     .load_rows = load_rows,

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ops/formats/block_panels.hpp"
+#include "ops/formats/q8_0_panels.hpp"
 #include "ops/half.hpp"
 #include "ops/kernels/intrinsics.hpp"
 #include "ops/panel_layout.hpp"
@@ -31,7 +32,6 @@
 #endif
 
 namespace engine::kernels::ENGINE_ISA_NS {
-#include "ops/kernels/q8_block_scales.hpp"
 #if defined(ENGINE_KERNEL_ISA_AVX512) || defined(ENGINE_KERNEL_ISA_AVX512_VNNI_BF16)
 #include "ops/kernels/vec_avx512.hpp"
 #elif defined(ENGINE_KERNEL_ISA_AVX2)
@@ -45,6 +45,7 @@ namespace engine::kernels::ENGINE_ISA_NS {
 #include "ops/kernels/masked_softmax_kernel.hpp"
 #include "ops/kernels/linear_kernels.hpp"
 #include "ops/kernels/quant_kernels.hpp"
+#include "ops/kernels/q8_0_kernel.hpp"
 #include "ops/kernels/panel_kernels.hpp"
 #include "ops/kernels/attention_kernels.hpp"
 #include "ops/kernels/elementwise_kernels.hpp"
@@ -64,7 +65,7 @@ const KernelTable& ENGINE_CONCAT(kernel_table_, ENGINE_ISA_NS)() {
       .gemm = ENGINE_ISA_NS::gemm,
       .gemm_bf16 = ENGINE_ISA_NS::gemm_bf16,
       .gemm_f16 = ENGINE_ISA_NS::gemm_f16,
-      .gemm_q8_0 = ENGINE_ISA_NS::gemm_q8_0,
+      .gemm_q8_0 = ENGINE_ISA_NS::gemm_panel_tiles<ENGINE_ISA_NS::Q8_0PanelRows>,
       .gemm_q4_0 = ENGINE_ISA_NS::gemm_block_panels<ENGINE_ISA_NS::Q4_0Panels>,
       .gemm_q4_k = ENGINE_ISA_NS::gemm_block_panels<ENGINE_ISA_NS::Q4_KPanels>,
       .gemm_q6_k = ENGINE_ISA_NS::gemm_block_panels<ENGINE_ISA_NS::Q6_KPanels>,

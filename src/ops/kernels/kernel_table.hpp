@@ -28,12 +28,13 @@ struct KernelTable {
   /// The same for IEEE half weights and f32 x.
   void (*gemm_f16)(const std::uint16_t* w, const float* x, float* y, std::size_t rows,
                    std::size_t cols, std::size_t M, std::size_t ldy);
-  /// The same for Q8_0 weights (cols a multiple of 32; quants and scales of the first of `rows`
-  /// rows) and x quantised by quantize_q8 (xq (M, cols), xd (M, cols / 32)): an integer dot
-  /// product per block, scaled once by both blocks' scales.
-  void (*gemm_q8_0)(const std::uint8_t* quants, const std::uint16_t* scales, const std::int8_t* xq,
-                    const float* xd, float* y, std::size_t rows, std::size_t cols, std::size_t M,
-                    std::size_t ldy);
+  /// The same for Q8_0 weights in panels of 32 rows (ops/formats/q8_0_panels.hpp; w: the panel
+  /// of the first of `rows` rows; cols a multiple of 32) and x quantised by quantize_q8 (xq (M,
+  /// cols), xd (M, cols / 32)) with its sums by q8_sums: an integer dot product per block of 16
+  /// rows at once, scaled once by both blocks' scales.
+  void (*gemm_q8_0)(const std::uint8_t* w, const std::int8_t* xq, const float* xd,
+                    const std::int32_t* sums16, const float* dsums32, float* y, std::size_t rows,
+                    std::size_t cols, std::size_t M, std::size_t ldy);
   /// The same for Q4_0, Q4_K and Q6_K weights in panels of 16 rows (ops/formats/block_panels.hpp;
   /// w: the panel of the first of `rows` rows) and x quantised by quantize_q8 with its sums by
   /// q8_sums: integer sums per sub-block of 16 rows at once, scaled once per sub-block.

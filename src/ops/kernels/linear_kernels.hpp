@@ -31,7 +31,7 @@ inline float dot(const float* a, const float* b, std::size_t n) {
 // Up to kTileCols rows of x go in tiles of kTileRows weight rows; more rows of x in tiles of
 // half as many weight rows and twice the rows of x (the same number of accumulators), so a
 // batch of 8 passes over each weight tile once: a second pass would find the tile in cache but
-// leave memory idle meanwhile. Q8_0 takes tiles of its own (kQ8TileCols).
+// leave memory idle meanwhile.
 constexpr std::size_t kTileRows = 4;
 constexpr std::size_t kTileCols = Vec::kRegisters >= 32 ? 4 : 2;
 constexpr std::size_t kWideTileRows = kTileRows / 2, kWideTileCols = 2 * kTileCols;
@@ -194,62 +194,6 @@ struct Bf16Tile {
   }
 };
 
-/// Rows of x per Q8_0 tile, whatever M: a row of x holds its quants, their sums and its scales in
-/// registers besides the tile's accumulators, so wider tiles spill to the stack, and a batch of
-/// decode rows is compute-bound there. More rows of x pass over the tile's kTileRows weight rows
-/// again, from L1.
-constexpr std::size_t kQ8TileCols = 2;
-
-/// Q8_0 weights in the tile layout (ops/tile_layout.hpp) times x quantised by quantize_q8:
-/// per block an exact integer dot product, then one f32 multiply-add by both scales. A step
-/// takes Vec::kQ8Blocks blocks (a pair per AVX-512 register), each block's lanes scaled by its
-/// own scales; the weight and x conversions happen once per load, shared by the other operand's
-/// C or R. R divides kLayoutTileRows and tiles start at multiples of R, so a tile's rows are rows
-/// of one layout tile.
-struct Q8Tile {
-  const std::uint8_t* quants;   // the first tile's quants, see q8_tiled_parts
-  StreamAhead ahead;            // over the quants
-  const std::uint16_t* scales;  // the first tile's scales
-  const std::int8_t* xq;        // (M, cols)
-  const float* xd;              // (M, cols / 32)
-  float* y;                     // (M, ldy)
-  std::size_t cols, ldy;
-
-  template <std::size_t R, std::size_t C>
-  void run(std::size_t r, std::size_t m) const {
-    const std::size_t blocks = cols / kQ8Block, pairs = q8_tile_pairs(cols);
-    const std::size_t first = q8_tile_slot(pairs, r, 0);
-    // Row r's place in its layout tile: the scales load for the layout tile's rows.
-    const std::size_t lead = r % kLayoutTileRows;
-    // A line of scales serves 4 pairs: prefetched as far ahead as the quants, in slots.
-    constexpr std::size_t scales_ahead = StreamAhead::kAheadBytes / kQ8Block;
-    const std::int8_t* xr = xq + m * cols;
-    const float* dr = xd + m * blocks;
-    const auto step = [&](Vec::Reg(&acc)[R][C], std::size_t b, std::size_t n) {
-      // The scales of the layout tile's pair holding block b: one load for all its rows.
-      const std::size_t half = b % kQ8PairBlocks;
-      const std::uint16_t* pair_scales =
-          scales + first - lead * kQ8PairBlocks + q8_tile_slot(pairs, 0, b) - half;
-      Vec::Q8X xv[C];
-      typename Vec::Q8Scales d[C];
-      for (std::size_t c = 0; c < C; ++c) {
-        xv[c] = Vec::load_q8_x(xr + c * blocks * kQ8Block + b * kQ8Block, n);
-        d[c] = Vec::load_q8_scales(pair_scales, half, dr + c * blocks + b, n);
-      }
-      for (std::size_t k = 0; k < R; ++k) {
-        const std::size_t slot = first + q8_tile_slot(pairs, k, b);
-        ahead.before_load(quants + slot * kQ8Block, k);
-        if (k == 0) Vec::prefetch(scales + slot + scales_ahead);
-        const Vec::Q8W wv = Vec::load_q8_w(quants + slot * kQ8Block, n);
-        for (std::size_t c = 0; c < C; ++c)
-          acc[k][c] =
-              Vec::fmadd(Vec::q8_row_scales(d[c], lead + k), Vec::dot_q8(wv, xv[c]), acc[k][c]);
-      }
-    };
-    tile_sums<R, C, Vec::kQ8Blocks>(blocks, step, y + m * ldy + r, ldy);
-  }
-};
-
 /// Every tile of a call on tiled values starting at w (rows, cols): the pages the first touch
 /// skips touched, then the tiles of a `Tile` made from w and the read-ahead's end.
 template <typename Tile, typename T, typename... Rest>
@@ -274,15 +218,6 @@ inline void gemm_f16(const std::uint16_t* w, const float* x, float* y, std::size
 inline void gemm_bf16(const std::uint16_t* w, const std::uint16_t* x, float* y, std::size_t rows,
                       std::size_t cols, std::size_t M, std::size_t ldy) {
   for_each_tile(Bf16Tile{w, x, y, cols, ldy}, rows, M);
-}
-
-inline void gemm_q8_0(const std::uint8_t* quants, const std::uint16_t* scales,
-                      const std::int8_t* xq, const float* xd, float* y, std::size_t rows,
-                      std::size_t cols, std::size_t M, std::size_t ldy) {
-  const std::size_t bytes = q8_tile_slots(rows, cols) * kQ8Block;
-  StreamAhead::touch_first_pages(quants, bytes);
-  for_each_tile_of<kTileRows, kQ8TileCols>(
-      Q8Tile{quants, {quants + bytes}, scales, xq, xd, y, cols, ldy}, rows, M);
 }
 
 /// x (n a multiple of 32) as Q8 blocks for gemm_q8_0: per 32 values a scale d = max|x| / 127

@@ -192,7 +192,7 @@ struct Q6_KPanels {
 /// accumulators. The first pass over a panel reads it ahead; the others find it in cache.
 template <typename Panels>
 struct BlockPanelRows {
-  static constexpr std::size_t kRows = engine::formats::kBlockPanelRows;
+  static constexpr std::size_t kRows = engine::formats::kBlockPanelRows, kCols = kPanelCols;
   static constexpr std::size_t kBlockBytes = kRows * Panels::Layout::kBytes;
   static_assert(kRows % Vec::kWidth == 0);
   const std::uint8_t* w;
@@ -247,15 +247,22 @@ inline void q8_sums(const std::int8_t* q, const float* d, std::size_t n, std::in
     dsums32[b] = d[b] * static_cast<float>(sums16[2 * b] + sums16[2 * b + 1]);
 }
 
-/// The decode kernel of Panels: every panel in C = kPanelCols rows of x at a time.
+/// The decode kernel of a panel tile (BlockPanelRows, or Q8_0's): every panel in C = Tile::kCols
+/// rows of x at a time.
+template <typename Tile>
+inline void gemm_panel_tiles(const std::uint8_t* w, const std::int8_t* xq, const float* xd,
+                             const std::int32_t* sums16, const float* dsums32, float* y,
+                             std::size_t rows, std::size_t cols, std::size_t M, std::size_t ldy) {
+  const std::size_t panels = (rows + Tile::kRows - 1) / Tile::kRows;
+  const Tile tile{w, {xq, xd, sums16, dsums32, cols}, y, rows, ldy};
+  for (std::size_t panel = 0; panel < panels; ++panel)
+    for (std::size_t m = 0; m < M; m += Tile::kCols)
+      run_panel_cols<Tile::kCols>(tile, panel, m, std::min(Tile::kCols, M - m));
+}
+
 template <typename Panels>
 inline void gemm_block_panels(const std::uint8_t* w, const std::int8_t* xq, const float* xd,
                               const std::int32_t* sums16, const float* dsums32, float* y,
                               std::size_t rows, std::size_t cols, std::size_t M, std::size_t ldy) {
-  constexpr std::size_t kRows = engine::formats::kBlockPanelRows;
-  const std::size_t panels = (rows + kRows - 1) / kRows;
-  const BlockPanelRows<Panels> tile{w, {xq, xd, sums16, dsums32, cols}, y, rows, ldy};
-  for (std::size_t panel = 0; panel < panels; ++panel)
-    for (std::size_t m = 0; m < M; m += kPanelCols)
-      run_panel_cols<kPanelCols>(tile, panel, m, std::min(kPanelCols, M - m));
+  gemm_panel_tiles<BlockPanelRows<Panels>>(w, xq, xd, sums16, dsums32, y, rows, cols, M, ldy);
 }

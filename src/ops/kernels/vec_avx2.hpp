@@ -58,35 +58,6 @@ struct Vec {
         _mm_packus_epi32(_mm256_castsi256_si128(rounded), _mm256_extracti128_si256(rounded, 1)));
   }
 
-  /// One Q8 block per step: 32 int8.
-  static constexpr std::size_t kQ8Blocks = 1;
-  using Q8W = __m256i;
-  using Q8X = __m256i;
-  /// The 32 quants of the block at q (n is always 1).
-  static Q8W load_q8_w(const std::uint8_t* q, std::size_t) {
-    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
-  }
-  /// A step's scales for the rows of a tile (see Q8BlockScales).
-  using Q8Scales = Q8BlockScales;
-  static Q8Scales load_q8_scales(const std::uint16_t* w, std::size_t half, const float* x,
-                                 std::size_t) {
-    return {w, half, *x};
-  }
-  /// Row k's: its block's weight scale times x's.
-  static Reg q8_row_scales(const Q8Scales& s, std::size_t k) {
-    return _mm256_set1_ps(_cvtsh_ss(s.row_bits(k)) * s.x);
-  }
-  static Q8X load_q8_x(const std::int8_t* p, std::size_t) {
-    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-  }
-  /// Lanes that sum to the exact integer dot product of two blocks (w may hold -128, x is
-  /// within +-127): |w| as unsigned times x with w's sign, pairs summed in int16 (at most
-  /// 2 * 128 * 127, no saturation), then in int32.
-  static Reg dot_q8(Q8W w, Q8X x) {
-    const __m256i pairs = _mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(x, w));
-    return _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
-  }
-
   /// kWidth int32 lanes: the integer sums of a Q8 panel block (ops/panel_layout.hpp).
   using I32 = __m256i;
   static I32 i32_set1(std::int32_t v) { return _mm256_set1_epi32(v); }

@@ -55,78 +55,10 @@ struct Vec {
                         _mm512_cvtepi32_epi16(_mm512_srli_epi32(rounded, 16)));
   }
 
-  /// Two Q8 blocks per step, one per 256-bit half (n = 1 for a last odd block: the upper half
-  /// is zero, its scales too).
-  static constexpr std::size_t kQ8Blocks = 2;
-  using Q8W = __m512i;
-#if defined(__AVX512VNNI__)
-  /// x, and -128 times its lane sums: vpdpbusd of w + 128 (unsigned) starting from it gives the
-  /// exact w·x lanes (|sum| <= 4 * 255 * 127 per lane), no abs/sign per (row, x) pair.
-  struct Q8X {
-    __m512i x, bias;
-  };
-#else
-  using Q8X = __m512i;
-#endif
-  /// The quants of the pair of blocks at q (64 bytes; a pair of the tile layout is whole even
-  /// where n = 1: its second block is zeros).
-  static Q8W load_q8_w(const std::uint8_t* q, std::size_t) {
-    const __m512i w = _mm512_loadu_si512(q);
-#if defined(__AVX512VNNI__)
-    return _mm512_xor_si512(w, _mm512_set1_epi8(-128));  // w + 128 as u8
-#else
-    return w;
-#endif
-  }
-  /// A step's scales for the rows of a tile, all at once: `w` the tile's f16 scales of the
-  /// step's block pair (row k's pair at w[2k], w[2k + 1]; a missing second block's are 0), `x`
-  /// x's scales of the pair (n blocks): lane 2k + j = row k's weight scale of block j times x's.
-  using Q8Scales = __m256;
-  static Q8Scales load_q8_scales(const std::uint16_t* w, std::size_t, const float* x,
-                                 std::size_t n) {
-    const __m256 ws = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)));
-    // Two floats with _mm_loadu_si64: x is only 4-byte aligned (no load through a double*).
-    const __m128 xs = n < 2 ? _mm_load_ss(x) : _mm_castsi128_ps(_mm_loadu_si64(x));
-    return _mm256_mul_ps(ws, _mm256_castpd_ps(_mm256_broadcastsd_pd(_mm_castps_pd(xs))));
-  }
-  /// Row k's scales over its dot_q8 lanes: lanes 0-7 block 0's, lanes 8-15 block 1's.
-  static Reg q8_row_scales(Q8Scales s, std::size_t k) {
-    const __m512i lanes = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-    const __m512i index = _mm512_add_epi32(lanes, _mm512_set1_epi32(static_cast<int>(2 * k)));
-    return _mm512_permutexvar_ps(index, _mm512_castps256_ps512(s));
-  }
-  static Q8X load_q8_x(const std::int8_t* p, std::size_t n) {
-    const __m512i x =
-        n < 2 ? _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)))
-              : _mm512_loadu_si512(p);
-#if defined(__AVX512VNNI__)
-    const __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(-128), x);
-    return {x, _mm512_sub_epi32(_mm512_setzero_si512(), sums)};
-#else
-    return x;
-#endif
-  }
-  /// Lanes whose halves sum to the exact integer dot products of the two blocks (w may hold
-  /// -128, x is within +-127).
-  static Reg dot_q8(Q8W w, Q8X x) {
-#if defined(__AVX512VNNI__)
-    return _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(x.bias, w, x.x));
-#else
-    // |w| as unsigned times x with w's sign, pairs summed in int16 (at most 2 * 128 * 127).
-    const __m512i sx = _mm512_mask_sub_epi8(x, _mm512_movepi8_mask(w), _mm512_setzero_si512(), x);
-    const __m512i pairs = _mm512_maddubs_epi16(_mm512_abs_epi8(w), sx);
-    return _mm512_cvtepi32_ps(_mm512_madd_epi16(pairs, _mm512_set1_epi16(1)));
-#endif
-  }
-
   /// kWidth int32 lanes: the integer sums of a Q8 panel block (ops/panel_layout.hpp).
   using I32 = __m512i;
-  static I32 i32_set1(std::int32_t v) {
-    return _mm512_set1_epi32(v);
-  }
-  static I32 i32_load(const std::uint8_t* p) {
-    return _mm512_loadu_si512(p);
-  }
+  static I32 i32_set1(std::int32_t v) { return _mm512_set1_epi32(v); }
+  static I32 i32_load(const std::uint8_t* p) { return _mm512_loadu_si512(p); }
   /// acc + in each lane the dot product of w's 4 unsigned bytes there with the 4 int8 of x4.
   static I32 dot_u8x4(I32 acc, I32 bytes, std::int32_t x4) {
 #if defined(__AVX512VNNI__)

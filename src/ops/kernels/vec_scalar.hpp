@@ -43,31 +43,6 @@ struct Vec {
   }
   static void store_bf16(std::uint16_t* p, Reg v) { *p = engine::f32_to_bf16(v); }
 
-  /// One Q8 block per step: its 32 int8, summed in plain integer arithmetic.
-  static constexpr std::size_t kQ8Blocks = 1;
-  using Q8W = const std::int8_t*;
-  using Q8X = const std::int8_t*;
-  /// The 32 quants of the block at q (n is always 1).
-  static Q8W load_q8_w(const std::uint8_t* q, std::size_t) {
-    return reinterpret_cast<const std::int8_t*>(q);
-  }
-  /// A step's scales for the rows of a tile (see Q8BlockScales).
-  using Q8Scales = Q8BlockScales;
-  static Q8Scales load_q8_scales(const std::uint16_t* w, std::size_t half, const float* x,
-                                 std::size_t) {
-    return {w, half, *x};
-  }
-  /// Row k's: its block's weight scale times x's.
-  static Reg q8_row_scales(const Q8Scales& s, std::size_t k) {
-    return engine::f16_to_f32(s.row_bits(k)) * s.x;
-  }
-  static Q8X load_q8_x(const std::int8_t* p, std::size_t) { return p; }
-  static Reg dot_q8(Q8W w, Q8X x) {
-    int sum = 0;
-    for (int i = 0; i < 32; ++i) sum += w[i] * x[i];
-    return static_cast<float>(sum);
-  }
-
   /// kWidth int32 lanes: the integer sums of a Q8 panel block (ops/panel_layout.hpp).
   using I32 = std::int32_t;
   static I32 i32_set1(std::int32_t v) { return v; }

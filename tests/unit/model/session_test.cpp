@@ -60,12 +60,13 @@ bool has_panel_kernel(DType type, Isa isa) {
 // With bf16 weights both paths round each layer's input to bf16, and the other order flips some
 // roundings: measured 0.077 (logits up to ~10; a wrong layout of the packed copy gives errors of
 // the logits' size). With Q8_0 weights on panels both paths quantise each row of a layer's input
-// the same way and sum each block exactly; the blocks' f32 sums and attention run in another
-// order, which flips some roundings of the next layers' quantisation: measured 0.18. Without
-// panels a Q8_0 block runs on rows expanded to f32 (a chunk at a time, no copy) times f32
-// activations, the reference on quantised activations: measured 0.46, the q8 accuracy
-// difference itself (Bf16AndQ8WeightsStayCloseToF32). f32 and f16 on AVX-512 and Q8_0 on
-// AVX-512 VNNI run on our panels, f32 and bf16 otherwise on oneDNN's layout.
+// the same way and give the same products (PanelMatmulPerIsa.Q8_0PanelsEqualTheDecodeKernel);
+// attention and the f32 matrices run in another order, which flips some roundings of the next
+// layers' quantisation: measured 0.25. Without panels a Q8_0 block runs on rows expanded to f32
+// (a chunk at a time, no copy) times f32 activations, the reference on quantised activations:
+// measured 0.46, the q8 accuracy difference itself (Bf16AndQ8WeightsStayCloseToF32). f32 and
+// f16 on AVX-512 and Q8_0 on AVX-512 VNNI run on our panels, f32 and bf16 otherwise on oneDNN's
+// layout.
 void expect_block_path_equals_reference_path(DType weight_type, float tolerance) {
   const auto model = Model::load(test::require_model("stories260K.bin"), weight_type);
   // Every layer's copies share one buffer per model: each part starts on a cache line (the
@@ -114,7 +115,7 @@ TEST(Session, Bf16BlockPathEqualsReferencePath) {
 
 TEST(Session, Q8BlockPathEqualsReferencePath) {
   expect_block_path_equals_reference_path(
-      DType::q8_0, has_panel_kernel(DType::q8_0, active_isa()) ? 0.25f : 0.6f);
+      DType::q8_0, has_panel_kernel(DType::q8_0, active_isa()) ? 0.3f : 0.6f);
 }
 
 TEST_F(ReferencePath, BlocksAfterCachedTokensEqualOneBlock) {

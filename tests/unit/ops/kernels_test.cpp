@@ -9,6 +9,7 @@
 #include <limits>
 #include <random>
 
+#include "ggml_block_reference.hpp"
 #include "ops/half.hpp"
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/quantize.hpp"
@@ -88,7 +89,7 @@ TEST_P(KernelsPerIsa, GemmRowsDoNotDependOnTheBatch) {
   simd().to_bf16(x.data(), xb.data(), x.size());
   const test::Tiles<float> wf(w.data(), rows, cols);
   const test::Tiles<std::uint16_t> wt(wb.data(), rows, cols);
-  const test::Q8_0Tiles wq(test::q8_0_blocks(w.data(), rows, cols), rows, cols);
+  const test::Q8_0Loaded wq(test::q8_0_blocks(w.data(), rows, cols), rows, cols);
   std::vector<std::int8_t> xq(x.size());
   std::vector<float> xd(x.size() / 32);
   simd().quantize_q8(x.data(), xq.data(), xd.data(), x.size());
@@ -106,9 +107,11 @@ TEST_P(KernelsPerIsa, GemmRowsDoNotDependOnTheBatch) {
   expect_rows_equal("bf16", [&](std::size_t m, std::size_t n, float* y) {
     simd().gemm_bf16(wt.data(), xb.data() + m * cols, y, rows, cols, n, rows);
   });
+  const ggml_reference::QuantSums sums = ggml_reference::quant_sums(xq, xd);
   expect_rows_equal("q8_0", [&](std::size_t m, std::size_t n, float* y) {
-    simd().gemm_q8_0(wq.parts.quants, wq.parts.scales, xq.data() + m * cols,
-                     xd.data() + m * cols / 32, y, rows, cols, n, rows);
+    simd().gemm_q8_0(wq.data(), xq.data() + m * cols, xd.data() + m * cols / 32,
+                     sums.sums16.data() + m * cols / 16, sums.dsums32.data() + m * cols / 32, y,
+                     rows, cols, n, rows);
   });
 }
 
@@ -358,14 +361,15 @@ TEST_P(KernelsPerIsa, GemmBf16F16AndQ8_0) {
           blocks[2] = 0x80;
           blocks[34 + 2 + 31] = 0x80;
         }
-        const test::Q8_0Tiles wq(blocks, rows, cols);
+        const test::Q8_0Loaded wq(blocks, rows, cols);
         std::vector<std::int8_t> xq(M * cols);
         std::vector<float> xd(M * cols / 32);
         scalar().quantize_q8(x.data(), xq.data(), xd.data(), xq.size());
-        simd().gemm_q8_0(wq.parts.quants, wq.parts.scales, xq.data(), xd.data(), got.data(), rows,
-                         cols, M, rows);
-        scalar().gemm_q8_0(wq.parts.quants, wq.parts.scales, xq.data(), xd.data(), want.data(),
-                           rows, cols, M, rows);
+        const ggml_reference::QuantSums sums = ggml_reference::quant_sums(xq, xd);
+        simd().gemm_q8_0(wq.data(), xq.data(), xd.data(), sums.sums16.data(), sums.dsums32.data(),
+                         got.data(), rows, cols, M, rows);
+        scalar().gemm_q8_0(wq.data(), xq.data(), xd.data(), sums.sums16.data(), sums.dsums32.data(),
+                           want.data(), rows, cols, M, rows);
         expect_close("q8_0 ");
       }
     }
@@ -373,9 +377,8 @@ TEST_P(KernelsPerIsa, GemmBf16F16AndQ8_0) {
 }
 
 // Every ISA's Q8 kernel is the definition: sum over blocks of dw * dx * (integer dot product),
-// for every row of tiles of 4, 2 and 1 rows (7 rows: the last row's scales sit third in their
-// layout tile) and every count of x's rows a batch of decode steps may have (1 to 16: tiles of
-// rows of x and their remainders).
+// for every row of a partial panel (7 of 32 rows) and every count of x's rows a batch of decode
+// steps may have (1 to 16: tiles of rows of x and their remainders).
 TEST_P(KernelsPerIsa, Q8_0TimesQ8IsTheBlockwiseIntegerDotProduct) {
   const std::size_t rows = 7, cols = 96, row_bytes = cols / 32 * 34, kMaxM = 16;
   const auto w = random_vector(rows * cols, rng), x = random_vector(kMaxM * cols, rng);
@@ -386,7 +389,8 @@ TEST_P(KernelsPerIsa, Q8_0TimesQ8IsTheBlockwiseIntegerDotProduct) {
   std::vector<std::int8_t> xq(kMaxM * cols);
   std::vector<float> xd(kMaxM * cols / 32);
   scalar().quantize_q8(x.data(), xq.data(), xd.data(), xq.size());
-  const test::Q8_0Tiles tiles(wq, rows, cols);
+  const test::Q8_0Loaded loaded(wq, rows, cols);
+  const ggml_reference::QuantSums sums = ggml_reference::quant_sums(xq, xd);
   // want (kMaxM, rows): the definition in double.
   std::vector<double> want(kMaxM * rows);
   for (std::size_t m = 0; m < kMaxM; ++m)
@@ -404,8 +408,8 @@ TEST_P(KernelsPerIsa, Q8_0TimesQ8IsTheBlockwiseIntegerDotProduct) {
   for (std::size_t M = 1; M <= kMaxM; ++M) {
     // got (M, rows + 1): the column past the rows stays untouched.
     std::vector<float> got(M * (rows + 1), 7.0f);
-    simd().gemm_q8_0(tiles.parts.quants, tiles.parts.scales, xq.data(), xd.data(), got.data(), rows,
-                     cols, M, rows + 1);
+    simd().gemm_q8_0(loaded.data(), xq.data(), xd.data(), sums.sums16.data(), sums.dsums32.data(),
+                     got.data(), rows, cols, M, rows + 1);
     for (std::size_t m = 0; m < M; ++m) {
       for (std::size_t r = 0; r < rows; ++r) {
         const double expected = want[m * rows + r];
@@ -537,19 +541,18 @@ TEST_P(KernelsPerIsa, GemmBf16IsTheSumOfExactProducts) {
     for (std::size_t M : {1, 2, 3, 5, 9}) check(9, cols, M, M % 2);
 }
 
-// Rows of Q8_0 blocks stored in tiles read back as the blocks' values (within half a step of
-// the f32 they were made from), with rows past a whole tile and an odd block count, whose
-// padding stays zero.
-TEST(Quantize, Q8_0TilesReadBackEveryRow) {
+// Rows of Q8_0 blocks stored in panels read back as the blocks' values (within half a step of
+// the f32 they were made from), in a partial panel whose padding rows stay zero.
+TEST(Quantize, Q8_0PanelsReadBackEveryRow) {
   std::mt19937 rng(5);
   const std::size_t rows = 5, cols = 96;
   const auto x = random_vector(rows * cols, rng, -3.0f, 3.0f);
-  const test::Q8_0Tiles tiles(test::q8_0_blocks(x.data(), rows, cols), rows, cols);
-  ASSERT_EQ(tiles.bytes.size(), 2 * 2 * 4 * 2 * 34u);  // 2 tiles x 2 pairs x 4 rows x 2 blocks
+  const test::Q8_0Loaded loaded(test::q8_0_blocks(x.data(), rows, cols), rows, cols);
+  ASSERT_EQ(loaded.bytes.size(), 3 * (32 * 2 + 32 * 32u));  // 3 blocks of 32 rows
+  const Matrix w{loaded.data(), DType::q8_0, static_cast<int>(rows), static_cast<int>(cols)};
   std::vector<float> back(cols);
-  std::size_t nonzero = 0;
   for (std::size_t r = 0; r < rows; ++r) {
-    dequantize_rows_q8_0_tiled(tiles.bytes.data(), r, 1, rows, cols, back.data());
+    weight_format(DType::q8_0).load_rows(w, r, 1, back.data());
     for (std::size_t b = 0; b < cols / 32; ++b) {
       float amax = 0;
       for (int i = 0; i < 32; ++i) amax = std::max(amax, std::abs(x[r * cols + b * 32 + i]));
@@ -558,33 +561,27 @@ TEST(Quantize, Q8_0TilesReadBackEveryRow) {
             << "row " << r << " block " << b;
     }
   }
-  for (std::uint8_t byte : tiles.bytes) nonzero += byte != 0;
   // Every byte outside the 5 rows x 3 blocks (32 quants + 2 scale bytes each) is padding.
+  std::size_t nonzero = 0;
+  for (std::uint8_t byte : loaded.bytes) nonzero += byte != 0;
   EXPECT_LE(nonzero, rows * 3 * 34);
   EXPECT_GT(nonzero, rows * 3 * 30);
-  const std::size_t pairs = q8_tile_pairs(cols);
-  for (std::size_t r = 0; r < 8; ++r)  // the padding block of every row, the padding rows
-    for (std::size_t b = r < rows ? 3 : 0; b < 4; ++b) {
-      const std::size_t slot = q8_tile_slot(pairs, r, b);
-      EXPECT_EQ(tiles.parts.scales[slot], 0) << r << " " << b;
-      for (std::size_t i = 0; i < 32; ++i) ASSERT_EQ(tiles.parts.quants[slot * 32 + i], 0);
-    }
 }
 
-// Any range of rows (starting inside a tile or not, across tiles) reads back as its rows one
-// by one.
-TEST(Quantize, Q8_0TiledRangesReadBackAsTheirRows) {
+// Any range of rows (within a panel or across panels) reads back as its rows one by one.
+TEST(Quantize, Q8_0PanelRangesReadBackAsTheirRows) {
   std::mt19937 rng(6);
-  const std::size_t rows = 11, cols = 160;  // 3 tiles, the last partial; 5 blocks, a pair odd
+  const std::size_t rows = 70, cols = 160;  // 3 panels, the last partial; 5 blocks
   const auto x = random_vector(rows * cols, rng, -3.0f, 3.0f);
-  const test::Q8_0Tiles tiles(test::q8_0_blocks(x.data(), rows, cols), rows, cols);
+  const test::Q8_0Loaded loaded(test::q8_0_blocks(x.data(), rows, cols), rows, cols);
+  const Matrix w{loaded.data(), DType::q8_0, static_cast<int>(rows), static_cast<int>(cols)};
+  const WeightFormat& f = weight_format(DType::q8_0);
   std::vector<float> each(rows * cols);
-  for (std::size_t r = 0; r < rows; ++r)
-    dequantize_rows_q8_0_tiled(tiles.bytes.data(), r, 1, rows, cols, each.data() + r * cols);
-  for (std::size_t first = 0; first < rows; ++first)
-    for (std::size_t count = 1; first + count <= rows; ++count) {
+  for (std::size_t r = 0; r < rows; ++r) f.load_rows(w, r, 1, each.data() + r * cols);
+  for (std::size_t first = 0; first < rows; first += 3)
+    for (std::size_t count = 1; first + count <= rows; count += 5) {
       std::vector<float> range(count * cols + 1, -1.0f);  // + 1: nothing written past the end
-      dequantize_rows_q8_0_tiled(tiles.bytes.data(), first, count, rows, cols, range.data());
+      f.load_rows(w, first, count, range.data());
       for (std::size_t i = 0; i < count * cols; ++i)
         ASSERT_EQ(range[i], each[first * cols + i]) << first << "+" << count << " at " << i;
       EXPECT_EQ(range.back(), -1.0f) << first << "+" << count;

@@ -33,12 +33,12 @@ TEST(Matmuls, SharedPassEqualsEachProductAlone) {
     f32[i].resize(static_cast<std::size_t>(rows[i]) * K);
     for (float& v : f32[i]) v = d(rng);
   }
-  const test::Q8_0Tiles q8(test::q8_0_blocks(f32[0].data(), rows[0], K), rows[0], K);
+  const test::Q8_0Loaded q8(test::q8_0_blocks(f32[0].data(), rows[0], K), rows[0], K);
   std::vector<std::uint16_t> bf16(f32[1].size());
   quantize_bf16(f32[1].data(), bf16.data(), bf16.size());
   const test::Tiles<std::uint16_t> bf16_tiles(bf16.data(), rows[1], K);
   const test::Tiles<float> f32_tiles(f32[2].data(), rows[2], K);
-  const Matrix w[] = {{q8.bytes.data(), DType::q8_0, rows[0], K},
+  const Matrix w[] = {{q8.data(), DType::q8_0, rows[0], K},
                       {bf16_tiles.data(), DType::bf16, rows[1], K},
                       {f32_tiles.data(), DType::f32, rows[2], K}};
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "engine/error.hpp"
+#include "ggml_block_reference.hpp"
 #include "ops/half.hpp"
 #include "ops/panel_matmul.hpp"
 #include "tiled_weights.hpp"
@@ -228,16 +229,16 @@ TEST_P(PanelMatmulPerIsa, F16EqualsF32PanelsOfTheWidenedWeights) {
 }
 
 // Q8_0: w (N, K) as GGUF blocks with one quant at -128 (the panel holds quant + 128 as a byte:
-// the extreme value), tiled as a load tiles it, then packed in panels.
+// the extreme value), laid out as a load lays it out, then packed in panels.
 struct Q8Panels {
   std::vector<std::uint8_t> blocks;  // (N, K / 32 * 34), GGUF Q8_0
-  test::Q8_0Tiles tiles;
+  test::Q8_0Loaded loaded;
   Matrix matrix;
   HugePageBuffer buffer;
   Q8Panels(const std::vector<float>& w, std::size_t N, std::size_t K)
       : blocks(edited(test::q8_0_blocks(w.data(), N, K))),
-        tiles(blocks, N, K),
-        matrix{tiles.bytes.data(), DType::q8_0, static_cast<int>(N), static_cast<int>(K)},
+        loaded(blocks, N, K),
+        matrix{loaded.data(), DType::q8_0, static_cast<int>(N), static_cast<int>(K)},
         buffer(panel_bytes(matrix)) {
     matrix.panels = pack_panels(matrix, buffer.data());
   }
@@ -313,6 +314,22 @@ TEST_P(PanelMatmulPerIsa, Q8_0SeveralProductsEqualEachAlone) {
   panel_matmul(simd(), scratch, x.data() + 1, {{w0.matrix, y0.data()}, {w1.matrix, y1.data()}}, M);
   EXPECT_EQ(y0, run(simd(), x, w0.matrix, M));
   EXPECT_EQ(y1, run(simd(), x, w1.matrix, M));
+}
+
+// The panels and the decode kernel sum each Q8_0 output alike (per block an exact integer sum,
+// one multiply-add by the product of both scales, the blocks in order): the same bits on either,
+// so a block of rows moving to the panels changes none of its products.
+TEST_P(PanelMatmulPerIsa, Q8_0PanelsEqualTheDecodeKernel) {
+  const std::size_t M = 13, N = 70, K = 1120;  // passes over k and rows, a partial last panel
+  const Q8Panels w(random_vector(N * K, rng), N, K);
+  const auto x = random_vector(M * K + 1, rng);
+  std::vector<std::int8_t> xq(M * K);
+  std::vector<float> xd(M * K / 32), decode(M * N);
+  simd().quantize_q8(x.data() + 1, xq.data(), xd.data(), M * K);
+  const ggml_reference::QuantSums sums = ggml_reference::quant_sums(xq, xd);
+  simd().gemm_q8_0(w.loaded.data(), xq.data(), xd.data(), sums.sums16.data(), sums.dsums32.data(),
+                   decode.data(), N, K, M, N);
+  EXPECT_EQ(run(simd(), x, w.matrix, M), decode);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllIsas, PanelMatmulPerIsa, ::testing::ValuesIn(supported_isas()),

@@ -1,6 +1,6 @@
 // The decode kernels of the ggml block formats in panels (KernelTable::gemm_q4_0, gemm_q4_k,
-// gemm_q6_k) on every ISA this CPU has, against a double-precision dot product of the weights
-// dequantised by a decoder written from ggml's block definitions
+// gemm_q6_k, gemm_q8_0) on every ISA this CPU has, against a double-precision dot product of the
+// weights dequantised by a decoder written from ggml's block definitions
 // (tests/support/ggml_block_reference.hpp) with x quantised per 32 values: every length, 1 to 16
 // rows of x and blocks of 23 and 64, row counts that leave partial panels and lane groups, several
 // panels, weights and x at odd addresses.
@@ -34,13 +34,17 @@ TEST_P(QuantKernelsPerIsa, EqualTheDequantisedDotProducts) {
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   for (const Case& kase :
        {Case{DType::q4_0, &KernelTable::gemm_q4_0}, Case{DType::q4_k, &KernelTable::gemm_q4_k},
-        Case{DType::q6_k, &KernelTable::gemm_q6_k}}) {
+        Case{DType::q6_k, &KernelTable::gemm_q6_k}, Case{DType::q8_0, &KernelTable::gemm_q8_0}}) {
     const WeightFormat& f = weight_format(kase.type);
-    // Q4_0 also at lengths of a few blocks, the K-quants at 256 to 4096.
+    // Q4_0 and Q8_0 also at lengths of a few blocks, the K-quants at 256 to 4096.
     std::vector<std::size_t> lengths = {256, 512, 768, 1280, 4096};
-    if (kase.type == DType::q4_0) lengths.insert(lengths.begin(), {32, 96, 160});
+    if (kase.type == DType::q4_0 || kase.type == DType::q8_0)
+      lengths.insert(lengths.begin(), {32, 96, 160});
+    // Q8_0's panels are 32 rows: also a whole one and one row past it.
+    std::vector<std::size_t> row_counts = {1, 3, 9, 16, 37};
+    if (kase.type == DType::q8_0) row_counts.insert(row_counts.end(), {32, 33, 70});
     for (std::size_t cols : lengths)
-      for (std::size_t rows : {1, 3, 9, 16, 37}) {
+      for (std::size_t rows : row_counts) {
         const auto file = ggml_reference::random_rows(kase.type, rows, cols, rng);
         const std::size_t row_bytes = file_row_bytes(f, cols);
         // The panels as a load lays them out, one byte past an aligned address.
@@ -67,15 +71,10 @@ TEST_P(QuantKernelsPerIsa, EqualTheDequantisedDotProducts) {
           const ggml_reference::Q8Rows xq = ggml_reference::q8_rows(x);
           std::vector<std::int8_t> quants(3);  // x's quants 3 bytes on
           quants.insert(quants.end(), xq.q.begin(), xq.q.end());
-          // The quants' sums per 16, and per 32 times the block's scale, as the kernels take them.
-          std::vector<std::int32_t> sums16(xq.q.size() / 16, 0);
-          std::vector<float> dsums32(xq.q.size() / 32);
-          for (std::size_t i = 0; i < xq.q.size(); ++i) sums16[i / 16] += xq.q[i];
-          for (std::size_t b = 0; b < dsums32.size(); ++b)
-            dsums32[b] = xq.d[b] * static_cast<float>(sums16[2 * b] + sums16[2 * b + 1]);
+          const ggml_reference::QuantSums sums = ggml_reference::quant_sums(xq.q, xq.d);
           const std::size_t ldy = rows + 2;  // the columns past `rows` stay untouched
-          (k.*kase.kernel)(loaded.data() + 1, quants.data() + 3, xq.d.data(), sums16.data(),
-                           dsums32.data(), y.data(), rows, cols, M, ldy);
+          (k.*kase.kernel)(loaded.data() + 1, quants.data() + 3, xq.d.data(), sums.sums16.data(),
+                           sums.dsums32.data(), y.data(), rows, cols, M, ldy);
           for (std::size_t m = 0; m < M; ++m) {
             for (std::size_t r = 0; r < rows; ++r) {
               double want = 0, magnitude = 0;
