@@ -128,10 +128,7 @@ struct BlockPanels {
 };
 
 // The kernel table's decode kernel for a panel format.
-using GemmPanels = void (*kernels::KernelTable::*)(const std::uint8_t*, const std::int8_t*,
-                                                   const float*, const std::int32_t*, const float*,
-                                                   float*, std::size_t, std::size_t, std::size_t,
-                                                   std::size_t);
+using GemmPanels = kernels::KernelTable::QuantPanelGemm* kernels::KernelTable::*;
 
 template <typename Block, typename Layout, GemmPanels kernel>
 void gemm_panel_rows(const kernels::KernelTable& k, const Matrix& w, std::size_t row,

@@ -28,25 +28,18 @@ struct KernelTable {
   /// The same for IEEE half weights and f32 x.
   void (*gemm_f16)(const std::uint16_t* w, const float* x, float* y, std::size_t rows,
                    std::size_t cols, std::size_t M, std::size_t ldy);
-  /// The same for Q8_0 weights in panels of 32 rows (ops/formats/q8_0_panels.hpp; w: the panel
-  /// of the first of `rows` rows; cols a multiple of 32) and x quantised by quantize_q8 (xq (M,
-  /// cols), xd (M, cols / 32)) with its sums by q8_sums: an integer dot product per block of 16
-  /// rows at once, scaled once by both blocks' scales.
-  void (*gemm_q8_0)(const std::uint8_t* w, const std::int8_t* xq, const float* xd,
-                    const std::int32_t* sums16, const float* dsums32, float* y, std::size_t rows,
-                    std::size_t cols, std::size_t M, std::size_t ldy);
-  /// The same for Q4_0, Q4_K and Q6_K weights in panels of 16 rows (ops/formats/block_panels.hpp;
-  /// w: the panel of the first of `rows` rows) and x quantised by quantize_q8 with its sums by
-  /// q8_sums: integer sums per sub-block of 16 rows at once, scaled once per sub-block.
-  void (*gemm_q4_0)(const std::uint8_t* w, const std::int8_t* xq, const float* xd,
-                    const std::int32_t* sums16, const float* dsums32, float* y, std::size_t rows,
-                    std::size_t cols, std::size_t M, std::size_t ldy);
-  void (*gemm_q4_k)(const std::uint8_t* w, const std::int8_t* xq, const float* xd,
-                    const std::int32_t* sums16, const float* dsums32, float* y, std::size_t rows,
-                    std::size_t cols, std::size_t M, std::size_t ldy);
-  void (*gemm_q6_k)(const std::uint8_t* w, const std::int8_t* xq, const float* xd,
-                    const std::int32_t* sums16, const float* dsums32, float* y, std::size_t rows,
-                    std::size_t cols, std::size_t M, std::size_t ldy);
+  /// The same for weights in panels of quantised blocks and x quantised by quantize_q8 (xq (M,
+  /// cols), xd (M, cols / 32)) with its sums by q8_sums (w: the panel of the first of `rows`
+  /// rows; cols a multiple of 32): integer sums per block for 16 rows at once, scaled once per
+  /// (sub-)block. Q8_0 in panels of 32 rows (ops/formats/q8_0_panels.hpp); Q4_0, Q4_K and Q6_K
+  /// in panels of 16 rows (ops/formats/block_panels.hpp).
+  using QuantPanelGemm = void(const std::uint8_t* w, const std::int8_t* xq, const float* xd,
+                              const std::int32_t* sums16, const float* dsums32, float* y,
+                              std::size_t rows, std::size_t cols, std::size_t M, std::size_t ldy);
+  QuantPanelGemm* gemm_q8_0;
+  QuantPanelGemm* gemm_q4_0;
+  QuantPanelGemm* gemm_q4_k;
+  QuantPanelGemm* gemm_q6_k;
   /// y (M, cols) = a block of M rows packed in tiles (x_tiles (M, K), see ops/panel_layout.hpp)
   /// times one panel of packed f32 weights (K, kPanelWidth), over steps [k_begin, k_end) of k
   /// (from k_begin > 0 on the partial sums y holds); cols <= kPanelWidth outputs per row at

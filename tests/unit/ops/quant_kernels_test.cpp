@@ -17,9 +17,7 @@
 namespace engine::kernels {
 namespace {
 
-using GemmPanels = void (*KernelTable::*)(const std::uint8_t*, const std::int8_t*, const float*,
-                                          const std::int32_t*, const float*, float*, std::size_t,
-                                          std::size_t, std::size_t, std::size_t);
+using GemmPanels = KernelTable::QuantPanelGemm* KernelTable::*;
 
 struct Case {
   DType type;
