@@ -142,7 +142,9 @@ bool write_whole(Answer& a, httplib::DataSink& sink) {
 
 void handle_completion(const httplib::Request& request, httplib::Response& response,
                        Endpoint endpoint, std::shared_ptr<const Backend> backend,
-                       double timeout_seconds) {
+                       double timeout_seconds, ResponsesInFlight& in_flight) {
+  // Taken before the jobs are queued, so that a stop finding them queued waits for this body.
+  std::shared_ptr<void> in_flight_token = in_flight.enter();
   const CompletionRequest r = parse_completion_request(parse_json_body(request.body), endpoint);
   const std::string& name = backend->served.name;
   if (!r.model.empty() && r.model != name)
@@ -181,7 +183,9 @@ void handle_completion(const httplib::Request& request, httplib::Response& respo
     return written;
   };
   // Also called when the provider never ran (the connection failed first).
-  const auto release = [channel = answer->channel](bool success) {
+  // It lives as long as the response, so it holds the token until the body is written.
+  const auto release = [channel = answer->channel,
+                        token = std::move(in_flight_token)](bool success) {
     if (!success) channel->cancel();
   };
   response.set_chunked_content_provider(r.stream ? "text/event-stream" : "application/json",

@@ -138,6 +138,7 @@ struct Server::State {
   Metrics metrics;
   mutable std::mutex mutex;
   std::shared_ptr<Backend> backend_;
+  ResponsesInFlight in_flight;
   std::atomic<bool> listening = false;
   std::atomic<bool> stopping = false;
 };
@@ -189,7 +190,7 @@ void Server::State::add_routes() {
            }));
   const auto completion = [this](Endpoint endpoint) {
     return route([this, endpoint](const httplib::Request& req, httplib::Response& res) {
-      handle_completion(req, res, endpoint, backend(), options.timeout_seconds);
+      handle_completion(req, res, endpoint, backend(), options.timeout_seconds, in_flight);
     });
   };
   http.Post("/v1/completions", completion(Endpoint::completions));
@@ -274,13 +275,16 @@ void Server::stop() {
   // listen() may be about to start: wait (briefly) until it has, so that stop() reaches it.
   for (int i = 0; i < 200 && s.listening && !s.http.is_running(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  s.http.stop();
+  // The jobs end first, each stream with its final chunk, and their bodies are written out
+  // before the HTTP layer stops (it writes no more once stopped).
   std::shared_ptr<Backend> backend;
   {
     std::lock_guard lock(s.mutex);
     backend = s.backend_;
   }
   if (backend) backend->scheduler->shutdown();
+  s.in_flight.wait_idle(std::chrono::seconds(5));
+  s.http.stop();
 }
 
 }  // namespace engine::server

@@ -3,7 +3,7 @@
 // (dot_u8x4) of a step's 4 quants of 16 rows with 4 of x's, broadcast, sums those values for the
 // 16 rows, so a weight load serves every row of x and a block costs a row of x 8 integer
 // operations per 16 rows plus its scales, applied once. The quants are stored + 128 (unsigned),
-// so each integer sum starts at -128 times x's sum over the block (precomputed once per call).
+// so each integer sum starts at -128 times x's sum over the block (q8_sums, once per input).
 // The results are the dot products of the dequantised weights with the dequantised x: integers
 // exact, each block's two scales applied once in f32, each output one chain over the blocks
 // whatever the batch.
