@@ -6,7 +6,8 @@
 // offsets (Q4_0's 8, Q6_K's 32) start each integer sum at minus the offset times x's sum over
 // the sub-block, and Q4_K's minima multiply x's sums, both precomputed once per x (q8_sums). The
 // results are the dot products of the dequantised weights with the dequantised x: integers
-// exact, each sub-block's scales applied once in f32.
+// exact, each sub-block's scales applied once in f32. Blocks of more rows of x than a decode pass
+// takes (prompts) unpack each panel once for all of them (UnpackedPanelRows).
 #pragma once
 
 #include <algorithm>
@@ -45,28 +46,36 @@ inline Vec::Reg panel_halves(const std::uint8_t* p, std::size_t lane) {
   return Vec::load_f16(reinterpret_cast<const std::uint16_t*>(p) + lane);
 }
 constexpr std::int32_t kNibbles = 0x0F0F0F0F;
-/// Rows of x per pass over a panel: with 32 registers 8 (each unpacked weight vector serves 8
-/// rows; their integer sums still fit), else kTileCols.
+/// Rows of x per pass over a panel in decode: with 32 registers 8 (each unpacked weight vector
+/// serves 8 rows; their integer sums still fit), else kTileCols.
 constexpr std::size_t kPanelCols = Vec::kRegisters >= 32 ? 8 : kTileCols;
+
+// Each format's block in two parts: step(s), the unsigned quants of values 4s to 4s + 3 of the
+// lanes' rows unpacked from the panel, and block(), the integer sums of those steps against x
+// and the block's scales. block() takes the steps from a function: the decode kernel unpacks them
+// from the panel as it goes, the prompt kernel reads them from a panel unpacked once for every
+// row of x. Both run the same sums, so a token gives the same result in a prompt as alone.
 
 /// Q4_0: value d (q - 8); a panel block is one block of 32 per row.
 struct Q4_0Panels {
   using Layout = engine::formats::Q4_0Panel;
   static constexpr std::size_t kValues = 32;
-  template <std::size_t C>
+  static constexpr std::size_t kPromptCols = Vec::kRegisters >= 32 ? 8 : kTileCols;
+  /// Unit s % 4 holds values 4s to 4s + 3 in its low nibbles (s < 4) or high ones.
+  static Vec::I32 step(const std::uint8_t* p, std::size_t lane, std::size_t s) {
+    return Vec::i32_bits(panel_quads(p + Layout::kQuants + 64 * (s % 4), lane),
+                         static_cast<int>(4 * (s / 4)), kNibbles);
+  }
+  template <std::size_t C, typename Steps>
   static void block(const std::uint8_t* p, std::size_t lane, const QuantizedX& x, std::size_t b,
-                    Vec::Reg (&acc)[C]) {
+                    const Steps& steps, Vec::Reg (&acc)[C]) {
     Vec::I32 sum[C];
     for (std::size_t c = 0; c < C; ++c) sum[c] = Vec::i32_set1(-8 * x.sum32(c, b));
-#pragma GCC unroll 4
-    // Unit t: values 4t to 4t + 3 in the low nibbles, 16 on in the high ones.
-    for (std::size_t t = 0; t < 4; ++t) {
-      const Vec::I32 q = panel_quads(p + Layout::kQuants + 64 * t, lane);
-      const Vec::I32 low = Vec::i32_bits(q, 0, kNibbles), high = Vec::i32_bits(q, 4, kNibbles);
-      for (std::size_t c = 0; c < C; ++c) {
-        sum[c] = Vec::dot_u8x4(sum[c], low, x.quads(c, 32 * b + 4 * t));
-        sum[c] = Vec::dot_u8x4(sum[c], high, x.quads(c, 32 * b + 16 + 4 * t));
-      }
+#pragma GCC unroll 8
+    for (std::size_t s = 0; s < 8; ++s) {
+      const Vec::I32 q = steps(s);
+      for (std::size_t c = 0; c < C; ++c)
+        sum[c] = Vec::dot_u8x4(sum[c], q, x.quads(c, 32 * b + 4 * s));
     }
     const Vec::Reg d = panel_halves(p + Layout::kD, lane);
     for (std::size_t c = 0; c < C; ++c)
@@ -79,36 +88,36 @@ struct Q4_0Panels {
 struct Q4_KPanels {
   using Layout = engine::formats::Q4_KPanel;
   static constexpr std::size_t kValues = 256;
-  template <std::size_t C>
+  static constexpr std::size_t kPromptCols = Vec::kRegisters >= 32 ? 6 : 2;
+  /// Sub-block j = s / 8 is run j / 2's low (j even) or high nibbles, 4 values per unit.
+  static Vec::I32 step(const std::uint8_t* p, std::size_t lane, std::size_t s) {
+    const std::size_t j = s / 8;
+    return Vec::i32_bits(panel_quads(p + Layout::kQuants + 64 * (8 * (j / 2) + s % 8), lane),
+                         static_cast<int>(4 * (j % 2)), kNibbles);
+  }
+  template <std::size_t C, typename Steps>
   static void block(const std::uint8_t* p, std::size_t lane, const QuantizedX& x, std::size_t b,
-                    Vec::Reg (&acc)[C]) {
+                    const Steps& steps, Vec::Reg (&acc)[C]) {
     const std::uint8_t* packed = p + Layout::kScales + lane;
     Vec::Reg scaled[C], mins[C];  // sum_j dx_j scale_j (q . x)_j, and -sum_j dx_j min_j sum_j x
     for (std::size_t c = 0; c < C; ++c) scaled[c] = mins[c] = Vec::zero();
-    // Run r: sub-block 2r in the low nibbles, 2r + 1 in the high ones, 4 values per unit.
-    for (std::size_t r = 0; r < 4; ++r) {
-      Vec::I32 sum[C][2];
-      for (std::size_t c = 0; c < C; ++c) sum[c][0] = sum[c][1] = Vec::i32_set1(0);
+    for (std::size_t j = 0; j < 8; ++j) {
+      Vec::I32 sum[C];
+      for (std::size_t c = 0; c < C; ++c) sum[c] = Vec::i32_set1(0);
 #pragma GCC unroll 8
       for (std::size_t t = 0; t < 8; ++t) {
-        const Vec::I32 q = panel_quads(p + Layout::kQuants + 64 * (8 * r + t), lane);
-        const Vec::I32 low = Vec::i32_bits(q, 0, kNibbles), high = Vec::i32_bits(q, 4, kNibbles);
-        const std::size_t i = 256 * b + 64 * r + 4 * t;
-        for (std::size_t c = 0; c < C; ++c) {
-          sum[c][0] = Vec::dot_u8x4(sum[c][0], low, x.quads(c, i));
-          sum[c][1] = Vec::dot_u8x4(sum[c][1], high, x.quads(c, i + 32));
-        }
+        const Vec::I32 q = steps(8 * j + t);
+        for (std::size_t c = 0; c < C; ++c)
+          sum[c] = Vec::dot_u8x4(sum[c], q, x.quads(c, 256 * b + 32 * j + 4 * t));
       }
-      for (std::size_t h = 0; h < 2; ++h) {
-        const std::size_t j = 2 * r + h, xb = 8 * b + j;
-        Vec::I32 scale, min;
-        scale_min(packed, j, scale, min);
-        const Vec::Reg min_f = Vec::i32_to_f32(min);
-        for (std::size_t c = 0; c < C; ++c) {
-          scaled[c] = Vec::fmadd(Vec::i32_to_f32(Vec::i32_mul(sum[c][h], scale)),
-                                 Vec::set1(x.scale(c, xb)), scaled[c]);
-          mins[c] = Vec::fmadd(min_f, Vec::set1(-x.dsum32(c, xb)), mins[c]);
-        }
+      const std::size_t xb = 8 * b + j;
+      Vec::I32 scale, min;
+      scale_min(packed, j, scale, min);
+      const Vec::Reg min_f = Vec::i32_to_f32(min);
+      for (std::size_t c = 0; c < C; ++c) {
+        scaled[c] = Vec::fmadd(Vec::i32_to_f32(Vec::i32_mul(sum[c], scale)),
+                               Vec::set1(x.scale(c, xb)), scaled[c]);
+        mins[c] = Vec::fmadd(min_f, Vec::set1(-x.dsum32(c, xb)), mins[c]);
       }
     }
     const Vec::Reg d = panel_halves(p + Layout::kD, lane);
@@ -142,54 +151,72 @@ struct Q4_KPanels {
 struct Q6_KPanels {
   using Layout = engine::formats::Q6_KPanel;
   static constexpr std::size_t kValues = 256;
-  template <std::size_t C>
-  static void block(const std::uint8_t* p, std::size_t lane, const QuantizedX& x, std::size_t b,
-                    Vec::Reg (&acc)[C]) {
+  static constexpr std::size_t kPromptCols = Vec::kRegisters >= 32 ? 6 : 2;
+  /// Step s: value 4u + 32k + 128 half on (u = s % 8, k = s / 8 % 4, half = s / 32). Its low
+  /// nibbles: unit u of run 16 half (k even) or 16 half + 8 (k odd), low (k < 2) or high
+  /// (k >= 2) nibbles; its high pairs: bits 2k, 2k + 1 of unit u of the pairs, moved to bits 4, 5.
+  static Vec::I32 step(const std::uint8_t* p, std::size_t lane, std::size_t s) {
     constexpr std::int32_t kHigh = 0x30303030;
+    const std::size_t u = s % 8, k = s / 8 % 4, half = s / 32;
+    const Vec::I32 a = panel_quads(p + Layout::kLow + 64 * (16 * half + 8 * (k % 2) + u), lane);
+    const Vec::I32 h = panel_quads(p + Layout::kHigh + 64 * (8 * half + u), lane);
+    const Vec::I32 high = k < 2 ? Vec::i32_shl(h, static_cast<int>(4 - 2 * k))
+                                : Vec::i32_bits(h, static_cast<int>(2 * k - 4), -1);
+    return Vec::i32_or(Vec::i32_bits(a, static_cast<int>(4 * (k / 2)), kNibbles),
+                       Vec::i32_bits(high, 0, kHigh));
+  }
+  template <std::size_t C, typename Steps>
+  static void block(const std::uint8_t* p, std::size_t lane, const QuantizedX& x, std::size_t b,
+                    const Steps& steps, Vec::Reg (&acc)[C]) {
     Vec::Reg scaled[C];  // sum_j dx_j scale_j ((q - 32) . x)_j
     for (std::size_t c = 0; c < C; ++c) scaled[c] = Vec::zero();
-    for (std::size_t half = 0; half < 2; ++half)
-      for (std::size_t k = 0; k < 4; ++k) {
-        // Values 128 half + 32k on, x's block 8b + 4 half + k: sub-blocks j0 = 8 half + 2k
-        // (s = 0) and j0 + 1 (s = 1), summed in integers before the block's one f32 step.
-        const std::size_t j0 = 8 * half + 2 * k, xb = 8 * b + 4 * half + k;
-        Vec::I32 sum[C][2];
-        for (std::size_t c = 0; c < C; ++c)
-          for (std::size_t s = 0; s < 2; ++s)
-            sum[c][s] = Vec::i32_set1(-32 * x.sum16(c, 16 * b + j0 + s));
-        // The low nibbles of value 4u + 32k: unit u of run 16 half (k even) or 16 half + 8
-        // (k odd), low (k < 2) or high (k >= 2) nibbles; its high pair: bits 2k, 2k + 1 of
-        // unit u of the pairs, moved to bits 4, 5.
-        const std::size_t low_run = 16 * half + 8 * (k % 2), low_shift = 4 * (k / 2);
+    // Per 32 values (x's block xb): sub-blocks j0 and j0 + 1, summed in integers before the
+    // block's one f32 step.
+    for (std::size_t g = 0; g < 8; ++g) {
+      const std::size_t j0 = 2 * g, xb = 8 * b + g;
+      Vec::I32 sum[C][2];
+      for (std::size_t c = 0; c < C; ++c)
+        for (std::size_t h = 0; h < 2; ++h)
+          sum[c][h] = Vec::i32_set1(-32 * x.sum16(c, 16 * b + j0 + h));
 #pragma GCC unroll 8
-        for (std::size_t u = 0; u < 8; ++u) {
-          const Vec::I32 a = panel_quads(p + Layout::kLow + 64 * (low_run + u), lane);
-          const Vec::I32 h = panel_quads(p + Layout::kHigh + 64 * (8 * half + u), lane);
-          const Vec::I32 high = k < 2 ? Vec::i32_shl(h, static_cast<int>(4 - 2 * k))
-                                      : Vec::i32_bits(h, 2 * k - 4, -1);
-          const Vec::I32 q = Vec::i32_or(Vec::i32_bits(a, static_cast<int>(low_shift), kNibbles),
-                                         Vec::i32_bits(high, 0, kHigh));
-          for (std::size_t c = 0; c < C; ++c)
-            sum[c][u / 4] =
-                Vec::dot_u8x4(sum[c][u / 4], q, x.quads(c, 256 * b + 128 * half + 32 * k + 4 * u));
-        }
-        const Vec::I32 scale0 =
-            Vec::i32_load_s8(p + Layout::kScales + engine::formats::kBlockPanelRows * j0 + lane);
-        const Vec::I32 scale1 = Vec::i32_load_s8(
-            p + Layout::kScales + engine::formats::kBlockPanelRows * (j0 + 1) + lane);
+      for (std::size_t u = 0; u < 8; ++u) {
+        const Vec::I32 q = steps(8 * g + u);
         for (std::size_t c = 0; c < C; ++c)
-          scaled[c] = Vec::fmadd(Vec::i32_to_f32(Vec::i32_add(Vec::i32_mul(sum[c][0], scale0),
-                                                              Vec::i32_mul(sum[c][1], scale1))),
-                                 Vec::set1(x.scale(c, xb)), scaled[c]);
+          sum[c][u / 4] = Vec::dot_u8x4(sum[c][u / 4], q, x.quads(c, 256 * b + 32 * g + 4 * u));
       }
+      const Vec::I32 scale0 =
+          Vec::i32_load_s8(p + Layout::kScales + engine::formats::kBlockPanelRows * j0 + lane);
+      const Vec::I32 scale1 = Vec::i32_load_s8(p + Layout::kScales +
+                                               engine::formats::kBlockPanelRows * (j0 + 1) + lane);
+      for (std::size_t c = 0; c < C; ++c)
+        scaled[c] = Vec::fmadd(Vec::i32_to_f32(Vec::i32_add(Vec::i32_mul(sum[c][0], scale0),
+                                                            Vec::i32_mul(sum[c][1], scale1))),
+                               Vec::set1(x.scale(c, xb)), scaled[c]);
+    }
     const Vec::Reg d = panel_halves(p + Layout::kD, lane);
     for (std::size_t c = 0; c < C; ++c) acc[c] = Vec::fmadd(d, scaled[c], acc[c]);
   }
 };
 
-/// y (M, ldy) = x times `rows` rows of panels from w (a panel's first row), Panels' blocks:
-/// per panel, per C rows of x, per kWidth rows of the panel, one pass over the blocks with C
-/// accumulators. The first pass over a panel reads it ahead; the others find it in cache.
+/// tile.run<C>(args...) with C = c (<= CMax) as a compile-time count.
+template <std::size_t CMax, std::size_t C = CMax, typename Tile, typename... Args>
+inline void run_panel_cols(std::size_t c, const Tile& tile, const Args&... args) {
+  if constexpr (C > 1) {
+    if (c < C) return run_panel_cols<CMax, C - 1>(c, tile, args...);
+  }
+  tile.template run<C>(args...);
+}
+
+/// x from row m on.
+inline QuantizedX rows_from(const QuantizedX& x, std::size_t m) {
+  return {x.q + m * x.cols, x.d + m * (x.cols / 32), x.sums16 + m * (x.cols / 16),
+          x.dsums32 + m * (x.cols / 32), x.cols};
+}
+
+/// Decode: y (M, ldy) = x times `rows` rows of panels from w (a panel's first row), Panels'
+/// blocks: per panel, per C rows of x, per kWidth rows of the panel, one pass over the blocks
+/// with C accumulators, each step unpacked from the panel as it goes. The first pass over a panel
+/// reads it ahead; the others find it in cache.
 template <typename Panels>
 struct BlockPanelRows {
   static constexpr std::size_t kRows = engine::formats::kBlockPanelRows, kCols = kPanelCols;
@@ -204,15 +231,15 @@ struct BlockPanelRows {
   void run(std::size_t panel, std::size_t m) const {
     const std::size_t blocks = x.cols / Panels::kValues;
     const std::uint8_t* first = w + panel * blocks * kBlockBytes;
-    const QuantizedX xm{x.q + m * x.cols, x.d + m * (x.cols / 32), x.sums16 + m * (x.cols / 16),
-                        x.dsums32 + m * (x.cols / 32), x.cols};
+    const QuantizedX xm = rows_from(x, m);
     for (std::size_t lane = 0; lane < kRows && panel * kRows + lane < rows; lane += Vec::kWidth) {
       Vec::Reg acc[C];
       for (auto& a : acc) a = Vec::zero();
       for (std::size_t b = 0; b < blocks; ++b) {
         const std::uint8_t* p = first + b * kBlockBytes;
         if (lane == 0 && m == 0) read_ahead(p);
-        Panels::template block<C>(p, lane, xm, b, acc);
+        Panels::template block<C>(
+            p, lane, xm, b, [&](std::size_t s) { return Panels::step(p, lane, s); }, acc);
       }
       const std::size_t n = std::min<std::size_t>(Vec::kWidth, rows - panel * kRows - lane);
       for (std::size_t c = 0; c < C; ++c)
@@ -227,13 +254,69 @@ struct BlockPanelRows {
   }
 };
 
-template <std::size_t CMax, std::size_t C = CMax, typename Tile>
-inline void run_panel_cols(const Tile& tile, std::size_t panel, std::size_t m, std::size_t c) {
-  if constexpr (C > 1) {
-    if (c < C) return run_panel_cols<CMax, C - 1>(tile, panel, m, c);
+/// Prompt blocks: the same sums as BlockPanelRows, but each panel's blocks are unpacked once,
+/// kChunkBlocks at a time, to bytes on the stack (a block's steps one after another, 4 bytes per
+/// row side by side), and every row of x, C at a time, runs over those: the unpacking is shared
+/// by all the block's rows, and the registers it took hold more rows of x. Between chunks the
+/// partial sums wait in y.
+template <typename Panels>
+struct UnpackedPanelRows {
+  static constexpr std::size_t kRows = engine::formats::kBlockPanelRows;
+  static constexpr std::size_t kCols = Panels::kPromptCols;
+  static constexpr std::size_t kBlockBytes = BlockPanelRows<Panels>::kBlockBytes;
+  static constexpr std::size_t kStepBytes = 4 * kRows, kSteps = Panels::kValues / 4;
+  static constexpr std::size_t kUnpackedBytes = kSteps * kStepBytes;  // per block
+  static constexpr std::size_t kChunkBlocks = 2048 / Panels::kValues;
+  const std::uint8_t* w;
+  QuantizedX x;
+  float* y;
+  std::size_t rows, ldy;
+
+  void run(std::size_t M) const {
+    alignas(64) std::uint8_t unpacked[kChunkBlocks * kUnpackedBytes];
+    const std::size_t blocks = x.cols / Panels::kValues;
+    for (std::size_t panel = 0; panel * kRows < rows; ++panel) {
+      const std::uint8_t* first = w + panel * blocks * kBlockBytes;
+      for (std::size_t b0 = 0; b0 < blocks; b0 += kChunkBlocks) {
+        const std::size_t b1 = std::min(blocks, b0 + kChunkBlocks);
+        for (std::size_t b = b0; b < b1; ++b) {
+          const std::uint8_t* p = first + b * kBlockBytes;
+          BlockPanelRows<Panels>::read_ahead(p);
+          for (std::size_t lane = 0; lane < kRows; lane += Vec::kWidth)
+            for (std::size_t s = 0; s < kSteps; ++s) {
+              const Vec::I32 q = Panels::step(p, lane, s);
+              std::memcpy(unpacked + (b - b0) * kUnpackedBytes + s * kStepBytes + 4 * lane, &q,
+                          sizeof q);
+            }
+        }
+        for (std::size_t m = 0; m < M; m += kCols)
+          run_panel_cols<kCols>(std::min(kCols, M - m), *this, m, first, unpacked, panel, b0, b1);
+      }
+    }
   }
-  tile.template run<C>(panel, m);
-}
+
+  /// Rows [m, m + C) of x times blocks [b0, b1) of the panel (first: its block 0), their steps
+  /// in `unpacked` from b0 on.
+  template <std::size_t C>
+  void run(std::size_t m, const std::uint8_t* first, const std::uint8_t* unpacked,
+           std::size_t panel, std::size_t b0, std::size_t b1) const {
+    const QuantizedX xm = rows_from(x, m);
+    for (std::size_t lane = 0; lane < kRows && panel * kRows + lane < rows; lane += Vec::kWidth) {
+      const std::size_t n = std::min<std::size_t>(Vec::kWidth, rows - panel * kRows - lane);
+      float* const out = y + m * ldy + panel * kRows + lane;
+      Vec::Reg acc[C];
+      for (std::size_t c = 0; c < C; ++c)
+        acc[c] = b0 == 0 ? Vec::zero() : load_n(out + c * ldy, n, 0.0f);
+      for (std::size_t b = b0; b < b1; ++b) {
+        const std::uint8_t* u = unpacked + (b - b0) * kUnpackedBytes + 4 * lane;
+        Panels::template block<C>(
+            first + b * kBlockBytes, lane, xm, b,
+            [u](std::size_t s) { return Vec::i32_load(u + s * kStepBytes); }, acc);
+      }
+      for (std::size_t c = 0; c < C; ++c) store_n(out + c * ldy, acc[c], n);
+    }
+  }
+};
 
 /// x's sums per 16 quants, n quants, and each block of 32's sum times its scale d.
 inline void q8_sums(const std::int8_t* q, const float* d, std::size_t n, std::int32_t* sums16,
@@ -257,12 +340,15 @@ inline void gemm_panel_tiles(const std::uint8_t* w, const std::int8_t* xq, const
   const Tile tile{w, {xq, xd, sums16, dsums32, cols}, y, rows, ldy};
   for (std::size_t panel = 0; panel < panels; ++panel)
     for (std::size_t m = 0; m < M; m += Tile::kCols)
-      run_panel_cols<Tile::kCols>(tile, panel, m, std::min(Tile::kCols, M - m));
+      run_panel_cols<Tile::kCols>(std::min(Tile::kCols, M - m), tile, panel, m);
 }
 
 template <typename Panels>
 inline void gemm_block_panels(const std::uint8_t* w, const std::int8_t* xq, const float* xd,
                               const std::int32_t* sums16, const float* dsums32, float* y,
                               std::size_t rows, std::size_t cols, std::size_t M, std::size_t ldy) {
-  gemm_panel_tiles<BlockPanelRows<Panels>>(w, xq, xd, sums16, dsums32, y, rows, cols, M, ldy);
+  if (M <= kPanelCols)
+    return gemm_panel_tiles<BlockPanelRows<Panels>>(w, xq, xd, sums16, dsums32, y, rows, cols, M,
+                                                    ldy);
+  UnpackedPanelRows<Panels>{w, {xq, xd, sums16, dsums32, cols}, y, rows, ldy}.run(M);
 }

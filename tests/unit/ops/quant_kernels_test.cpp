@@ -3,7 +3,7 @@
 // weights dequantised by a decoder written from ggml's block definitions
 // (tests/support/ggml_block_reference.hpp) with x quantised per 32 values: every length, 1 to 16
 // rows of x and blocks of 23 and 64, row counts that leave partial panels and lane groups, several
-// panels, weights and x at odd addresses.
+// panels, weights and x at odd addresses; a block's rows equal each row run alone, bit for bit.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -87,6 +87,18 @@ TEST_P(QuantKernelsPerIsa, EqualTheDequantisedDotProducts) {
             ASSERT_EQ(y[m * ldy + rows], -7.0f);
             ASSERT_EQ(y[m * ldy + rows + 1], -7.0f);
           }
+          // A prompt's rows (unpacked panels) give each row what it gives alone (decode), bit
+          // for bit.
+          if (M == 23)
+            for (std::size_t m : {std::size_t{0}, std::size_t{11}, M - 1}) {
+              std::vector<float> alone(rows);
+              (k.*kase.kernel)(loaded.data() + 1, quants.data() + 3 + m * cols,
+                               xq.d.data() + m * (cols / 32), sums.sums16.data() + m * (cols / 16),
+                               sums.dsums32.data() + m * (cols / 32), alone.data(), rows, cols, 1,
+                               rows);
+              for (std::size_t r = 0; r < rows; ++r)
+                ASSERT_EQ(y[m * ldy + r], alone[r]) << f.name << " cols " << cols << " m " << m;
+            }
         }
       }
   }
