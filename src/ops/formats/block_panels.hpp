@@ -1,4 +1,4 @@
-// The layout a load gives Q4_0, Q4_K and Q6_K weights: panels of kBlockPanelRows rows, each
+// The layout a load gives Q4_0, Q4_K, Q5_K and Q6_K weights: panels of kBlockPanelRows rows, each
 // block of a panel the file blocks of its rows with their bytes interleaved: every run of a
 // block's bytes goes unit by unit, the unit of each row side by side. A decode kernel then loads
 // the same 4 quant bytes of 16 rows (or the same scale of 16 rows) with one 64-byte (16-byte)
@@ -31,6 +31,11 @@ struct Q4_KPanel {  // d, dmin (f16), 12 bytes of 6-bit scales and mins, 128 byt
   static constexpr std::size_t kBytes = 144;
   static constexpr PanelRun kRuns[] = {{0, 2, 2}, {2, 2, 2}, {4, 12, 1}, {16, 128, 4}};
   static constexpr std::size_t kD = 0, kDMin = 32, kScales = 64, kQuants = 256;
+};
+struct Q5_KPanel {  // Q4_K's, with 32 bytes of fifth bits before the nibbles
+  static constexpr std::size_t kBytes = 176;
+  static constexpr PanelRun kRuns[] = {{0, 2, 2}, {2, 2, 2}, {4, 12, 1}, {16, 32, 4}, {48, 128, 4}};
+  static constexpr std::size_t kD = 0, kDMin = 32, kScales = 64, kHigh = 256, kQuants = 768;
 };
 struct Q6_KPanel {  // 128 bytes of low nibbles, 64 of high 2-bit pairs, 16 int8 scales, d
   static constexpr std::size_t kBytes = 210;

@@ -68,6 +68,7 @@ const KernelTable& ENGINE_CONCAT(kernel_table_, ENGINE_ISA_NS)() {
       .gemm_q8_0 = ENGINE_ISA_NS::gemm_panel_tiles<ENGINE_ISA_NS::Q8_0PanelRows>,
       .gemm_q4_0 = ENGINE_ISA_NS::gemm_block_panels<ENGINE_ISA_NS::Q4_0Panels>,
       .gemm_q4_k = ENGINE_ISA_NS::gemm_block_panels<ENGINE_ISA_NS::Q4_KPanels>,
+      .gemm_q5_k = ENGINE_ISA_NS::gemm_block_panels<ENGINE_ISA_NS::Q5_KPanels>,
       .gemm_q6_k = ENGINE_ISA_NS::gemm_block_panels<ENGINE_ISA_NS::Q6_KPanels>,
       .gemm_panel = ENGINE_ISA_NS::gemm_panel<float>,
       .gemm_f16_panel = ENGINE_ISA_NS::gemm_panel<std::uint16_t>,

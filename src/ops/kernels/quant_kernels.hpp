@@ -1,4 +1,4 @@
-// Decode kernels for Q4_0, Q4_K and Q6_K weights in panels of 16 rows (ops/formats/
+// Decode kernels for Q4_0, Q4_K, Q5_K and Q6_K weights in panels of 16 rows (ops/formats/
 // block_panels.hpp) times x quantised per 32 values by quantize_q8, as Q8_0's: each lane of a
 // vector is one weight row, so vpdpbusd (dot_u8x4) of 4 quant bytes of 16 rows with 4 of x's
 // broadcast sums a whole sub-block of 16 rows in integers, and its scales, minima and offsets are
@@ -83,17 +83,30 @@ struct Q4_0Panels {
   }
 };
 
-/// Q4_K: value d scale_j q - dmin min_j in sub-block j of 32; 6-bit scales and mins unpacked
-/// from their 12 bytes for 16 rows at once.
-struct Q4_KPanels {
-  using Layout = engine::formats::Q4_KPanel;
+/// Q4_K and Q5_K: value d scale_j q - dmin min_j in sub-block j of 32; 6-bit scales and mins
+/// unpacked from their 12 bytes for 16 rows at once. Q5_K's q has a fifth bit: bit j of byte l
+/// of the fifth bits is that of value l of sub-block j.
+template <typename PanelLayout, bool kFifthBit>
+struct KQuantPanels {
+  using Layout = PanelLayout;
   static constexpr std::size_t kValues = 256;
   static constexpr std::size_t kPromptCols = Vec::kRegisters >= 32 ? 6 : 2;
-  /// Sub-block j = s / 8 is run j / 2's low (j even) or high nibbles, 4 values per unit.
+  /// Sub-block j = s / 8 is run j / 2's low (j even) or high nibbles, 4 values per unit, the
+  /// fifth bits of its values bit j of unit s % 8 of theirs (moved to bit 4).
   static Vec::I32 step(const std::uint8_t* p, std::size_t lane, std::size_t s) {
     const std::size_t j = s / 8;
-    return Vec::i32_bits(panel_quads(p + Layout::kQuants + 64 * (8 * (j / 2) + s % 8), lane),
-                         static_cast<int>(4 * (j % 2)), kNibbles);
+    const Vec::I32 low =
+        Vec::i32_bits(panel_quads(p + Layout::kQuants + 64 * (8 * (j / 2) + s % 8), lane),
+                      static_cast<int>(4 * (j % 2)), kNibbles);
+    if constexpr (!kFifthBit) {
+      return low;
+    } else {
+      constexpr std::int32_t kFifth = 0x10101010;
+      const Vec::I32 h = panel_quads(p + Layout::kHigh + 64 * (s % 8), lane);
+      const Vec::I32 high = j < 4 ? Vec::i32_shl(h, static_cast<int>(4 - j))
+                                  : Vec::i32_bits(h, static_cast<int>(j - 4), -1);
+      return Vec::i32_or(low, Vec::i32_bits(high, 0, kFifth));
+    }
   }
   template <std::size_t C, typename Steps>
   static void block(const std::uint8_t* p, std::size_t lane, const QuantizedX& x, std::size_t b,
@@ -143,6 +156,9 @@ struct Q4_KPanels {
     }
   }
 };
+
+using Q4_KPanels = KQuantPanels<engine::formats::Q4_KPanel, false>;
+using Q5_KPanels = KQuantPanels<engine::formats::Q5_KPanel, true>;
 
 /// Q6_K: value d scale_j (q - 32) in sub-block j of 16, q's low 4 bits in nibbles and high 2
 /// bits in pairs. Each half of 128 values: unit u of the low nibbles holds values 4u to 4u + 3

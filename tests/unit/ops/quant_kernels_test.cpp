@@ -1,4 +1,4 @@
-// The decode kernels of the ggml block formats in panels (KernelTable::gemm_q4_0, gemm_q4_k,
+// The kernels of the ggml block formats in panels (KernelTable::gemm_q4_0, gemm_q4_k, gemm_q5_k,
 // gemm_q6_k, gemm_q8_0) on every ISA this CPU has, against a double-precision dot product of the
 // weights dequantised by a decoder written from ggml's block definitions
 // (tests/support/ggml_block_reference.hpp) with x quantised per 32 values: every length, 1 to 16
@@ -32,7 +32,8 @@ TEST_P(QuantKernelsPerIsa, EqualTheDequantisedDotProducts) {
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   for (const Case& kase :
        {Case{DType::q4_0, &KernelTable::gemm_q4_0}, Case{DType::q4_k, &KernelTable::gemm_q4_k},
-        Case{DType::q6_k, &KernelTable::gemm_q6_k}, Case{DType::q8_0, &KernelTable::gemm_q8_0}}) {
+        Case{DType::q5_k, &KernelTable::gemm_q5_k}, Case{DType::q6_k, &KernelTable::gemm_q6_k},
+        Case{DType::q8_0, &KernelTable::gemm_q8_0}}) {
     const WeightFormat& f = weight_format(kase.type);
     // Q4_0 and Q8_0 also at lengths of a few blocks, the K-quants at 256 to 4096.
     std::vector<std::size_t> lengths = {256, 512, 768, 1280, 4096};
