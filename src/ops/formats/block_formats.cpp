@@ -1,4 +1,4 @@
-// The ggml block types (Q4_0 ... Q6_K). Q4_0, Q4_K, Q5_K and Q6_K load into panels of 16 rows
+// The ggml block types (Q4_0 ... Q6_K). Q4_0 and the K-quants load into panels of 16 rows
 // (block_panels.hpp) for their decode kernels, which take x quantised per 32 values as Q8_0's
 // does (integer sums, scales once per sub-block), and so do their prompt blocks; the others keep
 // the file's rows of whole blocks, row-major, and their decode kernel expands each weight row
@@ -77,7 +77,7 @@ inline void copy_unit(std::uint8_t* to, const std::uint8_t* from, std::size_t un
     *to = *from;
 }
 
-// Q4_0, Q4_K, Q5_K and Q6_K in panels of 16 rows (block_panels.hpp) for their decode kernels on x
+// Q4_0 and the K-quants in panels of 16 rows (block_panels.hpp) for their decode kernels on x
 // quantised per 32 values; read back to file blocks for everything else.
 template <typename Block, typename Layout>
 struct BlockPanels {
@@ -182,8 +182,10 @@ const WeightFormat q4_0 =
 const WeightFormat q4_1 = block_format<Q4_1Block>(DType::q4_1, "q4_1");
 const WeightFormat q5_0 = block_format<Q5_0Block>(DType::q5_0, "q5_0");
 const WeightFormat q5_1 = block_format<Q5_1Block>(DType::q5_1, "q5_1");
-const WeightFormat q2_k = block_format<Q2_KBlock>(DType::q2_k, "q2_k");
-const WeightFormat q3_k = block_format<Q3_KBlock>(DType::q3_k, "q3_k");
+const WeightFormat q2_k =
+    panel_format<Q2_KBlock, Q2_KPanel, &kernels::KernelTable::gemm_q2_k>(DType::q2_k, "q2_k");
+const WeightFormat q3_k =
+    panel_format<Q3_KBlock, Q3_KPanel, &kernels::KernelTable::gemm_q3_k>(DType::q3_k, "q3_k");
 const WeightFormat q4_k =
     panel_format<Q4_KBlock, Q4_KPanel, &kernels::KernelTable::gemm_q4_k>(DType::q4_k, "q4_k");
 const WeightFormat q5_k =

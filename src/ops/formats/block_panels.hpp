@@ -1,4 +1,4 @@
-// The layout a load gives Q4_0, Q4_K, Q5_K and Q6_K weights: panels of kBlockPanelRows rows, each
+// The layout a load gives Q4_0 and the K-quants' weights: panels of kBlockPanelRows rows, each
 // block of a panel the file blocks of its rows with their bytes interleaved: every run of a
 // block's bytes goes unit by unit, the unit of each row side by side. A decode kernel then loads
 // the same 4 quant bytes of 16 rows (or the same scale of 16 rows) with one 64-byte (16-byte)
@@ -26,6 +26,16 @@ struct Q4_0Panel {  // d (f16), 16 bytes of nibbles (byte i: values i and i + 16
   static constexpr std::size_t kBytes = 18;
   static constexpr PanelRun kRuns[] = {{0, 2, 2}, {2, 16, 4}};
   static constexpr std::size_t kD = 0, kQuants = 32;
+};
+struct Q2_KPanel {  // 16 bytes of (scale, min) nibbles, 64 of 2-bit quants, d, dmin (f16)
+  static constexpr std::size_t kBytes = 84;
+  static constexpr PanelRun kRuns[] = {{0, 16, 1}, {16, 64, 4}, {80, 2, 2}, {82, 2, 2}};
+  static constexpr std::size_t kScales = 0, kQuants = 256, kD = 1280, kDMin = 1312;
+};
+struct Q3_KPanel {  // 32 bytes of third bits, 64 of 2-bit quants, 12 of 6-bit scales, d
+  static constexpr std::size_t kBytes = 110;
+  static constexpr PanelRun kRuns[] = {{0, 32, 4}, {32, 64, 4}, {96, 12, 1}, {108, 2, 2}};
+  static constexpr std::size_t kHigh = 0, kQuants = 512, kScales = 1536, kD = 1728;
 };
 struct Q4_KPanel {  // d, dmin (f16), 12 bytes of 6-bit scales and mins, 128 bytes of nibbles
   static constexpr std::size_t kBytes = 144;

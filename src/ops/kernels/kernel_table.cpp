@@ -67,6 +67,8 @@ const KernelTable& ENGINE_CONCAT(kernel_table_, ENGINE_ISA_NS)() {
       .gemm_f16 = ENGINE_ISA_NS::gemm_f16,
       .gemm_q8_0 = ENGINE_ISA_NS::gemm_panel_tiles<ENGINE_ISA_NS::Q8_0PanelRows>,
       .gemm_q4_0 = ENGINE_ISA_NS::gemm_block_panels<ENGINE_ISA_NS::Q4_0Panels>,
+      .gemm_q2_k = ENGINE_ISA_NS::gemm_block_panels<ENGINE_ISA_NS::Q2_KPanels>,
+      .gemm_q3_k = ENGINE_ISA_NS::gemm_block_panels<ENGINE_ISA_NS::Q3_KPanels>,
       .gemm_q4_k = ENGINE_ISA_NS::gemm_block_panels<ENGINE_ISA_NS::Q4_KPanels>,
       .gemm_q5_k = ENGINE_ISA_NS::gemm_block_panels<ENGINE_ISA_NS::Q5_KPanels>,
       .gemm_q6_k = ENGINE_ISA_NS::gemm_block_panels<ENGINE_ISA_NS::Q6_KPanels>,

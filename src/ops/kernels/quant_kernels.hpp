@@ -1,4 +1,4 @@
-// Decode kernels for Q4_0, Q4_K, Q5_K and Q6_K weights in panels of 16 rows (ops/formats/
+// Decode kernels for Q4_0 and the K-quants' weights in panels of 16 rows (ops/formats/
 // block_panels.hpp) times x quantised per 32 values by quantize_q8, as Q8_0's: each lane of a
 // vector is one weight row, so vpdpbusd (dot_u8x4) of 4 quant bytes of 16 rows with 4 of x's
 // broadcast sums a whole sub-block of 16 rows in integers, and its scales, minima and offsets are
@@ -160,13 +160,131 @@ struct KQuantPanels {
 using Q4_KPanels = KQuantPanels<engine::formats::Q4_KPanel, false>;
 using Q5_KPanels = KQuantPanels<engine::formats::Q5_KPanel, true>;
 
-/// Q6_K: value d scale_j (q - 32) in sub-block j of 16, q's low 4 bits in nibbles and high 2
-/// bits in pairs. Each half of 128 values: unit u of the low nibbles holds values 4u to 4u + 3
-/// (u < 8) or 32 + 4 (u - 8) on (low nibbles) and the same plus 64 (high nibbles); unit u of the
-/// pairs holds the high bits of the four values 4u + 32k, k = 0 to 3, in bits 2k and 2k + 1.
-struct Q6_KPanels {
+/// The K-quants in sub-blocks of 16 with an integer scale each (Q2_K, Q3_K, Q6_K): value
+/// d scale_j (q - kOffset) - dmin min_j in sub-block j (minima: Q2_K's), q unsigned. Format
+/// gives the layout, step(), kOffset and the scales (and minima) of sub-block j for the lanes.
+template <typename Format>
+struct SixteenPanels {
+  using Layout = typename Format::Layout;
+  static constexpr std::size_t kValues = 256, kPromptCols = Format::kPromptCols;
+  static Vec::I32 step(const std::uint8_t* p, std::size_t lane, std::size_t s) {
+    return Format::step(p, lane, s);
+  }
+  template <std::size_t C, typename Steps>
+  static void block(const std::uint8_t* p, std::size_t lane, const QuantizedX& x, std::size_t b,
+                    const Steps& steps, Vec::Reg (&acc)[C]) {
+    // sum_j dx_j scale_j ((q - kOffset) . x)_j, and -sum_j dx_j min_j sum_j x
+    Vec::Reg scaled[C], mins[C];
+    for (std::size_t c = 0; c < C; ++c) scaled[c] = mins[c] = Vec::zero();
+    // Per 32 values (x's block xb): sub-blocks j0 and j0 + 1, summed in integers before the
+    // block's one f32 step.
+    for (std::size_t g = 0; g < 8; ++g) {
+      const std::size_t j0 = 2 * g, xb = 8 * b + g;
+      Vec::I32 sum[C][2];
+      for (std::size_t c = 0; c < C; ++c)
+        for (std::size_t h = 0; h < 2; ++h)
+          sum[c][h] = Vec::i32_set1(-Format::kOffset * x.sum16(c, 16 * b + j0 + h));
+#pragma GCC unroll 8
+      for (std::size_t u = 0; u < 8; ++u) {
+        const Vec::I32 q = steps(8 * g + u);
+        for (std::size_t c = 0; c < C; ++c)
+          sum[c][u / 4] = Vec::dot_u8x4(sum[c][u / 4], q, x.quads(c, 256 * b + 32 * g + 4 * u));
+      }
+      const Vec::I32 scale0 = Format::scale(p, lane, j0), scale1 = Format::scale(p, lane, j0 + 1);
+      for (std::size_t c = 0; c < C; ++c)
+        scaled[c] = Vec::fmadd(Vec::i32_to_f32(Vec::i32_add(Vec::i32_mul(sum[c][0], scale0),
+                                                            Vec::i32_mul(sum[c][1], scale1))),
+                               Vec::set1(x.scale(c, xb)), scaled[c]);
+      if constexpr (Format::kMins) {
+        const Vec::I32 min0 = Format::min(p, lane, j0), min1 = Format::min(p, lane, j0 + 1);
+        for (std::size_t c = 0; c < C; ++c) {
+          const Vec::I32 m0 = Vec::i32_mul(min0, Vec::i32_set1(x.sum16(c, 16 * b + j0)));
+          const Vec::I32 m1 = Vec::i32_mul(min1, Vec::i32_set1(x.sum16(c, 16 * b + j0 + 1)));
+          mins[c] = Vec::fmadd(Vec::i32_to_f32(Vec::i32_add(m0, m1)), Vec::set1(-x.scale(c, xb)),
+                               mins[c]);
+        }
+      }
+    }
+    const Vec::Reg d = panel_halves(p + Layout::kD, lane);
+    for (std::size_t c = 0; c < C; ++c) {
+      if constexpr (Format::kMins)
+        acc[c] = Vec::fmadd(d, scaled[c],
+                            Vec::fmadd(panel_halves(p + Layout::kDMin, lane), mins[c], acc[c]));
+      else
+        acc[c] = Vec::fmadd(d, scaled[c], acc[c]);
+    }
+  }
+};
+
+/// A panel byte per lane of sub-block-indexed run `at` (16 bytes apart), as I32 lanes.
+inline Vec::I32 panel_byte(const std::uint8_t* at, std::size_t i, std::size_t lane) {
+  return Vec::i32_load_u8(at + engine::formats::kBlockPanelRows * i + lane);
+}
+
+/// Q2_K and Q3_K's 2-bit quants: each half of 128 values is four 2-bit planes of 32 bytes,
+/// plane k (bits 2k, 2k + 1) two sub-blocks of 16. Step s (values 4s to 4s + 3) is in unit
+/// 8 (s / 32) + quads_unit(s) at plane s / 8 % 4.
+inline std::size_t quads_unit(std::size_t s) {
+  return 4 * (s / 4 % 2) + s % 4;
+}
+inline Vec::I32 two_bit_step(const std::uint8_t* quants, std::size_t lane, std::size_t s) {
+  constexpr std::int32_t kPairs = 0x03030303;
+  return Vec::i32_bits(panel_quads(quants + 64 * (8 * (s / 32) + quads_unit(s)), lane),
+                       static_cast<int>(2 * (s / 8 % 4)), kPairs);
+}
+
+/// Q2_K: value d scale_j q - dmin min_j, q 2 bits, scale and min the nibbles of byte j.
+struct Q2_KFormat {
+  using Layout = engine::formats::Q2_KPanel;
+  static constexpr std::int32_t kOffset = 0;
+  static constexpr bool kMins = true;
+  static constexpr std::size_t kPromptCols = Vec::kRegisters >= 32 ? 4 : 2;
+  static Vec::I32 step(const std::uint8_t* p, std::size_t lane, std::size_t s) {
+    return two_bit_step(p + Layout::kQuants, lane, s);
+  }
+  static Vec::I32 scale(const std::uint8_t* p, std::size_t lane, std::size_t j) {
+    return Vec::i32_bits(panel_byte(p + Layout::kScales, j, lane), 0, 0xF);
+  }
+  static Vec::I32 min(const std::uint8_t* p, std::size_t lane, std::size_t j) {
+    return Vec::i32_bits(panel_byte(p + Layout::kScales, j, lane), 4, 0xF);
+  }
+};
+
+/// Q3_K: value d (scale_j - 32) (q - 4), q's low 2 bits as Q2_K's and its third bit bit
+/// 4 (s / 32) + s / 8 % 4 of unit quads_unit(s) of the third bits; the 6-bit scales' low nibbles
+/// in bytes 0 to 7 (j < 8: low nibble of byte j, else high of byte j - 8), high 2 bits in bytes
+/// 8 to 11 (bits 2 (j / 4) of byte 8 + j % 4).
+struct Q3_KFormat {
+  using Layout = engine::formats::Q3_KPanel;
+  static constexpr std::int32_t kOffset = 4;
+  static constexpr bool kMins = false;
+  static constexpr std::size_t kPromptCols = Vec::kRegisters >= 32 ? 6 : 2;
+  static Vec::I32 step(const std::uint8_t* p, std::size_t lane, std::size_t s) {
+    constexpr std::int32_t kThird = 0x04040404;
+    const std::size_t bit = 4 * (s / 32) + s / 8 % 4;
+    const Vec::I32 h = panel_quads(p + Layout::kHigh + 64 * quads_unit(s), lane);
+    const Vec::I32 high = bit < 2 ? Vec::i32_shl(h, static_cast<int>(2 - bit))
+                                  : Vec::i32_bits(h, static_cast<int>(bit - 2), -1);
+    return Vec::i32_or(two_bit_step(p + Layout::kQuants, lane, s), Vec::i32_bits(high, 0, kThird));
+  }
+  static Vec::I32 scale(const std::uint8_t* p, std::size_t lane, std::size_t j) {
+    const std::uint8_t* scales = p + Layout::kScales;
+    const Vec::I32 low =
+        Vec::i32_bits(panel_byte(scales, j % 8, lane), static_cast<int>(4 * (j / 8)), 0xF);
+    const Vec::I32 high =
+        Vec::i32_bits(panel_byte(scales, 8 + j % 4, lane), static_cast<int>(2 * (j / 4)), 3);
+    return Vec::i32_add(Vec::i32_or(low, Vec::i32_shl(high, 4)), Vec::i32_set1(-32));
+  }
+};
+
+/// Q6_K: value d scale_j (q - 32), q's low 4 bits in nibbles and high 2 bits in pairs, scale_j
+/// int8. Each half of 128 values: unit u of the low nibbles holds values 4u to 4u + 3 (u < 8)
+/// or 32 + 4 (u - 8) on (low nibbles) and the same plus 64 (high nibbles); unit u of the pairs
+/// holds the high bits of the four values 4u + 32k, k = 0 to 3, in bits 2k and 2k + 1.
+struct Q6_KFormat {
   using Layout = engine::formats::Q6_KPanel;
-  static constexpr std::size_t kValues = 256;
+  static constexpr std::int32_t kOffset = 32;
+  static constexpr bool kMins = false;
   static constexpr std::size_t kPromptCols = Vec::kRegisters >= 32 ? 6 : 2;
   /// Step s: value 4u + 32k + 128 half on (u = s % 8, k = s / 8 % 4, half = s / 32). Its low
   /// nibbles: unit u of run 16 half (k even) or 16 half + 8 (k odd), low (k < 2) or high
@@ -181,38 +299,14 @@ struct Q6_KPanels {
     return Vec::i32_or(Vec::i32_bits(a, static_cast<int>(4 * (k / 2)), kNibbles),
                        Vec::i32_bits(high, 0, kHigh));
   }
-  template <std::size_t C, typename Steps>
-  static void block(const std::uint8_t* p, std::size_t lane, const QuantizedX& x, std::size_t b,
-                    const Steps& steps, Vec::Reg (&acc)[C]) {
-    Vec::Reg scaled[C];  // sum_j dx_j scale_j ((q - 32) . x)_j
-    for (std::size_t c = 0; c < C; ++c) scaled[c] = Vec::zero();
-    // Per 32 values (x's block xb): sub-blocks j0 and j0 + 1, summed in integers before the
-    // block's one f32 step.
-    for (std::size_t g = 0; g < 8; ++g) {
-      const std::size_t j0 = 2 * g, xb = 8 * b + g;
-      Vec::I32 sum[C][2];
-      for (std::size_t c = 0; c < C; ++c)
-        for (std::size_t h = 0; h < 2; ++h)
-          sum[c][h] = Vec::i32_set1(-32 * x.sum16(c, 16 * b + j0 + h));
-#pragma GCC unroll 8
-      for (std::size_t u = 0; u < 8; ++u) {
-        const Vec::I32 q = steps(8 * g + u);
-        for (std::size_t c = 0; c < C; ++c)
-          sum[c][u / 4] = Vec::dot_u8x4(sum[c][u / 4], q, x.quads(c, 256 * b + 32 * g + 4 * u));
-      }
-      const Vec::I32 scale0 =
-          Vec::i32_load_s8(p + Layout::kScales + engine::formats::kBlockPanelRows * j0 + lane);
-      const Vec::I32 scale1 = Vec::i32_load_s8(p + Layout::kScales +
-                                               engine::formats::kBlockPanelRows * (j0 + 1) + lane);
-      for (std::size_t c = 0; c < C; ++c)
-        scaled[c] = Vec::fmadd(Vec::i32_to_f32(Vec::i32_add(Vec::i32_mul(sum[c][0], scale0),
-                                                            Vec::i32_mul(sum[c][1], scale1))),
-                               Vec::set1(x.scale(c, xb)), scaled[c]);
-    }
-    const Vec::Reg d = panel_halves(p + Layout::kD, lane);
-    for (std::size_t c = 0; c < C; ++c) acc[c] = Vec::fmadd(d, scaled[c], acc[c]);
+  static Vec::I32 scale(const std::uint8_t* p, std::size_t lane, std::size_t j) {
+    return Vec::i32_load_s8(p + Layout::kScales + engine::formats::kBlockPanelRows * j + lane);
   }
 };
+
+using Q2_KPanels = SixteenPanels<Q2_KFormat>;
+using Q3_KPanels = SixteenPanels<Q3_KFormat>;
+using Q6_KPanels = SixteenPanels<Q6_KFormat>;
 
 /// tile.run<C>(args...) with C = c (<= CMax) as a compile-time count.
 template <std::size_t CMax, std::size_t C = CMax, typename Tile, typename... Args>

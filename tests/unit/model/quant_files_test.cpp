@@ -77,7 +77,7 @@ INSTANTIATE_TEST_SUITE_P(LlamaCppMixes, QuantFiles,
                          ::testing::Values("q2_k", "q3_k_m", "q4_0", "q4_1", "q4_k_m", "q5_0",
                                            "q5_1", "q5_k_m", "q6_k", "q8_0"));
 
-// A prompt block of Q4_0, Q4_K, Q5_K and Q6_K weights (17+ rows) runs each row of its products as
+// A prompt block of Q4_0 and K-quant weights (17+ rows) runs each row of its products as
 // decode does, on x quantised per 32 values: with attention per row too (BlockPath::gemv) its
 // logits are the token-by-token steps' bit for bit; with attention's block kernels, whose sums
 // run in another order, a flipped rounding of the next layer's quantised x moves a logit by up
@@ -109,7 +109,7 @@ TEST_P(QuantFileBlocks, LogitsOfABlockAreThoseOfItsSteps) {
 }
 
 INSTANTIATE_TEST_SUITE_P(PanelTypes, QuantFileBlocks,
-                         ::testing::Values("q4_0", "q4_k_m", "q5_k_m", "q6_k"));
+                         ::testing::Values("q4_0", "q2_k", "q3_k_m", "q4_k_m", "q5_k_m", "q6_k"));
 
 TEST(QuantFiles, MixesLoadInTheTypesTheFileHas) {
   const auto q4_k_m = Model::load(test::require_model("quant/storyvocab256-lq-q4_k_m.gguf"));

@@ -96,8 +96,8 @@ TEST(QuantBlocks, ProductsAreTheDequantisedDotProducts) {
       // M = 20 is a block (17+ rows, 20 x 70 x 768 multiply-adds): it runs on f32 x, but for
       // the types in panels, whose blocks run as decode does; decode rows run on x quantised per
       // 32 values.
-      const bool panels =
-          type == DType::q4_0 || type == DType::q4_k || type == DType::q5_k || type == DType::q6_k;
+      const bool panels = type == DType::q4_0 || type == DType::q2_k || type == DType::q3_k ||
+                          type == DType::q4_k || type == DType::q5_k || type == DType::q6_k;
       const bool quantised = f.activations == ActivationType::q8 && (M < 17 || panels);
       matmul(StepContext{.workspace = workspace}, x.data(), loaded.w, y.data(), M);
       for (int m = 0; m < M; ++m)

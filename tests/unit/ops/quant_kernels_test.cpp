@@ -1,4 +1,4 @@
-// The kernels of the ggml block formats in panels (KernelTable::gemm_q4_0, gemm_q4_k, gemm_q5_k,
+// The kernels of the ggml block formats in panels (KernelTable::gemm_q4_0, gemm_q2_k ...
 // gemm_q6_k, gemm_q8_0) on every ISA this CPU has, against a double-precision dot product of the
 // weights dequantised by a decoder written from ggml's block definitions
 // (tests/support/ggml_block_reference.hpp) with x quantised per 32 values: every length, 1 to 16
@@ -31,7 +31,8 @@ TEST_P(QuantKernelsPerIsa, EqualTheDequantisedDotProducts) {
   std::mt19937 rng(31);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   for (const Case& kase :
-       {Case{DType::q4_0, &KernelTable::gemm_q4_0}, Case{DType::q4_k, &KernelTable::gemm_q4_k},
+       {Case{DType::q4_0, &KernelTable::gemm_q4_0}, Case{DType::q2_k, &KernelTable::gemm_q2_k},
+        Case{DType::q3_k, &KernelTable::gemm_q3_k}, Case{DType::q4_k, &KernelTable::gemm_q4_k},
         Case{DType::q5_k, &KernelTable::gemm_q5_k}, Case{DType::q6_k, &KernelTable::gemm_q6_k},
         Case{DType::q8_0, &KernelTable::gemm_q8_0}}) {
     const WeightFormat& f = weight_format(kase.type);
