@@ -46,6 +46,11 @@ inline Vec::Reg panel_halves(const std::uint8_t* p, std::size_t lane) {
   return Vec::load_f16(reinterpret_cast<const std::uint16_t*>(p) + lane);
 }
 constexpr std::int32_t kNibbles = 0x0F0F0F0F;
+/// Bits `from` on of each byte of v moved to bit `to` on, keeping those in `mask` (in place).
+inline Vec::I32 moved_bits(Vec::I32 v, std::size_t from, std::size_t to, std::int32_t mask) {
+  return from < to ? Vec::i32_bits(Vec::i32_shl(v, static_cast<int>(to - from)), 0, mask)
+                   : Vec::i32_bits(v, static_cast<int>(from - to), mask);
+}
 /// Rows of x per pass over a panel in decode: with 32 registers 8 (each unpacked weight vector
 /// serves 8 rows; their integer sums still fit), else kTileCols.
 constexpr std::size_t kPanelCols = Vec::kRegisters >= 32 ? 8 : kTileCols;
@@ -103,9 +108,7 @@ struct KQuantPanels {
     } else {
       constexpr std::int32_t kFifth = 0x10101010;
       const Vec::I32 h = panel_quads(p + Layout::kHigh + 64 * (s % 8), lane);
-      const Vec::I32 high = j < 4 ? Vec::i32_shl(h, static_cast<int>(4 - j))
-                                  : Vec::i32_bits(h, static_cast<int>(j - 4), -1);
-      return Vec::i32_or(low, Vec::i32_bits(high, 0, kFifth));
+      return Vec::i32_or(low, moved_bits(h, j, 4, kFifth));
     }
   }
   template <std::size_t C, typename Steps>
@@ -166,7 +169,9 @@ using Q5_KPanels = KQuantPanels<engine::formats::Q5_KPanel, true>;
 template <typename Format>
 struct SixteenPanels {
   using Layout = typename Format::Layout;
-  static constexpr std::size_t kValues = 256, kPromptCols = Format::kPromptCols;
+  static constexpr std::size_t kValues = 256;
+  // With minima each row of x holds a register more (5 per row against 4).
+  static constexpr std::size_t kPromptCols = Vec::kRegisters < 32 ? 2 : Format::kMins ? 4 : 6;
   static Vec::I32 step(const std::uint8_t* p, std::size_t lane, std::size_t s) {
     return Format::step(p, lane, s);
   }
@@ -238,7 +243,6 @@ struct Q2_KFormat {
   using Layout = engine::formats::Q2_KPanel;
   static constexpr std::int32_t kOffset = 0;
   static constexpr bool kMins = true;
-  static constexpr std::size_t kPromptCols = Vec::kRegisters >= 32 ? 4 : 2;
   static Vec::I32 step(const std::uint8_t* p, std::size_t lane, std::size_t s) {
     return two_bit_step(p + Layout::kQuants, lane, s);
   }
@@ -258,14 +262,11 @@ struct Q3_KFormat {
   using Layout = engine::formats::Q3_KPanel;
   static constexpr std::int32_t kOffset = 4;
   static constexpr bool kMins = false;
-  static constexpr std::size_t kPromptCols = Vec::kRegisters >= 32 ? 6 : 2;
   static Vec::I32 step(const std::uint8_t* p, std::size_t lane, std::size_t s) {
     constexpr std::int32_t kThird = 0x04040404;
     const std::size_t bit = 4 * (s / 32) + s / 8 % 4;
     const Vec::I32 h = panel_quads(p + Layout::kHigh + 64 * quads_unit(s), lane);
-    const Vec::I32 high = bit < 2 ? Vec::i32_shl(h, static_cast<int>(2 - bit))
-                                  : Vec::i32_bits(h, static_cast<int>(bit - 2), -1);
-    return Vec::i32_or(two_bit_step(p + Layout::kQuants, lane, s), Vec::i32_bits(high, 0, kThird));
+    return Vec::i32_or(two_bit_step(p + Layout::kQuants, lane, s), moved_bits(h, bit, 2, kThird));
   }
   static Vec::I32 scale(const std::uint8_t* p, std::size_t lane, std::size_t j) {
     const std::uint8_t* scales = p + Layout::kScales;
@@ -285,7 +286,6 @@ struct Q6_KFormat {
   using Layout = engine::formats::Q6_KPanel;
   static constexpr std::int32_t kOffset = 32;
   static constexpr bool kMins = false;
-  static constexpr std::size_t kPromptCols = Vec::kRegisters >= 32 ? 6 : 2;
   /// Step s: value 4u + 32k + 128 half on (u = s % 8, k = s / 8 % 4, half = s / 32). Its low
   /// nibbles: unit u of run 16 half (k even) or 16 half + 8 (k odd), low (k < 2) or high
   /// (k >= 2) nibbles; its high pairs: bits 2k, 2k + 1 of unit u of the pairs, moved to bits 4, 5.
@@ -294,10 +294,8 @@ struct Q6_KFormat {
     const std::size_t u = s % 8, k = s / 8 % 4, half = s / 32;
     const Vec::I32 a = panel_quads(p + Layout::kLow + 64 * (16 * half + 8 * (k % 2) + u), lane);
     const Vec::I32 h = panel_quads(p + Layout::kHigh + 64 * (8 * half + u), lane);
-    const Vec::I32 high = k < 2 ? Vec::i32_shl(h, static_cast<int>(4 - 2 * k))
-                                : Vec::i32_bits(h, static_cast<int>(2 * k - 4), -1);
     return Vec::i32_or(Vec::i32_bits(a, static_cast<int>(4 * (k / 2)), kNibbles),
-                       Vec::i32_bits(high, 0, kHigh));
+                       moved_bits(h, 2 * k, 4, kHigh));
   }
   static Vec::I32 scale(const std::uint8_t* p, std::size_t lane, std::size_t j) {
     return Vec::i32_load_s8(p + Layout::kScales + engine::formats::kBlockPanelRows * j + lane);
