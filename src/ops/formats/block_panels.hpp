@@ -1,7 +1,7 @@
-// The layout a load gives Q4_0 and the K-quants' weights: panels of kBlockPanelRows rows, each
-// block of a panel the file blocks of its rows with their bytes interleaved: every run of a
-// block's bytes goes unit by unit, the unit of each row side by side. A decode kernel then loads
-// the same 4 quant bytes of 16 rows (or the same scale of 16 rows) with one 64-byte (16-byte)
+// The layout a load gives the ggml block types' weights (Q4_0 ... Q6_K): panels of kBlockPanelRows
+// rows, each block of a panel the file blocks of its rows with their bytes interleaved: every run
+// of a block's bytes goes unit by unit, the unit of each row side by side. A decode kernel then
+// loads the same 4 quant bytes of 16 rows (or the same scale of 16 rows) with one 64-byte (16-byte)
 // load: one integer lane per row, so the integer sums of a whole sub-block and its scale are one
 // vector operation for 16 rows, not per row. The layout only moves bytes, so a panel block is as
 // big as its rows' file blocks and reads back to them exactly. Rows past the last (to a whole
@@ -26,6 +26,21 @@ struct Q4_0Panel {  // d (f16), 16 bytes of nibbles (byte i: values i and i + 16
   static constexpr std::size_t kBytes = 18;
   static constexpr PanelRun kRuns[] = {{0, 2, 2}, {2, 16, 4}};
   static constexpr std::size_t kD = 0, kQuants = 32;
+};
+struct Q4_1Panel {  // d, m (f16), 16 bytes of nibbles
+  static constexpr std::size_t kBytes = 20;
+  static constexpr PanelRun kRuns[] = {{0, 2, 2}, {2, 2, 2}, {4, 16, 4}};
+  static constexpr std::size_t kD = 0, kM = 32, kQuants = 64;
+};
+struct Q5_0Panel {  // d (f16), the 32 fifth bits (u32), 16 bytes of nibbles
+  static constexpr std::size_t kBytes = 22;
+  static constexpr PanelRun kRuns[] = {{0, 2, 2}, {2, 4, 4}, {6, 16, 4}};
+  static constexpr std::size_t kD = 0, kHigh = 32, kQuants = 96;
+};
+struct Q5_1Panel {  // d, m (f16), the 32 fifth bits (u32), 16 bytes of nibbles
+  static constexpr std::size_t kBytes = 24;
+  static constexpr PanelRun kRuns[] = {{0, 2, 2}, {2, 2, 2}, {4, 4, 4}, {8, 16, 4}};
+  static constexpr std::size_t kD = 0, kM = 32, kHigh = 64, kQuants = 128;
 };
 struct Q2_KPanel {  // 16 bytes of (scale, min) nibbles, 64 of 2-bit quants, d, dmin (f16)
   static constexpr std::size_t kBytes = 84;

@@ -31,13 +31,16 @@ struct KernelTable {
   /// The same for weights in panels of quantised blocks and x quantised by quantize_q8 (xq (M,
   /// cols), xd (M, cols / 32)) with its sums by q8_sums (w: the panel of the first of `rows`
   /// rows; cols a multiple of 32): integer sums per block for 16 rows at once, scaled once per
-  /// (sub-)block. Q8_0 in panels of 32 rows (ops/formats/q8_0_panels.hpp); Q4_0 and the
-  /// K-quants in panels of 16 rows (ops/formats/block_panels.hpp).
+  /// (sub-)block. Q8_0 in panels of 32 rows (ops/formats/q8_0_panels.hpp); the other
+  /// ggml block types in panels of 16 rows (ops/formats/block_panels.hpp).
   using QuantPanelGemm = void(const std::uint8_t* w, const std::int8_t* xq, const float* xd,
                               const std::int32_t* sums16, const float* dsums32, float* y,
                               std::size_t rows, std::size_t cols, std::size_t M, std::size_t ldy);
   QuantPanelGemm* gemm_q8_0;
   QuantPanelGemm* gemm_q4_0;
+  QuantPanelGemm* gemm_q4_1;
+  QuantPanelGemm* gemm_q5_0;
+  QuantPanelGemm* gemm_q5_1;
   QuantPanelGemm* gemm_q2_k;
   QuantPanelGemm* gemm_q3_k;
   QuantPanelGemm* gemm_q4_k;

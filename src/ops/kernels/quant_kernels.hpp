@@ -1,9 +1,9 @@
-// Decode kernels for Q4_0 and the K-quants' weights in panels of 16 rows (ops/formats/
-// block_panels.hpp) times x quantised per 32 values by quantize_q8, as Q8_0's: each lane of a
-// vector is one weight row, so vpdpbusd (dot_u8x4) of 4 quant bytes of 16 rows with 4 of x's
-// broadcast sums a whole sub-block of 16 rows in integers, and its scales, minima and offsets are
-// one vector operation per sub-block for those 16 rows. The quants are unsigned (0-15, 0-63): the
-// offsets (Q4_0's 8, Q6_K's 32) start each integer sum at minus the offset times x's sum over
+// Decode kernels for the ggml block types' weights (Q4_0 ... Q6_K) in panels of 16 rows
+// (ops/formats/ block_panels.hpp) times x quantised per 32 values by quantize_q8, as Q8_0's: each
+// lane of a vector is one weight row, so vpdpbusd (dot_u8x4) of 4 quant bytes of 16 rows with 4 of
+// x's broadcast sums a whole sub-block of 16 rows in integers, and its scales, minima and offsets
+// are one vector operation per sub-block for those 16 rows. The quants are unsigned (0-15, 0-63):
+// the offsets (Q4_0's 8, Q6_K's 32) start each integer sum at minus the offset times x's sum over
 // the sub-block, and Q4_K's minima multiply x's sums, both precomputed once per x (q8_sums). The
 // results are the dot products of the dequantised weights with the dequantised x: integers
 // exact, each sub-block's scales applied once in f32. Blocks of more rows of x than a decode pass
@@ -61,21 +61,35 @@ constexpr std::size_t kPanelCols = Vec::kRegisters >= 32 ? 8 : kTileCols;
 // from the panel as it goes, the prompt kernel reads them from a panel unpacked once for every
 // row of x. Both run the same sums, so a token gives the same result in a prompt as alone.
 
-/// Q4_0: value d (q - 8); a panel block is one block of 32 per row.
-struct Q4_0Panels {
-  using Layout = engine::formats::Q4_0Panel;
+/// The blocks of 32 (Q4_0, Q4_1, Q5_0, Q5_1): value d (q - kOffset) + m, q a nibble (and a
+/// fifth bit: bit i of the block's u32 of fifth bits is value i's), m Q4_1's and Q5_1's. A panel
+/// block is one block of 32 per row.
+template <typename PanelLayout, std::int32_t kOffset, bool kFifthBit, bool kMin>
+struct Block32Panels {
+  using Layout = PanelLayout;
   static constexpr std::size_t kValues = 32;
   static constexpr std::size_t kPromptCols = Vec::kRegisters >= 32 ? 8 : kTileCols;
-  /// Unit s % 4 holds values 4s to 4s + 3 in its low nibbles (s < 4) or high ones.
+  /// Unit s % 4 holds values 4s to 4s + 3 in its low nibbles (s < 4) or high ones; their fifth
+  /// bits 4s to 4s + 3 are spread to bit 4 of byte 0 to 3 (times 1 + 2^7 + 2^14 + 2^21 puts
+  /// bit i at 8i, the copies apart without carries).
   static Vec::I32 step(const std::uint8_t* p, std::size_t lane, std::size_t s) {
-    return Vec::i32_bits(panel_quads(p + Layout::kQuants + 64 * (s % 4), lane),
-                         static_cast<int>(4 * (s / 4)), kNibbles);
+    const Vec::I32 low = Vec::i32_bits(panel_quads(p + Layout::kQuants + 64 * (s % 4), lane),
+                                       static_cast<int>(4 * (s / 4)), kNibbles);
+    if constexpr (!kFifthBit) {
+      return low;
+    } else {
+      const Vec::I32 bits =
+          Vec::i32_bits(panel_quads(p + Layout::kHigh, lane), static_cast<int>(4 * s), 0xF);
+      const Vec::I32 spread =
+          Vec::i32_bits(Vec::i32_mul(bits, Vec::i32_set1(0x00204081)), 0, 0x01010101);
+      return Vec::i32_or(low, Vec::i32_shl(spread, 4));
+    }
   }
   template <std::size_t C, typename Steps>
   static void block(const std::uint8_t* p, std::size_t lane, const QuantizedX& x, std::size_t b,
                     const Steps& steps, Vec::Reg (&acc)[C]) {
     Vec::I32 sum[C];
-    for (std::size_t c = 0; c < C; ++c) sum[c] = Vec::i32_set1(-8 * x.sum32(c, b));
+    for (std::size_t c = 0; c < C; ++c) sum[c] = Vec::i32_set1(-kOffset * x.sum32(c, b));
 #pragma GCC unroll 8
     for (std::size_t s = 0; s < 8; ++s) {
       const Vec::I32 q = steps(s);
@@ -85,8 +99,17 @@ struct Q4_0Panels {
     const Vec::Reg d = panel_halves(p + Layout::kD, lane);
     for (std::size_t c = 0; c < C; ++c)
       acc[c] = Vec::fmadd(Vec::mul(d, Vec::set1(x.scale(c, b))), Vec::i32_to_f32(sum[c]), acc[c]);
+    if constexpr (kMin) {
+      const Vec::Reg m = panel_halves(p + Layout::kM, lane);
+      for (std::size_t c = 0; c < C; ++c) acc[c] = Vec::fmadd(m, Vec::set1(x.dsum32(c, b)), acc[c]);
+    }
   }
 };
+
+using Q4_0Panels = Block32Panels<engine::formats::Q4_0Panel, 8, false, false>;
+using Q4_1Panels = Block32Panels<engine::formats::Q4_1Panel, 0, false, true>;
+using Q5_0Panels = Block32Panels<engine::formats::Q5_0Panel, 16, true, false>;
+using Q5_1Panels = Block32Panels<engine::formats::Q5_1Panel, 0, true, true>;
 
 /// Q4_K and Q5_K: value d scale_j q - dmin min_j in sub-block j of 32; 6-bit scales and mins
 /// unpacked from their 12 bytes for 16 rows at once. Q5_K's q has a fifth bit: bit j of byte l

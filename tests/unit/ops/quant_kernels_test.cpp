@@ -31,15 +31,15 @@ TEST_P(QuantKernelsPerIsa, EqualTheDequantisedDotProducts) {
   std::mt19937 rng(31);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   for (const Case& kase :
-       {Case{DType::q4_0, &KernelTable::gemm_q4_0}, Case{DType::q2_k, &KernelTable::gemm_q2_k},
-        Case{DType::q3_k, &KernelTable::gemm_q3_k}, Case{DType::q4_k, &KernelTable::gemm_q4_k},
-        Case{DType::q5_k, &KernelTable::gemm_q5_k}, Case{DType::q6_k, &KernelTable::gemm_q6_k},
-        Case{DType::q8_0, &KernelTable::gemm_q8_0}}) {
+       {Case{DType::q4_0, &KernelTable::gemm_q4_0}, Case{DType::q4_1, &KernelTable::gemm_q4_1},
+        Case{DType::q5_0, &KernelTable::gemm_q5_0}, Case{DType::q5_1, &KernelTable::gemm_q5_1},
+        Case{DType::q2_k, &KernelTable::gemm_q2_k}, Case{DType::q3_k, &KernelTable::gemm_q3_k},
+        Case{DType::q4_k, &KernelTable::gemm_q4_k}, Case{DType::q5_k, &KernelTable::gemm_q5_k},
+        Case{DType::q6_k, &KernelTable::gemm_q6_k}, Case{DType::q8_0, &KernelTable::gemm_q8_0}}) {
     const WeightFormat& f = weight_format(kase.type);
-    // Q4_0 and Q8_0 also at lengths of a few blocks, the K-quants at 256 to 4096.
+    // The blocks of 32 also at lengths of a few blocks, the K-quants at 256 to 4096.
     std::vector<std::size_t> lengths = {256, 512, 768, 1280, 4096};
-    if (kase.type == DType::q4_0 || kase.type == DType::q8_0)
-      lengths.insert(lengths.begin(), {32, 96, 160});
+    if (f.block_values == 32) lengths.insert(lengths.begin(), {32, 96, 160});
     // Q8_0's panels are 32 rows: also a whole one and one row past it.
     std::vector<std::size_t> row_counts = {1, 3, 9, 16, 37};
     if (kase.type == DType::q8_0) row_counts.insert(row_counts.end(), {32, 33, 70});
