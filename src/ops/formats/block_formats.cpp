@@ -1,11 +1,8 @@
-// The ggml block types (Q4_0 ... Q6_K). Q4_0, Q4_K and Q6_K load into panels of 16 rows
-// (block_panels.hpp) for their decode kernels, which take x quantised per 32 values as Q8_0's
-// does (integer sums, scales once per sub-block), and so do their prompt blocks; the others keep
-// the file's rows of whole blocks, row-major, and their decode kernel expands each weight row
-// once and multiplies it into f32 x. Rows come back as f32 block by block (ggml_blocks.hpp), for
-// embeddings and for the others' blocks of rows (oneDNN on rows expanded a chunk at a time).
-// Each can also be converted to from f32 (ggml_blocks.hpp's searching encoders), at load or by
-// engine convert.
+// The ggml block types (Q4_0 ... Q6_K). Each loads into panels of 16 rows (block_panels.hpp)
+// for its kernels, which take x quantised per 32 values as Q8_0's do (integer sums, scales once
+// per sub-block), in decode and in prompt blocks alike: one copy of the weights, never expanded.
+// Rows come back as f32 block by block (ggml_blocks.hpp) for embeddings. Each can also be
+// converted to from f32 (ggml_blocks.hpp's searching encoders), at load or by engine convert.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -18,54 +15,11 @@
 namespace engine::formats {
 namespace {
 
+/// Bytes of a file row of `cols` values in Block's blocks.
 template <typename Block>
-struct BlockRows {
-  static std::size_t row_bytes(std::size_t cols) { return cols / Block::kValues * Block::kBytes; }
-
-  static std::size_t loaded_bytes(std::size_t rows, std::size_t cols) {
-    return rows * row_bytes(cols);
-  }
-
-  static void store_rows(const std::uint8_t* file_rows, std::size_t first, std::size_t count,
-                         std::size_t, std::size_t cols, std::uint8_t* loaded) {
-    std::memcpy(loaded + first * row_bytes(cols), file_rows, count * row_bytes(cols));
-  }
-
-  static void quantize_row(const float* in, std::uint8_t* out, std::size_t n) {
-    for (std::size_t b = 0; b < n / Block::kValues; ++b)
-      Block::encode(in + b * Block::kValues, out + b * Block::kBytes);
-  }
-
-  static void load_rows(const Matrix& w, std::size_t first, std::size_t count, float* out) {
-    const std::size_t K = w.cols, blocks = count * (K / Block::kValues);
-    const std::uint8_t* in = static_cast<const std::uint8_t*>(w.data) + first * row_bytes(K);
-    for (std::size_t b = 0; b < blocks; ++b)
-      Block::decode(in + b * Block::kBytes, out + b * Block::kValues);
-  }
-
-  static void gemm_rows(const kernels::KernelTable& k, const Matrix& w, std::size_t row,
-                        std::size_t rows, const Activations& x, float* y, std::size_t M) {
-    // Each row expanded a piece of whole blocks at a time into a buffer on the stack (no
-    // scratch to share between the threads), its dot products summed piece by piece.
-    constexpr std::size_t kPiece = 1024;
-    static_assert(kPiece % Block::kValues == 0);
-    float values[kPiece];
-    const std::size_t K = w.cols, N = w.rows;
-    const std::uint8_t* const data = static_cast<const std::uint8_t*>(w.data);
-    for (std::size_t r = row; r < row + rows; ++r) {
-      for (std::size_t m = 0; m < M; ++m) y[m * N + r] = 0.0f;
-      for (std::size_t begin = 0; begin < K; begin += kPiece) {
-        const std::size_t count = std::min(kPiece, K - begin);
-        const std::uint8_t* blocks =
-            data + r * row_bytes(K) + begin / Block::kValues * Block::kBytes;
-        for (std::size_t b = 0; b < count / Block::kValues; ++b)
-          Block::decode(blocks + b * Block::kBytes, values + b * Block::kValues);
-        for (std::size_t m = 0; m < M; ++m)
-          y[m * N + r] += k.dot(values, x.f32 + m * K + begin, count);
-      }
-    }
-  }
-};
+std::size_t row_bytes(std::size_t cols) {
+  return cols / Block::kValues * Block::kBytes;
+}
 
 /// Copies a unit of 1, 2 or 4 bytes (fixed-size copies: a load moves every byte of its panels so).
 inline void copy_unit(std::uint8_t* to, const std::uint8_t* from, std::size_t unit) {
@@ -77,15 +31,13 @@ inline void copy_unit(std::uint8_t* to, const std::uint8_t* from, std::size_t un
     *to = *from;
 }
 
-// Q4_0, Q4_K and Q6_K in panels of 16 rows (block_panels.hpp) for their decode kernels on x
-// quantised per 32 values; read back to file blocks for everything else.
+// A block type in panels of 16 rows (block_panels.hpp) for its kernels on x quantised per 32
+// values; read back to file blocks for everything else.
 template <typename Block, typename Layout>
 struct BlockPanels {
   static_assert(Layout::kBytes == Block::kBytes);
   static constexpr std::size_t kRows = kBlockPanelRows;
-  static std::size_t panel_bytes(std::size_t cols) {
-    return kRows * BlockRows<Block>::row_bytes(cols);
-  }
+  static std::size_t panel_bytes(std::size_t cols) { return kRows * row_bytes<Block>(cols); }
 
   static std::size_t loaded_bytes(std::size_t rows, std::size_t cols) {
     return (rows + kRows - 1) / kRows * panel_bytes(cols);
@@ -93,16 +45,20 @@ struct BlockPanels {
 
   static void store_rows(const std::uint8_t* file_rows, std::size_t first, std::size_t count,
                          std::size_t, std::size_t cols, std::uint8_t* loaded) {
-    for (std::size_t r = first; r < first + count;
-         ++r, file_rows += BlockRows<Block>::row_bytes(cols))
+    for (std::size_t r = first; r < first + count; ++r, file_rows += row_bytes<Block>(cols))
       each_unit(loaded, r, cols, [&](std::size_t in, std::uint8_t* out, std::size_t unit) {
         copy_unit(out, file_rows + in, unit);
       });
   }
 
+  static void quantize_row(const float* in, std::uint8_t* out, std::size_t n) {
+    for (std::size_t b = 0; b < n / Block::kValues; ++b)
+      Block::encode(in + b * Block::kValues, out + b * Block::kBytes);
+  }
+
   static void load_rows(const Matrix& w, std::size_t first, std::size_t count, float* out) {
     const std::size_t K = w.cols, blocks = K / Block::kValues;
-    std::vector<std::uint8_t> row(BlockRows<Block>::row_bytes(K));
+    std::vector<std::uint8_t> row(row_bytes<Block>(K));
     const auto* loaded = static_cast<const std::uint8_t*>(w.data);
     for (std::size_t r = first; r < first + count; ++r, out += K) {
       each_unit(loaded, r, K, [&](std::size_t in, const std::uint8_t* at, std::size_t unit) {
@@ -139,54 +95,48 @@ void gemm_panel_rows(const kernels::KernelTable& k, const Matrix& w, std::size_t
               w.rows);
 }
 
-template <typename Block>
-constexpr WeightFormat block_format(DType dtype, std::string_view name) {
-  using Rows = BlockRows<Block>;
+template <typename Block, typename Layout, GemmPanels kernel>
+constexpr WeightFormat panel_format(DType dtype, std::string_view name) {
+  using Panels = BlockPanels<Block, Layout>;
   return {
       .dtype = dtype,
       .name = name,
       .ggml_type = Block::kGgmlType,
       .block_values = Block::kValues,
       .block_bytes = Block::kBytes,
-      .activations = ActivationType::f32,
-      .loaded_bytes = Rows::loaded_bytes,
-      .store_rows = Rows::store_rows,
-      .quantize_row = Rows::quantize_row,
-      .load_rows = Rows::load_rows,
-      .gemm_rows = Rows::gemm_rows,
+      .activations = ActivationType::q8,
+      .loaded_bytes = Panels::loaded_bytes,
+      .store_rows = Panels::store_rows,
+      .quantize_row = Panels::quantize_row,
+      .load_rows = Panels::load_rows,
+      .gemm_rows = gemm_panel_rows<Block, Layout, kernel>,
       .panel_isa = Isa::scalar,
       .panel_bytes = nullptr,
       .pack_panels = nullptr,
       .onednn_bf16 = false,
       .onednn_packs = false,
+      .blocks_on_rows = true,
   };
-}
-
-template <typename Block, typename Layout, GemmPanels kernel>
-constexpr WeightFormat panel_format(DType dtype, std::string_view name) {
-  using Panels = BlockPanels<Block, Layout>;
-  WeightFormat f = block_format<Block>(dtype, name);
-  f.activations = ActivationType::q8;
-  f.loaded_bytes = Panels::loaded_bytes;
-  f.store_rows = Panels::store_rows;
-  f.load_rows = Panels::load_rows;
-  f.gemm_rows = gemm_panel_rows<Block, Layout, kernel>;
-  f.blocks_on_rows = true;
-  return f;
 }
 
 }  // namespace
 
 const WeightFormat q4_0 =
     panel_format<Q4_0Block, Q4_0Panel, &kernels::KernelTable::gemm_q4_0>(DType::q4_0, "q4_0");
-const WeightFormat q4_1 = block_format<Q4_1Block>(DType::q4_1, "q4_1");
-const WeightFormat q5_0 = block_format<Q5_0Block>(DType::q5_0, "q5_0");
-const WeightFormat q5_1 = block_format<Q5_1Block>(DType::q5_1, "q5_1");
-const WeightFormat q2_k = block_format<Q2_KBlock>(DType::q2_k, "q2_k");
-const WeightFormat q3_k = block_format<Q3_KBlock>(DType::q3_k, "q3_k");
+const WeightFormat q4_1 =
+    panel_format<Q4_1Block, Q4_1Panel, &kernels::KernelTable::gemm_q4_1>(DType::q4_1, "q4_1");
+const WeightFormat q5_0 =
+    panel_format<Q5_0Block, Q5_0Panel, &kernels::KernelTable::gemm_q5_0>(DType::q5_0, "q5_0");
+const WeightFormat q5_1 =
+    panel_format<Q5_1Block, Q5_1Panel, &kernels::KernelTable::gemm_q5_1>(DType::q5_1, "q5_1");
+const WeightFormat q2_k =
+    panel_format<Q2_KBlock, Q2_KPanel, &kernels::KernelTable::gemm_q2_k>(DType::q2_k, "q2_k");
+const WeightFormat q3_k =
+    panel_format<Q3_KBlock, Q3_KPanel, &kernels::KernelTable::gemm_q3_k>(DType::q3_k, "q3_k");
 const WeightFormat q4_k =
     panel_format<Q4_KBlock, Q4_KPanel, &kernels::KernelTable::gemm_q4_k>(DType::q4_k, "q4_k");
-const WeightFormat q5_k = block_format<Q5_KBlock>(DType::q5_k, "q5_k");
+const WeightFormat q5_k =
+    panel_format<Q5_KBlock, Q5_KPanel, &kernels::KernelTable::gemm_q5_k>(DType::q5_k, "q5_k");
 const WeightFormat q6_k =
     panel_format<Q6_KBlock, Q6_KPanel, &kernels::KernelTable::gemm_q6_k>(DType::q6_k, "q6_k");
 

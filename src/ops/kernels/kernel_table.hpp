@@ -31,14 +31,20 @@ struct KernelTable {
   /// The same for weights in panels of quantised blocks and x quantised by quantize_q8 (xq (M,
   /// cols), xd (M, cols / 32)) with its sums by q8_sums (w: the panel of the first of `rows`
   /// rows; cols a multiple of 32): integer sums per block for 16 rows at once, scaled once per
-  /// (sub-)block. Q8_0 in panels of 32 rows (ops/formats/q8_0_panels.hpp); Q4_0, Q4_K and Q6_K
-  /// in panels of 16 rows (ops/formats/block_panels.hpp).
+  /// (sub-)block. Q8_0 in panels of 32 rows (ops/formats/q8_0_panels.hpp); the other
+  /// ggml block types in panels of 16 rows (ops/formats/block_panels.hpp).
   using QuantPanelGemm = void(const std::uint8_t* w, const std::int8_t* xq, const float* xd,
                               const std::int32_t* sums16, const float* dsums32, float* y,
                               std::size_t rows, std::size_t cols, std::size_t M, std::size_t ldy);
   QuantPanelGemm* gemm_q8_0;
   QuantPanelGemm* gemm_q4_0;
+  QuantPanelGemm* gemm_q4_1;
+  QuantPanelGemm* gemm_q5_0;
+  QuantPanelGemm* gemm_q5_1;
+  QuantPanelGemm* gemm_q2_k;
+  QuantPanelGemm* gemm_q3_k;
   QuantPanelGemm* gemm_q4_k;
+  QuantPanelGemm* gemm_q5_k;
   QuantPanelGemm* gemm_q6_k;
   /// y (M, cols) = a block of M rows packed in tiles (x_tiles (M, K), see ops/panel_layout.hpp)
   /// times one panel of packed f32 weights (K, kPanelWidth), over steps [k_begin, k_end) of k
@@ -64,7 +70,7 @@ struct KernelTable {
   /// Bit-identical on every ISA.
   void (*quantize_q8)(const float* x, std::int8_t* q, float* d, std::size_t n);
   /// The sums of n quants from quantize_q8 per 16 (sums16, n / 16) and per block of 32 times
-  /// the block's d (dsums32, n / 32), which the Q4_0, Q4_K and Q6_K kernels take.
+  /// the block's d (dsums32, n / 32), which the Q4_0 and K-quant kernels take.
   void (*q8_sums)(const std::int8_t* q, const float* d, std::size_t n, std::int32_t* sums16,
                   float* dsums32);
   /// n values to bf16, round to nearest even. Bit-identical on every ISA.

@@ -63,21 +63,24 @@ TEST_P(QuantFiles, LogitsAreThoseOfTheDequantisedWeights) {
   RecordProperty("rms_error_vs_exact", std::to_string(ours));
   RecordProperty("llamacpp_rms_error_vs_exact", std::to_string(llamacpp));
   EXPECT_LE(ours, llamacpp) << "activations quantised: at least as close as llama.cpp";
-  // One token at a time (the decode kernels on one row of x): as close as llama.cpp's last row.
+  // One token at a time (the decode kernels on one row of x, quantised per 32 values as
+  // llama.cpp quantises it for these types): as close as llama.cpp's last row, within 2% (the
+  // two round x's scales differently, f32 against f16, so one row's error can land either side).
   Session stepwise(model);
   std::vector<float> last;
   for (int token : ref.tokens) {
     const auto step = stepwise.forward(std::span<const int>(&token, 1));
     last.assign(step.begin(), step.end());
   }
-  EXPECT_LE(rms_diff({ref.exact.back()}, last), rms_diff({ref.exact.back()}, ref.llamacpp.back()));
+  EXPECT_LE(rms_diff({ref.exact.back()}, last),
+            1.02f * rms_diff({ref.exact.back()}, ref.llamacpp.back()));
 }
 
 INSTANTIATE_TEST_SUITE_P(LlamaCppMixes, QuantFiles,
                          ::testing::Values("q2_k", "q3_k_m", "q4_0", "q4_1", "q4_k_m", "q5_0",
                                            "q5_1", "q5_k_m", "q6_k", "q8_0"));
 
-// A prompt block of Q4_0, Q4_K and Q6_K weights (17+ rows) runs each row of its products as
+// A prompt block of ggml block weights (17+ rows) runs each row of its products as
 // decode does, on x quantised per 32 values: with attention per row too (BlockPath::gemv) its
 // logits are the token-by-token steps' bit for bit; with attention's block kernels, whose sums
 // run in another order, a flipped rounding of the next layer's quantised x moves a logit by up
@@ -108,7 +111,9 @@ TEST_P(QuantFileBlocks, LogitsOfABlockAreThoseOfItsSteps) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(PanelTypes, QuantFileBlocks, ::testing::Values("q4_0", "q4_k_m", "q6_k"));
+INSTANTIATE_TEST_SUITE_P(PanelTypes, QuantFileBlocks,
+                         ::testing::Values("q4_0", "q4_1", "q5_0", "q5_1", "q2_k", "q3_k_m",
+                                           "q4_k_m", "q5_k_m", "q6_k"));
 
 TEST(QuantFiles, MixesLoadInTheTypesTheFileHas) {
   const auto q4_k_m = Model::load(test::require_model("quant/storyvocab256-lq-q4_k_m.gguf"));

@@ -78,8 +78,8 @@ TEST(QuantBlocks, RowsReadBackAsTheDoublePrecisionDecoderGives) {
   }
 }
 
-// The decode kernel (and the block path at 20 rows) is the dot product of the dequantised rows,
-// with x quantised per 32 values where the format's decode kernel takes it so.
+// The decode kernel (and the block path at 20 rows) is the dot product of the dequantised rows
+// with x quantised per 32 values.
 TEST(QuantBlocks, ProductsAreTheDequantisedDotProducts) {
   std::mt19937 rng(21);
   constexpr int kRows = 70, kCols = 768;
@@ -93,11 +93,9 @@ TEST(QuantBlocks, ProductsAreTheDequantisedDotProducts) {
       std::vector<float> x(static_cast<std::size_t>(M) * kCols), y(M * kRows);
       for (float& v : x) v = d(rng);
       const Q8Rows xq = q8_rows(x);
-      // M = 20 is a block (17+ rows, 20 x 70 x 768 multiply-adds): it runs on f32 x, but for
-      // the types in panels, whose blocks run as decode does; decode rows run on x quantised per
-      // 32 values.
-      const bool panels = type == DType::q4_0 || type == DType::q4_k || type == DType::q6_k;
-      const bool quantised = f.activations == ActivationType::q8 && (M < 17 || panels);
+      // Every block type runs on x quantised per 32 values, M = 20 (a block: 17+ rows, 20 x 70
+      // x 768 multiply-adds) too: its blocks run on the decode kernel's panels.
+      ASSERT_EQ(f.activations, ActivationType::q8) << f.name;
       matmul(StepContext{.workspace = workspace}, x.data(), loaded.w, y.data(), M);
       for (int m = 0; m < M; ++m)
         for (int r = 0; r < kRows; ++r) {
@@ -106,7 +104,7 @@ TEST(QuantBlocks, ProductsAreTheDequantisedDotProducts) {
             const std::uint8_t* block =
                 file.data() + r * file_row_bytes(f, kCols) + c / f.block_values * f.block_bytes;
             const double w = k_value(type, block, static_cast<int>(c % f.block_values)).value;
-            const double xv = quantised ? xq.value(m * kCols + c) : x[m * kCols + c];
+            const double xv = xq.value(m * kCols + c);
             want += w * xv;
             magnitude += std::abs(w * xv);
           }

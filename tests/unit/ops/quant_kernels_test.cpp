@@ -1,9 +1,9 @@
-// The decode kernels of the ggml block formats in panels (KernelTable::gemm_q4_0, gemm_q4_k,
+// The kernels of the ggml block formats in panels (KernelTable::gemm_q4_0, gemm_q2_k ...
 // gemm_q6_k, gemm_q8_0) on every ISA this CPU has, against a double-precision dot product of the
 // weights dequantised by a decoder written from ggml's block definitions
 // (tests/support/ggml_block_reference.hpp) with x quantised per 32 values: every length, 1 to 16
 // rows of x and blocks of 23 and 64, row counts that leave partial panels and lane groups, several
-// panels, weights and x at odd addresses.
+// panels, weights and x at odd addresses; a block's rows equal each row run alone, bit for bit.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -31,13 +31,15 @@ TEST_P(QuantKernelsPerIsa, EqualTheDequantisedDotProducts) {
   std::mt19937 rng(31);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   for (const Case& kase :
-       {Case{DType::q4_0, &KernelTable::gemm_q4_0}, Case{DType::q4_k, &KernelTable::gemm_q4_k},
+       {Case{DType::q4_0, &KernelTable::gemm_q4_0}, Case{DType::q4_1, &KernelTable::gemm_q4_1},
+        Case{DType::q5_0, &KernelTable::gemm_q5_0}, Case{DType::q5_1, &KernelTable::gemm_q5_1},
+        Case{DType::q2_k, &KernelTable::gemm_q2_k}, Case{DType::q3_k, &KernelTable::gemm_q3_k},
+        Case{DType::q4_k, &KernelTable::gemm_q4_k}, Case{DType::q5_k, &KernelTable::gemm_q5_k},
         Case{DType::q6_k, &KernelTable::gemm_q6_k}, Case{DType::q8_0, &KernelTable::gemm_q8_0}}) {
     const WeightFormat& f = weight_format(kase.type);
-    // Q4_0 and Q8_0 also at lengths of a few blocks, the K-quants at 256 to 4096.
+    // The blocks of 32 also at lengths of a few blocks, the K-quants at 256 to 4096.
     std::vector<std::size_t> lengths = {256, 512, 768, 1280, 4096};
-    if (kase.type == DType::q4_0 || kase.type == DType::q8_0)
-      lengths.insert(lengths.begin(), {32, 96, 160});
+    if (f.block_values == 32) lengths.insert(lengths.begin(), {32, 96, 160});
     // Q8_0's panels are 32 rows: also a whole one and one row past it.
     std::vector<std::size_t> row_counts = {1, 3, 9, 16, 37};
     if (kase.type == DType::q8_0) row_counts.insert(row_counts.end(), {32, 33, 70});
@@ -87,6 +89,18 @@ TEST_P(QuantKernelsPerIsa, EqualTheDequantisedDotProducts) {
             ASSERT_EQ(y[m * ldy + rows], -7.0f);
             ASSERT_EQ(y[m * ldy + rows + 1], -7.0f);
           }
+          // A prompt's rows (unpacked panels) give each row what it gives alone (decode), bit
+          // for bit.
+          if (M == 23)
+            for (std::size_t m : {std::size_t{0}, std::size_t{11}, M - 1}) {
+              std::vector<float> alone(rows);
+              (k.*kase.kernel)(loaded.data() + 1, quants.data() + 3 + m * cols,
+                               xq.d.data() + m * (cols / 32), sums.sums16.data() + m * (cols / 16),
+                               sums.dsums32.data() + m * (cols / 32), alone.data(), rows, cols, 1,
+                               rows);
+              for (std::size_t r = 0; r < rows; ++r)
+                ASSERT_EQ(y[m * ldy + r], alone[r]) << f.name << " cols " << cols << " m " << m;
+            }
         }
       }
   }
