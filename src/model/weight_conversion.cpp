@@ -184,4 +184,10 @@ void Model::Impl::pack_weights() {
     }
 }
 
+std::uint64_t Model::Impl::loaded_bytes() const {
+  std::uint64_t bytes = 0;
+  for (const HugePageBuffer& buffer : converted_) bytes += buffer.size();
+  return bytes;
+}
+
 }  // namespace engine
