@@ -130,7 +130,7 @@ inline const T* tiled_row_at(const T* wr, std::size_t k, std::size_t i) {
   return wr + (i / G * kLayoutTileRows + k) * G + i % G;
 }
 
-/// f32 x times weights in the tile layout that load as f32 (f32, f16). R divides
+/// f32 x times f32 weights in the tile layout. R divides
 /// kLayoutTileRows and tiles start at multiples of R, so a tile's rows are rows of one layout
 /// tile (the same for the kernels below).
 template <typename Weight>
@@ -207,12 +207,6 @@ inline void for_each_tile_of_values(const T* w, std::size_t rows, std::size_t co
 inline void gemm(const float* w, const float* x, float* y, std::size_t rows, std::size_t cols,
                  std::size_t M, std::size_t ldy) {
   for_each_tile_of_values<LinearTile<float>>(w, rows, cols, M, x, y, cols, ldy);
-}
-
-inline void gemm_f16(const std::uint16_t* w, const float* x, float* y, std::size_t rows,
-                     std::size_t cols, std::size_t M, std::size_t ldy) {
-  for_each_tile_of_values<LinearTile<F16>>(reinterpret_cast<const F16*>(w), rows, cols, M, x, y,
-                                           cols, ldy);
 }
 
 inline void gemm_bf16(const std::uint16_t* w, const std::uint16_t* x, float* y, std::size_t rows,

@@ -329,8 +329,9 @@ TEST_P(KernelsPerIsa, AttentionBlockScoresAndWeightedSum) {
 }
 
 // The compact weight types against the scalar kernels, on the activations each kernel takes
-// (bf16 x for bf16 weights, Q8 blocks for Q8_0); odd row counts, several rows of x.
-TEST_P(KernelsPerIsa, GemmBf16F16AndQ8_0) {
+// (bf16 x for bf16 weights, Q8 blocks for Q8_0); odd row counts, several rows of x. (f16 decodes
+// on panels: decode_panels_test.cpp.)
+TEST_P(KernelsPerIsa, GemmBf16AndQ8_0) {
   for (std::size_t M : {1, 3, 8}) {
     for (std::size_t rows : {1, 4, 5, 7, 9}) {
       for (std::size_t cols : {32, 64, 96, 160, 2048}) {
@@ -350,12 +351,6 @@ TEST_P(KernelsPerIsa, GemmBf16F16AndQ8_0) {
         simd().gemm_bf16(wt.data(), xb.data(), got.data(), rows, cols, M, rows);
         scalar().gemm_bf16(wt.data(), xb.data(), want.data(), rows, cols, M, rows);
         expect_close("bf16 ");
-        std::vector<std::uint16_t> f16(rows * cols);
-        for (std::size_t i = 0; i < f16.size(); ++i) f16[i] = f32_to_f16(w[i]);
-        const test::Tiles<std::uint16_t> f16_tiles(f16.data(), rows, cols);
-        simd().gemm_f16(f16_tiles.data(), x.data(), got.data(), rows, cols, M, rows);
-        scalar().gemm_f16(f16_tiles.data(), x.data(), want.data(), rows, cols, M, rows);
-        expect_close("f16 ");
         auto blocks = test::q8_0_blocks(w.data(), rows, cols);
         if (cols == 64) {  // -128 (GGUF files may hold it), in both halves of a block pair
           blocks[2] = 0x80;
@@ -421,20 +416,18 @@ TEST_P(KernelsPerIsa, Q8_0TimesQ8IsTheBlockwiseIntegerDotProduct) {
   }
 }
 
-// The scalar kernels on tiled f32, bf16 and f16 weights are the definition: each output the
+// The scalar kernels on tiled f32 and bf16 weights are the definition: each output the
 // dot product of its row's values and x, for every row of tiles of 4, 2 and 1 rows and a last
 // group part padding (7 rows, 100 columns).
 TEST(KernelsScalar, TiledWeightsTimesXIsTheRowDotProduct) {
   std::mt19937 rng(4);
   const std::size_t rows = 7, cols = 100;
   const auto w = random_vector(rows * cols, rng), x = random_vector(3 * cols, rng);
-  std::vector<std::uint16_t> wb(w.size()), xb(x.size()), wh(w.size());
+  std::vector<std::uint16_t> wb(w.size()), xb(x.size());
   quantize_bf16(w.data(), wb.data(), wb.size());
   quantize_bf16(x.data(), xb.data(), xb.size());
-  for (std::size_t i = 0; i < w.size(); ++i) wh[i] = f32_to_f16(w[i]);
   const test::Tiles<float> f32_tiles(w.data(), rows, cols);
-  const test::Tiles<std::uint16_t> bf16_tiles(wb.data(), rows, cols),
-      f16_tiles(wh.data(), rows, cols);
+  const test::Tiles<std::uint16_t> bf16_tiles(wb.data(), rows, cols);
   const KernelTable& k = kernels_for(Isa::scalar);
   // weight (r, i) and x (m, i) as the kernel of each type reads them
   const auto expect_dot_products = [&](const char* what, auto weight, auto x_at, auto run) {
@@ -460,11 +453,6 @@ TEST(KernelsScalar, TiledWeightsTimesXIsTheRowDotProduct) {
       [&](std::size_t m, std::size_t i) { return bf16_to_f32(xb[m * cols + i]); },
       [&](std::size_t M, float* y) {
         k.gemm_bf16(bf16_tiles.data(), xb.data(), y, rows, cols, M, rows);
-      });
-  expect_dot_products(
-      "f16", [&](std::size_t r, std::size_t i) { return f16_to_f32(wh[r * cols + i]); }, x_f32,
-      [&](std::size_t M, float* y) {
-        k.gemm_f16(f16_tiles.data(), x.data(), y, rows, cols, M, rows);
       });
 }
 
