@@ -58,17 +58,33 @@ namespace {
 // meaningful, and a NaN would poison every comparison below. -inf is a token never drawn.
 void check_finite(std::span<const float> logits) {
   if (logits.empty()) throw Error(ErrorCode::invalid_argument, "no logits to sample from");
-  bool any_finite = false;
-  for (std::size_t i = 0; i < logits.size(); ++i) {
-    if (std::isnan(logits[i]) || logits[i] == std::numeric_limits<float>::infinity())
-      throw Error(ErrorCode::bad_format,
-                  fmt::format("the logits are not finite (token {} is {}): the model's weights "
-                              "or its arithmetic produced NaN or infinity",
-                              i, logits[i]));
-    any_finite = any_finite || std::isfinite(logits[i]);
+  // One pass without branches first (it vectorises: a server checks every stream's logits every
+  // step), the offending token looked for only once there is one.
+  constexpr float inf = std::numeric_limits<float>::infinity();
+  bool broken = false, any_finite = false;
+  for (const float x : logits) {
+    broken |= !(x < inf);  // NaN or +inf
+    any_finite |= (x > -inf) & (x < inf);
+  }
+  if (broken) {
+    const std::size_t i = static_cast<std::size_t>(
+        std::find_if(logits.begin(), logits.end(), [&](float x) { return !(x < inf); }) -
+        logits.begin());
+    throw Error(ErrorCode::bad_format,
+                fmt::format("the logits are not finite (token {} is {}): the model's weights "
+                            "or its arithmetic produced NaN or infinity",
+                            i, logits[i]));
   }
   if (!any_finite)
     throw Error(ErrorCode::bad_format, "the logits are not finite (every token is -inf)");
+}
+
+// The first token of the largest logit (as std::max_element finds it; the logits hold no NaN),
+// in two passes that vectorise: the largest value, then where it first is.
+int first_largest(std::span<const float> logits) {
+  float best = logits[0];
+  for (const float x : logits) best = x > best ? x : best;
+  return static_cast<int>(std::find(logits.begin(), logits.end(), best) - logits.begin());
 }
 
 }  // namespace
@@ -157,8 +173,7 @@ void Sampler::keep_near_best() {
 int Sampler::sample(std::span<float> logits, std::span<const int> history) {
   check_finite(logits);
   penalise(logits, history);
-  if (options_.temperature == 0.0f)
-    return static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+  if (options_.temperature == 0.0f) return first_largest(logits);
 
   candidates_.clear();
   for (std::size_t i = 0; i < logits.size(); ++i)
