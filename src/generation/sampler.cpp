@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 
 #include "engine/error.hpp"
@@ -56,35 +57,51 @@ namespace {
 
 // NaN or +inf anywhere (or nothing above -inf) means the forward pass broke: no token is
 // meaningful, and a NaN would poison every comparison below. -inf is a token never drawn.
+// Lanes of the passes over the logits below: fixed-length inner loops, which the compiler turns
+// into vector operations (one pass per step and stream of a server, over the whole vocabulary).
+constexpr std::size_t kLanes = 16;
+
 void check_finite(std::span<const float> logits) {
   if (logits.empty()) throw Error(ErrorCode::invalid_argument, "no logits to sample from");
-  // One pass without branches first (it vectorises: a server checks every stream's logits every
-  // step), the offending token looked for only once there is one.
+  // One pass without branches first, the offending token looked for only once there is one.
   constexpr float inf = std::numeric_limits<float>::infinity();
-  bool broken = false, any_finite = false;
-  for (const float x : logits) {
-    broken |= !(x < inf);  // NaN or +inf
-    any_finite |= (x > -inf) & (x < inf);
+  const auto broken = [&](float x) { return !(x < inf); };  // NaN or +inf
+  int any_broken[kLanes] = {}, any_finite[kLanes] = {};
+  std::size_t i = 0;
+  for (; i + kLanes <= logits.size(); i += kLanes)
+    for (std::size_t k = 0; k < kLanes; ++k) {
+      const float x = logits[i + k];
+      any_broken[k] |= broken(x);
+      any_finite[k] |= (x > -inf) & (x < inf);
+    }
+  for (; i < logits.size(); ++i) {
+    any_broken[0] |= broken(logits[i]);
+    any_finite[0] |= (logits[i] > -inf) & (logits[i] < inf);
   }
-  if (broken) {
-    const std::size_t i = static_cast<std::size_t>(
-        std::find_if(logits.begin(), logits.end(), [&](float x) { return !(x < inf); }) -
-        logits.begin());
+  if (std::find(std::begin(any_broken), std::end(any_broken), 1) != std::end(any_broken)) {
+    const std::size_t at = static_cast<std::size_t>(
+        std::find_if(logits.begin(), logits.end(), broken) - logits.begin());
     throw Error(ErrorCode::bad_format,
                 fmt::format("the logits are not finite (token {} is {}): the model's weights "
                             "or its arithmetic produced NaN or infinity",
-                            i, logits[i]));
+                            at, logits[at]));
   }
-  if (!any_finite)
+  if (std::find(std::begin(any_finite), std::end(any_finite), 1) == std::end(any_finite))
     throw Error(ErrorCode::bad_format, "the logits are not finite (every token is -inf)");
 }
 
-// The first token of the largest logit (as std::max_element finds it; the logits hold no NaN),
-// in two passes that vectorise: the largest value, then where it first is.
+// The first token of the largest logit (as std::max_element finds it; the logits hold no NaN):
+// the largest value lane by lane, then where it first is.
 int first_largest(std::span<const float> logits) {
-  float best = logits[0];
-  for (const float x : logits) best = x > best ? x : best;
-  return static_cast<int>(std::find(logits.begin(), logits.end(), best) - logits.begin());
+  float best[kLanes];
+  std::fill(std::begin(best), std::end(best), logits[0]);
+  std::size_t i = 0;
+  for (; i + kLanes <= logits.size(); i += kLanes)
+    for (std::size_t k = 0; k < kLanes; ++k)
+      best[k] = logits[i + k] > best[k] ? logits[i + k] : best[k];
+  for (; i < logits.size(); ++i) best[0] = logits[i] > best[0] ? logits[i] : best[0];
+  const float largest = *std::max_element(std::begin(best), std::end(best));
+  return static_cast<int>(std::find(logits.begin(), logits.end(), largest) - logits.begin());
 }
 
 }  // namespace
