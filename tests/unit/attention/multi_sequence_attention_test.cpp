@@ -19,14 +19,6 @@
 namespace engine {
 namespace {
 
-ModelConfig config(int dim, int n_heads, int n_kv_heads) {
-  ModelConfig c;
-  c.dim = dim;
-  c.n_heads = n_heads;
-  c.n_kv_heads = n_kv_heads;
-  return c;
-}
-
 // One sequence of the step: its queries, its cache and its mask.
 struct Sequence {
   std::vector<float> q;       // (T, q_dim)
@@ -122,11 +114,11 @@ void check(const ModelConfig& c) {
 }
 
 TEST(MultiSequenceAttention, EqualsEachSequenceAlone) {
-  check(config(256, 8, 8));
+  check(ModelConfig{.dim = 256, .n_heads = 8, .n_kv_heads = 8});
 }
 
 TEST(MultiSequenceAttention, GroupedQueryHeads) {
-  check(config(384, 12, 4));
+  check(ModelConfig{.dim = 384, .n_heads = 12, .n_kv_heads = 4});
 }
 
 }  // namespace
