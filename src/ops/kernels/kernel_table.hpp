@@ -104,12 +104,16 @@ struct KernelTable {
                       const float* sin);
   /// gate = gelu(gate) * up, with `gelu`'s GELU (Gemma's GELU-gated feed-forward)
   void (*geglu)(float* gate, const float* up, std::size_t n);
-  /// out[j] = dot(q, keys + j*stride), j < n: one query head against cached keys.
+  /// out[i*ldo + j] = dot(q + i*head_size, keys + j*stride + (i / group)*head_size), i < heads,
+  /// j < n: a run of query heads against cached keys, position by position.
   void (*attention_scores)(const float* q, const float* keys, std::size_t stride, std::size_t n,
-                           std::size_t head_size, float* out);
-  /// out = sum_j p[j] * (values + j*stride), j < n, skipping p[j] == 0.
-  void (*attention_weighted_sum)(const float* p, const float* values, std::size_t stride,
-                                 std::size_t n, std::size_t head_size, float* out);
+                           std::size_t head_size, std::size_t heads, std::size_t group, float* out,
+                           std::size_t ldo);
+  /// out + i*head_size = sum_j p[i*ldp + j] * (values + j*stride + (i / group)*head_size),
+  /// i < heads, j < n, skipping p == 0: the same run's weighted sums.
+  void (*attention_weighted_sum)(const float* p, std::size_t ldp, const float* values,
+                                 std::size_t stride, std::size_t n, std::size_t head_size,
+                                 std::size_t heads, std::size_t group, float* out);
   /// out[t*ldo + j] = dot(q row t, key j) for t < rows, j < n: q(t, d) at q[t*ldq + d], the
   /// keys transposed (key j's element d at keys_t[d*ldk + j]). A block of queries (prefill).
   void (*attention_block_scores)(const float* q, std::size_t ldq, const float* keys_t,

@@ -111,11 +111,15 @@ struct StreamAhead {
     for (std::size_t at = 4096; at < kTouchAheadBytes && at < bytes; at += 4096)
       touch(static_cast<const std::uint8_t*>(begin) + at);
   }
-  /// Before the load of a step's row k at p.
+  /// Before the load of a step's row k at p, in a tile of C rows of x. Only a tile of one row
+  /// touches: with more, a page's loads carry C times the arithmetic, more than the reorder
+  /// window holds while a touch's miss is outstanding, so the touch stalled retirement for a
+  /// memory latency per page (most of an 8-row f32 step's time on the Zen 4 guests).
+  template <std::size_t C>
   void before_load(const void* p, std::size_t k) const {
     const auto* b = static_cast<const std::uint8_t*>(p);
     constexpr std::size_t kTileGroupBytes = kLayoutTileRows * kLayoutGroupBytes;
-    if (k == 0 && reinterpret_cast<std::uintptr_t>(b) % 4096 < kTileGroupBytes &&
+    if (C == 1 && k == 0 && reinterpret_cast<std::uintptr_t>(b) % 4096 < kTileGroupBytes &&
         static_cast<std::size_t>(end - b) > kTouchAheadBytes)
       touch(b + kTouchAheadBytes);
     Vec::prefetch(b + kAheadBytes);
@@ -152,7 +156,7 @@ struct LinearTile {
       for (std::size_t c = 0; c < C; ++c) xv[c] = load_n(xr + c * n + i, len, 0.0f);
       for (std::size_t k = 0; k < R; ++k) {
         const Weight* p = tiled_row_at(wr, k, i);
-        ahead.before_load(p, k);
+        ahead.before_load<C>(p, k);
         const Vec::Reg wv = load_weights_n(p, len);
         for (std::size_t c = 0; c < C; ++c) acc[k][c] = Vec::fmadd(wv, xv[c], acc[k][c]);
       }

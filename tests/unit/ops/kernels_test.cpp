@@ -8,6 +8,8 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <string>
+#include <utility>
 
 #include "ggml_block_reference.hpp"
 #include "ops/half.hpp"
@@ -249,34 +251,55 @@ TEST_P(KernelsPerIsa, RopeIsBitIdenticalToScalar) {
       }
 }
 
+// A run of query heads (grouped: head i reads KV head i / group) against keys and values
+// interleaved in a cache row, every ISA against double sums of the definition; the weighted sum
+// skips masked (0) positions and writes exactly its heads' columns.
 TEST_P(KernelsPerIsa, AttentionScoresAndWeightedSum) {
-  for (std::size_t head_size : {1, 2, 8, 15, 16, 17, 64, 100}) {
-    for (std::size_t n : {0, 1, 2, 7, 33}) {
-      const std::size_t stride = head_size * 3 + 1;  // heads interleaved in the cache
-      const auto keys = random_vector(n * stride + head_size, rng);
-      const auto q = random_vector(head_size, rng);
-      std::vector<float> got(n), want(n);
-      simd().attention_scores(q.data(), keys.data() + 1, stride, n, head_size, got.data());
-      scalar().attention_scores(q.data(), keys.data() + 1, stride, n, head_size, want.data());
-      for (std::size_t j = 0; j < n; ++j) {
-        double magnitude = 0;
-        for (std::size_t i = 0; i < head_size; ++i)
-          magnitude += std::abs(q[i] * keys[1 + j * stride + i]);
-        expect_sum_close(got[j], want[j], magnitude, "scores hs=" + std::to_string(head_size));
+  for (std::size_t head_size : {1, 2, 8, 15, 16, 17, 64, 100})
+    for (const auto& [heads, group] : {std::pair<std::size_t, std::size_t>{1, 1}, {3, 1}, {4, 2}})
+      for (std::size_t n : {0, 1, 2, 7, 33}) {
+        const std::string where = "hs=" + std::to_string(head_size) +
+                                  " heads=" + std::to_string(heads) + "/" + std::to_string(group) +
+                                  " n=" + std::to_string(n);
+        const std::size_t kv_heads = heads / group, stride = head_size * (kv_heads + 2) + 1;
+        const std::size_t ldo = n + 3;
+        const auto keys = random_vector(n * stride + 1, rng);
+        const auto q = random_vector(heads * head_size, rng);
+        std::vector<float> scores(heads * ldo, 9.0f);
+        simd().attention_scores(q.data(), keys.data() + 1, stride, n, head_size, heads, group,
+                                scores.data(), ldo);
+        for (std::size_t i = 0; i < heads; ++i) {
+          for (std::size_t j = 0; j < n; ++j) {
+            const float* key = &keys[1 + j * stride + i / group * head_size];
+            double want = 0, magnitude = 0;
+            for (std::size_t d = 0; d < head_size; ++d) {
+              want += static_cast<double>(q[i * head_size + d]) * key[d];
+              magnitude += std::abs(static_cast<double>(q[i * head_size + d]) * key[d]);
+            }
+            expect_sum_close(scores[i * ldo + j], static_cast<float>(want), magnitude,
+                             "scores " + where);
+          }
+          EXPECT_EQ(scores[i * ldo + n], 9.0f) << "wrote past the keys " << where;
+        }
+        auto p = random_vector(heads * ldo, rng, 0.0f, 1.0f);
+        if (n > 1) p[1] = p[ldo + 1 < p.size() ? ldo + 1 : 1] = 0.0f;  // masked positions
+        std::vector<float> out(heads * head_size + 1, 9.0f);
+        simd().attention_weighted_sum(p.data(), ldo, keys.data() + 1, stride, n, head_size, heads,
+                                      group, out.data());
+        for (std::size_t i = 0; i < heads; ++i)
+          for (std::size_t d = 0; d < head_size; ++d) {
+            double want = 0, magnitude = 0;
+            for (std::size_t j = 0; j < n; ++j) {
+              const double term = static_cast<double>(p[i * ldo + j]) *
+                                  keys[1 + j * stride + i / group * head_size + d];
+              want += term;
+              magnitude += std::abs(term);
+            }
+            expect_sum_close(out[i * head_size + d], static_cast<float>(want), magnitude,
+                             "sum " + where);
+          }
+        EXPECT_EQ(out[heads * head_size], 9.0f) << "wrote past the heads " << where;
       }
-      auto p = random_vector(n, rng, 0.0f, 1.0f);
-      if (n > 1) p[1] = 0.0f;  // a masked position
-      std::vector<float> out(head_size + 1, 9.0f), ref(head_size + 1, 9.0f);
-      simd().attention_weighted_sum(p.data(), keys.data() + 1, stride, n, head_size, out.data());
-      scalar().attention_weighted_sum(p.data(), keys.data() + 1, stride, n, head_size, ref.data());
-      for (std::size_t i = 0; i < head_size; ++i) {
-        double magnitude = 0;
-        for (std::size_t j = 0; j < n; ++j) magnitude += std::abs(p[j] * keys[1 + j * stride + i]);
-        expect_sum_close(out[i], ref[i], magnitude, "sum hs=" + std::to_string(head_size));
-      }
-      EXPECT_EQ(out[head_size], 9.0f) << "wrote past the head";
-    }
-  }
 }
 
 // got (rows, cols) at ld_got = a (rows, inner) at lda times b (inner, cols) at ldb, against
