@@ -147,7 +147,8 @@ constexpr std::size_t kDecodeRows = Vec::kRegisters >= 32 ? 2 : 1;
 
 /// y (C, cols) = C rows of x (x (C, K), rows ldx apart) times one panel (K, kPanelWidth); reads
 /// ahead of the call's stream of panels (which ends at `end`) as the tile kernels do
-/// (StreamAhead: a prefetch per cache line, a touch per 4 KB page).
+/// (StreamAhead: a prefetch per cache line, and for one row a touch per 4 KB page: with more
+/// rows a page carries more arithmetic than the reorder window holds while the touch misses).
 template <std::size_t C, typename T>
 inline void decode_panel_pass(const T* panel, const float* x, std::size_t ldx, std::size_t K,
                               float* y, std::size_t ldy, std::size_t cols,
@@ -161,7 +162,7 @@ inline void decode_panel_pass(const T* panel, const float* x, std::size_t ldx, s
   const auto step = [&](std::size_t k, std::size_t s) {
     const T* b = panel + k * kPanelWidth;
     const auto* bytes = reinterpret_cast<const std::uint8_t*>(b);
-    if (reinterpret_cast<std::uintptr_t>(bytes) % 4096 < kStepBytes &&
+    if (C == 1 && reinterpret_cast<std::uintptr_t>(bytes) % 4096 < kStepBytes &&
         static_cast<std::size_t>(end - bytes) > StreamAhead::kTouchAheadBytes)
       touch(bytes + StreamAhead::kTouchAheadBytes);
     for (std::size_t line = 0; line < kStepBytes; line += 64)
