@@ -145,11 +145,13 @@ inline void gemm_panel(const float* x_tiles, std::size_t M, std::size_t K, std::
 constexpr std::size_t kDecodeChains = Vec::kRegisters >= 32 ? 4 : 2;
 constexpr std::size_t kDecodeRows = Vec::kRegisters >= 32 ? 2 : 1;
 
-/// y (C, cols) = C rows of x (x (C, K), rows ldx apart) times one panel (K, kPanelWidth); reads
-/// ahead of the call's stream of panels (which ends at `end`) as the tile kernels do
-/// (StreamAhead: a prefetch per cache line, and for one row a touch per 4 KB page: with more
-/// rows a page carries more arithmetic than the reorder window holds while the touch misses).
-template <std::size_t C, typename T>
+/// y (C, cols) = C rows of x (x (C, K), rows ldx apart) times one panel (K, kPanelWidth); the
+/// first pass over a panel (`ReadsAhead`) reads ahead of the call's stream of panels (which ends
+/// at `end`) as the tile kernels do (StreamAhead: a prefetch per cache line, and for one row a
+/// touch per 4 KB page: with more rows a page carries more arithmetic than the reorder window
+/// holds while the touch misses); the later passes find the panel in cache, and their prefetches
+/// would only take issue slots from the multiply-adds.
+template <std::size_t C, bool ReadsAhead, typename T>
 inline void decode_panel_pass(const T* panel, const float* x, std::size_t ldx, std::size_t K,
                               float* y, std::size_t ldy, std::size_t cols,
                               const std::uint8_t* end) {
@@ -162,11 +164,13 @@ inline void decode_panel_pass(const T* panel, const float* x, std::size_t ldx, s
   const auto step = [&](std::size_t k, std::size_t s) {
     const T* b = panel + k * kPanelWidth;
     const auto* bytes = reinterpret_cast<const std::uint8_t*>(b);
-    if (C == 1 && reinterpret_cast<std::uintptr_t>(bytes) % 4096 < kStepBytes &&
-        static_cast<std::size_t>(end - bytes) > StreamAhead::kTouchAheadBytes)
-      touch(bytes + StreamAhead::kTouchAheadBytes);
-    for (std::size_t line = 0; line < kStepBytes; line += 64)
-      Vec::prefetch(bytes + line + StreamAhead::kAheadBytes);
+    if constexpr (ReadsAhead) {
+      if (C == 1 && reinterpret_cast<std::uintptr_t>(bytes) % 4096 < kStepBytes &&
+          static_cast<std::size_t>(end - bytes) > StreamAhead::kTouchAheadBytes)
+        touch(bytes + StreamAhead::kTouchAheadBytes);
+      for (std::size_t line = 0; line < kStepBytes; line += 64)
+        Vec::prefetch(bytes + line + StreamAhead::kAheadBytes);
+    }
     Vec::Reg bk[kPanelVecs];
     for (std::size_t v = 0; v < kPanelVecs; ++v) bk[v] = load_panel_values(b + v * W);
     for (std::size_t c = 0; c < C; ++c) {
@@ -207,10 +211,17 @@ inline void gemm_decode_panels(const T* w, const float* x, float* y, std::size_t
         rows - p * kPanelWidth < kPanelWidth ? rows - p * kPanelWidth : kPanelWidth;
     std::size_t m = 0;
     for (; m + kDecodeRows <= M; m += kDecodeRows)
-      decode_panel_pass<kDecodeRows>(panel, x + m * K, K, K, y + m * ldy + p * kPanelWidth, ldy,
-                                     cols, end);
+      if (m == 0)
+        decode_panel_pass<kDecodeRows, true>(panel, x, K, K, y + p * kPanelWidth, ldy, cols, end);
+      else
+        decode_panel_pass<kDecodeRows, false>(panel, x + m * K, K, K, y + m * ldy + p * kPanelWidth,
+                                              ldy, cols, end);
     for (; m < M; ++m)
-      decode_panel_pass<1>(panel, x + m * K, K, K, y + m * ldy + p * kPanelWidth, ldy, cols, end);
+      if (m == 0)
+        decode_panel_pass<1, true>(panel, x, K, K, y + p * kPanelWidth, ldy, cols, end);
+      else
+        decode_panel_pass<1, false>(panel, x + m * K, K, K, y + m * ldy + p * kPanelWidth, ldy,
+                                    cols, end);
   }
 }
 
