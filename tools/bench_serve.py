@@ -3,8 +3,15 @@
 
 For each concurrency C, C clients each stream requests one after another until R requests are
 done, and it reports p50/p99 time to first token (TTFT), p50/p99 inter-token latency (ITL,
-the gaps between streamed chunks), the aggregate generated tokens per second, and that rate
-over the first level's (list 1 first to read each level's speed-up over one stream).
+the gaps between streamed chunks), the aggregate decode tokens per second and that rate over the
+first level's (list 1 first to read each level's speed-up over one stream), then the end-to-end
+rate (all tokens over the level's wall time) and its ratio likewise.
+
+Decode tok/s counts the tokens after each request's first over the time some request is
+decoding (the union of the spans from a request's first token to its last chunk): the time
+before a first token (connecting, queueing, the prompt's prefill) is TTFT's, reported on its
+own, and would otherwise be charged to one stream R times in series but to C streams once per
+round, which is not the decode rate either way.
 
   tools/bench_serve.py --url http://127.0.0.1:8080 --concurrency 1,4,8,16 --requests 64
 
@@ -27,7 +34,8 @@ def percentile(values, q):
 
 
 def stream_one(url, body, headers, timeout):
-    """One streamed completion: (ttft seconds, chunk gaps, completion tokens, status)."""
+    """One streamed completion: (ttft seconds, chunk gaps, completion tokens, status, decoding
+    span: (time of the first token, time of the last chunk) or None)."""
     parts = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
     start = time.perf_counter()
@@ -36,25 +44,46 @@ def stream_one(url, body, headers, timeout):
     if response.status != 200:
         response.read()
         conn.close()
-        return None, [], 0, response.status
-    ttft, gaps, tokens, last = None, [], 0, None
+        return None, [], 0, response.status, None
+    ttft, gaps, tokens, last, first, end = None, [], 0, None, None, None
     for raw in response:  # http.client undoes the chunking; SSE events are lines
         line = raw.decode("utf-8", "replace").strip()
         if not line.startswith("data: ") or line == "data: [DONE]":
             continue
         chunk = json.loads(line[6:])
         now = time.perf_counter()
+        if chunk["choices"] and chunk["choices"][0].get("finish_reason"):
+            end = now
         if chunk.get("usage"):
             tokens = chunk["usage"]["completion_tokens"]
         if not chunk["choices"] or not chunk["choices"][0]["text"]:
             continue
         if ttft is None:
-            ttft = now - start
+            ttft, first = now - start, now
         else:
             gaps.append(now - last)
         last = now
     conn.close()
-    return ttft, gaps, tokens, 200
+    span = (first, end or last) if first is not None else None
+    return ttft, gaps, tokens, 200, span
+
+
+def union_seconds(spans):
+    """The time covered by at least one of the (begin, end) spans.
+
+    >>> union_seconds([(0, 2), (1, 3), (5, 6)])
+    4.0
+    >>> union_seconds([(4, 5), (0, 10), (11, 12)])
+    11.0
+    >>> union_seconds([])
+    0.0
+    """
+    total, reach = 0.0, float("-inf")
+    for begin, end in sorted(spans):
+        if end > reach:
+            total += end - max(begin, reach)
+            reach = end
+    return total
 
 
 def run_level(args, concurrency):
@@ -65,7 +94,7 @@ def run_level(args, concurrency):
             "stream": True, "stream_options": {"include_usage": True}}
     lock = threading.Lock()
     remaining = [args.requests]
-    ttfts, gaps, tokens, statuses = [], [], [0], {}
+    ttfts, gaps, tokens, statuses, spans, decode_tokens = [], [], [0], {}, [], [0]
 
     def client():
         while True:
@@ -73,13 +102,16 @@ def run_level(args, concurrency):
                 if remaining[0] == 0:
                     return
                 remaining[0] -= 1
-            ttft, g, n, status = stream_one(args.url, body, headers, args.timeout)
+            ttft, g, n, status, span = stream_one(args.url, body, headers, args.timeout)
             with lock:
                 statuses[status] = statuses.get(status, 0) + 1
                 if ttft is not None:
                     ttfts.append(ttft)
                 gaps.extend(g)
                 tokens[0] += n
+                if span is not None and n > 1:
+                    spans.append(span)
+                    decode_tokens[0] += n - 1
 
     threads = [threading.Thread(target=client) for _ in range(concurrency)]
     start = time.perf_counter()
@@ -88,6 +120,7 @@ def run_level(args, concurrency):
     for t in threads:
         t.join()
     wall = time.perf_counter() - start
+    decoding = union_seconds(spans)
     return {
         "concurrency": concurrency,
         "requests": args.requests,
@@ -96,6 +129,7 @@ def run_level(args, concurrency):
         "ttft_p99_ms": 1e3 * percentile(ttfts, 99),
         "itl_p50_ms": 1e3 * percentile(gaps, 50),
         "itl_p99_ms": 1e3 * percentile(gaps, 99),
+        "decode_tok_per_s": decode_tokens[0] / decoding if decoding > 0 else float("nan"),
         "tok_per_s": tokens[0] / wall,
         "seconds": wall,
     }
@@ -113,20 +147,22 @@ def main():
     parser.add_argument("--json", action="store_true", help="one JSON object per level")
     args = parser.parse_args()
     if not args.json:
-        print("| concurrency | TTFT p50 / p99 (ms) | ITL p50 / p99 (ms) | tok/s | x first "
-              "| statuses |")
-        print("|---:|---:|---:|---:|---:|---|")
+        print("| concurrency | TTFT p50 / p99 (ms) | ITL p50 / p99 (ms) | decode tok/s | x first "
+              "| end-to-end tok/s | x first | statuses |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---|")
     first = None
     for c in [int(x) for x in args.concurrency.split(",")]:
         r = run_level(args, c)
-        first = first or r["tok_per_s"]
-        r["vs_first"] = r["tok_per_s"] / first if first else float("nan")
+        first = first or r
+        r["vs_first"] = r["decode_tok_per_s"] / first["decode_tok_per_s"]
+        r["end_to_end_vs_first"] = r["tok_per_s"] / first["tok_per_s"]
         if args.json:
             print(json.dumps(r))
         else:
             print(f"| {c} | {r['ttft_p50_ms']:.1f} / {r['ttft_p99_ms']:.1f} | "
-                  f"{r['itl_p50_ms']:.2f} / {r['itl_p99_ms']:.2f} | {r['tok_per_s']:.0f} | "
-                  f"{r['vs_first']:.2f} | {r['statuses']} |", flush=True)
+                  f"{r['itl_p50_ms']:.2f} / {r['itl_p99_ms']:.2f} | "
+                  f"{r['decode_tok_per_s']:.0f} | {r['vs_first']:.2f} | {r['tok_per_s']:.0f} | "
+                  f"{r['end_to_end_vs_first']:.2f} | {r['statuses']} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -138,50 +138,85 @@ void block_attention(AttentionScratch& buffers, const ModelConfig& c, const floa
   }
 }
 
+// Query heads per item of the row path: all of a row's heads (one stream through its cache) when
+// one thread runs them or there are rows enough to share out, else runs of whole KV groups, so
+// that a step of few rows still keeps every thread busy (two items per thread at least).
+int heads_per_item(const ModelConfig& c, int rows, int threads) {
+  if (threads <= 1 || rows >= 2 * threads) return c.n_heads;
+  const int runs = std::min(c.n_kv_heads, (2 * threads + rows - 1) / rows);
+  return (c.n_kv_heads + runs - 1) / runs * c.kv_group();
+}
+
+// Decode and small blocks, row by row, every block's rows in one parallel loop: one item per
+// row and run of heads (heads_per_item), on the step's threads (a decode step's crew shares them
+// whatever the work; on OpenMP a fork pays from ~8K multiply-adds: the keys and values come from
+// memory, not the caches). Scores: (rows, n_heads, the most keys of a block).
+void row_attention(const StepContext& step, const ModelConfig& c,
+                   std::span<const AttentionBlock> blocks, float* scores) {
+  const kernels::KernelTable& k = kernels::kernels();
+  const Isa isa = active_isa();
+  const int hs = c.head_size(), kv_dim = c.kv_dim(), group = c.kv_group(), q_dim = c.q_dim();
+  int rows = 0, ld = 0;
+  std::int64_t work = 0;
+  for (const AttentionBlock& b : blocks) {
+    rows += b.mask->rows();
+    ld = std::max(ld, b.mask->cols());
+    work += static_cast<std::int64_t>(b.mask->rows()) * c.n_heads * b.mask->cols() * hs;
+  }
+  const int threads = step.parallel.forks() ? omp_get_max_threads() : step.parallel.members();
+  const int per_item = heads_per_item(c, rows, threads);
+  const int items_per_row = (c.n_heads + per_item - 1) / per_item;
+  for_each_in_runs(step.parallel, rows * items_per_row, work >= (1 << 13), [&](int item) {
+    const int row = item / items_per_row, h0 = item % items_per_row * per_item;
+    const int heads = std::min(per_item, c.n_heads - h0);
+    std::size_t i = 0;
+    int t = row;
+    for (; t >= blocks[i].mask->rows(); ++i) t -= blocks[i].mask->rows();
+    const AttentionBlock& b = blocks[i];
+    const int n_keys = b.mask->cols();
+    const std::size_t kv_offset = static_cast<std::size_t>(h0 / group) * hs;
+    float* s = scores + (static_cast<std::size_t>(row) * c.n_heads + h0) * ld;
+
+    // Mask stage: a contiguous row reads only its range of keys; any other mask computes
+    // the allowed scores and lets the masked softmax zero the rest.
+    const auto range = b.mask->row_range(t);
+    const int begin = range ? range->begin : 0, end = range ? range->end : n_keys;
+    k.attention_scores(b.q + static_cast<std::size_t>(t) * q_dim + h0 * hs,
+                       b.keys + static_cast<std::size_t>(begin) * kv_dim + kv_offset, kv_dim,
+                       end - begin, hs, heads, group, s + begin, ld);
+    for (int h = 0; h < heads; ++h) {
+      const std::span<float> head_row(s + static_cast<std::size_t>(h) * ld, n_keys);
+      const float scale = cap_scores(c, head_row.data(), begin, end);
+      if (range)
+        masked_softmax(head_row, *range, head_row, scale, isa);
+      else
+        masked_softmax(head_row, b.mask->row(t), head_row, scale, isa);
+    }
+    k.attention_weighted_sum(
+        s + begin, ld, b.values + static_cast<std::size_t>(begin) * kv_dim + kv_offset, kv_dim,
+        end - begin, hs, heads, group, b.out + static_cast<std::size_t>(t) * q_dim + h0 * hs);
+  });
+}
+
 }  // namespace
 
 void multi_head_attention(const StepContext& step, const ModelConfig& c, const float* q,
                           const float* keys, const float* values, const Mask& mask, float* scores,
                           float* out, bool observed) {
-  const kernels::KernelTable& k = kernels::kernels();
-  const Isa isa = active_isa();
-  const int T = mask.rows(), n_keys = mask.cols();
-  const int hs = c.head_size(), kv_dim = c.kv_dim(), group = c.kv_group(), q_dim = c.q_dim();
-  const std::int64_t work = static_cast<std::int64_t>(T) * c.n_heads * n_keys * hs;
+  const std::int64_t work =
+      static_cast<std::int64_t>(mask.rows()) * c.n_heads * mask.cols() * c.head_size();
   // The block kernels sum in another order than the rows: they follow the linear layers' block
   // path, whose gemv choice keeps a block bit-for-bit the sums of a token-by-token run.
-  if (takes_block_path(step, T, work))
+  if (takes_block_path(step, mask.rows(), work))
     return block_attention(step.workspace.attention, c, q, keys, values, mask,
                            observed ? scores : nullptr, out);
+  const AttentionBlock block{.q = q, .keys = keys, .values = values, .mask = &mask, .out = out};
+  row_attention(step, c, {&block, 1}, scores);
+}
 
-  // Row by row (decode, small batches): one item per (row, head), on the step's threads (a
-  // decode step's crew shares them whatever the work; on OpenMP a fork pays from ~8K
-  // multiply-adds: the keys and values come from memory, not the caches).
-  for_each_in_runs(step.parallel, T * c.n_heads, work >= (1 << 13), [&](int item) {
-    const int t = item / c.n_heads, h = item % c.n_heads;
-    const float* qh = q + static_cast<std::size_t>(t) * q_dim + h * hs;
-    const std::size_t kv_offset = static_cast<std::size_t>(h / group) * hs;
-    float* s = scores + (static_cast<std::size_t>(t) * c.n_heads + h) * n_keys;
-    float* o = out + static_cast<std::size_t>(t) * q_dim + h * hs;
-    const std::span<float> row(s, n_keys);
-
-    // Mask stage: a contiguous row reads only its range of keys; any other mask computes
-    // the allowed scores and lets the masked softmax zero the rest.
-    const auto range = mask.row_range(t);
-    if (range) {
-      const int n = range->end - range->begin;
-      k.attention_scores(qh, keys + static_cast<std::size_t>(range->begin) * kv_dim + kv_offset,
-                         kv_dim, n, hs, s + range->begin);
-      masked_softmax(row, *range, row, cap_scores(c, s, range->begin, range->end), isa);
-    } else {
-      k.attention_scores(qh, keys + kv_offset, kv_dim, n_keys, hs, s);
-      masked_softmax(row, mask.row(t), row, cap_scores(c, s, 0, n_keys), isa);
-    }
-    const int begin = range ? range->begin : 0, end = range ? range->end : n_keys;
-    k.attention_weighted_sum(s + begin,
-                             values + static_cast<std::size_t>(begin) * kv_dim + kv_offset, kv_dim,
-                             end - begin, hs, o);
-  });
+void multi_sequence_attention(const StepContext& step, const ModelConfig& c,
+                              std::span<const AttentionBlock> blocks, float* scores) {
+  row_attention(step, c, blocks, scores);
 }
 
 }  // namespace engine

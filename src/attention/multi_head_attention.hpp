@@ -1,6 +1,8 @@
 // Grouped-query multi-head attention of a block of queries against one layer's KV cache.
 #pragma once
 
+#include <span>
+
 #include "engine/attention/mask.hpp"
 #include "engine/model/config.hpp"
 #include "ops/step_context.hpp"
@@ -22,5 +24,22 @@ namespace engine {
 void multi_head_attention(const StepContext& step, const ModelConfig& config, const float* q,
                           const float* keys, const float* values, const Mask& mask, float* scores,
                           float* out, bool observed);
+
+/// One sequence's block of queries against its own cache, for multi_sequence_attention.
+struct AttentionBlock {
+  const float* q;       ///< (mask->rows(), q_dim)
+  const float* keys;    ///< (mask->cols(), kv_dim) the sequence's cached keys
+  const float* values;  ///< (mask->cols(), kv_dim) its cached values
+  const Mask* mask;     ///< the block's rows against its cache's slots
+  float* out;           ///< (mask->rows(), q_dim)
+};
+
+/// multi_head_attention of several sequences' blocks (a ragged decode step), each against its
+/// own cache through its own mask, on the row path whatever their size (each gets the results
+/// it gets alone there), every block's rows sharing one parallel loop: a step of many short
+/// sequences keeps all its threads busy where a loop per sequence would wait at each one's end.
+///   scores  (total rows, n_heads, the largest mask->cols()) scratch
+void multi_sequence_attention(const StepContext& step, const ModelConfig& config,
+                              std::span<const AttentionBlock> blocks, float* scores);
 
 }  // namespace engine

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 
 #include "engine/error.hpp"
@@ -56,19 +57,51 @@ namespace {
 
 // NaN or +inf anywhere (or nothing above -inf) means the forward pass broke: no token is
 // meaningful, and a NaN would poison every comparison below. -inf is a token never drawn.
+// Lanes of the passes over the logits below: fixed-length inner loops, which the compiler turns
+// into vector operations (one pass per step and stream of a server, over the whole vocabulary).
+constexpr std::size_t kLanes = 16;
+
 void check_finite(std::span<const float> logits) {
   if (logits.empty()) throw Error(ErrorCode::invalid_argument, "no logits to sample from");
-  bool any_finite = false;
-  for (std::size_t i = 0; i < logits.size(); ++i) {
-    if (std::isnan(logits[i]) || logits[i] == std::numeric_limits<float>::infinity())
-      throw Error(ErrorCode::bad_format,
-                  fmt::format("the logits are not finite (token {} is {}): the model's weights "
-                              "or its arithmetic produced NaN or infinity",
-                              i, logits[i]));
-    any_finite = any_finite || std::isfinite(logits[i]);
+  // One pass without branches first, the offending token looked for only once there is one.
+  constexpr float inf = std::numeric_limits<float>::infinity();
+  const auto broken = [&](float x) { return !(x < inf); };  // NaN or +inf
+  int any_broken[kLanes] = {}, any_finite[kLanes] = {};
+  std::size_t i = 0;
+  for (; i + kLanes <= logits.size(); i += kLanes)
+    for (std::size_t k = 0; k < kLanes; ++k) {
+      const float x = logits[i + k];
+      any_broken[k] |= broken(x);
+      any_finite[k] |= (x > -inf) & (x < inf);
+    }
+  for (; i < logits.size(); ++i) {
+    any_broken[0] |= broken(logits[i]);
+    any_finite[0] |= (logits[i] > -inf) & (logits[i] < inf);
   }
-  if (!any_finite)
+  if (std::find(std::begin(any_broken), std::end(any_broken), 1) != std::end(any_broken)) {
+    const std::size_t at = static_cast<std::size_t>(
+        std::find_if(logits.begin(), logits.end(), broken) - logits.begin());
+    throw Error(ErrorCode::bad_format,
+                fmt::format("the logits are not finite (token {} is {}): the model's weights "
+                            "or its arithmetic produced NaN or infinity",
+                            at, logits[at]));
+  }
+  if (std::find(std::begin(any_finite), std::end(any_finite), 1) == std::end(any_finite))
     throw Error(ErrorCode::bad_format, "the logits are not finite (every token is -inf)");
+}
+
+// The first token of the largest logit (as std::max_element finds it; the logits hold no NaN):
+// the largest value lane by lane, then where it first is.
+int first_largest(std::span<const float> logits) {
+  float best[kLanes];
+  std::fill(std::begin(best), std::end(best), logits[0]);
+  std::size_t i = 0;
+  for (; i + kLanes <= logits.size(); i += kLanes)
+    for (std::size_t k = 0; k < kLanes; ++k)
+      best[k] = logits[i + k] > best[k] ? logits[i + k] : best[k];
+  for (; i < logits.size(); ++i) best[0] = logits[i] > best[0] ? logits[i] : best[0];
+  const float largest = *std::max_element(std::begin(best), std::end(best));
+  return static_cast<int>(std::find(logits.begin(), logits.end(), largest) - logits.begin());
 }
 
 }  // namespace
@@ -157,8 +190,7 @@ void Sampler::keep_near_best() {
 int Sampler::sample(std::span<float> logits, std::span<const int> history) {
   check_finite(logits);
   penalise(logits, history);
-  if (options_.temperature == 0.0f)
-    return static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+  if (options_.temperature == 0.0f) return first_largest(logits);
 
   candidates_.clear();
   for (std::size_t i = 0; i < logits.size(); ++i)

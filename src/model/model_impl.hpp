@@ -41,10 +41,13 @@ struct Model::Impl {
     return static_cast<std::size_t>(pos) * (config_.head_size() / 2);
   }
   void init_rope();
-  /// Every matrix to the tile layout the kernels read, the layer matrices and classifier stored
-  /// f32 in weight_type.
+  /// Every matrix to the layout its format's kernels read, the layer matrices and classifier
+  /// stored f32 in weight_type.
   void convert_weights(DType weight_type);
   void pack_weights();
+  /// Bytes of the buffers the load wrote (the matrices in their layouts and any packed copies
+  /// for blocks of rows): the memory the model holds besides the mapped file.
+  std::uint64_t loaded_bytes() const;
 
   std::string path_;
   std::unique_ptr<MappedFile> file_;

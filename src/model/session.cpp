@@ -209,7 +209,9 @@ void Session::Impl::reserve_rows(int rows, int block) {
   const std::size_t full = static_cast<std::size_t>(block) * row_stride;
   const std::size_t row_path =
       std::max<std::size_t>((kBlockMinRows - 1) * row_stride, kBlockMinWork / c.head_size());
-  const std::size_t scores = observer_ || !execution_->block_path ? full : std::min(full, row_path);
+  std::size_t scores = observer_ || !execution_->block_path ? full : std::min(full, row_path);
+  // A step of decode-sized blocks runs all their rows' attention at once.
+  if (block < kBlockMinRows) scores = std::max(scores, R * row_stride);
   if (scores_.size() < scores) scores_.resize(scores);
   if (x_.size() >= R * c.dim) return;
   for (auto* v : {&x_, &xb_}) v->resize(R * c.dim);
@@ -405,6 +407,23 @@ std::span<const float> Session::Impl::run(std::span<const SequenceTokens> blocks
     if (!window_masks_.empty()) block_mask(window_masks_[i], s, T, c.sliding_window, mask);
   }
 
+  // A step of decode-sized blocks (all on attention's row path) runs each layer's attention for
+  // all of them in one parallel loop, unless an observer looks at each sequence's: their blocks,
+  // layer by layer, made here (a crew member must not allocate).
+  const bool one_attention_loop = longest < kBlockMinRows && !observer_;
+  attention_blocks_.clear();
+  if (one_attention_loop)
+    for (int l = 0; l < c.n_layers; ++l)
+      for (int i = 0; i < S; ++i) {
+        const int s = blocks[i].sequence;
+        const std::size_t first = row_begin_[i];
+        attention_blocks_.push_back({.q = q_.data() + first * q_dim,
+                                     .keys = cache_.keys(l, s),
+                                     .values = cache_.values(l, s),
+                                     .mask = &(c.layer_window(l) ? window_masks_ : masks_)[i],
+                                     .out = xb2_.data() + first * q_dim});
+      }
+
   // Classifier: over every row, or only each sequence's last (all generation needs).
   std::vector<int>& rows = logit_rows_;
   rows.resize(all_logits ? R : S);
@@ -454,14 +473,18 @@ std::span<const float> Session::Impl::run(std::span<const SequenceTokens> blocks
         std::copy_n(v_.data() + r * kv_dim, kv_dim, cache_.value_row(l, s, slot_position));
       });
       const std::vector<Mask>& layer_masks = c.layer_window(l) ? window_masks_ : masks_;
-      for (int i = 0; i < S; ++i) {
-        const int s = blocks[i].sequence;
-        const std::size_t first = row_begin_[i];
-        multi_head_attention(step, c, q_.data() + first * q_dim, cache_.keys(l, s),
-                             cache_.values(l, s), layer_masks[i], scores_.data(),
-                             xb2_.data() + first * q_dim, observer_ != nullptr);
-        if (observer_) observer_(s, l, scores_.data(), layer_masks[i], c.n_heads);
-      }
+      if (one_attention_loop)
+        multi_sequence_attention(step, c, std::span(attention_blocks_).subspan(l * S, S),
+                                 scores_.data());
+      else
+        for (int i = 0; i < S; ++i) {
+          const int s = blocks[i].sequence;
+          const std::size_t first = row_begin_[i];
+          multi_head_attention(step, c, q_.data() + first * q_dim, cache_.keys(l, s),
+                               cache_.values(l, s), layer_masks[i], scores_.data(),
+                               xb2_.data() + first * q_dim, observer_ != nullptr);
+          if (observer_) observer_(s, l, scores_.data(), layer_masks[i], c.n_heads);
+        }
       linear(step, xb2_.data(), lw.wo, lw.bo, xb_.data(), R);
       post_normalize(parallel, lw.post_att_norm);
 

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "attention/multi_head_attention.hpp"
 #include "engine/attention/mask.hpp"
 #include "engine/model/session.hpp"
 #include "model/execution_state.hpp"
@@ -73,7 +74,8 @@ struct Session::Impl {
   std::vector<float> hb_;      // (R, hidden_dim) FFN gate
   std::vector<float> hb2_;     // (R, hidden_dim) FFN up
   std::vector<float> scores_;  // (block, n_heads, capacity) one sequence's attention scores, then
-                               // probabilities: a row-path block's, or an observed block's
+                               // probabilities: a row-path block's, or an observed block's; a
+                               // step of decode-sized blocks: (R, n_heads, capacity) all of its
   std::vector<float> logits_;  // (rows with logits, vocab_size)
   AttentionObserver observer_;
   // Reused every step so a decode step allocates nothing.
@@ -83,8 +85,9 @@ struct Session::Impl {
   std::vector<int> logit_rows_;     // rows of the step that get logits
   std::vector<int> row_begin_;      // (blocks + 1) first row of each block of the step
   std::vector<int> row_block_;      // (R) the block each row of the step belongs to
-  std::vector<SequenceTokens> step_blocks_;  // forward_batch's blocks
-  std::vector<char> in_step_;                // (max_batch) whether a sequence is in the step
+  std::vector<AttentionBlock> attention_blocks_;  // (layers, blocks) a decode-sized step's
+  std::vector<SequenceTokens> step_blocks_;       // forward_batch's blocks
+  std::vector<char> in_step_;                     // (max_batch) whether a sequence is in the step
   // Only a windowed session uses these: a long block runs in chunks, RoPE runs past the table.
   std::vector<SequenceTokens> chunk_blocks_;  // one chunk of each block longer than the block
   std::vector<int> chunk_owner_;              // (chunk blocks) the step's block each came from

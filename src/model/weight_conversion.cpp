@@ -1,16 +1,17 @@
-// Every matrix of a model goes once at load into its format's layout (ops/weight_format.hpp: the
-// tile layout of ops/tile_layout.hpp for f32, f16, bf16, Q8_0), the layout the decode kernels
-// stream, in one huge-page buffer; f32 layer matrices and classifier are converted to another
-// format on the way when asked (bf16, Q8_0: the decode step then reads half or about a quarter of
-// the bytes). The token and position embeddings keep their type (an embedding is read
-// one row per token); a shared classifier gets a converted copy of its own. The parts of a fused
-// QKV matrix (gpt2) are converted as three matrices. Norms and biases stay where the file has
-// them. Packing for blocks of rows (panels for f32 and f16 on AVX-512, else oneDNN's layout), the
-// last step of a load, is here too.
+// Every matrix of a model goes once at load into its format's layout (ops/weight_format.hpp:
+// panels of 32 rows for f32, f16 and Q8_0, the tile layout of ops/tile_layout.hpp for bf16), the
+// layout the decode kernels stream, in one huge-page buffer; f32 layer matrices and classifier
+// are converted to another format on the way when asked (bf16, Q8_0: the decode step then reads
+// half or about a quarter of the bytes). The token and position embeddings keep their type (an
+// embedding is read one row per token); a shared classifier gets a converted copy of its own.
+// The parts of a fused QKV matrix (gpt2) are converted as three matrices. Norms and biases stay
+// where the file has them. Setting up blocks of rows (the formats' own panels, else oneDNN's
+// packed copy), the last step of a load, is here too.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <numeric>
 #include <vector>
 
 #include "engine/error.hpp"
@@ -33,6 +34,9 @@ constexpr std::size_t kPartAlignment = 64;
 std::size_t aligned_part(std::size_t bytes) {
   return (bytes + kPartAlignment - 1) / kPartAlignment * kPartAlignment;
 }
+
+// Bytes of a model file read between releases of its pages.
+constexpr std::ptrdiff_t kReleaseBytes = 32 << 20;
 
 // A matrix as convert_weights writes it: its rows in `to`, in that format's loaded layout.
 struct Conversion {
@@ -118,29 +122,46 @@ void Model::Impl::convert_weights(DType weight_type) {
   }
   if (total == 0) return;  // no matrices
   HugePageBuffer& buffer = converted_.emplace_back(total);
-  std::uint8_t* part = buffer.data();
+  std::vector<std::uint8_t*> parts(conversions.size());
+  for (std::size_t i = 0, at = 0; i < conversions.size(); ++i)
+    if (first[i] == i) {
+      parts[i] = buffer.data() + at;
+      at += aligned_part(conversions[i].bytes());
+    }
+  // Converted in the file's order, its pages leave the process's memory once read for the last
+  // time, kReleaseBytes at a time: the file and its converted copy are never both resident (a
+  // call per matrix, a TLB shootdown each, made loads slower). Norms and biases map again from
+  // the page cache.
+  std::vector<std::size_t> order(conversions.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return conversions[a].m->data < conversions[b].m->data;
+  });
+  const std::uint8_t* released = file_ ? file_->data() : nullptr;
+  for (std::size_t n = 0; n < order.size(); ++n) {
+    const std::size_t i = order[n];
+    if (first[i] == i) convert_rows(conversions[i], parts[i]);
+    const auto* end =
+        static_cast<const std::uint8_t*>(conversions[i].m->data) + conversions[i].m->bytes();
+    const bool last = n + 1 == order.size();
+    if (file_ && (last || end - released >= kReleaseBytes) &&
+        (last || conversions[order[n + 1]].m->data != conversions[i].m->data)) {
+      file_->release(released, last ? file_->data() + file_->size() - released : end - released);
+      released = std::max(released, end);
+    }
+  }
   for (std::size_t i = 0; i < conversions.size(); ++i) {
     Matrix& m = *conversions[i].m;
-    if (first[i] == i) {
-      convert_rows(conversions[i], part);
-      m.data = part;
-      part += aligned_part(conversions[i].bytes());
-    } else {
-      m.data = conversions[first[i]].m->data;
-    }
+    m.data = parts[first[i]];
     m.dtype = conversions[i].to;
   }
-  // The file's matrices are read no more: its pages leave the process's memory (a third of a
-  // load's peak RSS), in one call: a call per matrix (a TLB shootdown each) made loads slower.
-  // Norms and biases map again from the page cache.
-  if (file_) file_->release(file_->data(), file_->size());
 }
 
-// Blocks of rows (prefill) run the layer matrices on packed copies, faster than on our rows: f32
-// and f16 on AVX-512 and Q8_0 on AVX-512 VNNI in our panels (ops/panel_matmul.hpp), bf16 and f32
-// on the other ISAs in oneDNN's blocked layout (Q8_0 and f16 there have no copy: oneDNN takes
-// their rows expanded a chunk at a time). A second copy of each such layer matrix (the classifier
-// runs one row per sequence and keeps its rows only).
+// Blocks of rows (prefill) run the layer matrices on panels where their format has them (f32 and
+// f16 on AVX-512, Q8_0 on AVX-512 VNNI: the loaded matrix itself, ops/panel_matmul.hpp); bf16,
+// and f32 on the other ISAs, on a copy in oneDNN's blocked layout, a second copy of each layer
+// matrix (Q8_0 and f16 there have none: oneDNN takes their rows expanded a chunk at a time). The
+// classifier runs one row per sequence and keeps its rows only.
 void Model::Impl::pack_weights() {
   const Isa isa = active_isa();
   const auto on_panels = [&](const Matrix& m) { return prefers_panels(m.dtype, isa); };
@@ -150,19 +171,23 @@ void Model::Impl::pack_weights() {
   std::size_t total = 0;
   for (LayerWeights& l : weights_.layers)
     for (const Matrix* m : l.matrices()) total += aligned_part(packed_bytes(*m));
-  if (total == 0) return;
-  HugePageBuffer& buffer = converted_.emplace_back(total);
-  std::uint8_t* part = buffer.data();
+  std::uint8_t* part = total > 0 ? converted_.emplace_back(total).data() : nullptr;
   for (LayerWeights& l : weights_.layers)
     for (Matrix* m : l.matrices()) {
+      if (m->rows == 0) continue;  // absent
       const std::size_t bytes = packed_bytes(*m);
-      if (bytes == 0) continue;
       if (on_panels(*m))
-        m->panels = pack_panels(*m, part);
-      else
+        m->panels = pack_panels(*m, part);  // no bytes: the loaded matrix is its panels
+      else if (bytes > 0)
         m->packed = onednn_pack(*m, part);
       part += aligned_part(bytes);
     }
+}
+
+std::uint64_t Model::Impl::loaded_bytes() const {
+  std::uint64_t bytes = 0;
+  for (const HugePageBuffer& buffer : converted_) bytes += buffer.size();
+  return bytes;
 }
 
 }  // namespace engine

@@ -10,8 +10,9 @@ namespace engine {
 
 /// A (rows, cols) weight matrix in its stored type.
 struct Matrix {
-  /// Row-major in a file; in a loaded model the layout of its type's format (f32, f16, bf16 and
-  /// Q8_0 in the kernels' tiles of 4 rows, src/ops/tile_layout.hpp; others as the file has them).
+  /// Row-major in a file; in a loaded model the layout of its type's format
+  /// (src/ops/weight_format.hpp: f32, f16 and Q8_0 in panels of 32 rows, bf16 in the kernels'
+  /// tiles of 4 rows, src/ops/tile_layout.hpp).
   const void* data = nullptr;
   DType dtype = DType::f32;
   int rows = 0;  // output features
@@ -19,8 +20,8 @@ struct Matrix {
   /// oneDNN's blocked copy of the same weights (made at load for blocks of rows), or null: the
   /// row-wise kernels always read `data`.
   const void* packed = nullptr;
-  /// Weights packed in panels for blocks of rows (ops/panel_matmul.hpp, f32 or Q8_0 on AVX-512):
-  /// made at load instead of `packed`, or null.
+  /// The weights' panels for blocks of rows (ops/panel_matmul.hpp: f32 and f16 on AVX-512, Q8_0
+  /// on AVX-512 VNNI): `data` itself, set at load instead of `packed`, or null.
   const void* panels = nullptr;
 
   /// Bytes of the stored matrix.

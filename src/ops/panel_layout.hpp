@@ -17,13 +17,16 @@ constexpr std::size_t kPanelTileRows = 12;
 /// Values per Q8 block (Q8_0 weights, x quantised for them).
 constexpr std::size_t kQ8Block = 32;
 
-/// Q8_0 panels: per block of 32 values of k, kQ8PanelSteps steps of 4 values, step s holding
-/// feature j's 4 quants (k = 32b + 4s ...) as unsigned bytes (quant + 128) at 4j: one vpdpbusd
-/// per register of features; then the kPanelWidth features' scales of the block as f32.
+/// Q8_0 panels (the layout a load gives Q8_0 weights, which the decode kernel reads too:
+/// ops/formats/q8_0_panels.hpp): per block of 32 values of k, the kPanelWidth features' scales
+/// of the block as f16, then kQ8PanelSteps steps of 4 values, step s holding feature j's 4
+/// quants (k = 32b + 4s ...) as unsigned bytes (quant + 128) at 4j: one vpdpbusd per register
+/// of features.
 constexpr std::size_t kQ8PanelSteps = 8;
+constexpr std::size_t kQ8PanelScaleBytes = kPanelWidth * 2;
 constexpr std::size_t kQ8PanelStepBytes = 4 * kPanelWidth;
 constexpr std::size_t kQ8PanelQuantBytes = kQ8PanelSteps * kQ8PanelStepBytes;
-constexpr std::size_t kQ8PanelBlockBytes = kQ8PanelQuantBytes + kPanelWidth * sizeof(float);
+constexpr std::size_t kQ8PanelBlockBytes = kQ8PanelScaleBytes + kQ8PanelQuantBytes;
 
 /// A block's rows for Q8_0 panels, quantised per 32 values as for the Q8_0 decode kernel, in
 /// tiles of kPanelTileRows rows: per block of k, for a tile of n rows, the n rows' 4 int8 of each

@@ -1,7 +1,7 @@
-// f32 linear layers over blocks of rows (prompt prefill, large batches) on weights packed at
-// load in panels of kPanelWidth output features (ops/panel_layout.hpp). On AVX-512 this beats
-// oneDNN's f32 matmul on the same blocks (weights streamed from memory while the previous panel
-// computes; see ops/kernels/panel_kernels.hpp); elsewhere oneDNN stays.
+// f32 linear layers over blocks of rows (prompt prefill, large batches) on weights in panels of
+// kPanelWidth output features (ops/panel_layout.hpp), the layout a load gives them. On AVX-512 this
+// beats oneDNN's f32 matmul on the same blocks (weights streamed from memory while the previous
+// panel computes; see ops/kernels/panel_kernels.hpp); elsewhere oneDNN stays.
 #pragma once
 
 #include <cstddef>
@@ -21,13 +21,11 @@ namespace engine {
 /// AVX-512 VNNI (else expanded to f32 for oneDNN, a chunk of rows at a time); no other type.
 bool prefers_panels(DType type, Isa isa);
 
-/// Bytes of the panels of w: f32 (f16) (ceil(rows / kPanelWidth), cols, kPanelWidth) floats
-/// (halves), Q8_0 ceil(rows / kPanelWidth) x cols / 32 blocks of kQ8PanelBlockBytes
-/// (ops/panel_layout.hpp); 0 for types without panels (or when w has no rows).
+/// Bytes of a packed copy of w's panels: 0 for the types whose loaded layout is their panels
+/// (f32, f16 and Q8_0: no copy), for types without panels, or when w has no rows.
 std::size_t panel_bytes(const Matrix& w);
-/// Writes the panels of w (a type with panels, in its loaded layout) to `out` (panel_bytes(w),
-/// 64-byte aligned, zeroed: the features past w.rows of the last panel stay 0, and a Q8_0 one's
-/// scales) and returns them, for Matrix::panels.
+/// The panels of w (a type with panels, in its loaded layout), for Matrix::panels: w's own data
+/// where that is its panels, else written to `out` (panel_bytes(w), 64-byte aligned, zeroed).
 const void* pack_panels(const Matrix& w, std::uint8_t* out);
 
 /// Each product's y (M, w.rows) = x (M, K) · wᵀ on w.panels (every w with K columns and one

@@ -62,7 +62,8 @@ struct WeightFormat {
                     std::size_t rows, const Activations& x, float* y, std::size_t M);
 
   /// Blocks of rows (prefill) on the format's own panels (ops/panel_matmul.hpp) from this ISA
-  /// on; pack_panels null: never (oneDNN instead).
+  /// on; pack_panels null: never (oneDNN instead). panel_bytes 0: the loaded layout is the
+  /// panels, which pack_panels returns (one copy of the weights for decode and blocks).
   Isa panel_isa;
   std::size_t (*panel_bytes)(const Matrix& w);
   const void* (*pack_panels)(const Matrix& w, std::uint8_t* out);

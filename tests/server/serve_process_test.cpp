@@ -1,13 +1,16 @@
 // The `engine serve` process: it logs the port it listens on, answers once the model is loaded,
-// and on SIGTERM ends the stream in flight with its last chunk and [DONE], then exits 0.
+// and on SIGTERM ends the stream in flight with its last chunk and [DONE], then exits 0; and
+// tools/bench_serve.py against it.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <sstream>
 #include <string_view>
 
 #include "server_fixture.hpp"
@@ -91,6 +94,49 @@ TEST(ServeProcess, SigtermEndsTheStreamInFlightAndExitsZero) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   EXPECT_NE(raw.find("\"finish_reason\":\"length\""), std::string::npos) << raw;
   EXPECT_TRUE(raw.ends_with("data: [DONE]\n\n")) << raw;
+}
+
+// The load generator's own checks (doctests of its arithmetic), then a run against a real server:
+// every request answered, one JSON line per level with a finite decode rate and end-to-end rate,
+// the first level's ratios 1.
+TEST(ServeProcess, BenchServeMeasuresEveryLevel) {
+  const std::string script = std::string(ENGINE_TEST_MODELS_DIR) + "/../tools/bench_serve.py";
+  ASSERT_EQ(std::system(("python3 -m doctest " + script).c_str()), 0);
+  const auto [pid, log] =
+      start_serve({"-m", engine::test::require_model("stories260K.bin"), "-z",
+                   engine::test::require_model("tok512.bin"), "--port", "0", "--parallel", "2"});
+  ASSERT_GT(pid, 0);
+  const int port = read_port(log);
+  ASSERT_GT(port, 0);
+  const std::string command = "python3 " + script +
+                              " --url http://127.0.0.1:" + std::to_string(port) +
+                              " --concurrency 1,2 --requests 4 --max-tokens 12 --json";
+  FILE* out = popen(command.c_str(), "r");
+  ASSERT_NE(out, nullptr);
+  std::string text;
+  char buffer[4096];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, out)) > 0;) text.append(buffer, n);
+  EXPECT_EQ(pclose(out), 0) << text;
+  kill(pid, SIGTERM);
+  int status = -1;
+  EXPECT_EQ(waitpid(pid, &status, 0), pid);
+  fclose(log);
+
+  std::istringstream lines(text);
+  std::vector<json> levels;
+  for (std::string line; std::getline(lines, line);) levels.push_back(json::parse(line));
+  ASSERT_EQ(levels.size(), 2u) << text;
+  for (std::size_t i = 0; i < levels.size(); ++i) {
+    const json& level = levels[i];
+    EXPECT_EQ(level["concurrency"], i + 1);
+    EXPECT_EQ(level["statuses"], json({{"200", 4}})) << text;
+    for (const char* rate : {"decode_tok_per_s", "tok_per_s"}) {
+      const double value = level[rate];
+      EXPECT_TRUE(std::isfinite(value) && value > 0) << rate << ": " << text;
+    }
+  }
+  EXPECT_EQ(levels[0]["vs_first"], 1.0);
+  EXPECT_EQ(levels[0]["end_to_end_vs_first"], 1.0);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
-// Matrices for the kernel tests, laid out as a model load does: f32, bf16 and f16 from rows of
-// values in tiles (store_tile), Q8_0 from GGUF blocks made from f32 rows (quantize_row_q8_0),
-// which a test may edit, in panels (the format's store_rows).
+// Matrices for the kernel tests, laid out as a model load does: values in tiles (store_tile, as
+// bf16 loads), any format's file rows as its store_rows lays them out (f32 and f16 in panels,
+// Q8_0 from GGUF blocks made from f32 rows by quantize_row_q8_0, which a test may edit).
 #pragma once
 
 #include <algorithm>
@@ -48,21 +48,36 @@ inline std::vector<std::uint8_t> q8_0_blocks(const float* w, std::size_t rows, s
   return blocks;
 }
 
-/// Those blocks in the panels a load gives them (the format's store_rows, four rows at a time as
-/// a load calls it; ops/formats/q8_0_panels.hpp), `offset` bytes into the allocation.
-struct Q8_0Loaded {
+/// Rows of a file's type (`file_rows`, row-major: f32 or half values, Q8_0 blocks) to the layout
+/// a load gives them at `loaded` (loaded_bytes, zeroed): the format's store_rows, four rows at a
+/// time as a load calls it.
+inline void store_loaded(DType type, const void* file_rows, std::size_t rows, std::size_t cols,
+                         std::uint8_t* loaded) {
+  const WeightFormat& f = weight_format(type);
+  const auto* in = static_cast<const std::uint8_t*>(file_rows);
+  for (std::size_t r = 0; r < rows; r += kLayoutTileRows)
+    f.store_rows(in + r * file_row_bytes(f, cols), r, std::min(kLayoutTileRows, rows - r), rows,
+                 cols, loaded);
+}
+
+/// Those rows in the layout a load gives them, `offset` bytes into the allocation.
+struct Loaded {
   std::vector<std::uint8_t> bytes;
   std::size_t offset;
-  Q8_0Loaded(const std::vector<std::uint8_t>& blocks, std::size_t rows, std::size_t cols,
-             std::size_t offset = 0)
-      : bytes(offset + weight_format(DType::q8_0).loaded_bytes(rows, cols)), offset(offset) {
-    for (std::size_t r = 0; r < rows; r += kLayoutTileRows)
-      weight_format(DType::q8_0)
-          .store_rows(blocks.data() + r * (cols / 32 * 34), r, std::min(kLayoutTileRows, rows - r),
-                      rows, cols, data());
+  Loaded(DType type, const void* file_rows, std::size_t rows, std::size_t cols,
+         std::size_t offset = 0)
+      : bytes(offset + weight_format(type).loaded_bytes(rows, cols)), offset(offset) {
+    store_loaded(type, file_rows, rows, cols, data());
   }
   std::uint8_t* data() { return bytes.data() + offset; }
   const std::uint8_t* data() const { return bytes.data() + offset; }
+};
+
+/// Q8_0 blocks in the panels a load gives them (ops/formats/q8_0_panels.hpp).
+struct Q8_0Loaded : Loaded {
+  Q8_0Loaded(const std::vector<std::uint8_t>& blocks, std::size_t rows, std::size_t cols,
+             std::size_t offset = 0)
+      : Loaded(DType::q8_0, blocks.data(), rows, cols, offset) {}
 };
 
 }  // namespace engine::test

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <map>
+#include <memory>
 #include <numeric>
 #include <random>
 
@@ -90,7 +91,10 @@ void bench_one(const BenchArgs& args, const std::string& path, const std::string
   std::mt19937 rng(42);
   std::vector<int> tokens(std::max(args.n_prompt, args.n_gen));
   for (int& t : tokens) t = 3 + static_cast<int>(rng() % (c.vocab_size - 3));
-  Session session(model);
+  // The prompt's session (and its KV cache) ends before the generation ones start, so the
+  // run's peak memory is one session's, as a run of `generate` holds.
+  auto prompt_session = std::make_unique<Session>(model);
+  Session& session = *prompt_session;
 
   // Warm-up: first touches of the weights, OpenMP pool start, caches, and the scratch a block
   // of the prompt's size grows on first use (a 16-token warm-up left that to the first pp run).
@@ -126,6 +130,7 @@ void bench_one(const BenchArgs& args, const std::string& path, const std::string
     row.ttft_ms = 1e3 * std::accumulate(seconds.begin(), seconds.end(), 0.0) / seconds.size();
     finish(row, tps, 1e3 / row.ttft_ms);
   }
+  prompt_session.reset();
   // tg: n single-token steps for each of `batch` sequences in one forward pass per step, the
   // first fed BOS as llama-bench does; the rate counts the tokens of all sequences (weights are
   // read once per step for the batch).

@@ -20,4 +20,13 @@ extern const WeightFormat q4_k;
 extern const WeightFormat q5_k;
 extern const WeightFormat q6_k;
 
+/// The panels of a format whose loaded layout is its panels (f32, f16, Q8_0): the loaded matrix
+/// itself, no copy.
+inline std::size_t no_panel_bytes(const Matrix&) {
+  return 0;
+}
+inline const void* loaded_panels(const Matrix& w, std::uint8_t*) {
+  return w.data;
+}
+
 }  // namespace engine::formats

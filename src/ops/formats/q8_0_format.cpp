@@ -1,7 +1,7 @@
 // Q8_0 weights (GGUF's blocks of 32 int8 and an f16 scale): loaded in panels of 32 rows
-// (q8_0_panels.hpp) for the decode kernel on x quantised per 32 values, blocks of rows on the
-// prefill's Q8 panels with AVX-512 VNNI (ops/panel_layout.hpp), else oneDNN on rows expanded to
-// f32 a chunk at a time.
+// (q8_0_panels.hpp) for the decode kernel on x quantised per 32 values and, with AVX-512 VNNI,
+// blocks of rows on the same panels (ops/panel_layout.hpp); else blocks run oneDNN on rows
+// expanded to f32 a chunk at a time.
 #include <cstring>
 
 #include "format/gguf_tensor_type.hpp"
@@ -59,33 +59,6 @@ void gemm_rows(const kernels::KernelTable& k, const Matrix& w, std::size_t row, 
               w.rows);
 }
 
-std::size_t panel_bytes(const Matrix& w) {
-  const std::size_t count = (static_cast<std::size_t>(w.rows) + kPanelWidth - 1) / kPanelWidth;
-  return count * (w.cols / kQ8Block) * kQ8PanelBlockBytes;
-}
-
-// The prefill panels from the decode panels, which have the same rows per panel and the same
-// steps: a block's quants copied, its scales widened to f32.
-static_assert(kQ8DecodePanelRows == kPanelWidth);
-const void* pack_panels(const Matrix& w, std::uint8_t* out) {
-  const std::size_t blocks =
-      (static_cast<std::size_t>(w.rows) + kPanelWidth - 1) / kPanelWidth * (w.cols / kQ8Block);
-  const auto* in = static_cast<const std::uint8_t*>(w.data);
-#pragma omp parallel for schedule(static)
-  for (std::size_t b = 0; b < blocks; ++b) {
-    const std::uint8_t* from = in + b * kQ8DecodeBlockBytes;
-    std::uint8_t* to = out + b * kQ8PanelBlockBytes;
-    std::memcpy(to, from + kQ8DecodeScaleBytes, kQ8PanelQuantBytes);
-    for (std::size_t j = 0; j < kPanelWidth; ++j) {
-      std::uint16_t bits;
-      std::memcpy(&bits, from + 2 * j, 2);
-      const float scale = f16_to_f32(bits);
-      std::memcpy(to + kQ8PanelQuantBytes + j * sizeof(float), &scale, sizeof scale);
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 const WeightFormat q8_0{
@@ -101,8 +74,8 @@ const WeightFormat q8_0{
     .load_rows = load_rows,
     .gemm_rows = gemm_rows,
     .panel_isa = Isa::avx512_vnni_bf16,
-    .panel_bytes = panel_bytes,
-    .pack_panels = pack_panels,
+    .panel_bytes = no_panel_bytes,
+    .pack_panels = loaded_panels,
     .onednn_bf16 = false,
     .onednn_packs = false,
 };

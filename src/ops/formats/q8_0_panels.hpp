@@ -4,8 +4,8 @@
 // step s holding row j's quants 4s to 4s + 3 at 4j as unsigned bytes (quant + 128). A decode
 // kernel then loads the same 4 quants of 16 rows with one 64-byte load and sums them against 4
 // of x's for those 16 rows with one vpdpbusd, so a weight load serves every row of x of a batch,
-// and the scales are one vector per 16 rows. The steps are those of the prefill panels
-// (ops/panel_layout.hpp): packing those copies the quants and widens the scales.
+// and the scales are one vector per 16 rows. Blocks of rows (prefill) run on these very panels
+// (ops/panel_layout.hpp): one copy of the weights serves both.
 // Rows past the last (to a whole panel) are zeros: scale 0.
 #pragma once
 
@@ -16,11 +16,10 @@
 namespace engine {
 
 constexpr std::size_t kQ8DecodePanelRows = kPanelWidth;
-constexpr std::size_t kQ8DecodeScaleBytes = kQ8DecodePanelRows * 2;  // f16 per row
-constexpr std::size_t kQ8DecodeStepBytes = 4 * kQ8DecodePanelRows;
-constexpr std::size_t kQ8DecodeBlockBytes =
-    kQ8DecodeScaleBytes + kQ8PanelSteps * kQ8DecodeStepBytes;
-static_assert(kQ8DecodeStepBytes == kQ8PanelStepBytes && kQ8DecodeBlockBytes % 64 == 0);
+constexpr std::size_t kQ8DecodeScaleBytes = kQ8PanelScaleBytes;  // f16 per row
+constexpr std::size_t kQ8DecodeStepBytes = kQ8PanelStepBytes;
+constexpr std::size_t kQ8DecodeBlockBytes = kQ8PanelBlockBytes;
+static_assert(kQ8DecodeBlockBytes % 64 == 0);
 
 /// Bytes of one panel of rows of `cols` values (a multiple of 32).
 constexpr std::size_t q8_decode_panel_bytes(std::size_t cols) {

@@ -1,42 +1,70 @@
-// Panels of plain values (f32, f16) for the block path (ops/panel_matmul.hpp): (ceil(rows /
-// kPanelWidth), cols, kPanelWidth) values, packed at load from the tile layout
-// (ops/tile_layout.hpp), each value as the matrix holds it.
+// The layout a load gives matrices of plain values (f32, f16), which the decode kernel and the
+// block path (ops/panel_matmul.hpp) both read: one copy of the weights serves both. Panels of
+// kPanelWidth rows, (ceil(rows / kPanelWidth), cols, kPanelWidth) values: value (r, k) at panel
+// r / kPanelWidth, row k, column r % kPanelWidth. A panel is one linear stream for either kernel;
+// the features past the last row are zeros.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
+#include "ops/kernels/kernel_table.hpp"
 #include "ops/matrix.hpp"
 #include "ops/panel_layout.hpp"
-#include "ops/tile_layout.hpp"
+#include "ops/weight_format.hpp"
 
 namespace engine::formats {
 
-template <typename T>
-std::size_t value_panel_bytes(const Matrix& w) {
-  const std::size_t count = (static_cast<std::size_t>(w.rows) + kPanelWidth - 1) / kPanelWidth;
-  return count * w.cols * kPanelWidth * sizeof(T);
+/// Values of one panel of `cols` columns.
+constexpr std::size_t value_panel_values(std::size_t cols) {
+  return cols * kPanelWidth;
 }
 
 template <typename T>
-const void* pack_value_panels(const Matrix& w, std::uint8_t* out) {
-  constexpr std::size_t G = kGroupValues<T>;
-  const std::size_t K = w.cols, N = w.rows, panel = K * kPanelWidth;
-  T* const panels = reinterpret_cast<T*>(out);
-  const T* const in = static_cast<const T*>(w.data);
-  const std::size_t groups = tile_groups<T>(K);
-  // Row by row: each weight row is read in order (out of its tiles), its panel (cols x
-  // kPanelWidth values) stays in cache.
-#pragma omp parallel for schedule(static)
-  for (std::size_t n = 0; n < N; ++n) {
-    T* const column = panels + n / kPanelWidth * panel + n % kPanelWidth;
-    for (std::size_t k = 0; k < K; k += G) {
-      const T* const group = in + tile_offset<T>(groups, n, k);
-      for (std::size_t j = 0; j < std::min(G, K - k); ++j) column[(k + j) * kPanelWidth] = group[j];
+std::size_t value_panels_bytes(std::size_t rows, std::size_t cols) {
+  return (rows + kPanelWidth - 1) / kPanelWidth * value_panel_values(cols) * sizeof(T);
+}
+
+/// Rows [first, first + count) of a file's rows (`file_rows`, row-major) to their panel: each
+/// row's values in order, kPanelWidth apart (the panel stays in cache across its rows).
+template <typename T>
+void store_value_rows(const std::uint8_t* file_rows, std::size_t first, std::size_t count,
+                      std::size_t, std::size_t cols, std::uint8_t* loaded) {
+  const T* in = reinterpret_cast<const T*>(file_rows);
+  T* panels = reinterpret_cast<T*>(loaded);
+  for (std::size_t r = first; r < first + count; ++r, in += cols) {
+    T* column = panels + r / kPanelWidth * value_panel_values(cols) + r % kPanelWidth;
+    for (std::size_t k = 0; k < cols; ++k) column[k * kPanelWidth] = in[k];
+  }
+}
+
+/// Rows [first, first + count) back as f32 values, out (count, cols): a row's values gathered
+/// kGather at a time (on the stack: a decode step's embedding row allocates nothing), then
+/// widened by `widen` (n values from T to float).
+template <typename T, void (*widen)(const T*, float*, std::size_t)>
+void load_value_rows(const Matrix& w, std::size_t first, std::size_t count, float* out) {
+  constexpr std::size_t kGather = 64;
+  const std::size_t K = w.cols;
+  const T* panels = static_cast<const T*>(w.data);
+  T gathered[kGather];
+  for (std::size_t r = first; r < first + count; ++r, out += K) {
+    const T* column = panels + r / kPanelWidth * value_panel_values(K) + r % kPanelWidth;
+    for (std::size_t k0 = 0; k0 < K; k0 += kGather) {
+      const std::size_t n = std::min(kGather, K - k0);
+      for (std::size_t k = 0; k < n; ++k) gathered[k] = column[(k0 + k) * kPanelWidth];
+      widen(gathered, out + k0, n);
     }
   }
-  return panels;
+}
+
+/// The decode product on panels: rows [row, row + rows) (row a multiple of kPanelWidth) of w
+/// times x (M, K) by the format's decode kernel (`kernel`, a KernelTable member).
+template <typename T, auto kernel>
+void gemm_value_panels(const kernels::KernelTable& k, const Matrix& w, std::size_t row,
+                       std::size_t rows, const Activations& x, float* y, std::size_t M) {
+  const T* panels = static_cast<const T*>(w.data) + row / kPanelWidth * value_panel_values(w.cols);
+  (k.*kernel)(panels, x.f32, y + row, rows, w.cols, M, w.rows);
 }
 
 }  // namespace engine::formats

@@ -2,65 +2,56 @@
 // position with a stride (the KV cache interleaves heads): written once against Vec.
 #pragma once
 
-#include <array>
 #include <cstddef>
-#include <utility>
 
-/// out[j] = dot(q, keys + j*stride) for j in [0, n): one query head against n cached keys.
+// The decode kernels take a run of query heads of one query row at once and walk the cache
+// position by position, reading each cached row's slices of those heads together: one stream
+// through the cache per call rather than a short strided one per head, which the hardware
+// prefetchers follow far better. Query head i of the run reads KV head i / group of the run
+// (the run starts a group).
+
+/// One score: the dot product of a query head and a key, head_size long.
+inline float attention_score(const float* q, const float* key, std::size_t head_size) {
+  if (head_size > Vec::kWidth) return dot(q, key, head_size);
+  // Small heads: one register each.
+  return Vec::reduce_add(Vec::mul(load_n(q, head_size, 0.0f), load_n(key, head_size, 0.0f)));
+}
+
+/// out[i*ldo + j] = dot(q + i*head_size, keys + j*stride + (i / group)*head_size) for i < heads,
+/// j < n: `heads` query heads against n cached keys.
 inline void attention_scores(const float* q, const float* keys, std::size_t stride, std::size_t n,
-                             std::size_t head_size, float* out) {
-  constexpr std::size_t W = Vec::kWidth;
-  if (head_size <= W) {  // small heads: the query stays in one register
-    const Vec::Reg qv = load_n(q, head_size, 0.0f);
-    for (std::size_t j = 0; j < n; ++j)
-      out[j] = Vec::reduce_add(Vec::mul(qv, load_n(keys + j * stride, head_size, 0.0f)));
-    return;
-  }
-  for (std::size_t j = 0; j < n; ++j) out[j] = dot(q, keys + j * stride, head_size);
-}
-
-// attention_weighted_sum for a slice of a head of C registers: one pass over the values, each
-// row's slice read once and whole, the C accumulators in registers (lane for lane the same sums
-// as a pass per register, which walked the positions head_size / kWidth times); prefetching the
-// rows ahead measured slower (figures in docs/performance.md, commit 897219a).
-template <std::size_t C>
-inline void weighted_sum_in_registers(const float* p, const float* values, std::size_t stride,
-                                      std::size_t n, std::size_t width, float* out) {
-  constexpr std::size_t W = Vec::kWidth;
-  Vec::Reg acc[C];
-  for (auto& a : acc) a = Vec::zero();
+                             std::size_t head_size, std::size_t heads, std::size_t group,
+                             float* out, std::size_t ldo) {
   for (std::size_t j = 0; j < n; ++j) {
-    if (p[j] == 0.0f) continue;
-    const Vec::Reg pj = Vec::set1(p[j]);
-    for (std::size_t c = 0; c < C; ++c) {
-      const std::size_t at = c * W, len = width - at < W ? width - at : W;
-      acc[c] = Vec::fmadd(pj, load_n(values + j * stride + at, len, 0.0f), acc[c]);
+    const float* key = keys + j * stride;
+    for (std::size_t i = 0; i < heads; ++i)
+      out[i * ldo + j] = attention_score(q + i * head_size, key + i / group * head_size, head_size);
+  }
+}
+
+/// out + i*head_size = sum_j p[i*ldp + j] * (values + j*stride + (i / group)*head_size) for
+/// i < heads, j < n, in order of j; positions with p == 0 (masked) are skipped, so they cost
+/// nothing and cannot leak anything. The sums build up in out (in L1), a fused multiply-add per
+/// position as an accumulator in a register would, so every lane's sum is the same.
+inline void attention_weighted_sum(const float* p, std::size_t ldp, const float* values,
+                                   std::size_t stride, std::size_t n, std::size_t head_size,
+                                   std::size_t heads, std::size_t group, float* out) {
+  constexpr std::size_t W = Vec::kWidth;
+  const std::size_t width = heads * head_size;
+  for (std::size_t c = 0; c < width; c += W)
+    store_n(out + c, Vec::zero(), width - c < W ? width - c : W);
+  for (std::size_t j = 0; j < n; ++j) {
+    const float* row = values + j * stride;
+    for (std::size_t i = 0; i < heads; ++i) {
+      if (p[i * ldp + j] == 0.0f) continue;
+      const Vec::Reg pj = Vec::set1(p[i * ldp + j]);
+      const float* v = row + i / group * head_size;
+      float* o = out + i * head_size;
+      for (std::size_t c = 0; c < head_size; c += W) {
+        const std::size_t len = head_size - c < W ? head_size - c : W;
+        store_n(o + c, Vec::fmadd(pj, load_n(v + c, len, 0.0f), load_n(o + c, len, 0.0f)), len);
+      }
     }
-  }
-  for (std::size_t c = 0; c < C; ++c) {
-    const std::size_t at = c * W;
-    store_n(out + at, acc[c], width - at < W ? width - at : W);
-  }
-}
-
-// weighted_sum_in_registers<C> at [C - 1], C = 1..8.
-template <std::size_t... I>
-constexpr auto weighted_sums_in_registers(std::index_sequence<I...>) {
-  return std::array{&weighted_sum_in_registers<I + 1>...};
-}
-constexpr auto kWeightedSumsInRegisters = weighted_sums_in_registers(std::make_index_sequence<8>());
-
-/// out = sum_j p[j] * (values + j*stride) for j in [0, n); positions with p[j] == 0 (masked)
-/// are skipped, so they cost nothing and cannot leak anything.
-inline void attention_weighted_sum(const float* p, const float* values, std::size_t stride,
-                                   std::size_t n, std::size_t head_size, float* out) {
-  // The head in slices of up to 8 registers (one slice for heads up to 8 * kWidth), each slice
-  // one pass over the values.
-  constexpr std::size_t kSlice = kWeightedSumsInRegisters.size() * Vec::kWidth;
-  for (std::size_t at = 0; at < head_size; at += kSlice) {
-    const std::size_t width = head_size - at < kSlice ? head_size - at : kSlice;
-    kWeightedSumsInRegisters[(width + Vec::kWidth - 1) / Vec::kWidth - 1](p, values + at, stride, n,
-                                                                          width, out + at);
   }
 }
 

@@ -25,9 +25,6 @@ struct KernelTable {
   /// The same for bf16 weights and x rounded to bf16 by to_bf16 (exact products, f32 sums).
   void (*gemm_bf16)(const std::uint16_t* w, const std::uint16_t* x, float* y, std::size_t rows,
                     std::size_t cols, std::size_t M, std::size_t ldy);
-  /// The same for IEEE half weights and f32 x.
-  void (*gemm_f16)(const std::uint16_t* w, const float* x, float* y, std::size_t rows,
-                   std::size_t cols, std::size_t M, std::size_t ldy);
   /// The same for weights in panels of quantised blocks and x quantised by quantize_q8 (xq (M,
   /// cols), xd (M, cols / 32)) with its sums by q8_sums (w: the panel of the first of `rows`
   /// rows; cols a multiple of 32): integer sums per block for 16 rows at once, scaled once per
@@ -47,7 +44,7 @@ struct KernelTable {
   QuantPanelGemm* gemm_q5_k;
   QuantPanelGemm* gemm_q6_k;
   /// y (M, cols) = a block of M rows packed in tiles (x_tiles (M, K), see ops/panel_layout.hpp)
-  /// times one panel of packed f32 weights (K, kPanelWidth), over steps [k_begin, k_end) of k
+  /// times one panel of f32 weights (K, kPanelWidth), over steps [k_begin, k_end) of k
   /// (from k_begin > 0 on the partial sums y holds); cols <= kPanelWidth outputs per row at
   /// y[m * ldy + j]. Prefetches next_bytes from `next` (null: none) meanwhile. Every output is
   /// one FMA chain over k: the same sums whatever M and the steps.
@@ -59,6 +56,14 @@ struct KernelTable {
   void (*gemm_f16_panel)(const float* x_tiles, std::size_t M, std::size_t K, std::size_t k_begin,
                          std::size_t k_end, const std::uint16_t* panel, const void* next,
                          std::size_t next_bytes, float* y, std::size_t ldy, std::size_t cols);
+  /// Decode on panels (f32 weights, as gemm_panel takes them): y[m * ldy + r] = feature r of the
+  /// consecutive panels at w times row m of x (M, K), r < rows (the last panel may be partial),
+  /// m < M. Each output is summed the same way whatever M (not gemm_panel's way).
+  void (*gemm_decode_panels)(const float* w, const float* x, float* y, std::size_t rows,
+                             std::size_t K, std::size_t M, std::size_t ldy);
+  /// The same for panels of IEEE half weights, widened to f32 as they load.
+  void (*gemm_f16_decode_panels)(const std::uint16_t* w, const float* x, float* y, std::size_t rows,
+                                 std::size_t K, std::size_t M, std::size_t ldy);
   /// The same for a block quantised per 32 values (as quantize_q8) in Q8 tiles (x_tiles) times
   /// a Q8_0 panel (K / 32 blocks of kQ8PanelBlockBytes), steps [k_begin, k_end) multiples of
   /// 32: an exact integer sum per block, then one multiply-add by both scales.
@@ -75,7 +80,8 @@ struct KernelTable {
                   float* dsums32);
   /// n values to bf16, round to nearest even. Bit-identical on every ISA.
   void (*to_bf16)(const float* x, std::uint16_t* out, std::size_t n);
-  /// n IEEE half values widened to f32 (exact; F16C where the ISA has it).
+  /// n IEEE half values widened to f32 (exact; F16C where the ISA has it): an f16 matrix's rows
+  /// for oneDNN.
   void (*widen_f16)(const std::uint16_t* in, float* out, std::size_t n);
   /// y += a * x
   void (*axpy)(float a, const float* x, float* y, std::size_t n);
@@ -98,12 +104,16 @@ struct KernelTable {
                       const float* sin);
   /// gate = gelu(gate) * up, with `gelu`'s GELU (Gemma's GELU-gated feed-forward)
   void (*geglu)(float* gate, const float* up, std::size_t n);
-  /// out[j] = dot(q, keys + j*stride), j < n: one query head against cached keys.
+  /// out[i*ldo + j] = dot(q + i*head_size, keys + j*stride + (i / group)*head_size), i < heads,
+  /// j < n: a run of query heads against cached keys, position by position.
   void (*attention_scores)(const float* q, const float* keys, std::size_t stride, std::size_t n,
-                           std::size_t head_size, float* out);
-  /// out = sum_j p[j] * (values + j*stride), j < n, skipping p[j] == 0.
-  void (*attention_weighted_sum)(const float* p, const float* values, std::size_t stride,
-                                 std::size_t n, std::size_t head_size, float* out);
+                           std::size_t head_size, std::size_t heads, std::size_t group, float* out,
+                           std::size_t ldo);
+  /// out + i*head_size = sum_j p[i*ldp + j] * (values + j*stride + (i / group)*head_size),
+  /// i < heads, j < n, skipping p == 0: the same run's weighted sums.
+  void (*attention_weighted_sum)(const float* p, std::size_t ldp, const float* values,
+                                 std::size_t stride, std::size_t n, std::size_t head_size,
+                                 std::size_t heads, std::size_t group, float* out);
   /// out[t*ldo + j] = dot(q row t, key j) for t < rows, j < n: q(t, d) at q[t*ldq + d], the
   /// keys transposed (key j's element d at keys_t[d*ldk + j]). A block of queries (prefill).
   void (*attention_block_scores)(const float* q, std::size_t ldq, const float* keys_t,

@@ -111,11 +111,15 @@ struct StreamAhead {
     for (std::size_t at = 4096; at < kTouchAheadBytes && at < bytes; at += 4096)
       touch(static_cast<const std::uint8_t*>(begin) + at);
   }
-  /// Before the load of a step's row k at p.
+  /// Before the load of a step's row k at p, in a tile of C rows of x. Only a tile of one row
+  /// touches: with more, a page's loads carry C times the arithmetic, more than the reorder
+  /// window holds while a touch's miss is outstanding, so the touch stalled retirement for a
+  /// memory latency per page (most of an 8-row f32 step's time on the Zen 4 guests).
+  template <std::size_t C>
   void before_load(const void* p, std::size_t k) const {
     const auto* b = static_cast<const std::uint8_t*>(p);
     constexpr std::size_t kTileGroupBytes = kLayoutTileRows * kLayoutGroupBytes;
-    if (k == 0 && reinterpret_cast<std::uintptr_t>(b) % 4096 < kTileGroupBytes &&
+    if (C == 1 && k == 0 && reinterpret_cast<std::uintptr_t>(b) % 4096 < kTileGroupBytes &&
         static_cast<std::size_t>(end - b) > kTouchAheadBytes)
       touch(b + kTouchAheadBytes);
     Vec::prefetch(b + kAheadBytes);
@@ -130,7 +134,7 @@ inline const T* tiled_row_at(const T* wr, std::size_t k, std::size_t i) {
   return wr + (i / G * kLayoutTileRows + k) * G + i % G;
 }
 
-/// f32 x times weights in the tile layout that load as f32 (f32, f16). R divides
+/// f32 x times f32 weights in the tile layout. R divides
 /// kLayoutTileRows and tiles start at multiples of R, so a tile's rows are rows of one layout
 /// tile (the same for the kernels below).
 template <typename Weight>
@@ -152,7 +156,7 @@ struct LinearTile {
       for (std::size_t c = 0; c < C; ++c) xv[c] = load_n(xr + c * n + i, len, 0.0f);
       for (std::size_t k = 0; k < R; ++k) {
         const Weight* p = tiled_row_at(wr, k, i);
-        ahead.before_load(p, k);
+        ahead.before_load<C>(p, k);
         const Vec::Reg wv = load_weights_n(p, len);
         for (std::size_t c = 0; c < C; ++c) acc[k][c] = Vec::fmadd(wv, xv[c], acc[k][c]);
       }
@@ -207,12 +211,6 @@ inline void for_each_tile_of_values(const T* w, std::size_t rows, std::size_t co
 inline void gemm(const float* w, const float* x, float* y, std::size_t rows, std::size_t cols,
                  std::size_t M, std::size_t ldy) {
   for_each_tile_of_values<LinearTile<float>>(w, rows, cols, M, x, y, cols, ldy);
-}
-
-inline void gemm_f16(const std::uint16_t* w, const float* x, float* y, std::size_t rows,
-                     std::size_t cols, std::size_t M, std::size_t ldy) {
-  for_each_tile_of_values<LinearTile<F16>>(reinterpret_cast<const F16*>(w), rows, cols, M, x, y,
-                                           cols, ldy);
 }
 
 inline void gemm_bf16(const std::uint16_t* w, const std::uint16_t* x, float* y, std::size_t rows,

@@ -137,6 +137,82 @@ inline void gemm_panel(const float* x_tiles, std::size_t M, std::size_t K, std::
   }
 }
 
+// Decode on panels (the layout a load gives f32 and f16 weights, ops/formats/value_panels.hpp):
+// few rows of x, so one FMA chain per output would wait on its own latency. Each output sums k
+// in kDecodeChains chains (step k in chain k % kDecodeChains), added pairwise at the end, and
+// kDecodeRows rows of x share a pass over the panel (more rows: more passes over the cached
+// panel): the same sums whatever M.
+constexpr std::size_t kDecodeChains = Vec::kRegisters >= 32 ? 4 : 2;
+constexpr std::size_t kDecodeRows = Vec::kRegisters >= 32 ? 2 : 1;
+
+/// y (C, cols) = C rows of x (x (C, K), rows ldx apart) times one panel (K, kPanelWidth); reads
+/// ahead of the call's stream of panels (which ends at `end`) as the tile kernels do
+/// (StreamAhead: a prefetch per cache line, a touch per 4 KB page).
+template <std::size_t C, typename T>
+inline void decode_panel_pass(const T* panel, const float* x, std::size_t ldx, std::size_t K,
+                              float* y, std::size_t ldy, std::size_t cols,
+                              const std::uint8_t* end) {
+  constexpr std::size_t W = Vec::kWidth, S = kDecodeChains;
+  constexpr std::size_t kStepBytes = kPanelWidth * sizeof(T);
+  Vec::Reg acc[S][C][kPanelVecs];
+  for (auto& chain : acc)
+    for (auto& row : chain)
+      for (auto& a : row) a = Vec::zero();
+  const auto step = [&](std::size_t k, std::size_t s) {
+    const T* b = panel + k * kPanelWidth;
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(b);
+    if (reinterpret_cast<std::uintptr_t>(bytes) % 4096 < kStepBytes &&
+        static_cast<std::size_t>(end - bytes) > StreamAhead::kTouchAheadBytes)
+      touch(bytes + StreamAhead::kTouchAheadBytes);
+    for (std::size_t line = 0; line < kStepBytes; line += 64)
+      Vec::prefetch(bytes + line + StreamAhead::kAheadBytes);
+    Vec::Reg bk[kPanelVecs];
+    for (std::size_t v = 0; v < kPanelVecs; ++v) bk[v] = load_panel_values(b + v * W);
+    for (std::size_t c = 0; c < C; ++c) {
+      const Vec::Reg xk = Vec::set1(x[c * ldx + k]);
+      for (std::size_t v = 0; v < kPanelVecs; ++v)
+        acc[s][c][v] = Vec::fmadd(xk, bk[v], acc[s][c][v]);
+    }
+  };
+  std::size_t k = 0;
+  for (; k + S <= K; k += S)
+#pragma GCC unroll 4
+    for (std::size_t s = 0; s < S; ++s) step(k + s, s);
+#pragma GCC unroll 4
+  for (std::size_t s = 0; s < S; ++s)
+    if (k + s < K) step(k + s, s);
+  Vec::Reg sums[C][kPanelVecs];
+  for (std::size_t c = 0; c < C; ++c)
+    for (std::size_t v = 0; v < kPanelVecs; ++v) {
+      Vec::Reg pair[S / 2];
+      for (std::size_t s = 0; s < S / 2; ++s)
+        pair[s] = Vec::add(acc[2 * s][c][v], acc[2 * s + 1][c][v]);
+      sums[c][v] = S == 4 ? Vec::add(pair[0], pair[S / 2 - 1]) : pair[0];
+    }
+  store_panel_sums(sums, y, ldy, cols);
+}
+
+/// y[m * ldy + r] = feature r of the panels at w (rows features, kPanelWidth per panel, K
+/// steps each, one after another) times row m of x (M, K), for r < rows, m < M.
+template <typename T>
+inline void gemm_decode_panels(const T* w, const float* x, float* y, std::size_t rows,
+                               std::size_t K, std::size_t M, std::size_t ldy) {
+  const std::size_t panels = (rows + kPanelWidth - 1) / kPanelWidth;
+  const auto* end = reinterpret_cast<const std::uint8_t*>(w + panels * K * kPanelWidth);
+  StreamAhead::touch_first_pages(w, panels * K * kPanelWidth * sizeof(T));
+  for (std::size_t p = 0; p < panels; ++p) {
+    const T* panel = w + p * K * kPanelWidth;
+    const std::size_t cols =
+        rows - p * kPanelWidth < kPanelWidth ? rows - p * kPanelWidth : kPanelWidth;
+    std::size_t m = 0;
+    for (; m + kDecodeRows <= M; m += kDecodeRows)
+      decode_panel_pass<kDecodeRows>(panel, x + m * K, K, K, y + m * ldy + p * kPanelWidth, ldy,
+                                     cols, end);
+    for (; m < M; ++m)
+      decode_panel_pass<1>(panel, x + m * K, K, K, y + m * ldy + p * kPanelWidth, ldy, cols, end);
+  }
+}
+
 // Q8_0 panels (ops/panel_layout.hpp): rows per pass, as many as keep a block's integer sums, the
 // f32 sums and the panel's step in registers (AVX-512: 6; AVX2 and scalar: 1).
 constexpr std::size_t kQ8PanelPassRows = Vec::kRegisters > 8 * static_cast<int>(kPanelVecs)
@@ -172,14 +248,14 @@ inline void q8_panel_pass(const std::uint8_t* tile, std::size_t n, std::size_t p
     for (std::size_t s = 0; s < kQ8PanelSteps; ++s) {
       Vec::I32 ws[kPanelVecs];
       for (std::size_t v = 0; v < kPanelVecs; ++v)
-        ws[v] = Vec::i32_load(w + s * kQ8PanelStepBytes + v * 4 * W);
+        ws[v] = Vec::i32_load(w + kQ8PanelScaleBytes + s * kQ8PanelStepBytes + v * 4 * W);
       for (std::size_t p = 0; p < P; ++p)
         for (std::size_t v = 0; v < kPanelVecs; ++v)
           sums[p][v] = Vec::dot_u8x4(sums[p][v], ws[v], quads[s * n + p]);
     }
-    const float* w_scales = reinterpret_cast<const float*>(w + kQ8PanelQuantBytes);
+    const auto* w_scales = reinterpret_cast<const std::uint16_t*>(w);
     Vec::Reg scales[kPanelVecs];
-    for (std::size_t v = 0; v < kPanelVecs; ++v) scales[v] = Vec::load(w_scales + v * W);
+    for (std::size_t v = 0; v < kPanelVecs; ++v) scales[v] = Vec::load_f16(w_scales + v * W);
     for (std::size_t p = 0; p < P; ++p) {
       const Vec::Reg xd = Vec::set1(x_scales[p]);
       for (std::size_t v = 0; v < kPanelVecs; ++v)

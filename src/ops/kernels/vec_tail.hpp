@@ -27,35 +27,7 @@ inline Vec::Reg select_n(const std::uint8_t* mask, std::size_t n, Vec::Reg v, Ve
   return Vec::select(buf, v, fill);
 }
 
-// 16-bit weight types, told apart by type so one GEMV template serves both.
-struct Bf16 {
-  std::uint16_t bits;
-};
-struct F16 {
-  std::uint16_t bits;
-};
-
-/// Loads n <= kWidth weights of any stored element type as f32; lanes past n are 0.
+/// Loads n <= kWidth f32 weights; lanes past n are 0.
 inline Vec::Reg load_weights_n(const float* p, std::size_t n) {
   return load_n(p, n, 0.0f);
-}
-
-template <typename Half>
-inline Vec::Reg load_half_n(const Half* p, std::size_t n) {
-  const std::uint16_t* bits = reinterpret_cast<const std::uint16_t*>(p);
-  std::uint16_t buf[Vec::kWidth] = {};
-  if (n < Vec::kWidth) {
-    for (std::size_t i = 0; i < n; ++i) buf[i] = bits[i];
-    bits = buf;
-  }
-  if constexpr (std::is_same_v<Half, Bf16>)
-    return Vec::load_bf16(bits);
-  else
-    return Vec::load_f16(bits);
-}
-inline Vec::Reg load_weights_n(const Bf16* p, std::size_t n) {
-  return load_half_n(p, n);
-}
-inline Vec::Reg load_weights_n(const F16* p, std::size_t n) {
-  return load_half_n(p, n);
 }

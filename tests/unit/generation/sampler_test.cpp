@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <limits>
+#include <random>
 #include <vector>
 
 #include "expect_engine_error.hpp"
@@ -87,6 +89,34 @@ TEST(Sampler, GreedyIsTheFirstMaximum) {
   std::vector<float> logits = {0.25f, -1.0f, 3.5f, 3.5f, 2.0f};
   Sampler sampler(greedy());
   EXPECT_EQ(sampler.sample(logits), 2);
+}
+
+// Over a vocabulary's length (the vectorised passes and their tails): the first maximum wherever
+// it is and however often it repeats, -inf tokens around it, 0 and -0 tied; and an error names
+// the first broken token when there are several.
+TEST(Sampler, GreedyIsTheFirstMaximumOfALongVocabulary) {
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> logit(-8.0f, 8.0f);
+  for (const std::size_t n : {1, 15, 16, 17, 1000, 32000, 32003}) {
+    std::vector<float> logits(n);
+    for (float& x : logits) x = logit(rng);
+    for (std::size_t i = 0; i < n; i += 7) logits[i] = -kInf;
+    for (const std::size_t at : {std::size_t{0}, n / 3, n - 1}) {
+      std::vector<float> with_max = logits;
+      with_max[at] = 9.0f;
+      if (at + 5 < n) with_max[at + 5] = 9.0f;  // a later tie
+      Sampler sampler(greedy());
+      EXPECT_EQ(sampler.sample(with_max), static_cast<int>(at)) << "n " << n;
+    }
+  }
+  std::vector<float> zeros = {-1.0f, -0.0f, 0.0f, -kInf};
+  Sampler sampler(greedy());
+  EXPECT_EQ(sampler.sample(zeros), 1);
+  std::vector<float> broken(4000, 1.0f);
+  broken[3001] = kInf;
+  broken[3500] = kNaN;
+  test::expect_engine_error([&] { sampler.sample(broken); }, ErrorCode::bad_format,
+                            {"token 3001", "inf"});
 }
 
 }  // namespace

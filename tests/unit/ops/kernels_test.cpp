@@ -8,6 +8,8 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <string>
+#include <utility>
 
 #include "ggml_block_reference.hpp"
 #include "ops/half.hpp"
@@ -249,34 +251,55 @@ TEST_P(KernelsPerIsa, RopeIsBitIdenticalToScalar) {
       }
 }
 
+// A run of query heads (grouped: head i reads KV head i / group) against keys and values
+// interleaved in a cache row, every ISA against double sums of the definition; the weighted sum
+// skips masked (0) positions and writes exactly its heads' columns.
 TEST_P(KernelsPerIsa, AttentionScoresAndWeightedSum) {
-  for (std::size_t head_size : {1, 2, 8, 15, 16, 17, 64, 100}) {
-    for (std::size_t n : {0, 1, 2, 7, 33}) {
-      const std::size_t stride = head_size * 3 + 1;  // heads interleaved in the cache
-      const auto keys = random_vector(n * stride + head_size, rng);
-      const auto q = random_vector(head_size, rng);
-      std::vector<float> got(n), want(n);
-      simd().attention_scores(q.data(), keys.data() + 1, stride, n, head_size, got.data());
-      scalar().attention_scores(q.data(), keys.data() + 1, stride, n, head_size, want.data());
-      for (std::size_t j = 0; j < n; ++j) {
-        double magnitude = 0;
-        for (std::size_t i = 0; i < head_size; ++i)
-          magnitude += std::abs(q[i] * keys[1 + j * stride + i]);
-        expect_sum_close(got[j], want[j], magnitude, "scores hs=" + std::to_string(head_size));
+  for (std::size_t head_size : {1, 2, 8, 15, 16, 17, 64, 100})
+    for (const auto& [heads, group] : {std::pair<std::size_t, std::size_t>{1, 1}, {3, 1}, {4, 2}})
+      for (std::size_t n : {0, 1, 2, 7, 33}) {
+        const std::string where = "hs=" + std::to_string(head_size) +
+                                  " heads=" + std::to_string(heads) + "/" + std::to_string(group) +
+                                  " n=" + std::to_string(n);
+        const std::size_t kv_heads = heads / group, stride = head_size * (kv_heads + 2) + 1;
+        const std::size_t ldo = n + 3;
+        const auto keys = random_vector(n * stride + 1, rng);
+        const auto q = random_vector(heads * head_size, rng);
+        std::vector<float> scores(heads * ldo, 9.0f);
+        simd().attention_scores(q.data(), keys.data() + 1, stride, n, head_size, heads, group,
+                                scores.data(), ldo);
+        for (std::size_t i = 0; i < heads; ++i) {
+          for (std::size_t j = 0; j < n; ++j) {
+            const float* key = &keys[1 + j * stride + i / group * head_size];
+            double want = 0, magnitude = 0;
+            for (std::size_t d = 0; d < head_size; ++d) {
+              want += static_cast<double>(q[i * head_size + d]) * key[d];
+              magnitude += std::abs(static_cast<double>(q[i * head_size + d]) * key[d]);
+            }
+            expect_sum_close(scores[i * ldo + j], static_cast<float>(want), magnitude,
+                             "scores " + where);
+          }
+          EXPECT_EQ(scores[i * ldo + n], 9.0f) << "wrote past the keys " << where;
+        }
+        auto p = random_vector(heads * ldo, rng, 0.0f, 1.0f);
+        if (n > 1) p[1] = p[ldo + 1 < p.size() ? ldo + 1 : 1] = 0.0f;  // masked positions
+        std::vector<float> out(heads * head_size + 1, 9.0f);
+        simd().attention_weighted_sum(p.data(), ldo, keys.data() + 1, stride, n, head_size, heads,
+                                      group, out.data());
+        for (std::size_t i = 0; i < heads; ++i)
+          for (std::size_t d = 0; d < head_size; ++d) {
+            double want = 0, magnitude = 0;
+            for (std::size_t j = 0; j < n; ++j) {
+              const double term = static_cast<double>(p[i * ldo + j]) *
+                                  keys[1 + j * stride + i / group * head_size + d];
+              want += term;
+              magnitude += std::abs(term);
+            }
+            expect_sum_close(out[i * head_size + d], static_cast<float>(want), magnitude,
+                             "sum " + where);
+          }
+        EXPECT_EQ(out[heads * head_size], 9.0f) << "wrote past the heads " << where;
       }
-      auto p = random_vector(n, rng, 0.0f, 1.0f);
-      if (n > 1) p[1] = 0.0f;  // a masked position
-      std::vector<float> out(head_size + 1, 9.0f), ref(head_size + 1, 9.0f);
-      simd().attention_weighted_sum(p.data(), keys.data() + 1, stride, n, head_size, out.data());
-      scalar().attention_weighted_sum(p.data(), keys.data() + 1, stride, n, head_size, ref.data());
-      for (std::size_t i = 0; i < head_size; ++i) {
-        double magnitude = 0;
-        for (std::size_t j = 0; j < n; ++j) magnitude += std::abs(p[j] * keys[1 + j * stride + i]);
-        expect_sum_close(out[i], ref[i], magnitude, "sum hs=" + std::to_string(head_size));
-      }
-      EXPECT_EQ(out[head_size], 9.0f) << "wrote past the head";
-    }
-  }
 }
 
 // got (rows, cols) at ld_got = a (rows, inner) at lda times b (inner, cols) at ldb, against
@@ -329,8 +352,9 @@ TEST_P(KernelsPerIsa, AttentionBlockScoresAndWeightedSum) {
 }
 
 // The compact weight types against the scalar kernels, on the activations each kernel takes
-// (bf16 x for bf16 weights, Q8 blocks for Q8_0); odd row counts, several rows of x.
-TEST_P(KernelsPerIsa, GemmBf16F16AndQ8_0) {
+// (bf16 x for bf16 weights, Q8 blocks for Q8_0); odd row counts, several rows of x. (f16 decodes
+// on panels: decode_panels_test.cpp.)
+TEST_P(KernelsPerIsa, GemmBf16AndQ8_0) {
   for (std::size_t M : {1, 3, 8}) {
     for (std::size_t rows : {1, 4, 5, 7, 9}) {
       for (std::size_t cols : {32, 64, 96, 160, 2048}) {
@@ -350,12 +374,6 @@ TEST_P(KernelsPerIsa, GemmBf16F16AndQ8_0) {
         simd().gemm_bf16(wt.data(), xb.data(), got.data(), rows, cols, M, rows);
         scalar().gemm_bf16(wt.data(), xb.data(), want.data(), rows, cols, M, rows);
         expect_close("bf16 ");
-        std::vector<std::uint16_t> f16(rows * cols);
-        for (std::size_t i = 0; i < f16.size(); ++i) f16[i] = f32_to_f16(w[i]);
-        const test::Tiles<std::uint16_t> f16_tiles(f16.data(), rows, cols);
-        simd().gemm_f16(f16_tiles.data(), x.data(), got.data(), rows, cols, M, rows);
-        scalar().gemm_f16(f16_tiles.data(), x.data(), want.data(), rows, cols, M, rows);
-        expect_close("f16 ");
         auto blocks = test::q8_0_blocks(w.data(), rows, cols);
         if (cols == 64) {  // -128 (GGUF files may hold it), in both halves of a block pair
           blocks[2] = 0x80;
@@ -421,20 +439,18 @@ TEST_P(KernelsPerIsa, Q8_0TimesQ8IsTheBlockwiseIntegerDotProduct) {
   }
 }
 
-// The scalar kernels on tiled f32, bf16 and f16 weights are the definition: each output the
+// The scalar kernels on tiled f32 and bf16 weights are the definition: each output the
 // dot product of its row's values and x, for every row of tiles of 4, 2 and 1 rows and a last
 // group part padding (7 rows, 100 columns).
 TEST(KernelsScalar, TiledWeightsTimesXIsTheRowDotProduct) {
   std::mt19937 rng(4);
   const std::size_t rows = 7, cols = 100;
   const auto w = random_vector(rows * cols, rng), x = random_vector(3 * cols, rng);
-  std::vector<std::uint16_t> wb(w.size()), xb(x.size()), wh(w.size());
+  std::vector<std::uint16_t> wb(w.size()), xb(x.size());
   quantize_bf16(w.data(), wb.data(), wb.size());
   quantize_bf16(x.data(), xb.data(), xb.size());
-  for (std::size_t i = 0; i < w.size(); ++i) wh[i] = f32_to_f16(w[i]);
   const test::Tiles<float> f32_tiles(w.data(), rows, cols);
-  const test::Tiles<std::uint16_t> bf16_tiles(wb.data(), rows, cols),
-      f16_tiles(wh.data(), rows, cols);
+  const test::Tiles<std::uint16_t> bf16_tiles(wb.data(), rows, cols);
   const KernelTable& k = kernels_for(Isa::scalar);
   // weight (r, i) and x (m, i) as the kernel of each type reads them
   const auto expect_dot_products = [&](const char* what, auto weight, auto x_at, auto run) {
@@ -460,11 +476,6 @@ TEST(KernelsScalar, TiledWeightsTimesXIsTheRowDotProduct) {
       [&](std::size_t m, std::size_t i) { return bf16_to_f32(xb[m * cols + i]); },
       [&](std::size_t M, float* y) {
         k.gemm_bf16(bf16_tiles.data(), xb.data(), y, rows, cols, M, rows);
-      });
-  expect_dot_products(
-      "f16", [&](std::size_t r, std::size_t i) { return f16_to_f32(wh[r * cols + i]); }, x_f32,
-      [&](std::size_t M, float* y) {
-        k.gemm_f16(f16_tiles.data(), x.data(), y, rows, cols, M, rows);
       });
 }
 

@@ -37,10 +37,10 @@ TEST(Matmuls, SharedPassEqualsEachProductAlone) {
   std::vector<std::uint16_t> bf16(f32[1].size());
   quantize_bf16(f32[1].data(), bf16.data(), bf16.size());
   const test::Tiles<std::uint16_t> bf16_tiles(bf16.data(), rows[1], K);
-  const test::Tiles<float> f32_tiles(f32[2].data(), rows[2], K);
+  const test::Loaded f32_panels(DType::f32, f32[2].data(), rows[2], K);
   const Matrix w[] = {{q8.data(), DType::q8_0, rows[0], K},
                       {bf16_tiles.data(), DType::bf16, rows[1], K},
-                      {f32_tiles.data(), DType::f32, rows[2], K}};
+                      {f32_panels.data(), DType::f32, rows[2], K}};
 
   // 1 row forks (300 + 200 + 50) x 256 multiply-adds > 2^17; 16 rows is the largest block
   // that stays on the per-row kernels.
@@ -64,7 +64,7 @@ TEST(Matmuls, SharedPassEqualsEachProductAlone) {
 }
 
 // 1030 rows: a chunk of 1024 and one of 6 rows (the last tile partial); 21 rows of x take the
-// block path (no packed copy: oneDNN on rows read back from the tiles).
+// block path (no packed copy: oneDNN on rows read back from the panels or tiles).
 TEST(Matmul, BlockOnAnUnpackedMatrixEqualsItsRowsOneByOne) {
   constexpr int N = 1030, K = 64, M = 21;
   Workspace workspace;
@@ -76,9 +76,9 @@ TEST(Matmul, BlockOnAnUnpackedMatrixEqualsItsRowsOneByOne) {
   for (float& v : x) v = d(rng);
   std::vector<std::uint16_t> bf16(f32.size());
   quantize_bf16(f32.data(), bf16.data(), bf16.size());
-  const test::Tiles<float> f32_tiles(f32.data(), N, K);
+  const test::Loaded f32_panels(DType::f32, f32.data(), N, K);
   const test::Tiles<std::uint16_t> bf16_tiles(bf16.data(), N, K);
-  for (const auto& [w, bound] : {std::pair{Matrix{f32_tiles.data(), DType::f32, N, K}, 1e-4f},
+  for (const auto& [w, bound] : {std::pair{Matrix{f32_panels.data(), DType::f32, N, K}, 1e-4f},
                                  std::pair{Matrix{bf16_tiles.data(), DType::bf16, N, K}, 1e-3f}}) {
     std::vector<float> block(static_cast<std::size_t>(M) * N), row(N);
     matmul(step, x.data(), w, block.data(), M);

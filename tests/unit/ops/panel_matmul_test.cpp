@@ -34,13 +34,13 @@ std::vector<float> random_vector(std::size_t n, std::mt19937& rng) {
   return v;
 }
 
-// Packs w's panels (w's rows as a load tiles them) into a buffer of their own and sets w.panels.
+// w's rows (row-major at w.data) in the layout a load gives them, which is their panels, in a
+// buffer of their own (64-byte aligned as a load's): w.data and w.panels point into it.
 HugePageBuffer pack(Matrix& w) {
-  const test::Tiles<float> tiles(static_cast<const float*>(w.data), w.rows, w.cols);
-  Matrix tiled = w;
-  tiled.data = tiles.data();
-  HugePageBuffer buffer(panel_bytes(w));
-  w.panels = pack_panels(tiled, buffer.data());
+  HugePageBuffer buffer(weight_format(w.dtype).loaded_bytes(w.rows, w.cols));
+  test::store_loaded(w.dtype, w.data, w.rows, w.cols, buffer.data());
+  w.data = buffer.data();
+  w.panels = pack_panels(w, nullptr);
   return buffer;
 }
 
@@ -119,16 +119,13 @@ float half_value(std::uint16_t h) {
 struct F16Panels {
   std::vector<float> widened;  // (N, K)
   std::vector<std::uint16_t> halves;
-  test::Tiles<std::uint16_t> tiles;
   Matrix matrix;
   HugePageBuffer buffer;
   F16Panels(const std::vector<float>& w, std::size_t N, std::size_t K)
       : halves(rounded(w)),
-        tiles(halves.data(), N, K),
-        matrix{tiles.data(), DType::f16, static_cast<int>(N), static_cast<int>(K)},
-        buffer(panel_bytes(matrix)) {
+        matrix{halves.data(), DType::f16, static_cast<int>(N), static_cast<int>(K)},
+        buffer(pack(matrix)) {
     for (const std::uint16_t h : halves) widened.push_back(half_value(h));
-    matrix.panels = pack_panels(matrix, buffer.data());
   }
   static std::vector<std::uint16_t> rounded(const std::vector<float>& w) {
     std::vector<std::uint16_t> h(w.size());
@@ -229,19 +226,15 @@ TEST_P(PanelMatmulPerIsa, F16EqualsF32PanelsOfTheWidenedWeights) {
 }
 
 // Q8_0: w (N, K) as GGUF blocks with one quant at -128 (the panel holds quant + 128 as a byte:
-// the extreme value), laid out as a load lays it out, then packed in panels.
+// the extreme value), laid out as a load lays it out: its panels.
 struct Q8Panels {
   std::vector<std::uint8_t> blocks;  // (N, K / 32 * 34), GGUF Q8_0
-  test::Q8_0Loaded loaded;
   Matrix matrix;
   HugePageBuffer buffer;
   Q8Panels(const std::vector<float>& w, std::size_t N, std::size_t K)
       : blocks(edited(test::q8_0_blocks(w.data(), N, K))),
-        loaded(blocks, N, K),
-        matrix{loaded.data(), DType::q8_0, static_cast<int>(N), static_cast<int>(K)},
-        buffer(panel_bytes(matrix)) {
-    matrix.panels = pack_panels(matrix, buffer.data());
-  }
+        matrix{blocks.data(), DType::q8_0, static_cast<int>(N), static_cast<int>(K)},
+        buffer(pack(matrix)) {}
   static std::vector<std::uint8_t> edited(std::vector<std::uint8_t> blocks) {
     blocks[2] = 0x80;  // row 0, block 0, quant 0
     return blocks;
@@ -327,8 +320,8 @@ TEST_P(PanelMatmulPerIsa, Q8_0PanelsEqualTheDecodeKernel) {
   std::vector<float> xd(M * K / 32), decode(M * N);
   simd().quantize_q8(x.data() + 1, xq.data(), xd.data(), M * K);
   const ggml_reference::QuantSums sums = ggml_reference::quant_sums(xq, xd);
-  simd().gemm_q8_0(w.loaded.data(), xq.data(), xd.data(), sums.sums16.data(), sums.dsums32.data(),
-                   decode.data(), N, K, M, N);
+  simd().gemm_q8_0(static_cast<const std::uint8_t*>(w.matrix.data), xq.data(), xd.data(),
+                   sums.sums16.data(), sums.dsums32.data(), decode.data(), N, K, M, N);
   EXPECT_EQ(run(simd(), x, w.matrix, M), decode);
 }
 
@@ -338,11 +331,13 @@ INSTANTIATE_TEST_SUITE_P(AllIsas, PanelMatmulPerIsa, ::testing::ValuesIn(support
 TEST(PanelMatmul, PacksF32F16AndQ8_0AndPrefersPanelsWithAvx512) {
   const std::vector<std::uint16_t> bf16(64 * 32);
   EXPECT_EQ(panel_bytes({bf16.data(), DType::bf16, 64, 32}), 0u);
-  // 33 rows take two panels of 32 features; a Q8_0 panel holds per block of 32 values the 32
-  // features' 32 quant bytes and 32 f32 scales.
-  EXPECT_EQ(panel_bytes({bf16.data(), DType::f32, 33, 32}), 2u * 32 * 32 * sizeof(float));
-  EXPECT_EQ(panel_bytes({bf16.data(), DType::f16, 33, 32}), 2u * 32 * 32 * 2);
-  EXPECT_EQ(panel_bytes({bf16.data(), DType::q8_0, 33, 64}), 2u * 2 * (32 * 32 + 32 * 4));
+  // f32, f16 and Q8_0 load as their panels (no copy): 33 rows take two panels of 32 features;
+  // a Q8_0 panel holds per block of 32 values the 32 features' f16 scales and 32 quant bytes.
+  for (const DType type : {DType::f32, DType::f16, DType::q8_0})
+    EXPECT_EQ(panel_bytes({bf16.data(), type, 33, 64}), 0u) << dtype_name(type);
+  EXPECT_EQ(weight_format(DType::f32).loaded_bytes(33, 32), 2u * 32 * 32 * sizeof(float));
+  EXPECT_EQ(weight_format(DType::f16).loaded_bytes(33, 32), 2u * 32 * 32 * 2);
+  EXPECT_EQ(weight_format(DType::q8_0).loaded_bytes(33, 64), 2u * 2 * (32 * 2 + 32 * 32));
   EXPECT_TRUE(prefers_panels(DType::f32, Isa::avx512));
   EXPECT_TRUE(prefers_panels(DType::f32, Isa::avx512_vnni_bf16));
   EXPECT_FALSE(prefers_panels(DType::f32, Isa::avx2));
