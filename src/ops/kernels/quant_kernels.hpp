@@ -7,13 +7,14 @@
 // the sub-block, and Q4_K's minima multiply x's sums, both precomputed once per x (q8_sums). The
 // results are the dot products of the dequantised weights with the dequantised x: integers
 // exact, each sub-block's scales applied once in f32. Blocks of more rows of x than a decode pass
-// takes (prompts) unpack each panel once for all of them (UnpackedPanelRows).
+// takes (prompts) unpack each panel once for all of them, two panels per pass (UnpackedPanelRows).
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 /// x quantised per 32 values (rows from some m on) and its sums per 16 quants.
 struct QuantizedX {
@@ -55,6 +56,24 @@ inline Vec::I32 moved_bits(Vec::I32 v, std::size_t from, std::size_t to, std::in
 /// serves 8 rows; their integer sums still fit), else kTileCols.
 constexpr std::size_t kPanelCols = Vec::kRegisters >= 32 ? 8 : kTileCols;
 
+/// Step s of V groups of lanes, steps(v, s) each.
+template <std::size_t V>
+struct PanelSteps {
+  Vec::I32 q[V];
+  template <typename Steps>
+  PanelSteps(const Steps& steps, std::size_t s) {
+    for (std::size_t v = 0; v < V; ++v) q[v] = steps(v, s);
+  }
+  const Vec::I32& operator[](std::size_t v) const { return q[v]; }
+};
+
+/// Both (V, C) sums at zero.
+template <std::size_t V, std::size_t C>
+inline void zero_sums(Vec::Reg (&a)[V][C], Vec::Reg (&b)[V][C]) {
+  for (std::size_t v = 0; v < V; ++v)
+    for (std::size_t c = 0; c < C; ++c) a[v][c] = b[v][c] = Vec::zero();
+}
+
 // Each format's block in two parts: step(s), the unsigned quants of values 4s to 4s + 3 of the
 // lanes' rows unpacked from the panel, and block(), the integer sums of those steps against x
 // and the block's scales. block() takes the steps from a function: the decode kernel unpacks them
@@ -68,7 +87,7 @@ template <typename PanelLayout, std::int32_t kOffset, bool kFifthBit, bool kMin>
 struct Block32Panels {
   using Layout = PanelLayout;
   static constexpr std::size_t kValues = 32;
-  static constexpr std::size_t kPromptCols = Vec::kRegisters >= 32 ? 8 : kTileCols;
+  static constexpr std::size_t kPromptCols = Vec::kRegisters >= 32 ? 7 : 2;
   /// Unit s % 4 holds values 4s to 4s + 3 in its low nibbles (s < 4) or high ones; their fifth
   /// bits 4s to 4s + 3 are spread to bit 4 of byte 0 to 3 (times 1 + 2^7 + 2^14 + 2^21 puts
   /// bit i at 8i, the copies apart without carries).
@@ -85,23 +104,30 @@ struct Block32Panels {
       return Vec::i32_or(low, Vec::i32_shl(spread, 4));
     }
   }
-  template <std::size_t C, typename Steps>
-  static void block(const std::uint8_t* p, std::size_t lane, const QuantizedX& x, std::size_t b,
-                    const Steps& steps, Vec::Reg (&acc)[C]) {
-    Vec::I32 sum[C];
-    for (std::size_t c = 0; c < C; ++c) sum[c] = Vec::i32_set1(-kOffset * x.sum32(c, b));
+  template <std::size_t V, std::size_t C, typename Steps>
+  static void block(const std::uint8_t* const (&p)[V], std::size_t lane, const QuantizedX& x,
+                    std::size_t b, const Steps& steps, Vec::Reg (&acc)[V][C]) {
+    Vec::I32 sum[V][C];
+    for (std::size_t c = 0; c < C; ++c)
+      for (std::size_t v = 0; v < V; ++v) sum[v][c] = Vec::i32_set1(-kOffset * x.sum32(c, b));
 #pragma GCC unroll 8
     for (std::size_t s = 0; s < 8; ++s) {
-      const Vec::I32 q = steps(s);
-      for (std::size_t c = 0; c < C; ++c)
-        sum[c] = Vec::dot_u8x4(sum[c], q, x.quads(c, 32 * b + 4 * s));
+      const PanelSteps<V> q(steps, s);
+      for (std::size_t c = 0; c < C; ++c) {
+        const std::int32_t xq = x.quads(c, 32 * b + 4 * s);
+        for (std::size_t v = 0; v < V; ++v) sum[v][c] = Vec::dot_u8x4(sum[v][c], q[v], xq);
+      }
     }
-    const Vec::Reg d = panel_halves(p + Layout::kD, lane);
-    for (std::size_t c = 0; c < C; ++c)
-      acc[c] = Vec::fmadd(Vec::mul(d, Vec::set1(x.scale(c, b))), Vec::i32_to_f32(sum[c]), acc[c]);
-    if constexpr (kMin) {
-      const Vec::Reg m = panel_halves(p + Layout::kM, lane);
-      for (std::size_t c = 0; c < C; ++c) acc[c] = Vec::fmadd(m, Vec::set1(x.dsum32(c, b)), acc[c]);
+    for (std::size_t v = 0; v < V; ++v) {
+      const Vec::Reg d = panel_halves(p[v] + Layout::kD, lane);
+      for (std::size_t c = 0; c < C; ++c)
+        acc[v][c] = Vec::fmadd(Vec::mul(d, Vec::set1(x.scale(c, b))), Vec::i32_to_f32(sum[v][c]),
+                               acc[v][c]);
+      if constexpr (kMin) {
+        const Vec::Reg m = panel_halves(p[v] + Layout::kM, lane);
+        for (std::size_t c = 0; c < C; ++c)
+          acc[v][c] = Vec::fmadd(m, Vec::set1(x.dsum32(c, b)), acc[v][c]);
+      }
     }
   }
 };
@@ -118,7 +144,7 @@ template <typename PanelLayout, bool kFifthBit>
 struct KQuantPanels {
   using Layout = PanelLayout;
   static constexpr std::size_t kValues = 256;
-  static constexpr std::size_t kPromptCols = Vec::kRegisters >= 32 ? 6 : 2;
+  static constexpr std::size_t kPromptCols = Vec::kRegisters >= 32 ? 4 : 1;
   /// Sub-block j = s / 8 is run j / 2's low (j even) or high nibbles, 4 values per unit, the
   /// fifth bits of its values bit j of unit s % 8 of theirs (moved to bit 4).
   static Vec::I32 step(const std::uint8_t* p, std::size_t lane, std::size_t s) {
@@ -134,35 +160,42 @@ struct KQuantPanels {
       return Vec::i32_or(low, moved_bits(h, j, 4, kFifth));
     }
   }
-  template <std::size_t C, typename Steps>
-  static void block(const std::uint8_t* p, std::size_t lane, const QuantizedX& x, std::size_t b,
-                    const Steps& steps, Vec::Reg (&acc)[C]) {
-    const std::uint8_t* packed = p + Layout::kScales + lane;
-    Vec::Reg scaled[C], mins[C];  // sum_j dx_j scale_j (q . x)_j, and -sum_j dx_j min_j sum_j x
-    for (std::size_t c = 0; c < C; ++c) scaled[c] = mins[c] = Vec::zero();
+  template <std::size_t V, std::size_t C, typename Steps>
+  static void block(const std::uint8_t* const (&p)[V], std::size_t lane, const QuantizedX& x,
+                    std::size_t b, const Steps& steps, Vec::Reg (&acc)[V][C]) {
+    // sum_j dx_j scale_j (q . x)_j, and -sum_j dx_j min_j sum_j x
+    Vec::Reg scaled[V][C], mins[V][C];
+    zero_sums(scaled, mins);
     for (std::size_t j = 0; j < 8; ++j) {
-      Vec::I32 sum[C];
-      for (std::size_t c = 0; c < C; ++c) sum[c] = Vec::i32_set1(0);
+      Vec::I32 sum[V][C];
+      for (std::size_t v = 0; v < V; ++v)
+        for (std::size_t c = 0; c < C; ++c) sum[v][c] = Vec::i32_set1(0);
 #pragma GCC unroll 8
       for (std::size_t t = 0; t < 8; ++t) {
-        const Vec::I32 q = steps(8 * j + t);
-        for (std::size_t c = 0; c < C; ++c)
-          sum[c] = Vec::dot_u8x4(sum[c], q, x.quads(c, 256 * b + 32 * j + 4 * t));
+        const PanelSteps<V> q(steps, 8 * j + t);
+        for (std::size_t c = 0; c < C; ++c) {
+          const std::int32_t xq = x.quads(c, 256 * b + 32 * j + 4 * t);
+          for (std::size_t v = 0; v < V; ++v) sum[v][c] = Vec::dot_u8x4(sum[v][c], q[v], xq);
+        }
       }
       const std::size_t xb = 8 * b + j;
-      Vec::I32 scale, min;
-      scale_min(packed, j, scale, min);
-      const Vec::Reg min_f = Vec::i32_to_f32(min);
-      for (std::size_t c = 0; c < C; ++c) {
-        scaled[c] = Vec::fmadd(Vec::i32_to_f32(Vec::i32_mul(sum[c], scale)),
-                               Vec::set1(x.scale(c, xb)), scaled[c]);
-        mins[c] = Vec::fmadd(min_f, Vec::set1(-x.dsum32(c, xb)), mins[c]);
+      for (std::size_t v = 0; v < V; ++v) {
+        Vec::I32 scale, min;
+        scale_min(p[v] + Layout::kScales + lane, j, scale, min);
+        const Vec::Reg min_f = Vec::i32_to_f32(min);
+        for (std::size_t c = 0; c < C; ++c) {
+          scaled[v][c] = Vec::fmadd(Vec::i32_to_f32(Vec::i32_mul(sum[v][c], scale)),
+                                    Vec::set1(x.scale(c, xb)), scaled[v][c]);
+          mins[v][c] = Vec::fmadd(min_f, Vec::set1(-x.dsum32(c, xb)), mins[v][c]);
+        }
       }
     }
-    const Vec::Reg d = panel_halves(p + Layout::kD, lane);
-    const Vec::Reg dmin = panel_halves(p + Layout::kDMin, lane);
-    for (std::size_t c = 0; c < C; ++c)
-      acc[c] = Vec::fmadd(d, scaled[c], Vec::fmadd(dmin, mins[c], acc[c]));
+    for (std::size_t v = 0; v < V; ++v) {
+      const Vec::Reg d = panel_halves(p[v] + Layout::kD, lane);
+      const Vec::Reg dmin = panel_halves(p[v] + Layout::kDMin, lane);
+      for (std::size_t c = 0; c < C; ++c)
+        acc[v][c] = Vec::fmadd(d, scaled[v][c], Vec::fmadd(dmin, mins[v][c], acc[v][c]));
+    }
   }
   /// Sub-block j's scale and min from the 12 packed bytes of the lanes' rows, byte i at
   /// packed + 16 i (as ggml_blocks.hpp's k4_scale_min), each loaded where needed: held in
@@ -194,52 +227,64 @@ struct SixteenPanels {
   using Layout = typename Format::Layout;
   static constexpr std::size_t kValues = 256;
   // With minima each row of x holds a register more (5 per row against 4).
-  static constexpr std::size_t kPromptCols = Vec::kRegisters < 32 ? 2 : Format::kMins ? 4 : 6;
+  static constexpr std::size_t kPromptCols = Vec::kRegisters < 32 ? 1 : Format::kMins ? 3 : 4;
   static Vec::I32 step(const std::uint8_t* p, std::size_t lane, std::size_t s) {
     return Format::step(p, lane, s);
   }
-  template <std::size_t C, typename Steps>
-  static void block(const std::uint8_t* p, std::size_t lane, const QuantizedX& x, std::size_t b,
-                    const Steps& steps, Vec::Reg (&acc)[C]) {
+  template <std::size_t V, std::size_t C, typename Steps>
+  static void block(const std::uint8_t* const (&p)[V], std::size_t lane, const QuantizedX& x,
+                    std::size_t b, const Steps& steps, Vec::Reg (&acc)[V][C]) {
     // sum_j dx_j scale_j ((q - kOffset) . x)_j, and -sum_j dx_j min_j sum_j x
-    Vec::Reg scaled[C], mins[C];
-    for (std::size_t c = 0; c < C; ++c) scaled[c] = mins[c] = Vec::zero();
+    Vec::Reg scaled[V][C], mins[V][C];
+    zero_sums(scaled, mins);
     // Per 32 values (x's block xb): sub-blocks j0 and j0 + 1, summed in integers before the
     // block's one f32 step.
     for (std::size_t g = 0; g < 8; ++g) {
       const std::size_t j0 = 2 * g, xb = 8 * b + g;
-      Vec::I32 sum[C][2];
+      Vec::I32 sum[V][C][2];
       for (std::size_t c = 0; c < C; ++c)
-        for (std::size_t h = 0; h < 2; ++h)
-          sum[c][h] = Vec::i32_set1(-Format::kOffset * x.sum16(c, 16 * b + j0 + h));
+        for (std::size_t h = 0; h < 2; ++h) {
+          const Vec::I32 start = Vec::i32_set1(-Format::kOffset * x.sum16(c, 16 * b + j0 + h));
+          for (std::size_t v = 0; v < V; ++v) sum[v][c][h] = start;
+        }
 #pragma GCC unroll 8
       for (std::size_t u = 0; u < 8; ++u) {
-        const Vec::I32 q = steps(8 * g + u);
-        for (std::size_t c = 0; c < C; ++c)
-          sum[c][u / 4] = Vec::dot_u8x4(sum[c][u / 4], q, x.quads(c, 256 * b + 32 * g + 4 * u));
-      }
-      const Vec::I32 scale0 = Format::scale(p, lane, j0), scale1 = Format::scale(p, lane, j0 + 1);
-      for (std::size_t c = 0; c < C; ++c)
-        scaled[c] = Vec::fmadd(Vec::i32_to_f32(Vec::i32_add(Vec::i32_mul(sum[c][0], scale0),
-                                                            Vec::i32_mul(sum[c][1], scale1))),
-                               Vec::set1(x.scale(c, xb)), scaled[c]);
-      if constexpr (Format::kMins) {
-        const Vec::I32 min0 = Format::min(p, lane, j0), min1 = Format::min(p, lane, j0 + 1);
+        const PanelSteps<V> q(steps, 8 * g + u);
         for (std::size_t c = 0; c < C; ++c) {
-          const Vec::I32 m0 = Vec::i32_mul(min0, Vec::i32_set1(x.sum16(c, 16 * b + j0)));
-          const Vec::I32 m1 = Vec::i32_mul(min1, Vec::i32_set1(x.sum16(c, 16 * b + j0 + 1)));
-          mins[c] = Vec::fmadd(Vec::i32_to_f32(Vec::i32_add(m0, m1)), Vec::set1(-x.scale(c, xb)),
-                               mins[c]);
+          const std::int32_t xq = x.quads(c, 256 * b + 32 * g + 4 * u);
+          for (std::size_t v = 0; v < V; ++v)
+            sum[v][c][u / 4] = Vec::dot_u8x4(sum[v][c][u / 4], q[v], xq);
+        }
+      }
+      for (std::size_t v = 0; v < V; ++v) {
+        const Vec::I32 scale0 = Format::scale(p[v], lane, j0);
+        const Vec::I32 scale1 = Format::scale(p[v], lane, j0 + 1);
+        for (std::size_t c = 0; c < C; ++c)
+          scaled[v][c] =
+              Vec::fmadd(Vec::i32_to_f32(Vec::i32_add(Vec::i32_mul(sum[v][c][0], scale0),
+                                                      Vec::i32_mul(sum[v][c][1], scale1))),
+                         Vec::set1(x.scale(c, xb)), scaled[v][c]);
+        if constexpr (Format::kMins) {
+          const Vec::I32 min0 = Format::min(p[v], lane, j0), min1 = Format::min(p[v], lane, j0 + 1);
+          for (std::size_t c = 0; c < C; ++c) {
+            const Vec::I32 m0 = Vec::i32_mul(min0, Vec::i32_set1(x.sum16(c, 16 * b + j0)));
+            const Vec::I32 m1 = Vec::i32_mul(min1, Vec::i32_set1(x.sum16(c, 16 * b + j0 + 1)));
+            mins[v][c] = Vec::fmadd(Vec::i32_to_f32(Vec::i32_add(m0, m1)),
+                                    Vec::set1(-x.scale(c, xb)), mins[v][c]);
+          }
         }
       }
     }
-    const Vec::Reg d = panel_halves(p + Layout::kD, lane);
-    for (std::size_t c = 0; c < C; ++c) {
-      if constexpr (Format::kMins)
-        acc[c] = Vec::fmadd(d, scaled[c],
-                            Vec::fmadd(panel_halves(p + Layout::kDMin, lane), mins[c], acc[c]));
-      else
-        acc[c] = Vec::fmadd(d, scaled[c], acc[c]);
+    for (std::size_t v = 0; v < V; ++v) {
+      const Vec::Reg d = panel_halves(p[v] + Layout::kD, lane);
+      for (std::size_t c = 0; c < C; ++c) {
+        if constexpr (Format::kMins)
+          acc[v][c] = Vec::fmadd(
+              d, scaled[v][c],
+              Vec::fmadd(panel_halves(p[v] + Layout::kDMin, lane), mins[v][c], acc[v][c]));
+        else
+          acc[v][c] = Vec::fmadd(d, scaled[v][c], acc[v][c]);
+      }
     }
   }
 };
@@ -364,17 +409,18 @@ struct BlockPanelRows {
     const std::uint8_t* first = w + panel * blocks * kBlockBytes;
     const QuantizedX xm = rows_from(x, m);
     for (std::size_t lane = 0; lane < kRows && panel * kRows + lane < rows; lane += Vec::kWidth) {
-      Vec::Reg acc[C];
-      for (auto& a : acc) a = Vec::zero();
+      Vec::Reg acc[1][C];
+      for (auto& a : acc[0]) a = Vec::zero();
       for (std::size_t b = 0; b < blocks; ++b) {
-        const std::uint8_t* p = first + b * kBlockBytes;
-        if (lane == 0 && m == 0) read_ahead(p);
-        Panels::template block<C>(
-            p, lane, xm, b, [&](std::size_t s) { return Panels::step(p, lane, s); }, acc);
+        const std::uint8_t* const p[1] = {first + b * kBlockBytes};
+        if (lane == 0 && m == 0) read_ahead(p[0]);
+        Panels::template block<1, C>(
+            p, lane, xm, b, [&](std::size_t, std::size_t s) { return Panels::step(p[0], lane, s); },
+            acc);
       }
       const std::size_t n = std::min<std::size_t>(Vec::kWidth, rows - panel * kRows - lane);
       for (std::size_t c = 0; c < C; ++c)
-        store_n(y + (m + c) * ldy + panel * kRows + lane, acc[c], n);
+        store_n(y + (m + c) * ldy + panel * kRows + lane, acc[0][c], n);
     }
   }
   /// Before a block at p: its lines prefetched StreamAhead::kAheadBytes on. No page touches
@@ -385,66 +431,93 @@ struct BlockPanelRows {
   }
 };
 
-/// Prompt blocks: the same sums as BlockPanelRows, but each panel's blocks are unpacked once,
-/// kChunkBlocks at a time, to bytes on the stack (a block's steps one after another, 4 bytes per
-/// row side by side), and every row of x, C at a time, runs over those: the unpacking is shared
-/// by all the block's rows, and the registers it took hold more rows of x. Between chunks the
-/// partial sums wait in y.
+/// Prompt blocks: the same sums as BlockPanelRows, but two panels at a time, their blocks
+/// unpacked once, kChunkBlocks at a time, to bytes on the stack (a block's steps one after
+/// another, 4 bytes per row side by side), and every row of x, C at a time, runs over those: the
+/// unpacking is shared by all the block's rows, and each of x's quads serves both panels'
+/// vectors. Between chunks the partial sums wait in y.
 template <typename Panels>
 struct UnpackedPanelRows {
-  static constexpr std::size_t kRows = engine::formats::kBlockPanelRows;
+  static constexpr std::size_t kRows = engine::formats::kBlockPanelRows, kPanels = 2;
   static constexpr std::size_t kCols = Panels::kPromptCols;
   static constexpr std::size_t kBlockBytes = BlockPanelRows<Panels>::kBlockBytes;
   static constexpr std::size_t kStepBytes = 4 * kRows, kSteps = Panels::kValues / 4;
-  static constexpr std::size_t kUnpackedBytes = kSteps * kStepBytes;  // per block
-  static constexpr std::size_t kChunkBlocks = 2048 / Panels::kValues;
+  static constexpr std::size_t kUnpackedBytes = kSteps * kStepBytes;  // per block of a panel
+  static constexpr std::size_t kChunkBlocks = 1024 / Panels::kValues;
+  static constexpr std::size_t kPanelBytes = kChunkBlocks * kUnpackedBytes;  // per chunk
   const std::uint8_t* w;
   QuantizedX x;
   float* y;
   std::size_t rows, ldy;
 
   void run(std::size_t M) const {
-    alignas(64) std::uint8_t unpacked[kChunkBlocks * kUnpackedBytes];
+    alignas(64) std::uint8_t unpacked[kPanels * kPanelBytes];
     const std::size_t blocks = x.cols / Panels::kValues;
-    for (std::size_t panel = 0; panel * kRows < rows; ++panel) {
-      const std::uint8_t* first = w + panel * blocks * kBlockBytes;
+    const std::size_t panels = (rows + kRows - 1) / kRows;
+    for (std::size_t panel = 0; panel < panels; panel += kPanels) {
+      const std::size_t count = std::min(kPanels, panels - panel);
       for (std::size_t b0 = 0; b0 < blocks; b0 += kChunkBlocks) {
         const std::size_t b1 = std::min(blocks, b0 + kChunkBlocks);
-        for (std::size_t b = b0; b < b1; ++b) {
-          const std::uint8_t* p = first + b * kBlockBytes;
-          BlockPanelRows<Panels>::read_ahead(p);
-          for (std::size_t lane = 0; lane < kRows; lane += Vec::kWidth)
-            for (std::size_t s = 0; s < kSteps; ++s) {
-              const Vec::I32 q = Panels::step(p, lane, s);
-              std::memcpy(unpacked + (b - b0) * kUnpackedBytes + s * kStepBytes + 4 * lane, &q,
-                          sizeof q);
-            }
+        for (std::size_t v = 0; v < count; ++v)
+          for (std::size_t b = b0; b < b1; ++b) {
+            const std::uint8_t* p = w + ((panel + v) * blocks + b) * kBlockBytes;
+            BlockPanelRows<Panels>::read_ahead(p);
+            for (std::size_t lane = 0; lane < kRows; lane += Vec::kWidth)
+              for (std::size_t s = 0; s < kSteps; ++s) {
+                const Vec::I32 q = Panels::step(p, lane, s);
+                std::memcpy(unpacked + v * kPanelBytes + (b - b0) * kUnpackedBytes +
+                                s * kStepBytes + 4 * lane,
+                            &q, sizeof q);
+              }
+          }
+        for (std::size_t m = 0; m < M; m += kCols) {
+          const std::size_t c = std::min(kCols, M - m);
+          if (count == kPanels)
+            run_panel_cols<kCols>(c, *this, std::integral_constant<std::size_t, kPanels>{}, m,
+                                  unpacked, panel, b0, b1);
+          else
+            run_panel_cols<kCols>(c, *this, std::integral_constant<std::size_t, 1>{}, m, unpacked,
+                                  panel, b0, b1);
         }
-        for (std::size_t m = 0; m < M; m += kCols)
-          run_panel_cols<kCols>(std::min(kCols, M - m), *this, m, first, unpacked, panel, b0, b1);
       }
     }
   }
 
-  /// Rows [m, m + C) of x times blocks [b0, b1) of the panel (first: its block 0), their steps
-  /// in `unpacked` from b0 on.
-  template <std::size_t C>
-  void run(std::size_t m, const std::uint8_t* first, const std::uint8_t* unpacked,
+  /// Rows [m, m + C) of x times blocks [b0, b1) of V panels from `panel` on, their steps in
+  /// `unpacked` from b0 on.
+  template <std::size_t C, std::size_t V>
+  void run(std::integral_constant<std::size_t, V>, std::size_t m, const std::uint8_t* unpacked,
            std::size_t panel, std::size_t b0, std::size_t b1) const {
+    const std::size_t blocks = x.cols / Panels::kValues;
     const QuantizedX xm = rows_from(x, m);
-    for (std::size_t lane = 0; lane < kRows && panel * kRows + lane < rows; lane += Vec::kWidth) {
-      const std::size_t n = std::min<std::size_t>(Vec::kWidth, rows - panel * kRows - lane);
-      float* const out = y + m * ldy + panel * kRows + lane;
-      Vec::Reg acc[C];
-      for (std::size_t c = 0; c < C; ++c)
-        acc[c] = b0 == 0 ? Vec::zero() : load_n(out + c * ldy, n, 0.0f);
-      for (std::size_t b = b0; b < b1; ++b) {
-        const std::uint8_t* u = unpacked + (b - b0) * kUnpackedBytes + 4 * lane;
-        Panels::template block<C>(
-            first + b * kBlockBytes, lane, xm, b,
-            [u](std::size_t s) { return Vec::i32_load(u + s * kStepBytes); }, acc);
+    for (std::size_t lane = 0; lane < kRows; lane += Vec::kWidth) {
+      // Lanes past `rows` compute on zeros and are not stored.
+      std::size_t n[V];
+      float* out[V];
+      for (std::size_t v = 0; v < V; ++v) {
+        const std::size_t at = (panel + v) * kRows + lane;
+        n[v] = at < rows ? std::min<std::size_t>(Vec::kWidth, rows - at) : 0;
+        out[v] = y + m * ldy + at;
       }
-      for (std::size_t c = 0; c < C; ++c) store_n(out + c * ldy, acc[c], n);
+      if (n[0] == 0) return;
+      Vec::Reg acc[V][C];
+      for (std::size_t v = 0; v < V; ++v)
+        for (std::size_t c = 0; c < C; ++c)
+          acc[v][c] = b0 == 0 || n[v] == 0 ? Vec::zero() : load_n(out[v] + c * ldy, n[v], 0.0f);
+      for (std::size_t b = b0; b < b1; ++b) {
+        const std::uint8_t* p[V];
+        for (std::size_t v = 0; v < V; ++v) p[v] = w + ((panel + v) * blocks + b) * kBlockBytes;
+        const std::uint8_t* u = unpacked + (b - b0) * kUnpackedBytes + 4 * lane;
+        Panels::template block<V, C>(
+            p, lane, xm, b,
+            [u](std::size_t v, std::size_t s) {
+              return Vec::i32_load(u + v * kPanelBytes + s * kStepBytes);
+            },
+            acc);
+      }
+      for (std::size_t v = 0; v < V; ++v)
+        if (n[v] != 0)
+          for (std::size_t c = 0; c < C; ++c) store_n(out[v] + c * ldy, acc[v][c], n[v]);
     }
   }
 };
