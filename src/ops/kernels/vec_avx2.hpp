@@ -115,6 +115,26 @@ struct Vec {
   static Reg dot_bf16x2(Reg acc, Bf16x2 a, Bf16x2 b) {
     return fmadd(a.hi, b.hi, fmadd(a.lo, b.lo, acc));
   }
+  /// kWidth pairs of bf16 values, pair i the two at p + 2i (a bf16 panel's step: two values of
+  /// k for kWidth features), or one pair (low half first) in every lane; widened to f32 by
+  /// shifting (exact), the first values in `even`, the second in `odd`.
+  struct Bf16Pairs {
+    Reg even, odd;
+  };
+  static Bf16Pairs load_bf16_pairs(const std::uint16_t* p) {
+    return widen_bf16_pairs(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
+  static Bf16Pairs set1_bf16_pair(std::uint32_t pair) {
+    return widen_bf16_pairs(_mm256_set1_epi32(static_cast<int>(pair)));
+  }
+  static Bf16Pairs widen_bf16_pairs(__m256i h) {
+    return {_mm256_castsi256_ps(_mm256_slli_epi32(h, 16)),
+            _mm256_castsi256_ps(_mm256_and_si256(h, _mm256_set1_epi32(-65536)))};
+  }
+  /// acc + the two products of each lane's pairs (exact in f32), the first one first.
+  static Reg dot_bf16_pairs(Reg acc, Bf16Pairs a, Bf16Pairs b) {
+    return fmadd(a.odd, b.odd, fmadd(a.even, b.even, acc));
+  }
   /// The 2 * kWidth floats lo, hi split into their even and their odd elements (RoPE's pairs):
   /// shuffle_ps picks within 128-bit lanes, the 64-bit permute puts the lanes in order.
   static void deinterleave(Reg lo, Reg hi, Reg& even, Reg& odd) {

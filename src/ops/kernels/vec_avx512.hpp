@@ -117,6 +117,19 @@ struct Vec {
   static Reg dot_bf16x2(Reg acc, Bf16x2 a, Bf16x2 b) {
     return _mm512_dpbf16_ps(acc, a, b);
   }
+  /// kWidth pairs of bf16 values, pair i the two at p + 2i (a bf16 panel's step: two values of
+  /// k for kWidth features), or one pair (low half first) in every lane.
+  using Bf16Pairs = __m512bh;
+  static Bf16Pairs load_bf16_pairs(const std::uint16_t* p) {
+    return reinterpret_cast<__m512bh>(_mm512_loadu_si512(p));
+  }
+  static Bf16Pairs set1_bf16_pair(std::uint32_t pair) {
+    return reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(pair)));
+  }
+  /// acc + the two products of each lane's pairs (vdpbf16ps).
+  static Reg dot_bf16_pairs(Reg acc, Bf16Pairs a, Bf16Pairs b) {
+    return _mm512_dpbf16_ps(acc, a, b);
+  }
 #else
   /// Widened to f32 by interleaving with zeros (bf16 is the top half of an f32), one instruction
   /// per 16 values: lo holds values 0-3, 8-11, 16-19, 24-27 and hi the others. Both operands
@@ -132,6 +145,26 @@ struct Vec {
   /// acc + the products of a and b (exact in f32: bf16 has an 8-bit significand).
   static Reg dot_bf16x2(Reg acc, Bf16x2 a, Bf16x2 b) {
     return fmadd(a.hi, b.hi, fmadd(a.lo, b.lo, acc));
+  }
+  /// kWidth pairs of bf16 values, pair i the two at p + 2i (a bf16 panel's step: two values of
+  /// k for kWidth features), or one pair (low half first) in every lane; widened to f32 by
+  /// shifting (exact), the first values in `even`, the second in `odd`.
+  struct Bf16Pairs {
+    Reg even, odd;
+  };
+  static Bf16Pairs load_bf16_pairs(const std::uint16_t* p) {
+    return widen_bf16_pairs(_mm512_loadu_si512(p));
+  }
+  static Bf16Pairs set1_bf16_pair(std::uint32_t pair) {
+    return widen_bf16_pairs(_mm512_set1_epi32(static_cast<int>(pair)));
+  }
+  static Bf16Pairs widen_bf16_pairs(__m512i h) {
+    return {_mm512_castsi512_ps(_mm512_slli_epi32(h, 16)),
+            _mm512_castsi512_ps(_mm512_and_si512(h, _mm512_set1_epi32(-65536)))};
+  }
+  /// acc + the two products of each lane's pairs (exact in f32), the first one first.
+  static Reg dot_bf16_pairs(Reg acc, Bf16Pairs a, Bf16Pairs b) {
+    return fmadd(a.odd, b.odd, fmadd(a.even, b.even, acc));
   }
 #endif
   static Reg widen_bf16(__m256i h) {

@@ -83,6 +83,16 @@ struct Vec {
   static Reg dot_bf16x2(Reg acc, Bf16x2 a, Bf16x2 b) {
     return fmadd(a.hi, b.hi, fmadd(a.lo, b.lo, acc));
   }
+  /// A pair of bf16 values at p (a bf16 panel's step: two values of k for one feature), or
+  /// `pair` (low half first), widened to f32 as Bf16x2 holds them.
+  using Bf16Pairs = Bf16x2;
+  static Bf16Pairs load_bf16_pairs(const std::uint16_t* p) { return load_bf16x2_n(p, 2); }
+  static Bf16Pairs set1_bf16_pair(std::uint32_t pair) {
+    const std::uint16_t halves[2] = {static_cast<std::uint16_t>(pair),
+                                     static_cast<std::uint16_t>(pair >> 16)};
+    return load_bf16x2_n(halves, 2);
+  }
+  static Reg dot_bf16_pairs(Reg acc, Bf16Pairs a, Bf16Pairs b) { return dot_bf16x2(acc, a, b); }
   /// The 2 * kWidth floats lo, hi split into their even and their odd elements (RoPE's pairs).
   static void deinterleave(Reg lo, Reg hi, Reg& even, Reg& odd) {
     even = lo;
