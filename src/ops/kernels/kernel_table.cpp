@@ -63,7 +63,6 @@ const KernelTable& ENGINE_CONCAT(kernel_table_, ENGINE_ISA_NS)() {
       .masked_softmax = ENGINE_ISA_NS::masked_softmax,
       .dot = ENGINE_ISA_NS::dot,
       .gemm = ENGINE_ISA_NS::gemm,
-      .gemm_bf16 = ENGINE_ISA_NS::gemm_bf16,
       .gemm_q8_0 = ENGINE_ISA_NS::gemm_panel_tiles<ENGINE_ISA_NS::Q8_0PanelRows>,
       .gemm_q4_0 = ENGINE_ISA_NS::gemm_block_panels<ENGINE_ISA_NS::Q4_0Panels>,
       .gemm_q4_1 = ENGINE_ISA_NS::gemm_block_panels<ENGINE_ISA_NS::Q4_1Panels>,

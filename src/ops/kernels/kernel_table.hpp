@@ -22,9 +22,6 @@ struct KernelTable {
   /// M = 1). Each output is summed the same way whatever M is.
   void (*gemm)(const float* w, const float* x, float* y, std::size_t rows, std::size_t cols,
                std::size_t M, std::size_t ldy);
-  /// The same for bf16 weights and x rounded to bf16 by to_bf16 (exact products, f32 sums).
-  void (*gemm_bf16)(const std::uint16_t* w, const std::uint16_t* x, float* y, std::size_t rows,
-                    std::size_t cols, std::size_t M, std::size_t ldy);
   /// The same for weights in panels of quantised blocks and x quantised by quantize_q8 (xq (M,
   /// cols), xd (M, cols / 32)) with its sums by q8_sums (w: the panel of the first of `rows`
   /// rows; cols a multiple of 32): integer sums per block for 16 rows at once, scaled once per
