@@ -1,5 +1,5 @@
 // Every matrix of a model goes once at load into its format's layout (ops/weight_format.hpp:
-// panels of 32 rows for f32, f16 and Q8_0, the tile layout of ops/tile_layout.hpp for bf16), the
+// panels of 32 rows for f32, f16, bf16 (its values paired along k) and Q8_0), the
 // layout the decode kernels stream, in one huge-page buffer; f32 layer matrices and classifier
 // are converted to another format on the way when asked (bf16, Q8_0: the decode step then reads
 // half or about a quarter of the bytes). The token and position embeddings keep their type (an
@@ -157,10 +157,11 @@ void Model::Impl::convert_weights(DType weight_type) {
   }
 }
 
-// Blocks of rows (prefill) run the layer matrices on panels where their format has them (f32 and
-// f16 on AVX-512, Q8_0 on AVX-512 VNNI: the loaded matrix itself, ops/panel_matmul.hpp); bf16,
-// and f32 on the other ISAs, on a copy in oneDNN's blocked layout, a second copy of each layer
-// matrix (Q8_0 and f16 there have none: oneDNN takes their rows expanded a chunk at a time). The
+// Blocks of rows (prefill) run the layer matrices on panels where their format has them (bf16
+// everywhere, f32 and f16 on AVX-512, Q8_0 on AVX-512 VNNI: the loaded matrix itself,
+// ops/panel_matmul.hpp); f32 on the other ISAs on a copy in oneDNN's blocked layout, a second
+// copy of each layer matrix (Q8_0 and f16 there have none: oneDNN takes their rows expanded a
+// chunk at a time). The
 // classifier runs one row per sequence and keeps its rows only.
 void Model::Impl::pack_weights() {
   const Isa isa = active_isa();

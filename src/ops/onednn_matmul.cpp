@@ -121,17 +121,15 @@ void execute(const Primitive& primitive, const void* a, const void* b, void* c) 
 }
 
 // Rows [first, first + count) of w (first a multiple of kLayoutTileRows) as a primitive on our
-// rows takes them: bf16 out of its tiles as it is, every other format's rows as f32 (into
-// `scratch`, reused across calls); a layout tile of rows at a time, its bytes one stream.
+// rows takes them: every format's rows as f32 (into `scratch`, reused across calls), for bf16
+// then narrowed back to its own values (exact); a layout tile of rows at a time.
 const void* row_major_weights(OnednnScratch& scratch, const Matrix& w, std::size_t first_row,
                               std::size_t count) {
   const std::size_t K = w.cols;
   const WeightFormat& format = weight_format(w.dtype);
   const bool bf16 = is_bf16(w);
-  if (bf16)
-    scratch.bf16_weights.resize(count * K);
-  else
-    scratch.f32_weights.resize(count * K);
+  if (bf16) scratch.bf16_weights.resize(count * K);
+  scratch.f32_weights.resize(count * K);
   std::uint16_t* const rows_bf16 = scratch.bf16_weights.data();
   float* const rows_f32 = scratch.f32_weights.data();
   const std::int64_t tiles = (count + kLayoutTileRows - 1) / kLayoutTileRows;
@@ -139,11 +137,8 @@ const void* row_major_weights(OnednnScratch& scratch, const Matrix& w, std::size
   for (std::int64_t tile = 0; tile < tiles; ++tile) {
     const std::size_t at = tile * kLayoutTileRows, first = first_row + at;
     const std::size_t rows = std::min(kLayoutTileRows, count - at);
-    if (bf16)
-      load_rows_tiled(static_cast<const std::uint16_t*>(w.data), first, rows, K,
-                      rows_bf16 + at * K);
-    else
-      format.load_rows(w, first, rows, rows_f32 + at * K);
+    format.load_rows(w, first, rows, rows_f32 + at * K);
+    if (bf16) kernels::kernels().to_bf16(rows_f32 + at * K, rows_bf16 + at * K, rows * K);
   }
   return bf16 ? static_cast<const void*>(rows_bf16) : rows_f32;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/error.hpp"
+#include "ops/half.hpp"
 #include "ops/panel_layout.hpp"
 #include "ops/tile_layout.hpp"
 #include "ops/weight_format.hpp"
@@ -31,6 +32,22 @@ void pack_tile(const float* x, std::size_t K, std::size_t M, std::size_t t, floa
   float* out = tiles + m * K;
   for (std::size_t r = 0; r < n; ++r)
     for (std::size_t k = 0; k < K; ++k) out[k * n + r] = x[(m + r) * K + k];
+}
+
+// Tile t of x (M, K) rounded to bf16 (as to_bf16 rounds) in pairs of k: (ceil(K / 2), n), step
+// s's n words side by side, value 2s in the low half (a last odd k pairs with a zero).
+void pack_bf16_tile(const float* x, std::size_t K, std::size_t M, std::size_t t,
+                    std::uint32_t* tiles) {
+  const std::size_t m = t * kPanelTileRows, n = std::min(kPanelTileRows, M - m);
+  const std::size_t steps = (K + 1) / 2;
+  std::uint32_t* out = tiles + m * steps;
+  for (std::size_t r = 0; r < n; ++r) {
+    const float* row = x + (m + r) * K;
+    for (std::size_t s = 0; s < steps; ++s) {
+      const std::uint32_t second = 2 * s + 1 < K ? f32_to_bf16(row[2 * s + 1]) : 0;
+      out[s * n + r] = f32_to_bf16(row[2 * s]) | second << 16;
+    }
+  }
 }
 
 // Q8 tile t of the block as quantize_q8 left it (xq (M, K), xd (M, K / 32)), see
@@ -82,12 +99,13 @@ void panel_matmul(const kernels::KernelTable& k, PanelScratch& scratch, const fl
   // The panels' kind: the format's decode activations (Q8 blocks or f32); f32 ones hold the
   // format's own values, f32 or f16 (widened by the kernel).
   const bool q8 = format.activations == ActivationType::q8;
-  const bool f16 = !q8 && format.block_bytes == sizeof(std::uint16_t);
+  const bool bf16 = format.activations == ActivationType::bf16;
+  const bool f16 = !q8 && !bf16 && format.block_bytes == sizeof(std::uint16_t);
   const std::size_t K = products.begin()->w.cols, rows = M;
   // Bytes per value of k in a panel and in a row of the block's tiles.
   const std::size_t panel_k_bytes =
       q8 ? kQ8PanelBlockBytes / kQ8Block : kPanelWidth * format.block_bytes;
-  const std::size_t panel = K * panel_k_bytes;
+  const std::size_t panel = (bf16 ? (K + 1) / 2 * 2 : K) * panel_k_bytes;
   const std::size_t row_bytes = q8 ? K / kQ8Block * kQ8TileRowBlockBytes : K * sizeof(float);
   const std::size_t tiles = (rows + kPanelTileRows - 1) / kPanelTileRows;
   // The products' panels as one list of items: product i owns [first[i], first[i + 1]).
@@ -133,6 +151,8 @@ void panel_matmul(const kernels::KernelTable& k, PanelScratch& scratch, const fl
         const std::size_t m = t * kPanelTileRows, count = std::min(kPanelTileRows, rows - m);
         k.quantize_q8(x + m * K, xq + m * K, xd + m * K / kQ8Block, count * K);
         pack_q8_tile(xq, xd, K, rows, t, x_tiles);
+      } else if (bf16) {
+        pack_bf16_tile(x, K, rows, t, reinterpret_cast<std::uint32_t*>(x_tiles));
       } else {
         pack_tile(x, K, rows, t, reinterpret_cast<float*>(x_tiles));
       }
@@ -163,6 +183,10 @@ void panel_matmul(const kernels::KernelTable& k, PanelScratch& scratch, const fl
       if (q8)
         k.gemm_q8_panel(x_tiles + m0 * row_bytes, block, K, k0, k1, current, next, next_bytes, y, N,
                         cols);
+      else if (bf16)
+        k.gemm_bf16_panel(reinterpret_cast<const std::uint32_t*>(x_tiles) + m0 * ((K + 1) / 2),
+                          block, K, k0, k1, reinterpret_cast<const std::uint16_t*>(current), next,
+                          next_bytes, y, N, cols);
       else if (f16)
         k.gemm_f16_panel(reinterpret_cast<const float*>(x_tiles + m0 * row_bytes), block, K, k0, k1,
                          reinterpret_cast<const std::uint16_t*>(current), next, next_bytes, y, N,

@@ -21,8 +21,9 @@ struct ConvertedInput {
   std::vector<float> q8_dsums32;        // (M, K / 32)
 };
 
-/// A block's rows in the panel kernel's tiles (ops/panel_matmul.cpp): f32 values, or for Q8_0
-/// panels the rows quantised (xq, xd) and their Q8 tiles.
+/// A block's rows in the panel kernel's tiles (ops/panel_matmul.cpp): f32 values (for bf16
+/// panels the rows' bf16 pairs, half as many words), or for Q8_0 panels the rows quantised
+/// (xq, xd) and their Q8 tiles.
 struct PanelScratch {
   std::vector<float> tiles;            // (M, K)
   std::vector<std::int8_t> xq;         // (M, K)

@@ -1,13 +1,12 @@
-// bf16 and f16 weights. bf16: values in the tile layout (ops/tile_layout.hpp), run bf16 x bf16 (x
-// rounded by to_bf16; oneDNN for blocks of rows, on a packed copy). f16: values in panels of 32
-// rows (value_panels.hpp), widened to f32 in registers against f32 x, for decode and (AVX-512)
-// blocks of rows alike; elsewhere blocks run oneDNN on rows widened to f32.
+// bf16 and f16 weights, both in panels of 32 rows (value_panels.hpp), one copy for decode and
+// blocks of rows alike. bf16: values paired along k, run bf16 x bf16 (x rounded by to_bf16;
+// exact products summed in f32, vdpbf16ps where the CPU has it) on every ISA. f16: widened to
+// f32 in registers against f32 x (AVX-512); elsewhere blocks run oneDNN on rows widened to f32.
 #include "format/gguf_tensor_type.hpp"
 #include "ops/formats/formats.hpp"
 #include "ops/formats/value_panels.hpp"
 #include "ops/half.hpp"
 #include "ops/kernels/kernel_table.hpp"
-#include "ops/tile_layout.hpp"
 
 namespace engine::formats {
 namespace {
@@ -21,31 +20,13 @@ void quantize_half_row(const float* in, std::uint8_t* out, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) half[i] = narrow(in[i]);
 }
 
-std::size_t bf16_loaded_bytes(std::size_t rows, std::size_t cols) {
-  return tiled_values<Half>(rows, cols) * sizeof(Half);
+// n bf16 values widened to f32 (exact).
+void widen_bf16(const Half* in, float* out, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) out[i] = bf16_to_f32(in[i]);
 }
 
-void store_bf16_rows(const std::uint8_t* file_rows, std::size_t first, std::size_t count,
-                     std::size_t, std::size_t cols, std::uint8_t* loaded) {
-  store_tile(reinterpret_cast<const Half*>(file_rows), first, count, cols,
-             reinterpret_cast<Half*>(loaded));
-}
-
-// bf16 rows, value by value out of the tiles.
-void load_bf16_rows(const Matrix& w, std::size_t first, std::size_t count, float* out) {
-  const std::size_t K = w.cols, groups = tile_groups<Half>(K);
-  const auto* tiled = static_cast<const Half*>(w.data);
-  for (std::size_t r = 0; r < count; ++r, out += K)
-    for (std::size_t c = 0; c < K; ++c)
-      out[c] = bf16_to_f32(tiled[tile_offset<Half>(groups, first + r, c)]);
-}
-
-void gemm_rows_bf16(const kernels::KernelTable& k, const Matrix& w, std::size_t row,
-                    std::size_t rows, const Activations& x, float* y, std::size_t M) {
-  const Half* tiles =
-      static_cast<const Half*>(w.data) + tile_offset<Half>(tile_groups<Half>(w.cols), row, 0);
-  k.gemm_bf16(tiles, x.bf16, y + row, rows, w.cols, M, w.rows);
-}
+// Values of k per step of a bf16 panel: the pairs vdpbf16ps multiplies.
+constexpr std::size_t kBf16Pair = 2;
 
 // F16C through the kernel table: oneDNN takes an f16 matrix's rows widened per block of rows.
 void widen_f16(const Half* in, float* out, std::size_t n) {
@@ -61,16 +42,17 @@ const WeightFormat bf16{
     .block_values = 1,
     .block_bytes = sizeof(Half),
     .activations = ActivationType::bf16,
-    .loaded_bytes = bf16_loaded_bytes,
-    .store_rows = store_bf16_rows,
+    .loaded_bytes = value_panels_bytes<Half, kBf16Pair>,
+    .store_rows = store_value_rows<Half, kBf16Pair>,
     .quantize_row = quantize_half_row<f32_to_bf16>,
-    .load_rows = load_bf16_rows,
-    .gemm_rows = gemm_rows_bf16,
+    .load_rows = load_value_rows<Half, widen_bf16, kBf16Pair>,
+    .gemm_rows = gemm_value_panels<Half, &kernels::KernelTable::gemm_bf16_decode_panels,
+                                   &Activations::bf16, kBf16Pair>,
     .panel_isa = Isa::scalar,
-    .panel_bytes = nullptr,
-    .pack_panels = nullptr,
+    .panel_bytes = no_panel_bytes,
+    .pack_panels = loaded_panels,
     .onednn_bf16 = true,
-    .onednn_packs = true,
+    .onednn_packs = false,
 };
 
 const WeightFormat f16{

@@ -22,9 +22,6 @@ struct KernelTable {
   /// M = 1). Each output is summed the same way whatever M is.
   void (*gemm)(const float* w, const float* x, float* y, std::size_t rows, std::size_t cols,
                std::size_t M, std::size_t ldy);
-  /// The same for bf16 weights and x rounded to bf16 by to_bf16 (exact products, f32 sums).
-  void (*gemm_bf16)(const std::uint16_t* w, const std::uint16_t* x, float* y, std::size_t rows,
-                    std::size_t cols, std::size_t M, std::size_t ldy);
   /// The same for weights in panels of quantised blocks and x quantised by quantize_q8 (xq (M,
   /// cols), xd (M, cols / 32)) with its sums by q8_sums (w: the panel of the first of `rows`
   /// rows; cols a multiple of 32): integer sums per block for 16 rows at once, scaled once per
@@ -56,6 +53,14 @@ struct KernelTable {
   void (*gemm_f16_panel)(const float* x_tiles, std::size_t M, std::size_t K, std::size_t k_begin,
                          std::size_t k_end, const std::uint16_t* panel, const void* next,
                          std::size_t next_bytes, float* y, std::size_t ldy, std::size_t cols);
+  /// The same for a panel of bf16 weights in pairs of k (ceil(K / 2), kPanelWidth, 2; see
+  /// ops/formats/value_panels.hpp) against the block rounded to bf16 (to_bf16) in the same pairs
+  /// (x_tiles: per row of a tile ceil(K / 2) words, the first value in the low half): exact
+  /// products summed in f32 (vdpbf16ps where the ISA has it). k_begin even.
+  void (*gemm_bf16_panel)(const std::uint32_t* x_tiles, std::size_t M, std::size_t K,
+                          std::size_t k_begin, std::size_t k_end, const std::uint16_t* panel,
+                          const void* next, std::size_t next_bytes, float* y, std::size_t ldy,
+                          std::size_t cols);
   /// Decode on panels (f32 weights, as gemm_panel takes them): y[m * ldy + r] = feature r of the
   /// consecutive panels at w times row m of x (M, K), r < rows (the last panel may be partial),
   /// m < M. Each output is summed the same way whatever M (not gemm_panel's way).
@@ -64,6 +69,10 @@ struct KernelTable {
   /// The same for panels of IEEE half weights, widened to f32 as they load.
   void (*gemm_f16_decode_panels)(const std::uint16_t* w, const float* x, float* y, std::size_t rows,
                                  std::size_t K, std::size_t M, std::size_t ldy);
+  /// The same for bf16 panels in pairs of k (as gemm_bf16_panel takes them) and x (M, K) rounded
+  /// to bf16 (to_bf16): exact products summed in f32.
+  void (*gemm_bf16_decode_panels)(const std::uint16_t* w, const std::uint16_t* x, float* y,
+                                  std::size_t rows, std::size_t K, std::size_t M, std::size_t ldy);
   /// The same for a block quantised per 32 values (as quantize_q8) in Q8 tiles (x_tiles) times
   /// a Q8_0 panel (K / 32 blocks of kQ8PanelBlockBytes), steps [k_begin, k_end) multiples of
   /// 32: an exact integer sum per block, then one multiply-add by both scales.

@@ -165,39 +165,6 @@ struct LinearTile {
   }
 };
 
-/// bf16 x times bf16 weights in the tile layout: exact products summed in f32 (vdpbf16ps where
-/// the CPU has it). It reads ahead on its own terms, not StreamAhead's: each load's line is
-/// prefetched kAheadBytes before it and no page is touched, which streamed far faster on the Zen 4
-/// guests (a touch's demand load holds up retirement for a memory latency once per page, and
-/// prefetches 8 KB on were slower than 2 KB); StreamAhead's distances were measured on Zen 5.
-struct Bf16Tile {
-  static constexpr std::size_t kAheadBytes = 2048;
-  const std::uint16_t* w;  // the first row's tile
-  const std::uint16_t* x;  // (M, cols)
-  float* y;                // (M, ldy)
-  std::size_t cols, ldy;
-
-  template <std::size_t R, std::size_t C>
-  void run(std::size_t r, std::size_t m) const {
-    static_assert(kGroupValues<std::uint16_t> % (2 * Vec::kWidth) == 0);
-    const std::uint16_t* wr =
-        w + tile_offset<std::uint16_t>(tile_groups<std::uint16_t>(cols), r, 0);
-    const std::uint16_t* xr = x + m * cols;
-    const std::size_t n = cols;
-    const auto step = [&](Vec::Reg(&acc)[R][C], std::size_t i, std::size_t len) {
-      Vec::Bf16x2 xv[C];
-      for (std::size_t c = 0; c < C; ++c) xv[c] = Vec::load_bf16x2_n(xr + c * n + i, len);
-      for (std::size_t k = 0; k < R; ++k) {
-        const std::uint16_t* p = tiled_row_at(wr, k, i);
-        Vec::prefetch(reinterpret_cast<const std::uint8_t*>(p) + kAheadBytes);
-        const Vec::Bf16x2 wv = Vec::load_bf16x2_n(p, len);
-        for (std::size_t c = 0; c < C; ++c) acc[k][c] = Vec::dot_bf16x2(acc[k][c], wv, xv[c]);
-      }
-    };
-    tile_sums<R, C, 2 * Vec::kWidth>(n, step, y + m * ldy + r, ldy);
-  }
-};
-
 /// Every tile of a call on tiled values starting at w (rows, cols): the pages the first touch
 /// skips touched, then the tiles of a `Tile` made from w and the read-ahead's end.
 template <typename Tile, typename T, typename... Rest>
@@ -211,11 +178,6 @@ inline void for_each_tile_of_values(const T* w, std::size_t rows, std::size_t co
 inline void gemm(const float* w, const float* x, float* y, std::size_t rows, std::size_t cols,
                  std::size_t M, std::size_t ldy) {
   for_each_tile_of_values<LinearTile<float>>(w, rows, cols, M, x, y, cols, ldy);
-}
-
-inline void gemm_bf16(const std::uint16_t* w, const std::uint16_t* x, float* y, std::size_t rows,
-                      std::size_t cols, std::size_t M, std::size_t ldy) {
-  for_each_tile(Bf16Tile{w, x, y, cols, ldy}, rows, M);
 }
 
 /// x (n a multiple of 32) as Q8 blocks for gemm_q8_0: per 32 values a scale d = max|x| / 127

@@ -1,6 +1,8 @@
 // The f32 block product on weights packed in panels (ops/panel_matmul.hpp): one panel of
 // kPanelWidth output features against every row of a block, written once against Vec. Panels
-// of f16 values run the same sums, each step's weights widened in registers (exact).
+// of f16 values run the same sums, each step's weights widened in registers (exact); panels of
+// bf16 values step two values of k at a time against x rounded to bf16 (exact products,
+// vdpbf16ps where the CPU has it).
 //
 // Why not oneDNN here: on weights that come from memory (every layer's, in turn) its f32 matmul
 // stalls on them, well below its rate on cached weights. This kernel prefetches the next panel
@@ -66,15 +68,55 @@ inline Vec::Reg load_panel_values(const std::uint16_t* p) {
   return Vec::load_f16(p);
 }
 
-/// y (P, cols) (+)= the P rows of a tile from `a` (row p of step k at a[k * stride + p]) times
-/// rows [k_begin, k_end) of the panel b (K, kPanelWidth); from k_begin > 0 on the partial sums
-/// y holds. Each output is one FMA chain over k from 0 (a partial sum kept in y is the same
+/// How a panel's steps load and multiply. ValueSteps: f32 or f16 weights, one value of k per
+/// step (K, kPanelWidth), against f32 x. Bf16PairSteps: bf16 weights, two values of k per step
+/// (ceil(K / 2), kPanelWidth, 2: ops/formats/value_panels.hpp), against x's bf16 values in the
+/// same pairs (a 32-bit word, the first value in the low half).
+template <typename T>
+struct ValueSteps {
+  using Weight = T;
+  using X = float;
+  using Weights = Vec::Reg;
+  using Xs = Vec::Reg;
+  static constexpr std::size_t kValues = 1;
+  // Decode's read-ahead: StreamAhead's.
+  static constexpr std::size_t kAheadBytes = StreamAhead::kAheadBytes;
+  static constexpr bool kTouches = true;
+  static Weights load(const T* b) { return load_panel_values(b); }
+  static Xs broadcast(float x) { return Vec::set1(x); }
+  /// Step s of a row of x (K values).
+  static float x_at(const float* x, std::size_t s, std::size_t) { return x[s]; }
+  static Vec::Reg madd(Xs x, Weights w, Vec::Reg acc) { return Vec::fmadd(x, w, acc); }
+};
+struct Bf16PairSteps {
+  using Weight = std::uint16_t;
+  using X = std::uint32_t;
+  using Weights = Vec::Bf16Pairs;
+  using Xs = Vec::Bf16Pairs;
+  static constexpr std::size_t kValues = 2;
+  // Decode's read-ahead: a prefetch 1 KB on and no page touch, as the bf16 tile kernel found
+  // on the Zen 4 guests (StreamAhead's distances left the bf16 stream a quarter slower there).
+  static constexpr std::size_t kAheadBytes = 1024;
+  static constexpr bool kTouches = false;
+  static Weights load(const std::uint16_t* b) { return Vec::load_bf16_pairs(b); }
+  static Xs broadcast(std::uint32_t pair) { return Vec::set1_bf16_pair(pair); }
+  /// Step s of a row of x (K bf16 values): values 2s and 2s + 1, zero past K.
+  static std::uint32_t x_at(const std::uint16_t* x, std::size_t s, std::size_t K) {
+    const std::uint32_t second = 2 * s + 1 < K ? x[2 * s + 1] : 0;
+    return x[2 * s] | second << 16;
+  }
+  static Vec::Reg madd(Xs x, Weights w, Vec::Reg acc) { return Vec::dot_bf16_pairs(acc, w, x); }
+};
+
+/// y (P, cols) (+)= the P rows of a tile from `a` (row p of step s at a[s * stride + p]) times
+/// steps [s_begin, s_end) of the panel b; from s_begin > 0 on the partial sums y holds. Each
+/// output is one chain of multiply-adds over k from 0 (a partial sum kept in y is the same
 /// f32): the same sums whatever the block's size.
-template <std::size_t P, typename T>
-inline void panel_pass(const float* a, std::size_t stride, const T* b, std::size_t k_begin,
-                       std::size_t k_end, float* y, std::size_t ldy, std::size_t cols,
-                       PanelPrefetch& prefetch) {
-  constexpr std::size_t W = Vec::kWidth;
+template <std::size_t P, typename Steps>
+inline void panel_pass(const typename Steps::X* a, std::size_t stride,
+                       const typename Steps::Weight* b, std::size_t k_begin, std::size_t k_end,
+                       float* y, std::size_t ldy, std::size_t cols, PanelPrefetch& prefetch) {
+  constexpr std::size_t W = Vec::kWidth, V = Steps::kValues;
   Vec::Reg acc[P][kPanelVecs];
   start_panel_sums(acc, k_begin > 0, y, ldy, cols);
   for (std::size_t k0 = k_begin; k0 < k_end; k0 += kPrefetchSteps) {
@@ -86,12 +128,12 @@ inline void panel_pass(const float* a, std::size_t stride, const T* b, std::size
     // Unrolled: the loop's own instructions would otherwise take a third of the issue slots.
 #pragma GCC unroll 8
     for (std::size_t k = k0; k < steps_end; ++k) {
-      Vec::Reg bk[kPanelVecs];
+      typename Steps::Weights bk[kPanelVecs];
       for (std::size_t v = 0; v < kPanelVecs; ++v)
-        bk[v] = load_panel_values(b + k * kPanelWidth + v * W);
+        bk[v] = Steps::load(b + (k * kPanelWidth + v * W) * V);
       for (std::size_t p = 0; p < P; ++p) {
-        const Vec::Reg ak = Vec::set1(a[k * stride + p]);
-        for (std::size_t v = 0; v < kPanelVecs; ++v) acc[p][v] = Vec::fmadd(ak, bk[v], acc[p][v]);
+        const typename Steps::Xs ak = Steps::broadcast(a[k * stride + p]);
+        for (std::size_t v = 0; v < kPanelVecs; ++v) acc[p][v] = Steps::madd(ak, bk[v], acc[p][v]);
       }
     }
   }
@@ -99,15 +141,16 @@ inline void panel_pass(const float* a, std::size_t stride, const T* b, std::size
 }
 
 /// panel_pass with P = the rows left (<= PMax) as a compile-time count.
-template <std::size_t PMax, typename T>
-inline void panel_pass_n(std::size_t rows, const float* a, std::size_t stride, const T* b,
-                         std::size_t k_begin, std::size_t k_end, float* y, std::size_t ldy,
-                         std::size_t cols, PanelPrefetch& prefetch) {
+template <std::size_t PMax, typename Steps>
+inline void panel_pass_n(std::size_t rows, const typename Steps::X* a, std::size_t stride,
+                         const typename Steps::Weight* b, std::size_t k_begin, std::size_t k_end,
+                         float* y, std::size_t ldy, std::size_t cols, PanelPrefetch& prefetch) {
   if constexpr (PMax > 1) {
     if (rows < PMax)
-      return panel_pass_n<PMax - 1>(rows, a, stride, b, k_begin, k_end, y, ldy, cols, prefetch);
+      return panel_pass_n<PMax - 1, Steps>(rows, a, stride, b, k_begin, k_end, y, ldy, cols,
+                                           prefetch);
   }
-  panel_pass<PMax>(a, stride, b, k_begin, k_end, y, ldy, cols, prefetch);
+  panel_pass<PMax, Steps>(a, stride, b, k_begin, k_end, y, ldy, cols, prefetch);
 }
 
 /// The next_bytes from `next` (null: none) spread over `chunks` chunks of a call's steps.
@@ -117,22 +160,26 @@ inline PanelPrefetch spread_prefetch(const void* next, std::size_t next_bytes, s
   return {first, first + lines * 64, chunks ? (lines + chunks - 1) / chunks : 0};
 }
 
-/// T: float or std::uint16_t (f16) panel values.
-template <typename T>
-inline void gemm_panel(const float* x_tiles, std::size_t M, std::size_t K, std::size_t k_begin,
-                       std::size_t k_end, const T* panel, const void* next, std::size_t next_bytes,
-                       float* y, std::size_t ldy, std::size_t cols) {
+/// Steps: ValueSteps<float>, ValueSteps<std::uint16_t> (f16) or Bf16PairSteps; k_begin and
+/// k_end values of k (k_begin a whole step), x_tiles the steps of x (ceil(K / kValues) per row).
+template <typename Steps>
+inline void gemm_panel(const typename Steps::X* x_tiles, std::size_t M, std::size_t K,
+                       std::size_t k_begin, std::size_t k_end, const typename Steps::Weight* panel,
+                       const void* next, std::size_t next_bytes, float* y, std::size_t ldy,
+                       std::size_t cols) {
+  constexpr std::size_t V = Steps::kValues;
+  const std::size_t steps = (K + V - 1) / V, s_begin = k_begin / V, s_end = (k_end + V - 1) / V;
   const std::size_t tiles = (M + kPanelTileRows - 1) / kPanelTileRows;
   PanelPrefetch prefetch = spread_prefetch(
-      next, next_bytes, tiles * ((k_end - k_begin + kPrefetchSteps - 1) / kPrefetchSteps));
+      next, next_bytes, tiles * ((s_end - s_begin + kPrefetchSteps - 1) / kPrefetchSteps));
   for (std::size_t t = 0; t < tiles; ++t) {
     const std::size_t m = t * kPanelTileRows;
     const std::size_t rows = M - m < kPanelTileRows ? M - m : kPanelTileRows;
-    const float* a = x_tiles + m * K;
+    const typename Steps::X* a = x_tiles + m * steps;
     for (std::size_t p = 0; p < rows; p += kPanelPassRows) {
       const std::size_t n = rows - p < kPanelPassRows ? rows - p : kPanelPassRows;
-      panel_pass_n<kPanelPassRows>(n, a + p, rows, panel, k_begin, k_end, y + (m + p) * ldy, ldy,
-                                   cols, prefetch);
+      panel_pass_n<kPanelPassRows, Steps>(n, a + p, rows, panel, s_begin, s_end, y + (m + p) * ldy,
+                                          ldy, cols, prefetch);
     }
   }
 }
@@ -147,45 +194,47 @@ constexpr std::size_t kDecodeRows = Vec::kRegisters >= 32 ? 2 : 1;
 
 /// y (C, cols) = C rows of x (x (C, K), rows ldx apart) times one panel (K, kPanelWidth); the
 /// first pass over a panel (`ReadsAhead`) reads ahead of the call's stream of panels (which ends
-/// at `end`) as the tile kernels do (StreamAhead: a prefetch per cache line, and for one row a
-/// touch per 4 KB page: with more rows a page carries more arithmetic than the reorder window
-/// holds while the touch misses); the later passes find the panel in cache, and their prefetches
-/// would only take issue slots from the multiply-adds.
-template <std::size_t C, bool ReadsAhead, typename T>
-inline void decode_panel_pass(const T* panel, const float* x, std::size_t ldx, std::size_t K,
-                              float* y, std::size_t ldy, std::size_t cols,
+/// at `end`) as Steps says (for f32 and f16 StreamAhead's: a prefetch per cache line, and for one
+/// row a touch per 4 KB page: with more rows a page carries more arithmetic than the reorder
+/// window holds while the touch misses); the later passes find the panel in cache, and their
+/// prefetches would only take issue slots from the multiply-adds.
+template <std::size_t C, bool ReadsAhead, typename Steps, typename XRow>
+inline void decode_panel_pass(const typename Steps::Weight* panel, const XRow* x, std::size_t ldx,
+                              std::size_t K, float* y, std::size_t ldy, std::size_t cols,
                               const std::uint8_t* end) {
-  constexpr std::size_t W = Vec::kWidth, S = kDecodeChains;
-  constexpr std::size_t kStepBytes = kPanelWidth * sizeof(T);
+  constexpr std::size_t W = Vec::kWidth, S = kDecodeChains, V = Steps::kValues;
+  constexpr std::size_t kStepBytes = kPanelWidth * V * sizeof(typename Steps::Weight);
+  const std::size_t steps = (K + V - 1) / V;
   Vec::Reg acc[S][C][kPanelVecs];
   for (auto& chain : acc)
     for (auto& row : chain)
       for (auto& a : row) a = Vec::zero();
   const auto step = [&](std::size_t k, std::size_t s) {
-    const T* b = panel + k * kPanelWidth;
+    const typename Steps::Weight* b = panel + k * kPanelWidth * V;
     const auto* bytes = reinterpret_cast<const std::uint8_t*>(b);
     if constexpr (ReadsAhead) {
-      if (C == 1 && reinterpret_cast<std::uintptr_t>(bytes) % 4096 < kStepBytes &&
+      if (Steps::kTouches && C == 1 &&
+          reinterpret_cast<std::uintptr_t>(bytes) % 4096 < kStepBytes &&
           static_cast<std::size_t>(end - bytes) > StreamAhead::kTouchAheadBytes)
         touch(bytes + StreamAhead::kTouchAheadBytes);
       for (std::size_t line = 0; line < kStepBytes; line += 64)
-        Vec::prefetch(bytes + line + StreamAhead::kAheadBytes);
+        Vec::prefetch(bytes + line + Steps::kAheadBytes);
     }
-    Vec::Reg bk[kPanelVecs];
-    for (std::size_t v = 0; v < kPanelVecs; ++v) bk[v] = load_panel_values(b + v * W);
+    typename Steps::Weights bk[kPanelVecs];
+    for (std::size_t v = 0; v < kPanelVecs; ++v) bk[v] = Steps::load(b + v * W * V);
     for (std::size_t c = 0; c < C; ++c) {
-      const Vec::Reg xk = Vec::set1(x[c * ldx + k]);
+      const typename Steps::Xs xk = Steps::broadcast(Steps::x_at(x + c * ldx, k, K));
       for (std::size_t v = 0; v < kPanelVecs; ++v)
-        acc[s][c][v] = Vec::fmadd(xk, bk[v], acc[s][c][v]);
+        acc[s][c][v] = Steps::madd(xk, bk[v], acc[s][c][v]);
     }
   };
   std::size_t k = 0;
-  for (; k + S <= K; k += S)
+  for (; k + S <= steps; k += S)
 #pragma GCC unroll 4
     for (std::size_t s = 0; s < S; ++s) step(k + s, s);
 #pragma GCC unroll 4
   for (std::size_t s = 0; s < S; ++s)
-    if (k + s < K) step(k + s, s);
+    if (k + s < steps) step(k + s, s);
   Vec::Reg sums[C][kPanelVecs];
   for (std::size_t c = 0; c < C; ++c)
     for (std::size_t v = 0; v < kPanelVecs; ++v) {
@@ -197,31 +246,35 @@ inline void decode_panel_pass(const T* panel, const float* x, std::size_t ldx, s
   store_panel_sums(sums, y, ldy, cols);
 }
 
-/// y[m * ldy + r] = feature r of the panels at w (rows features, kPanelWidth per panel, K
-/// steps each, one after another) times row m of x (M, K), for r < rows, m < M.
-template <typename T>
-inline void gemm_decode_panels(const T* w, const float* x, float* y, std::size_t rows,
-                               std::size_t K, std::size_t M, std::size_t ldy) {
+/// y[m * ldy + r] = feature r of the panels at w (rows features, kPanelWidth per panel, the
+/// steps of K each, one after another) times row m of x (M, K), for r < rows, m < M. XRow: f32
+/// x for ValueSteps, bf16 x (as to_bf16 rounds it) for Bf16PairSteps.
+template <typename Steps, typename XRow>
+inline void gemm_decode_panels(const typename Steps::Weight* w, const XRow* x, float* y,
+                               std::size_t rows, std::size_t K, std::size_t M, std::size_t ldy) {
   const std::size_t panels = (rows + kPanelWidth - 1) / kPanelWidth;
-  const auto* end = reinterpret_cast<const std::uint8_t*>(w + panels * K * kPanelWidth);
-  StreamAhead::touch_first_pages(w, panels * K * kPanelWidth * sizeof(T));
+  const std::size_t panel_values =
+      (K + Steps::kValues - 1) / Steps::kValues * Steps::kValues * kPanelWidth;
+  const auto* end = reinterpret_cast<const std::uint8_t*>(w + panels * panel_values);
+  StreamAhead::touch_first_pages(w, panels * panel_values * sizeof(*w));
   for (std::size_t p = 0; p < panels; ++p) {
-    const T* panel = w + p * K * kPanelWidth;
+    const typename Steps::Weight* panel = w + p * panel_values;
     const std::size_t cols =
         rows - p * kPanelWidth < kPanelWidth ? rows - p * kPanelWidth : kPanelWidth;
     std::size_t m = 0;
     for (; m + kDecodeRows <= M; m += kDecodeRows)
       if (m == 0)
-        decode_panel_pass<kDecodeRows, true>(panel, x, K, K, y + p * kPanelWidth, ldy, cols, end);
+        decode_panel_pass<kDecodeRows, true, Steps>(panel, x, K, K, y + p * kPanelWidth, ldy, cols,
+                                                    end);
       else
-        decode_panel_pass<kDecodeRows, false>(panel, x + m * K, K, K, y + m * ldy + p * kPanelWidth,
-                                              ldy, cols, end);
+        decode_panel_pass<kDecodeRows, false, Steps>(panel, x + m * K, K, K,
+                                                     y + m * ldy + p * kPanelWidth, ldy, cols, end);
     for (; m < M; ++m)
       if (m == 0)
-        decode_panel_pass<1, true>(panel, x, K, K, y + p * kPanelWidth, ldy, cols, end);
+        decode_panel_pass<1, true, Steps>(panel, x, K, K, y + p * kPanelWidth, ldy, cols, end);
       else
-        decode_panel_pass<1, false>(panel, x + m * K, K, K, y + m * ldy + p * kPanelWidth, ldy,
-                                    cols, end);
+        decode_panel_pass<1, false, Steps>(panel, x + m * K, K, K, y + m * ldy + p * kPanelWidth,
+                                           ldy, cols, end);
   }
 }
 

@@ -93,27 +93,25 @@ struct Vec {
     return _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
   }
 
-  /// 2 * kWidth bf16 values: what one bf16 dot-product step consumes.
-  /// Widened to f32 by interleaving with zeros (bf16 is the top half of an f32), one instruction
-  /// per 8 values: lo holds values 0-3 and 8-11, hi the others. Both operands come in the same
-  /// order, so the lanes still pair equal elements.
-  struct Bf16x2 {
-    Reg lo, hi;
+  /// kWidth pairs of bf16 values, pair i the two at p + 2i (a bf16 panel's step: two values of
+  /// k for kWidth features), or one pair (low half first) in every lane; widened to f32 by
+  /// shifting (exact), the first values in `even`, the second in `odd`.
+  struct Bf16Pairs {
+    Reg even, odd;
   };
-  static Bf16x2 load_bf16x2_n(const std::uint16_t* p, std::size_t n) {
-    std::uint16_t buf[2 * kWidth] = {};
-    if (n < 2 * kWidth) {
-      for (std::size_t i = 0; i < n; ++i) buf[i] = p[i];
-      p = buf;
-    }
-    const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-    const __m256i zero = _mm256_setzero_si256();
-    return {_mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, h)),
-            _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, h))};
+  static Bf16Pairs load_bf16_pairs(const std::uint16_t* p) {
+    return widen_bf16_pairs(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
   }
-  /// acc + the products of a and b (exact in f32: bf16 has an 8-bit significand).
-  static Reg dot_bf16x2(Reg acc, Bf16x2 a, Bf16x2 b) {
-    return fmadd(a.hi, b.hi, fmadd(a.lo, b.lo, acc));
+  static Bf16Pairs set1_bf16_pair(std::uint32_t pair) {
+    return widen_bf16_pairs(_mm256_set1_epi32(static_cast<int>(pair)));
+  }
+  static Bf16Pairs widen_bf16_pairs(__m256i h) {
+    return {_mm256_castsi256_ps(_mm256_slli_epi32(h, 16)),
+            _mm256_castsi256_ps(_mm256_and_si256(h, _mm256_set1_epi32(-65536)))};
+  }
+  /// acc + the two products of each lane's pairs (exact in f32), the first one first.
+  static Reg dot_bf16_pairs(Reg acc, Bf16Pairs a, Bf16Pairs b) {
+    return fmadd(a.odd, b.odd, fmadd(a.even, b.even, acc));
   }
   /// The 2 * kWidth floats lo, hi split into their even and their odd elements (RoPE's pairs):
   /// shuffle_ps picks within 128-bit lanes, the 64-bit permute puts the lanes in order.

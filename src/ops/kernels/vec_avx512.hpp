@@ -107,41 +107,44 @@ struct Vec {
     return _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
   }
 
-  /// 2 * kWidth bf16 values: what one bf16 dot-product step consumes.
 #if defined(__AVX512BF16__)
-  using Bf16x2 = __m512bh;
-  static Bf16x2 load_bf16x2_n(const std::uint16_t* p, std::size_t n) {
-    return reinterpret_cast<__m512bh>(load_u16x32_n(p, n));
+  /// kWidth pairs of bf16 values, pair i the two at p + 2i (a bf16 panel's step: two values of
+  /// k for kWidth features), or one pair (low half first) in every lane.
+  using Bf16Pairs = __m512bh;
+  static Bf16Pairs load_bf16_pairs(const std::uint16_t* p) {
+    return reinterpret_cast<__m512bh>(_mm512_loadu_si512(p));
   }
-  /// acc + the products of a and b, lane i taking elements 2i and 2i+1 (vdpbf16ps).
-  static Reg dot_bf16x2(Reg acc, Bf16x2 a, Bf16x2 b) {
+  static Bf16Pairs set1_bf16_pair(std::uint32_t pair) {
+    return reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(pair)));
+  }
+  /// acc + the two products of each lane's pairs (vdpbf16ps).
+  static Reg dot_bf16_pairs(Reg acc, Bf16Pairs a, Bf16Pairs b) {
     return _mm512_dpbf16_ps(acc, a, b);
   }
 #else
-  /// Widened to f32 by interleaving with zeros (bf16 is the top half of an f32), one instruction
-  /// per 16 values: lo holds values 0-3, 8-11, 16-19, 24-27 and hi the others. Both operands
-  /// come in the same order, so the lanes still pair equal elements.
-  struct Bf16x2 {
-    Reg lo, hi;
+  /// kWidth pairs of bf16 values, pair i the two at p + 2i (a bf16 panel's step: two values of
+  /// k for kWidth features), or one pair (low half first) in every lane; widened to f32 by
+  /// shifting (exact), the first values in `even`, the second in `odd`.
+  struct Bf16Pairs {
+    Reg even, odd;
   };
-  static Bf16x2 load_bf16x2_n(const std::uint16_t* p, std::size_t n) {
-    const __m512i h = load_u16x32_n(p, n), zero = _mm512_setzero_si512();
-    return {_mm512_castsi512_ps(_mm512_unpacklo_epi16(zero, h)),
-            _mm512_castsi512_ps(_mm512_unpackhi_epi16(zero, h))};
+  static Bf16Pairs load_bf16_pairs(const std::uint16_t* p) {
+    return widen_bf16_pairs(_mm512_loadu_si512(p));
   }
-  /// acc + the products of a and b (exact in f32: bf16 has an 8-bit significand).
-  static Reg dot_bf16x2(Reg acc, Bf16x2 a, Bf16x2 b) {
-    return fmadd(a.hi, b.hi, fmadd(a.lo, b.lo, acc));
+  static Bf16Pairs set1_bf16_pair(std::uint32_t pair) {
+    return widen_bf16_pairs(_mm512_set1_epi32(static_cast<int>(pair)));
+  }
+  static Bf16Pairs widen_bf16_pairs(__m512i h) {
+    return {_mm512_castsi512_ps(_mm512_slli_epi32(h, 16)),
+            _mm512_castsi512_ps(_mm512_and_si512(h, _mm512_set1_epi32(-65536)))};
+  }
+  /// acc + the two products of each lane's pairs (exact in f32), the first one first.
+  static Reg dot_bf16_pairs(Reg acc, Bf16Pairs a, Bf16Pairs b) {
+    return fmadd(a.odd, b.odd, fmadd(a.even, b.even, acc));
   }
 #endif
   static Reg widen_bf16(__m256i h) {
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
-  }
-  /// n <= 32 16-bit values, zeros past n. Full loads stay plain: GCC 12 treats a masked load
-  /// as touching any memory, which keeps a tile's accumulators out of registers.
-  static __m512i load_u16x32_n(const std::uint16_t* p, std::size_t n) {
-    if (n >= 32) return _mm512_loadu_si512(p);
-    return _mm512_maskz_loadu_epi16(static_cast<__mmask32>((1u << n) - 1), p);
   }
   /// The 2 * kWidth floats lo, hi split into their even and their odd elements (RoPE's pairs).
   static void deinterleave(Reg lo, Reg hi, Reg& even, Reg& odd) {

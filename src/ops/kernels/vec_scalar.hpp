@@ -72,16 +72,22 @@ struct Vec {
   /// kWidth int8 at p widened to int32 lanes.
   static I32 i32_load_s8(const std::uint8_t* p) { return static_cast<std::int8_t>(*p); }
 
-  /// 2 * kWidth bf16 values: what one bf16 dot-product step consumes.
-  struct Bf16x2 {
-    Reg lo, hi;
+  /// A pair of bf16 values at p (a bf16 panel's step: two values of k for one feature), or
+  /// `pair` (low half first), widened to f32.
+  struct Bf16Pairs {
+    Reg even, odd;
   };
-  static Bf16x2 load_bf16x2_n(const std::uint16_t* p, std::size_t n) {
-    return {load_bf16(p), n > 1 ? load_bf16(p + 1) : 0.0f};
+  static Bf16Pairs load_bf16_pairs(const std::uint16_t* p) {
+    return {load_bf16(p), load_bf16(p + 1)};
   }
-  /// acc + the products of a and b, in order.
-  static Reg dot_bf16x2(Reg acc, Bf16x2 a, Bf16x2 b) {
-    return fmadd(a.hi, b.hi, fmadd(a.lo, b.lo, acc));
+  static Bf16Pairs set1_bf16_pair(std::uint32_t pair) {
+    const std::uint16_t halves[2] = {static_cast<std::uint16_t>(pair),
+                                     static_cast<std::uint16_t>(pair >> 16)};
+    return load_bf16_pairs(halves);
+  }
+  /// acc + the two products, the first one first.
+  static Reg dot_bf16_pairs(Reg acc, Bf16Pairs a, Bf16Pairs b) {
+    return fmadd(a.odd, b.odd, fmadd(a.even, b.even, acc));
   }
   /// The 2 * kWidth floats lo, hi split into their even and their odd elements (RoPE's pairs).
   static void deinterleave(Reg lo, Reg hi, Reg& even, Reg& odd) {

@@ -1,7 +1,7 @@
 // One copy of the weights: a loaded model holds each matrix once, in the layout both its decode
 // and its prompt-block kernels read (docs/design.md, "Memory: one copy of the weights"). The
-// buffers a load writes stay within 1.15 x the bytes of the file's tensors, for f32, f16, Q8_0
-// and the 4- and 6-bit files; a second copy (2 x) or matrices expanded to f32 would not.
+// buffers a load writes stay within 1.15 x the bytes of the file's tensors, for f32, f16, bf16,
+// Q8_0 and the 4- and 6-bit files; a second copy (2 x) or matrices expanded to f32 would not.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -52,6 +52,16 @@ TEST(OneCopy, F32AndF16FilesLoadOnce) {
   const auto model = Model::load(f32);
   convert(*model, *load_tokenizer(f32), f16, {.type = "f16"});
   expect_one_copy(f16);
+}
+
+// bf16 decode and prompt blocks both run on its paired panels, on every ISA.
+TEST(OneCopy, Bf16FilesLoadOnce) {
+  const std::string f32 = require_model("quant/storyvocab256-f32.gguf");
+  const ScratchDir dir("one_copy_bf16");
+  const std::string bf16 = (dir.path() / "bf16.gguf").string();
+  const auto model = Model::load(f32);
+  convert(*model, *load_tokenizer(f32), bf16, {.type = "bf16"});
+  expect_one_copy(bf16);
 }
 
 }  // namespace

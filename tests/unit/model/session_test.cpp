@@ -41,10 +41,12 @@ TEST_F(ReferencePath, BlockPrefillEqualsTokenByToken) {
 }
 
 // Which matrices get our panel copy at load, stated from the kernels we ship rather than
-// asked of the loader: f32 and f16 from AVX-512 on, Q8_0 from AVX-512 VNNI on; bf16 never
-// (oneDNN's layout).
+// asked of the loader: bf16 on every ISA, f32 and f16 from AVX-512 on, Q8_0 from AVX-512 VNNI
+// on.
 bool has_panel_kernel(DType type, Isa isa) {
   switch (type) {
+    case DType::bf16:
+      return true;
     case DType::f32:
     case DType::f16:
       return isa >= Isa::avx512;
@@ -65,8 +67,8 @@ bool has_panel_kernel(DType type, Isa isa) {
 // layers' quantisation: measured 0.25. Without panels a Q8_0 block runs on rows expanded to f32
 // (a chunk at a time, no copy) times f32 activations, the reference on quantised activations:
 // measured 0.46, the q8 accuracy difference itself (Bf16AndQ8WeightsStayCloseToF32). f32 and
-// f16 on AVX-512 and Q8_0 on AVX-512 VNNI run on our panels, f32 and bf16 otherwise on oneDNN's
-// layout.
+// f16 on AVX-512, Q8_0 on AVX-512 VNNI and bf16 everywhere run on our panels, f32 otherwise on
+// oneDNN's layout.
 void expect_block_path_equals_reference_path(DType weight_type, float tolerance) {
   const auto model = Model::load(test::require_model("stories260K.bin"), weight_type);
   // Every layer's copies share one buffer per model: each part starts on a cache line (the

@@ -1,7 +1,8 @@
-// The decode kernels on panels (f32 and f16 weights as a load lays them out,
+// The decode kernels on panels (f32, f16 and bf16 weights as a load lays them out,
 // ops/formats/value_panels.hpp) on every ISA this CPU has: each output against the dot product
-// in double precision of its row's values and x's row, for partial last panels, odd widths,
-// 1 to 5 rows of x at a misaligned start, outputs past the rows untouched; and each row of x
+// in double precision of its row's values and x's row (for bf16 rounded as to_bf16 rounds:
+// the exact products of the bf16 values), for partial last panels, odd widths,
+// 1 to 8 rows of x at a misaligned start, outputs past the rows untouched; and each row of x
 // summed the same way whatever M.
 #include <gtest/gtest.h>
 
@@ -41,21 +42,41 @@ PanelMatrix f32_matrix(const std::vector<float>& w, std::size_t rows, std::size_
   return {w, test::Loaded(DType::f32, w.data(), rows, K)};
 }
 
-PanelMatrix f16_matrix(const std::vector<float>& w, std::size_t rows, std::size_t K) {
+// f16 or bf16: w rounded by `narrow`, its values those halves widened back by `widen`.
+template <std::uint16_t (*narrow)(float), float (*widen)(std::uint16_t)>
+PanelMatrix half_matrix(DType type, const std::vector<float>& w, std::size_t rows, std::size_t K) {
   std::vector<std::uint16_t> halves(w.size());
   std::vector<float> widened(w.size());
   for (std::size_t i = 0; i < w.size(); ++i) {
-    halves[i] = f32_to_f16(w[i]);
-    widened[i] = f16_to_f32(halves[i]);
+    halves[i] = narrow(w[i]);
+    widened[i] = widen(halves[i]);
   }
-  return {widened, test::Loaded(DType::f16, halves.data(), rows, K)};
+  return {widened, test::Loaded(type, halves.data(), rows, K)};
+}
+
+PanelMatrix matrix_of(DType type, const std::vector<float>& w, std::size_t rows, std::size_t K) {
+  return type == DType::f32   ? f32_matrix(w, rows, K)
+         : type == DType::f16 ? half_matrix<f32_to_f16, f16_to_f32>(type, w, rows, K)
+                              : half_matrix<f32_to_bf16, bf16_to_f32>(type, w, rows, K);
+}
+
+// x's values as the type's kernel multiplies them: bf16 rounds x (as to_bf16), the others not.
+std::vector<float> x_values(DType type, std::vector<float> x) {
+  if (type == DType::bf16)
+    for (float& v : x) v = bf16_to_f32(f32_to_bf16(v));
+  return x;
 }
 
 // y (M, rows + 1) from the type's kernel, x at x_at (M, K); the column past the rows starts 7.
 std::vector<float> run(const kernels::KernelTable& k, DType type, const PanelMatrix& w,
                        const float* x, std::size_t rows, std::size_t K, std::size_t M) {
   std::vector<float> y(M * (rows + 1), 7.0f);
-  if (type == DType::f32)
+  if (type == DType::bf16) {
+    std::vector<std::uint16_t> xb(M * K);
+    for (std::size_t i = 0; i < xb.size(); ++i) xb[i] = f32_to_bf16(x[i]);
+    k.gemm_bf16_decode_panels(reinterpret_cast<const std::uint16_t*>(w.loaded.data()), xb.data(),
+                              y.data(), rows, K, M, rows + 1);
+  } else if (type == DType::f32)
     k.gemm_decode_panels(reinterpret_cast<const float*>(w.loaded.data()), x, y.data(), rows, K, M,
                          rows + 1);
   else
@@ -65,14 +86,12 @@ std::vector<float> run(const kernels::KernelTable& k, DType type, const PanelMat
 }
 
 TEST_P(DecodePanelsPerIsa, EqualsTheRowDotProducts) {
-  for (const DType type : {DType::f32, DType::f16})
+  for (const DType type : {DType::f32, DType::f16, DType::bf16})
     for (std::size_t rows : {1, 31, 32, 33, 70})
       for (std::size_t K : {1, 3, 17, 100, 1030}) {
-        const auto values = random_vector(rows * K);
-        const PanelMatrix w =
-            type == DType::f32 ? f32_matrix(values, rows, K) : f16_matrix(values, rows, K);
-        for (std::size_t M : {1, 2, 3, 5}) {
-          const auto x = random_vector(M * K + 1);
+        const PanelMatrix w = matrix_of(type, random_vector(rows * K), rows, K);
+        for (std::size_t M : {1, 2, 3, 5, 8}) {
+          const auto x = x_values(type, random_vector(M * K + 1));
           const auto y = run(simd(), type, w, x.data() + 1, rows, K, M);
           for (std::size_t m = 0; m < M; ++m) {
             for (std::size_t r = 0; r < rows; ++r) {
@@ -96,10 +115,8 @@ TEST_P(DecodePanelsPerIsa, EqualsTheRowDotProducts) {
 // A batch of decode steps gives each row what it gives alone, bit for bit.
 TEST_P(DecodePanelsPerIsa, RowsDoNotDependOnTheBatch) {
   const std::size_t rows = 45, K = 300, M = 5;
-  for (const DType type : {DType::f32, DType::f16}) {
-    const auto values = random_vector(rows * K);
-    const PanelMatrix w =
-        type == DType::f32 ? f32_matrix(values, rows, K) : f16_matrix(values, rows, K);
+  for (const DType type : {DType::f32, DType::f16, DType::bf16}) {
+    const PanelMatrix w = matrix_of(type, random_vector(rows * K), rows, K);
     const auto x = random_vector(M * K);
     const auto batch = run(simd(), type, w, x.data(), rows, K, M);
     for (std::size_t m = 0; m < M; ++m) {

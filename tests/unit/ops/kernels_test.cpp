@@ -86,11 +86,7 @@ TEST_P(KernelsPerIsa, Gemm) {
 TEST_P(KernelsPerIsa, GemmRowsDoNotDependOnTheBatch) {
   const std::size_t rows = 37, cols = 96, M = 11;
   const auto w = random_vector(rows * cols, rng), x = random_vector(M * cols, rng);
-  std::vector<std::uint16_t> wb(w.size()), xb(x.size());
-  simd().to_bf16(w.data(), wb.data(), w.size());
-  simd().to_bf16(x.data(), xb.data(), x.size());
   const test::Tiles<float> wf(w.data(), rows, cols);
-  const test::Tiles<std::uint16_t> wt(wb.data(), rows, cols);
   const test::Q8_0Loaded wq(test::q8_0_blocks(w.data(), rows, cols), rows, cols);
   std::vector<std::int8_t> xq(x.size());
   std::vector<float> xd(x.size() / 32);
@@ -105,9 +101,6 @@ TEST_P(KernelsPerIsa, GemmRowsDoNotDependOnTheBatch) {
   };
   expect_rows_equal("f32", [&](std::size_t m, std::size_t n, float* y) {
     simd().gemm(wf.data(), x.data() + m * cols, y, rows, cols, n, rows);
-  });
-  expect_rows_equal("bf16", [&](std::size_t m, std::size_t n, float* y) {
-    simd().gemm_bf16(wt.data(), xb.data() + m * cols, y, rows, cols, n, rows);
   });
   const ggml_reference::QuantSums sums = ggml_reference::quant_sums(xq, xd);
   expect_rows_equal("q8_0", [&](std::size_t m, std::size_t n, float* y) {
@@ -351,10 +344,9 @@ TEST_P(KernelsPerIsa, AttentionBlockScoresAndWeightedSum) {
       }
 }
 
-// The compact weight types against the scalar kernels, on the activations each kernel takes
-// (bf16 x for bf16 weights, Q8 blocks for Q8_0); odd row counts, several rows of x. (f16 decodes
-// on panels: decode_panels_test.cpp.)
-TEST_P(KernelsPerIsa, GemmBf16AndQ8_0) {
+// Q8_0 against the scalar kernel, on the Q8 blocks it takes; odd row counts, several rows of x.
+// (f16 and bf16 decode on panels: decode_panels_test.cpp.)
+TEST_P(KernelsPerIsa, GemmQ8_0) {
   for (std::size_t M : {1, 3, 8}) {
     for (std::size_t rows : {1, 4, 5, 7, 9}) {
       for (std::size_t cols : {32, 64, 96, 160, 2048}) {
@@ -367,13 +359,6 @@ TEST_P(KernelsPerIsa, GemmBf16AndQ8_0) {
               expect_sum_close(got[m * rows + r], want[m * rows + r],
                                magnitude_of(&w[r * cols], &x[m * cols], cols), what + where);
         };
-        std::vector<std::uint16_t> wb(rows * cols), xb(M * cols);
-        quantize_bf16(w.data(), wb.data(), wb.size());
-        quantize_bf16(x.data(), xb.data(), xb.size());
-        const test::Tiles<std::uint16_t> wt(wb.data(), rows, cols);
-        simd().gemm_bf16(wt.data(), xb.data(), got.data(), rows, cols, M, rows);
-        scalar().gemm_bf16(wt.data(), xb.data(), want.data(), rows, cols, M, rows);
-        expect_close("bf16 ");
         auto blocks = test::q8_0_blocks(w.data(), rows, cols);
         if (cols == 64) {  // -128 (GGUF files may hold it), in both halves of a block pair
           blocks[2] = 0x80;
@@ -439,18 +424,14 @@ TEST_P(KernelsPerIsa, Q8_0TimesQ8IsTheBlockwiseIntegerDotProduct) {
   }
 }
 
-// The scalar kernels on tiled f32 and bf16 weights are the definition: each output the
+// The scalar kernel on tiled f32 weights is the definition: each output the
 // dot product of its row's values and x, for every row of tiles of 4, 2 and 1 rows and a last
 // group part padding (7 rows, 100 columns).
 TEST(KernelsScalar, TiledWeightsTimesXIsTheRowDotProduct) {
   std::mt19937 rng(4);
   const std::size_t rows = 7, cols = 100;
   const auto w = random_vector(rows * cols, rng), x = random_vector(3 * cols, rng);
-  std::vector<std::uint16_t> wb(w.size()), xb(x.size());
-  quantize_bf16(w.data(), wb.data(), wb.size());
-  quantize_bf16(x.data(), xb.data(), xb.size());
   const test::Tiles<float> f32_tiles(w.data(), rows, cols);
-  const test::Tiles<std::uint16_t> bf16_tiles(wb.data(), rows, cols);
   const KernelTable& k = kernels_for(Isa::scalar);
   // weight (r, i) and x (m, i) as the kernel of each type reads them
   const auto expect_dot_products = [&](const char* what, auto weight, auto x_at, auto run) {
@@ -471,12 +452,6 @@ TEST(KernelsScalar, TiledWeightsTimesXIsTheRowDotProduct) {
   expect_dot_products(
       "f32", [&](std::size_t r, std::size_t i) { return w[r * cols + i]; }, x_f32,
       [&](std::size_t M, float* y) { k.gemm(f32_tiles.data(), x.data(), y, rows, cols, M, rows); });
-  expect_dot_products(
-      "bf16", [&](std::size_t r, std::size_t i) { return bf16_to_f32(wb[r * cols + i]); },
-      [&](std::size_t m, std::size_t i) { return bf16_to_f32(xb[m * cols + i]); },
-      [&](std::size_t M, float* y) {
-        k.gemm_bf16(bf16_tiles.data(), xb.data(), y, rows, cols, M, rows);
-      });
 }
 
 // Rows stored in tiles read back as themselves, from any first row and count, and the padding
@@ -501,55 +476,6 @@ TEST(TileLayout, RowsReadBackAsTheirRows) {
                                            [](std::uint16_t v) { return v != 0; });
   EXPECT_EQ(stored, static_cast<std::size_t>(std::count_if(
                         values.begin(), values.end(), [](std::uint16_t v) { return v != 0; })));
-}
-
-TEST_P(KernelsPerIsa, GemmBf16OddWidths) {
-  for (std::size_t cols : {1, 7, 17, 33, 172}) {
-    const auto w = random_vector(5 * cols, rng), x = random_vector(2 * cols, rng);
-    std::vector<std::uint16_t> wb(w.size()), xb(x.size());
-    quantize_bf16(w.data(), wb.data(), wb.size());
-    quantize_bf16(x.data(), xb.data(), xb.size());
-    const test::Tiles<std::uint16_t> wt(wb.data(), 5, cols);
-    std::vector<float> got(10), want(10);
-    simd().gemm_bf16(wt.data(), xb.data(), got.data(), 5, cols, 2, 5);
-    scalar().gemm_bf16(wt.data(), xb.data(), want.data(), 5, cols, 2, 5);
-    for (std::size_t r = 0; r < 10; ++r) EXPECT_NEAR(got[r], want[r], 1e-5f * cols);
-  }
-}
-
-// Every ISA's bf16 kernel is the definition: each output the sum of the exact products of its
-// row's bf16 weights and x's bf16 values, within what f32 sums may round (cols * 2^-24 of the
-// sum of |products|). Every length to 70 and the model widths around 2048 (partial and whole
-// steps, x and the weights at misaligned starts), 9 rows (tiles of 4 and of 2 rows with one
-// left) and 1 to 9 rows of x (tiles of x and the wide tiles, each with a remainder).
-TEST_P(KernelsPerIsa, GemmBf16IsTheSumOfExactProducts) {
-  const auto check = [&](std::size_t rows, std::size_t cols, std::size_t M, std::size_t off) {
-    const auto w = random_vector(rows * cols, rng), x = random_vector(M * cols + off, rng);
-    std::vector<std::uint16_t> wb(w.size()), xb(x.size());
-    quantize_bf16(w.data(), wb.data(), wb.size());
-    quantize_bf16(x.data(), xb.data(), xb.size());
-    const test::Tiles<std::uint16_t> wt(wb.data(), rows, cols, off);
-    const std::size_t ldy = rows + 1;  // the column past the rows stays untouched
-    std::vector<float> got(M * ldy, 7.0f);
-    simd().gemm_bf16(wt.data(), xb.data() + off, got.data(), rows, cols, M, ldy);
-    for (std::size_t m = 0; m < M; ++m) {
-      for (std::size_t r = 0; r < rows; ++r) {
-        double want = 0, magnitude = 0;
-        for (std::size_t i = 0; i < cols; ++i) {
-          const double product = static_cast<double>(bf16_to_f32(wb[r * cols + i])) *
-                                 bf16_to_f32(xb[off + m * cols + i]);
-          want += product;
-          magnitude += std::abs(product);
-        }
-        ASSERT_LE(std::abs(got[m * ldy + r] - want), cols * 0x1p-24 * magnitude)
-            << "cols=" << cols << " M=" << M << " off=" << off << " m=" << m << " row " << r;
-      }
-      ASSERT_EQ(got[m * ldy + rows], 7.0f) << "wrote past the rows, cols=" << cols;
-    }
-  };
-  for (std::size_t cols = 1; cols <= 70; ++cols) check(9, cols, 1 + cols % 9, cols % 3);
-  for (std::size_t cols : {2016, 2047, 2048, 2049, 2080})
-    for (std::size_t M : {1, 2, 3, 5, 9}) check(9, cols, M, M % 2);
 }
 
 // Rows of Q8_0 blocks stored in panels read back as the blocks' values (within half a step of

@@ -1,7 +1,7 @@
 // matmuls: products of one x sharing a pass (decode's q/k/v and gate/up) give what each
 // product gives alone, bit for bit, with mixed weight types, rows that are not multiples of
 // the 64-row blocks, and thread runs that cross the matrices' boundaries. A block of rows on an
-// unpacked matrix (oneDNN on rows read back from the tiles, a chunk at a time) gives what the
+// unpacked matrix (oneDNN on rows read back from the panels, a chunk at a time) gives what the
 // rows give one by one.
 #include "ops/matmul.hpp"
 
@@ -36,10 +36,10 @@ TEST(Matmuls, SharedPassEqualsEachProductAlone) {
   const test::Q8_0Loaded q8(test::q8_0_blocks(f32[0].data(), rows[0], K), rows[0], K);
   std::vector<std::uint16_t> bf16(f32[1].size());
   quantize_bf16(f32[1].data(), bf16.data(), bf16.size());
-  const test::Tiles<std::uint16_t> bf16_tiles(bf16.data(), rows[1], K);
+  const test::Loaded bf16_panels(DType::bf16, bf16.data(), rows[1], K);
   const test::Loaded f32_panels(DType::f32, f32[2].data(), rows[2], K);
   const Matrix w[] = {{q8.data(), DType::q8_0, rows[0], K},
-                      {bf16_tiles.data(), DType::bf16, rows[1], K},
+                      {bf16_panels.data(), DType::bf16, rows[1], K},
                       {f32_panels.data(), DType::f32, rows[2], K}};
 
   // 1 row forks (300 + 200 + 50) x 256 multiply-adds > 2^17; 16 rows is the largest block
@@ -64,7 +64,7 @@ TEST(Matmuls, SharedPassEqualsEachProductAlone) {
 }
 
 // 1030 rows: a chunk of 1024 and one of 6 rows (the last tile partial); 21 rows of x take the
-// block path (no packed copy: oneDNN on rows read back from the panels or tiles).
+// block path (no panels set: oneDNN on rows read back from the panels).
 TEST(Matmul, BlockOnAnUnpackedMatrixEqualsItsRowsOneByOne) {
   constexpr int N = 1030, K = 64, M = 21;
   Workspace workspace;
@@ -77,9 +77,9 @@ TEST(Matmul, BlockOnAnUnpackedMatrixEqualsItsRowsOneByOne) {
   std::vector<std::uint16_t> bf16(f32.size());
   quantize_bf16(f32.data(), bf16.data(), bf16.size());
   const test::Loaded f32_panels(DType::f32, f32.data(), N, K);
-  const test::Tiles<std::uint16_t> bf16_tiles(bf16.data(), N, K);
+  const test::Loaded bf16_panels(DType::bf16, bf16.data(), N, K);
   for (const auto& [w, bound] : {std::pair{Matrix{f32_panels.data(), DType::f32, N, K}, 1e-4f},
-                                 std::pair{Matrix{bf16_tiles.data(), DType::bf16, N, K}, 1e-3f}}) {
+                                 std::pair{Matrix{bf16_panels.data(), DType::bf16, N, K}, 1e-3f}}) {
     std::vector<float> block(static_cast<std::size_t>(M) * N), row(N);
     matmul(step, x.data(), w, block.data(), M);
     for (int m = 0; m < M; ++m) {

@@ -152,12 +152,35 @@ void expect_f16_product(const kernels::KernelTable& simd, std::size_t M, std::si
       relative);
 }
 
+// bf16: w (N, K) rounded to bf16 in its paired panels against x rounded to bf16 (as to_bf16
+// rounds): the definition is the sum in double of the exact products of the rounded values.
+void expect_bf16_product(const kernels::KernelTable& simd, std::size_t M, std::size_t N,
+                         std::size_t K, std::mt19937& rng) {
+  const auto x = random_vector(M * K + 1, rng), w = random_vector(N * K, rng);
+  std::vector<std::uint16_t> bits(w.size());
+  std::vector<float> w_values(w.size()), x_values(x.size());
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    bits[i] = f32_to_bf16(w[i]);
+    w_values[i] = bf16_to_f32(bits[i]);
+  }
+  for (std::size_t i = 0; i < x.size(); ++i) x_values[i] = bf16_to_f32(f32_to_bf16(x[i]));
+  Matrix matrix{bits.data(), DType::bf16, static_cast<int>(N), static_cast<int>(K)};
+  const auto buffer = pack(matrix);
+  expect_definition(
+      simd, x, matrix, M,
+      [&](std::size_t m, std::size_t n) {
+        return dot_definition(x_values.data() + 1 + m * K, w_values.data() + n * K, K);
+      },
+      std::max(1e-6, static_cast<double>(K) * 0x1p-24));
+}
+
 TEST_P(PanelMatmulPerIsa, EqualsTheProductForOddSizes) {
   for (std::size_t M : {1, 2, 11, 12, 13, 25, 128})
     for (std::size_t N : {1, 5, 31, 32, 33, 70})
       for (std::size_t K : {1, 3, 16, 17, 100}) {
         expect_product(simd(), M, N, K, rng);
         expect_f16_product(simd(), M, N, K, rng);
+        expect_bf16_product(simd(), M, N, K, rng);
       }
 }
 
@@ -168,6 +191,7 @@ TEST_P(PanelMatmulPerIsa, EqualsTheProductInPassesOverKAndRows) {
     for (std::size_t K : {1025, 1100}) {
       expect_product(simd(), M, 45, K, rng);
       expect_f16_product(simd(), M, 45, K, rng);
+      expect_bf16_product(simd(), M, 45, K, rng);
     }
 }
 
@@ -330,19 +354,23 @@ INSTANTIATE_TEST_SUITE_P(AllIsas, PanelMatmulPerIsa, ::testing::ValuesIn(support
 
 TEST(PanelMatmul, PacksF32F16AndQ8_0AndPrefersPanelsWithAvx512) {
   const std::vector<std::uint16_t> bf16(64 * 32);
-  EXPECT_EQ(panel_bytes({bf16.data(), DType::bf16, 64, 32}), 0u);
-  // f32, f16 and Q8_0 load as their panels (no copy): 33 rows take two panels of 32 features;
-  // a Q8_0 panel holds per block of 32 values the 32 features' f16 scales and 32 quant bytes.
-  for (const DType type : {DType::f32, DType::f16, DType::q8_0})
+  // f32, f16, bf16 and Q8_0 load as their panels (no copy): 33 rows take two panels of 32
+  // features; bf16 pairs values of k (an odd K padded by one); a Q8_0 panel holds per block of
+  // 32 values the 32 features' f16 scales and 32 quant bytes.
+  for (const DType type : {DType::f32, DType::f16, DType::bf16, DType::q8_0})
     EXPECT_EQ(panel_bytes({bf16.data(), type, 33, 64}), 0u) << dtype_name(type);
   EXPECT_EQ(weight_format(DType::f32).loaded_bytes(33, 32), 2u * 32 * 32 * sizeof(float));
   EXPECT_EQ(weight_format(DType::f16).loaded_bytes(33, 32), 2u * 32 * 32 * 2);
+  EXPECT_EQ(weight_format(DType::bf16).loaded_bytes(33, 32), 2u * 32 * 32 * 2);
+  EXPECT_EQ(weight_format(DType::bf16).loaded_bytes(33, 33), 2u * 34 * 32 * 2);
   EXPECT_EQ(weight_format(DType::q8_0).loaded_bytes(33, 64), 2u * 2 * (32 * 2 + 32 * 32));
   EXPECT_TRUE(prefers_panels(DType::f32, Isa::avx512));
   EXPECT_TRUE(prefers_panels(DType::f32, Isa::avx512_vnni_bf16));
   EXPECT_FALSE(prefers_panels(DType::f32, Isa::avx2));
   EXPECT_FALSE(prefers_panels(DType::f32, Isa::scalar));
-  EXPECT_FALSE(prefers_panels(DType::bf16, Isa::avx512_vnni_bf16));
+  // bf16 on every ISA: vdpbf16ps, or pairs widened by shifting.
+  EXPECT_TRUE(prefers_panels(DType::bf16, Isa::avx512_vnni_bf16));
+  EXPECT_TRUE(prefers_panels(DType::bf16, Isa::scalar));
   EXPECT_TRUE(prefers_panels(DType::f16, Isa::avx512));
   EXPECT_TRUE(prefers_panels(DType::f16, Isa::avx512_vnni_bf16));
   EXPECT_FALSE(prefers_panels(DType::f16, Isa::avx2));
