@@ -66,17 +66,20 @@ void check_finite(std::span<const float> logits) {
   // One pass without branches first, the offending token looked for only once there is one.
   constexpr float inf = std::numeric_limits<float>::infinity();
   const auto broken = [&](float x) { return !(x < inf); };  // NaN or +inf
+  const auto finite = [&](float x) {
+    return static_cast<int>(x > -inf) & static_cast<int>(x < inf);
+  };
   int any_broken[kLanes] = {}, any_finite[kLanes] = {};
   std::size_t i = 0;
   for (; i + kLanes <= logits.size(); i += kLanes)
     for (std::size_t k = 0; k < kLanes; ++k) {
       const float x = logits[i + k];
       any_broken[k] |= broken(x);
-      any_finite[k] |= (x > -inf) & (x < inf);
+      any_finite[k] |= finite(x);
     }
   for (; i < logits.size(); ++i) {
     any_broken[0] |= broken(logits[i]);
-    any_finite[0] |= (logits[i] > -inf) & (logits[i] < inf);
+    any_finite[0] |= finite(logits[i]);
   }
   if (std::find(std::begin(any_broken), std::end(any_broken), 1) != std::end(any_broken)) {
     const std::size_t at = static_cast<std::size_t>(
