@@ -63,7 +63,7 @@ struct KernelTable {
                           std::size_t cols);
   /// Decode on panels (f32 weights, as gemm_panel takes them): y[m * ldy + r] = feature r of the
   /// consecutive panels at w times row m of x (M, K), r < rows (the last panel may be partial),
-  /// m < M. Each output is summed the same way whatever M (not gemm_panel's way).
+  /// m < M. Each output is summed the same way whatever M.
   void (*gemm_decode_panels)(const float* w, const float* x, float* y, std::size_t rows,
                              std::size_t K, std::size_t M, std::size_t ldy);
   /// The same for panels of IEEE half weights, widened to f32 as they load.

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 
 // The block's rows come in tiles of kPanelTileRows, each packed k-major (ops/panel_layout.hpp):
 // a tile's rows broadcast one after another from a single stream.
@@ -102,8 +103,10 @@ struct Bf16PairSteps {
   static Xs broadcast(std::uint32_t pair) { return Vec::set1_bf16_pair(pair); }
   /// Step s of a row of x (K bf16 values): values 2s and 2s + 1, zero past K.
   static std::uint32_t x_at(const std::uint16_t* x, std::size_t s, std::size_t K) {
-    const std::uint32_t second = 2 * s + 1 < K ? x[2 * s + 1] : 0;
-    return x[2 * s] | second << 16;
+    if (2 * s + 1 >= K) return x[2 * s];
+    std::uint32_t pair;  // little-endian: the first value in the low half
+    std::memcpy(&pair, x + 2 * s, sizeof pair);
+    return pair;
   }
   static Vec::Reg madd(Xs x, Weights w, Vec::Reg acc) { return Vec::dot_bf16_pairs(acc, w, x); }
 };
@@ -185,12 +188,11 @@ inline void gemm_panel(const typename Steps::X* x_tiles, std::size_t M, std::siz
 }
 
 // Decode on panels (the layout a load gives f32 and f16 weights, ops/formats/value_panels.hpp):
-// few rows of x, so one FMA chain per output would wait on its own latency. Each output sums k
-// in kDecodeChains chains (step k in chain k % kDecodeChains), added pairwise at the end, and
-// kDecodeRows rows of x share a pass over the panel (more rows: more passes over the cached
-// panel): the same sums whatever M.
-constexpr std::size_t kDecodeChains = Vec::kRegisters >= 32 ? 4 : 2;
-constexpr std::size_t kDecodeRows = Vec::kRegisters >= 32 ? 2 : 1;
+// up to kDecodeRows rows of x share one pass over a panel, so a batch reads each weight from
+// memory once and does all its rows' multiply-adds while the next lines arrive. Each output is
+// one chain of multiply-adds over k: the same sums whatever M. One row's chain waits on its own
+// latency, but the weights come from memory slower still.
+constexpr std::size_t kDecodeRows = kPanelPassRows < 8 ? kPanelPassRows : 8;
 
 /// y (C, cols) = C rows of x (x (C, K), rows ldx apart) times one panel (K, kPanelWidth); the
 /// first pass over a panel (`ReadsAhead`) reads ahead of the call's stream of panels (which ends
@@ -202,14 +204,14 @@ template <std::size_t C, bool ReadsAhead, typename Steps, typename XRow>
 inline void decode_panel_pass(const typename Steps::Weight* panel, const XRow* x, std::size_t ldx,
                               std::size_t K, float* y, std::size_t ldy, std::size_t cols,
                               const std::uint8_t* end) {
-  constexpr std::size_t W = Vec::kWidth, S = kDecodeChains, V = Steps::kValues;
+  constexpr std::size_t W = Vec::kWidth, V = Steps::kValues;
   constexpr std::size_t kStepBytes = kPanelWidth * V * sizeof(typename Steps::Weight);
   const std::size_t steps = (K + V - 1) / V;
-  Vec::Reg acc[S][C][kPanelVecs];
-  for (auto& chain : acc)
-    for (auto& row : chain)
-      for (auto& a : row) a = Vec::zero();
-  const auto step = [&](std::size_t k, std::size_t s) {
+  Vec::Reg acc[C][kPanelVecs];
+  for (auto& row : acc)
+    for (auto& a : row) a = Vec::zero();
+#pragma GCC unroll 4
+  for (std::size_t k = 0; k < steps; ++k) {
     const typename Steps::Weight* b = panel + k * kPanelWidth * V;
     const auto* bytes = reinterpret_cast<const std::uint8_t*>(b);
     if constexpr (ReadsAhead) {
@@ -224,26 +226,23 @@ inline void decode_panel_pass(const typename Steps::Weight* panel, const XRow* x
     for (std::size_t v = 0; v < kPanelVecs; ++v) bk[v] = Steps::load(b + v * W * V);
     for (std::size_t c = 0; c < C; ++c) {
       const typename Steps::Xs xk = Steps::broadcast(Steps::x_at(x + c * ldx, k, K));
-      for (std::size_t v = 0; v < kPanelVecs; ++v)
-        acc[s][c][v] = Steps::madd(xk, bk[v], acc[s][c][v]);
+      for (std::size_t v = 0; v < kPanelVecs; ++v) acc[c][v] = Steps::madd(xk, bk[v], acc[c][v]);
     }
-  };
-  std::size_t k = 0;
-  for (; k + S <= steps; k += S)
-#pragma GCC unroll 4
-    for (std::size_t s = 0; s < S; ++s) step(k + s, s);
-#pragma GCC unroll 4
-  for (std::size_t s = 0; s < S; ++s)
-    if (k + s < steps) step(k + s, s);
-  Vec::Reg sums[C][kPanelVecs];
-  for (std::size_t c = 0; c < C; ++c)
-    for (std::size_t v = 0; v < kPanelVecs; ++v) {
-      Vec::Reg pair[S / 2];
-      for (std::size_t s = 0; s < S / 2; ++s)
-        pair[s] = Vec::add(acc[2 * s][c][v], acc[2 * s + 1][c][v]);
-      sums[c][v] = S == 4 ? Vec::add(pair[0], pair[S / 2 - 1]) : pair[0];
-    }
-  store_panel_sums(sums, y, ldy, cols);
+  }
+  store_panel_sums(acc, y, ldy, cols);
+}
+
+/// decode_panel_pass with C = the rows left (<= CMax) as a compile-time count.
+template <std::size_t CMax, bool ReadsAhead, typename Steps, typename XRow>
+inline void decode_panel_pass_n(std::size_t rows, const typename Steps::Weight* panel,
+                                const XRow* x, std::size_t ldx, std::size_t K, float* y,
+                                std::size_t ldy, std::size_t cols, const std::uint8_t* end) {
+  if constexpr (CMax > 1) {
+    if (rows < CMax)
+      return decode_panel_pass_n<CMax - 1, ReadsAhead, Steps>(rows, panel, x, ldx, K, y, ldy,
+                                                              cols, end);
+  }
+  decode_panel_pass<CMax, ReadsAhead, Steps>(panel, x, ldx, K, y, ldy, cols, end);
 }
 
 /// y[m * ldy + r] = feature r of the panels at w (rows features, kPanelWidth per panel, the
@@ -261,20 +260,15 @@ inline void gemm_decode_panels(const typename Steps::Weight* w, const XRow* x, f
     const typename Steps::Weight* panel = w + p * panel_values;
     const std::size_t cols =
         rows - p * kPanelWidth < kPanelWidth ? rows - p * kPanelWidth : kPanelWidth;
-    std::size_t m = 0;
-    for (; m + kDecodeRows <= M; m += kDecodeRows)
+    for (std::size_t m = 0; m < M; m += kDecodeRows) {
+      const std::size_t n = M - m < kDecodeRows ? M - m : kDecodeRows;
+      float* ym = y + m * ldy + p * kPanelWidth;
       if (m == 0)
-        decode_panel_pass<kDecodeRows, true, Steps>(panel, x, K, K, y + p * kPanelWidth, ldy, cols,
-                                                    end);
+        decode_panel_pass_n<kDecodeRows, true, Steps>(n, panel, x, K, K, ym, ldy, cols, end);
       else
-        decode_panel_pass<kDecodeRows, false, Steps>(panel, x + m * K, K, K,
-                                                     y + m * ldy + p * kPanelWidth, ldy, cols, end);
-    for (; m < M; ++m)
-      if (m == 0)
-        decode_panel_pass<1, true, Steps>(panel, x, K, K, y + p * kPanelWidth, ldy, cols, end);
-      else
-        decode_panel_pass<1, false, Steps>(panel, x + m * K, K, K, y + m * ldy + p * kPanelWidth,
-                                           ldy, cols, end);
+        decode_panel_pass_n<kDecodeRows, false, Steps>(n, panel, x + m * K, K, K, ym, ldy, cols,
+                                                       end);
+    }
   }
 }
 

@@ -2,7 +2,7 @@
 // ops/formats/value_panels.hpp) on every ISA this CPU has: each output against the dot product
 // in double precision of its row's values and x's row (for bf16 rounded as to_bf16 rounds:
 // the exact products of the bf16 values), for partial last panels, odd widths,
-// 1 to 8 rows of x at a misaligned start, outputs past the rows untouched; and each row of x
+// 1 to 12 rows of x (more than a pass takes) at a misaligned start, outputs past the rows untouched; and each row of x
 // summed the same way whatever M.
 #include <gtest/gtest.h>
 
@@ -90,7 +90,7 @@ TEST_P(DecodePanelsPerIsa, EqualsTheRowDotProducts) {
     for (std::size_t rows : {1, 31, 32, 33, 70})
       for (std::size_t K : {1, 3, 17, 100, 1030}) {
         const PanelMatrix w = matrix_of(type, random_vector(rows * K), rows, K);
-        for (std::size_t M : {1, 2, 3, 5, 8}) {
+        for (std::size_t M : {1, 2, 3, 5, 8, 12}) {
           const auto x = x_values(type, random_vector(M * K + 1));
           const auto y = run(simd(), type, w, x.data() + 1, rows, K, M);
           for (std::size_t m = 0; m < M; ++m) {
@@ -114,7 +114,7 @@ TEST_P(DecodePanelsPerIsa, EqualsTheRowDotProducts) {
 
 // A batch of decode steps gives each row what it gives alone, bit for bit.
 TEST_P(DecodePanelsPerIsa, RowsDoNotDependOnTheBatch) {
-  const std::size_t rows = 45, K = 300, M = 5;
+  const std::size_t rows = 45, K = 300, M = 11;
   for (const DType type : {DType::f32, DType::f16, DType::bf16}) {
     const PanelMatrix w = matrix_of(type, random_vector(rows * K), rows, K);
     const auto x = random_vector(M * K);
