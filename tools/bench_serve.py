@@ -15,6 +15,13 @@ round, which is not the decode rate either way.
 
   tools/bench_serve.py --url http://127.0.0.1:8080 --concurrency 1,4,8,16 --requests 64
 
+With --join N it measures instead what a request waits while N others stream: its time to
+first token alone on the idle server (the prompt's prefill), then N streams of --max-tokens
+each and, once all of them stream, --requests requests joining one after another; it reports
+their TTFT against the bound of its alone TTFT plus two decode steps (the streams' ITL p50).
+
+  tools/bench_serve.py --url http://127.0.0.1:8080 --join 7 --requests 8 --max-tokens 512
+
 Standard library only. Every request has a timeout; the run is bounded by R per concurrency.
 """
 import argparse
@@ -33,9 +40,10 @@ def percentile(values, q):
     return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
 
 
-def stream_one(url, body, headers, timeout):
+def stream_one(url, body, headers, timeout, on_first=None):
     """One streamed completion: (ttft seconds, chunk gaps, completion tokens, status, decoding
-    span: (time of the first token, time of the last chunk) or None)."""
+    span: (time of the first token, time of the last chunk) or None); on_first() is called at the
+    first token."""
     parts = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
     start = time.perf_counter()
@@ -60,6 +68,8 @@ def stream_one(url, body, headers, timeout):
             continue
         if ttft is None:
             ttft, first = now - start, now
+            if on_first:
+                on_first()
         else:
             gaps.append(now - last)
         last = now
@@ -135,6 +145,56 @@ def run_level(args, concurrency):
     }
 
 
+def run_join(args, streams):
+    headers = {"Content-Type": "application/json"}
+    if args.api_key:
+        headers["Authorization"] = "Bearer " + args.api_key
+    joining = {"prompt": args.prompt, "max_tokens": 1, "temperature": 0, "stream": True}
+    streaming = dict(joining, max_tokens=args.max_tokens, stream_options={"include_usage": True})
+    alone = [stream_one(args.url, joining, headers, args.timeout)[0] for _ in range(5)]
+    lock, streaming_now, ended = threading.Lock(), threading.Semaphore(0), []
+    gaps, statuses = [], {}
+
+    def stream():
+        _, g, _, status, _ = stream_one(args.url, streaming, headers, args.timeout,
+                                        on_first=streaming_now.release)
+        with lock:
+            gaps.extend(g)
+            statuses[status] = statuses.get(status, 0) + 1
+            ended.append(time.perf_counter())
+
+    threads = [threading.Thread(target=stream) for _ in range(streams)]
+    for t in threads:
+        t.start()
+    for _ in range(streams):
+        if not streaming_now.acquire(timeout=args.timeout):
+            raise SystemExit("bench_serve: the streams did not start")
+    joined = []
+    for _ in range(args.requests):
+        ttft, _, _, status, _ = stream_one(args.url, joining, headers, args.timeout)
+        with lock:
+            statuses[status] = statuses.get(status, 0) + 1
+            if ended:  # a stream had finished: the rest no longer join N streams
+                break
+        joined.append(ttft)
+    for t in threads:
+        t.join()
+    alone_ms = 1e3 * statistics.median(alone)
+    step_ms = 1e3 * percentile(gaps, 50)
+    bound_ms = alone_ms + 2 * step_ms
+    return {
+        "streams": streams,
+        "joined": len(joined),
+        "statuses": statuses,
+        "ttft_alone_ms": alone_ms,
+        "step_ms": step_ms,
+        "ttft_joining_p50_ms": 1e3 * percentile(joined, 50),
+        "ttft_joining_max_ms": 1e3 * max(joined) if joined else float("nan"),
+        "bound_ms": bound_ms,
+        "within_bound": bool(joined) and max(joined) * 1e3 <= bound_ms,
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://127.0.0.1:8080")
@@ -145,7 +205,19 @@ def main():
     parser.add_argument("--api-key", default="")
     parser.add_argument("--timeout", type=float, default=120, help="seconds per request")
     parser.add_argument("--json", action="store_true", help="one JSON object per level")
+    parser.add_argument("--join", type=int, default=0,
+                        help="N: time to first token of requests joining N streams instead")
     args = parser.parse_args()
+    if args.join > 0:
+        r = run_join(args, args.join)
+        if args.json:
+            print(json.dumps(r))
+        else:
+            print(f"joining {r['streams']} streams ({r['joined']} requests, {r['statuses']}): TTFT "
+                  f"p50 / max {r['ttft_joining_p50_ms']:.1f} / {r['ttft_joining_max_ms']:.1f} ms; "
+                  f"alone {r['ttft_alone_ms']:.1f} ms + 2 steps of {r['step_ms']:.2f} ms = "
+                  f"{r['bound_ms']:.1f} ms: {'within' if r['within_bound'] else 'over'}")
+        return
     if not args.json:
         print("| concurrency | TTFT p50 / p99 (ms) | ITL p50 / p99 (ms) | decode tok/s | x first "
               "| end-to-end tok/s | x first | statuses |")

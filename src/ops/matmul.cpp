@@ -9,6 +9,7 @@
 #include "ops/kernels/kernel_table.hpp"
 #include "ops/onednn_matmul.hpp"
 #include "ops/panel_matmul.hpp"
+#include "ops/parallel_chunks.hpp"
 #include "ops/parallel_runs.hpp"
 #include "ops/tile_layout.hpp"
 #include "ops/weight_format.hpp"
@@ -17,24 +18,30 @@ namespace engine {
 namespace {
 
 // x converted once per call to what the weight formats' kernels take (bf16, or Q8 blocks), into
-// `input` (only ever grown).
-void convert_input(const kernels::KernelTable& k, ActivationType type, const float* x, int M, int K,
-                   ConvertedInput& input) {
+// `input` (only ever grown). A prompt block's x is split across the threads (on one, its
+// quantisation held the other waiting for a tenth of the block's time); in a crew each member
+// converts its own, as the decode steps' x is small.
+void convert_input(const kernels::KernelTable& k, Parallel& parallel, ActivationType type,
+                   const float* x, int M, int K, ConvertedInput& input) {
   const std::size_t n = static_cast<std::size_t>(M) * K;
-  if (type == ActivationType::bf16) {
-    if (input.bf16.size() < n) input.bf16.resize(n);
-    k.to_bf16(x, input.bf16.data(), n);
-  } else if (type == ActivationType::q8) {
-    if (input.q8.size() < n) {
-      input.q8.resize(n);
-      input.q8_scales.resize(n / 32);
-      input.q8_sums16.resize(n / 16);
-      input.q8_dsums32.resize(n / 32);
-    }
-    k.quantize_q8(x, input.q8.data(), input.q8_scales.data(), n);
-    k.q8_sums(input.q8.data(), input.q8_scales.data(), n, input.q8_sums16.data(),
-              input.q8_dsums32.data());
+  if (type == ActivationType::bf16 && input.bf16.size() < n) input.bf16.resize(n);
+  if (type == ActivationType::q8 && input.q8.size() < n) {
+    input.q8.resize(n);
+    input.q8_scales.resize(n / 32);
+    input.q8_sums16.resize(n / 16);
+    input.q8_dsums32.resize(n / 32);
   }
+  const auto convert = [&](std::size_t i, std::size_t count) {
+    if (type == ActivationType::bf16) {
+      k.to_bf16(x + i, input.bf16.data() + i, count);
+    } else if (type == ActivationType::q8) {
+      k.quantize_q8(x + i, input.q8.data() + i, input.q8_scales.data() + i / 32, count);
+      k.q8_sums(input.q8.data() + i, input.q8_scales.data() + i / 32, count,
+                input.q8_sums16.data() + i / 16, input.q8_dsums32.data() + i / 32);
+    }
+  };
+  if (!parallel.forks()) return convert(0, n);
+  for_chunks(parallel, n, convert);
 }
 
 // The per-row kernels take the weight rows in blocks of this many (one thread's unit of work);
@@ -69,7 +76,7 @@ void row_matmuls(const StepContext& step, const float* x, std::initializer_list<
     const bool converted =
         std::any_of(products.begin(), products.begin() + n,
                     [&](const Product& q) { return weight_format(q.w.dtype).activations == type; });
-    if (!converted) convert_input(k, type, x, M, K, input);
+    if (!converted) convert_input(k, step.parallel, type, x, M, K, input);
     first[n + 1] = first[n] + (p.w.rows + kRowsPerBlock - 1) / kRowsPerBlock;
     work += static_cast<std::int64_t>(M) * p.w.rows * K;
     ++n;

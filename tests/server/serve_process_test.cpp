@@ -139,5 +139,43 @@ TEST(ServeProcess, BenchServeMeasuresEveryLevel) {
   EXPECT_EQ(levels[0]["end_to_end_vs_first"], 1.0);
 }
 
+// --join: requests joining running streams, their TTFT against the alone TTFT plus two steps.
+TEST(ServeProcess, BenchServeMeasuresRequestsJoiningStreams) {
+  const std::string script = std::string(ENGINE_TEST_MODELS_DIR) + "/../tools/bench_serve.py";
+  const auto [pid, log] =
+      start_serve({"-m", engine::test::require_model("stories260K.bin"), "-z",
+                   engine::test::require_model("tok512.bin"), "--port", "0", "--parallel", "3"});
+  ASSERT_GT(pid, 0);
+  const int port = read_port(log);
+  ASSERT_GT(port, 0);
+  const std::string command = "python3 " + script + " --url http://127.0.0.1:" +
+                              std::to_string(port) + " --join 2 --requests 3 --max-tokens 300 --json";
+  FILE* out = popen(command.c_str(), "r");
+  ASSERT_NE(out, nullptr);
+  std::string text;
+  char buffer[4096];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, out)) > 0;) text.append(buffer, n);
+  EXPECT_EQ(pclose(out), 0) << text;
+  kill(pid, SIGTERM);
+  int status = -1;
+  EXPECT_EQ(waitpid(pid, &status, 0), pid);
+  fclose(log);
+
+  const json r = json::parse(text);
+  EXPECT_EQ(r["streams"], 2);
+  const int joined = r["joined"];
+  EXPECT_GE(joined, 1) << text;
+  ASSERT_EQ(r["statuses"].size(), 1u) << text;  // every request answered 200
+  EXPECT_GE(r["statuses"]["200"], 2 + joined) << text;
+  const double alone = r["ttft_alone_ms"], step = r["step_ms"], bound = r["bound_ms"];
+  EXPECT_GT(alone, 0) << text;
+  EXPECT_GT(step, 0) << text;
+  EXPECT_NEAR(bound, alone + 2 * step, 1e-6 * bound) << text;
+  const double p50 = r["ttft_joining_p50_ms"], max = r["ttft_joining_max_ms"];
+  EXPECT_GT(p50, 0) << text;
+  EXPECT_LE(p50, max) << text;
+  EXPECT_EQ(r["within_bound"], max <= bound) << text;
+}
+
 }  // namespace
 }  // namespace engine::server::test

@@ -87,7 +87,7 @@ template <typename PanelLayout, std::int32_t kOffset, bool kFifthBit, bool kMin>
 struct Block32Panels {
   using Layout = PanelLayout;
   static constexpr std::size_t kValues = 32;
-  static constexpr std::size_t kPromptCols = Vec::kRegisters >= 32 ? 7 : 2;
+  static constexpr std::size_t kPromptCols = Vec::kRegisters >= 32 ? 6 : 2;
   /// Unit s % 4 holds values 4s to 4s + 3 in its low nibbles (s < 4) or high ones; their fifth
   /// bits 4s to 4s + 3 are spread to bit 4 of byte 0 to 3 (times 1 + 2^7 + 2^14 + 2^21 puts
   /// bit i at 8i, the copies apart without carries).
