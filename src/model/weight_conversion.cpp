@@ -45,29 +45,31 @@ struct Conversion {
   std::size_t bytes() const { return weight_format(to).loaded_bytes(m->rows, m->cols); }
 };
 
-// Writes the rows of c.m (f32, or the type it has in a file) to `out` as c.to, a layout tile
-// of rows at a time.
+// Writes the rows of c.m (in the type it has in the file) to `out` as c.to, a layout tile of
+// rows at a time; a row changing type goes by way of f32.
 void convert_rows(const Conversion& c, std::uint8_t* out) {
   const Matrix& m = *c.m;
-  const WeightFormat& to = weight_format(c.to);
+  const WeightFormat &from_format = weight_format(m.dtype), &to = weight_format(c.to);
   const std::size_t rows = m.rows, cols = m.cols,
                     row_bytes = Matrix{nullptr, m.dtype, 1, m.cols}.bytes();
   const std::uint8_t* in = static_cast<const std::uint8_t*>(m.data);
   const std::int64_t tiles = (rows + kLayoutTileRows - 1) / kLayoutTileRows;
 #pragma omp parallel if (rows * cols > (1 << 16))
   {
-    // A tile's rows converted from f32 to the file blocks of c.to, before they go to the tile.
+    // A tile's rows converted to the file blocks of c.to, before they go to the tile.
     const std::size_t to_row_bytes = file_row_bytes(to, cols);
     std::vector<std::uint8_t> converted(m.dtype == c.to ? 0 : kLayoutTileRows * to_row_bytes);
+    std::vector<float> values(m.dtype == c.to ? 0 : cols);
 #pragma omp for schedule(static)
     for (std::int64_t tile = 0; tile < tiles; ++tile) {
       const std::size_t first = tile * kLayoutTileRows;
       const std::size_t count = std::min(kLayoutTileRows, rows - first);
       const std::uint8_t* from = in + first * row_bytes;
-      if (m.dtype != c.to) {  // from f32
-        for (std::size_t r = 0; r < count; ++r)
-          to.quantize_row(reinterpret_cast<const float*>(from + r * row_bytes),
-                          converted.data() + r * to_row_bytes, cols);
+      if (m.dtype != c.to) {
+        for (std::size_t r = 0; r < count; ++r) {
+          from_format.widen_row(from + r * row_bytes, values.data(), cols);
+          to.quantize_row(values.data(), converted.data() + r * to_row_bytes, cols);
+        }
         from = converted.data();
       }
       to.store_rows(from, first, count, rows, cols, out);
@@ -90,14 +92,17 @@ void Model::Impl::convert_weights(DType weight_type) {
                             fmt::join(targets, "|")));
   }
   std::vector<Conversion> conversions;
-  int kept_f32 = 0;
-  // Every matrix goes to tiles: in its own type, or f32 ones the layers read in weight_type.
+  int kept_width = 0, kept_type = 0;
+  // Every matrix goes to tiles: in its own type, or (f32, f16 and bf16 ones the layers read) in
+  // weight_type; f32, the default, keeps every type.
   const auto add = [&](Matrix& m, bool converts) {
     if (m.rows == 0) return;  // absent
     DType to = m.dtype;
-    if (converts && m.dtype == DType::f32 && weight_type != DType::f32) {
-      if (!whole_blocks(target, m.cols))
-        ++kept_f32;  // blocks need rows that are whole blocks wide
+    if (converts && weight_type != DType::f32 && m.dtype != weight_type) {
+      if (!weight_format(m.dtype).widen_row)
+        ++kept_type;  // already quantised: converting again would only lose more
+      else if (!whole_blocks(target, m.cols))
+        ++kept_width;  // blocks need rows that are whole blocks wide
       else
         to = weight_type;
     }
@@ -108,8 +113,12 @@ void Model::Impl::convert_weights(DType weight_type) {
   add(weights_.wcls, true);
   add(weights_.token_embedding, false);  // read one row per token: keeps its type
   add(weights_.position_embedding, false);
-  if (kept_f32)
-    log::info("{}: {} matrices kept f32 (width not whole {} blocks)", path_, kept_f32, target.name);
+  if (kept_width)
+    log::info("{}: {} matrices kept their type (width not whole {} blocks)", path_, kept_width,
+              target.name);
+  if (kept_type)
+    log::info("{}: {} quantised matrices kept their type (only f32, f16 and bf16 convert to {})",
+              path_, kept_type, target.name);
   // A classifier that is the embedding's own tensor (tied) in the embedding's type is written
   // once: first[i] is the first conversion of conversion i's tensor to the same type.
   std::vector<std::size_t> first(conversions.size());

@@ -54,6 +54,9 @@ struct WeightFormat {
                      std::size_t rows, std::size_t cols, std::uint8_t* loaded);
   /// n f32 values (whole blocks) to one row of file blocks; null when nothing converts to it.
   void (*quantize_row)(const float* in, std::uint8_t* out, std::size_t n);
+  /// One row of file values (n) to f32: the formats a load converts from (f32, f16, bf16); null
+  /// for the others.
+  void (*widen_row)(const std::uint8_t* in, float* out, std::size_t n) = nullptr;
   /// Rows [first, first + count) of a loaded matrix as f32 values, out (count, w.cols).
   void (*load_rows)(const Matrix& w, std::size_t first, std::size_t count, float* out);
   /// The decode kernel: y[m * w.rows + r] = row r of w · x row m, for r in [row, row + rows)

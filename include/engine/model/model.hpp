@@ -24,9 +24,10 @@ class Model {
   /// on transparent huge pages (decode streams every weight per token); norms and biases are used
   /// in place. Every size is checked against the file length: a truncated, oversized or absurd file
   /// throws engine::Error naming the file and the problem. `weight_type` other than f32 converts
-  /// the layer and classifier matrices once at load (matrices whose width does not fit the type's
-  /// blocks stay f32). `context_length` > 0 replaces the file's context length (with a warning when
-  /// longer; gpt2 cannot go past its learned positions: context_full).
+  /// the f32, f16 and bf16 layer and classifier matrices once at load (matrices whose width does
+  /// not fit the type's blocks, or already quantised, keep their type). `context_length` > 0
+  /// replaces the file's context length (with a warning when longer; gpt2 cannot go past its
+  /// learned positions: context_full).
   static std::shared_ptr<const Model> load(const std::string& path, DType weight_type = DType::f32,
                                            int context_length = 0);
 

@@ -2,6 +2,8 @@
 // blocks of rows alike. bf16: values paired along k, run bf16 x bf16 (x rounded by to_bf16;
 // exact products summed in f32, vdpbf16ps where the CPU has it) on every ISA. f16: widened to
 // f32 in registers against f32 x (AVX-512); elsewhere blocks run oneDNN on rows widened to f32.
+#include <cstring>
+
 #include "format/gguf_tensor_type.hpp"
 #include "ops/formats/formats.hpp"
 #include "ops/formats/value_panels.hpp"
@@ -25,6 +27,16 @@ void widen_bf16(const Half* in, float* out, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) out[i] = bf16_to_f32(in[i]);
 }
 
+// A file row of n halves widened by `widen` (exact).
+template <float (*widen)(Half)>
+void widen_half_row(const std::uint8_t* in, float* out, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    Half h;
+    std::memcpy(&h, in + i * sizeof h, sizeof h);
+    out[i] = widen(h);
+  }
+}
+
 // Values of k per step of a bf16 panel: the pairs vdpbf16ps multiplies.
 constexpr std::size_t kBf16Pair = 2;
 
@@ -45,6 +57,7 @@ const WeightFormat bf16{
     .loaded_bytes = value_panels_bytes<Half, kBf16Pair>,
     .store_rows = store_value_rows<Half, kBf16Pair>,
     .quantize_row = quantize_half_row<f32_to_bf16>,
+    .widen_row = widen_half_row<bf16_to_f32>,
     .load_rows = load_value_rows<Half, widen_bf16, kBf16Pair>,
     .gemm_rows = gemm_value_panels<Half, &kernels::KernelTable::gemm_bf16_decode_panels,
                                    &Activations::bf16, kBf16Pair>,
@@ -65,6 +78,7 @@ const WeightFormat f16{
     .loaded_bytes = value_panels_bytes<Half>,
     .store_rows = store_value_rows<Half>,
     .quantize_row = quantize_half_row<f32_to_f16>,
+    .widen_row = widen_half_row<f16_to_f32>,
     .load_rows = load_value_rows<Half, widen_f16>,
     .gemm_rows = gemm_value_panels<Half, &kernels::KernelTable::gemm_f16_decode_panels>,
     .panel_isa = Isa::avx512,

@@ -152,5 +152,40 @@ TEST(ConvertedFiles, TensorsReadBackAsTheQuantisedRows) {
   EXPECT_EQ(to.wq.dtype, DType::q4_k);
 }
 
+// --weight-type converts f16 and bf16 files at load as it does f32 ones: each matrix reads back
+// as the file's values (widened exactly) quantised to the type and decoded; the classifier too.
+// A file already quantised keeps its types.
+TEST(ConvertedFiles, WeightTypesAtLoadConvertHalfFiles) {
+  for (const char* half : {"f16", "bf16"}) {
+    const auto file = Model::load(converted(half));
+    for (const DType type : {DType::q8_0, DType::q4_k, DType::bf16, DType::f16}) {
+      if (dtype_name(type) == half) continue;
+      const auto loaded = Model::load(converted(half), type);
+      const LayerWeights &from = file->weights().layers[1], &to = loaded->weights().layers[1];
+      for (const auto& [source, stored] :
+           {std::pair{&from.wq, &to.wq}, std::pair{&from.w1, &to.w1},
+            std::pair{&file->weights().wcls, &loaded->weights().wcls}}) {
+        ASSERT_EQ(source->dtype, half == std::string("f16") ? DType::f16 : DType::bf16);
+        ASSERT_EQ(stored->dtype, type) << half;
+        const WeightFormat& f = weight_format(type);
+        const std::size_t cols = static_cast<std::size_t>(source->cols);
+        std::vector<float> row(cols), want(cols), got(cols);
+        std::vector<std::uint8_t> blocks(file_row_bytes(f, cols)), laid(f.loaded_bytes(1, cols));
+        for (int r = 0; r < source->rows; r += 29) {
+          matrix_row(*source, r, row.data());
+          f.quantize_row(row.data(), blocks.data(), cols);
+          f.store_rows(blocks.data(), 0, 1, 1, cols, laid.data());
+          f.load_rows(Matrix{laid.data(), f.dtype, 1, source->cols}, 0, 1, want.data());
+          matrix_row(*stored, r, got.data());
+          ASSERT_EQ(got, want) << half << " as " << f.name << " row " << r;
+        }
+      }
+    }
+  }
+  const auto q8 = Model::load(converted("q8_0"), DType::q4_0);
+  EXPECT_EQ(q8->weights().layers[1].wq.dtype, DType::q8_0);
+  EXPECT_EQ(q8->weights().wcls.dtype, DType::q8_0);
+}
+
 }  // namespace
 }  // namespace engine
