@@ -148,8 +148,9 @@ TEST(ServeProcess, BenchServeMeasuresRequestsJoiningStreams) {
   ASSERT_GT(pid, 0);
   const int port = read_port(log);
   ASSERT_GT(port, 0);
-  const std::string command = "python3 " + script + " --url http://127.0.0.1:" +
-                              std::to_string(port) + " --join 2 --requests 3 --max-tokens 300 --json";
+  const std::string command = "python3 " + script +
+                              " --url http://127.0.0.1:" + std::to_string(port) +
+                              " --join 2 --requests 3 --max-tokens 300 --json";
   FILE* out = popen(command.c_str(), "r");
   ASSERT_NE(out, nullptr);
   std::string text;

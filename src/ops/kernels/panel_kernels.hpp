@@ -239,8 +239,8 @@ inline void decode_panel_pass_n(std::size_t rows, const typename Steps::Weight* 
                                 std::size_t ldy, std::size_t cols, const std::uint8_t* end) {
   if constexpr (CMax > 1) {
     if (rows < CMax)
-      return decode_panel_pass_n<CMax - 1, ReadsAhead, Steps>(rows, panel, x, ldx, K, y, ldy,
-                                                              cols, end);
+      return decode_panel_pass_n<CMax - 1, ReadsAhead, Steps>(rows, panel, x, ldx, K, y, ldy, cols,
+                                                              end);
   }
   decode_panel_pass<CMax, ReadsAhead, Steps>(panel, x, ldx, K, y, ldy, cols, end);
 }

@@ -2,8 +2,8 @@
 // ops/formats/value_panels.hpp) on every ISA this CPU has: each output against the dot product
 // in double precision of its row's values and x's row (for bf16 rounded as to_bf16 rounds:
 // the exact products of the bf16 values), for partial last panels, odd widths,
-// 1 to 12 rows of x (more than a pass takes) at a misaligned start, outputs past the rows untouched; and each row of x
-// summed the same way whatever M.
+// 1 to 12 rows of x (more than a pass takes) at a misaligned start, outputs past the rows
+// untouched; and each row of x summed the same way whatever M.
 #include <gtest/gtest.h>
 
 #include <cmath>
