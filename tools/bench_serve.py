@@ -208,15 +208,17 @@ def main():
     parser.add_argument("--join", type=int, default=0,
                         help="N: time to first token of requests joining N streams instead")
     args = parser.parse_args()
+
+    def report(r, line):
+        print(json.dumps(r) if args.json else line, flush=True)
+
     if args.join > 0:
         r = run_join(args, args.join)
-        if args.json:
-            print(json.dumps(r))
-        else:
-            print(f"joining {r['streams']} streams ({r['joined']} requests, {r['statuses']}): TTFT "
-                  f"p50 / max {r['ttft_joining_p50_ms']:.1f} / {r['ttft_joining_max_ms']:.1f} ms; "
-                  f"alone {r['ttft_alone_ms']:.1f} ms + 2 steps of {r['step_ms']:.2f} ms = "
-                  f"{r['bound_ms']:.1f} ms: {'within' if r['within_bound'] else 'over'}")
+        report(r, f"joining {r['streams']} streams ({r['joined']} requests, {r['statuses']}): "
+                  f"TTFT p50 / max {r['ttft_joining_p50_ms']:.1f} / "
+                  f"{r['ttft_joining_max_ms']:.1f} ms; alone {r['ttft_alone_ms']:.1f} ms + 2 "
+                  f"steps of {r['step_ms']:.2f} ms = {r['bound_ms']:.1f} ms: "
+                  f"{'within' if r['within_bound'] else 'over'}")
         return
     if not args.json:
         print("| concurrency | TTFT p50 / p99 (ms) | ITL p50 / p99 (ms) | decode tok/s | x first "
@@ -228,13 +230,10 @@ def main():
         first = first or r
         r["vs_first"] = r["decode_tok_per_s"] / first["decode_tok_per_s"]
         r["end_to_end_vs_first"] = r["tok_per_s"] / first["tok_per_s"]
-        if args.json:
-            print(json.dumps(r))
-        else:
-            print(f"| {c} | {r['ttft_p50_ms']:.1f} / {r['ttft_p99_ms']:.1f} | "
+        report(r, f"| {c} | {r['ttft_p50_ms']:.1f} / {r['ttft_p99_ms']:.1f} | "
                   f"{r['itl_p50_ms']:.2f} / {r['itl_p99_ms']:.2f} | "
                   f"{r['decode_tok_per_s']:.0f} | {r['vs_first']:.2f} | {r['tok_per_s']:.0f} | "
-                  f"{r['end_to_end_vs_first']:.2f} | {r['statuses']} |", flush=True)
+                  f"{r['end_to_end_vs_first']:.2f} | {r['statuses']} |")
 
 
 if __name__ == "__main__":

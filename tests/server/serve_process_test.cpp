@@ -49,6 +49,37 @@ int read_port(FILE* log) {
   return 0;
 }
 
+// tools/bench_serve.py ARGS against `engine serve` on stories260K with `parallel` slots: what the
+// script printed (it must exit 0); the server is stopped after it.
+std::string run_bench_serve(int parallel, const std::string& args) {
+  const auto [pid, log] = start_serve({"-m", engine::test::require_model("stories260K.bin"), "-z",
+                                       engine::test::require_model("tok512.bin"), "--port", "0",
+                                       "--parallel", std::to_string(parallel)});
+  if (pid <= 0) {
+    ADD_FAILURE() << "fork failed";
+    return {};
+  }
+  const int port = read_port(log);
+  EXPECT_GT(port, 0);
+  const std::string command =
+      "python3 " + std::string(ENGINE_TEST_MODELS_DIR) +
+      "/../tools/bench_serve.py --url http://127.0.0.1:" + std::to_string(port) + " " + args;
+  std::string text;
+  if (FILE* out = popen(command.c_str(), "r")) {
+    char buffer[4096];
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, out)) > 0;)
+      text.append(buffer, n);
+    EXPECT_EQ(pclose(out), 0) << text;
+  } else {
+    ADD_FAILURE() << "popen " << command;
+  }
+  kill(pid, SIGTERM);
+  int status = -1;
+  EXPECT_EQ(waitpid(pid, &status, 0), pid);
+  fclose(log);
+  return text;
+}
+
 TEST(ServeProcess, SigtermEndsTheStreamInFlightAndExitsZero) {
   const auto [pid, log] = start_serve({"-m", engine::test::require_model("stories260K.bin"), "-z",
                                        engine::test::require_model("tok512.bin"), "--port", "0",
@@ -102,25 +133,8 @@ TEST(ServeProcess, SigtermEndsTheStreamInFlightAndExitsZero) {
 TEST(ServeProcess, BenchServeMeasuresEveryLevel) {
   const std::string script = std::string(ENGINE_TEST_MODELS_DIR) + "/../tools/bench_serve.py";
   ASSERT_EQ(std::system(("python3 -m doctest " + script).c_str()), 0);
-  const auto [pid, log] =
-      start_serve({"-m", engine::test::require_model("stories260K.bin"), "-z",
-                   engine::test::require_model("tok512.bin"), "--port", "0", "--parallel", "2"});
-  ASSERT_GT(pid, 0);
-  const int port = read_port(log);
-  ASSERT_GT(port, 0);
-  const std::string command = "python3 " + script +
-                              " --url http://127.0.0.1:" + std::to_string(port) +
-                              " --concurrency 1,2 --requests 4 --max-tokens 12 --json";
-  FILE* out = popen(command.c_str(), "r");
-  ASSERT_NE(out, nullptr);
-  std::string text;
-  char buffer[4096];
-  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, out)) > 0;) text.append(buffer, n);
-  EXPECT_EQ(pclose(out), 0) << text;
-  kill(pid, SIGTERM);
-  int status = -1;
-  EXPECT_EQ(waitpid(pid, &status, 0), pid);
-  fclose(log);
+  const std::string text =
+      run_bench_serve(2, "--concurrency 1,2 --requests 4 --max-tokens 12 --json");
 
   std::istringstream lines(text);
   std::vector<json> levels;
@@ -141,26 +155,7 @@ TEST(ServeProcess, BenchServeMeasuresEveryLevel) {
 
 // --join: requests joining running streams, their TTFT against the alone TTFT plus two steps.
 TEST(ServeProcess, BenchServeMeasuresRequestsJoiningStreams) {
-  const std::string script = std::string(ENGINE_TEST_MODELS_DIR) + "/../tools/bench_serve.py";
-  const auto [pid, log] =
-      start_serve({"-m", engine::test::require_model("stories260K.bin"), "-z",
-                   engine::test::require_model("tok512.bin"), "--port", "0", "--parallel", "3"});
-  ASSERT_GT(pid, 0);
-  const int port = read_port(log);
-  ASSERT_GT(port, 0);
-  const std::string command = "python3 " + script +
-                              " --url http://127.0.0.1:" + std::to_string(port) +
-                              " --join 2 --requests 3 --max-tokens 300 --json";
-  FILE* out = popen(command.c_str(), "r");
-  ASSERT_NE(out, nullptr);
-  std::string text;
-  char buffer[4096];
-  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, out)) > 0;) text.append(buffer, n);
-  EXPECT_EQ(pclose(out), 0) << text;
-  kill(pid, SIGTERM);
-  int status = -1;
-  EXPECT_EQ(waitpid(pid, &status, 0), pid);
-  fclose(log);
+  const std::string text = run_bench_serve(3, "--join 2 --requests 3 --max-tokens 300 --json");
 
   const json r = json::parse(text);
   EXPECT_EQ(r["streams"], 2);

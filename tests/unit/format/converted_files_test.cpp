@@ -127,6 +127,23 @@ TEST(ConvertedFiles, WeightTypesAtLoadAreAsCloseAsLlamaCppsFiles) {
   }
 }
 
+// Every `step`th row of `stored` reads back (the loader's exact dequantiser) as the same row of
+// `source` quantised in memory to stored's type and decoded by its format.
+void expect_rows_read_back_quantised(const Matrix& source, const Matrix& stored, int step) {
+  const WeightFormat& f = weight_format(stored.dtype);
+  const std::size_t cols = static_cast<std::size_t>(source.cols);
+  std::vector<float> row(cols), want(cols), got(cols);
+  std::vector<std::uint8_t> blocks(file_row_bytes(f, cols)), loaded(f.loaded_bytes(1, cols));
+  for (int r = 0; r < source.rows; r += step) {
+    matrix_row(source, r, row.data());
+    f.quantize_row(row.data(), blocks.data(), cols);
+    f.store_rows(blocks.data(), 0, 1, 1, cols, loaded.data());  // as a load lays it out
+    f.load_rows(Matrix{loaded.data(), f.dtype, 1, source.cols}, 0, 1, want.data());
+    matrix_row(stored, r, got.data());
+    ASSERT_EQ(got, want) << dtype_name(source.dtype) << " as " << f.name << " row " << r;
+  }
+}
+
 // Each converted matrix reads back (the loader's exact dequantiser) as the f32 matrix's rows
 // quantised in memory and decoded by their format: the file holds the quantiser's blocks.
 TEST(ConvertedFiles, TensorsReadBackAsTheQuantisedRows) {
@@ -134,20 +151,8 @@ TEST(ConvertedFiles, TensorsReadBackAsTheQuantisedRows) {
   const auto q4_k_m = Model::load(converted("q4_k_m"));
   const LayerWeights &from = f32->weights().layers[1], &to = q4_k_m->weights().layers[1];
   for (const auto& [source, stored] : {std::pair{&from.wq, &to.wq}, std::pair{&from.wv, &to.wv},
-                                       std::pair{&f32->weights().wcls, &q4_k_m->weights().wcls}}) {
-    const WeightFormat& f = weight_format(stored->dtype);
-    const std::size_t cols = static_cast<std::size_t>(source->cols);
-    std::vector<float> row(cols), want(cols), got(cols);
-    std::vector<std::uint8_t> blocks(file_row_bytes(f, cols)), loaded(f.loaded_bytes(1, cols));
-    for (int r = 0; r < source->rows; r += 37) {
-      matrix_row(*source, r, row.data());
-      f.quantize_row(row.data(), blocks.data(), cols);
-      f.store_rows(blocks.data(), 0, 1, 1, cols, loaded.data());  // as a load lays it out
-      f.load_rows(Matrix{loaded.data(), f.dtype, 1, source->cols}, 0, 1, want.data());
-      matrix_row(*stored, r, got.data());
-      ASSERT_EQ(got, want) << f.name << " row " << r;
-    }
-  }
+                                       std::pair{&f32->weights().wcls, &q4_k_m->weights().wcls}})
+    expect_rows_read_back_quantised(*source, *stored, 37);
   EXPECT_EQ(to.wv.dtype, DType::q6_k);  // layer 1 of 2: more bits
   EXPECT_EQ(to.wq.dtype, DType::q4_k);
 }
@@ -167,18 +172,7 @@ TEST(ConvertedFiles, WeightTypesAtLoadConvertHalfFiles) {
             std::pair{&file->weights().wcls, &loaded->weights().wcls}}) {
         ASSERT_EQ(source->dtype, half == std::string("f16") ? DType::f16 : DType::bf16);
         ASSERT_EQ(stored->dtype, type) << half;
-        const WeightFormat& f = weight_format(type);
-        const std::size_t cols = static_cast<std::size_t>(source->cols);
-        std::vector<float> row(cols), want(cols), got(cols);
-        std::vector<std::uint8_t> blocks(file_row_bytes(f, cols)), laid(f.loaded_bytes(1, cols));
-        for (int r = 0; r < source->rows; r += 29) {
-          matrix_row(*source, r, row.data());
-          f.quantize_row(row.data(), blocks.data(), cols);
-          f.store_rows(blocks.data(), 0, 1, 1, cols, laid.data());
-          f.load_rows(Matrix{laid.data(), f.dtype, 1, source->cols}, 0, 1, want.data());
-          matrix_row(*stored, r, got.data());
-          ASSERT_EQ(got, want) << half << " as " << f.name << " row " << r;
-        }
+        expect_rows_read_back_quantised(*source, *stored, 29);
       }
     }
   }
