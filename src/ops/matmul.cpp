@@ -18,9 +18,9 @@ namespace engine {
 namespace {
 
 // x converted once per call to what the weight formats' kernels take (bf16, or Q8 blocks), into
-// `input` (only ever grown). A prompt block's x is split across the threads (on one, its
-// quantisation held the other waiting for a tenth of the block's time); in a crew each member
-// converts its own, as the decode steps' x is small.
+// `input` (only ever grown). A prompt block's x is split across the threads (on one, the other
+// thread waited for its quantisation at every product); in a crew each member converts its own,
+// as the decode steps' x is small.
 void convert_input(const kernels::KernelTable& k, Parallel& parallel, ActivationType type,
                    const float* x, int M, int K, ConvertedInput& input) {
   const std::size_t n = static_cast<std::size_t>(M) * K;
