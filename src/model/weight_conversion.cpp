@@ -1,8 +1,8 @@
 // Every matrix of a model goes once at load into its format's layout (ops/weight_format.hpp:
-// panels of 32 rows for f32, f16, bf16 (its values paired along k) and Q8_0), the
-// layout the decode kernels stream, in one huge-page buffer; f32 layer matrices and classifier
-// are converted to another format on the way when asked (bf16, Q8_0: the decode step then reads
-// half or about a quarter of the bytes). The token and position embeddings keep their type (an
+// panels of 32 rows for f32, f16, bf16 (its values paired along k) and Q8_0), the layout the
+// decode kernels stream, in one huge-page buffer; f32, f16 and bf16 layer matrices and classifier
+// are converted to another format on the way when asked (bf16, Q8_0, the 4- to 6-bit types: the
+// decode step then reads fewer bytes). The token and position embeddings keep their type (an
 // embedding is read one row per token); a shared classifier gets a converted copy of its own.
 // The parts of a fused QKV matrix (gpt2) are converted as three matrices. Norms and biases stay
 // where the file has them. Setting up blocks of rows (the formats' own panels, else oneDNN's
@@ -170,8 +170,7 @@ void Model::Impl::convert_weights(DType weight_type) {
 // everywhere, f32 and f16 on AVX-512, Q8_0 on AVX-512 VNNI: the loaded matrix itself,
 // ops/panel_matmul.hpp); f32 on the other ISAs on a copy in oneDNN's blocked layout, a second
 // copy of each layer matrix (Q8_0 and f16 there have none: oneDNN takes their rows expanded a
-// chunk at a time). The
-// classifier runs one row per sequence and keeps its rows only.
+// chunk at a time). The classifier runs one row per sequence and keeps its rows only.
 void Model::Impl::pack_weights() {
   const Isa isa = active_isa();
   const auto on_panels = [&](const Matrix& m) { return prefers_panels(m.dtype, isa); };

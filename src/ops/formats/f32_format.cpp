@@ -14,10 +14,6 @@ void quantize_row(const float* in, std::uint8_t* out, std::size_t n) {
   std::memcpy(out, in, n * sizeof(float));
 }
 
-void widen_row(const std::uint8_t* in, float* out, std::size_t n) {
-  std::memcpy(out, in, n * sizeof(float));
-}
-
 void copy_values(const float* in, float* out, std::size_t n) {
   std::memcpy(out, in, n * sizeof(float));
 }
@@ -34,7 +30,7 @@ const WeightFormat f32{
     .loaded_bytes = value_panels_bytes<float>,
     .store_rows = store_value_rows<float>,
     .quantize_row = quantize_row,
-    .widen_row = widen_row,
+    .widen_row = widen_value_row<float, copy_values>,
     .load_rows = load_value_rows<float, copy_values>,
     .gemm_rows = gemm_value_panels<float, &kernels::KernelTable::gemm_decode_panels>,
     .panel_isa = Isa::avx512,

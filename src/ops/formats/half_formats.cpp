@@ -2,8 +2,6 @@
 // blocks of rows alike. bf16: values paired along k, run bf16 x bf16 (x rounded by to_bf16;
 // exact products summed in f32, vdpbf16ps where the CPU has it) on every ISA. f16: widened to
 // f32 in registers against f32 x (AVX-512); elsewhere blocks run oneDNN on rows widened to f32.
-#include <cstring>
-
 #include "format/gguf_tensor_type.hpp"
 #include "ops/formats/formats.hpp"
 #include "ops/formats/value_panels.hpp"
@@ -27,20 +25,11 @@ void widen_bf16(const Half* in, float* out, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) out[i] = bf16_to_f32(in[i]);
 }
 
-// A file row of n halves widened by `widen` (exact).
-template <float (*widen)(Half)>
-void widen_half_row(const std::uint8_t* in, float* out, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) {
-    Half h;
-    std::memcpy(&h, in + i * sizeof h, sizeof h);
-    out[i] = widen(h);
-  }
-}
-
 // Values of k per step of a bf16 panel: the pairs vdpbf16ps multiplies.
 constexpr std::size_t kBf16Pair = 2;
 
-// F16C through the kernel table: oneDNN takes an f16 matrix's rows widened per block of rows.
+// F16C through the kernel table: an f16 matrix's rows widened for oneDNN, and a file's rows
+// converted at load.
 void widen_f16(const Half* in, float* out, std::size_t n) {
   kernels::kernels().widen_f16(in, out, n);
 }
@@ -57,7 +46,7 @@ const WeightFormat bf16{
     .loaded_bytes = value_panels_bytes<Half, kBf16Pair>,
     .store_rows = store_value_rows<Half, kBf16Pair>,
     .quantize_row = quantize_half_row<f32_to_bf16>,
-    .widen_row = widen_half_row<bf16_to_f32>,
+    .widen_row = widen_value_row<Half, widen_bf16>,
     .load_rows = load_value_rows<Half, widen_bf16, kBf16Pair>,
     .gemm_rows = gemm_value_panels<Half, &kernels::KernelTable::gemm_bf16_decode_panels,
                                    &Activations::bf16, kBf16Pair>,
@@ -78,7 +67,7 @@ const WeightFormat f16{
     .loaded_bytes = value_panels_bytes<Half>,
     .store_rows = store_value_rows<Half>,
     .quantize_row = quantize_half_row<f32_to_f16>,
-    .widen_row = widen_half_row<f16_to_f32>,
+    .widen_row = widen_value_row<Half, widen_f16>,
     .load_rows = load_value_rows<Half, widen_f16>,
     .gemm_rows = gemm_value_panels<Half, &kernels::KernelTable::gemm_f16_decode_panels>,
     .panel_isa = Isa::avx512,

@@ -73,6 +73,13 @@ void load_value_rows(const Matrix& w, std::size_t first, std::size_t count, floa
   }
 }
 
+/// One row of file values (n of T) to f32 by `widen`, the function load_value_rows takes: a
+/// format's widen_row.
+template <typename T, void (*widen)(const T*, float*, std::size_t)>
+void widen_value_row(const std::uint8_t* in, float* out, std::size_t n) {
+  widen(reinterpret_cast<const T*>(in), out, n);
+}
+
 /// The decode product on panels: rows [row, row + rows) (row a multiple of kPanelWidth) of w
 /// times x (M, K), the activations `x.*activations`, by the format's decode kernel (`kernel`, a
 /// KernelTable member).
