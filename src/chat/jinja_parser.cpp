@@ -349,13 +349,14 @@ class Parser {
       case Type::integer:
       case Type::floating: {
         auto e = make(Expr::Kind::literal, token.position);
-        try {
-          if (token.type == Type::integer)
-            e->value = std::stoll(token.value);
-          else
+        if (token.type == Type::integer) {
+          e->value = integer_of(token);
+        } else {
+          try {
             e->value = std::stod(token.value);
-        } catch (const std::exception&) {
-          fail(token, "number out of range: " + token.value);
+          } catch (const std::exception&) {
+            fail(token, "number out of range: " + token.value);
+          }
         }
         return e;
       }
@@ -399,6 +400,15 @@ class Parser {
     fail(token, "expected an expression, got " + describe(token));
   }
 
+  // An integer token's value; one past long long is an error of the template, not a throw.
+  long long integer_of(const Token& token) {
+    try {
+      return std::stoll(token.value);
+    } catch (const std::exception&) {
+      fail(token, "number out of range: " + token.value);
+    }
+  }
+
   ExprPtr parse_postfix(ExprPtr e) {
     for (;;) {
       if (is_op(".")) {
@@ -408,7 +418,7 @@ class Parser {
           fail(name, "expected an attribute name, got " + describe(name));
         if (name.type == Type::integer) {
           auto index = make(Expr::Kind::literal, name.position);
-          index->value = std::stoll(name.value);
+          index->value = integer_of(name);
           e = make(Expr::Kind::item, position, "", std::move(e), std::move(index));
         } else {
           e = make(Expr::Kind::attribute, position, name.value, std::move(e));

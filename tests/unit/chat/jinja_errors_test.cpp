@@ -47,6 +47,11 @@ TEST(JinjaErrors, SyntaxErrorsNameWhatIsWrong) {
                       {"unexpected 'endfor'", "line 1:14"});
   expect_engine_error([] { render("{{ a ; b }}"); }, ErrorCode::bad_format,
                       {"unexpected character ';'", "line 1:6"});
+  // Integers past long long, as a literal and as an index after a dot (the fuzzer's find).
+  expect_engine_error([] { render("{{ 99999999999999999999 }}"); }, ErrorCode::bad_format,
+                      {"number out of range: 99999999999999999999"});
+  expect_engine_error([] { render("{{ messages.99999999999999999999 }}"); }, ErrorCode::bad_format,
+                      {"number out of range: 99999999999999999999"});
 }
 
 TEST(JinjaErrors, TypeErrorsFailInsteadOfGuessing) {
